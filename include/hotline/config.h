@@ -1,0 +1,98 @@
+/*
+ * hotline configuration file: what the engine runs on and how.
+ *
+ * The file is INI-shaped: `[section]` or `[section name]` headers, `key = value`
+ * lines, `#` comments to the end of a line, blank lines ignored. Sections:
+ * [engine] (idle back-off), [lcores] (control and worker lcores), one [port NAME]
+ * per DPDK port (PMD devargs or PCI address, addresses, gateway, VLAN, MTU),
+ * [sip], [rtp] and [limits]. examples/hotline.conf documents every key.
+ *
+ * hl_config_load() parses and validates the whole file before anything touches
+ * EAL or a port; an error names the file, the line and what is wrong, in the
+ * shape compilers use ("file:line: message") so editors jump to it. Parsing is
+ * pure C with no DPDK header, so it is unit-tested and fuzzed on its own.
+ */
+#ifndef HOTLINE_CONFIG_H
+#define HOTLINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HL_CONFIG_MAX_PORTS 4
+#define HL_CONFIG_MAX_LCORES 128
+#define HL_CONFIG_NAME_MAX 32
+#define HL_CONFIG_DEVARGS_MAX 256
+#define HL_CONFIG_ERR_MAX 512
+
+struct hl_config_port {
+	char name[HL_CONFIG_NAME_MAX];
+	char device[HL_CONFIG_DEVARGS_MAX]; /* devargs ("net_af_packet0,iface=x") or PCI */
+	bool has_ip4;
+	uint8_t ip4[4];
+	uint8_t ip4_prefix;
+	bool has_gw4;
+	uint8_t gw4[4];
+	bool has_ip6;
+	uint8_t ip6[16];
+	uint8_t ip6_prefix;
+	bool has_gw6;
+	uint8_t gw6[16];
+	uint16_t vlan; /* 0: untagged */
+	uint16_t mtu;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	unsigned int line; /* where the section starts, for later error messages */
+};
+
+struct hl_config {
+	char path[256];
+
+	/* [engine] */
+	bool busy_poll;              /* never sleep when idle (dedicated cores) */
+	uint32_t idle_sleep_max_us;  /* back-off ceiling */
+	uint32_t tx_drain_us;        /* TX buffers flushed at least this often */
+
+	/* [lcores] */
+	unsigned int control_lcore;
+	unsigned int n_workers;
+	uint16_t worker_lcores[HL_CONFIG_MAX_LCORES];
+
+	/* [port NAME] */
+	unsigned int n_ports;
+	struct hl_config_port ports[HL_CONFIG_MAX_PORTS];
+
+	/* [sip] */
+	uint16_t sip_port;
+
+	/* [rtp] */
+	uint16_t rtp_port_min; /* even */
+	uint16_t rtp_port_max; /* odd: RTP on even ports, RTCP on the next odd one */
+
+	/* [limits] */
+	uint32_t mbufs;            /* 0: sized from ports, queues and workers */
+	uint32_t frag_max_flows;   /* datagrams under reassembly per worker */
+	uint32_t frag_timeout_ms;
+	uint32_t neigh_entries;    /* ARP/NDP cache size (power of two) */
+	uint32_t sip_ring_size;    /* worker -> control ring (power of two) */
+};
+
+/* Fills cfg with the defaults every key falls back to. */
+void hl_config_defaults(struct hl_config *cfg);
+
+/*
+ * Parses and validates text (len bytes, need not be NUL-terminated) as if read
+ * from a file named path. On error returns a negative code and writes
+ * "path:line: message" into err (errlen bytes, always NUL-terminated). cfg is
+ * filled with defaults first; on error its contents are unspecified.
+ */
+int hl_config_parse(struct hl_config *cfg, const char *path, const char *text, size_t len,
+	char *err, size_t errlen);
+
+/* Reads the file at path and parses it; errors as hl_config_parse(). */
+int hl_config_load(struct hl_config *cfg, const char *path, char *err, size_t errlen);
+
+/* Is lcore a worker of cfg? */
+bool hl_config_is_worker(const struct hl_config *cfg, unsigned int lcore);
+
+#endif

@@ -1,0 +1,219 @@
+/* Unit tests for the configuration parser (control/config.c). */
+#include <stdio.h>
+
+#include "hl_test.h"
+#include "hotline/common.h"
+#include "hotline/config.h"
+
+static const char good[] =
+	"# comment\n"
+	"[engine]\n"
+	"busy_poll = on\n"
+	"idle_sleep_max_us = 250   # trailing comment\n"
+	"[lcores]\n"
+	"control = 0\n"
+	"workers = 1,3-4\n"
+	"[port trunk]\n"
+	"device = net_af_packet0,iface=veth0\n"
+	"ipv4 = 10.1.2.3/24\n"
+	"gateway4 = 10.1.2.254\n"
+	"ipv6 = fd00::1/64\n"
+	"gateway6 = fd00::fe\n"
+	"vlan = 100\r\n"
+	"[port agents]\n"
+	"device=0000:03:00.0\n"
+	"ipv4=192.168.7.1/16\n"
+	"[sip]\n"
+	"port = 5080\n"
+	"[rtp]\n"
+	"ports = 30000-30099\n"
+	"[limits]\n"
+	"neigh_entries = 2048\n";
+
+HL_TEST(parses_a_full_file)
+{
+	struct hl_config c;
+	char err[HL_CONFIG_ERR_MAX];
+	int rc = hl_config_parse(&c, "good.conf", good, sizeof(good) - 1, err, sizeof(err));
+
+	HL_CHECK_MSG(rc == 0, "rc %d: %s", rc, err);
+	HL_CHECK(c.busy_poll);
+	HL_CHECK_INT(c.idle_sleep_max_us, 250);
+	HL_CHECK_INT(c.tx_drain_us, 100);
+	HL_CHECK_INT(c.control_lcore, 0);
+	HL_CHECK_INT(c.n_workers, 3);
+	HL_CHECK_INT(c.worker_lcores[0], 1);
+	HL_CHECK_INT(c.worker_lcores[1], 3);
+	HL_CHECK_INT(c.worker_lcores[2], 4);
+	HL_CHECK(hl_config_is_worker(&c, 3));
+	HL_CHECK(!hl_config_is_worker(&c, 2));
+	HL_CHECK_INT(c.n_ports, 2);
+	HL_CHECK_STR(c.ports[0].name, "trunk");
+	HL_CHECK_STR(c.ports[0].device, "net_af_packet0,iface=veth0");
+	HL_CHECK_MEM(c.ports[0].ip4, "\x0a\x01\x02\x03", 4);
+	HL_CHECK_INT(c.ports[0].ip4_prefix, 24);
+	HL_CHECK(c.ports[0].has_gw4);
+	HL_CHECK_MEM(c.ports[0].gw4, "\x0a\x01\x02\xfe", 4);
+	HL_CHECK(c.ports[0].has_ip6);
+	HL_CHECK_INT(c.ports[0].ip6[0], 0xfd);
+	HL_CHECK_INT(c.ports[0].ip6[15], 1);
+	HL_CHECK_INT(c.ports[0].ip6_prefix, 64);
+	HL_CHECK_INT(c.ports[0].vlan, 100);
+	HL_CHECK_INT(c.ports[0].mtu, 1500);
+	HL_CHECK_STR(c.ports[1].device, "0000:03:00.0");
+	HL_CHECK_INT(c.ports[1].ip4_prefix, 16);
+	HL_CHECK(!c.ports[1].has_ip6);
+	HL_CHECK_INT(c.sip_port, 5080);
+	HL_CHECK_INT(c.rtp_port_min, 30000);
+	HL_CHECK_INT(c.rtp_port_max, 30099);
+	HL_CHECK_INT(c.neigh_entries, 2048);
+	HL_CHECK_INT(c.frag_timeout_ms, 2000);
+}
+
+static const char minimal_head[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
+				   "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n";
+
+/* Each bad file and the exact message it must produce, line number included. */
+static const struct {
+	const char *text;
+	const char *want;
+} bad[] = {
+	{"[lcores]\ncontrol = 0\nworkers = 0\n", "t.conf: no [port NAME] section: at least one "
+						 "port is needed"},
+	{"[lcores]\ncontrol = 0\nworkers = 0\n[port p]\nipv4 = 10.0.0.1/8\n",
+		"t.conf:4: [port p] has no 'device' (PMD devargs or PCI address)"},
+	{"[lcores]\ncontrol = 0\nworkers = 0\n[port p]\ndevice = x\n",
+		"t.conf:4: [port p] has neither 'ipv4' nor 'ipv6'"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.300/8\n",
+		"t.conf:3: ipv4: '10.0.0.300' is not an IPv4 address"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.3\n",
+		"t.conf:3: ipv4: '10.0.0.3' needs a prefix length (address/len)"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.3/33\n",
+		"t.conf:3: ipv4: 33 is out of range 1..32"},
+	{"[port p]\ndevice = x\nipv6 = fd00::1::2/64\n",
+		"t.conf:3: ipv6: 'fd00::1::2' is not an IPv6 address"},
+	{"[port p]\ndevice = x\nvlan = 4095\n", "t.conf:3: vlan: 4095 is out of range 1..4094"},
+	{"[port p]\ndevice = x\nvlan = 1x\n", "t.conf:3: vlan: '1x' is not a number"},
+	{"[port p]\ndevice = x\nfoo = 1\n", "t.conf:3: unknown key 'foo' in [port] (device, "
+					    "ipv4, gateway4, ipv6, gateway6, vlan, mtu, "
+					    "rx_desc, tx_desc)"},
+	{"\n\n[ports p]\n", "t.conf:3: unknown section [ports] (engine, lcores, port NAME, sip, "
+			    "rtp, limits)"},
+	{"[port]\n", "t.conf:1: [port] needs a name: [port NAME]"},
+	{"[sip\n", "t.conf:1: section header must be [name] or [port NAME]"},
+	{"[sip]\n[sip]\n", "t.conf:2: [sip] is given twice"},
+	{"[sip]\nport = 5060\nport = 5061\n", "t.conf:3: 'port' is given twice in this section"},
+	{"port = 5060\n", "t.conf:1: 'port' comes before any [section]"},
+	{"[sip]\njust words\n", "t.conf:2: expected 'key = value' or '[section]', got 'just "
+				"words'"},
+	{"[sip]\nport =\n", "t.conf:2: port: missing value"},
+	{"[rtp]\nports = 20001-29999\n", "t.conf:2: ports: the range must start on an even port "
+					 "(20001)"},
+	{"[rtp]\nports = 20000-29998\n", "t.conf:2: ports: the range must end on an odd port "
+					 "(29998)"},
+	{"[lcores]\nworkers = 1,1\n", "t.conf:2: workers: lcore 1 is listed twice"},
+	{"[lcores]\nworkers = 3-1\n", "t.conf:2: workers: lcore range 3-1 is invalid (0..127)"},
+	{"[lcores]\nworkers = a\n", "t.conf:2: workers: 'a' is not an lcore list (e.g. 1,2-3)"},
+	{"[limits]\nneigh_entries = 1000\n", "t.conf:2: neigh_entries: 1000 is not a power of "
+					     "two"},
+	{"[engine]\nbusy_poll = maybe\n", "t.conf:2: busy_poll: 'maybe' is not on/off"},
+	{"[sip]\nport = 1\x01\n", "t.conf:2: control character 0x01 in line"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\ngateway4 = 10.0.1.1\n[lcores]\ncontrol=0\n"
+	 "workers=0\n",
+		"t.conf:1: [port p] gateway4 is not inside 10.0.0.1/24"},
+	{"[port p]\ndevice = x\nipv6 = fd00::1/64\nmtu = 1000\n[lcores]\ncontrol=0\nworkers=0\n",
+		"t.conf:1: [port p] mtu 1000 is below IPv6's minimum of 1280"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0\n[sip]\n"
+	 "port=20000\n",
+		"t.conf: SIP port 20000 lies inside the RTP range 20000-29999"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\n",
+		"t.conf: [lcores] has no 'workers' list"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0-3\n[rtp]\n"
+	 "ports=20000-20005\n",
+		"t.conf: RTP range 20000-20005 has 3 port pairs for 4 workers"},
+	{"[port a]\ndevice = x\nipv4 = 10.0.0.1/24\n[port b]\ndevice = x\nipv4 = 10.0.0.2/24\n"
+	 "[lcores]\ncontrol=0\nworkers=0\n",
+		"t.conf:4: [port b] uses the device of [port a]"},
+	{"[port a]\n[port a]\n", "t.conf:2: port 'a' is declared twice"},
+};
+
+HL_TEST(bad_files_name_file_line_and_problem)
+{
+	for (size_t i = 0; i < HL_ARRAY_SIZE(bad); i++) {
+		struct hl_config c;
+		char err[HL_CONFIG_ERR_MAX];
+		int rc = hl_config_parse(&c, "t.conf", bad[i].text, strlen(bad[i].text), err,
+			sizeof(err));
+		HL_CHECK_MSG(rc == HL_E_CONFIG, "case %zu: rc %d", i, rc);
+		HL_CHECK_MSG(strcmp(err, bad[i].want) == 0, "case %zu:\n  got  '%s'\n  want '%s'", i,
+			err, bad[i].want);
+	}
+}
+
+HL_TEST(minimal_file_gets_defaults)
+{
+	struct hl_config c;
+	char err[HL_CONFIG_ERR_MAX];
+	int rc = hl_config_parse(&c, "m.conf", minimal_head, strlen(minimal_head), err,
+		sizeof(err));
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK(!c.busy_poll);
+	HL_CHECK_INT(c.sip_port, 5060);
+	HL_CHECK_INT(c.rtp_port_min, 20000);
+	HL_CHECK_INT(c.rtp_port_max, 29999);
+	HL_CHECK_INT(c.ports[0].rx_desc, 1024);
+	HL_CHECK_INT(c.ports[0].vlan, 0);
+}
+
+HL_TEST(overlong_line_is_refused)
+{
+	char text[2200];
+	struct hl_config c;
+	char err[HL_CONFIG_ERR_MAX];
+
+	memset(text, 'a', sizeof(text));
+	memcpy(text, "[sip]\n#", 7);
+	int rc = hl_config_parse(&c, "l.conf", text, sizeof(text), err, sizeof(err));
+	HL_CHECK_INT(rc, HL_E_CONFIG);
+	HL_CHECK_STR(err, "l.conf:2: line is longer than 1024 characters");
+}
+
+HL_TEST(truncations_never_crash)
+{
+	/* Every prefix of a valid file, on a guard page: parse or fail, never over-read. */
+	for (size_t n = 0; n <= sizeof(good) - 1; n++) {
+		struct hl_test_guard_buf g = {0};
+		const char *p = (const char *)hl_test_guard(&g, good, n);
+		struct hl_config c;
+		char err[HL_CONFIG_ERR_MAX];
+		int rc = hl_config_parse(&c, "g.conf", p, n, err, sizeof(err));
+		HL_CHECK(rc == 0 || rc == HL_E_CONFIG);
+		hl_test_guard_free(&g);
+	}
+}
+
+HL_TEST(load_reports_missing_file)
+{
+	struct hl_config c;
+	char err[HL_CONFIG_ERR_MAX];
+	int rc = hl_config_load(&c, "/nonexistent/hotline.conf", err, sizeof(err));
+	HL_CHECK(rc < 0);
+	HL_CHECK_STR(err, "/nonexistent/hotline.conf: cannot open: No such file or directory");
+}
+
+HL_TEST(example_config_is_valid)
+{
+	const char *src = getenv("HL_SRCDIR");
+	char path[512];
+	struct hl_config c;
+	char err[HL_CONFIG_ERR_MAX];
+
+	if (src == NULL)
+		src = ".";
+	snprintf(path, sizeof(path), "%s/examples/hotline.conf", src);
+	int rc = hl_config_load(&c, path, err, sizeof(err));
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK_INT(c.n_ports, 1);
+}
+
+HL_TEST_MAIN()

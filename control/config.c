@@ -69,7 +69,7 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->rtp_port_min = 20000;
 	cfg->rtp_port_max = 29999;
 	cfg->mbufs = 0;
-	cfg->frag_max_flows = 4096;
+	cfg->frag_max_flows = 1024;
 	cfg->frag_timeout_ms = 2000;
 	cfg->neigh_entries = 1024;
 	cfg->sip_ring_size = 4096;

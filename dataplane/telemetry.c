@@ -1,0 +1,239 @@
+/* /hotline/ telemetry commands: see include/hotline/telemetry.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_telemetry.h>
+#include <rte_version.h>
+
+#include "dataplane/engine_priv.h"
+#include "hotline/counters.h"
+#include "hotline/neigh.h"
+#include "hotline/telemetry.h"
+
+static struct hl_engine *tel_engine;
+
+static int
+cmd_version(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "hotline", HL_VERSION);
+	rte_tel_data_add_dict_string(d, "dpdk", rte_version());
+	return 0;
+}
+
+static int
+cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (__atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE) == NULL)
+		return -ENODEV;
+	const struct hl_config *c = tel_engine->cfg;
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "path", c->path);
+	rte_tel_data_add_dict_u64(d, "control_lcore", c->control_lcore);
+	rte_tel_data_add_dict_u64(d, "workers", c->n_workers);
+	rte_tel_data_add_dict_u64(d, "busy_poll", c->busy_poll);
+	rte_tel_data_add_dict_u64(d, "idle_sleep_max_us", c->idle_sleep_max_us);
+	rte_tel_data_add_dict_u64(d, "sip_port", c->sip_port);
+	rte_tel_data_add_dict_u64(d, "rtp_port_min", c->rtp_port_min);
+	rte_tel_data_add_dict_u64(d, "rtp_port_max", c->rtp_port_max);
+	return 0;
+}
+
+static int
+cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (__atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE) == NULL)
+		return -ENODEV;
+	struct hl_lcore_stats s;
+	(void)cmd;
+	(void)params;
+	hl_stats_sum(&s);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < HL_CTR_MAX; i++)
+		rte_tel_data_add_dict_u64(d, hl_ctr_name(i), s.ctr[i]);
+	rte_tel_data_add_dict_u64(d, "drops_total", hl_stats_drops_total(&s));
+	rte_tel_data_add_dict_u64(d, "busy_tsc", s.busy_tsc);
+	rte_tel_data_add_dict_u64(d, "idle_tsc", s.idle_tsc);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	return 0;
+}
+
+static int
+cmd_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (__atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE) == NULL)
+		return -ENODEV;
+	struct hl_lcore_stats s;
+	(void)cmd;
+	(void)params;
+	hl_stats_sum(&s);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < HL_DROP_MAX; i++)
+		rte_tel_data_add_dict_u64(d, hl_drop_name(i), s.drop[i]);
+	rte_tel_data_add_dict_u64(d, "total", hl_stats_drops_total(&s));
+	return 0;
+}
+
+static int
+cmd_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (__atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE) == NULL)
+		return -ENODEV;
+	const struct hl_engine *e = tel_engine;
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	unsigned int l;
+	RTE_LCORE_FOREACH(l) {
+		const struct hl_lcore_stats *s = &hl_stats[l];
+		bool worker = e->by_lcore[l] != NULL, control = l == e->cfg->control_lcore;
+		struct rte_tel_data *c;
+		char key[16];
+
+		if (!worker && !control)
+			continue;
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "role", worker && control ? "worker+control" :
+							       worker ? "worker" : "control");
+		rte_tel_data_add_dict_u64(c, "busy_tsc", s->busy_tsc);
+		rte_tel_data_add_dict_u64(c, "idle_tsc", s->idle_tsc);
+		rte_tel_data_add_dict_u64(c, "loops", s->loops);
+		rte_tel_data_add_dict_u64(c, "sleeps", s->sleeps);
+		uint64_t tot = s->busy_tsc + s->idle_tsc;
+		rte_tel_data_add_dict_u64(c, "busy_permille", tot ? s->busy_tsc * 1000 / tot : 0);
+		snprintf(key, sizeof(key), "%u", l);
+		rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	return 0;
+}
+
+static int
+cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (__atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE) == NULL)
+		return -ENODEV;
+	const struct hl_engine *e = tel_engine;
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < e->n_ports; i++) {
+		const struct hl_port *p = &e->ports[i];
+		struct rte_eth_stats es;
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char buf[INET6_ADDRSTRLEN + 8];
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "ethdev", p->port_id);
+		snprintf(buf, sizeof(buf), RTE_ETHER_ADDR_PRT_FMT, RTE_ETHER_ADDR_BYTES(&p->mac));
+		rte_tel_data_add_dict_string(c, "mac", buf);
+		if (p->has_ip4) {
+			inet_ntop(AF_INET, &p->ip4, buf, sizeof(buf));
+			rte_tel_data_add_dict_string(c, "ipv4", buf);
+		}
+		if (p->has_ip6) {
+			inet_ntop(AF_INET6, p->ip6, buf, sizeof(buf));
+			rte_tel_data_add_dict_string(c, "ipv6", buf);
+			inet_ntop(AF_INET6, p->ll6, buf, sizeof(buf));
+			rte_tel_data_add_dict_string(c, "ipv6_link_local", buf);
+		}
+		rte_tel_data_add_dict_u64(c, "vlan", p->vlan);
+		rte_tel_data_add_dict_u64(c, "queues", p->n_queues);
+		if (rte_eth_stats_get(p->port_id, &es) == 0) {
+			rte_tel_data_add_dict_u64(c, "ipackets", es.ipackets);
+			rte_tel_data_add_dict_u64(c, "opackets", es.opackets);
+			rte_tel_data_add_dict_u64(c, "imissed", es.imissed);
+			rte_tel_data_add_dict_u64(c, "ierrors", es.ierrors);
+			rte_tel_data_add_dict_u64(c, "oerrors", es.oerrors);
+			rte_tel_data_add_dict_u64(c, "rx_nombuf", es.rx_nombuf);
+		}
+		rte_tel_data_add_dict_container(d, p->cfg->name, c, 0);
+	}
+	return 0;
+}
+
+struct walk_ctx {
+	struct rte_tel_data *d;
+	unsigned int n;
+};
+
+static void
+neigh_entry(void *arg, uint16_t port, const uint8_t ip[16], const struct rte_ether_addr *mac,
+	const char *state, double age_s)
+{
+	static const uint8_t v4mapped[12] = {[10] = 0xff, [11] = 0xff};
+	struct walk_ctx *w = arg;
+	char addr[INET6_ADDRSTRLEN], val[128], key[INET6_ADDRSTRLEN + 8];
+
+	if (w->n >= RTE_TEL_MAX_DICT_ENTRIES)
+		return;
+	if (memcmp(ip, v4mapped, 12) == 0)
+		inet_ntop(AF_INET, ip + 12, addr, sizeof(addr));
+	else
+		inet_ntop(AF_INET6, ip, addr, sizeof(addr));
+	snprintf(key, sizeof(key), "%u/%s", port, addr);
+	snprintf(val, sizeof(val), RTE_ETHER_ADDR_PRT_FMT " %s %.1fs", RTE_ETHER_ADDR_BYTES(mac),
+		state, age_s);
+	rte_tel_data_add_dict_string(w->d, key, val);
+	w->n++;
+}
+
+static int
+cmd_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (__atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE) == NULL)
+		return -ENODEV;
+	struct walk_ctx w = {.d = d};
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	hl_neigh_walk(tel_engine->neigh, rte_rdtsc(), neigh_entry, &w);
+	return 0;
+}
+
+void
+hl_telemetry_unregister(void)
+{
+	/* DPDK 22.11 cannot remove a command: make them answer "no engine". */
+	__atomic_store_n(&tel_engine, NULL, __ATOMIC_RELEASE);
+}
+
+int
+hl_telemetry_register(struct hl_engine *e)
+{
+	static const struct {
+		const char *cmd;
+		telemetry_cb fn;
+		const char *help;
+	} cmds[] = {
+		{"/hotline/version", cmd_version, "hotline and DPDK versions"},
+		{"/hotline/config", cmd_config, "Effective configuration summary"},
+		{"/hotline/stats", cmd_stats, "Packet classes summed over lcores"},
+		{"/hotline/drops", cmd_drops, "Every drop reason and the total"},
+		{"/hotline/lcores", cmd_lcores, "Busy/idle cycles per lcore"},
+		{"/hotline/ports", cmd_ports, "Ports: addresses, queues, ethdev counters"},
+		{"/hotline/neigh", cmd_neigh, "ARP/NDP neighbour table"},
+	};
+
+	tel_engine = e;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		int rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
+		if (rc != 0 && rc != -EINVAL)
+			return rc;
+	}
+	return 0;
+}

@@ -177,18 +177,18 @@ neigh_entry(void *arg, uint16_t port, const uint8_t ip[16], const struct rte_eth
 {
 	static const uint8_t v4mapped[12] = {[10] = 0xff, [11] = 0xff};
 	struct walk_ctx *w = arg;
-	char addr[INET6_ADDRSTRLEN], val[128], key[INET6_ADDRSTRLEN + 8];
+	char addr[INET6_ADDRSTRLEN], val[160];
 
-	if (w->n >= RTE_TEL_MAX_DICT_ENTRIES)
+	/* Telemetry dict keys may not hold '.' or ':', so entries are array strings. */
+	if (w->n >= RTE_TEL_MAX_ARRAY_ENTRIES)
 		return;
 	if (memcmp(ip, v4mapped, 12) == 0)
 		inet_ntop(AF_INET, ip + 12, addr, sizeof(addr));
 	else
 		inet_ntop(AF_INET6, ip, addr, sizeof(addr));
-	snprintf(key, sizeof(key), "%u/%s", port, addr);
-	snprintf(val, sizeof(val), RTE_ETHER_ADDR_PRT_FMT " %s %.1fs", RTE_ETHER_ADDR_BYTES(mac),
-		state, age_s);
-	rte_tel_data_add_dict_string(w->d, key, val);
+	snprintf(val, sizeof(val), "port %u %s " RTE_ETHER_ADDR_PRT_FMT " %s %.1fs", port, addr,
+		RTE_ETHER_ADDR_BYTES(mac), state, age_s);
+	rte_tel_data_add_array_string(w->d, val);
 	w->n++;
 }
 
@@ -200,7 +200,7 @@ cmd_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
 	struct walk_ctx w = {.d = d};
 	(void)cmd;
 	(void)params;
-	rte_tel_data_start_dict(d);
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	hl_neigh_walk(tel_engine->neigh, rte_rdtsc(), neigh_entry, &w);
 	return 0;
 }

@@ -1,0 +1,576 @@
+/* SDES keys and SRTP/SRTCP contexts over libsrtp2: see include/hotline/srtp.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <srtp2/srtp.h>
+
+#include "hotline/srtp.h"
+
+struct suite_info {
+	const char *name;
+	uint8_t key_len;
+	uint8_t salt_len;
+	uint8_t tag_len;
+};
+
+static const struct suite_info suites[] = {
+#define SUITE_INFO_(sym, name, kl, sl, tl) {name, kl, sl, tl},
+	HL_SRTP_FOREACH_SUITE(SUITE_INFO_)
+#undef SUITE_INFO_
+};
+
+static const char *const counter_names[] = {
+#define CNT_NAME_(sym, desc) desc,
+	HL_SRTP_FOREACH_COUNTER(CNT_NAME_)
+#undef CNT_NAME_
+};
+
+int
+hl_srtp_global_init(void)
+{
+	return srtp_init() == srtp_err_status_ok ? 0 : HL_E_DEPENDENCY;
+}
+
+int
+hl_srtp_suite_from_name(const char *name, size_t len)
+{
+	for (unsigned int i = 0; i < HL_SRTP_SUITE_MAX_; i++)
+		if (strlen(suites[i].name) == len && memcmp(suites[i].name, name, len) == 0)
+			return (int)i;
+	return HL_E_UNSUPPORTED;
+}
+
+const char *
+hl_srtp_suite_name(unsigned int suite)
+{
+	return suite < HL_SRTP_SUITE_MAX_ ? suites[suite].name : NULL;
+}
+
+size_t
+hl_srtp_suite_key_salt_len(unsigned int suite)
+{
+	return suite < HL_SRTP_SUITE_MAX_ ? (size_t)suites[suite].key_len + suites[suite].salt_len
+					  : 0;
+}
+
+const char *
+hl_srtp_counter_name(unsigned int counter)
+{
+	return counter < HL_SRTP_CNT_MAX_ ? counter_names[counter] : NULL;
+}
+
+/* RFC 4648 §4 base64, with padding. */
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decodes s[0..len) into out (at most cap octets); returns octets written or -1. */
+static int
+b64_decode(const char *s, size_t len, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0;
+	unsigned int bits = 0;
+	size_t n = 0, pad = 0;
+
+	if (len % 4 != 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '=') {
+			/* RFC 4648 §3.2: padding only at the end, at most two. */
+			pad++;
+			continue;
+		}
+		int v = b64_value(s[i]);
+		if (v < 0 || pad)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n == cap)
+				return -1;
+			out[n++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if (pad > 2)
+		return -1;
+	return (int)n;
+}
+
+static size_t
+b64_encode(const uint8_t *in, size_t len, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = b64_alphabet[(v >> 18) & 63];
+		out[o++] = b64_alphabet[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? b64_alphabet[v & 63] : '=';
+	}
+	return o;
+}
+
+/* Decimal s[0..len) into *out, no sign, no overflow past max. */
+static int
+parse_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (len == 0 || len > 20)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static const char *
+find_char(const char *s, const char *end, char c)
+{
+	const char *p = memchr(s, c, (size_t)(end - s));
+	return p ? p : end;
+}
+
+int
+hl_srtp_key_params_parse(const char *s, size_t len, unsigned int suite, struct hl_srtp_key *out)
+{
+	static const char method[] = "inline:";
+	const char *end = s + len, *p, *q;
+	uint8_t raw[HL_SRTP_MAX_KEY_SALT + 3];
+	size_t want = hl_srtp_suite_key_salt_len(suite);
+	int n;
+
+	if (want == 0)
+		return HL_E_UNSUPPORTED;
+	if (len < sizeof(method) - 1 || memcmp(s, method, sizeof(method) - 1) != 0)
+		return HL_E_PARSE;
+	memset(out, 0, sizeof(*out));
+	p = s + sizeof(method) - 1;
+	q = find_char(p, end, '|');
+	n = b64_decode(p, (size_t)(q - p), raw, sizeof(raw));
+	if (n < 0 || (size_t)n != want) {
+		explicit_bzero(raw, sizeof(raw));
+		return HL_E_PARSE;
+	}
+	out->suite = (uint8_t)suite;
+	out->key_salt_len = (uint8_t)want;
+	memcpy(out->key, raw, want);
+	explicit_bzero(raw, sizeof(raw));
+
+	/* RFC 4568 §6.1: optional lifetime, then optional MKI:length, both after '|'. */
+	while (q < end) {
+		p = q + 1;
+		q = find_char(p, end, '|');
+		const char *colon = find_char(p, q, ':');
+		uint64_t v, l;
+		if (colon < q) {
+			if (out->mki_len)
+				goto bad;
+			if (parse_dec(p, (size_t)(colon - p), UINT32_MAX, &v) != 0 ||
+			    parse_dec(colon + 1, (size_t)(q - colon - 1), 128, &l) != 0 || l == 0)
+				goto bad;
+			if (l > 4) {
+				hl_srtp_key_wipe(out);
+				return HL_E_UNSUPPORTED;
+			}
+			if (l < 4 && v >> (8 * l))
+				goto bad;
+			out->mki = (uint32_t)v;
+			out->mki_len = (uint8_t)l;
+		} else {
+			if (out->lifetime || out->mki_len)
+				goto bad;
+			if (q - p > 2 && p[0] == '2' && p[1] == '^') {
+				if (parse_dec(p + 2, (size_t)(q - p - 2), 63, &v) != 0 || v == 0)
+					goto bad;
+				out->lifetime_log2 = (uint8_t)v;
+				out->lifetime = (uint64_t)1 << v;
+			} else if (parse_dec(p, (size_t)(q - p), UINT64_MAX, &v) != 0 || v == 0) {
+				goto bad;
+			} else {
+				out->lifetime = v;
+			}
+		}
+	}
+	return 0;
+bad:
+	hl_srtp_key_wipe(out);
+	return HL_E_PARSE;
+}
+
+static int
+token_is(const char *p, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(p, lit, n) == 0;
+}
+
+int
+hl_srtp_crypto_attr_parse(const char *s, size_t len, struct hl_srtp_crypto_attr *out)
+{
+	const char *end = s + len, *p = s, *q;
+	uint64_t v;
+	int suite, rc;
+
+	memset(out, 0, sizeof(*out));
+	/* RFC 4568 §9.1: tag 1*9DIGIT, then suite, then key-params, separated by WSP. */
+	q = find_char(p, end, ' ');
+	if (q - p > 9 || parse_dec(p, (size_t)(q - p), 999999999, &v) != 0)
+		return HL_E_PARSE;
+	out->tag = (uint32_t)v;
+	if (q == end)
+		return HL_E_PARSE;
+	p = q + 1;
+	q = find_char(p, end, ' ');
+	suite = hl_srtp_suite_from_name(p, (size_t)(q - p));
+	if (suite < 0)
+		return suite;
+	if (q == end)
+		return HL_E_PARSE;
+	p = q + 1;
+	q = find_char(p, end, ' ');
+	if (find_char(p, q, ';') < q)
+		return HL_E_UNSUPPORTED; /* several keys (MKI rotation): not offered by us */
+	rc = hl_srtp_key_params_parse(p, (size_t)(q - p), (unsigned int)suite, &out->key);
+	if (rc != 0)
+		return rc;
+	while (q < end) {
+		p = q + 1;
+		q = find_char(p, end, ' ');
+		size_t n = (size_t)(q - p);
+		if (n == 0)
+			continue;
+		if (n > 4 && memcmp(p, "WSH=", 4) == 0) {
+			/* RFC 4568 §6.3.7: minimum 64. */
+			if (parse_dec(p + 4, n - 4, 32768, &v) != 0 || v < 64)
+				goto bad;
+			out->wsh = (uint32_t)v;
+		} else if (token_is(p, n, "KDR=0") || p[0] == '-') {
+			continue;
+		} else {
+			rc = HL_E_UNSUPPORTED;
+			goto fail;
+		}
+	}
+	return 0;
+bad:
+	rc = HL_E_PARSE;
+fail:
+	hl_srtp_key_wipe(&out->key);
+	return rc;
+}
+
+int
+hl_srtp_key_generate(struct hl_srtp_key *key, unsigned int suite)
+{
+	size_t n = hl_srtp_suite_key_salt_len(suite), got = 0;
+
+	if (n == 0)
+		return HL_E_CONFIG;
+	memset(key, 0, sizeof(*key));
+	while (got < n) {
+		ssize_t r = getrandom(key->key + got, n - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int err = -errno;
+			hl_srtp_key_wipe(key);
+			return err;
+		}
+		got += (size_t)r;
+	}
+	key->suite = (uint8_t)suite;
+	key->key_salt_len = (uint8_t)n;
+	return 0;
+}
+
+int
+hl_srtp_crypto_attr_format(char *buf, size_t cap, uint32_t tag, const struct hl_srtp_key *key)
+{
+	char b64[(HL_SRTP_MAX_KEY_SALT + 2) / 3 * 4 + 1];
+	char extra[48] = "";
+	size_t n;
+	int len;
+
+	if (key->suite >= HL_SRTP_SUITE_MAX_ || key->key_salt_len != hl_srtp_suite_key_salt_len(
+							key->suite) || tag > 999999999)
+		return HL_E_CONFIG;
+	n = b64_encode(key->key, key->key_salt_len, b64);
+	b64[n] = '\0';
+	if (key->lifetime_log2)
+		snprintf(extra, sizeof(extra), "|2^%u", key->lifetime_log2);
+	else if (key->lifetime)
+		snprintf(extra, sizeof(extra), "|%llu", (unsigned long long)key->lifetime);
+	if (key->mki_len)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "|%u:%u", key->mki,
+			 key->mki_len);
+	len = snprintf(buf, cap, "%u %s inline:%s%s", tag, suites[key->suite].name, b64, extra);
+	explicit_bzero(b64, sizeof(b64));
+	if (len < 0 || (size_t)len >= cap) {
+		if (cap)
+			explicit_bzero(buf, cap);
+		return HL_E_TOOBIG;
+	}
+	return len;
+}
+
+void
+hl_srtp_key_wipe(struct hl_srtp_key *key)
+{
+	if (key != NULL)
+		explicit_bzero(key, sizeof(*key));
+}
+
+static void
+set_crypto_policy(srtp_policy_t *pol, unsigned int suite)
+{
+	switch (suite) {
+	case HL_SRTP_AES_CM_128_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtcp);
+		break;
+	case HL_SRTP_AES_CM_128_HMAC_SHA1_32:
+		/* RFC 4568 §6.2.2 (RFC 3711 §5.2): SRTCP keeps the 80-bit tag. */
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtcp);
+		break;
+	case HL_SRTP_AES_256_CM_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&pol->rtp);
+		srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&pol->rtcp);
+		break;
+	case HL_SRTP_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol->rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol->rtcp);
+		break;
+	case HL_SRTP_AEAD_AES_256_GCM:
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol->rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol->rtcp);
+		break;
+	}
+}
+
+int
+hl_srtp_ctx_init(struct hl_srtp_ctx *ctx, const struct hl_srtp_key *key, enum hl_srtp_dir dir,
+		 const struct hl_srtp_opts *opts)
+{
+	static const struct hl_srtp_opts defaults;
+	srtp_policy_t pol;
+	srtp_master_key_t mk, *mkp = &mk;
+	uint8_t keybuf[HL_SRTP_MAX_KEY_SALT];
+	uint8_t mki[4];
+	int xtn[14];
+	srtp_err_status_t st;
+	int rc = 0;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (opts == NULL)
+		opts = &defaults;
+	if (key->suite >= HL_SRTP_SUITE_MAX_ ||
+	    key->key_salt_len != hl_srtp_suite_key_salt_len(key->suite) || key->mki_len > 4 ||
+	    opts->enc_xtn_count > HL_ARRAY_SIZE(opts->enc_xtn_ids) ||
+	    (opts->window && (opts->window < 64 || opts->window > 32768)) ||
+	    (dir != HL_SRTP_INBOUND && dir != HL_SRTP_OUTBOUND))
+		return HL_E_CONFIG;
+
+	/*
+	 * libsrtp 2.5.0 finds the SRTCP MKI with the RTP tag length, so with the 32-bit RTP
+	 * tag (SRTCP keeps 80 bits) every SRTCP packet with an MKI fails. Refuse the pair.
+	 */
+	if (key->suite == HL_SRTP_AES_CM_128_HMAC_SHA1_32 && key->mki_len)
+		return HL_E_UNSUPPORTED;
+
+	memset(&pol, 0, sizeof(pol));
+	set_crypto_policy(&pol, key->suite);
+	memcpy(keybuf, key->key, key->key_salt_len);
+	if (opts->ssrc_specific) {
+		pol.ssrc.type = ssrc_specific;
+		pol.ssrc.value = opts->ssrc;
+	} else {
+		pol.ssrc.type = dir == HL_SRTP_INBOUND ? ssrc_any_inbound : ssrc_any_outbound;
+	}
+	if (key->mki_len) {
+		for (unsigned int i = 0; i < key->mki_len; i++)
+			mki[i] = (uint8_t)(key->mki >> (8 * (key->mki_len - 1 - i)));
+		mk.key = keybuf;
+		mk.mki_id = mki;
+		mk.mki_size = key->mki_len;
+		pol.keys = &mkp;
+		pol.num_master_keys = 1;
+	} else {
+		pol.key = keybuf;
+	}
+	pol.window_size = opts->window ? opts->window : 128;
+	for (unsigned int i = 0; i < opts->enc_xtn_count; i++)
+		xtn[i] = opts->enc_xtn_ids[i];
+	if (opts->enc_xtn_count) {
+		pol.enc_xtn_hdr = xtn;
+		pol.enc_xtn_hdr_count = opts->enc_xtn_count;
+	}
+
+	st = srtp_create(&ctx->session, &pol);
+	explicit_bzero(keybuf, sizeof(keybuf));
+	if (st != srtp_err_status_ok) {
+		ctx->session = NULL;
+		return st == srtp_err_status_alloc_fail ? -ENOMEM : HL_E_DEPENDENCY;
+	}
+	ctx->suite = key->suite;
+	ctx->dir = (uint8_t)dir;
+	ctx->tag_len = suites[key->suite].tag_len;
+	ctx->mki_len = key->mki_len;
+	if (opts->ssrc_specific && opts->roc) {
+		rc = hl_srtp_set_roc(ctx, opts->ssrc, opts->roc);
+		if (rc != 0)
+			hl_srtp_ctx_fini(ctx);
+	}
+	return rc;
+}
+
+void
+hl_srtp_ctx_fini(struct hl_srtp_ctx *ctx)
+{
+	if (ctx == NULL || ctx->session == NULL)
+		return;
+	srtp_dealloc(ctx->session);
+	ctx->session = NULL;
+}
+
+static int
+map_status(struct hl_srtp_ctx *ctx, srtp_err_status_t st)
+{
+	switch (st) {
+	case srtp_err_status_ok:
+		ctx->cnt[HL_SRTP_CNT_OK]++;
+		return 0;
+	case srtp_err_status_auth_fail:
+	case srtp_err_status_bad_mki:
+		ctx->cnt[HL_SRTP_CNT_AUTH_FAIL]++;
+		return HL_E_AUTH;
+	case srtp_err_status_replay_fail:
+	case srtp_err_status_replay_old:
+		ctx->cnt[HL_SRTP_CNT_REPLAY]++;
+		return HL_E_REPLAY;
+	case srtp_err_status_bad_param:
+	case srtp_err_status_parse_err:
+		ctx->cnt[HL_SRTP_CNT_MALFORMED]++;
+		return HL_E_PARSE;
+	case srtp_err_status_no_ctx:
+		ctx->cnt[HL_SRTP_CNT_OTHER]++;
+		return HL_E_NOTFOUND;
+	default:
+		ctx->cnt[HL_SRTP_CNT_OTHER]++;
+		return HL_E_DEPENDENCY;
+	}
+}
+
+/* libsrtp takes int lengths; anything beyond a jumbo frame is refused before the call. */
+#define PKT_MAX 65535
+
+static int
+protect(struct hl_srtp_ctx *ctx, uint8_t *pkt, size_t len, size_t cap, int rtcp)
+{
+	size_t trailer = (size_t)(rtcp ? (ctx->suite == HL_SRTP_AES_CM_128_HMAC_SHA1_32 ? 10 :
+				  ctx->tag_len) + 4 : ctx->tag_len) + ctx->mki_len;
+	srtp_err_status_t st;
+	int n = (int)len;
+
+	if (hl_unlikely(ctx->session == NULL || len < (rtcp ? 8u : 12u) || len > PKT_MAX)) {
+		ctx->cnt[HL_SRTP_CNT_MALFORMED]++;
+		return HL_E_PARSE;
+	}
+	if (hl_unlikely(cap < len + trailer)) {
+		ctx->cnt[HL_SRTP_CNT_NO_ROOM]++;
+		return HL_E_TOOBIG;
+	}
+	if (rtcp)
+		st = srtp_protect_rtcp_mki(ctx->session, pkt, &n, ctx->mki_len != 0, 0);
+	else
+		st = srtp_protect_mki(ctx->session, pkt, &n, ctx->mki_len != 0, 0);
+	int rc = map_status(ctx, st);
+	return rc ? rc : n;
+}
+
+static int
+unprotect(struct hl_srtp_ctx *ctx, uint8_t *pkt, size_t len, int rtcp)
+{
+	srtp_err_status_t st;
+	int n = (int)len;
+
+	if (hl_unlikely(ctx->session == NULL || len < (rtcp ? 8u : 12u) || len > PKT_MAX)) {
+		ctx->cnt[HL_SRTP_CNT_MALFORMED]++;
+		return HL_E_PARSE;
+	}
+	if (rtcp)
+		st = srtp_unprotect_rtcp_mki(ctx->session, pkt, &n, ctx->mki_len != 0);
+	else
+		st = srtp_unprotect_mki(ctx->session, pkt, &n, ctx->mki_len != 0);
+	int rc = map_status(ctx, st);
+	return rc ? rc : n;
+}
+
+int
+hl_srtp_protect_rtp(struct hl_srtp_ctx *ctx, uint8_t *pkt, size_t len, size_t cap)
+{
+	return protect(ctx, pkt, len, cap, 0);
+}
+
+int
+hl_srtp_unprotect_rtp(struct hl_srtp_ctx *ctx, uint8_t *pkt, size_t len)
+{
+	return unprotect(ctx, pkt, len, 0);
+}
+
+int
+hl_srtp_protect_rtcp(struct hl_srtp_ctx *ctx, uint8_t *pkt, size_t len, size_t cap)
+{
+	return protect(ctx, pkt, len, cap, 1);
+}
+
+int
+hl_srtp_unprotect_rtcp(struct hl_srtp_ctx *ctx, uint8_t *pkt, size_t len)
+{
+	return unprotect(ctx, pkt, len, 1);
+}
+
+int
+hl_srtp_set_roc(struct hl_srtp_ctx *ctx, uint32_t ssrc, uint32_t roc)
+{
+	if (ctx->session == NULL)
+		return HL_E_NOTFOUND;
+	return srtp_set_stream_roc(ctx->session, ssrc, roc) == srtp_err_status_ok ? 0
+										   : HL_E_NOTFOUND;
+}
+
+int
+hl_srtp_get_roc(struct hl_srtp_ctx *ctx, uint32_t ssrc, uint32_t *roc)
+{
+	if (ctx->session == NULL)
+		return HL_E_NOTFOUND;
+	return srtp_get_stream_roc(ctx->session, ssrc, roc) == srtp_err_status_ok ? 0
+										   : HL_E_NOTFOUND;
+}

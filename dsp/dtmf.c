@@ -1,0 +1,238 @@
+/* RFC 4733 telephone-event receiver and in-band DTMF detector: see include/hotline/dtmf.h. */
+#include <string.h>
+
+#define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
+#include <spandsp.h>
+
+#include "hotline/dtmf.h"
+
+_Static_assert(sizeof(dtmf_rx_state_t) <= HL_DTMF_INBAND_STORAGE,
+	       "HL_DTMF_INBAND_STORAGE too small for this SpanDSP");
+
+static const char *const counter_names[] = {
+#define CNT_NAME_(sym, desc) desc,
+	HL_DTMF_FOREACH_COUNTER(CNT_NAME_)
+#undef CNT_NAME_
+};
+
+const char *
+hl_dtmf_counter_name(unsigned int counter)
+{
+	return counter < HL_DTMF_CNT_MAX_ ? counter_names[counter] : NULL;
+}
+
+char
+hl_dtmf_digit(unsigned int event)
+{
+	/* RFC 4733 §3.2: 0-9, 10 '*', 11 '#', 12-15 A-D, 16 flash */
+	static const char digits[17] = "0123456789*#ABCD" "!";
+	return event < sizeof(digits) ? digits[event] : 0;
+}
+
+int
+hl_dtmf_4733_parse(const uint8_t *payload, size_t len, struct hl_dtmf_4733_block *out,
+		   unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (len < 4)
+		return HL_E_PARSE;
+	/* §2.3: event (8) | E (1) R (1) volume (6) | duration (16), per block */
+	for (size_t off = 0; off + 4 <= len && n < max; off += 4, n++) {
+		out[n].event = payload[off];
+		out[n].end = payload[off + 1] >> 7;
+		out[n].volume = payload[off + 1] & 0x3f;
+		out[n].duration = (uint16_t)(payload[off + 2] << 8 | payload[off + 3]);
+	}
+	return (int)n;
+}
+
+void
+hl_dtmf_4733_init(struct hl_dtmf_4733 *st, uint32_t clock_rate, uint32_t timeout_ms)
+{
+	memset(st, 0, sizeof(*st));
+	st->clock_rate = clock_rate ? clock_rate : 8000;
+	st->timeout_ms = timeout_ms;
+}
+
+static void
+finish(struct hl_dtmf_4733 *st, enum hl_dtmf_end how, struct hl_dtmf_event *ev)
+{
+	uint64_t units = (uint64_t)st->base_dur + st->seg_dur;
+
+	ev->digit = hl_dtmf_digit(st->event);
+	ev->how = (uint8_t)how;
+	ev->start_ts = st->start_ts;
+	ev->start_ms = st->start_ms;
+	ev->duration_ms = (uint32_t)(units * 1000 / st->clock_rate);
+	st->done_ts = st->seg_ts;
+	st->done_event = st->event;
+	st->have_done = 1;
+	st->active = 0;
+	st->cnt[HL_DTMF_CNT_PRESSES]++;
+	if (how != HL_DTMF_END_BIT)
+		st->cnt[HL_DTMF_CNT_LOST_END]++;
+}
+
+/* Up to this many blocks of one payload are looked at; more is not seen from senders. */
+#define MAX_BLOCKS 8
+
+int
+hl_dtmf_4733_feed(struct hl_dtmf_4733 *st, uint16_t seq, uint32_t ts, int marker,
+		  const uint8_t *payload, size_t len, uint64_t now_ms, struct hl_dtmf_event out[2])
+{
+	struct hl_dtmf_4733_block b[MAX_BLOCKS];
+	const struct hl_dtmf_4733_block *cur;
+	int nb, n = 0;
+
+	(void)marker; /* a press is keyed on its timestamp; M only repeats that (§2.5.1.1) */
+	nb = hl_dtmf_4733_parse(payload, len, b, MAX_BLOCKS);
+	if (nb < 0) {
+		st->cnt[HL_DTMF_CNT_MALFORMED]++;
+		return nb;
+	}
+	/* Duplicates (the 3 end packets share one sequence number) and late packets; a
+	 * big step back is a restarted sender, not reordering. */
+	if (st->have_seq) {
+		int16_t d = (int16_t)(seq - st->last_seq);
+		if (d <= 0 && d > -1000) {
+			st->cnt[HL_DTMF_CNT_DUP]++;
+			return 0;
+		}
+	}
+	st->have_seq = 1;
+	st->last_seq = seq;
+	cur = &b[nb - 1];
+
+	/* §2.5.1.4: earlier blocks are events that already ended; one may be the end of
+	 * the press in progress whose end packets we lost. */
+	for (int i = 0; i < nb - 1 && st->active; i++) {
+		if (b[i].end && b[i].event == st->event && ts != st->seg_ts) {
+			if (b[i].duration > st->seg_dur)
+				st->seg_dur = b[i].duration;
+			finish(st, HL_DTMF_END_BIT, &out[n++]);
+		}
+	}
+	if (hl_dtmf_digit(cur->event) == 0) {
+		st->cnt[HL_DTMF_CNT_NOT_DTMF]++;
+		return n;
+	}
+	if (st->have_done && ts == st->done_ts && cur->event == st->done_event) {
+		st->cnt[HL_DTMF_CNT_AFTER_END]++;
+		return n;
+	}
+	if (st->active && ts != st->seg_ts) {
+		uint32_t step = ts - st->seg_ts;
+		/* §2.5.1.2: a long event goes on in a new segment at ts + 0xFFFF-ish units */
+		if (cur->event == st->event && st->seg_dur >= 0xf000 && step < 0x80000000u &&
+		    step <= st->seg_dur + st->clock_rate / 50) {
+			st->base_dur += step;
+			st->seg_ts = ts;
+			st->seg_dur = 0;
+		} else {
+			finish(st, HL_DTMF_END_NEXT, &out[n++]);
+		}
+	} else if (st->active && cur->event != st->event) {
+		/* a new event on the same timestamp: a broken sender; one press each */
+		finish(st, HL_DTMF_END_NEXT, &out[n++]);
+	}
+	if (n == 2)
+		return n; /* two ends in one packet: the new press starts with its next packet */
+	if (!st->active) {
+		st->active = 1;
+		st->event = cur->event;
+		st->start_ts = ts;
+		st->seg_ts = ts;
+		st->seg_dur = 0;
+		st->base_dur = 0;
+		st->start_ms = now_ms;
+	}
+	if (cur->duration > st->seg_dur) {
+		st->seg_dur = cur->duration;
+	} else if (st->seg_dur - cur->duration > 0x8000u) {
+		/* duration wrapped past 0xFFFF on the same timestamp (non-conforming) */
+		st->base_dur += 0x10000u;
+		st->seg_dur = cur->duration;
+	}
+	st->last_ms = now_ms;
+	if (cur->end)
+		finish(st, HL_DTMF_END_BIT, &out[n++]);
+	return n;
+}
+
+int
+hl_dtmf_4733_tick(struct hl_dtmf_4733 *st, uint64_t now_ms, struct hl_dtmf_event *out)
+{
+	if (!st->active || now_ms - st->last_ms < st->timeout_ms)
+		return 0;
+	finish(st, HL_DTMF_END_TIMEOUT, out);
+	return 1;
+}
+
+/* ---- in-band, SpanDSP dtmf_rx ---- */
+
+#define INBAND_RATE 8000
+
+static void
+tone_report(void *user_data, int code, int level, int delay)
+{
+	struct hl_dtmf_inband *d = user_data;
+
+	(void)level;
+	(void)delay;
+	if (code) {
+		d->tone = (char)code;
+		d->tone_start = d->samples;
+		d->start_ms = d->samples * 1000 / INBAND_RATE;
+		return;
+	}
+	if (d->tone == 0)
+		return;
+	if (d->n_pending < HL_ARRAY_SIZE(d->pending)) {
+		struct hl_dtmf_event *ev = &d->pending[d->n_pending++];
+		ev->digit = d->tone;
+		ev->how = HL_DTMF_END_TONE;
+		ev->start_ts = 0;
+		ev->start_ms = d->start_ms;
+		ev->duration_ms = (uint32_t)((d->samples - d->tone_start) * 1000 / INBAND_RATE);
+	}
+	d->tone = 0;
+}
+
+int
+hl_dtmf_inband_init(struct hl_dtmf_inband *d)
+{
+	dtmf_rx_state_t *rx = (dtmf_rx_state_t *)d->rx_storage;
+
+	memset(d, 0, sizeof(*d));
+	if (dtmf_rx_init(rx, NULL, NULL) != rx)
+		return HL_E_DEPENDENCY;
+	dtmf_rx_set_realtime_callback(rx, tone_report, d);
+	return 0;
+}
+
+/* Chunk the input so the reported positions are within 20 ms of the truth. */
+#define INBAND_CHUNK 160
+
+int
+hl_dtmf_inband_feed(struct hl_dtmf_inband *d, const int16_t *samples, size_t n,
+		    struct hl_dtmf_event *out, unsigned int max)
+{
+	dtmf_rx_state_t *rx = (dtmf_rx_state_t *)d->rx_storage;
+	unsigned int w = 0;
+
+	while (n) {
+		size_t c = n < INBAND_CHUNK ? n : INBAND_CHUNK;
+		dtmf_rx(rx, samples, (int)c);
+		d->samples += c;
+		samples += c;
+		n -= c;
+		for (unsigned int i = 0; i < d->n_pending && w < max; i++)
+			out[w++] = d->pending[i];
+		d->n_pending = 0;
+	}
+	/* digit string buffer of dtmf_rx is unused: keep it from filling */
+	rx->current_digits = 0;
+	rx->digits[0] = '\0';
+	return (int)w;
+}

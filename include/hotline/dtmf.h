@@ -1,0 +1,154 @@
+/*
+ * hotline DTMF detection: RFC 4733 telephone-events from RTP, and in-band tones from
+ * decoded audio through SpanDSP's dtmf_rx. Both report one struct hl_dtmf_event per key
+ * press (digit, start, duration), which the dataplane passes to control; relaying or
+ * suppressing the RFC 4733 packets themselves (PCI) is the rewriter's PT map.
+ *
+ * How it works: hl_dtmf_4733_parse() decodes the 4-octet event blocks of one payload
+ * (RFC 4733 §2.3). struct hl_dtmf_4733 is a per-leg state machine, embedded by value, fed
+ * with every telephone-event packet of the leg; it keys a press on its RTP timestamp
+ * (§2.5.1.1: all packets of one event share it), so the end packet sent three times
+ * (§2.5.1.3), duplicates, reordering and late packets of a finished press
+ * are swallowed. A press whose end packets are all lost ends when the next event begins
+ * or, from hl_dtmf_4733_tick(), after a timeout. Long events split into segments of at
+ * most 0xFFFF duration units (§2.5.1.2) are joined back into one press. Earlier blocks
+ * of a multi-event payload (§2.5.1.4) can close the current press (its lost end) but
+ * never open one.
+ * struct hl_dtmf_inband wraps dtmf_rx with caller storage and reports a press when the
+ * tone stops (ITU-T Q.24 timing as SpanDSP implements it).
+ */
+#ifndef HOTLINE_DTMF_H
+#define HOTLINE_DTMF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hotline/common.h"
+
+/* RFC 4733 §3.2 event codes 0..16 as characters; flash (16) is '!'. */
+#define HL_DTMF_FLASH '!'
+
+/* One decoded event block (RFC 4733 §2.3). */
+struct hl_dtmf_4733_block {
+	uint8_t event;
+	uint8_t end;
+	uint8_t volume;		/* -dBm0, 0..63 */
+	uint16_t duration;	/* RTP clock units */
+};
+
+/*
+ * Decodes the event blocks of a telephone-event payload, at most max. A payload shorter
+ * than 4 octets is HL_E_PARSE; octets after the last whole block (odd lengths seen from
+ * real senders) are ignored. Returns the number of blocks decoded (>= 1).
+ */
+int
+hl_dtmf_4733_parse(const uint8_t *payload, size_t len, struct hl_dtmf_4733_block *out,
+		   unsigned int max);
+
+enum hl_dtmf_end {
+	HL_DTMF_END_BIT,	/* an end packet arrived */
+	HL_DTMF_END_NEXT,	/* a new event began before any end packet */
+	HL_DTMF_END_TIMEOUT,	/* no packet for the timeout */
+	HL_DTMF_END_TONE,	/* in-band tone stopped */
+};
+
+/* One key press. */
+struct hl_dtmf_event {
+	char digit;		/* '0'-'9', '*', '#', 'A'-'D', HL_DTMF_FLASH */
+	uint8_t how;		/* enum hl_dtmf_end */
+	uint32_t start_ts;	/* RTP timestamp of the event (4733), or 0 (in-band) */
+	uint64_t start_ms;	/* arrival of its first packet / first tone sample */
+	uint32_t duration_ms;
+};
+
+/* Counters of the RFC 4733 state machine: symbol, description. */
+#define HL_DTMF_FOREACH_COUNTER(_)                                                        \
+	_(PRESSES, "key presses reported")                                                \
+	_(DUP, "duplicate or reordered packets ignored")                                  \
+	_(AFTER_END, "packets of an already reported press ignored")                      \
+	_(LOST_END, "presses ended without an end packet")                                \
+	_(NOT_DTMF, "events other than 0-16 ignored")                                     \
+	_(MALFORMED, "payloads shorter than one event block")
+
+enum hl_dtmf_counter {
+#define HL_DTMF_CNT_ENUM_(sym, desc) HL_DTMF_CNT_##sym,
+	HL_DTMF_FOREACH_COUNTER(HL_DTMF_CNT_ENUM_)
+#undef HL_DTMF_CNT_ENUM_
+	HL_DTMF_CNT_MAX_
+};
+
+/* Per-leg RFC 4733 receiver. Embed by value; hl_dtmf_4733_init() before use. */
+struct hl_dtmf_4733 {
+	uint32_t clock_rate;
+	uint32_t timeout_ms;
+	uint8_t active;		/* a press is in progress */
+	uint8_t event;
+	uint8_t have_seq;
+	uint8_t have_done;
+	uint8_t done_event;
+	uint16_t last_seq;
+	uint32_t start_ts;	/* timestamp of the press (its first segment) */
+	uint32_t seg_ts;	/* timestamp of the current segment */
+	uint32_t seg_dur;	/* largest duration seen in the current segment */
+	uint32_t base_dur;	/* units of earlier segments */
+	uint32_t done_ts;	/* segment timestamp of the last reported press */
+	uint64_t start_ms;
+	uint64_t last_ms;
+	uint64_t cnt[HL_DTMF_CNT_MAX_];
+};
+
+/* Telephone-event clock (8000 almost always) and the lost-end timeout (e.g. 200 ms; RFC
+ * 4733 senders refresh at least every 50 ms). */
+void
+hl_dtmf_4733_init(struct hl_dtmf_4733 *st, uint32_t clock_rate, uint32_t timeout_ms);
+
+/*
+ * Feeds one telephone-event RTP packet: its sequence number, timestamp, marker, payload
+ * and arrival time in ms. Writes at most 2 events to out (the press a new event ended,
+ * and the new one if it is already complete). Returns the number written, or HL_E_PARSE
+ * for a payload shorter than 4 octets (counted, state unchanged).
+ */
+int
+hl_dtmf_4733_feed(struct hl_dtmf_4733 *st, uint16_t seq, uint32_t ts, int marker,
+		  const uint8_t *payload, size_t len, uint64_t now_ms, struct hl_dtmf_event out[2]);
+
+/* Ends a press that has had no packet for timeout_ms. Returns 1 with *out filled, or 0.
+ * O(1); call it from the worker's 20 ms tick. */
+int
+hl_dtmf_4733_tick(struct hl_dtmf_4733 *st, uint64_t now_ms, struct hl_dtmf_event *out);
+
+/* Character of an RFC 4733 event code 0..16, or 0 for other codes. */
+char
+hl_dtmf_digit(unsigned int event);
+
+const char *
+hl_dtmf_counter_name(unsigned int counter);
+
+/* In-band detector. SpanDSP's dtmf_rx_state_t lives in rx_storage (checked at build time
+ * in dsp/dtmf.c), so this header does not pull SpanDSP into its includers. */
+#define HL_DTMF_INBAND_STORAGE 768
+
+struct hl_dtmf_inband {
+	_Alignas(16) uint8_t rx_storage[HL_DTMF_INBAND_STORAGE];
+	uint64_t samples;	/* samples fed so far */
+	uint64_t start_ms;	/* ms of the running tone's start (sample clock) */
+	uint64_t tone_start;	/* sample of the running tone's start */
+	char tone;		/* running tone, 0 when none */
+	uint8_t n_pending;
+	struct hl_dtmf_event pending[4];
+};
+
+/* Starts an 8 kHz detector in caller storage; no allocation. Returns 0 or HL_E_DEPENDENCY. */
+int
+hl_dtmf_inband_init(struct hl_dtmf_inband *d);
+
+/*
+ * Feeds linear 16-bit samples at 8 kHz (one 20 ms chunk is 160) and writes up to max key
+ * presses that ended within them to out. Returns the number written. Times in the events
+ * are on the sample clock (ms since init).
+ */
+int
+hl_dtmf_inband_feed(struct hl_dtmf_inband *d, const int16_t *samples, size_t n,
+		    struct hl_dtmf_event *out, unsigned int max);
+
+#endif

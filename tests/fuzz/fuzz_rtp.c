@@ -1,0 +1,77 @@
+/*
+ * libFuzzer target: RTP header parser, RFC 5761 demux, receiver statistics and the relay
+ * rewriter. The input is a sequence of records [len][arrival step][len octets], each an
+ * RTP packet of one leg, so sequence validation, jitter and rebasing see real sequences.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hotline/rtp.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct hl_rtp_rx_stats st;
+	struct hl_rtp_rewriter rw;
+	struct hl_rtp_hdr h;
+	uint32_t arrival = 0;
+
+	/* the whole input as one packet, in an exact-size heap copy */
+	uint8_t *one = malloc(size ? size : 1);
+	memcpy(one, data, size);
+	if (hl_rtp_parse(one, size, &h) >= 0 &&
+	    (size_t)h.payload_off + h.payload_len + h.pad_len != size)
+		__builtin_trap();
+	(void)hl_rtp_demux(one, size);
+	free(one);
+
+	hl_rtp_rx_stats_init(&st, 8000);
+	hl_rtp_rewriter_init(&rw, 0x11223344, 1000, 5000);
+	hl_rtp_rewriter_map_pt(&rw, 101, 96);
+	hl_rtp_rewriter_map_pt(&rw, 13, HL_RTP_PT_DROP);
+	while (size >= 2) {
+		size_t len = data[0];
+		arrival += data[1] * 8u;
+		data += 2;
+		size -= 2;
+		if (len > size)
+			len = size;
+		uint8_t *pkt = malloc(len ? len : 1);
+		memcpy(pkt, data, len);
+		if (hl_rtp_parse(pkt, len, &h) >= 0) {
+			if (h.payload_off + h.payload_len + h.pad_len != len)
+				__builtin_trap();
+			uint64_t before = st.packets;
+			hl_rtp_rx_stats_update(&st, &h, arrival);
+			if (st.packets != before + 1)
+				__builtin_trap();
+			uint16_t last = rw.last_seq;
+			int started = rw.started;
+			uint64_t rebased = rw.rebased;
+			if (hl_rtp_rewrite(&rw, pkt, &h, arrival) == 0) {
+				struct hl_rtp_hdr o;
+				if (hl_rtp_parse(pkt, len, &o) < 0 || o.ssrc != 0x11223344)
+					__builtin_trap();
+				/* a rebased packet follows the last one sent, marked */
+				if (started && rw.rebased != rebased &&
+				    (o.seq != (uint16_t)(last + 1) || !o.marker))
+					__builtin_trap();
+				if (h.ssrc != rw.in_ssrc)
+					__builtin_trap();
+			}
+			struct hl_rtcp_report_block rb;
+			hl_rtp_rx_stats_report_block(&st, arrival, &rb);
+			(void)hl_rtp_rx_stats_mos(&st, 20, HL_EMODEL_G711_PLC);
+			double l = hl_rtp_rx_stats_loss_pct(&st);
+			if (!(l >= 0.0 && l <= 100.0))
+				__builtin_trap();
+		}
+		free(pkt);
+		data += len;
+		size -= len;
+	}
+	return 0;
+}

@@ -1,0 +1,303 @@
+/* Unit tests for include/hotline/dtmf.h: RFC 4733 payloads on guard pages, the key-press
+ * state machine against what real senders do, and in-band detection of synthesised tones. */
+#include <math.h>
+
+#define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
+#include <spandsp.h>
+
+#include "hl_test.h"
+#include "hotline/dtmf.h"
+
+static const struct {
+	const char *name;
+	uint8_t bytes[12];
+	uint8_t len;
+	int rc;
+	uint8_t event, end, volume;
+	uint16_t duration;
+} parse_cases[] = {
+	{"digit 5", {5, 0x0a, 0x01, 0x40}, 4, 1, 5, 0, 10, 320},
+	{"end bit, R bit set", {11, 0xca, 0x03, 0x20}, 4, 1, 11, 1, 10, 800},
+	{"two blocks", {3, 0x8a, 0x03, 0x20, 4, 0x0a, 0, 0xa0}, 8, 2, 3, 1, 10, 800},
+	{"odd length 6", {1, 0x3f, 0xff, 0xff, 0x55, 0x55}, 6, 1, 1, 0, 63, 0xffff},
+	{"odd length 11", {1, 0, 0, 1, 2, 0, 0, 2, 9, 9, 9}, 11, 2, 1, 0, 0, 1},
+	{"three octets", {1, 0, 0}, 3, HL_E_PARSE},
+	{"empty", {0}, 0, HL_E_PARSE},
+};
+
+HL_TEST(parse_table_guarded)
+{
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(parse_cases); i++) {
+		struct hl_test_guard_buf g = {0};
+		struct hl_dtmf_4733_block b[4];
+		const uint8_t *p = hl_test_guard(&g, parse_cases[i].bytes, parse_cases[i].len);
+		int rc = hl_dtmf_4733_parse(p, parse_cases[i].len, b, 4);
+		HL_CHECK_MSG(rc == parse_cases[i].rc, "%s: %d", parse_cases[i].name, rc);
+		if (rc > 0) {
+			HL_CHECK_INT(b[0].event, parse_cases[i].event);
+			HL_CHECK_INT(b[0].end, parse_cases[i].end);
+			HL_CHECK_INT(b[0].volume, parse_cases[i].volume);
+			HL_CHECK_INT(b[0].duration, parse_cases[i].duration);
+		}
+		hl_test_guard_free(&g);
+		for (unsigned int cut = 0; cut < parse_cases[i].len; cut++) {
+			struct hl_test_guard_buf g2 = {0};
+			p = hl_test_guard(&g2, parse_cases[i].bytes, cut);
+			rc = hl_dtmf_4733_parse(p, cut, b, 4);
+			HL_CHECK_INT(rc, cut < 4 ? HL_E_PARSE : (int)(cut / 4));
+			hl_test_guard_free(&g2);
+		}
+	}
+	/* max bounds the output */
+	struct hl_dtmf_4733_block one;
+	HL_CHECK_INT(hl_dtmf_4733_parse(parse_cases[2].bytes, 8, &one, 1), 1);
+	HL_CHECK_INT(one.event, 3);
+}
+
+HL_TEST(digits)
+{
+	HL_CHECK_INT(hl_dtmf_digit(0), '0');
+	HL_CHECK_INT(hl_dtmf_digit(9), '9');
+	HL_CHECK_INT(hl_dtmf_digit(10), '*');
+	HL_CHECK_INT(hl_dtmf_digit(11), '#');
+	HL_CHECK_INT(hl_dtmf_digit(12), 'A');
+	HL_CHECK_INT(hl_dtmf_digit(15), 'D');
+	HL_CHECK_INT(hl_dtmf_digit(16), HL_DTMF_FLASH);
+	HL_CHECK_INT(hl_dtmf_digit(17), 0);
+	HL_CHECK(hl_dtmf_counter_name(HL_DTMF_CNT_DUP) != NULL);
+	HL_CHECK(hl_dtmf_counter_name(HL_DTMF_CNT_MAX_) == NULL);
+}
+
+/* One packet of a scripted stream: a tick when payload is empty. */
+struct step {
+	uint16_t seq;
+	uint32_t ts;
+	uint64_t now;
+	uint8_t n;		/* blocks; 0 = call tick at now */
+	uint8_t ev[2], e[2];
+	uint16_t dur[2];
+	int want;		/* events this step reports */
+	char digit;
+	uint8_t how;
+	uint32_t dur_ms;
+};
+
+static void
+run(const char *name, const struct step *s, unsigned int n, struct hl_dtmf_4733 *st)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct hl_dtmf_event out[2];
+		uint8_t pl[8];
+		int got;
+		if (s[i].n == 0) {
+			got = hl_dtmf_4733_tick(st, s[i].now, out);
+		} else {
+			for (unsigned int b = 0; b < s[i].n; b++) {
+				pl[4 * b] = s[i].ev[b];
+				pl[4 * b + 1] = (uint8_t)(s[i].e[b] << 7 | 10);
+				pl[4 * b + 2] = (uint8_t)(s[i].dur[b] >> 8);
+				pl[4 * b + 3] = (uint8_t)s[i].dur[b];
+			}
+			struct hl_test_guard_buf g = {0};
+			const uint8_t *p = hl_test_guard(&g, pl, 4u * s[i].n);
+			got = hl_dtmf_4733_feed(st, s[i].seq, s[i].ts, 0, p, 4u * s[i].n,
+						s[i].now, out);
+			hl_test_guard_free(&g);
+		}
+		HL_CHECK_MSG(got == s[i].want, "%s step %u: %d events, want %d", name, i, got,
+			     s[i].want);
+		if (got >= 1 && got == s[i].want) {
+			/* the last one reported is the one the table describes */
+			const struct hl_dtmf_event *ev = &out[got - 1];
+			HL_CHECK_MSG(ev->digit == s[i].digit, "%s step %u: digit %c", name, i,
+				     ev->digit);
+			HL_CHECK_MSG(ev->how == s[i].how, "%s step %u: how %u", name, i, ev->how);
+			HL_CHECK_MSG(ev->duration_ms == s[i].dur_ms, "%s step %u: %u ms", name, i,
+				     ev->duration_ms);
+		}
+	}
+}
+
+#define P1(seq, ts, now, ev, e, dur) {seq, ts, now, 1, {ev, 0}, {e, 0}, {dur, 0}
+#define TICK(now) {0, 0, now, 0, {0}, {0}, {0}
+
+HL_TEST(press_with_three_end_packets)
+{
+	struct hl_dtmf_4733 st;
+	const struct step s[] = {
+		P1(10, 1000, 0, 5, 0, 160), 0},
+		P1(11, 1000, 20, 5, 0, 320), 0},
+		P1(12, 1000, 40, 5, 0, 480), 0},
+		P1(13, 1000, 60, 5, 1, 640), 1, '5', HL_DTMF_END_BIT, 80},
+		P1(13, 1000, 60, 5, 1, 640), 0},
+		P1(13, 1000, 61, 5, 1, 640), 0},
+		/* some senders give the repeats new sequence numbers */
+		P1(14, 1000, 62, 5, 1, 640), 0},
+		P1(15, 1000, 63, 5, 1, 640), 0},
+		TICK(1000), 0},
+	};
+	hl_dtmf_4733_init(&st, 8000, 200);
+	run("three ends", s, HL_ARRAY_SIZE(s), &st);
+	HL_CHECK_INT(st.cnt[HL_DTMF_CNT_PRESSES], 1);
+	HL_CHECK_INT(st.cnt[HL_DTMF_CNT_DUP], 2);
+	HL_CHECK_INT(st.cnt[HL_DTMF_CNT_AFTER_END], 2);
+}
+
+HL_TEST(lost_end_new_event_and_timeout)
+{
+	struct hl_dtmf_4733 st;
+	const struct step s[] = {
+		P1(1, 2000, 0, 1, 0, 160), 0},
+		P1(2, 2000, 20, 1, 0, 320), 0},
+		/* every end of '1' lost; '2' begins */
+		P1(5, 4000, 200, 2, 0, 160), 1, '1', HL_DTMF_END_NEXT, 40},
+		P1(6, 4000, 220, 2, 1, 400), 1, '2', HL_DTMF_END_BIT, 50},
+		/* '#' whose ends never come: the tick ends it after 200 ms of silence */
+		P1(7, 6000, 400, 11, 0, 160), 0},
+		P1(8, 6000, 420, 11, 0, 320), 0},
+		TICK(500), 0},
+		TICK(619), 0},
+		TICK(620), 1, '#', HL_DTMF_END_TIMEOUT, 40},
+		TICK(700), 0},
+		/* its delayed end packets report nothing more */
+		P1(9, 6000, 710, 11, 1, 480), 0},
+		P1(9, 6000, 711, 11, 1, 480), 0},
+		/* single-packet press: start and end at once */
+		P1(10, 7000, 800, 16, 1, 1600), 1, HL_DTMF_FLASH, HL_DTMF_END_BIT, 200},
+		/* non-DTMF event codes are ignored */
+		P1(11, 8000, 900, 40, 0, 160), 0},
+		TICK(2000), 0},
+	};
+	hl_dtmf_4733_init(&st, 8000, 200);
+	run("lost end", s, HL_ARRAY_SIZE(s), &st);
+	HL_CHECK_INT(st.cnt[HL_DTMF_CNT_PRESSES], 4);
+	HL_CHECK_INT(st.cnt[HL_DTMF_CNT_LOST_END], 2);
+	HL_CHECK_INT(st.cnt[HL_DTMF_CNT_NOT_DTMF], 1);
+}
+
+HL_TEST(reordered_and_redundant)
+{
+	struct hl_dtmf_4733 st;
+	const struct step s[] = {
+		P1(20, 100, 0, 7, 0, 160), 0},
+		P1(22, 100, 40, 7, 0, 480), 0},
+		P1(21, 100, 41, 7, 0, 320), 0}, /* late: ignored */
+		P1(23, 100, 60, 7, 1, 640), 1, '7', HL_DTMF_END_BIT, 80},
+		P1(21, 100, 61, 7, 0, 320), 0}, /* very late */
+		/* '3' loses its ends; the next packet carries '3' ended + '4' (§2.5.1.4) */
+		P1(30, 2000, 100, 3, 0, 160), 0},
+		{31, 4000, 300, 2, {3, 4}, {1, 0}, {800, 160}, 1, '3', HL_DTMF_END_BIT, 100},
+		P1(32, 4000, 320, 4, 1, 320), 1, '4', HL_DTMF_END_BIT, 40},
+		/* a packet that ends '9' (lost end) and is itself a complete press */
+		P1(33, 5000, 400, 9, 0, 160), 0},
+		P1(34, 6000, 500, 0, 1, 400), 2, '0', HL_DTMF_END_BIT, 50},
+		/* a sender restart far back in sequence space is accepted */
+		P1(40000, 9000, 600, 6, 1, 160), 1, '6', HL_DTMF_END_BIT, 20},
+	};
+	hl_dtmf_4733_init(&st, 8000, 200);
+	run("reorder", s, HL_ARRAY_SIZE(s), &st);
+	HL_CHECK_INT(st.cnt[HL_DTMF_CNT_PRESSES], 6);
+}
+
+HL_TEST(long_event_segments)
+{
+	struct hl_dtmf_4733 st;
+	/* §2.5.1.2: 0xFFFF units, then a new segment at ts + 0xFFFF; 65535 + 8000 units */
+	const struct step s[] = {
+		P1(1, 10000, 0, 8, 0, 0x8000), 0},
+		P1(2, 10000, 4096, 8, 0, 0xffff), 0},
+		P1(3, 10000 + 0xffff, 8192, 8, 0, 4000), 0},
+		P1(4, 10000 + 0xffff, 8692, 8, 1, 8000), 1, '8', HL_DTMF_END_BIT, 9191},
+		P1(5, 10000 + 0xffff, 8693, 8, 1, 8000), 0},
+		/* a non-conforming sender that lets duration wrap on one timestamp */
+		P1(6, 200000, 9000, 8, 0, 0xff00), 0},
+		P1(7, 200000, 9050, 8, 1, 0x0100), 1, '8', HL_DTMF_END_BIT, 8224},
+	};
+	hl_dtmf_4733_init(&st, 8000, 200);
+	run("long", s, HL_ARRAY_SIZE(s), &st);
+}
+
+HL_TEST(malformed_payload)
+{
+	struct hl_dtmf_4733 st;
+	struct hl_dtmf_event out[2];
+	uint8_t pl[3] = {1, 0, 0};
+	hl_dtmf_4733_init(&st, 8000, 200);
+	HL_CHECK_INT(hl_dtmf_4733_feed(&st, 1, 0, 1, pl, 3, 0, out), HL_E_PARSE);
+	HL_CHECK_INT(st.cnt[HL_DTMF_CNT_MALFORMED], 1);
+	HL_CHECK_INT(st.have_seq, 0);
+}
+
+/* ---- in-band ---- */
+
+static int
+detect(struct hl_dtmf_inband *d, const int16_t *buf, size_t n, char *got, int *ngot,
+       uint32_t *durs)
+{
+	struct hl_dtmf_event ev[8];
+	for (size_t off = 0; off < n; off += 160) {
+		int k = hl_dtmf_inband_feed(d, buf + off, 160, ev, 8);
+		for (int i = 0; i < k && *ngot < 63; i++) {
+			durs[*ngot] = ev[i].duration_ms;
+			got[(*ngot)++] = ev[i].digit;
+		}
+	}
+	got[*ngot] = '\0';
+	return *ngot;
+}
+
+HL_TEST(inband_spandsp_tones_detected_once)
+{
+	static const char digits[] = "159*#0ABCD2";
+	static int16_t buf[8000 * 10];
+	dtmf_tx_state_t tx;
+	struct hl_dtmf_inband d;
+	char got[64];
+	uint32_t durs[64];
+	int ngot = 0;
+	size_t n = 0;
+
+	HL_CHECK(dtmf_tx_init(&tx) != NULL);
+	dtmf_tx_set_timing(&tx, 100, 100);
+	HL_CHECK_INT(dtmf_tx_put(&tx, digits, -1), 0);
+	/* 20 ms chunks until the generator runs dry, then one second of silence */
+	for (;;) {
+		int k = dtmf_tx(&tx, buf + n, 160);
+		if (k <= 0)
+			break;
+		n += 160; /* a short last chunk is zero-padded (buf is static) */
+	}
+	n += 8000;
+	HL_CHECK(n < HL_ARRAY_SIZE(buf));
+	HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+	detect(&d, buf, n, got, &ngot, durs);
+	HL_CHECK_STR(got, digits);
+	for (int i = 0; i < ngot; i++)
+		HL_CHECK_MSG(durs[i] >= 80 && durs[i] <= 120, "digit %d: %u ms", i, durs[i]);
+}
+
+HL_TEST(inband_own_sines_and_no_false_hits)
+{
+	static int16_t buf[8000 * 3];
+	struct hl_dtmf_inband d;
+	char got[64];
+	uint32_t durs[64];
+	int ngot = 0;
+
+	/* '6' = 770 Hz + 1477 Hz, 60 ms on (just above Q.24's 40 ms), at about -10 dBm0 each,
+	 * twice with 60 ms gap, then a 1 kHz tone and silence that must give nothing. */
+	memset(buf, 0, sizeof(buf));
+	for (int rep = 0; rep < 2; rep++)
+		for (int i = 0; i < 480; i++) {
+			double t = i / 8000.0;
+			buf[800 + rep * 960 + i] = (int16_t)(3000 * sin(2 * M_PI * 770 * t) +
+							     3000 * sin(2 * M_PI * 1477 * t));
+		}
+	for (int i = 4000; i < 12000; i++)
+		buf[i] = (int16_t)(8000 * sin(2 * M_PI * 1000 * i / 8000.0));
+	HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+	detect(&d, buf, HL_ARRAY_SIZE(buf), got, &ngot, durs);
+	HL_CHECK_STR(got, "66");
+}
+
+HL_TEST_MAIN()

@@ -481,7 +481,9 @@ hl_rtp_rx_stats_update(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *h, ui
 	/* A.8: D(i-1,i) on transit times, J += (|D| - J) / 16, kept scaled by 16. */
 	int32_t transit = (int32_t)(arrival - h->ts);
 	if (s->have_transit) {
-		int32_t d = transit - (int32_t)s->transit;
+		/* Modular difference: transit times wrap with the RTP clock, and a
+		 * hostile timestamp must not overflow a signed subtraction. */
+		int32_t d = (int32_t)((uint32_t)transit - s->transit);
 		uint32_t ad = d < 0 ? (uint32_t)-(int64_t)d : (uint32_t)d;
 		s->jitter_q4 += ad - ((s->jitter_q4 + 8) >> 4);
 	}

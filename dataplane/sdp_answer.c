@@ -1,0 +1,240 @@
+/*
+ * SDP offer/answer (include/hotline/sdp.h): RFC 3264 §6 answers and our offers, written
+ * with the SIP writer into a caller's buffer.
+ */
+#include <string.h>
+
+#include "hotline/sdp.h"
+#include "dataplane/sip_priv.h"
+
+/* RFC 3551 §6: static audio payload types a trunk may send without an rtpmap. */
+static const struct {
+	uint8_t pt;
+	const char *name;
+	uint32_t clock;
+} static_pts[] = {
+	{0, "pcmu", 8000}, {3, "gsm", 8000}, {4, "g723", 8000}, {8, "pcma", 8000},
+	{9, "g722", 8000}, {18, "g729", 8000},
+};
+
+static int
+codec_matches(const uint8_t *buf, const struct hl_sdp_fmt *f, const struct hl_sdp_codec *c)
+{
+	unsigned int ch = c->channels ? c->channels : 1;
+	if (f->clock != 0)
+		return f->clock == c->clock && f->channels == ch && hl_sip_slice_ieq(buf, f->name, c->name);
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(static_pts); i++) {
+		if (static_pts[i].pt != f->pt)
+			continue;
+		size_t n = strlen(c->name);
+		return c->clock == static_pts[i].clock && ch == 1 &&
+			ieq((const uint8_t *)c->name, n, static_pts[i].name, strlen(static_pts[i].name));
+	}
+	return 0;
+}
+
+/* The telephone-event format of m at clock, else any, else -1 (RFC 4733 §7.1.1). */
+static int
+pick_te(const uint8_t *buf, const struct hl_sdp_media *m, uint32_t clock)
+{
+	int any = -1;
+	for (unsigned int i = 0; i < m->nfmt; i++) {
+		const struct hl_sdp_fmt *f = &m->fmt[i];
+		if (f->clock == 0 || !hl_sip_slice_ieq(buf, f->name, "telephone-event"))
+			continue;
+		if (f->clock == clock)
+			return f->pt;
+		if (any < 0)
+			any = f->pt;
+	}
+	return any;
+}
+
+static const char *const dir_names[] = {
+	[HL_SDP_DIR_NONE] = "sendrecv",
+	[HL_SDP_DIR_SENDRECV] = "sendrecv",
+	[HL_SDP_DIR_SENDONLY] = "sendonly",
+	[HL_SDP_DIR_RECVONLY] = "recvonly",
+	[HL_SDP_DIR_INACTIVE] = "inactive",
+};
+
+static void
+w_session(struct hl_sip_writer *w, const struct hl_sdp_caps *caps, uint64_t t0, uint64_t t1)
+{
+	const char *at = caps->ipv6 ? "IP6" : "IP4";
+	hl_sip_w_fmt(w, "v=0\r\no=%s %llu %llu IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=%llu %llu\r\n",
+		caps->user ? caps->user : "-", (unsigned long long)caps->sess_id,
+		(unsigned long long)caps->sess_version, at, caps->addr, at, caps->addr,
+		(unsigned long long)t0, (unsigned long long)t1);
+}
+
+static void
+w_rtpmap(struct hl_sip_writer *w, unsigned int pt, const char *name, uint32_t clock,
+	unsigned int ch, const char *fmtp)
+{
+	hl_sip_w_fmt(w, "a=rtpmap:%u %s/%u", pt, name, clock);
+	if (ch > 1)
+		hl_sip_w_fmt(w, "/%u", ch);
+	hl_sip_w_raw(w, "\r\n", 2);
+	if (fmtp != NULL)
+		hl_sip_w_fmt(w, "a=fmtp:%u %s\r\n", pt, fmtp);
+}
+
+/* Decides one stream; fills ns. 1 accepted, 0 refused. */
+static int
+negotiate(const uint8_t *buf, const struct hl_sdp *offer, unsigned int i,
+	const struct hl_sdp_caps *caps, struct hl_sdp_neg_stream *ns)
+{
+	const struct hl_sdp_media *m = &offer->media[i];
+	int srtp;
+
+	memset(ns, 0, sizeof(*ns));
+	ns->te_pt = -1;
+	/* §6: a port of 0 in the offer stays refused; we carry audio over RTP only. */
+	if (m->port == 0 || !hl_sip_slice_ieq(buf, m->type, "audio") ||
+		m->proto == HL_SDP_PROTO_OTHER)
+		return 0;
+	srtp = m->proto == HL_SDP_PROTO_RTP_SAVP || m->proto == HL_SDP_PROTO_RTP_SAVPF;
+	if ((srtp && caps->srtp == HL_SDP_SRTP_FORBID) ||
+		(!srtp && caps->srtp == HL_SDP_SRTP_MANDATORY))
+		return 0;
+	if (srtp) {
+		/* RFC 4568 §7.1.2: answer the first offered crypto line we support. */
+		const struct hl_sdp_crypto *cr = NULL;
+		for (unsigned int k = 0; k < m->ncrypto && cr == NULL; k++)
+			if (m->crypto[k].suite == HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80 ||
+				m->crypto[k].suite == HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32)
+				cr = &m->crypto[k];
+		if (cr == NULL || caps->srtp_key == NULL)
+			return 0;
+		ns->srtp = 1;
+		ns->suite = cr->suite;
+		ns->crypto_tag = cr->tag;
+		ns->remote_key = cr->key;
+	}
+	/* Our preference order, the offerer's numbers (§6.1). */
+	int found = 0;
+	for (unsigned int c = 0; c < caps->ncodecs && !found; c++) {
+		for (unsigned int f = 0; f < m->nfmt; f++) {
+			if (codec_matches(buf, &m->fmt[f], &caps->codecs[c])) {
+				ns->codec = (uint8_t)c;
+				ns->pt = m->fmt[f].pt;
+				found = 1;
+				break;
+			}
+		}
+	}
+	if (!found)
+		return 0;
+	if (caps->telephone_event)
+		ns->te_pt = (int16_t)pick_te(buf, m, caps->codecs[ns->codec].clock);
+	switch (hl_sdp_media_dir(offer, i)) {
+	case HL_SDP_DIR_SENDONLY:
+		ns->dir = HL_SDP_DIR_RECVONLY;
+		break;
+	case HL_SDP_DIR_RECVONLY:
+		ns->dir = HL_SDP_DIR_SENDONLY;
+		break;
+	case HL_SDP_DIR_INACTIVE:
+		ns->dir = HL_SDP_DIR_INACTIVE;
+		break;
+	default:
+		ns->dir = HL_SDP_DIR_SENDRECV;
+		break;
+	}
+	ns->rtcp_mux = m->rtcp_mux && caps->rtcp_mux;
+	const struct hl_sdp_conn *conn = hl_sdp_media_conn(offer, i);
+	ns->remote_addr = conn->addr;
+	ns->remote_addrtype = conn->addrtype;
+	ns->remote_port = m->port;
+	ns->remote_rtcp_port = ns->rtcp_mux ? m->port :
+		m->rtcp_port ? m->rtcp_port : (uint16_t)(m->port + 1);
+	ns->accepted = 1;
+	return 1;
+}
+
+int
+hl_sdp_answer(const uint8_t *buf, const struct hl_sdp *offer, const struct hl_sdp_caps *caps,
+	char *out, size_t cap, struct hl_sdp_negotiated *neg)
+{
+	struct hl_sip_writer w;
+
+	hl_sip_w_init(&w, out, cap);
+	/* §6: the answer's t= equals the offer's. */
+	w_session(&w, caps, offer->t_start, offer->t_stop);
+	neg->nstreams = offer->nmedia;
+	neg->naccepted = 0;
+	for (unsigned int i = 0; i < offer->nmedia; i++) {
+		const struct hl_sdp_media *m = &offer->media[i];
+		struct hl_sdp_neg_stream *ns = &neg->s[i];
+		if (!negotiate(buf, offer, i, caps, ns)) {
+			/* §6: a refused stream keeps its m-line, with port 0. */
+			hl_sip_w_raw(&w, "m=", 2);
+			hl_sip_w_raw(&w, buf + m->type.off, m->type.len);
+			hl_sip_w_raw(&w, " 0 ", 3);
+			hl_sip_w_raw(&w, buf + m->proto_s.off, m->proto_s.len);
+			hl_sip_w_raw(&w, " ", 1);
+			hl_sip_w_raw(&w, buf + m->fmts.off, m->fmts.len);
+			hl_sip_w_raw(&w, "\r\n", 2);
+			continue;
+		}
+		const struct hl_sdp_codec *c = &caps->codecs[ns->codec];
+		ns->local_port = (uint16_t)(caps->port + 2 * neg->naccepted++);
+		hl_sip_w_fmt(&w, "m=audio %u ", ns->local_port);
+		hl_sip_w_raw(&w, buf + m->proto_s.off, m->proto_s.len);
+		hl_sip_w_fmt(&w, " %u", ns->pt);
+		if (ns->te_pt >= 0)
+			hl_sip_w_fmt(&w, " %d", ns->te_pt);
+		hl_sip_w_raw(&w, "\r\n", 2);
+		w_rtpmap(&w, ns->pt, c->name, c->clock, c->channels, c->fmtp);
+		if (ns->te_pt >= 0) {
+			const struct hl_sdp_fmt *tf = NULL;
+			for (unsigned int f = 0; f < m->nfmt && tf == NULL; f++)
+				if (m->fmt[f].pt == ns->te_pt && m->fmt[f].clock)
+					tf = &m->fmt[f];
+			w_rtpmap(&w, (unsigned int)ns->te_pt, "telephone-event",
+				tf ? tf->clock : 8000, 1, "0-15");
+		}
+		if (caps->ptime)
+			hl_sip_w_fmt(&w, "a=ptime:%u\r\n", caps->ptime);
+		hl_sip_w_fmt(&w, "a=%s\r\n", dir_names[ns->dir]);
+		if (ns->rtcp_mux)
+			hl_sip_w_str(&w, "a=rtcp-mux\r\n");
+		if (ns->srtp)
+			hl_sip_w_fmt(&w, "a=crypto:%u %s inline:%s\r\n", ns->crypto_tag,
+				hl_sdp_suite_name((enum hl_sdp_suite)ns->suite), caps->srtp_key);
+	}
+	return hl_sip_w_finish(&w);
+}
+
+int
+hl_sdp_build_offer(const struct hl_sdp_caps *caps, char *out, size_t cap)
+{
+	struct hl_sip_writer w;
+	int srtp = caps->srtp == HL_SDP_SRTP_MANDATORY && caps->srtp_key != NULL;
+
+	hl_sip_w_init(&w, out, cap);
+	w_session(&w, caps, 0, 0);
+	hl_sip_w_fmt(&w, "m=audio %u %s", caps->port, srtp ? "RTP/SAVP" : "RTP/AVP");
+	for (unsigned int i = 0; i < caps->ncodecs; i++)
+		hl_sip_w_fmt(&w, " %u", caps->codecs[i].pt);
+	if (caps->telephone_event)
+		hl_sip_w_fmt(&w, " %u", caps->te_pt);
+	hl_sip_w_raw(&w, "\r\n", 2);
+	for (unsigned int i = 0; i < caps->ncodecs; i++) {
+		const struct hl_sdp_codec *c = &caps->codecs[i];
+		w_rtpmap(&w, c->pt, c->name, c->clock, c->channels, c->fmtp);
+	}
+	if (caps->telephone_event)
+		w_rtpmap(&w, caps->te_pt, "telephone-event", 8000, 1, "0-15");
+	if (caps->ptime)
+		hl_sip_w_fmt(&w, "a=ptime:%u\r\n", caps->ptime);
+	hl_sip_w_str(&w, "a=sendrecv\r\n");
+	if (caps->rtcp_mux)
+		hl_sip_w_str(&w, "a=rtcp-mux\r\n");
+	/* RFC 4568 §6.1: with OPTIONAL the crypto line rides RTP/AVP (best effort). */
+	if (caps->srtp != HL_SDP_SRTP_FORBID && caps->srtp_key != NULL)
+		hl_sip_w_fmt(&w, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n",
+			caps->srtp_key);
+	return hl_sip_w_finish(&w);
+}

@@ -317,6 +317,10 @@ port_open(struct hl_engine *e, unsigned int pi, char *err, size_t errlen)
 		nq = 1; /* no RSS: one queue, software dispatch to the other workers */
 	}
 	conf.rxmode.mtu = info.max_mtu != 0 && info.max_mtu < c->mtu ? info.max_mtu : c->mtu;
+	/* Let the NIC verify IPv4 and UDP checksums where it can; the worker trusts
+	 * its GOOD/BAD verdict and checks in software otherwise. */
+	conf.rxmode.offloads = info.rx_offload_capa &
+			       (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	rc = rte_eth_dev_configure(pid, nq, nq, &conf);
 	if (rc != 0) {
 		set_err(err, errlen, "[port %s]: configure with %u queues: %s", c->name, nq,

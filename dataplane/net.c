@@ -16,6 +16,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/engine_priv.h"
+#include "hotline/csum.h"
 #include "hotline/neigh.h"
 #include "hotline/net.h"
 
@@ -52,6 +53,13 @@ static inline void
 count(struct hl_worker *w, enum hl_ctr c)
 {
 	w->st->ctr[c]++;
+}
+
+/* The NIC verified the L4 checksum (RX offload enabled where the PMD offers it). */
+static inline bool
+l4_cksum_good(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
 }
 
 void
@@ -169,13 +177,12 @@ l4_cksum6(const struct rte_ipv6_hdr *ip, const void *l4, uint32_t len, uint8_t p
 {
 	uint32_t plen = rte_cpu_to_be_32(len);
 	uint32_t nh = rte_cpu_to_be_32(proto);
-	uint32_t sum = 0;
+	uint64_t sum = hl_csum_partial(ip->src_addr, 32, 0);
 
-	sum = __rte_raw_cksum(ip->src_addr, 32, sum);
-	sum = __rte_raw_cksum(&plen, 4, sum);
-	sum = __rte_raw_cksum(&nh, 4, sum);
-	sum = __rte_raw_cksum(l4, len, sum);
-	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+	sum = hl_csum_partial(&plen, 4, sum);
+	sum = hl_csum_partial(&nh, 4, sum);
+	sum = hl_csum_partial(l4, len, sum);
+	return (uint16_t)~hl_csum_fold(sum);
 }
 
 /* ---- output ----------------------------------------------------------------- */
@@ -479,17 +486,32 @@ udp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t l4o
 		drop(w, m, HL_DROP_UDP_BAD_LEN);
 		return;
 	}
+	if (unlikely((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
+		drop(w, m, HL_DROP_UDP_BAD_CSUM);
+		return;
+	}
 	/* RFC 768: zero means "no checksum" on IPv4; RFC 8200 §8.1: mandatory on IPv6. */
 	if (v6) {
 		if (u->dgram_cksum == 0 ||
-			(m->nb_segs == 1 ? l4_cksum6(iph, u, ulen, IPPROTO_UDP) != 0 :
+			(l4_cksum_good(m) ? false : m->nb_segs == 1 ? l4_cksum6(iph, u, ulen, IPPROTO_UDP) != 0 :
 					   rte_ipv6_udptcp_cksum_mbuf_verify(m, iph, l4off) != 0)) {
 			drop(w, m, HL_DROP_UDP_BAD_CSUM);
 			return;
 		}
-	} else if (u->dgram_cksum != 0) {
-		int bad = m->nb_segs == 1 ? rte_ipv4_udptcp_cksum_verify(iph, u) :
-					    rte_ipv4_udptcp_cksum_mbuf_verify(m, iph, l4off);
+	} else if (u->dgram_cksum != 0 && !l4_cksum_good(m)) {
+		bool bad;
+
+		if (likely(m->nb_segs == 1)) {
+			const struct rte_ipv4_hdr *ip = iph;
+			/* RFC 768 pseudo-header: source, destination, zero, protocol, length. */
+			const uint8_t ph[4] = {0, IPPROTO_UDP, (uint8_t)(ulen >> 8), (uint8_t)ulen};
+			uint64_t sum = hl_csum_partial(&ip->src_addr, 8, 0);
+
+			sum = hl_csum_partial(ph, 4, sum);
+			bad = hl_csum_fold(hl_csum_partial(u, ulen, sum)) != 0xffff;
+		} else {
+			bad = rte_ipv4_udptcp_cksum_mbuf_verify(m, iph, l4off) != 0;
+		}
 		if (bad) {
 			drop(w, m, HL_DROP_UDP_BAD_CSUM);
 			return;
@@ -537,7 +559,7 @@ icmp4_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t o
 		return;
 	}
 	ic = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
-	if (rte_raw_cksum(ic, l4len) != 0xffff) {
+	if (hl_csum(ic, l4len) != 0xffff) {
 		drop(w, m, HL_DROP_ICMP_BAD_CSUM);
 		return;
 	}
@@ -549,7 +571,7 @@ icmp4_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t o
 	/* RFC 792: same identifier, sequence and data; type 0. */
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
 	ic->icmp_cksum = 0;
-	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, l4len);
+	ic->icmp_cksum = (uint16_t)~hl_csum(ic, l4len);
 	ip->dst_addr = ip->src_addr;
 	ip->src_addr = p->ip4;
 	ip->time_to_live = 64;
@@ -596,7 +618,10 @@ ipv4_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t of
 		drop(w, m, HL_DROP_IPV4_TRUNCATED);
 		return;
 	}
-	if (rte_raw_cksum(ip, ihl) != 0xffff) {
+	/* The NIC's verdict when it gives one (RX offload enabled where offered). */
+	uint64_t ipck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (ipck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		(ipck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && hl_csum(ip, ihl) != 0xffff)) {
 		drop(w, m, HL_DROP_IPV4_BAD_CSUM);
 		return;
 	}
@@ -966,8 +991,6 @@ eth_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
 	bool tagged = false;
 	uint16_t vid = 0;
 
-	w->st->ctr[HL_CTR_RX_PACKETS]++;
-	w->st->ctr[HL_CTR_RX_BYTES] += rte_pktmbuf_pkt_len(m);
 	/* A PMD that stripped the tag: put it back so every frame looks the same. */
 	if (unlikely(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)) {
 		m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN_STRIPPED | RTE_MBUF_F_RX_VLAN);
@@ -1072,7 +1095,12 @@ void
 hl_net_rx_burst(struct hl_worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t i = 0;
+	uint64_t bytes = 0;
 
+	for (uint16_t j = 0; j < n; j++)
+		bytes += rte_pktmbuf_pkt_len(pkts[j]);
+	w->st->ctr[HL_CTR_RX_PACKETS] += n;
+	w->st->ctr[HL_CTR_RX_BYTES] += bytes;
 	/* STYLE.md rule 8 (l3fwd): prefetch ahead, handle in fours, then the rest. */
 	for (uint16_t j = 0; j < PREFETCH_OFFSET && j < n; j++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));

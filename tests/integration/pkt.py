@@ -3,6 +3,7 @@
 
   pkt.py udp DST PORT SIZE [COUNT]          one or more UDP datagrams (v4 or v6)
   pkt.py bad IFACE DST_MAC KIND [COUNT]     hand-made broken frames on a raw socket
+  pkt.py vlan IFACE DST_MAC VID [COUNT]     802.1Q-tagged ARP request + ICMP echoes
 
 KIND names one defect (see KINDS); each is built so the engine must drop it
 under exactly one named reason. Frames come from the interface's own MAC and
@@ -136,6 +137,19 @@ def main(a):
         for _ in range(count):
             for f in frames(kind, dmac, smac):
                 s.send(f)
+        return
+    if a[0] == "vlan":
+        # tagged ARP request for 10.99.0.1 and ICMP echo requests, on VLAN vid
+        ifc, dmac, vid = a[1], bytes.fromhex(a[2].replace(":", "")), int(a[3])
+        count = int(a[4]) if len(a) > 4 else 1
+        smac = bytes.fromhex(open(f"/sys/class/net/{ifc}/address").read().strip().replace(":", ""))
+        tag = lambda et: struct.pack("!HHH", 0x8100, vid, et)  # noqa: E731
+        arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, smac, SRC4, b"\0" * 6, DST4)
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((ifc, 0))
+        s.send(b"\xff" * 6 + smac + tag(0x0806) + arp)
+        for _ in range(count):
+            s.send(dmac + smac + tag(0x0800) + ip4(icmp_echo(), proto=1))
         return
     if a[0] == "kinds":
         print("\n".join(KINDS))

@@ -67,4 +67,16 @@ HL_TEST(partial_sums_chain)
 	HL_CHECK_INT(hl_csum_fold(s), hl_csum(b, sizeof(b)));
 }
 
+HL_TEST(ip4_header_fast_path)
+{
+	uint8_t h[60];
+	for (size_t i = 0; i < sizeof(h); i++)
+		h[i] = (uint8_t)(i * 37 + 11);
+	HL_CHECK_INT(hl_csum_ip4hdr(h, 20), hl_csum(h, 20));
+	HL_CHECK_INT(hl_csum_ip4hdr(h, 24), hl_csum(h, 24));
+	HL_CHECK_INT(hl_csum_ip4hdr(h, 60), hl_csum(h, 60));
+	memset(h, 0xff, 20);
+	HL_CHECK_INT(hl_csum_ip4hdr(h, 20), hl_csum(h, 20));
+}
+
 HL_TEST_MAIN()

@@ -323,6 +323,27 @@ HL_TEST(bad_frames_each_dropped_under_their_reason)
 	expect_drop("lldp", f, o + 46, HL_DROP_ETHERTYPE);
 }
 
+HL_TEST(udp_checksum_verified_for_sip_carried_for_rtp)
+{
+	uint8_t f[256];
+	struct rte_mbuf *out[8];
+	uint8_t udp[40] = {0x9c, 0x40, 0x13, 0xc4, 0x00, 40, 0x12, 0x34}; /* wrong checksum */
+	size_t o = put_eth(f, emac.addr_bytes, 0x0800);
+	size_t n = o + put_ip4(f + o, "10.0.0.2", 17, udp, sizeof(udp), 0, 1);
+
+	expect_drop("sip with a bad udp checksum", f, n, HL_DROP_UDP_BAD_CSUM);
+	/* RTP: carried to its leg, where a relay updates the checksum incrementally
+	 * (RFC 1624) and the far end still sees the corruption. */
+	uint64_t rtp = ctr(HL_CTR_UDP_RTP), bad = drop_of(HL_DROP_UDP_BAD_CSUM);
+	udp[2] = 0x4e; /* dport 20000 */
+	udp[3] = 0x20;
+	n = o + put_ip4(f + o, "10.0.0.2", 17, udp, sizeof(udp), 0, 1);
+	inject(f, n);
+	free_all(out, run(out, 8));
+	HL_CHECK_INT(ctr(HL_CTR_UDP_RTP), rtp + 1);
+	HL_CHECK_INT(drop_of(HL_DROP_UDP_BAD_CSUM), bad);
+}
+
 /* A UDP datagram to the SIP port in three fragments, delivered in the given order. */
 static void
 send_fragmented(const unsigned int order[3], uint16_t id)

@@ -39,7 +39,7 @@ struct parser {
 	size_t errlen;
 };
 
-static int
+static int __attribute__((format(printf, 3, 4)))
 fail(struct parser *p, unsigned int line, const char *fmt, ...)
 {
 	char msg[HL_CONFIG_ERR_MAX];

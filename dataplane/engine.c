@@ -35,7 +35,7 @@ RTE_LOG_REGISTER(hl_logtype_engine, hl.dp.engine, INFO);
 #define IDLE_SPIN_LOOPS 64
 #define MAINT_INTERVAL_MS 10
 
-static void
+static void __attribute__((format(printf, 3, 4)))
 set_err(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;

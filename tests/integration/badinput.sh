@@ -6,13 +6,7 @@ source "$(dirname "$0")/lib.sh"
 HL_PMD=pcap
 hl_begin "badinput: malformed frames dropped and counted" python3
 
-NS=hl${HL_ID}p
-EIF=hle$HL_ID
-PIF=hlp$HL_ID
-PKT="python3 $(dirname "$0")/pkt.py"
-hl_netns "$NS" "$EIF" "$PIF"
-ip netns exec "$NS" ip addr add 10.99.0.2/24 dev "$PIF"
-ip netns exec "$NS" ip addr add fd99::2/64 dev "$PIF" nodad
+hl_peer || exit 1
 # A short reassembly timeout, so the runaway/misaligned leftovers expire in the test.
 hl_engine_start "$(hl_conf "$EIF")
 [limits]

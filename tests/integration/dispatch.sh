@@ -7,12 +7,7 @@ source "$(dirname "$0")/lib.sh"
 hl_begin "dispatch: two workers, one queue" ping python3
 [ "$(nproc)" -ge 2 ] || hl_skip "needs 2 CPUs"
 
-NS=hl${HL_ID}p
-EIF=hle$HL_ID
-PIF=hlp$HL_ID
-PKT="python3 $(dirname "$0")/pkt.py"
-hl_netns "$NS" "$EIF" "$PIF"
-ip netns exec "$NS" ip addr add 10.99.0.2/24 dev "$PIF"
+hl_peer || exit 1
 HL_WORKERS=0,1 hl_engine_start "$(HL_WORKERS=0,1 hl_conf "$EIF")" 0-1 || exit 1
 hl_check "two workers and one queue" [ "$(hl_tel /hotline/ports trunk.queues)" -eq 1 ]
 hl_check "lcore 1 is a worker" [ "$(hl_tel /hotline/lcores 1.role)" = worker ]

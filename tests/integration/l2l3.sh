@@ -4,12 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 hl_begin "l2l3: ARP, NDP, ping v4/v6" ping tshark
 
-NS=hl${HL_ID}p
-EIF=hle$HL_ID
-PIF=hlp$HL_ID
-hl_netns "$NS" "$EIF" "$PIF"
-ip netns exec "$NS" ip addr add 10.99.0.2/24 dev "$PIF"
-ip netns exec "$NS" ip addr add fd99::2/64 dev "$PIF" nodad
+hl_peer || exit 1
 hl_capture "$NS" "$PIF" l2l3
 hl_engine_start "$(hl_conf "$EIF")" || exit 1
 EMAC=$(hl_tel /hotline/ports trunk.mac | tr 'A-F' 'a-f')

@@ -5,7 +5,8 @@
 # when a test fails or is interrupted; on failure the engine log, the counters
 # and the capture summary are printed.
 #
-# A test sources this file, calls hl_begin, builds its world with hl_netns /
+# A test sources this file, calls hl_begin, builds its world with hl_peer (or
+# hl_netns) /
 # hl_engine_start, and ends with hl_done. Checks: hl_check, hl_check_ctr,
 # hl_check_drop. Exit 77 (meson's skip) when root or a tool is missing.
 set -uo pipefail
@@ -86,6 +87,26 @@ hl_netns() {
 	ethtool -K "$eif" tx off rx off >/dev/null 2>&1
 	ip netns exec "$ns" ethtool -K "$pif" tx off rx off >/dev/null 2>&1
 }
+
+# hl_peer [v4only]: the usual test host. Namespace hl<ID>p joined by veth
+# hle<ID> (engine end) / hlp<ID> (peer end), peer at 10.99.0.2/24 and fd99::2/64
+# (the engine is .1 / ::1 in hl_conf). Sets NS, EIF, PIF.
+hl_peer() {
+	NS=hl${HL_ID}p
+	EIF=hle$HL_ID
+	PIF=hlp$HL_ID
+	hl_netns "$NS" "$EIF" "$PIF" || return 1
+	ip netns exec "$NS" ip addr add 10.99.0.2/24 dev "$PIF"
+	if [ "${1:-}" = v4only ]; then
+		# no IPv6 chatter (router solicitations, MLD) from the peer itself
+		ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$PIF.disable_ipv6=1"
+	else
+		ip netns exec "$NS" ip addr add fd99::2/64 dev "$PIF" nodad
+	fi
+}
+
+# Frame and datagram maker run inside a namespace: see pkt.py.
+PKT="python3 $HL_SRCDIR/tests/integration/pkt.py"
 
 # hl_capture NS IF NAME: tshark in the namespace, pcap kept on failure.
 hl_capture() {

@@ -7,13 +7,7 @@ source "$(dirname "$0")/lib.sh"
 HL_PMD=pcap
 hl_begin "udp: demux, reassembly" python3 tshark
 
-NS=hl${HL_ID}p
-EIF=hle$HL_ID
-PIF=hlp$HL_ID
-PKT="python3 $(dirname "$0")/pkt.py"
-hl_netns "$NS" "$EIF" "$PIF"
-ip netns exec "$NS" ip addr add 10.99.0.2/24 dev "$PIF"
-ip netns exec "$NS" ip addr add fd99::2/64 dev "$PIF" nodad
+hl_peer || exit 1
 hl_capture "$NS" "$PIF" udp
 hl_engine_start "$(hl_conf "$EIF")" || exit 1
 ip netns exec "$NS" ping -c 1 -W 2 -q 10.99.0.1 >/dev/null   # settle ARP both ways

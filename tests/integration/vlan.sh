@@ -7,14 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 hl_begin "vlan: tagged port" python3 tshark
 
-NS=hl${HL_ID}p
-EIF=hle$HL_ID
-PIF=hlp$HL_ID
-PKT="python3 $(dirname "$0")/pkt.py"
-hl_netns "$NS" "$EIF" "$PIF"
-ip netns exec "$NS" ip addr add 10.99.0.2/24 dev "$PIF"
-# no untagged IPv6 chatter (router solicitations, MLD) from the peer itself
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$PIF.disable_ipv6=1"
+hl_peer v4only || exit 1
 hl_capture "$NS" "$PIF" vlan
 hl_engine_start "$(hl_conf "$EIF" "vlan = 100")" || exit 1
 EMAC=$(hl_tel /hotline/ports trunk.mac | tr 'A-F' 'a-f')

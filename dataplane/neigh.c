@@ -328,6 +328,7 @@ hl_neigh_maintain(struct hl_neigh_table *t, uint64_t now, unsigned int budget,
 			e->npending = 0;
 			write_begin(e);
 			e->state = ST_FAILED;
+			e->probe_tsc = now; /* the hold-down runs from the failure */
 			write_end(e);
 			break;
 		case ST_REACHABLE:

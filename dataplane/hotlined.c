@@ -125,9 +125,13 @@ main(int argc, char **argv)
 		return 0;
 	}
 	/* dpdk-pdump attaches as a secondary process: impossible with --in-memory. */
-	if (rte_pdump_init() == 0)
-		LOG(INFO, "packet capture available: dpdk-pdump -- --pdump 'port=0,queue=*,"
-			  "rx-dev=/tmp/rx.pcap,tx-dev=/tmp/tx.pcap'\n");
+	if (rte_pdump_init() == 0) {
+		const char *rd = rte_eal_get_runtime_dir();
+		const char *prefix = strrchr(rd, '/') ? strrchr(rd, '/') + 1 : rd;
+		LOG(INFO, "packet capture available: dpdk-pdump -l <free lcore> --file-prefix %s "
+			  "-- --pdump 'port=0,queue=*,rx-dev=/tmp/rx.pcap,tx-dev=/tmp/tx.pcap'\n",
+			prefix);
+	}
 	else
 		LOG(NOTICE, "packet capture (dpdk-pdump) unavailable: %s (run without "
 			    "--in-memory/--no-shconf to enable)\n", rte_strerror(rte_errno));

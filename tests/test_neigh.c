@@ -210,10 +210,8 @@ HL_TEST(bad_sizes_are_refused)
 int
 main(int argc, char **argv)
 {
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=test_neigh_%d", getpid());
 	char *eal[] = {argv[0], "-l", "0", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
-		prefix, "--log-level=*:error"};
+		"--no-telemetry", "--file-prefix=hl-test-neigh", "--log-level=*:error"};
 
 	(void)argc;
 	if (rte_eal_init(HL_ARRAY_SIZE(eal), eal) < 0)

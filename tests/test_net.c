@@ -480,10 +480,9 @@ HL_TEST(every_truncation_of_an_echo_is_handled)
 int
 main(int argc, char **argv)
 {
-	char prefix[64], err[HL_CONFIG_ERR_MAX];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=test_net_%d", getpid());
+	char err[HL_CONFIG_ERR_MAX];
 	char *eal[] = {argv[0], "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		prefix, "--log-level=*:error"};
+		"--no-telemetry", "--file-prefix=hl-test-net", "--log-level=*:error"};
 
 	if (rte_eal_init(HL_ARRAY_SIZE(eal), eal) < 0)
 		HL_SKIP("EAL cannot start here");

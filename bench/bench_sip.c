@@ -104,6 +104,7 @@ hl_parse_b2bua(const char *data, size_t len)
 	struct hl_sip_via via;
 	struct hl_sip_name_addr from, to, contact;
 	struct hl_sip_cseq cseq;
+	struct hl_sip_uri curi;
 	const struct hl_sip_hdr_field *h;
 	uint32_t mf = 0;
 
@@ -124,9 +125,12 @@ hl_parse_b2bua(const char *data, size_t len)
 	h = hl_sip_hdr_first(&m, HL_SIP_HDR_CALL_ID);
 	sink += via.branch.len + from.tag.len + to.tag.len + cseq.seq + h->value.len +
 		m.content_length;
+	/* The peers split the Contact URI into its parts (sofia's m_url, osip's c->url) and
+	 * the B2BUA routes in-dialog requests to its host: hotline parses it too. */
 	if ((h = hl_sip_hdr_first(&m, HL_SIP_HDR_CONTACT)) != NULL &&
-		hl_sip_parse_name_addr(b, h->value, &contact) > 0)
-		sink += contact.uri.len;
+		hl_sip_parse_name_addr(b, h->value, &contact) > 0 &&
+		hl_sip_parse_uri(b, contact.uri, &curi) == 0)
+		sink += curi.host.len;
 	if ((h = hl_sip_hdr_first(&m, HL_SIP_HDR_MAX_FORWARDS)) != NULL &&
 		hl_sip_parse_uint(b, h->value, &mf) == 0)
 		sink += mf;

@@ -1,9 +1,9 @@
 /*
  * SIP message parser: start line, header lines, UDP framing (include/hotline/sip.h).
  *
- * One pass over the head, byte classes from a table; header names resolved through
- * per-letter candidate lists that include the compact forms; bodies are left to
- * sip_hdr.c and sip_uri.c until asked for.
+ * One pass over the head, eight bytes a step for each line's colon and CR (sip_priv.h);
+ * header names resolved through per-letter candidate lists that include the compact
+ * forms, compared as words; bodies are left to sip_hdr.c and sip_uri.c until asked for.
  */
 #include <string.h>
 
@@ -130,30 +130,83 @@ hl_sip_method_name(enum hl_sip_method m)
 	return (unsigned int)m < HL_SIP_METHOD_MAX_ ? method_names[m] : "";
 }
 
-enum hl_sip_hdr
-hl_sip_hdr_lookup(const uint8_t *name, size_t len)
+/*
+ * Header names hold letters and '-' only. For a literal word w, (w & 0x40..) >> 1 sets
+ * 0x20 in the letter bytes and not in the '-' ones, so (x | mask) == (w | mask) folds
+ * case where it may and nowhere else: unlike a plain |0x20 it cannot take CR (0x0d) for
+ * '-' (0x2d), so a name it matches is a valid token without a second pass.
+ */
+static inline int
+wfold_eq(uint64_t x, uint64_t w)
 {
+	uint64_t mask = (w & 0x4040404040404040ull) >> 1;
+	return (x | mask) == (w | mask);
+}
+
+static inline uint64_t
+ld2(const void *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline uint64_t
+ld4(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint64_t
+ld8(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* [a, a+n) equals the name lit of the same length, n >= 2, by overlapping 2-, 4- or
+ * 8-byte words (nginx compares methods the same way); reads nothing outside a. */
+static inline int
+name_eq(const uint8_t *a, const char *lit, size_t n)
+{
+	if (n >= 8) {
+		size_t i = 0;
+		for (; i + 8 < n; i += 8)
+			if (!wfold_eq(ld8(a + i), ld8(lit + i)))
+				return 0;
+		return wfold_eq(ld8(a + n - 8), ld8(lit + n - 8));
+	}
+	if (n >= 4)
+		return wfold_eq(ld4(a), ld4(lit)) && wfold_eq(ld4(a + n - 4), ld4(lit + n - 4));
+	return wfold_eq(ld2(a), ld2(lit)) && wfold_eq(ld2(a + n - 2), ld2(lit + n - 2));
+}
+
+static inline enum hl_sip_hdr
+hdr_lookup(const uint8_t *name, size_t len)
+{
+	if (len == 0)
+		return HL_SIP_HDR_OTHER;
 	unsigned int c = (unsigned int)lower(name[0]) - 'a';
-	if (len == 0 || c >= 26)
+	if (c >= 26)
 		return HL_SIP_HDR_OTHER;
 	if (len == 1)
 		return (enum hl_sip_hdr)by_compact[c];
 	const uint8_t *cand = by_letter[c];
 	if (cand == NULL)
 		return HL_SIP_HDR_OTHER;
-	for (; *cand; cand++) {
-		const char *n = hdr_names[*cand].name;
-		if (hdr_names[*cand].len != len)
-			continue;
-		size_t i = 1;
-		/* Names hold letters, digits and '-' only: |0x20 folds case without a
-		 * branch, and the token check upstream keeps CR and '@' out. */
-		while (i < len && (name[i] | 0x20) == (n[i] | 0x20))
-			i++;
-		if (i == len)
+	for (; *cand; cand++)
+		if (hdr_names[*cand].len == len && name_eq(name, hdr_names[*cand].name, len))
 			return (enum hl_sip_hdr)*cand;
-	}
 	return HL_SIP_HDR_OTHER;
+}
+
+enum hl_sip_hdr
+hl_sip_hdr_lookup(const uint8_t *name, size_t len)
+{
+	return hdr_lookup(name, len);
 }
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -272,43 +325,57 @@ uri_scheme(const uint8_t *p, size_t n, uint8_t *scheme)
 	return 0;
 }
 
-/* 1 if [p, p+n) holds an octet outside C_VCHAR: a CTL other than HT, or DEL. Written
- * without an early exit so the compiler vectorises it (bench/bench_sip.c). */
-static inline int
-has_ctl(const uint8_t *p, size_t n)
-{
-	uint8_t bad = 0;
-	for (size_t i = 0; i < n; i++)
-		bad |= (uint8_t)(((p[i] < 0x20) & (p[i] != '\t')) | (p[i] == 0x7f));
-	return bad != 0;
-}
-
 /*
  * End of a line whose octets are all C_VCHAR: the CR of its CRLF. NULL with *err set
- * otherwise: INCOMPLETE at the end of input, PARSE on a stray octet. memchr() finds
- * the CR with SIMD; the octets before it are checked in one vectorised pass.
+ * otherwise: INCOMPLETE at the end of input, PARSE on a stray octet. One word-at-a-time
+ * pass finds the CR and any stray CTL together; HT is the only CTL a line may hold.
  */
 static inline const uint8_t *
 line_end(const uint8_t *p, const uint8_t *end, int *err)
 {
-	const uint8_t *cr = memchr(p, '\r', (size_t)(end - p));
-	if (cr == NULL) {
-		*err = has_ctl(p, (size_t)(end - p)) ? HL_E_PARSE : HL_E_INCOMPLETE;
-		return NULL;
+	for (;;) {
+		p = scan_ctl(p, end);
+		if (p == end) {
+			*err = HL_E_INCOMPLETE;
+			return NULL;
+		}
+		if (*p != '\t')
+			break;
+		p++;
 	}
-	if (has_ctl(p, (size_t)(cr - p))) {
+	if (*p != '\r') {
 		*err = HL_E_PARSE;
 		return NULL;
 	}
-	if (cr + 1 == end) {
+	if (p + 1 == end) {
 		*err = HL_E_INCOMPLETE;
 		return NULL;
 	}
-	if (cr[1] != '\n') {
+	if (p[1] != '\n') {
 		*err = HL_E_PARSE;
 		return NULL;
 	}
-	return cr;
+	return p;
+}
+
+/*
+ * The ':' ending a header name at p, or NULL when a CTL or the end comes first (a name
+ * with HT before its colon, or a line cut short: the caller's slow path decides).
+ */
+static inline const uint8_t *
+find_colon(const uint8_t *p, const uint8_t *end)
+{
+	while (end - p >= 8) {
+		uint64_t x = load8(p), m = w8_lt(x, 0x20) | w8_eq(x, 0x7f) | w8_eq(x, ':');
+		if (m) {
+			p += w8_first(m);
+			return *p == ':' ? p : NULL;
+		}
+		p += 8;
+	}
+	while (p < end && *p >= 0x20 && *p != 0x7f && *p != ':')
+		p++;
+	return p < end && *p == ':' ? p : NULL;
 }
 
 static int
@@ -405,18 +472,38 @@ hl_sip_parse(const uint8_t *buf, size_t len, struct hl_sip_msg *m)
 			p += 2;
 			break;
 		}
-		const uint8_t *nb = p;
-		while (p < end && CC(*p, C_TOKEN))
+		/* §7.3.1: header-name HCOLON, HCOLON = *( SP / HTAB ) ":" SWS. The fast path
+		 * finds the colon first and lets the lookup's exact compare vouch for known
+		 * names; only unknown ones are checked octet by octet. */
+		const uint8_t *nb = p, *ne;
+		enum hl_sip_hdr id;
+		const uint8_t *colon = find_colon(p, end);
+		if (hl_likely(colon != NULL)) {
+			ne = colon;
+			while (ne > nb && ne[-1] == ' ')
+				ne--;
+			if (ne == nb)
+				return HL_E_PARSE;
+			id = hdr_lookup(nb, (size_t)(ne - nb));
+			if (id == HL_SIP_HDR_OTHER) {
+				for (p = nb; p < ne; p++)
+					if (!CC(*p, C_TOKEN))
+						return HL_E_PARSE;
+			}
+			p = colon + 1;
+		} else {
+			while (p < end && CC(*p, C_TOKEN))
+				p++;
+			ne = p;
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p == end)
+				return HL_E_INCOMPLETE;
+			if (ne == nb || *p != ':')
+				return HL_E_PARSE;
 			p++;
-		const uint8_t *ne = p;
-		/* §7.3.1: HCOLON = *( SP / HTAB ) ":" SWS */
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p == end)
-			return HL_E_INCOMPLETE;
-		if (ne == nb || *p != ':')
-			return HL_E_PARSE;
-		p++;
+			id = hl_sip_hdr_lookup(nb, (size_t)(ne - nb));
+		}
 		const uint8_t *vb = p;
 		/* §7.3.1: a line starting with SP or HT continues the value (a fold). */
 		for (;;) {
@@ -436,7 +523,7 @@ hl_sip_parse(const uint8_t *buf, size_t len, struct hl_sip_msg *m)
 		struct hl_sip_hdr_field *h = &m->hdr[m->nhdr++];
 		h->name = mkslice(buf, nb, ne);
 		h->value = mkslice(buf, vb, ve);
-		h->id = (uint8_t)hl_sip_hdr_lookup(nb, (size_t)(ne - nb));
+		h->id = (uint8_t)id;
 		if (m->first[h->id] == 0)
 			m->first[h->id] = m->nhdr;
 	}

@@ -17,23 +17,60 @@ advance(struct hl_sip_slice *s, int n)
 	s->len = (uint16_t)(s->len - n);
 }
 
+/* Four octets per bounds check: tokens and parameter values run 3-40 octets, and the
+ * check costs as much as the class lookup (bench/bench_sip.c, callgrind). */
 static inline const uint8_t *
 scan_cls(const uint8_t *p, const uint8_t *end, uint16_t cls)
 {
+	for (; end - p >= 4; p += 4) {
+		if (!CC(p[0], cls))
+			return p;
+		if (!CC(p[1], cls))
+			return p + 1;
+		if (!CC(p[2], cls))
+			return p + 2;
+		if (!CC(p[3], cls))
+			return p + 3;
+	}
 	while (p < end && CC(*p, cls))
 		p++;
 	return p;
 }
 
-/* gen-value = token / host / quoted-string (§25.1); NULL when empty or broken. */
-static const uint8_t *
-scan_gen_value(const uint8_t *p, const uint8_t *end)
+/*
+ * One generic-param (§25.1) at p, just after its ';': name [EQUAL gen-value], gen-value
+ * = token / host / quoted-string. Returns its end or NULL; *name and *value as
+ * hl_sip_param_next() would give them (value unquoted, empty at the name's end when
+ * absent), so callers that read known parameters do it in the same pass as the syntax
+ * check.
+ */
+static inline const uint8_t *
+scan_param(const uint8_t *buf, const uint8_t *p, const uint8_t *end, struct hl_sip_slice *name,
+	struct hl_sip_slice *value)
 {
-	if (p < end && *p == '"')
-		return scan_quoted(p, end);
-	const uint8_t *b = p;
+	const uint8_t *b = p, *q;
+
 	p = scan_cls(p, end, C_TOKEN | C_PARAM);
-	return p == b ? NULL : p;
+	if (p == b)
+		return NULL;
+	*name = mkslice(buf, b, p);
+	*value = mkslice(buf, p, p);
+	q = skip_lws(p, end);
+	if (q < end && *q == '=') {
+		b = skip_lws(q + 1, end);
+		if (b < end && *b == '"') {
+			p = scan_quoted(b, end);
+			if (p == NULL)
+				return NULL;
+			*value = mkslice(buf, b + 1, p - 1);
+		} else {
+			p = scan_cls(b, end, C_TOKEN | C_PARAM);
+			if (p == b)
+				return NULL;
+			*value = mkslice(buf, b, p);
+		}
+	}
+	return p;
 }
 
 /*
@@ -44,23 +81,17 @@ static const uint8_t *
 scan_params(const uint8_t *buf, const uint8_t *p, const uint8_t *end,
 	struct hl_sip_slice *params)
 {
-	const uint8_t *first = NULL, *last = p, *b, *q;
+	const uint8_t *first = NULL, *last = p;
+	struct hl_sip_slice name, value;
 
 	p = skip_lws(p, end);
 	while (p < end && *p == ';') {
 		p = skip_lws(p + 1, end);
 		if (first == NULL)
 			first = p;
-		b = p;
-		p = scan_cls(p, end, C_TOKEN | C_PARAM);
-		if (p == b)
+		p = scan_param(buf, p, end, &name, &value);
+		if (p == NULL)
 			return NULL;
-		q = skip_lws(p, end);
-		if (q < end && *q == '=') {
-			p = scan_gen_value(skip_lws(q + 1, end), end);
-			if (p == NULL)
-				return NULL;
-		}
 		last = p;
 		p = skip_lws(p, end);
 	}
@@ -133,40 +164,77 @@ hl_sip_parse_via(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_via *v
 	p = hl_sip_scan_hostport(buf, q, end, &via->host, &via->host_type, &via->port);
 	if (p == NULL)
 		return HL_E_PARSE;
-	p = scan_params(buf, p, end, &via->params);
-	if (p == NULL)
-		return HL_E_PARSE;
-
-	struct hl_sip_slice rest = via->params, name, value;
-	int n;
-	while ((n = hl_sip_param_next(buf, rest, &name, &value)) > 0) {
+	/* *( SEMI via-params ), read as they are checked (one pass, not scan_params()
+	 * then hl_sip_param_next()). */
+	const uint8_t *first = NULL, *last = p;
+	struct hl_sip_slice name, value;
+	p = skip_lws(p, end);
+	while (p < end && *p == ';') {
+		p = skip_lws(p + 1, end);
+		if (first == NULL)
+			first = p;
+		p = scan_param(buf, p, end, &name, &value);
+		if (p == NULL)
+			return HL_E_PARSE;
+		last = p;
+		p = skip_lws(p, end);
 		const uint8_t *np = buf + name.off, *vp = buf + value.off;
-		if (IEQ(np, name.len, "branch")) {
-			via->branch = value;
-		} else if (IEQ(np, name.len, "received")) {
-			if (hl_sip_host_type(vp, value.len) == HL_SIP_HOST_NONE)
-				return HL_E_PARSE;
-			via->received = value;
-		} else if (IEQ(np, name.len, "rport")) {
-			/* RFC 3581 §3: response-port = "rport" [EQUAL 1*DIGIT] */
-			via->rport = 0;
-			if (value.len) {
-				if (scan_uint(vp, vp + value.len, 65535, &v) != vp + value.len)
+		switch (name.len) {
+		case 6:
+			if (IEQ(np, 6, "branch"))
+				via->branch = value;
+			break;
+		case 8:
+			if (IEQ(np, 8, "received")) {
+				if (hl_sip_host_type(vp, value.len) == HL_SIP_HOST_NONE)
 					return HL_E_PARSE;
-				via->rport = (int32_t)v;
+				via->received = value;
 			}
-		} else if (IEQ(np, name.len, "maddr")) {
-			via->maddr = value;
-		} else if (IEQ(np, name.len, "ttl")) {
-			if (scan_uint(vp, vp + value.len, 255, &v) != vp + value.len)
-				return HL_E_PARSE;
-			via->ttl = (int16_t)v;
+			break;
+		case 5:
+			if (IEQ(np, 5, "rport")) {
+				/* RFC 3581 §3: response-port = "rport" [EQUAL 1*DIGIT] */
+				via->rport = 0;
+				if (value.len) {
+					if (scan_uint(vp, vp + value.len, 65535, &v) !=
+						vp + value.len)
+						return HL_E_PARSE;
+					via->rport = (int32_t)v;
+				}
+			} else if (IEQ(np, 5, "maddr")) {
+				via->maddr = value;
+			}
+			break;
+		case 3:
+			if (IEQ(np, 3, "ttl")) {
+				if (scan_uint(vp, vp + value.len, 255, &v) != vp + value.len)
+					return HL_E_PARSE;
+				via->ttl = (int16_t)v;
+			}
+			break;
 		}
-		advance(&rest, n);
 	}
-	if (n < 0)
-		return n;
+	via->params = first ? mkslice(buf, first, last) : mkslice(buf, last, last);
 	return list_next(start, p, end);
+}
+
+/*
+ * addr-spec inside LAQUOT/RAQUOT: the first octet that is not 0x21-0x7e or 0x80-0xff,
+ * or is '<' or '>' (0x3c, 0x3e: equal once bit 1 is set), or end. Eight bytes a step.
+ */
+static inline const uint8_t *
+scan_angle_uri(const uint8_t *p, const uint8_t *end)
+{
+	while (end - p >= 8) {
+		uint64_t x = load8(p);
+		uint64_t m = w8_lt(x, 0x21) | w8_eq(x, 0x7f) | w8_eq(x | W8_ONES * 2, '>');
+		if (m)
+			return p + w8_first(m);
+		p += 8;
+	}
+	while (p < end && *p > ' ' && *p != 0x7f && (*p | 2) != '>')
+		p++;
+	return p;
 }
 
 /* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths. */
@@ -242,12 +310,8 @@ hl_sip_parse_name_addr(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_
 		}
 		if (p < end && *p == '<') {
 			b = ++p;
-			while (p < end && *p != '>') {
-				if (!CC(*p, C_VCHAR) || *p == ' ' || *p == '\t' || *p == '<')
-					return HL_E_PARSE;
-				p++;
-			}
-			if (p == end || p == b)
+			p = scan_angle_uri(p, end);
+			if (p == end || *p != '>' || p == b)
 				return HL_E_PARSE;
 			na->uri = mkslice(buf, b, p);
 			na->flags |= HL_SIP_NA_ANGLE;
@@ -262,13 +326,19 @@ hl_sip_parse_name_addr(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_
 			na->uri = mkslice(buf, b, p);
 		}
 	}
-	p = scan_params(buf, p, end, &na->params);
-	if (p == NULL)
-		return HL_E_PARSE;
-
-	struct hl_sip_slice rest = na->params, name, value;
-	int n;
-	while ((n = hl_sip_param_next(buf, rest, &name, &value)) > 0) {
+	/* *( SEMI param ), read as they are checked. */
+	const uint8_t *first = NULL, *last = p;
+	struct hl_sip_slice name, value;
+	p = skip_lws(p, end);
+	while (p < end && *p == ';') {
+		p = skip_lws(p + 1, end);
+		if (first == NULL)
+			first = p;
+		p = scan_param(buf, p, end, &name, &value);
+		if (p == NULL)
+			return HL_E_PARSE;
+		last = p;
+		p = skip_lws(p, end);
 		const uint8_t *np = buf + name.off, *vp = buf + value.off;
 		uint64_t v = 0;
 		if (IEQ(np, name.len, "tag")) {
@@ -285,10 +355,8 @@ hl_sip_parse_name_addr(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_
 				return HL_E_PARSE;
 			na->q = (int16_t)q;
 		}
-		advance(&rest, n);
 	}
-	if (n < 0)
-		return n;
+	na->params = first ? mkslice(buf, first, last) : mkslice(buf, last, last);
 	return list_next(start, p, end);
 }
 

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "hotline/sip.h"
 
@@ -53,22 +54,84 @@ lower(int c)
 }
 
 /*
+ * Word-at-a-time byte search (the "haszero"/"hasless" tricks of Anderson's Bit
+ * Twiddling Hacks): each helper sets bit 7 of every byte of an 8-byte word that
+ * matches. A borrow can mark a byte above a true match but never below one, so the
+ * lowest marked byte, in memory order, is exact; load8() reads memory order into
+ * little-endian significance so that byte is the lowest set bit.
+ */
+#define W8_ONES 0x0101010101010101ull
+#define W8_HIGH 0x8080808080808080ull
+
+static inline uint64_t
+load8(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/* Bytes equal to c. */
+static inline uint64_t
+w8_eq(uint64_t x, uint8_t c)
+{
+	x ^= W8_ONES * c;
+	return (x - W8_ONES) & ~x & W8_HIGH;
+}
+
+/* Bytes below n (n <= 0x80). */
+static inline uint64_t
+w8_lt(uint64_t x, uint8_t n)
+{
+	return (x - W8_ONES * n) & ~x & W8_HIGH;
+}
+
+/* Index of the first marked byte of a non-zero mask. */
+static inline unsigned int
+w8_first(uint64_t m)
+{
+	return (unsigned int)__builtin_ctzll(m) >> 3;
+}
+
+/*
+ * First octet in [p, end) that is a CTL (0x00-0x1f, 0x7f: outside C_VCHAR save HT), or
+ * end. Eight bytes per step; header lines are 20-80 bytes, so this beats a memchr()
+ * call followed by a second pass for stray CTLs (bench/bench_sip.c).
+ */
+static inline const uint8_t *
+scan_ctl(const uint8_t *p, const uint8_t *end)
+{
+	while (end - p >= 8) {
+		uint64_t x = load8(p), m = w8_lt(x, 0x20) | w8_eq(x, 0x7f);
+		if (m)
+			return p + w8_first(m);
+		p += 8;
+	}
+	while (p < end && *p >= 0x20 && *p != 0x7f)
+		p++;
+	return p;
+}
+
+/* Slow half of skip_lws() (sip_uri.c), out of line so the common "no whitespace" case
+ * inlines. */
+const uint8_t *hl_sip_skip_lws_slow(const uint8_t *p, const uint8_t *end);
+
+/*
  * Skips LWS: SP, HT, and a fold (CRLF followed by SP/HT, RFC 3261 §7.3.1) from p to
- * at most end. A CRLF not followed by whitespace is not skipped.
+ * at most end. A CRLF not followed by whitespace is not skipped. Most calls land on a
+ * visible octet or on the one SP after a colon, which the first two tests settle.
  */
 static inline const uint8_t *
 skip_lws(const uint8_t *p, const uint8_t *end)
 {
-	for (;;) {
-		if (p < end && (*p == ' ' || *p == '\t')) {
-			p++;
-		} else if (end - p >= 3 && p[0] == '\r' && p[1] == '\n' &&
-			(p[2] == ' ' || p[2] == '\t')) {
-			p += 3;
-		} else {
-			return p;
-		}
-	}
+	if (p < end && *p == ' ')
+		p++;
+	if (hl_likely(p < end && *p > ' '))
+		return p;
+	return hl_sip_skip_lws_slow(p, end);
 }
 
 /* Trims LWS from the end of [p, end). */

@@ -10,6 +10,21 @@
 #include "hotline/sip.h"
 #include "dataplane/sip_priv.h"
 
+const uint8_t *
+hl_sip_skip_lws_slow(const uint8_t *p, const uint8_t *end)
+{
+	for (;;) {
+		if (p < end && (*p == ' ' || *p == '\t')) {
+			p++;
+		} else if (end - p >= 3 && p[0] == '\r' && p[1] == '\n' &&
+			(p[2] == ' ' || p[2] == '\t')) {
+			p += 3;
+		} else {
+			return p;
+		}
+	}
+}
+
 static int
 hexval(uint8_t c)
 {
@@ -177,43 +192,47 @@ hl_sip_scan_hostport(const uint8_t *buf, const uint8_t *p, const uint8_t *end,
 	return p;
 }
 
-/* *( ";" pname [ "=" pvalue ] ) of a URI (§25.1 uri-parameters, RFC 3966 par). */
-static const uint8_t *
-scan_uri_params(const uint8_t *p, const uint8_t *end)
+/* The uri-parameters a B2BUA reads (§19.1.1), from one "pname [= pvalue]". */
+static void
+uri_known_param(const uint8_t *buf, const uint8_t *nb, const uint8_t *ne,
+	const uint8_t *vb, const uint8_t *ve, struct hl_sip_uri *uri)
 {
-	while (p < end && *p == ';') {
-		const uint8_t *b = ++p;
-		p = scan_esc(p, end, C_PARAM);
-		if (p == NULL || p == b)
-			return NULL;
-		if (p < end && *p == '=') {
-			b = ++p;
-			p = scan_esc(p, end, C_PARAM);
-			if (p == NULL || p == b)
-				return NULL;
-		}
-	}
-	return p;
+	size_t n = (size_t)(ne - nb);
+	if (IEQ(nb, n, "transport"))
+		uri->transport = mkslice(buf, vb, ve);
+	else if (IEQ(nb, n, "user"))
+		uri->user_param = mkslice(buf, vb, ve);
+	else if (IEQ(nb, n, "maddr"))
+		uri->maddr = mkslice(buf, vb, ve);
+	else if (IEQ(nb, n, "lr"))
+		uri->flags |= HL_SIP_URI_LR;
 }
 
-static void
-uri_known_params(const uint8_t *buf, struct hl_sip_uri *uri)
+/*
+ * *( ";" pname [ "=" pvalue ] ) of a URI (§25.1 uri-parameters, RFC 3966 par). With
+ * uri, the known parameters are read in the same pass; the value of one without "="
+ * is empty at the end of its name, as hl_sip_param_next() gives it.
+ */
+static const uint8_t *
+scan_uri_params(const uint8_t *buf, const uint8_t *p, const uint8_t *end,
+	struct hl_sip_uri *uri)
 {
-	struct hl_sip_slice rest = uri->params, name, value;
-	int n;
-	while ((n = hl_sip_param_next(buf, rest, &name, &value)) > 0) {
-		const uint8_t *np = buf + name.off;
-		if (IEQ(np, name.len, "transport"))
-			uri->transport = value;
-		else if (IEQ(np, name.len, "user"))
-			uri->user_param = value;
-		else if (IEQ(np, name.len, "maddr"))
-			uri->maddr = value;
-		else if (IEQ(np, name.len, "lr"))
-			uri->flags |= HL_SIP_URI_LR;
-		rest.off = (uint16_t)(rest.off + n);
-		rest.len = (uint16_t)(rest.len - n);
+	while (p < end && *p == ';') {
+		const uint8_t *nb = ++p, *ne, *vb;
+		p = scan_esc(p, end, C_PARAM);
+		if (p == NULL || p == nb)
+			return NULL;
+		ne = vb = p;
+		if (p < end && *p == '=') {
+			vb = ++p;
+			p = scan_esc(p, end, C_PARAM);
+			if (p == NULL || p == vb)
+				return NULL;
+		}
+		if (uri != NULL)
+			uri_known_param(buf, nb, ne, vb, p, uri);
 	}
+	return p;
 }
 
 /* RFC 3966 §3: telephone-subscriber, then ;par. Digits, hex, * # + and the visual
@@ -235,7 +254,7 @@ parse_tel(const uint8_t *buf, const uint8_t *p, const uint8_t *end, struct hl_si
 		return HL_E_PARSE;
 	uri->user = mkslice(buf, b, p);
 	const uint8_t *pb = p;
-	p = scan_uri_params(p, end);
+	p = scan_uri_params(buf, p, end, NULL);
 	if (p != end)
 		return HL_E_PARSE;
 	if (pb < end)
@@ -293,11 +312,10 @@ hl_sip_parse_uri(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_uri *u
 		return HL_E_PARSE;
 	if (p < end && *p == ';') {
 		b = p;
-		p = scan_uri_params(p, end);
+		p = scan_uri_params(buf, p, end, uri);
 		if (p == NULL)
 			return HL_E_PARSE;
 		uri->params = mkslice(buf, b + 1, p);
-		uri_known_params(buf, uri);
 	}
 	if (p < end && *p == '?') {
 		/* headers = "?" header *( "&" header ); header = hname "=" hvalue */

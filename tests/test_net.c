@@ -22,6 +22,7 @@
 #include "hotline/config.h"
 #include "hotline/counters.h"
 #include "hotline/engine.h"
+#include "hotline/sip.h"
 
 static struct rte_ring *rxr, *txr;
 static struct rte_mempool *pool;
@@ -342,6 +343,44 @@ HL_TEST(udp_checksum_verified_for_sip_carried_for_rtp)
 	free_all(out, run(out, 8));
 	HL_CHECK_INT(ctr(HL_CTR_UDP_RTP), rtp + 1);
 	HL_CHECK_INT(drop_of(HL_DROP_UDP_BAD_CSUM), bad);
+}
+
+HL_TEST(sip_response_built_into_an_mbuf)
+{
+	static const char req[] = "OPTIONS sip:hotline@10.0.0.1 SIP/2.0\r\n"
+				  "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK77;rport\r\n"
+				  "Max-Forwards: 70\r\n"
+				  "From: <sip:probe@10.0.0.2>;tag=a1\r\n"
+				  "To: <sip:hotline@10.0.0.1>\r\n"
+				  "Call-ID: c1@10.0.0.2\r\n"
+				  "CSeq: 7 OPTIONS\r\n"
+				  "Content-Length: 0\r\n\r\n";
+	struct hl_sip_msg in, out;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	HL_CHECK(m != NULL);
+	HL_CHECK(hl_sip_parse((const uint8_t *)req, sizeof(req) - 1, &in) > 0);
+	/* Write into the data room; the headroom stays for Ethernet + IPv4 + UDP. */
+	char *room = rte_pktmbuf_mtod(m, char *);
+	int n = hl_sip_build_error_response((const uint8_t *)req, &in, 400, "hl1", room,
+		rte_pktmbuf_tailroom(m));
+	HL_CHECK(n > 0);
+	if (n <= 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	HL_CHECK(rte_pktmbuf_append(m, (uint16_t)n) != NULL);
+	HL_CHECK(rte_pktmbuf_prepend(m, 14 + 20 + 8) != NULL); /* headers fit in front */
+	rte_pktmbuf_adj(m, 14 + 20 + 8);
+	/* and it parses back as the response it is */
+	HL_CHECK_INT(hl_sip_parse(rte_pktmbuf_mtod(m, const uint8_t *), (size_t)n, &out), n);
+	HL_CHECK(memcmp(room, "SIP/2.0 400 ", 12) == 0);
+	HL_CHECK(memmem(room, (size_t)n, "branch=z9hG4bK77", 16) != NULL);
+	HL_CHECK(memmem(room, (size_t)n, "tag=hl1", 7) != NULL);
+	/* a data room too small is refused, nothing written past it */
+	HL_CHECK_INT(hl_sip_build_error_response((const uint8_t *)req, &in, 400, "hl1", room, 40),
+		HL_E_TOOBIG);
+	rte_pktmbuf_free(m);
 }
 
 /* A UDP datagram to the SIP port in three fragments, delivered in the given order. */

@@ -139,36 +139,45 @@ hl_test_guard_free(struct hl_test_guard_buf *g)
 	g->map = NULL;
 }
 
-/* Runs every case, or those named on the command line. */
+/* Runs every case, or those named on the command line, in registration order;
+ * returns the exit status (1 when a case failed or none ran). Tests that must set
+ * something up first (EAL) call it from their own main(). */
+static inline int
+hl_test_run(int argc, char **argv)
+{
+	unsigned int ran = 0, failed_cases = 0;
+
+	for (unsigned int i = 0; i < hl_test_ncases; i++) {
+		int want = argc < 2;
+		for (int a = 1; a < argc; a++)
+			if (strcmp(argv[a], hl_test_cases[i].name) == 0)
+				want = 1;
+		if (!want)
+			continue;
+		unsigned int before = hl_test_failed_checks;
+		hl_test_current = hl_test_cases[i].name;
+		hl_test_cases[i].fn();
+		ran++;
+		if (hl_test_failed_checks != before) {
+			failed_cases++;
+			printf("not ok %u - %s\n", ran, hl_test_cases[i].name);
+		} else {
+			printf("ok %u - %s\n", ran, hl_test_cases[i].name);
+		}
+	}
+	printf("# %u cases, %u checks, %u failed checks\n", ran, hl_test_checks,
+		hl_test_failed_checks);
+	if (ran == 0) {
+		fprintf(stderr, "no test case ran\n");
+		return 1;
+	}
+	return failed_cases ? 1 : 0;
+}
+
 #define HL_TEST_MAIN()                                                                \
 	int main(int argc, char **argv)                                               \
 	{                                                                             \
-		unsigned int ran = 0, failed_cases = 0;                               \
-		for (unsigned int i = 0; i < hl_test_ncases; i++) {                   \
-			int want = argc < 2;                                          \
-			for (int a = 1; a < argc; a++)                                \
-				if (strcmp(argv[a], hl_test_cases[i].name) == 0)      \
-					want = 1;                                     \
-			if (!want)                                                    \
-				continue;                                             \
-			unsigned int before = hl_test_failed_checks;                  \
-			hl_test_current = hl_test_cases[i].name;                      \
-			hl_test_cases[i].fn();                                        \
-			ran++;                                                        \
-			if (hl_test_failed_checks != before) {                        \
-				failed_cases++;                                       \
-				printf("not ok %u - %s\n", ran, hl_test_cases[i].name); \
-			} else {                                                      \
-				printf("ok %u - %s\n", ran, hl_test_cases[i].name);   \
-			}                                                             \
-		}                                                                     \
-		printf("# %u cases, %u checks, %u failed checks\n", ran,              \
-			hl_test_checks, hl_test_failed_checks);                       \
-		if (ran == 0) {                                                       \
-			fprintf(stderr, "no test case ran\n");                        \
-			return 1;                                                     \
-		}                                                                     \
-		return failed_cases ? 1 : 0;                                          \
+		return hl_test_run(argc, argv);                                       \
 	}
 
 #endif

@@ -213,25 +213,18 @@ main(int argc, char **argv)
 	char *eal[] = {argv[0], "-l", "0", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
 		"--no-telemetry", "--file-prefix=hl-test-neigh", "--log-level=*:error"};
 
-	(void)argc;
 	if (rte_eal_init(HL_ARRAY_SIZE(eal), eal) < 0)
 		HL_SKIP("EAL cannot start here");
 	pool = rte_pktmbuf_pool_create("neigh_pool", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (pool == NULL)
 		return 1;
-	int rc = 0;
-	for (unsigned int i = 0; i < hl_test_ncases; i++) {
-		unsigned int before = hl_test_failed_checks;
-		hl_test_current = hl_test_cases[i].name;
-		hl_test_cases[i].fn();
-		int ok = hl_test_failed_checks == before;
-		printf("%s %u - %s\n", ok ? "ok" : "not ok", i + 1, hl_test_cases[i].name);
-		rc |= !ok;
-	}
+	int rc = hl_test_run(argc, argv);
 	/* every mbuf came back: nothing the table held leaked */
-	HL_CHECK_INT(rte_mempool_avail_count(pool), 255);
-	printf("# %u cases, %u checks, %u failed checks\n", hl_test_ncases, hl_test_checks,
-		hl_test_failed_checks);
+	if (argc < 2 && rte_mempool_avail_count(pool) != 255) {
+		fprintf(stderr, "FAIL: %u of 255 mbufs back in the pool\n",
+			rte_mempool_avail_count(pool));
+		rc = 1;
+	}
 	rte_eal_cleanup();
-	return rc || hl_test_failed_checks;
+	return rc;
 }

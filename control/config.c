@@ -3,16 +3,16 @@
  * annotated examples/hotline.conf.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "control/ini_priv.h"
 #include "hotline/common.h"
 #include "hotline/config.h"
-
-#define LINE_MAX_LEN 1024
 
 enum section {
 	SEC_NONE,
@@ -24,10 +24,28 @@ enum section {
 	SEC_LIMITS,
 };
 
+/* [sip] numeric keys, in the order of sip_keys[]. */
+enum sip_key {
+	SIP_STORE_MAP_MB,
+	SIP_T1,
+	SIP_T2,
+	SIP_T4,
+	SIP_SESSION_EXPIRES,
+	SIP_MIN_SE,
+	SIP_NONCE_TTL,
+	SIP_MAX_CALLS,
+	SIP_MAX_CPS,
+	SIP_NO_ANSWER,
+	SIP_MAX_TRANSACTIONS,
+	SIP_MAX_DIALOGS,
+	SIP_FLOOD_PPS,
+	SIP_FLOOD_BURST,
+	SIP_N_KEYS,
+};
+
 struct parser {
+	struct hl_ini ini;
 	struct hl_config *cfg;
-	const char *path;
-	unsigned int line;
 	enum section sec;
 	struct hl_config_port *port;
 	/* keys seen in the current section, to refuse duplicates */
@@ -35,26 +53,40 @@ struct parser {
 	/* sections seen, to refuse a second [sip] etc. */
 	uint32_t sections_seen;
 	bool have_control, have_workers;
-	char *err;
-	size_t errlen;
+	/* where each numeric [sip] key was given (0: not given), for cross-key errors */
+	unsigned int sip_line[SIP_N_KEYS];
 };
 
 static int __attribute__((format(printf, 3, 4)))
 fail(struct parser *p, unsigned int line, const char *fmt, ...)
 {
-	char msg[HL_CONFIG_ERR_MAX];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = hl_ini_vfail(&p->ini, line, fmt, ap);
 	va_end(ap);
-	if (p->err != NULL && p->errlen > 0) {
-		if (line > 0)
-			snprintf(p->err, p->errlen, "%s:%u: %s", p->path, line, msg);
-		else
-			snprintf(p->err, p->errlen, "%s: %s", p->path, msg);
-	}
-	return HL_E_CONFIG;
+	return rc;
+}
+
+static int
+parse_uint(struct parser *p, const char *key, const char *v, uint64_t lo, uint64_t hi,
+	uint64_t *out)
+{
+	return hl_ini_uint(&p->ini, key, v, lo, hi, out);
+}
+
+static int
+parse_bool(struct parser *p, const char *key, const char *v, bool *out)
+{
+	return hl_ini_bool(&p->ini, key, v, out);
+}
+
+static int
+parse_ip(struct parser *p, const char *key, const char *v, int af, uint8_t *addr,
+	uint8_t *prefix)
+{
+	return hl_ini_ip(&p->ini, key, v, af, addr, prefix);
 }
 
 void
@@ -66,6 +98,23 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->tx_drain_us = 100;
 	cfg->control_lcore = 0;
 	cfg->sip_port = 5060;
+	strcpy(cfg->sip_store, "/var/lib/hotline");
+	cfg->sip_store_map_mb = 256;
+	/* RFC 3261 §17.1.1.1 and Appendix A: T1 500 ms, T2 4 s, T4 5 s. */
+	cfg->sip_t1_ms = 500;
+	cfg->sip_t2_ms = 4000;
+	cfg->sip_t4_ms = 5000;
+	/* RFC 4028 §4, §5: 1800 s is the recommended session interval, 90 s the floor. */
+	cfg->sip_session_expires_s = 1800;
+	cfg->sip_min_se_s = 90;
+	cfg->sip_nonce_ttl_s = 300;
+	cfg->sip_no_answer_s = 15;
+	cfg->sip_max_transactions = 262144;
+	cfg->sip_max_dialogs = 65536;
+	cfg->sip_flood_pps = 200;
+	cfg->sip_flood_burst = 400;
+	cfg->sip_digest[0] = HL_CONFIG_DIGEST_SHA256;
+	cfg->sip_digest[1] = HL_CONFIG_DIGEST_MD5;
 	cfg->rtp_port_min = 20000;
 	cfg->rtp_port_max = 29999;
 	cfg->mbufs = 0;
@@ -79,79 +128,6 @@ static bool
 is_pow2(uint64_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;
-}
-
-/* Unsigned decimal in [lo, hi], the whole string. */
-static int
-parse_uint(struct parser *p, const char *key, const char *v, uint64_t lo, uint64_t hi,
-	uint64_t *out)
-{
-	char *end;
-	unsigned long long x;
-
-	if (*v < '0' || *v > '9')
-		return fail(p, p->line, "%s: '%s' is not a number", key, v);
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return fail(p, p->line, "%s: '%s' is not a number", key, v);
-	if (x < lo || x > hi)
-		return fail(p, p->line, "%s: %llu is out of range %llu..%llu", key, x,
-			(unsigned long long)lo, (unsigned long long)hi);
-	*out = x;
-	return 0;
-}
-
-static int
-parse_bool(struct parser *p, const char *key, const char *v, bool *out)
-{
-	static const char *const yes[] = {"on", "yes", "true", "1"};
-	static const char *const no[] = {"off", "no", "false", "0"};
-
-	for (size_t i = 0; i < HL_ARRAY_SIZE(yes); i++) {
-		if (strcmp(v, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcmp(v, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return fail(p, p->line, "%s: '%s' is not on/off", key, v);
-}
-
-/* "a.b.c.d" or "a.b.c.d/len" (with_prefix). */
-static int
-parse_ip(struct parser *p, const char *key, const char *v, int af, uint8_t *addr,
-	uint8_t *prefix)
-{
-	char buf[64];
-	const char *slash = strchr(v, '/');
-	size_t alen = slash ? (size_t)(slash - v) : strlen(v);
-	unsigned int maxp = af == AF_INET ? 32 : 128;
-
-	if (alen == 0 || alen >= sizeof(buf))
-		return fail(p, p->line, "%s: '%s' is not an IPv%d address", key, v,
-			af == AF_INET ? 4 : 6);
-	memcpy(buf, v, alen);
-	buf[alen] = '\0';
-	if (inet_pton(af, buf, addr) != 1)
-		return fail(p, p->line, "%s: '%s' is not an IPv%d address", key, buf,
-			af == AF_INET ? 4 : 6);
-	if (prefix == NULL) {
-		if (slash != NULL)
-			return fail(p, p->line, "%s: a gateway takes no prefix length", key);
-		return 0;
-	}
-	if (slash == NULL)
-		return fail(p, p->line, "%s: '%s' needs a prefix length (address/len)", key, v);
-	uint64_t len;
-	int rc = parse_uint(p, key, slash + 1, 1, maxp, &len);
-	if (rc < 0)
-		return rc;
-	*prefix = (uint8_t)len;
-	return 0;
 }
 
 /* "1", "1,3", "2-5", "1,4-6": into cfg->worker_lcores, refusing duplicates. */
@@ -168,34 +144,37 @@ parse_lcore_list(struct parser *p, const char *key, const char *v)
 		unsigned long a, b;
 
 		if (*s < '0' || *s > '9')
-			return fail(p, p->line, "%s: '%s' is not an lcore list (e.g. 1,2-3)", key, v);
+			return fail(p, p->ini.line, "%s: '%s' is not an lcore list (e.g. 1,2-3)",
+				key, v);
 		a = strtoul(s, &end, 10);
 		b = a;
 		s = end;
 		if (*s == '-') {
 			s++;
 			if (*s < '0' || *s > '9')
-				return fail(p, p->line, "%s: '%s' is not an lcore list (e.g. 1,2-3)",
-					key, v);
+				return fail(p, p->ini.line,
+					"%s: '%s' is not an lcore list (e.g. 1,2-3)", key, v);
 			b = strtoul(s, &end, 10);
 			s = end;
 		}
 		if (a >= HL_CONFIG_MAX_LCORES || b >= HL_CONFIG_MAX_LCORES || a > b)
-			return fail(p, p->line, "%s: lcore range %lu-%lu is invalid (0..%d)", key, a,
-				b, HL_CONFIG_MAX_LCORES - 1);
+			return fail(p, p->ini.line, "%s: lcore range %lu-%lu is invalid (0..%d)",
+				key, a, b, HL_CONFIG_MAX_LCORES - 1);
 		for (unsigned long l = a; l <= b; l++) {
 			if (used[l])
-				return fail(p, p->line, "%s: lcore %lu is listed twice", key, l);
+				return fail(p, p->ini.line, "%s: lcore %lu is listed twice", key,
+					l);
 			used[l] = true;
 			cfg->worker_lcores[cfg->n_workers++] = (uint16_t)l;
 		}
 		if (*s == ',')
 			s++;
 		else if (*s != '\0')
-			return fail(p, p->line, "%s: '%s' is not an lcore list (e.g. 1,2-3)", key, v);
+			return fail(p, p->ini.line, "%s: '%s' is not an lcore list (e.g. 1,2-3)",
+				key, v);
 	}
 	if (cfg->n_workers == 0)
-		return fail(p, p->line, "%s: at least one worker lcore is needed", key);
+		return fail(p, p->ini.line, "%s: at least one worker lcore is needed", key);
 	return 0;
 }
 
@@ -204,7 +183,7 @@ static int
 once(struct parser *p, unsigned int k, const char *key)
 {
 	if (p->seen & (1ull << k))
-		return fail(p, p->line, "'%s' is given twice in this section", key);
+		return fail(p, p->ini.line, "'%s' is given twice in this section", key);
 	p->seen |= 1ull << k;
 	return 0;
 }
@@ -234,7 +213,7 @@ set_engine(struct parser *p, const char *key, const char *v)
 		p->cfg->tx_drain_us = (uint32_t)x;
 		return 0;
 	}
-	return fail(p, p->line, "unknown key '%s' in [engine] (busy_poll, idle_sleep_max_us, "
+	return fail(p, p->ini.line, "unknown key '%s' in [engine] (busy_poll, idle_sleep_max_us, "
 				"tx_drain_us)", key);
 }
 
@@ -258,7 +237,7 @@ set_lcores(struct parser *p, const char *key, const char *v)
 		p->have_workers = true;
 		return 0;
 	}
-	return fail(p, p->line, "unknown key '%s' in [lcores] (control, workers)", key);
+	return fail(p, p->ini.line, "unknown key '%s' in [lcores] (control, workers)", key);
 }
 
 static int
@@ -272,10 +251,10 @@ set_port(struct parser *p, const char *key, const char *v)
 		if ((rc = once(p, 0, key)) < 0)
 			return rc;
 		if (strlen(v) >= sizeof(pt->device))
-			return fail(p, p->line, "device: longer than %zu characters",
+			return fail(p, p->ini.line, "device: longer than %zu characters",
 				sizeof(pt->device) - 1);
 		if (strchr(v, ' ') != NULL)
-			return fail(p, p->line, "device: '%s' contains a space", v);
+			return fail(p, p->ini.line, "device: '%s' contains a space", v);
 		strcpy(pt->device, v);
 		return 0;
 	}
@@ -329,8 +308,52 @@ set_port(struct parser *p, const char *key, const char *v)
 		pt->tx_desc = (uint16_t)x;
 		return 0;
 	}
-	return fail(p, p->line, "unknown key '%s' in [port] (device, ipv4, gateway4, ipv6, "
+	return fail(p, p->ini.line, "unknown key '%s' in [port] (device, ipv4, gateway4, ipv6, "
 				"gateway6, vlan, mtu, rx_desc, tx_desc)", key);
+}
+
+/* [sip] numeric keys: each a uint32_t of struct hl_config with its range. Cross-key rules
+ * (t2 >= t1, session_expires >= min_se) are checked in validate(), once every key is in. */
+static const struct {
+	const char *name;
+	size_t off;
+	uint32_t lo, hi;
+} sip_keys[SIP_N_KEYS] = {
+	[SIP_STORE_MAP_MB] = {"store_map_mb", offsetof(struct hl_config, sip_store_map_mb), 1,
+		65536},
+	[SIP_T1] = {"t1_ms", offsetof(struct hl_config, sip_t1_ms), 10, 10000},
+	[SIP_T2] = {"t2_ms", offsetof(struct hl_config, sip_t2_ms), 10, 60000},
+	[SIP_T4] = {"t4_ms", offsetof(struct hl_config, sip_t4_ms), 10, 60000},
+	[SIP_SESSION_EXPIRES] = {"session_expires_s",
+		offsetof(struct hl_config, sip_session_expires_s), 0, 86400},
+	/* RFC 4028 §5: Min-SE is never below 90 seconds. */
+	[SIP_MIN_SE] = {"min_se_s", offsetof(struct hl_config, sip_min_se_s), 90, 86400},
+	[SIP_NONCE_TTL] = {"nonce_ttl_s", offsetof(struct hl_config, sip_nonce_ttl_s), 10,
+		86400},
+	[SIP_MAX_CALLS] = {"max_calls", offsetof(struct hl_config, sip_max_calls), 0, 10000000},
+	[SIP_MAX_CPS] = {"max_cps", offsetof(struct hl_config, sip_max_cps), 0, 1000000},
+	[SIP_NO_ANSWER] = {"no_answer_s", offsetof(struct hl_config, sip_no_answer_s), 1, 300},
+	[SIP_MAX_TRANSACTIONS] = {"max_transactions",
+		offsetof(struct hl_config, sip_max_transactions), 64, 4194304},
+	[SIP_MAX_DIALOGS] = {"max_dialogs", offsetof(struct hl_config, sip_max_dialogs), 64,
+		4194304},
+	[SIP_FLOOD_PPS] = {"flood_pps", offsetof(struct hl_config, sip_flood_pps), 0, 1000000},
+	[SIP_FLOOD_BURST] = {"flood_burst", offsetof(struct hl_config, sip_flood_burst), 1,
+		1000000},
+};
+
+static int
+set_sip_path(struct parser *p, unsigned int k, const char *key, const char *v, char *dst,
+	size_t size)
+{
+	int rc;
+
+	if ((rc = once(p, k, key)) < 0)
+		return rc;
+	if (strlen(v) >= size)
+		return fail(p, p->ini.line, "%s: longer than %zu characters", key, size - 1);
+	strcpy(dst, v);
+	return 0;
 }
 
 static int
@@ -345,7 +368,47 @@ set_sip(struct parser *p, const char *key, const char *v)
 		p->cfg->sip_port = (uint16_t)x;
 		return 0;
 	}
-	return fail(p, p->line, "unknown key '%s' in [sip] (port)", key);
+	if (KEY("tenants"))
+		return set_sip_path(p, 1, key, v, p->cfg->sip_tenants, sizeof(p->cfg->sip_tenants));
+	if (KEY("store"))
+		return set_sip_path(p, 2, key, v, p->cfg->sip_store, sizeof(p->cfg->sip_store));
+	if (KEY("digest")) {
+		/* Challenge order (RFC 8760 §2.4: the preferred algorithm first). */
+		char buf[64], *tok, *save = NULL;
+		unsigned int n = 0;
+
+		if ((rc = once(p, 40, key)) < 0)
+			return rc;
+		snprintf(buf, sizeof(buf), "%s", v);
+		memset(p->cfg->sip_digest, 0, sizeof(p->cfg->sip_digest));
+		for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+			uint8_t a = strcasecmp(tok, "md5") == 0 ? HL_CONFIG_DIGEST_MD5 :
+				(strcasecmp(tok, "sha256") == 0 || strcasecmp(tok, "sha-256") == 0) ?
+				HL_CONFIG_DIGEST_SHA256 : 0;
+			if (a == 0)
+				return fail(p, p->ini.line, "digest: '%s' is not md5 or sha256", tok);
+			if (n == 2 || (n == 1 && p->cfg->sip_digest[0] == a))
+				return fail(p, p->ini.line, "digest: '%s' is listed twice", tok);
+			p->cfg->sip_digest[n++] = a;
+		}
+		if (n == 0)
+			return fail(p, p->ini.line, "digest: name md5, sha256 or both, in order");
+		return 0;
+	}
+	for (unsigned int i = 0; i < SIP_N_KEYS; i++) {
+		if (!KEY(sip_keys[i].name))
+			continue;
+		if ((rc = once(p, 3 + i, key)) < 0 ||
+			(rc = parse_uint(p, key, v, sip_keys[i].lo, sip_keys[i].hi, &x)) < 0)
+			return rc;
+		*(uint32_t *)((char *)p->cfg + sip_keys[i].off) = (uint32_t)x;
+		p->sip_line[i] = p->ini.line;
+		return 0;
+	}
+	return fail(p, p->ini.line, "unknown key '%s' in [sip] (port, tenants, store, digest, "
+				"store_map_mb, t1_ms, t2_ms, t4_ms, session_expires_s, min_se_s, "
+				"nonce_ttl_s, max_calls, max_cps, no_answer_s, max_transactions, "
+				"max_dialogs, flood_pps, flood_burst)", key);
 }
 
 static int
@@ -361,7 +424,8 @@ set_rtp(struct parser *p, const char *key, const char *v)
 		if ((rc = once(p, 0, key)) < 0)
 			return rc;
 		if (dash == NULL || (size_t)(dash - v) >= sizeof(buf))
-			return fail(p, p->line, "ports: '%s' is not a range (e.g. 20000-29999)", v);
+			return fail(p, p->ini.line, "ports: '%s' is not a range (e.g. 20000-29999)",
+				v);
 		memcpy(buf, v, (size_t)(dash - v));
 		buf[dash - v] = '\0';
 		if ((rc = parse_uint(p, key, buf, 1024, 65535, &lo)) < 0 ||
@@ -369,19 +433,21 @@ set_rtp(struct parser *p, const char *key, const char *v)
 			return rc;
 		/* RFC 3550 §11: RTP on an even port, RTCP on the odd one above it. */
 		if (lo % 2 != 0)
-			return fail(p, p->line, "ports: the range must start on an even port (%llu)",
+			return fail(p, p->ini.line,
+				"ports: the range must start on an even port (%llu)",
 				(unsigned long long)lo);
 		if (hi % 2 != 1)
-			return fail(p, p->line, "ports: the range must end on an odd port (%llu)",
+			return fail(p, p->ini.line,
+				"ports: the range must end on an odd port (%llu)",
 				(unsigned long long)hi);
 		if (hi <= lo)
-			return fail(p, p->line, "ports: %llu-%llu is empty", (unsigned long long)lo,
-				(unsigned long long)hi);
+			return fail(p, p->ini.line, "ports: %llu-%llu is empty",
+				(unsigned long long)lo, (unsigned long long)hi);
 		p->cfg->rtp_port_min = (uint16_t)lo;
 		p->cfg->rtp_port_max = (uint16_t)hi;
 		return 0;
 	}
-	return fail(p, p->line, "unknown key '%s' in [rtp] (ports)", key);
+	return fail(p, p->ini.line, "unknown key '%s' in [rtp] (ports)", key);
 }
 
 static int
@@ -414,7 +480,7 @@ set_limits(struct parser *p, const char *key, const char *v)
 			(rc = parse_uint(p, key, v, 64, 1u << 20, &x)) < 0)
 			return rc;
 		if (!is_pow2(x))
-			return fail(p, p->line, "%s: %llu is not a power of two", key,
+			return fail(p, p->ini.line, "%s: %llu is not a power of two", key,
 				(unsigned long long)x);
 		if (neigh)
 			p->cfg->neigh_entries = (uint32_t)x;
@@ -422,25 +488,12 @@ set_limits(struct parser *p, const char *key, const char *v)
 			p->cfg->sip_ring_size = (uint32_t)x;
 		return 0;
 	}
-	return fail(p, p->line, "unknown key '%s' in [limits] (mbufs, frag_max_flows, "
+	return fail(p, p->ini.line, "unknown key '%s' in [limits] (mbufs, frag_max_flows, "
 				"frag_timeout_ms, neigh_entries, sip_ring_size)", key);
 }
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static int
-open_section(struct parser *p, char *s)
+open_section(struct parser *p, const char *name, const char *arg)
 {
 	static const struct {
 		const char *name;
@@ -449,18 +502,7 @@ open_section(struct parser *p, char *s)
 		{"engine", SEC_ENGINE}, {"lcores", SEC_LCORES}, {"port", SEC_PORT},
 		{"sip", SEC_SIP}, {"rtp", SEC_RTP}, {"limits", SEC_LIMITS},
 	};
-	char *end = strchr(s, ']');
-	char *name, *arg;
 
-	if (end == NULL || trim(end + 1)[0] != '\0')
-		return fail(p, p->line, "section header must be [name] or [port NAME]");
-	*end = '\0';
-	name = trim(s + 1);
-	arg = name + strcspn(name, " \t");
-	if (*arg != '\0') {
-		*arg++ = '\0';
-		arg = trim(arg);
-	}
 	p->seen = 0;
 	p->port = NULL;
 	for (size_t i = 0; i < HL_ARRAY_SIZE(names); i++) {
@@ -469,58 +511,38 @@ open_section(struct parser *p, char *s)
 		p->sec = names[i].sec;
 		if (p->sec != SEC_PORT) {
 			if (*arg != '\0')
-				return fail(p, p->line, "[%s] takes no name", name);
+				return fail(p, p->ini.line, "[%s] takes no name", name);
 			if (p->sections_seen & (1u << p->sec))
-				return fail(p, p->line, "[%s] is given twice", name);
+				return fail(p, p->ini.line, "[%s] is given twice", name);
 			p->sections_seen |= 1u << p->sec;
 			return 0;
 		}
 		if (*arg == '\0')
-			return fail(p, p->line, "[port] needs a name: [port NAME]");
+			return fail(p, p->ini.line, "[port] needs a name: [port NAME]");
 		if (strlen(arg) >= HL_CONFIG_NAME_MAX)
-			return fail(p, p->line, "port name '%s' is longer than %d characters", arg,
-				HL_CONFIG_NAME_MAX - 1);
+			return fail(p, p->ini.line, "port name '%s' is longer than %d characters",
+				arg, HL_CONFIG_NAME_MAX - 1);
 		for (unsigned int i2 = 0; i2 < p->cfg->n_ports; i2++)
 			if (strcmp(p->cfg->ports[i2].name, arg) == 0)
-				return fail(p, p->line, "port '%s' is declared twice", arg);
+				return fail(p, p->ini.line, "port '%s' is declared twice", arg);
 		if (p->cfg->n_ports == HL_CONFIG_MAX_PORTS)
-			return fail(p, p->line, "more than %d ports", HL_CONFIG_MAX_PORTS);
+			return fail(p, p->ini.line, "more than %d ports", HL_CONFIG_MAX_PORTS);
 		p->port = &p->cfg->ports[p->cfg->n_ports++];
 		memset(p->port, 0, sizeof(*p->port));
 		strcpy(p->port->name, arg);
 		p->port->mtu = 1500;
 		p->port->rx_desc = 1024;
 		p->port->tx_desc = 1024;
-		p->port->line = p->line;
+		p->port->line = p->ini.line;
 		return 0;
 	}
-	return fail(p, p->line, "unknown section [%s] (engine, lcores, port NAME, sip, rtp, "
+	return fail(p, p->ini.line, "unknown section [%s] (engine, lcores, port NAME, sip, rtp, "
 				"limits)", name);
 }
 
 static int
-line(struct parser *p, char *s)
+set_key(struct parser *p, const char *key, const char *val)
 {
-	char *hash = strchr(s, '#');
-	char *eq, *key, *val;
-
-	if (hash != NULL)
-		*hash = '\0';
-	s = trim(s);
-	if (*s == '\0')
-		return 0;
-	if (*s == '[')
-		return open_section(p, s);
-	eq = strchr(s, '=');
-	if (eq == NULL)
-		return fail(p, p->line, "expected 'key = value' or '[section]', got '%s'", s);
-	*eq = '\0';
-	key = trim(s);
-	val = trim(eq + 1);
-	if (*key == '\0')
-		return fail(p, p->line, "missing key before '='");
-	if (*val == '\0')
-		return fail(p, p->line, "%s: missing value", key);
 	switch (p->sec) {
 	case SEC_ENGINE:
 		return set_engine(p, key, val);
@@ -537,20 +559,7 @@ line(struct parser *p, char *s)
 	case SEC_NONE:
 		break;
 	}
-	return fail(p, p->line, "'%s' comes before any [section]", key);
-}
-
-static bool
-same_prefix(const uint8_t *a, const uint8_t *b, unsigned int bits)
-{
-	unsigned int bytes = bits / 8, rem = bits % 8;
-
-	if (memcmp(a, b, bytes) != 0)
-		return false;
-	if (rem == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rem));
-	return (a[bytes] & mask) == (b[bytes] & mask);
+	return fail(p, p->ini.line, "'%s' comes before any [section]", key);
 }
 
 /* Whole-file checks: what no single line can know. */
@@ -577,11 +586,11 @@ validate(struct parser *p)
 			return fail(p, pt->line, "[port %s] has 'gateway4' but no 'ipv4'", pt->name);
 		if (pt->has_gw6 && !pt->has_ip6)
 			return fail(p, pt->line, "[port %s] has 'gateway6' but no 'ipv6'", pt->name);
-		if (pt->has_gw4 && !same_prefix(pt->ip4, pt->gw4, pt->ip4_prefix))
+		if (pt->has_gw4 && !hl_ini_same_prefix(pt->ip4, pt->gw4, pt->ip4_prefix))
 			return fail(p, pt->line, "[port %s] gateway4 is not inside %u.%u.%u.%u/%u",
 				pt->name, pt->ip4[0], pt->ip4[1], pt->ip4[2], pt->ip4[3],
 				pt->ip4_prefix);
-		if (pt->has_gw6 && !same_prefix(pt->ip6, pt->gw6, pt->ip6_prefix))
+		if (pt->has_gw6 && !hl_ini_same_prefix(pt->ip6, pt->gw6, pt->ip6_prefix))
 			return fail(p, pt->line, "[port %s] gateway6 is not inside the ipv6 prefix",
 				pt->name);
 		/* RFC 8200 §5: every IPv6 link carries 1280-byte packets. */
@@ -593,6 +602,25 @@ validate(struct parser *p)
 		return fail(p, 0, "[lcores] has no 'workers' list");
 	if (!p->have_control)
 		return fail(p, 0, "[lcores] has no 'control' lcore");
+	/* RFC 3261 §17.1.2.2: retransmits double from T1 up to T2, so T2 < T1 is nonsense. */
+	if (cfg->sip_t2_ms < cfg->sip_t1_ms) {
+		if (p->sip_line[SIP_T2] != 0)
+			return fail(p, p->sip_line[SIP_T2], "t2_ms: %u is below t1_ms (%u)",
+				cfg->sip_t2_ms, cfg->sip_t1_ms);
+		return fail(p, p->sip_line[SIP_T1], "t1_ms: %u is above t2_ms (%u): raise t2_ms too",
+			cfg->sip_t1_ms, cfg->sip_t2_ms);
+	}
+	/* RFC 4028 §6: a peer with our Min-SE would answer our own Session-Expires with 422. */
+	if (cfg->sip_session_expires_s != 0 && cfg->sip_session_expires_s < cfg->sip_min_se_s) {
+		if (p->sip_line[SIP_SESSION_EXPIRES] != 0)
+			return fail(p, p->sip_line[SIP_SESSION_EXPIRES],
+				"session_expires_s: %u is below min_se_s (%u); 0 turns session "
+				"timers off",
+				cfg->sip_session_expires_s, cfg->sip_min_se_s);
+		return fail(p, p->sip_line[SIP_MIN_SE],
+			"min_se_s: %u is above session_expires_s (%u): raise session_expires_s too",
+			cfg->sip_min_se_s, cfg->sip_session_expires_s);
+	}
 	if (cfg->sip_port >= cfg->rtp_port_min && cfg->sip_port <= cfg->rtp_port_max)
 		return fail(p, 0, "SIP port %u lies inside the RTP range %u-%u", cfg->sip_port,
 			cfg->rtp_port_min, cfg->rtp_port_max);
@@ -608,40 +636,23 @@ int
 hl_config_parse(struct hl_config *cfg, const char *path, const char *text, size_t len,
 	char *err, size_t errlen)
 {
-	struct parser p = {
-		.cfg = cfg,
-		.path = path,
-		.err = err,
-		.errlen = errlen,
-	};
-	char buf[LINE_MAX_LEN + 1];
-	size_t pos = 0;
+	struct parser p = {.cfg = cfg};
+	struct hl_ini_line l;
+	int rc;
 
 	hl_config_defaults(cfg);
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	while (pos < len) {
-		size_t n = 0;
-
-		p.line++;
-		while (pos < len && text[pos] != '\n') {
-			unsigned char c = (unsigned char)text[pos];
-
-			if (n == LINE_MAX_LEN)
-				return fail(&p, p.line, "line is longer than %d characters",
-					LINE_MAX_LEN);
-			if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
-				return fail(&p, p.line, "control character 0x%02x in line", c);
-			buf[n++] = (char)c;
-			pos++;
-		}
-		pos++; /* the newline */
-		buf[n] = '\0';
-		int rc = line(&p, buf);
+	hl_ini_init(&p.ini, path, text, len, "[name] or [port NAME]", err, errlen);
+	while ((rc = hl_ini_next(&p.ini, &l)) > 0) {
+		if (l.section != NULL)
+			rc = open_section(&p, l.section, l.arg);
+		else
+			rc = set_key(&p, l.key, l.val);
 		if (rc < 0)
 			return rc;
 	}
+	if (rc < 0)
+		return rc;
 	return validate(&p);
 }
 
@@ -649,38 +660,14 @@ int
 hl_config_load(struct hl_config *cfg, const char *path, char *err, size_t errlen)
 {
 	/* A config file is a few KiB; refuse anything absurd before reading it. */
-	enum { MAX_FILE = 1 << 20 };
-	FILE *f = fopen(path, "rb");
-	char *text = NULL;
+	char *text;
 	size_t n;
-	int rc;
+	int rc = hl_ini_read_file(path, 1 << 20, &text, &n, err, errlen);
 
-	if (f == NULL) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	if (rc < 0)
 		return rc;
-	}
-	text = malloc(MAX_FILE + 1);
-	if (text == NULL) {
-		rc = -ENOMEM;
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail;
-	}
-	n = fread(text, 1, MAX_FILE + 1, f);
-	if (ferror(f)) {
-		rc = -EIO;
-		snprintf(err, errlen, "%s: read error", path);
-		goto fail;
-	}
-	if (n > MAX_FILE) {
-		rc = HL_E_TOOBIG;
-		snprintf(err, errlen, "%s: larger than %d bytes", path, MAX_FILE);
-		goto fail;
-	}
 	rc = hl_config_parse(cfg, path, text, n, err, errlen);
-fail:
 	free(text);
-	fclose(f);
 	return rc;
 }
 

@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(
 	meson ninja-build pkg-config gcc clang llvm libclang-rt-14-dev
 	dpdk dpdk-dev libdpdk-dev libpcap-dev
-	libsrtp2-dev libopus-dev libspandsp-dev liburing-dev liblmdb-dev
+	libsrtp2-dev libopus-dev libspandsp-dev liburing-dev liblmdb-dev libssl-dev
 	libsofia-sip-ua-dev libosip2-dev
 	iproute2 iputils-ping ethtool tshark sip-tester python3
 )

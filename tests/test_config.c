@@ -73,6 +73,8 @@ HL_TEST(parses_a_full_file)
 static const char minimal_head[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
 				   "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n";
 
+#define A40 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 /* Each bad file and the exact message it must produce, line number included. */
 static const struct {
 	const char *text;
@@ -135,6 +137,49 @@ static const struct {
 	 "[lcores]\ncontrol=0\nworkers=0\n",
 		"t.conf:4: [port b] uses the device of [port a]"},
 	{"[port a]\n[port a]\n", "t.conf:2: port 'a' is declared twice"},
+	/* [sip]: one bad value per key */
+	{"[sip]\nfoo = 1\n", "t.conf:2: unknown key 'foo' in [sip] (port, tenants, store, "
+			     "digest, store_map_mb, t1_ms, t2_ms, t4_ms, session_expires_s, "
+			     "min_se_s, nonce_ttl_s, max_calls, max_cps, no_answer_s, "
+			     "max_transactions, max_dialogs, flood_pps, flood_burst)"},
+	{"[sip]\ntenants = a\ntenants = b\n", "t.conf:3: 'tenants' is given twice in this "
+					      "section"},
+	{"[sip]\nstore = /var/lib/hotline/" A40 A40 A40 A40 A40 A40 "\n",
+		"t.conf:2: store: longer than 255 characters"},
+	{"[sip]\ntenants = /etc/hotline/tenants.conf\nstore_map_mb = 0\n",
+		"t.conf:3: store_map_mb: 0 is out of range 1..65536"},
+	{"[sip]\nt1_ms = 9\n", "t.conf:2: t1_ms: 9 is out of range 10..10000"},
+	{"[sip]\nt2_ms = 4s\n", "t.conf:2: t2_ms: '4s' is not a number"},
+	{"[sip]\nt4_ms = 60001\n", "t.conf:2: t4_ms: 60001 is out of range 10..60000"},
+	{"[sip]\nsession_expires_s = 86401\n", "t.conf:2: session_expires_s: 86401 is out of "
+						"range 0..86400"},
+	{"[sip]\nmin_se_s = 89\n", "t.conf:2: min_se_s: 89 is out of range 90..86400"},
+	{"[sip]\nnonce_ttl_s = 5\n", "t.conf:2: nonce_ttl_s: 5 is out of range 10..86400"},
+	{"[sip]\nmax_calls = -1\n", "t.conf:2: max_calls: '-1' is not a number"},
+	{"[sip]\nmax_cps = 1000001\n", "t.conf:2: max_cps: 1000001 is out of range 0..1000000"},
+	{"[sip]\nno_answer_s = 0\n", "t.conf:2: no_answer_s: 0 is out of range 1..300"},
+	{"[sip]\nmax_transactions = 63\n", "t.conf:2: max_transactions: 63 is out of range "
+					    "64..4194304"},
+	{"[sip]\nmax_dialogs = 4194305\n", "t.conf:2: max_dialogs: 4194305 is out of range "
+					    "64..4194304"},
+	{"[sip]\nflood_pps = x\n", "t.conf:2: flood_pps: 'x' is not a number"},
+	{"[sip]\nflood_burst = 0\n", "t.conf:2: flood_burst: 0 is out of range 1..1000000"},
+	{"[sip]\nt1_ms = 100\nt1_ms = 200\n", "t.conf:3: 't1_ms' is given twice in this section"},
+	/* [sip] cross-key rules, at the line of the key that breaks them */
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0\n[sip]\n"
+	 "t1_ms = 1000\nt2_ms = 999\n",
+		"t.conf:9: t2_ms: 999 is below t1_ms (1000)"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0\n[sip]\n"
+	 "t1_ms = 5000\n",
+		"t.conf:8: t1_ms: 5000 is above t2_ms (4000): raise t2_ms too"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0\n[sip]\n"
+	 "min_se_s = 600\nsession_expires_s = 300\n",
+		"t.conf:9: session_expires_s: 300 is below min_se_s (600); 0 turns session timers "
+		"off"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0\n[sip]\n"
+	 "min_se_s = 3600\n",
+		"t.conf:8: min_se_s: 3600 is above session_expires_s (1800): raise "
+		"session_expires_s too"},
 };
 
 HL_TEST(bad_files_name_file_line_and_problem)
@@ -163,6 +208,77 @@ HL_TEST(minimal_file_gets_defaults)
 	HL_CHECK_INT(c.rtp_port_max, 29999);
 	HL_CHECK_INT(c.ports[0].rx_desc, 1024);
 	HL_CHECK_INT(c.ports[0].vlan, 0);
+	HL_CHECK_STR(c.sip_tenants, "");
+	HL_CHECK_STR(c.sip_store, "/var/lib/hotline");
+	HL_CHECK_INT(c.sip_store_map_mb, 256);
+	HL_CHECK_INT(c.sip_t1_ms, 500);
+	HL_CHECK_INT(c.sip_t2_ms, 4000);
+	HL_CHECK_INT(c.sip_t4_ms, 5000);
+	HL_CHECK_INT(c.sip_session_expires_s, 1800);
+	HL_CHECK_INT(c.sip_min_se_s, 90);
+	HL_CHECK_INT(c.sip_nonce_ttl_s, 300);
+	HL_CHECK_INT(c.sip_max_calls, 0);
+	HL_CHECK_INT(c.sip_max_cps, 0);
+	HL_CHECK_INT(c.sip_no_answer_s, 15);
+	HL_CHECK_INT(c.sip_max_transactions, 262144);
+	HL_CHECK_INT(c.sip_max_dialogs, 65536);
+	HL_CHECK_INT(c.sip_flood_pps, 200);
+	HL_CHECK_INT(c.sip_flood_burst, 400);
+}
+
+HL_TEST(sip_keys)
+{
+	static const char text[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
+				   "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n"
+				   "[sip]\n"
+				   "port = 5070\n"
+				   "tenants = /etc/hotline/tenants.conf\n"
+				   "store = /srv/hotline store\n"
+				   "store_map_mb = 1024\n"
+				   "t1_ms = 250\n"
+				   "t2_ms = 250\n"
+				   "t4_ms = 2500\n"
+				   "session_expires_s = 90\n"
+				   "min_se_s = 90\n"
+				   "nonce_ttl_s = 60\n"
+				   "max_calls = 5000\n"
+				   "max_cps = 100\n"
+				   "no_answer_s = 20\n"
+				   "max_transactions = 100000\n"
+				   "max_dialogs = 30000\n"
+				   "flood_pps = 0\n"
+				   "flood_burst = 1\n";
+	struct hl_config c;
+	char err[HL_CONFIG_ERR_MAX];
+	int rc = hl_config_parse(&c, "s.conf", text, strlen(text), err, sizeof(err));
+
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK_INT(c.sip_port, 5070);
+	HL_CHECK_STR(c.sip_tenants, "/etc/hotline/tenants.conf");
+	HL_CHECK_STR(c.sip_store, "/srv/hotline store");
+	HL_CHECK_INT(c.sip_store_map_mb, 1024);
+	HL_CHECK_INT(c.sip_t1_ms, 250);
+	HL_CHECK_INT(c.sip_t2_ms, 250);
+	HL_CHECK_INT(c.sip_t4_ms, 2500);
+	HL_CHECK_INT(c.sip_session_expires_s, 90);
+	HL_CHECK_INT(c.sip_min_se_s, 90);
+	HL_CHECK_INT(c.sip_nonce_ttl_s, 60);
+	HL_CHECK_INT(c.sip_max_calls, 5000);
+	HL_CHECK_INT(c.sip_max_cps, 100);
+	HL_CHECK_INT(c.sip_no_answer_s, 20);
+	HL_CHECK_INT(c.sip_max_transactions, 100000);
+	HL_CHECK_INT(c.sip_max_dialogs, 30000);
+	HL_CHECK_INT(c.sip_flood_pps, 0);
+	HL_CHECK_INT(c.sip_flood_burst, 1);
+
+	/* Session timers off: no lower bound from min_se_s. */
+	static const char off[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
+				  "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n"
+				  "[sip]\nsession_expires_s = 0\nmin_se_s = 600\n";
+	rc = hl_config_parse(&c, "s.conf", off, strlen(off), err, sizeof(err));
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK_INT(c.sip_session_expires_s, 0);
+	HL_CHECK_INT(c.sip_min_se_s, 600);
 }
 
 HL_TEST(overlong_line_is_refused)

@@ -5,7 +5,8 @@
  * lines, `#` comments to the end of a line, blank lines ignored. Sections:
  * [engine] (idle back-off), [lcores] (control and worker lcores), one [port NAME]
  * per DPDK port (PMD devargs or PCI address, addresses, gateway, VLAN, MTU),
- * [sip], [rtp] and [limits]. examples/hotline.conf documents every key.
+ * [sip] (port, tenants file, store, RFC 3261 and RFC 4028 timers, call and flood
+ * limits), [rtp] and [limits]. examples/hotline.conf documents every key.
  *
  * hl_config_load() parses and validates the whole file before anything touches
  * EAL or a port; an error names the file, the line and what is wrong, in the
@@ -45,6 +46,9 @@ struct hl_config_port {
 	unsigned int line; /* where the section starts, for later error messages */
 };
 
+#define HL_CONFIG_DIGEST_MD5 1
+#define HL_CONFIG_DIGEST_SHA256 2
+
 struct hl_config {
 	char path[256];
 
@@ -64,6 +68,23 @@ struct hl_config {
 
 	/* [sip] */
 	uint16_t sip_port;
+	char sip_tenants[256];          /* tenants file (hotline/tenant.h); "": no tenants */
+	char sip_store[256];            /* LMDB directory (hotline/store.h) */
+	uint32_t sip_store_map_mb;      /* LMDB map size */
+	uint32_t sip_t1_ms;             /* RFC 3261 §17.1.1.1: RTT estimate */
+	uint32_t sip_t2_ms;             /* longest retransmit interval; >= t1 */
+	uint32_t sip_t4_ms;             /* longest time a message lives in the network */
+	uint32_t sip_session_expires_s; /* RFC 4028 session interval; 0: no session timer */
+	uint32_t sip_min_se_s;          /* RFC 4028 §5 Min-SE, >= 90 */
+	uint32_t sip_nonce_ttl_s;       /* digest nonce lifetime (RFC 7616 §3.3) */
+	uint32_t sip_max_calls;         /* concurrent calls, all tenants; 0: unlimited */
+	uint32_t sip_max_cps;           /* new calls per second, all tenants; 0: unlimited */
+	uint32_t sip_no_answer_s;       /* ring time per agent before the next one */
+	uint32_t sip_max_transactions;  /* transaction table size */
+	uint32_t sip_max_dialogs;       /* dialog table size */
+	uint32_t sip_flood_pps;         /* per-source datagrams/s on the workers; 0: off */
+	uint32_t sip_flood_burst;       /* token bucket depth of that limit */
+	uint8_t sip_digest[2];          /* challenge order, HL_CONFIG_DIGEST_*, 0: none */
 
 	/* [rtp] */
 	uint16_t rtp_port_min; /* even */

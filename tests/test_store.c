@@ -1,0 +1,555 @@
+/* Unit tests for the LMDB store (control/store.c), against a real environment in a
+ * temporary directory. */
+#define _XOPEN_SOURCE 700
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "control/store_priv.h"
+#include "hl_test.h"
+#include "hotline/common.h"
+#include "hotline/store.h"
+#include "hotline/tenant.h"
+
+static const char tenants_v1[] = "[tenant acme]\n"
+				 "domains = acme.test\n"
+				 "dids = +15550100, 15550101\n"
+				 "trunks = 10.99.0.0/24, fd99::/64\n"
+				 "max_calls = 100\n"
+				 "max_cps = 20\n"
+				 "no_answer_s = 12\n"
+				 "[tenant globex]\n"
+				 "realm = globex\n"
+				 "[agent alice@acme]\n"
+				 "password = secret\n"
+				 "display = Alice\n"
+				 "[agent bob@acme]\n"
+				 "ha1_md5 = 0123456789abcdef0123456789abcdef\n"
+				 "[agent carol@globex]\n"
+				 "password = x\n";
+
+/* globex now comes first, so ids swap; bob is gone. */
+static const char tenants_v2[] = "[tenant globex]\n"
+				 "realm = globex\n"
+				 "[tenant acme]\n"
+				 "domains = acme.test\n"
+				 "[agent alice@acme]\n"
+				 "password = secret\n"
+				 "[agent carol@globex]\n"
+				 "password = x\n";
+
+static char tmp_root[64];
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+make_tmp(void)
+{
+	snprintf(tmp_root, sizeof(tmp_root), "/tmp/hl_store_XXXXXX");
+	if (mkdtemp(tmp_root) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+}
+
+static void
+drop_tmp(void)
+{
+	nftw(tmp_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct hl_tenants *
+tenants(const char *text)
+{
+	char err[512];
+	struct hl_tenants *t = hl_tenants_parse("t.conf", text, strlen(text), err, sizeof(err));
+
+	if (t == NULL) {
+		fprintf(stderr, "tenants: %s\n", err);
+		exit(99);
+	}
+	return t;
+}
+
+static struct hl_binding
+binding(uint32_t tenant, const char *user, const char *contact, uint64_t expires)
+{
+	struct hl_binding b = {
+		.tenant_id = tenant,
+		.family = AF_INET,
+		.addr = {192, 0, 2, 7},
+		.port = 5062,
+		.expires_at = expires,
+		.cseq = 3,
+		.q = 1000,
+	};
+
+	snprintf(b.user, sizeof(b.user), "%s", user);
+	snprintf(b.contact, sizeof(b.contact), "%s", contact);
+	snprintf(b.call_id, sizeof(b.call_id), "cid-%.100s", contact);
+	return b;
+}
+
+struct seen {
+	unsigned int n;
+	struct hl_binding b[512];
+	struct hl_store *del_from; /* delete each binding as it is visited */
+	unsigned int stop_after;
+};
+
+static int
+collect(void *ctx, const struct hl_binding *b)
+{
+	struct seen *s = ctx;
+
+	if (s->n < HL_ARRAY_SIZE(s->b))
+		s->b[s->n] = *b;
+	s->n++;
+	if (s->del_from != NULL &&
+		hl_store_binding_del(s->del_from, b->tenant_id, b->user, b->contact) != 0)
+		return -1;
+	if (s->stop_after != 0 && s->n == s->stop_after)
+		return 42;
+	return 0;
+}
+
+static const struct hl_binding *
+find(const struct seen *s, uint32_t tenant, const char *user, const char *contact)
+{
+	for (unsigned int i = 0; i < s->n && i < HL_ARRAY_SIZE(s->b); i++)
+		if (s->b[i].tenant_id == tenant && strcmp(s->b[i].user, user) == 0 &&
+			strcmp(s->b[i].contact, contact) == 0)
+			return &s->b[i];
+	return NULL;
+}
+
+HL_TEST(provision_bindings_and_persistence)
+{
+	char dir[128];
+	struct hl_tenants *t1 = tenants(tenants_v1), *t2 = tenants(tenants_v2);
+	struct hl_store *s;
+	struct hl_store_stats st;
+	static struct seen seen;
+	unsigned int n;
+
+	make_tmp();
+	/* Two missing levels: open creates them. */
+	snprintf(dir, sizeof(dir), "%s/var/store", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK_MSG(s != NULL, "open: %s", hl_store_last_error(NULL));
+	if (s == NULL)
+		goto out;
+	HL_CHECK_INT(hl_store_tenant_count(s, &n), 0);
+	HL_CHECK_INT(n, 0);
+	HL_CHECK_INT(hl_store_provision(s, t1), 0);
+	HL_CHECK_INT(hl_store_tenant_count(s, &n), 0);
+	HL_CHECK_INT(n, 2);
+	/* 2 tenants and 3 agents; the same file again writes nothing. */
+	hl_store_stats(s, &st);
+	HL_CHECK_INT(st.records_written, 5);
+	HL_CHECK_INT(hl_store_provision(s, t1), 0);
+	hl_store_stats(s, &st);
+	HL_CHECK_INT(st.records_written, 5);
+
+	/* The provisioned copy reads back field for field. */
+	struct hl_tenant tn;
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_INT(tn.id, 1);
+	HL_CHECK_STR(tn.name, "acme");
+	HL_CHECK_STR(tn.realm, "acme.test");
+	HL_CHECK_INT(tn.max_calls, 100);
+	HL_CHECK_INT(tn.max_cps, 20);
+	HL_CHECK_INT(tn.no_answer_s, 12);
+	HL_CHECK_INT(tn.n_agents, 2);
+	HL_CHECK(tn.agents == NULL);
+	HL_CHECK_INT(tn.n_domains, 1);
+	HL_CHECK_STR(tn.domains[0], "acme.test");
+	HL_CHECK_INT(tn.n_dids, 2);
+	HL_CHECK_STR(tn.dids[0], "+15550100");
+	HL_CHECK_STR(tn.dids[1], "15550101");
+	HL_CHECK_INT(tn.n_trunks, 2);
+	HL_CHECK_INT(tn.trunks[0].family, AF_INET);
+	HL_CHECK_INT(tn.trunks[0].prefix, 24);
+	HL_CHECK_MEM(tn.trunks[0].addr, "\x0a\x63\x00\x00", 4);
+	HL_CHECK_INT(tn.trunks[1].family, AF_INET6);
+	HL_CHECK_INT(tn.trunks[1].prefix, 64);
+	HL_CHECK_INT(tn.trunks[1].addr[0], 0xfd);
+	HL_CHECK_INT(hl_store_tenant_get(s, 3, &tn), HL_E_NOTFOUND);
+
+	struct hl_tenant_agent ag;
+	const struct hl_tenant_agent *alice =
+		hl_tenant_agent(hl_tenants_by_id(t1, 1), "alice", 5);
+	HL_CHECK_INT(hl_store_agent_get(s, 1, "alice", &ag), 0);
+	HL_CHECK_STR(ag.user, "alice");
+	HL_CHECK_STR(ag.display, "Alice");
+	HL_CHECK_INT(ag.index, 0);
+	HL_CHECK_STR(ag.ha1_md5, alice->ha1_md5);
+	HL_CHECK_STR(ag.ha1_sha256, alice->ha1_sha256);
+	HL_CHECK_INT(hl_store_agent_get(s, 1, "bob", &ag), 0);
+	HL_CHECK_INT(ag.index, 1);
+	HL_CHECK_STR(ag.ha1_md5, "0123456789abcdef0123456789abcdef");
+	HL_CHECK_STR(ag.ha1_sha256, "");
+	HL_CHECK_INT(hl_store_agent_get(s, 2, "alice", &ag), HL_E_NOTFOUND);
+
+	/* Bindings: two contacts for alice, one each for bob and carol, then a refresh. */
+	struct hl_binding b = binding(1, "alice", "sip:alice@192.0.2.7:5062", 2000);
+	HL_CHECK_INT(hl_store_binding_put(s, &b), 0);
+	b = binding(1, "alice", "sip:alice@[fd99::7]", 1000);
+	b.family = AF_INET6;
+	inet_pton(AF_INET6, "fd99::7", b.addr);
+	b.q = 500;
+	HL_CHECK_INT(hl_store_binding_put(s, &b), 0);
+	b = binding(1, "bob", "sip:bob@192.0.2.8", 3000);
+	HL_CHECK_INT(hl_store_binding_put(s, &b), 0);
+	b = binding(2, "carol", "sip:carol@192.0.2.9", 3000);
+	HL_CHECK_INT(hl_store_binding_put(s, &b), 0);
+	b = binding(1, "alice", "sip:alice@192.0.2.7:5062", 2500);
+	b.cseq = 4;
+	HL_CHECK_INT(hl_store_binding_put(s, &b), 0);
+	HL_CHECK_INT(hl_store_sync(s), 0);
+	hl_store_close(s);
+
+	/* Reopen: everything is still there. */
+	s = hl_store_open(dir, 16);
+	HL_CHECK_MSG(s != NULL, "reopen: %s", hl_store_last_error(NULL));
+	if (s == NULL)
+		goto out;
+	HL_CHECK_INT(hl_store_tenant_count(s, &n), 0);
+	HL_CHECK_INT(n, 2);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 0);
+	HL_CHECK_INT(seen.n, 4);
+	const struct hl_binding *got = find(&seen, 1, "alice", "sip:alice@192.0.2.7:5062");
+	HL_CHECK(got != NULL);
+	if (got != NULL) {
+		HL_CHECK_INT(got->cseq, 4);
+		HL_CHECK_INT(got->expires_at, 2500);
+		HL_CHECK_STR(got->call_id, "cid-sip:alice@192.0.2.7:5062");
+		HL_CHECK_INT(got->family, AF_INET);
+		HL_CHECK_MEM(got->addr, "\xc0\x00\x02\x07", 4);
+		HL_CHECK_INT(got->port, 5062);
+		HL_CHECK_INT(got->q, 1000);
+	}
+	got = find(&seen, 1, "alice", "sip:alice@[fd99::7]");
+	HL_CHECK(got != NULL && got->family == AF_INET6 && got->q == 500 && got->addr[0] == 0xfd);
+
+	/* Reordered file: acme is 2 now, globex 1; bob's binding goes with bob. */
+	HL_CHECK_INT(hl_store_provision(s, t2), 0);
+	hl_store_stats(s, &st);
+	HL_CHECK_INT(st.bindings_moved, 3);
+	HL_CHECK_INT(st.bindings_dropped, 1);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 0);
+	HL_CHECK_INT(seen.n, 3);
+	HL_CHECK(find(&seen, 2, "alice", "sip:alice@192.0.2.7:5062") != NULL);
+	HL_CHECK(find(&seen, 2, "alice", "sip:alice@[fd99::7]") != NULL);
+	HL_CHECK(find(&seen, 1, "carol", "sip:carol@192.0.2.9") != NULL);
+	HL_CHECK(find(&seen, 2, "bob", "sip:bob@192.0.2.8") == NULL);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_STR(tn.name, "globex");
+	HL_CHECK_INT(hl_store_agent_get(s, 1, "alice", &ag), HL_E_NOTFOUND);
+	HL_CHECK_INT(hl_store_agent_get(s, 2, "bob", &ag), HL_E_NOTFOUND);
+	/* Provisioning the same file again moves nothing. */
+	HL_CHECK_INT(hl_store_provision(s, t2), 0);
+	hl_store_stats(s, &st);
+	HL_CHECK_INT(st.bindings_moved, 3);
+
+	/* Deletes. */
+	HL_CHECK_INT(hl_store_binding_del(s, 2, "alice", "sip:alice@[fd99::7]"), 0);
+	HL_CHECK_INT(hl_store_binding_del(s, 2, "alice", "sip:alice@[fd99::7]"), HL_E_NOTFOUND);
+	b = binding(2, "al", "sip:al@x", 10);
+	HL_CHECK_INT(hl_store_binding_put(s, &b), 0);
+	b = binding(2, "alice", "sip:alice@y", 10);
+	HL_CHECK_INT(hl_store_binding_put(s, &b), 0);
+	/* Contact: * of "al" must not touch "alice" (keys share the prefix "al"). */
+	HL_CHECK_INT(hl_store_binding_del_aor(s, 2, "al"), 1);
+	HL_CHECK_INT(hl_store_binding_del_aor(s, 2, "al"), 0);
+	HL_CHECK_INT(hl_store_binding_del_aor(s, 2, "alice"), 2);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 0);
+	HL_CHECK_INT(seen.n, 1);
+	HL_CHECK(find(&seen, 1, "carol", "sip:carol@192.0.2.9") != NULL);
+	hl_store_close(s);
+
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 0);
+	HL_CHECK_INT(seen.n, 1);
+	hl_store_close(s);
+out:
+	hl_tenants_free(t1);
+	hl_tenants_free(t2);
+	drop_tmp();
+}
+
+HL_TEST(many_bindings_walk_expire_and_stop)
+{
+	char dir[128];
+	struct hl_tenants *t = tenants(tenants_v1);
+	struct hl_store *s;
+	static struct seen seen;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK_INT(hl_store_provision(s, t), 0);
+	/* More than one batch of the walk (64), in several AORs. */
+	for (unsigned int i = 0; i < 300; i++) {
+		char c[64];
+
+		snprintf(c, sizeof(c), "sip:alice-%03u@192.0.2.1", i);
+		struct hl_binding b = binding(1, i % 2 ? "alice" : "bob", c, i);
+		HL_CHECK_INT(hl_store_binding_put(s, &b), 0);
+	}
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 0);
+	HL_CHECK_INT(seen.n, 300);
+	for (unsigned int i = 1; i < seen.n; i++) {
+		/* key order: (tenant, user, contact) */
+		int c = strcmp(seen.b[i - 1].user, seen.b[i].user);
+		HL_CHECK(c < 0 || (c == 0 && strcmp(seen.b[i - 1].contact, seen.b[i].contact) < 0));
+	}
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_after = 100;
+	HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 42);
+	HL_CHECK_INT(seen.n, 100);
+
+	HL_CHECK_INT(hl_store_binding_expire(s, 99), 100);
+	HL_CHECK_INT(hl_store_binding_expire(s, 99), 0);
+	/* The walk's callback may write: delete each one as it goes. */
+	memset(&seen, 0, sizeof(seen));
+	seen.del_from = s;
+	HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 0);
+	HL_CHECK_INT(seen.n, 200);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 0);
+	HL_CHECK_INT(seen.n, 0);
+	hl_store_close(s);
+out:
+	hl_tenants_free(t);
+	drop_tmp();
+}
+
+/* Builds a tenants file: one tenant, agents a000..a(n-1), those with i % skip == 1 left
+ * out (skip 0: none). */
+static struct hl_tenants *
+many_agents(unsigned int n, unsigned int skip)
+{
+	size_t cap = 64 + (size_t)n * 64, len = 0;
+	char *text = malloc(cap);
+	struct hl_tenants *t;
+
+	if (text == NULL)
+		exit(99);
+	len += (size_t)snprintf(text + len, cap - len, "[tenant acme]\nrealm = r\n");
+	for (unsigned int i = 0; i < n; i++)
+		if (skip == 0 || i % skip != 1)
+			len += (size_t)snprintf(text + len, cap - len,
+				"[agent a%03u@acme]\nha1_md5 = %032x\n", i, i);
+	t = tenants(text);
+	free(text);
+	return t;
+}
+
+HL_TEST(provision_prunes_removed_agents)
+{
+	char dir[128];
+	struct hl_tenants *all = many_agents(600, 0), *some = many_agents(600, 3);
+	struct hl_store *s;
+	struct hl_tenant_agent ag;
+	struct hl_tenant tn;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK_INT(hl_store_provision(s, all), 0);
+	HL_CHECK_INT(hl_store_provision(s, some), 0);
+	for (unsigned int i = 0; i < 600; i++) {
+		char u[8];
+
+		snprintf(u, sizeof(u), "a%03u", i);
+		int rc = hl_store_agent_get(s, 1, u, &ag);
+		HL_CHECK_MSG(rc == (i % 3 == 1 ? HL_E_NOTFOUND : 0), "%s: %d", u, rc);
+	}
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_INT(tn.n_agents, 400);
+	/* An empty set empties the store's tenants. */
+	HL_CHECK_INT(hl_store_provision(s, NULL), 0);
+	unsigned int n = 1;
+	HL_CHECK_INT(hl_store_tenant_count(s, &n), 0);
+	HL_CHECK_INT(n, 0);
+	HL_CHECK_INT(hl_store_agent_get(s, 1, "a000", &ag), HL_E_NOTFOUND);
+	hl_store_close(s);
+out:
+	hl_tenants_free(all);
+	hl_tenants_free(some);
+	drop_tmp();
+}
+
+HL_TEST(bad_records_are_skipped_and_counted)
+{
+	char dir[128];
+	struct hl_tenants *t = tenants(tenants_v1);
+	struct hl_store *s;
+	struct hl_store_stats st;
+	static struct seen seen;
+	unsigned int n;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK_INT(hl_store_provision(s, t), 0);
+	struct hl_binding b = binding(1, "alice", "sip:a@b", 100);
+	HL_CHECK_INT(hl_store_binding_put(s, &b), 0);
+
+	/* Keys and values that do not decode: short, no separator, another version, ... */
+	static const struct {
+		const char *db;
+		const char *key;
+		size_t klen;
+		const char *val;
+		size_t vlen;
+	} junk[] = {
+		{"bindings", "\0\0\0\1alice\0sip:z", 15, "\2", 1},
+		{"bindings", "\0\0\0\1alice\0sip:y", 15, "\1\4", 2},
+		{"bindings", "\0\0\0\1alice", 9, "", 0},
+		{"bindings", "\0\0\0\1\0sip:x", 10, "", 0},
+		{"bindings", "\0\0\0\1bob\0", 8, "", 0},
+		{"bindings", "\0\0\0", 3, "", 0},
+		{"tenants", "\0\0\0\11", 4, "\1\0\0", 3},
+		{"tenants", "\0\0\0\12", 4, "\7", 1},
+		{"agents", "\0\0\0\1zed", 7, "\1", 1},
+	};
+	for (size_t i = 0; i < HL_ARRAY_SIZE(junk); i++)
+		HL_CHECK_INT(hl_store_raw_put(s, junk[i].db, junk[i].key, junk[i].klen, junk[i].val,
+				     junk[i].vlen),
+			0);
+	/* A well-formed binding with a truncated value: every prefix is refused. */
+	uint8_t key[] = "\0\0\0\1carol\0sip:c";
+	uint8_t val[64];
+	size_t vlen = 0;
+	val[vlen++] = 1;
+	val[vlen++] = 4;
+	memset(val + vlen, 0, 16);
+	vlen += 16;
+	memset(val + vlen, 0, 2 + 8 + 4);
+	vlen += 14;
+	val[vlen++] = 0xe8; /* q 1000 */
+	val[vlen++] = 0x03;
+	val[vlen++] = 0; /* call_id "" */
+	HL_CHECK_INT(hl_store_raw_put(s, "bindings", key, sizeof(key) - 1, val, vlen), 0);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 0);
+	HL_CHECK_INT(seen.n, 2);
+	for (size_t cut = 0; cut < vlen; cut++) {
+		HL_CHECK_INT(hl_store_raw_put(s, "bindings", key, sizeof(key) - 1, val, cut), 0);
+		memset(&seen, 0, sizeof(seen));
+		HL_CHECK_INT(hl_store_bindings_each(s, collect, &seen), 0);
+		HL_CHECK_MSG(seen.n == 1, "value cut at %zu accepted", cut);
+	}
+
+	hl_store_stats(s, &st);
+	HL_CHECK(st.bad_records >= 6);
+	HL_CHECK_INT(hl_store_tenant_count(s, &n), 0);
+	HL_CHECK_INT(n, 2);
+	HL_CHECK_INT(hl_store_tenant_get(s, 9, &(struct hl_tenant){0}), HL_E_NOTFOUND);
+	struct hl_tenant_agent ag;
+	HL_CHECK_INT(hl_store_agent_get(s, 1, "zed", &ag), HL_E_NOTFOUND);
+	/* Provisioning skips the junk too, and replaces the junk tenants. */
+	HL_CHECK_INT(hl_store_provision(s, t), 0);
+	HL_CHECK_INT(hl_store_tenant_count(s, &n), 0);
+	HL_CHECK_INT(n, 2);
+	hl_store_close(s);
+out:
+	hl_tenants_free(t);
+	drop_tmp();
+}
+
+HL_TEST(bad_arguments_and_errors)
+{
+	char dir[128], file[128];
+	struct hl_store *s;
+
+	make_tmp();
+	snprintf(file, sizeof(file), "%s/file", tmp_root);
+	FILE *f = fopen(file, "w");
+	HL_CHECK(f != NULL);
+	if (f != NULL)
+		fclose(f);
+	/* A file where the directory should be. */
+	HL_CHECK(hl_store_open(file, 16) == NULL);
+	HL_CHECK_INT(hl_errno, -ENOTDIR);
+	HL_CHECK(strstr(hl_store_last_error(NULL), "cannot create") != NULL);
+	HL_CHECK(hl_store_open("", 16) == NULL);
+	HL_CHECK_INT(hl_errno, -EINVAL);
+	hl_store_close(NULL);
+
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 1);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK_STR(hl_store_last_error(s), "");
+	struct hl_binding b = binding(1, "alice", "sip:a@b", 1);
+	b.tenant_id = 0;
+	HL_CHECK_INT(hl_store_binding_put(s, &b), -EINVAL);
+	b = binding(1, "", "sip:a@b", 1);
+	HL_CHECK_INT(hl_store_binding_put(s, &b), -EINVAL);
+	b = binding(1, "alice", "", 1);
+	HL_CHECK_INT(hl_store_binding_put(s, &b), -EINVAL);
+	b = binding(1, "alice", "sip:a@b", 1);
+	b.family = 0;
+	HL_CHECK_INT(hl_store_binding_put(s, &b), -EINVAL);
+	b = binding(1, "alice", "sip:a@b", 1);
+	b.q = 1001;
+	HL_CHECK_INT(hl_store_binding_put(s, &b), -EINVAL);
+	b = binding(1, "alice", "sip:a@b", 1);
+	memset(b.user, 'u', sizeof(b.user));
+	HL_CHECK_INT(hl_store_binding_put(s, &b), -EINVAL);
+	b = binding(1, "alice", "sip:a@b", 1);
+	memset(b.contact, 'c', sizeof(b.contact));
+	HL_CHECK_INT(hl_store_binding_put(s, &b), -EINVAL);
+	b = binding(1, "alice", "sip:a@b", 1);
+	memset(b.call_id, 'i', sizeof(b.call_id));
+	HL_CHECK_INT(hl_store_binding_put(s, &b), -EINVAL);
+	HL_CHECK_INT(hl_store_binding_del(s, 1, "alice", NULL), -EINVAL);
+	HL_CHECK_INT(hl_store_binding_del_aor(s, 1, ""), -EINVAL);
+
+	/* A 1 MiB map fills: LMDB's reason comes back, with what to change. */
+	int rc = 0;
+	for (unsigned int i = 0; i < 20000 && rc == 0; i++) {
+		char c[256];
+
+		snprintf(c, sizeof(c), "sip:%0200u@192.0.2.1", i);
+		b = binding(1, "alice", c, 1);
+		rc = hl_store_binding_put(s, &b);
+	}
+	HL_CHECK_INT(rc, HL_E_DEPENDENCY);
+	HL_CHECK_MSG(strstr(hl_store_last_error(s), "MDB_MAP_FULL") != NULL &&
+			strstr(hl_store_last_error(s), "store_map_mb") != NULL,
+		"%s", hl_store_last_error(s));
+	hl_store_close(s);
+out:
+	drop_tmp();
+}
+
+HL_TEST_MAIN()

@@ -1,40 +1,119 @@
 /* The control lcore's loop turn: see include/hotline/control.h. */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
 
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
-#include <rte_timer.h>
+#include <rte_udp.h>
 
 #include "hotline/common.h"
 #include "hotline/control.h"
+#include "hotline/engine.h"
+#include "hotline/sig.h"
+#include "hotline/store.h"
+#include "hotline/tenant.h"
 
 #define CTL_BURST 32
 
+RTE_LOG_REGISTER(hl_logtype_ctl, hl.ctl.sig, INFO);
+#define LOG(level, ...) rte_log(RTE_LOG_##level, hl_logtype_ctl, "hl.ctl: " __VA_ARGS__)
+
 struct hl_control {
 	const struct hl_config *cfg;
+	struct hl_engine *eng;
 	struct rte_ring *sip_ring;
+	struct hl_tenants *tenants;
+	struct hl_store *store;
+	struct hl_sig *sig;
+	uint64_t tsc_per_ms;
+	/* A reassembled datagram in several segments is copied here to parse it. */
+	uint8_t flat[65536];
 };
 
+static uint64_t
+now_ms(const struct hl_control *c)
+{
+	return rte_rdtsc() / c->tsc_per_ms;
+}
+
+static int
+ctl_send(void *ctx, const struct hl_sig_addr *dst, const void *buf, size_t len)
+{
+	struct hl_control *c = ctx;
+
+	return hl_engine_sip_send(c->eng, dst->port_index, dst->family, dst->ip, dst->port, buf,
+		len);
+}
+
+static int
+ctl_route(void *ctx, struct hl_sig_addr *dst, uint8_t local[16])
+{
+	struct hl_control *c = ctx;
+	unsigned int pi;
+
+	if (hl_engine_route(c->eng, dst->family, dst->ip, &pi, local) != 0)
+		return -ENETUNREACH;
+	dst->port_index = (uint8_t)pi;
+	return 0;
+}
+
 struct hl_control *
-hl_control_create(const struct hl_config *cfg, struct rte_ring *sip_ring)
+hl_control_create(const struct hl_config *cfg, struct hl_engine *e)
 {
 	struct hl_control *c;
+	char err[HL_CONFIG_ERR_MAX];
 
-	int rc = rte_timer_subsystem_init();
-
-	if (rc < 0 && rc != -EALREADY) {
-		hl_errno = rc;
-		return NULL;
-	}
 	c = rte_zmalloc("hl_control", sizeof(*c), 0);
 	if (c == NULL) {
 		hl_errno = -ENOMEM;
 		return NULL;
 	}
 	c->cfg = cfg;
-	c->sip_ring = sip_ring;
+	c->eng = e;
+	c->sip_ring = hl_engine_sip_ring(e);
+	c->tsc_per_ms = rte_get_tsc_hz() / 1000;
+	if (cfg->sip_tenants[0] != '\0') {
+		c->tenants = hl_tenants_load(cfg->sip_tenants, err, sizeof(err));
+		if (c->tenants == NULL) {
+			LOG(ERR, "%s\n", err);
+			goto fail;
+		}
+	}
+	if (cfg->sip_store[0] != '\0') {
+		c->store = hl_store_open(cfg->sip_store, cfg->sip_store_map_mb);
+		if (c->store == NULL) {
+			LOG(ERR, "store %s: %s\n", cfg->sip_store, hl_strerror(hl_errno));
+			goto fail;
+		}
+		if (c->tenants != NULL && hl_store_provision(c->store, c->tenants) != 0) {
+			LOG(ERR, "store %s: provisioning failed: %s\n", cfg->sip_store,
+				hl_store_last_error(c->store));
+			hl_errno = HL_E_DEPENDENCY;
+			goto fail;
+		}
+	}
+	struct hl_sig_ops ops = {.send = ctl_send, .route = ctl_route, .ctx = c};
+	c->sig = hl_sig_create(cfg, c->tenants, c->store, &ops, now_ms(c), (uint64_t)time(NULL));
+	if (c->sig == NULL)
+		goto fail;
+	{
+		struct hl_sig_stats st;
+		hl_sig_stats(c->sig, &st);
+		LOG(INFO, "%u tenants, %llu registrations restored\n",
+			c->tenants ? hl_tenants_count(c->tenants) : 0,
+			(unsigned long long)st.bindings);
+	}
 	return c;
+fail:
+	hl_control_free(c);
+	return NULL;
 }
 
 void
@@ -44,9 +123,50 @@ hl_control_free(struct hl_control *c)
 
 	if (c == NULL)
 		return;
-	while (rte_ring_sc_dequeue(c->sip_ring, (void **)&m) == 0)
+	while (c->sip_ring != NULL && rte_ring_sc_dequeue(c->sip_ring, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
+	hl_sig_free(c->sig);
+	hl_store_close(c->store);
+	hl_tenants_free(c->tenants);
 	rte_free(c);
+}
+
+const struct hl_sig *
+hl_control_sig(const struct hl_control *c)
+{
+	return c ? c->sig : NULL;
+}
+
+/* Source address and payload of a datagram the classifier passed up. */
+static void
+input(struct hl_control *c, struct rte_mbuf *m, uint64_t now)
+{
+	struct hl_sig_addr src;
+	uint16_t l3 = m->l2_len, l4 = (uint16_t)(m->l2_len + m->l3_len);
+	const uint8_t *v = rte_pktmbuf_mtod_offset(m, const uint8_t *, l3);
+	const struct rte_udp_hdr *u = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, l4);
+	uint32_t off = (uint32_t)l4 + sizeof(*u);
+	uint32_t len = rte_be_to_cpu_16(u->dgram_len) - (uint32_t)sizeof(*u);
+	const uint8_t *p;
+	int pi = hl_engine_port_index(c->eng, m->port);
+
+	memset(&src, 0, sizeof(src));
+	if ((v[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)v;
+		src.family = 4;
+		memcpy(src.ip, &ip->src_addr, 4);
+	} else {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)v;
+		src.family = 6;
+		memcpy(src.ip, ip6->src_addr, 16);
+	}
+	src.port = rte_be_to_cpu_16(u->src_port);
+	src.port_index = (uint8_t)(pi < 0 ? 0 : pi);
+	if (off + len > m->pkt_len)
+		len = m->pkt_len > off ? m->pkt_len - off : 0;
+	p = rte_pktmbuf_read(m, off, len, c->flat);
+	if (p != NULL)
+		hl_sig_input(c->sig, p, len, &src, now);
 }
 
 unsigned int
@@ -54,12 +174,13 @@ hl_control_poll(struct hl_control *c, struct hl_lcore_stats *st)
 {
 	struct rte_mbuf *pkts[CTL_BURST];
 	unsigned int n = rte_ring_sc_dequeue_burst(c->sip_ring, (void **)pkts, CTL_BURST, NULL);
+	uint64_t now = now_ms(c);
 
 	if (n) {
 		st->ctr[HL_CTR_CTL_SIP_IN] += n;
-		st->drop[HL_DROP_SIP_CONTROL_DISCARD] += n;
+		for (unsigned int i = 0; i < n; i++)
+			input(c, pkts[i], now);
 		rte_pktmbuf_free_bulk(pkts, n);
 	}
-	rte_timer_manage();
-	return n;
+	return n + hl_sig_poll(c->sig, now);
 }

@@ -122,7 +122,15 @@ hl_worker_poll(struct hl_worker *w)
 			work += k;
 		}
 	}
-	unsigned int k = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, HL_BURST, NULL);
+	unsigned int k;
+	if (w->index == 0 && (k = rte_ring_sc_dequeue_burst(e->ctl_tx, (void **)pkts, HL_BURST,
+		NULL)) != 0) {
+		/* SIP from the control lcore: m->port holds the port index. */
+		for (unsigned int i = 0; i < k; i++)
+			hl_net_output(w, pkts[i]->port, pkts[i]);
+		work += k;
+	}
+	k = rte_ring_sc_dequeue_burst(w->handoff, (void **)pkts, HL_BURST, NULL);
 	if (k) {
 		w->st->ctr[HL_CTR_HANDOFF_IN] += k;
 		hl_net_rtp_burst(w, pkts, (uint16_t)k);
@@ -542,7 +550,13 @@ hl_engine_create(const struct hl_config *cfg, char *err, size_t errlen)
 		set_err(err, errlen, "SIP ring: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
-	e->control = hl_control_create(cfg, e->sip_ring);
+	e->ctl_tx = rte_ring_create("hl_ctl_tx", cfg->sip_ring_size,
+		(int)rte_lcore_to_socket_id(cfg->control_lcore), RING_F_SC_DEQ);
+	if (e->ctl_tx == NULL) {
+		set_err(err, errlen, "control TX ring: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
+	e->control = hl_control_create(cfg, e);
 	if (e->control == NULL) {
 		set_err(err, errlen, "control: %s", hl_strerror(hl_errno));
 		goto fail;
@@ -607,6 +621,12 @@ hl_engine_free(struct hl_engine *e)
 	}
 	hl_control_free(e->control);
 	rte_ring_free(e->sip_ring);
+	if (e->ctl_tx != NULL) {
+		struct rte_mbuf *m;
+		while (rte_ring_dequeue(e->ctl_tx, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(e->ctl_tx);
+	}
 	hl_neigh_free(e->neigh);
 	for (unsigned int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		rte_mempool_free(e->pool[s]);
@@ -644,4 +664,76 @@ hl_engine_print_stats(const struct hl_engine *e, FILE *f)
 			(double)s->busy_tsc * 1e3 / (double)hz, (double)s->idle_tsc * 1e3 / (double)hz,
 			tot ? 100.0 * (double)s->busy_tsc / (double)tot : 0.0, s->sleeps);
 	}
+}
+
+/* ---- the control lcore's view ------------------------------------------------- */
+
+struct rte_ring *
+hl_engine_sip_ring(struct hl_engine *e)
+{
+	return e->sip_ring;
+}
+
+struct hl_control *
+hl_engine_control(struct hl_engine *e)
+{
+	return e->control;
+}
+
+int
+hl_engine_port_index(const struct hl_engine *e, uint16_t port_id)
+{
+	for (unsigned int i = 0; i < e->n_ports; i++)
+		if (e->ports[i].port_id == port_id)
+			return (int)i;
+	return -1;
+}
+
+static bool
+prefix6_match(const uint8_t *a, const uint8_t *b, unsigned int bits)
+{
+	unsigned int full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, full) != 0)
+		return false;
+	return rest == 0 || ((a[full] ^ b[full]) & (0xff << (8 - rest))) == 0;
+}
+
+int
+hl_engine_route(const struct hl_engine *e, int family, const uint8_t *dst, unsigned int *pi,
+	uint8_t *local)
+{
+	int gw = -1;
+
+	for (unsigned int i = 0; i < e->n_ports; i++) {
+		const struct hl_port *p = &e->ports[i];
+
+		if (family == 4 && p->has_ip4) {
+			rte_be32_t d;
+			memcpy(&d, dst, 4);
+			if (((d ^ p->ip4) & p->mask4) == 0) {
+				*pi = i;
+				memcpy(local, &p->ip4, 4);
+				return 0;
+			}
+			if (p->has_gw4 && gw < 0)
+				gw = (int)i;
+		} else if (family == 6 && p->has_ip6) {
+			if (prefix6_match(dst, p->ip6, p->ip6_prefix)) {
+				*pi = i;
+				memcpy(local, p->ip6, 16);
+				return 0;
+			}
+			if (p->has_gw6 && gw < 0)
+				gw = (int)i;
+		}
+	}
+	if (gw < 0)
+		return -ENETUNREACH;
+	*pi = (unsigned int)gw;
+	if (family == 4)
+		memcpy(local, &e->ports[gw].ip4, 4);
+	else
+		memcpy(local, e->ports[gw].ip6, 16);
+	return 0;
 }

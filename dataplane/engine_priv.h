@@ -105,6 +105,7 @@ struct hl_engine {
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];
 	struct hl_neigh_table *neigh;
 	struct rte_ring *sip_ring;   /* workers -> control: SIP datagrams, the mbuf itself */
+	struct rte_ring *ctl_tx;     /* control -> worker 0: SIP datagrams to send (IP up) */
 	struct hl_control *control;
 	uint16_t rtp_slice;          /* ports per worker slice (even) */
 	uint64_t tsc_hz;

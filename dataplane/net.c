@@ -17,6 +17,7 @@
 
 #include "dataplane/engine_priv.h"
 #include "hotline/csum.h"
+#include "hotline/engine.h"
 #include "hotline/neigh.h"
 #include "hotline/net.h"
 
@@ -1153,4 +1154,68 @@ hl_net_maintain(struct hl_worker *w, uint64_t now)
 		w->st->drop[HL_DROP_NEIGH_FAILED] += nd;
 		rte_pktmbuf_free_bulk(dropped, nd);
 	}
+}
+
+/* ---- datagrams from the control lcore ------------------------------------------ */
+
+int
+hl_engine_sip_send(struct hl_engine *e, unsigned int pi, int family, const uint8_t *dst,
+	uint16_t dport, const void *payload, size_t len)
+{
+	const struct hl_port *p = &e->ports[pi];
+	struct rte_mempool *pool = e->pool[0];
+	uint16_t l3 = family == 6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
+	struct rte_udp_hdr *u;
+	struct rte_mbuf *m;
+	uint8_t *d;
+
+	if (pi >= e->n_ports || (family == 4 && !p->has_ip4) || (family == 6 && !p->has_ip6))
+		return -ENETUNREACH;
+	/* One segment: a SIP datagram larger than the data room is refused (the
+	 * caller counts it); fragmentation on output is the port MTU's business. */
+	if (len + l3 + sizeof(*u) + HL_L2_ROOM > (size_t)rte_pktmbuf_data_room_size(pool) -
+		RTE_PKTMBUF_HEADROOM)
+		return -EMSGSIZE;
+	m = rte_pktmbuf_alloc(pool);
+	if (m == NULL)
+		return -ENOBUFS;
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l3 + sizeof(*u) + len));
+	u = (struct rte_udp_hdr *)(d + l3);
+	u->src_port = rte_cpu_to_be_16(e->cfg->sip_port);
+	u->dst_port = rte_cpu_to_be_16(dport);
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + len));
+	u->dgram_cksum = 0;
+	memcpy(u + 1, payload, len);
+	if (family == 4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)d;
+		static uint16_t ip_id;
+
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = 0x45;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + sizeof(*u) + len));
+		ip->packet_id = rte_cpu_to_be_16(++ip_id);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->src_addr = p->ip4;
+		memcpy(&ip->dst_addr, dst, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+	} else {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)d;
+
+		memset(ip6, 0, sizeof(*ip6));
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + len));
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, p->ip6, 16);
+		memcpy(ip6->dst_addr, dst, 16);
+		u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);
+	}
+	m->port = (uint16_t)pi;
+	if (rte_ring_mp_enqueue(e->ctl_tx, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
 }

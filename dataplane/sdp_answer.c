@@ -229,7 +229,7 @@ hl_sdp_build_offer(const struct hl_sdp_caps *caps, char *out, size_t cap)
 		w_rtpmap(&w, caps->te_pt, "telephone-event", 8000, 1, "0-15");
 	if (caps->ptime)
 		hl_sip_w_fmt(&w, "a=ptime:%u\r\n", caps->ptime);
-	hl_sip_w_str(&w, "a=sendrecv\r\n");
+	hl_sip_w_fmt(&w, "a=%s\r\n", dir_names[caps->dir <= HL_SDP_DIR_INACTIVE ? caps->dir : 0]);
 	if (caps->rtcp_mux)
 		hl_sip_w_str(&w, "a=rtcp-mux\r\n");
 	/* RFC 4568 §6.1: with OPTIONAL the crypto line rides RTP/AVP (best effort). */

@@ -12,8 +12,10 @@
 #include <rte_version.h>
 
 #include "dataplane/engine_priv.h"
+#include "hotline/control.h"
 #include "hotline/counters.h"
 #include "hotline/neigh.h"
+#include "hotline/sig.h"
 #include "hotline/telemetry.h"
 
 static struct hl_engine *tel_engine;
@@ -205,6 +207,34 @@ cmd_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+cmd_sip(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (__atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE) == NULL)
+		return -ENODEV;
+	const struct hl_sig *sg = hl_control_sig(tel_engine->control);
+	struct hl_sig_stats st;
+	char digit[2] = {0, 0};
+	(void)cmd;
+	(void)params;
+	if (sg == NULL)
+		return -ENODEV;
+	hl_sig_stats(sg, &st);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < HL_SIG_CTR_MAX_; i++)
+		rte_tel_data_add_dict_u64(d, hl_sig_ctr_name((enum hl_sig_ctr)i), st.ctr[i]);
+	rte_tel_data_add_dict_u64(d, "transactions", st.transactions);
+	rte_tel_data_add_dict_u64(d, "dialogs", st.dialogs);
+	rte_tel_data_add_dict_u64(d, "calls", st.calls);
+	rte_tel_data_add_dict_u64(d, "bindings", st.bindings);
+	rte_tel_data_add_dict_u64(d, "agents_registered", st.agents_registered);
+	rte_tel_data_add_dict_u64(d, "timers", st.timers);
+	rte_tel_data_add_dict_u64(d, "dtmf_events", st.dtmf_events);
+	digit[0] = (char)st.last_dtmf;
+	rte_tel_data_add_dict_string(d, "last_dtmf", digit);
+	return 0;
+}
+
 void
 hl_telemetry_unregister(void)
 {
@@ -227,6 +257,7 @@ hl_telemetry_register(struct hl_engine *e)
 		{"/hotline/lcores", cmd_lcores, "Busy/idle cycles per lcore"},
 		{"/hotline/ports", cmd_ports, "Ports: addresses, queues, ethdev counters"},
 		{"/hotline/neigh", cmd_neigh, "ARP/NDP neighbour table"},
+		{"/hotline/sip", cmd_sip, "Signalling: counters, live transactions/dialogs/calls"},
 	};
 
 	tel_engine = e;

@@ -3,11 +3,9 @@
  *
  * Workers pass every SIP datagram to control through one multi-producer ring,
  * the mbuf itself with l2_len/l3_len/l4_len set, so the UDP payload starts at
- * their sum. Control runs DPDK timers (rte_timer) and, in later modules, the SIP
- * transactions, dialogs, registrar and ACD. Until the signalling module takes
- * them, datagrams are counted in (control_sip_in) and released with the drop
- * reason sip_not_handled_yet, so the path from the wire to control is measured
- * end to end.
+ * their sum. Control hands each to the signalling module (hotline/sig.h) with its
+ * source address and runs its timers; what signalling sends goes back through
+ * hl_engine_sip_send() to worker 0's TX path.
  *
  * hl_control_poll() does bounded work (one burst of the ring, the due timers)
  * and returns how much, so the lcore loop can back off when idle.
@@ -21,11 +19,18 @@
 #include "hotline/counters.h"
 
 struct hl_control;
-struct rte_ring;
+struct hl_engine;
+struct hl_sig;
 
-/* NULL + hl_errno on failure. The ring stays the caller's. */
-struct hl_control *hl_control_create(const struct hl_config *cfg, struct rte_ring *sip_ring);
+/*
+ * Loads the tenants file and opens the store named in [sip], provisions the
+ * store, and creates the signalling state over the engine's SIP ring and TX
+ * path. NULL + hl_errno on failure (the reason is logged).
+ */
+struct hl_control *hl_control_create(const struct hl_config *cfg, struct hl_engine *e);
 void hl_control_free(struct hl_control *c);
+/* The signalling state, for telemetry (read-only, any thread). */
+const struct hl_sig *hl_control_sig(const struct hl_control *c);
 
 /* One turn: drains up to one burst of SIP datagrams, runs due timers. */
 unsigned int hl_control_poll(struct hl_control *c, struct hl_lcore_stats *st);

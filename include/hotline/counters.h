@@ -100,8 +100,7 @@
 	_(NO_MBUF, "no_mbuf")                                                         \
 	_(TX_FULL, "tx_queue_full")                                                   \
 	_(HANDOFF_FULL, "handoff_ring_full")                                          \
-	_(SIP_RING_FULL, "sip_ring_full")                                             \
-	_(SIP_CONTROL_DISCARD, "sip_not_handled_yet")
+	_(SIP_RING_FULL, "sip_ring_full")
 
 enum hl_ctr {
 #define HL_CTR_ENUM_(sym, name) HL_CTR_##sym,

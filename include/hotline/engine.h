@@ -45,6 +45,28 @@ struct hl_worker *hl_engine_worker(struct hl_engine *e, unsigned int idx);
 unsigned int hl_worker_poll(struct hl_worker *w);
 /* Sends everything buffered for TX now. */
 void hl_worker_flush(struct hl_worker *w);
+/*
+ * The control lcore's side of the engine. SIP it sends is built here into an mbuf
+ * (IPv4/IPv6 + UDP from our SIP port, checksums computed) and handed through a
+ * ring to worker 0, which routes, resolves and transmits it as its own.
+ */
+struct rte_ring;
+struct rte_ring *hl_engine_sip_ring(struct hl_engine *e);
+/* 0, or a negative code (no mbuf, ring full, no address of that family on pi). */
+int hl_engine_sip_send(struct hl_engine *e, unsigned int pi, int family, const uint8_t *dst,
+	uint16_t dport, const void *payload, size_t len);
+/*
+ * The port that reaches dst (family 4 or 6): the one whose subnet holds it, else
+ * one with a gateway of that family. Writes *pi and our address there (4 or 16
+ * bytes). 0 or -ENETUNREACH.
+ */
+int hl_engine_route(const struct hl_engine *e, int family, const uint8_t *dst, unsigned int *pi,
+	uint8_t *local);
+/* Config index of ethdev port_id, -1 if none. */
+int hl_engine_port_index(const struct hl_engine *e, uint16_t port_id);
+/* The control state, for telemetry. */
+struct hl_control *hl_engine_control(struct hl_engine *e);
+
 /* ethdev port id of configured port index pi. */
 uint16_t hl_engine_port_id(const struct hl_engine *e, unsigned int pi);
 

@@ -153,6 +153,7 @@ struct hl_sdp_caps {
 	uint8_t srtp;            /* enum hl_sdp_srtp_policy */
 	uint8_t rtcp_mux;        /* accept rtcp-mux when offered (RFC 5761 §5.1.1) */
 	uint8_t ipv6;            /* addr is IPv6 */
+	uint8_t dir;             /* enum hl_sdp_dir of our offers; NONE: sendrecv */
 	uint16_t ptime;          /* a=ptime we ask for, 0: none */
 	uint16_t port;           /* RTP port of our first stream; stream k uses port + 2k */
 	const char *srtp_key;    /* base64 key||salt for our crypto line (40 chars, 128-bit) */

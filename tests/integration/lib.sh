@@ -105,6 +105,37 @@ hl_peer() {
 	fi
 }
 
+# hl_agents_host: a second test host for agents' phones. Namespace hl<ID>a
+# joined by veth hla<ID> (engine end) / hlb<ID>, at 10.98.0.2/24 (the engine is
+# 10.98.0.1). Sets ANS, AEIF, APIF.
+hl_agents_host() {
+	ANS=hl${HL_ID}a
+	AEIF=hla$HL_ID
+	APIF=hlb$HL_ID
+	hl_netns "$ANS" "$AEIF" "$APIF" || return 1
+	ip netns exec "$ANS" ip addr add 10.98.0.2/24 dev "$APIF"
+	ip netns exec "$ANS" sysctl -qw "net.ipv6.conf.$APIF.disable_ipv6=1"
+}
+
+# hl_sipp NS ARGS...: SIPp in a namespace, bounded (-timeout), no terminal;
+# scenarios from tests/integration/sipp/. Returns SIPp's exit code.
+HL_SIPP_DIR="$HL_SRCDIR/tests/integration/sipp"
+hl_sipp() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" timeout 60 sipp -nostdin -timeout 30 -timeout_error \
+		-trace_err -error_file "$HL_TMP/sipp-$$-$RANDOM.err" "$@" </dev/null >/dev/null 2>&1
+}
+
+# Counter of the signalling module: hl_sip calls_answered
+hl_sip() { hl_tel /hotline/sip "$1"; }
+
+hl_check_sip() {
+	local v
+	v=$(hl_sip "$1")
+	hl_check "sip $1 ($v) $2 $3" [ "$v" "$2" "$3" ]
+}
+
 # Frame and datagram maker run inside a namespace: see pkt.py.
 PKT="python3 $HL_SRCDIR/tests/integration/pkt.py"
 

@@ -1,0 +1,1435 @@
+/*
+ * The B2BUA: a customer's INVITE from a trunk becomes a call with an A leg (we are
+ * its UAS) and, one agent at a time, a B leg (we are its UAC). Each leg is a dialog
+ * of its own (Call-ID, tags, CSeq, Contact, route set), both anchored on our media
+ * ports; SDP crosses through the offer/answer helper (hotline/sdp.h). Routing is
+ * route_next_agent(): the tenant's idle, registered agents in longest-idle order,
+ * each rung for no_answer_s; the ACD replaces exactly that function.
+ *
+ * RFC 3261 §12-§15 (dialogs, re-INVITE, BYE), §9 (CANCEL), §13.3.1.4 (2xx until
+ * ACK), RFC 4028 (session timers), RFC 3264 (offer/answer), RFC 2976 / the
+ * application/dtmf-relay convention for INFO.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hotline/common.h"
+#include "hotline/sdp.h"
+#include "control/sig_priv.h"
+
+/* ---- media ports: 4-port blocks (A RTP/RTCP, B RTP/RTCP) ---- */
+
+int
+sig_ports_init(struct sig_ports *p, uint16_t lo, uint16_t hi)
+{
+	p->lo = lo;
+	p->hi = hi;
+	p->nblocks = ((uint32_t)hi - lo + 1) / 4;
+	p->next = 0;
+	p->used = 0;
+	p->bits = calloc(p->nblocks / 64 + 1, sizeof(uint64_t));
+	return p->bits ? 0 : -1;
+}
+
+void
+sig_ports_free(struct sig_ports *p)
+{
+	free(p->bits);
+	p->bits = NULL;
+}
+
+/* First free block after the last one given: a released port rests before reuse,
+ * so late packets of an old call do not land in a new one. 0 when full. */
+static uint16_t
+ports_alloc(struct sig_ports *p)
+{
+	for (uint32_t k = 0; k < p->nblocks; k++) {
+		uint32_t b = (p->next + k) % p->nblocks;
+		if (!(p->bits[b / 64] & (1ull << (b % 64)))) {
+			p->bits[b / 64] |= 1ull << (b % 64);
+			p->next = b + 1;
+			p->used++;
+			return (uint16_t)(p->lo + b * 4);
+		}
+	}
+	return 0;
+}
+
+static void
+ports_release(struct sig_ports *p, uint16_t port)
+{
+	uint32_t b;
+
+	if (port < p->lo || port > p->hi)
+		return;
+	b = (uint32_t)(port - p->lo) / 4;
+	if (p->bits[b / 64] & (1ull << (b % 64))) {
+		p->bits[b / 64] &= ~(1ull << (b % 64));
+		p->used--;
+	}
+}
+
+/* ---- codecs we anchor (passthrough: both legs must share one) ---- */
+
+static const struct hl_sdp_codec our_codecs[] = {
+	{"PCMU", 8000, 1, 0, NULL},
+	{"PCMA", 8000, 1, 8, NULL},
+	{"G722", 8000, 1, 9, NULL},
+	{"opus", 48000, 2, 111, "useinbandfec=1"},
+};
+
+static void
+caps_init(struct hl_sdp_caps *c, const char *addr, int v6, uint16_t port, uint64_t sess_id,
+	uint32_t version)
+{
+	memset(c, 0, sizeof(*c));
+	c->codecs = our_codecs;
+	c->ncodecs = HL_ARRAY_SIZE(our_codecs);
+	c->telephone_event = 1;
+	c->te_pt = 101;
+	c->srtp = HL_SDP_SRTP_FORBID;
+	c->rtcp_mux = 0;
+	c->ipv6 = (uint8_t)v6;
+	c->port = port;
+	c->addr = addr;
+	c->user = "hotline";
+	c->sess_id = sess_id;
+	c->sess_version = version;
+}
+
+/* Index into our_codecs of format f of m, -1 when not ours. */
+static int
+codec_of(const uint8_t *buf, const struct hl_sdp_fmt *f)
+{
+	static const uint8_t static_pt[] = {0, 8, 9};
+
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(our_codecs); i++) {
+		if (f->clock == 0) {
+			if (i < HL_ARRAY_SIZE(static_pt) && f->pt == static_pt[i])
+				return (int)i;
+			continue;
+		}
+		if (f->clock == our_codecs[i].clock && hl_sip_slice_ieq(buf, f->name, our_codecs[i].name))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* ---- dialogs ---- */
+
+static uint32_t
+dlg_hash(const struct hl_sig *s, const char *cid, size_t clen, const char *tag, size_t tlen)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)(s->salt >> 32);
+
+	for (size_t i = 0; i < clen; i++)
+		h = (h ^ (uint8_t)cid[i]) * 16777619u;
+	for (size_t i = 0; i < tlen; i++)
+		h = (h ^ (uint8_t)tag[i]) * 16777619u;
+	return h;
+}
+
+static void
+dlg_insert(struct hl_sig *s, struct sig_leg *l)
+{
+	l->hash = dlg_hash(s, l->call_id, strlen(l->call_id), l->ltag, strlen(l->ltag));
+	l->hnext = s->dlg_hash[l->hash & s->dlg_mask];
+	s->dlg_hash[l->hash & s->dlg_mask] = l;
+	l->in_hash = 1;
+	s->st.dialogs++;
+}
+
+static void
+dlg_remove(struct hl_sig *s, struct sig_leg *l)
+{
+	if (!l->in_hash)
+		return;
+	for (struct sig_leg **pp = &s->dlg_hash[l->hash & s->dlg_mask]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == l) {
+			*pp = l->hnext;
+			break;
+		}
+	}
+	l->in_hash = 0;
+	s->st.dialogs--;
+}
+
+struct sig_leg *
+sig_dialog_find(struct hl_sig *s, const uint8_t *buf, struct hl_sip_slice cid,
+	struct hl_sip_slice tag)
+{
+	const char *c = (const char *)buf + cid.off, *t = (const char *)buf + tag.off;
+	uint32_t h = dlg_hash(s, c, cid.len, t, tag.len);
+
+	for (struct sig_leg *l = s->dlg_hash[h & s->dlg_mask]; l != NULL; l = l->hnext) {
+		if (l->hash == h && strlen(l->call_id) == cid.len && strlen(l->ltag) == tag.len &&
+			memcmp(l->call_id, c, cid.len) == 0 && memcmp(l->ltag, t, tag.len) == 0)
+			return l;
+	}
+	return NULL;
+}
+
+/* ---- legs and calls ---- */
+
+static void call_maybe_free(struct hl_sig *s, struct sig_call *c);
+static void session_fire(struct hl_timer *tm, void *arg);
+
+static struct sig_leg *
+leg_new(struct hl_sig *s, struct sig_call *c, int side)
+{
+	struct sig_leg *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->sig = s;
+	l->call = c;
+	l->side = (uint8_t)side;
+	l->lcseq = 1;
+	l->sess_id = s->seq * 7919 + (uint64_t)side;
+	l->sdp_version = 1;
+	hl_timer_init(&l->t_session, session_fire, l);
+	return l;
+}
+
+static void
+leg_free(struct hl_sig *s, struct sig_leg *l)
+{
+	if (l == NULL)
+		return;
+	dlg_remove(s, l);
+	while (l->txns != NULL) {
+		struct sig_txn *t = l->txns;
+		sig_txn_detach(t);
+	}
+	hl_timer_cancel(s->wheel, &l->t_session);
+	free(l->ack);
+	free(l->sdp_remote);
+	free(l->sdp_local);
+	free(l);
+}
+
+/* A leg whose dialog is over: freed now, or when its call goes. */
+static void
+leg_done(struct hl_sig *s, struct sig_leg *l)
+{
+	struct sig_call *c = l->call;
+
+	l->state = LEG_DONE;
+	dlg_remove(s, l);
+	hl_timer_cancel(s->wheel, &l->t_session);
+	if (c == NULL) {
+		leg_free(s, l);
+		return;
+	}
+	call_maybe_free(s, c);
+}
+
+static void
+store_sdp(char **dst, uint16_t *dlen, const char *p, size_t n)
+{
+	char *d = sig_dup(p, n);
+
+	if (d == NULL)
+		return;
+	free(*dst);
+	*dst = d;
+	*dlen = (uint16_t)n;
+}
+
+static void
+call_unlink(struct hl_sig *s, struct sig_call *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->calls = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+}
+
+static void
+call_free(struct hl_sig *s, struct sig_call *c)
+{
+	hl_timer_cancel(s->wheel, &c->t_noanswer);
+	if (c->agent != NULL && c->agent->call == c)
+		sig_agent_set_idle(s, c->agent);
+	if (c->tenant != NULL && c->tenant->calls > 0)
+		c->tenant->calls--;
+	leg_free(s, c->a);
+	leg_free(s, c->b);
+	ports_release(&s->ports, c->a_local_port);
+	free(c->a_offer);
+	call_unlink(s, c);
+	free(c);
+	s->st.calls--;
+}
+
+static void
+call_maybe_free(struct hl_sig *s, struct sig_call *c)
+{
+	if ((c->a == NULL || c->a->state == LEG_DONE) && (c->b == NULL || c->b->state == LEG_DONE))
+		call_free(s, c);
+}
+
+void
+sig_call_free_all(struct hl_sig *s)
+{
+	while (s->calls != NULL)
+		call_free(s, s->calls);
+}
+
+/* ---- building requests inside a dialog ---- */
+
+static int
+leg_local_host(struct hl_sig *s, struct sig_leg *l, char *out, size_t cap)
+{
+	return sig_local_host(s, &l->peer, out, cap);
+}
+
+/*
+ * Writes the request line and the dialog's headers for method on leg l (RFC 3261
+ * §12.2.1.1): target as Request-URI, the route set as Route, our Via with branch,
+ * From/To with the tags, Call-ID, CSeq. The caller adds the rest and the body.
+ */
+static void
+w_in_dialog(struct hl_sig *s, struct hl_sip_writer *w, struct sig_leg *l, const char *method,
+	uint32_t cseq, const char *branch)
+{
+	char host[64];
+
+	leg_local_host(s, l, host, sizeof(host));
+	hl_sip_w_request_line(w, method, l->target);
+	hl_sip_w_fmt(w, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport\r\n", host, s->cfg->sip_port,
+		branch);
+	if (l->route[0] != '\0')
+		hl_sip_w_fmt(w, "Route: %s\r\n", l->route);
+	hl_sip_w_str(w, "Max-Forwards: 70\r\n");
+	hl_sip_w_fmt(w, "From: %s;tag=%s\r\n", l->luri, l->ltag);
+	hl_sip_w_fmt(w, "To: %s\r\n", l->ruri);
+	hl_sip_w_fmt(w, "Call-ID: %s\r\n", l->call_id);
+	hl_sip_w_fmt(w, "CSeq: %u %s\r\n", cseq, method);
+}
+
+static void leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m, int status);
+
+static void
+leg_send_bye(struct hl_sig *s, struct sig_leg *l)
+{
+	struct hl_sip_writer w;
+	char branch[SIG_BRANCH_MAX];
+	int n;
+
+	sig_new_branch(s, branch, sizeof(branch));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	w_in_dialog(s, &w, l, "BYE", ++l->lcseq, branch);
+	hl_sip_w_body(&w, NULL, NULL, 0);
+	n = hl_sip_w_finish(&w);
+	l->state = LEG_ENDING;
+	if (n <= 0 || sig_txn_client(s, HL_SIP_METHOD_BYE, branch, &l->peer, s->out, (size_t)n, l,
+		leg_req_resp) == NULL)
+		leg_done(s, l);
+}
+
+/* CANCEL of the B leg's INVITE (§9.1): the INVITE's Request-URI, top Via,
+ * From, To, Call-ID, Route and CSeq number. Only once a provisional came. */
+static void
+leg_send_cancel(struct hl_sig *s, struct sig_leg *l)
+{
+	struct sig_txn *inv = l->inv;
+	struct hl_sip_msg req;
+	struct hl_sip_writer w;
+	const struct hl_sip_hdr_field *h;
+	char ruri[SIG_URI_MAX];
+	const uint8_t *q;
+	int n;
+
+	l->cancelled = 1;
+	l->state = LEG_ENDING;
+	if (inv == NULL || inv->msg == NULL)
+		return;
+	if (!inv->got_1xx) {
+		inv->cancel_pending = 1;
+		return;
+	}
+	q = (const uint8_t *)inv->msg;
+	if (hl_sip_parse(q, inv->msg_len, &req) < 0 || sig_copy(q, req.ruri, ruri, sizeof(ruri)))
+		return;
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	hl_sip_w_request_line(&w, "CANCEL", ruri);
+	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_VIA));
+	for (h = hl_sip_hdr_first(&req, HL_SIP_HDR_ROUTE); h; h = hl_sip_hdr_next(&req, h))
+		hl_sip_w_copy_hdr(&w, q, h);
+	hl_sip_w_str(&w, "Max-Forwards: 70\r\n");
+	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_FROM));
+	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_TO));
+	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_CALL_ID));
+	hl_sip_w_fmt(&w, "CSeq: %u CANCEL\r\n", l->lcseq);
+	hl_sip_w_body(&w, NULL, NULL, 0);
+	n = hl_sip_w_finish(&w);
+	if (n > 0)
+		sig_txn_client(s, HL_SIP_METHOD_CANCEL, inv->branch, &inv->peer, s->out, (size_t)n,
+			NULL, NULL);
+}
+
+/* Ends leg l whatever its state: BYE when confirmed, CANCEL when ringing. */
+static void
+leg_end(struct hl_sig *s, struct sig_leg *l, int a_code)
+{
+	if (l == NULL || l->state == LEG_DONE || l->state == LEG_ENDING)
+		return;
+	if (l->state == LEG_CONFIRMED) {
+		leg_send_bye(s, l);
+		return;
+	}
+	if (l->side == 1) {
+		leg_send_cancel(s, l);
+		return;
+	}
+	/* A leg before its 2xx: a final answer ends it. */
+	sig_reply_stored(s, l->inv, a_code, NULL, l->ltag, NULL, NULL, NULL, 0);
+	leg_done(s, l);
+}
+
+static void
+call_end(struct hl_sig *s, struct sig_call *c, int a_code)
+{
+	c->state = CALL_ENDING;
+	hl_timer_cancel(s->wheel, &c->t_noanswer);
+	if (c->b != NULL)
+		leg_end(s, c->b, 0);
+	if (c->a != NULL)
+		leg_end(s, c->a, a_code);
+	/* The call may have been freed by the last leg_end. */
+}
+
+/* ---- routing (the ACD replaces this) ---- */
+
+static void b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m, int status);
+
+static bool
+tried(const struct sig_call *c, const struct sig_agent *a)
+{
+	for (unsigned int i = 0; i < c->ntried; i++)
+		if (c->tried[i] == a)
+			return true;
+	return false;
+}
+
+static struct sig_agent *
+pick_agent(struct sig_call *c)
+{
+	for (struct sig_agent *a = c->tenant->idle_head; a != NULL; a = a->inext)
+		if (!tried(c, a) && a->nbindings > 0)
+			return a;
+	return NULL;
+}
+
+static void noanswer_fire(struct hl_timer *tm, void *arg);
+
+/* The SDP we offer an agent: the customer's codecs that we carry, in their order. */
+static int
+b_offer(struct sig_call *c, struct sig_leg *b, const char *host, char *out,
+	size_t cap)
+{
+	struct hl_sdp_codec pick[HL_ARRAY_SIZE(our_codecs)];
+	struct hl_sdp_caps caps;
+	struct hl_sdp sdp;
+	unsigned int n = 0;
+	char addr[64];
+
+	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
+		host[0] == '[' ? host + 1 : host);
+	caps_init(&caps, addr, host[0] == '[', c->b_local_port, b->sess_id, b->sdp_version);
+	if (c->a_offer != NULL) {
+		struct hl_sip_slice sl = {0, c->a_offer_len};
+		if (hl_sdp_parse((const uint8_t *)c->a_offer, sl, &sdp) == 0 && sdp.nmedia > 0) {
+			const struct hl_sdp_media *m = &sdp.media[0];
+			for (unsigned int f = 0; f < m->nfmt && n < HL_ARRAY_SIZE(pick); f++) {
+				int k = codec_of((const uint8_t *)c->a_offer, &m->fmt[f]);
+				bool dup = false;
+				for (unsigned int j = 0; k >= 0 && j < n; j++)
+					dup |= pick[j].pt == our_codecs[k].pt;
+				if (k >= 0 && !dup)
+					pick[n++] = our_codecs[k];
+			}
+		}
+		if (n == 0)
+			return HL_E_UNSUPPORTED;
+		caps.codecs = pick;
+		caps.ncodecs = (uint8_t)n;
+	}
+	return hl_sdp_build_offer(&caps, out, cap);
+}
+
+static void
+route_next_agent(struct hl_sig *s, struct sig_call *c)
+{
+	struct sig_agent *ag;
+	struct sig_binding *bd;
+	struct sig_leg *b;
+	struct hl_sip_writer w;
+	char host[64], sdp[2048], branch[SIG_BRANCH_MAX];
+	int sdplen, n;
+
+	for (;;) {
+		ag = pick_agent(c);
+		if (ag == NULL || c->ntried >= SIG_TRIED_MAX) {
+			sig_count(s, HL_SIG_CTR_CALLS_NO_AGENT);
+			sig_count(s, HL_SIG_CTR_CALLS_FAILED);
+			call_end(s, c, 480);
+			return;
+		}
+		c->tried[c->ntried++] = ag;
+		/* The best binding: highest q, then the latest registered. */
+		bd = ag->bindings;
+		for (struct sig_binding *x = ag->bindings; x != NULL; x = x->next)
+			if (x->b.q > bd->b.q)
+				bd = x;
+		b = leg_new(s, c, 1);
+		if (b == NULL)
+			continue;
+		b->peer.family = bd->b.family == AF_INET6 ? 6 : 4;
+		memcpy(b->peer.ip, bd->b.addr, 16);
+		b->peer.port = bd->b.port;
+		if (sig_local_host(s, &b->peer, host, sizeof(host)) != 0) {
+			leg_free(s, b);
+			continue;
+		}
+		break;
+	}
+	c->b = b;
+	c->agent = ag;
+	ag->call = c;
+	sig_agent_set_busy(s, ag, AGENT_RINGING);
+	snprintf(b->target, sizeof(b->target), "%s", bd->b.contact);
+	snprintf(b->call_id, sizeof(b->call_id), "%016llx%08x@hotline",
+		(unsigned long long)(s->salt ^ (s->seq * 0x9e3779b97f4a7c15ull)), c->id);
+	sig_new_tag(s, b->ltag, sizeof(b->ltag));
+	if (c->caller_display[0])
+		snprintf(b->luri, sizeof(b->luri), "\"%s\" <sip:%s@%s>", c->caller_display,
+			c->caller_user[0] ? c->caller_user : "anonymous", host);
+	else
+		snprintf(b->luri, sizeof(b->luri), "<sip:%s@%s>",
+			c->caller_user[0] ? c->caller_user : "anonymous", host);
+	snprintf(b->ruri, sizeof(b->ruri), "<sip:%s@%s>", ag->cfg->user, c->tenant->cfg->realm);
+	b->max_fwd = c->a->max_fwd;
+	b->state = LEG_EARLY;
+	b->rtp_port = c->b_local_port;
+	dlg_insert(s, b);
+
+	sdplen = b_offer(c, b, host, sdp, sizeof(sdp));
+	if (sdplen < 0) {
+		/* Nothing in the customer's offer that an agent leg can carry. */
+		sig_count(s, HL_SIG_CTR_CALLS_FAILED);
+		call_end(s, c, 488);
+		return;
+	}
+	store_sdp(&b->sdp_local, &b->sdp_local_len, sdp, (size_t)sdplen);
+	sig_new_branch(s, branch, sizeof(branch));
+	snprintf(b->branch, sizeof(b->branch), "%s", branch);
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	hl_sip_w_request_line(&w, "INVITE", b->target);
+	hl_sip_w_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport\r\n", host, s->cfg->sip_port,
+		branch);
+	hl_sip_w_fmt(&w, "Max-Forwards: %u\r\n", b->max_fwd);
+	hl_sip_w_fmt(&w, "From: %s;tag=%s\r\n", b->luri, b->ltag);
+	hl_sip_w_fmt(&w, "To: %s\r\n", b->ruri);
+	hl_sip_w_fmt(&w, "Call-ID: %s\r\n", b->call_id);
+	hl_sip_w_fmt(&w, "CSeq: %u INVITE\r\n", b->lcseq);
+	hl_sip_w_fmt(&w, "Contact: <sip:hotline@%s:%u>\r\n", host, s->cfg->sip_port);
+	hl_sip_w_fmt(&w, "Allow: %s\r\nSupported: timer\r\n", sig_allow);
+	if (s->cfg->sip_session_expires_s)
+		hl_sip_w_fmt(&w, "Session-Expires: %u;refresher=uac\r\nMin-SE: %u\r\n",
+			s->cfg->sip_session_expires_s, s->cfg->sip_min_se_s);
+	hl_sip_w_body(&w, "application/sdp", sdp, (size_t)sdplen);
+	n = hl_sip_w_finish(&w);
+	sig_count(s, HL_SIG_CTR_AGENT_OFFERS);
+	b->inv = n > 0 ? sig_txn_client(s, HL_SIP_METHOD_INVITE, branch, &b->peer, s->out,
+		(size_t)n, b, b_invite_resp) : NULL;
+	if (b->inv == NULL) {
+		/* Transaction table full: this agent cannot be rung now. */
+		c->b = NULL;
+		sig_agent_set_idle(s, ag);
+		leg_free(s, b);
+		sig_count(s, HL_SIG_CTR_CALLS_FAILED);
+		call_end(s, c, 503);
+		return;
+	}
+	b->inv->cseq = b->lcseq;
+	uint32_t ring_s = c->tenant->cfg->no_answer_s ? c->tenant->cfg->no_answer_s :
+		s->cfg->sip_no_answer_s;
+	hl_timer_arm(s->wheel, &c->t_noanswer, (uint64_t)ring_s * 1000);
+}
+
+/* The agent attempt of call c is over without an answer: try the next one. */
+static void
+agent_failed(struct hl_sig *s, struct sig_call *c, bool orphan_leg)
+{
+	struct sig_leg *b = c->b;
+	struct sig_agent *ag = c->agent;
+
+	hl_timer_cancel(s->wheel, &c->t_noanswer);
+	c->b = NULL;
+	c->agent = NULL;
+	if (ag != NULL && ag->call == c) {
+		sig_agent_set_idle(s, ag);
+	}
+	if (b != NULL) {
+		if (orphan_leg) {
+			b->call = NULL; /* it finishes its CANCEL on its own */
+		} else {
+			leg_free(s, b);
+		}
+	}
+	if (c->state == CALL_ROUTING)
+		route_next_agent(s, c);
+	else
+		call_maybe_free(s, c);
+}
+
+static void
+noanswer_fire(struct hl_timer *tm, void *arg)
+{
+	struct sig_call *c = arg;
+	struct hl_sig *s = c->a->sig;
+
+	(void)tm;
+	if (c->b == NULL || c->b->state != LEG_EARLY)
+		return;
+	sig_count(s, HL_SIG_CTR_AGENT_NO_ANSWER);
+	leg_send_cancel(s, c->b);
+	/* The agent who let it ring goes to the back of the idle line. */
+	if (c->agent != NULL) {
+		c->agent->call = NULL;
+		c->agent->state = AGENT_BUSY;
+		sig_agent_set_idle(s, c->agent);
+		c->agent = NULL;
+	}
+	agent_failed(s, c, true);
+}
+
+/* ---- SDP across the legs ---- */
+
+/* The A leg's answer, from the customer's offer and the codec the agent took. */
+static int
+a_answer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_sip_slice bsl,
+	char *out, size_t cap)
+{
+	struct hl_sdp offer, banswer;
+	struct hl_sdp_negotiated neg;
+	struct hl_sdp_codec one[1];
+	struct hl_sdp_caps caps;
+	char host[64], addr[64];
+	int k = -1;
+
+	if (c->a_offer == NULL)
+		return HL_E_UNSUPPORTED;
+	if (hl_sdp_parse(bsdp, bsl, &banswer) == 0 && banswer.nmedia > 0 &&
+		banswer.media[0].port != 0 && banswer.media[0].nfmt > 0)
+		k = codec_of(bsdp, &banswer.media[0].fmt[0]);
+	sig_local_host(s, &c->a->peer, host, sizeof(host));
+	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
+		host[0] == '[' ? host + 1 : host);
+	caps_init(&caps, addr, host[0] == '[', c->a_local_port, c->a->sess_id, c->a->sdp_version);
+	if (k >= 0) {
+		one[0] = our_codecs[k];
+		caps.codecs = one;
+		caps.ncodecs = 1;
+	}
+	struct hl_sip_slice sl = {0, c->a_offer_len};
+	if (hl_sdp_parse((const uint8_t *)c->a_offer, sl, &offer) != 0)
+		return HL_E_PARSE;
+	int n = hl_sdp_answer((const uint8_t *)c->a_offer, &offer, &caps, out, cap, &neg);
+	if (n < 0 || neg.naccepted == 0)
+		return HL_E_UNSUPPORTED;
+	return n;
+}
+
+/* ---- responses on the B leg's INVITE ---- */
+
+static void
+b_send_ack(struct hl_sig *s, struct sig_leg *b, uint32_t cseq)
+{
+	struct hl_sip_writer w;
+	char branch[SIG_BRANCH_MAX];
+	int n;
+
+	/* §13.2.2.4: the ACK for a 2xx is the dialog's, with a branch of its own. */
+	sig_new_branch(s, branch, sizeof(branch));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	w_in_dialog(s, &w, b, "ACK", cseq, branch);
+	hl_sip_w_body(&w, NULL, NULL, 0);
+	n = hl_sip_w_finish(&w);
+	if (n <= 0)
+		return;
+	sig_send(s, &b->peer, s->out, (size_t)n);
+	free(b->ack);
+	b->ack = sig_dup(s->out, (size_t)n);
+	b->ack_len = (uint16_t)n;
+}
+
+/* Learns the dialog state a 2xx (or 1xx with tag) of the INVITE carries (§12.1.2). */
+static void
+b_learn_dialog(struct hl_sig *s, struct sig_leg *b, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, HL_SIP_HDR_TO);
+	struct hl_sip_name_addr na;
+	struct hl_sip_writer w;
+	const struct hl_sip_hdr_field *rr[16];
+	unsigned int nrr = 0;
+
+	(void)s;
+	if (h != NULL && hl_sip_parse_name_addr(buf, h->value, &na) > 0 && na.tag.len) {
+		sig_copy(buf, na.tag, b->rtag, sizeof(b->rtag));
+		sig_copy(buf, h->value, b->ruri, sizeof(b->ruri));
+	}
+	h = hl_sip_hdr_first(m, HL_SIP_HDR_CONTACT);
+	if (h != NULL && hl_sip_parse_name_addr(buf, h->value, &na) > 0)
+		sig_copy(buf, na.uri, b->target, sizeof(b->target));
+	/* §12.1.2: the route set is the Record-Route of the response, reversed. */
+	for (h = hl_sip_hdr_first(m, HL_SIP_HDR_RECORD_ROUTE); h && nrr < 16; h = hl_sip_hdr_next(m, h))
+		rr[nrr++] = h;
+	hl_sip_w_init(&w, b->route, sizeof(b->route));
+	while (nrr > 0) {
+		h = rr[--nrr];
+		if (w.len)
+			hl_sip_w_raw(&w, ", ", 2);
+		hl_sip_w_raw(&w, buf + h->value.off, h->value.len);
+	}
+	if (hl_sip_w_finish(&w) < 0 || w.len >= sizeof(b->route))
+		w.len = 0;
+	b->route[w.len] = '\0';
+}
+
+static void
+session_arm(struct hl_sig *s, struct sig_leg *l)
+{
+	uint64_t ms;
+
+	if (l->session_s == 0)
+		return;
+	/* RFC 4028 §10: refresh at half the interval; the other side's refresh is
+	 * late after the interval less min(32 s, a third) (§10, §9). */
+	if (l->we_refresh)
+		ms = (uint64_t)l->session_s * 500;
+	else
+		ms = (uint64_t)l->session_s * 1000 -
+			((l->session_s / 3 < 32 ? l->session_s / 3 : 32) * 1000ull);
+	hl_timer_arm(s->wheel, &l->t_session, ms);
+}
+
+/* Session-Expires of a 2xx or request: interval and who refreshes. */
+static void
+session_learn(struct hl_sig *s, struct sig_leg *l, const uint8_t *buf, const struct hl_sip_msg *m,
+	int we_are_uac)
+{
+	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, HL_SIP_HDR_SESSION_EXPIRES);
+	struct hl_sip_session_expires se;
+
+	if (h == NULL || hl_sip_parse_session_expires(buf, h->value, &se) < 0) {
+		l->session_s = 0;
+		return;
+	}
+	l->session_s = se.delta;
+	if (se.refresher == HL_SIP_REFRESHER_NONE)
+		l->we_refresh = (uint8_t)we_are_uac;
+	else
+		l->we_refresh = (uint8_t)((se.refresher == HL_SIP_REFRESHER_UAC) == we_are_uac);
+	session_arm(s, l);
+	(void)s;
+}
+
+static void
+a_send_2xx(struct hl_sig *s, struct sig_call *c, const char *sdp, int sdplen)
+{
+	struct sig_leg *a = c->a;
+	char hdrs[512], host[64];
+	int off;
+
+	sig_local_host(s, &a->peer, host, sizeof(host));
+	off = snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\nAllow: %s\r\n"
+		"Supported: timer\r\n", host, s->cfg->sip_port, sig_allow);
+	if (a->session_s)
+		snprintf(hdrs + off, sizeof(hdrs) - (size_t)off,
+			"Require: timer\r\nSession-Expires: %u;refresher=%s\r\n", a->session_s,
+			a->we_refresh ? "uas" : "uac");
+	sig_reply_stored(s, a->inv, 200, NULL, a->ltag, hdrs, sdplen > 0 ? "application/sdp" : NULL,
+		sdp, sdplen > 0 ? (size_t)sdplen : 0);
+	a->state = LEG_CONFIRMED;
+	c->answered_a = 1;
+	if (sdplen > 0)
+		store_sdp(&a->sdp_local, &a->sdp_local_len, sdp, (size_t)sdplen);
+	session_arm(s, a);
+}
+
+static void
+b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m,
+	int status)
+{
+	struct sig_leg *b = t->leg;
+	struct sig_call *c = b->call;
+	char sdp[2048];
+	int sdplen = -1;
+
+	if (status < 200) {
+		if (t->cancel_pending) {
+			t->cancel_pending = 0;
+			leg_send_cancel(s, b);
+			return;
+		}
+		if (c == NULL || b->cancelled || c->b != b || c->a == NULL ||
+			c->a->state != LEG_EARLY || (status != 180 && status != 183))
+			return;
+		/* 180/183 to the customer; early media gets our answer now (§13.3.1.1). */
+		if (status == 183 && m->body.len) {
+			sdplen = a_answer(s, c, buf, m->body, sdp, sizeof(sdp));
+			if (sdplen > 0)
+				store_sdp(&c->a->sdp_local, &c->a->sdp_local_len, sdp, (size_t)sdplen);
+		}
+		sig_reply_stored(s, c->a->inv, status, NULL, c->a->ltag, NULL,
+			sdplen > 0 ? "application/sdp" : NULL, sdp, sdplen > 0 ? (size_t)sdplen : 0);
+		return;
+	}
+	if (status < 300) {
+		if (b->state == LEG_CONFIRMED || b->state == LEG_ENDING) {
+			/* A retransmitted 2xx: our ACK was lost (§13.2.2.4). */
+			if (b->ack != NULL)
+				sig_send(s, &b->peer, b->ack, b->ack_len);
+			sig_count(s, HL_SIG_CTR_RETRANS_ABSORBED);
+			return;
+		}
+		b_learn_dialog(s, b, buf, m);
+		b_send_ack(s, b, t->cseq);
+		b->state = LEG_CONFIRMED;
+		if (m->body.len)
+			store_sdp(&b->sdp_remote, &b->sdp_remote_len, (const char *)buf + m->body.off,
+				m->body.len);
+		if (c == NULL || b->cancelled || c->b != b || c->state != CALL_ROUTING) {
+			/* Answered after we gave up on it (a CANCEL crossed the 200). */
+			leg_send_bye(s, b);
+			return;
+		}
+		session_learn(s, b, buf, m, 1);
+		if (b->session_s == 0 && s->cfg->sip_session_expires_s) {
+			b->session_s = 0; /* the agent does not do timers: none on this leg */
+		}
+		hl_timer_cancel(s->wheel, &c->t_noanswer);
+		if (c->a->state != LEG_EARLY) {
+			leg_send_bye(s, b);
+			return;
+		}
+		if (c->a_offer != NULL) {
+			sdplen = a_answer(s, c, buf, m->body, sdp, sizeof(sdp));
+			if (sdplen < 0) {
+				/* The agent answered with nothing the customer offered. */
+				sig_count(s, HL_SIG_CTR_CALLS_FAILED);
+				call_end(s, c, 488);
+				return;
+			}
+		} else if (m->body.len && m->body.len < sizeof(sdp)) {
+			/* Late offer: the agent's offer, re-anchored, goes to the customer,
+			 * whose answer comes in the ACK. */
+			struct hl_sdp_caps caps;
+			char host[64], addr[64];
+			sig_local_host(s, &c->a->peer, host, sizeof(host));
+			snprintf(addr, sizeof(addr), "%.*s",
+				host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
+				host[0] == '[' ? host + 1 : host);
+			caps_init(&caps, addr, host[0] == '[', c->a_local_port, c->a->sess_id,
+				c->a->sdp_version);
+			sdplen = hl_sdp_build_offer(&caps, sdp, sizeof(sdp));
+		}
+		sig_agent_set_busy(s, c->agent, AGENT_BUSY);
+		c->state = CALL_CONNECTED;
+		c->answered_ms = s->now_ms;
+		sig_count(s, HL_SIG_CTR_CALLS_ANSWERED);
+		a_send_2xx(s, c, sdp, sdplen);
+		return;
+	}
+	/* 3xx-6xx or a timeout: the transaction ACKed it; this agent is done. */
+	b->state = LEG_DONE;
+	if (c == NULL || c->b != b) {
+		leg_done(s, b);
+		return;
+	}
+	if (!b->cancelled)
+		sig_count(s, HL_SIG_CTR_AGENT_REJECTS);
+	agent_failed(s, c, false);
+}
+
+/* Responses to BYE and re-INVITE/refresh requests we sent on a leg. */
+static void
+leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m,
+	int status)
+{
+	struct sig_leg *l = t->leg;
+	struct sig_call *c = l->call;
+
+	if (status < 200)
+		return;
+	if (t->method == HL_SIP_METHOD_BYE) {
+		leg_done(s, l);
+		return;
+	}
+	if (t->method != HL_SIP_METHOD_INVITE)
+		return;
+	if (status < 300) {
+		/* ACK every 2xx, retransmissions included. */
+		if (!l->ack || t->status == 0 || l->state == LEG_CONFIRMED)
+			b_send_ack(s, l, t->cseq);
+		if (m != NULL && m->body.len)
+			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
+				m->body.len);
+	}
+	struct sig_txn *orig = l->inv_peer_req;
+	/* A re-INVITE we relayed from the other leg: answer it now. */
+	if (c != NULL && orig != NULL) {
+		struct sig_leg *x = orig->leg;
+		l->inv_peer_req = NULL;
+		if (x != NULL && status < 300 && x->sdp_remote != NULL) {
+			struct hl_sdp offer;
+			struct hl_sdp_negotiated neg;
+			struct hl_sdp_caps caps;
+			char host[64], addr[64], sdp[2048];
+			struct hl_sip_slice sl = {0, x->sdp_remote_len};
+			int n = -1;
+			sig_local_host(s, &x->peer, host, sizeof(host));
+			snprintf(addr, sizeof(addr), "%.*s",
+				host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
+				host[0] == '[' ? host + 1 : host);
+			caps_init(&caps, addr, host[0] == '[', x->rtp_port, x->sess_id, ++x->sdp_version);
+			if (hl_sdp_parse((const uint8_t *)x->sdp_remote, sl, &offer) == 0)
+				n = hl_sdp_answer((const uint8_t *)x->sdp_remote, &offer, &caps, sdp,
+					sizeof(sdp), &neg);
+			if (n > 0)
+				store_sdp(&x->sdp_local, &x->sdp_local_len, sdp, (size_t)n);
+			char hdrs[160];
+			snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\n", host,
+				s->cfg->sip_port);
+			sig_reply_stored(s, orig, n > 0 ? 200 : 488, NULL, NULL, hdrs,
+				n > 0 ? "application/sdp" : NULL, sdp, n > 0 ? (size_t)n : 0);
+		} else {
+			sig_reply_stored(s, orig, status >= 300 ? status : 500, NULL, NULL, NULL, NULL,
+				NULL, 0);
+		}
+	}
+	if (status == 481 || status == 408) {
+		/* §12.2.1.2: the dialog is gone; so is the call. */
+		if (c != NULL)
+			call_end(s, c, 0);
+		return;
+	}
+	if (status < 300)
+		session_arm(s, l);
+}
+
+/* Sends a re-INVITE on l with our SDP (offer) and optional relay of req. */
+static void
+leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, struct sig_txn *relay)
+{
+	struct hl_sip_writer w;
+	struct hl_sdp_caps caps;
+	struct hl_sdp sdp_prev;
+	struct hl_sdp_codec one[1];
+	char host[64], addr[64], branch[SIG_BRANCH_MAX], sdp[2048];
+	int sdplen, n;
+	struct sig_txn *t;
+
+	sig_local_host(s, &l->peer, host, sizeof(host));
+	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
+		host[0] == '[' ? host + 1 : host);
+	caps_init(&caps, addr, host[0] == '[', l->rtp_port, l->sess_id,
+		relay ? ++l->sdp_version : l->sdp_version);
+	caps.dir = (uint8_t)dir;
+	/* Keep the codec the leg runs (its last remote SDP names it). */
+	if (l->sdp_remote != NULL) {
+		struct hl_sip_slice sl = {0, l->sdp_remote_len};
+		if (hl_sdp_parse((const uint8_t *)l->sdp_remote, sl, &sdp_prev) == 0 &&
+			sdp_prev.nmedia && sdp_prev.media[0].nfmt) {
+			int k = codec_of((const uint8_t *)l->sdp_remote, &sdp_prev.media[0].fmt[0]);
+			if (k >= 0) {
+				one[0] = our_codecs[k];
+				caps.codecs = one;
+				caps.ncodecs = 1;
+			}
+		}
+	}
+	sdplen = hl_sdp_build_offer(&caps, sdp, sizeof(sdp));
+	sig_new_branch(s, branch, sizeof(branch));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	w_in_dialog(s, &w, l, "INVITE", ++l->lcseq, branch);
+	hl_sip_w_fmt(&w, "Contact: <sip:hotline@%s:%u>\r\n", host, s->cfg->sip_port);
+	hl_sip_w_fmt(&w, "Allow: %s\r\nSupported: timer\r\n", sig_allow);
+	if (l->session_s)
+		hl_sip_w_fmt(&w, "Session-Expires: %u;refresher=%s\r\n", l->session_s,
+			l->we_refresh ? "uac" : "uas");
+	hl_sip_w_body(&w, sdplen > 0 ? "application/sdp" : NULL, sdp, sdplen > 0 ? (size_t)sdplen : 0);
+	n = hl_sip_w_finish(&w);
+	if (n <= 0)
+		return;
+	t = sig_txn_client(s, HL_SIP_METHOD_INVITE, branch, &l->peer, s->out, (size_t)n, l,
+		leg_req_resp);
+	if (t == NULL) {
+		if (relay)
+			sig_reply_stored(s, relay, 500, NULL, NULL, "Retry-After: 1\r\n", NULL, NULL, 0);
+		return;
+	}
+	t->cseq = l->lcseq;
+	l->inv_peer_req = relay;
+	if (sdplen > 0)
+		store_sdp(&l->sdp_local, &l->sdp_local_len, sdp, (size_t)sdplen);
+}
+
+static void
+session_fire(struct hl_timer *tm, void *arg)
+{
+	struct sig_leg *l = arg;
+	struct hl_sig *s = l->sig;
+
+	(void)tm;
+	if (l->call == NULL || l->state != LEG_CONFIRMED)
+		return;
+	if (l->we_refresh) {
+		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
+		leg_send_reinvite(s, l, l->hold ? HL_SDP_DIR_SENDONLY : HL_SDP_DIR_SENDRECV, NULL);
+		session_arm(s, l);
+		return;
+	}
+	/* RFC 4028 §10: no refresh came; the session is over. */
+	sig_count(s, HL_SIG_CTR_SESSION_EXPIRED);
+	call_end(s, l->call, 0);
+}
+
+void
+sig_leg_noack(struct hl_sig *s, struct sig_txn *t)
+{
+	struct sig_leg *l = t->leg;
+
+	/* §13.3.1.4: no ACK for our 2xx in 64*T1: BYE, and the other leg too. */
+	if (l != NULL && l->call != NULL)
+		call_end(s, l->call, 0);
+}
+
+/* ---- the initial INVITE ---- */
+
+static bool
+cps_take(uint64_t now_ms, uint64_t *stamp, uint32_t *tokens, uint32_t rate)
+{
+	if (rate == 0)
+		return true;
+	/* A token bucket of one second's worth, refilled continuously. */
+	uint64_t add = (now_ms - *stamp) * rate / 1000;
+	if (add > 0) {
+		uint64_t t = *tokens + add;
+		*tokens = (uint32_t)(t > rate ? rate : t);
+		*stamp = now_ms;
+	}
+	if (*tokens == 0)
+		return false;
+	(*tokens)--;
+	return true;
+}
+
+static const struct hl_tenant *
+call_tenant(struct hl_sig *s, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	struct hl_sip_uri u;
+
+	if (s->tenants == NULL || hl_sip_parse_uri(buf, m->ruri, &u) != 0)
+		return NULL;
+	if (u.user.len) {
+		const struct hl_tenant *t = hl_tenants_by_did(s->tenants,
+			(const char *)buf + u.user.off, u.user.len);
+		if (t != NULL)
+			return t;
+	}
+	return NULL;
+}
+
+void
+sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m, const struct hl_sig_addr *src)
+{
+	const struct hl_tenant *tn;
+	struct sig_tenant *st;
+	struct sig_call *c;
+	struct sig_leg *a;
+	const struct hl_sip_hdr_field *h;
+	struct hl_sip_name_addr na;
+	struct hl_sip_cseq cs;
+	char hdrs[160];
+	uint32_t mf = 70;
+
+	sig_count(s, HL_SIG_CTR_CALLS_IN);
+	tn = call_tenant(s, buf, m);
+	if (tn == NULL) {
+		sig_count(s, HL_SIG_CTR_CALLS_NOT_FOUND);
+		sig_reply(s, t, buf, m, 404, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	/* Trunks are known by their source address: the tenant's ACL. */
+	if (!hl_tenant_trunk_allows(tn, src->family == 6 ? AF_INET6 : AF_INET, src->ip)) {
+		sig_count(s, HL_SIG_CTR_CALLS_FORBIDDEN);
+		sig_reply(s, t, buf, m, 403, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	st = sig_tenant_of(s, tn);
+	if ((s->cfg->sip_max_calls && s->st.calls >= s->cfg->sip_max_calls) ||
+		!cps_take(s->now_ms, &s->cps_stamp_ms, &s->cps_tokens, s->cfg->sip_max_cps) ||
+		!cps_take(s->now_ms, &st->cps_stamp_ms, &st->cps_tokens, tn->max_cps)) {
+		/* The box or the tenant's call rate is at its limit: come back soon. */
+		sig_count(s, HL_SIG_CTR_CALLS_LIMITED);
+		sig_reply(s, t, buf, m, 503, NULL, NULL, "Retry-After: 1\r\n", NULL, NULL, 0);
+		return;
+	}
+	if (tn->max_calls && st->calls >= tn->max_calls) {
+		/* The tenant's lines are all in use: busy, as a PBX trunk group is. */
+		sig_count(s, HL_SIG_CTR_CALLS_LIMITED);
+		sig_reply(s, t, buf, m, 486, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	/* RFC 4028 §8.1: an interval below our minimum is 422 with Min-SE. */
+	h = hl_sip_hdr_first(m, HL_SIP_HDR_SESSION_EXPIRES);
+	struct hl_sip_session_expires se = {0};
+	if (h != NULL && (hl_sip_parse_session_expires(buf, h->value, &se) < 0 ||
+		se.delta < s->cfg->sip_min_se_s)) {
+		snprintf(hdrs, sizeof(hdrs), "Min-SE: %u\r\n", s->cfg->sip_min_se_s);
+		sig_reply(s, t, buf, m, 422, NULL, NULL, hdrs, NULL, NULL, 0);
+		return;
+	}
+	if (m->body.len) {
+		struct hl_sdp sdp;
+		h = hl_sip_hdr_first(m, HL_SIP_HDR_CONTENT_TYPE);
+		if (h == NULL || !hl_sip_slice_ieq(buf, (struct hl_sip_slice){h->value.off,
+			h->value.len < 15 ? h->value.len : 15}, "application/sdp") ||
+			hl_sdp_parse(buf, m->body, &sdp) != 0) {
+			sig_reply(s, t, buf, m, 488, NULL, NULL, NULL, NULL, NULL, 0);
+			return;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	a = c ? leg_new(s, c, 0) : NULL;
+	uint16_t port = a ? ports_alloc(&s->ports) : 0;
+	if (c == NULL || a == NULL || port == 0) {
+		free(a);
+		free(c);
+		sig_reply(s, t, buf, m, 503, NULL, NULL, "Retry-After: 1\r\n", NULL, NULL, 0);
+		return;
+	}
+	c->id = ++s->call_seq;
+	c->tenant = st;
+	c->a = a;
+	c->created_ms = s->now_ms;
+	c->a_local_port = port;
+	c->b_local_port = (uint16_t)(port + 2);
+	hl_timer_init(&c->t_noanswer, noanswer_fire, c);
+	c->next = s->calls;
+	if (s->calls)
+		s->calls->prev = c;
+	s->calls = c;
+	s->st.calls++;
+	st->calls++;
+
+	/* The A dialog (§12.1.1): their From is our remote party, their To ours. */
+	h = hl_sip_hdr_first(m, HL_SIP_HDR_FROM);
+	if (sig_copy(buf, hl_sip_hdr_first(m, HL_SIP_HDR_CALL_ID)->value, a->call_id,
+		sizeof(a->call_id)) != 0 || hl_sip_parse_name_addr(buf, h->value, &na) <= 0 ||
+		sig_copy(buf, na.tag, a->rtag, sizeof(a->rtag)) != 0 ||
+		sig_copy(buf, h->value, a->ruri, sizeof(a->ruri)) != 0 ||
+		sig_copy(buf, hl_sip_hdr_first(m, HL_SIP_HDR_TO)->value, a->luri, sizeof(a->luri)) != 0) {
+		sig_reply(s, t, buf, m, 400, "Header Too Long", NULL, NULL, NULL, NULL, 0);
+		call_free(s, c);
+		return;
+	}
+	{
+		struct hl_sip_uri fu;
+		if (hl_sip_parse_uri(buf, na.uri, &fu) == 0 && fu.user.len)
+			sig_copy(buf, fu.user, c->caller_user, sizeof(c->caller_user));
+		if (na.display.len && na.display.len < sizeof(c->caller_display)) {
+			sig_copy(buf, na.display, c->caller_display, sizeof(c->caller_display));
+			for (char *p = c->caller_display; *p; p++)
+				if (*p == '"' || *p == '\\')
+					*p = ' ';
+		}
+	}
+	sig_new_tag(s, a->ltag, sizeof(a->ltag));
+	hl_sip_parse_cseq(buf, hl_sip_hdr_first(m, HL_SIP_HDR_CSEQ)->value, &cs);
+	a->rcseq = cs.seq;
+	if ((h = hl_sip_hdr_first(m, HL_SIP_HDR_MAX_FORWARDS)) != NULL)
+		hl_sip_parse_uint(buf, h->value, &mf);
+	a->max_fwd = (uint16_t)(mf > 70 ? 69 : mf - 1);
+	h = hl_sip_hdr_first(m, HL_SIP_HDR_CONTACT);
+	if (h != NULL && hl_sip_parse_name_addr(buf, h->value, &na) > 0)
+		sig_copy(buf, na.uri, a->target, sizeof(a->target));
+	/* §12.1.1: the route set is the Record-Route of the request, in order. */
+	{
+		struct hl_sip_writer w;
+		hl_sip_w_init(&w, a->route, sizeof(a->route));
+		for (h = hl_sip_hdr_first(m, HL_SIP_HDR_RECORD_ROUTE); h; h = hl_sip_hdr_next(m, h)) {
+			if (w.len)
+				hl_sip_w_raw(&w, ", ", 2);
+			hl_sip_w_raw(&w, buf + h->value.off, h->value.len);
+		}
+		if (hl_sip_w_finish(&w) < 0 || w.len >= sizeof(a->route))
+			w.len = 0;
+		a->route[w.len] = '\0';
+	}
+	/* In-dialog requests go to the first route or the target when it is an
+	 * address, else back where the INVITE came from. */
+	{
+		char first[SIG_URI_MAX];
+		const char *dst = a->target;
+		if (a->route[0]) {
+			struct hl_sip_slice rs = {0, (uint16_t)strlen(a->route)};
+			if (hl_sip_parse_name_addr((const uint8_t *)a->route, rs, &na) > 0 &&
+				sig_copy((const uint8_t *)a->route, na.uri, first, sizeof(first)) == 0)
+				dst = first;
+		}
+		sig_uri_addr(s, dst, src, &a->peer);
+		a->peer.port_index = src->port_index;
+		if (a->target[0] == '\0')
+			snprintf(a->target, sizeof(a->target), "sip:%s", "invalid");
+	}
+	if (m->body.len) {
+		c->a_offer = sig_dup(buf + m->body.off, m->body.len);
+		c->a_offer_len = m->body.len;
+		store_sdp(&a->sdp_remote, &a->sdp_remote_len, (const char *)buf + m->body.off,
+			m->body.len);
+	}
+	/* RFC 4028: our interval, the customer's if larger; they refresh when they
+	 * can (Supported: timer), else we do. */
+	if (s->cfg->sip_session_expires_s || se.delta) {
+		a->session_s = se.delta > s->cfg->sip_session_expires_s ? se.delta :
+			s->cfg->sip_session_expires_s;
+		if (se.delta && se.delta < a->session_s)
+			a->session_s = se.delta;
+		bool uac_can = hl_sip_has_option(buf, m, HL_SIP_HDR_SUPPORTED, "timer") ||
+			hl_sip_has_option(buf, m, HL_SIP_HDR_REQUIRE, "timer");
+		if (se.refresher == HL_SIP_REFRESHER_UAS)
+			a->we_refresh = 1;
+		else if (se.refresher == HL_SIP_REFRESHER_UAC)
+			a->we_refresh = 0;
+		else
+			a->we_refresh = uac_can ? 0 : 1;
+	}
+	a->rtp_port = port;
+	a->state = LEG_EARLY;
+	a->inv = t;
+	sig_txn_attach(t, a);
+	dlg_insert(s, a);
+	route_next_agent(s, c);
+}
+
+void
+sig_call_cancel(struct hl_sig *s, struct sig_txn *inv)
+{
+	struct sig_leg *a = inv->leg;
+
+	if (a == NULL || a->call == NULL || a->state != LEG_EARLY) {
+		sig_reply_stored(s, inv, 487, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	sig_count(s, HL_SIG_CTR_CALLS_CANCELLED);
+	/* §9.2: 487 to the INVITE; the agent's leg is cancelled in turn. */
+	call_end(s, a->call, 487);
+}
+
+/* ---- requests inside a dialog ---- */
+
+static void
+info_request(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	const struct hl_sip_hdr_field *ct = hl_sip_hdr_first(m, HL_SIP_HDR_CONTENT_TYPE);
+	const char *b = (const char *)buf + m->body.off;
+	char digit = 0;
+
+	if (ct != NULL && m->body.len) {
+		if (hl_sip_slice_ieq(buf, ct->value, "application/dtmf-relay")) {
+			/* "Signal=5\r\nDuration=160" */
+			for (unsigned int i = 0; i + 7 < m->body.len; i++) {
+				if (strncasecmp(b + i, "signal=", 7) == 0) {
+					unsigned int k = i + 7;
+					while (k < m->body.len && (b[k] == ' ' || b[k] == '\t'))
+						k++;
+					if (k < m->body.len)
+						digit = b[k];
+					break;
+				}
+			}
+		} else if (hl_sip_slice_ieq(buf, ct->value, "application/dtmf")) {
+			unsigned int k = 0;
+			while (k < m->body.len && (b[k] == ' ' || b[k] == '\t' || b[k] == '\r' || b[k] == '\n'))
+				k++;
+			if (k < m->body.len)
+				digit = b[k];
+		}
+	}
+	if (digit == 0 || strchr("0123456789*#ABCDabcd", digit) == NULL) {
+		/* RFC 6086 §4.2.2: an Info Package we do not know. */
+		sig_reply(s, t, buf, m, 415, NULL, NULL, "Accept: application/dtmf-relay, application/dtmf\r\n",
+			NULL, NULL, 0);
+		return;
+	}
+	sig_count(s, HL_SIG_CTR_INFO_DTMF);
+	s->st.last_dtmf = (uint64_t)(digit >= 'a' && digit <= 'd' ? digit - 32 : digit);
+	s->st.dtmf_events++;
+	sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
+}
+
+static enum hl_sdp_dir
+offer_dir(const uint8_t *buf, struct hl_sip_slice body)
+{
+	struct hl_sdp sdp;
+
+	if (hl_sdp_parse(buf, body, &sdp) != 0 || sdp.nmedia == 0)
+		return HL_SDP_DIR_SENDRECV;
+	enum hl_sdp_dir d = hl_sdp_media_dir(&sdp, 0);
+	/* On hold, a zero address also counts (RFC 2543 style, still sent by trunks). */
+	const struct hl_sdp_conn *cn = hl_sdp_media_conn(&sdp, 0);
+	if (cn->addr.len == 7 && memcmp(buf + cn->addr.off, "0.0.0.0", 7) == 0)
+		d = HL_SDP_DIR_SENDONLY;
+	return d;
+}
+
+static void
+reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m)
+{
+	struct sig_call *c = l->call;
+	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
+	char hdrs[256], host[64];
+
+	sig_count(s, HL_SIG_CTR_REINVITES);
+	if (l->state != LEG_CONFIRMED || c->state != CALL_CONNECTED) {
+		sig_reply(s, t, buf, m, 491, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (l->inv != NULL || (peer != NULL && peer->inv_peer_req != NULL)) {
+		/* §14.2: one INVITE at a time per dialog. */
+		sig_reply(s, t, buf, m, 491, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	t->req = sig_dup(buf, m->head_len + m->body.len);
+	t->req_len = (uint16_t)(m->head_len + m->body.len);
+	l->inv = t;
+	sig_txn_attach(t, l);
+	/* A refresh (RFC 4028) restarts the clock. */
+	if (l->session_s && !l->we_refresh)
+		session_arm(s, l);
+	sig_local_host(s, &l->peer, host, sizeof(host));
+	snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\nSupported: timer\r\n", host,
+		s->cfg->sip_port);
+	if (l->session_s)
+		snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs),
+			"Session-Expires: %u;refresher=%s\r\n", l->session_s, l->we_refresh ? "uas" : "uac");
+	/* The same session version is a refresh: answer it here with what we sent. */
+	bool changed = m->body.len != 0 &&
+		(l->sdp_remote == NULL || l->sdp_remote_len != m->body.len ||
+			memcmp(l->sdp_remote, buf + m->body.off, m->body.len) != 0);
+	if (!changed || peer == NULL || peer->state != LEG_CONFIRMED) {
+		if (changed)
+			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
+				m->body.len);
+		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, l->sdp_local ? "application/sdp" : NULL,
+			l->sdp_local, l->sdp_local ? l->sdp_local_len : 0);
+		return;
+	}
+	/* A media change (hold, resume, codec): offered on to the peer; its answer
+	 * comes back as ours (leg_req_resp). */
+	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off, m->body.len);
+	enum hl_sdp_dir d = offer_dir(buf, m->body);
+	l->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+	/* What they will do is what we offer the peer to do. */
+	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
+}
+
+void
+sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m, const struct hl_sig_addr *src)
+{
+	struct sig_call *c = l->call;
+	struct hl_sip_cseq cs;
+
+	(void)src;
+	if (t == NULL) {
+		/* ACK: for our 2xx on this leg (§13.3.1.4). */
+		if (l->inv != NULL && l->inv->server && l->inv->state == TXN_ACCEPTED)
+			sig_txn_acked(s, l->inv);
+		if (m->body.len && l->sdp_remote == NULL)
+			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
+				m->body.len);
+		return;
+	}
+	hl_sip_parse_cseq(buf, hl_sip_hdr_first(m, HL_SIP_HDR_CSEQ)->value, &cs);
+	/* §12.2.2: a lower CSeq than the last is out of order: 500. */
+	if (l->rcseq && cs.seq <= l->rcseq && l->side == 0) {
+		sig_reply(s, t, buf, m, 500, "CSeq Out of Order", NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (l->side == 0 || cs.seq > l->rcseq)
+		l->rcseq = cs.seq;
+	if (c == NULL || l->state == LEG_DONE) {
+		sig_reply(s, t, buf, m, 481, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	switch (m->method) {
+	case HL_SIP_METHOD_BYE: {
+		struct sig_leg *peer = l->side == 0 ? c->b : c->a;
+		sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
+		sig_count(s, l->side == 0 ? HL_SIG_CTR_BYE_FROM_CUSTOMER : HL_SIG_CTR_BYE_FROM_AGENT);
+		if (c->state == CALL_CONNECTED)
+			sig_count(s, HL_SIG_CTR_CALLS_COMPLETED);
+		c->state = CALL_ENDING;
+		hl_timer_cancel(s->wheel, &c->t_noanswer);
+		if (l->side == 0 && l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED)
+			sig_reply_stored(s, l->inv, 487, NULL, l->ltag, NULL, NULL, NULL, 0);
+		l->state = LEG_DONE;
+		if (peer != NULL)
+			leg_end(s, peer, 487);
+		leg_done(s, l);
+		return;
+	}
+	case HL_SIP_METHOD_INVITE:
+		reinvite_request(s, l, t, buf, m);
+		return;
+	case HL_SIP_METHOD_UPDATE:
+		/* RFC 4028 §7: an UPDATE without SDP refreshes the session. */
+		if (l->session_s && !l->we_refresh)
+			session_arm(s, l);
+		if (m->body.len) {
+			sig_reply(s, t, buf, m, 488, NULL, NULL, NULL, NULL, NULL, 0);
+			return;
+		}
+		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
+		{
+			char hdrs[128] = "";
+			if (l->session_s)
+				snprintf(hdrs, sizeof(hdrs), "Session-Expires: %u;refresher=%s\r\n",
+					l->session_s, l->we_refresh ? "uas" : "uac");
+			sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, NULL, NULL, 0);
+		}
+		return;
+	case HL_SIP_METHOD_INFO:
+		info_request(s, t, buf, m);
+		return;
+	case HL_SIP_METHOD_OPTIONS: {
+		char hdrs[256];
+		sig_count(s, HL_SIG_CTR_OPTIONS_IN);
+		snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\nAccept: application/sdp\r\n"
+			"Supported: timer\r\n", sig_allow);
+		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, NULL, NULL, 0);
+		return;
+	}
+	default: {
+		char hdrs[160];
+		snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\n", sig_allow);
+		sig_reply(s, t, buf, m, m->method == HL_SIP_METHOD_OTHER ? 501 : 405, NULL, NULL,
+			hdrs, NULL, NULL, 0);
+		return;
+	}
+	}
+}

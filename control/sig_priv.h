@@ -1,0 +1,311 @@
+/*
+ * Private layout of the signalling module (include/hotline/sig.h), shared by
+ * sig.c (input, transactions, OPTIONS), sig_reg.c (registrar) and sig_call.c
+ * (B2BUA). Nothing outside control/sig*.c includes it.
+ */
+#ifndef HL_SIG_PRIV_H
+#define HL_SIG_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hotline/config.h"
+#include "hotline/digest.h"
+#include "hotline/sig.h"
+#include "hotline/sip.h"
+#include "hotline/store.h"
+#include "hotline/tenant.h"
+#include "hotline/timer.h"
+
+/* Bounds on what a dialog keeps of the messages that made it. */
+#define SIG_CALLID_MAX 128
+#define SIG_TAG_MAX 64
+#define SIG_URI_MAX 256
+#define SIG_HDR_MAX 320
+#define SIG_ROUTE_MAX 512
+#define SIG_BRANCH_MAX 80
+#define SIG_TRIED_MAX 32
+/* Our branches: RFC 3261 magic cookie, then this, so a Via of ours is known. */
+#define SIG_BRANCH_PREFIX "z9hG4bK-hl"
+
+struct hl_sig;
+struct sig_txn;
+struct sig_leg;
+
+/* What a client transaction tells its user: a response, or a timeout as 408. */
+typedef void (*sig_resp_fn)(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m, int status);
+/* A server transaction gave up waiting for the ACK of a final response. */
+typedef void (*sig_noack_fn)(struct hl_sig *s, struct sig_txn *t);
+
+enum sig_txn_state {
+	TXN_TRYING = 0, /* non-INVITE before a final; client INVITE: Calling */
+	TXN_PROCEEDING,
+	TXN_COMPLETED,
+	TXN_ACCEPTED, /* RFC 6026 §7.1/§8.4: after a 2xx to or from an INVITE */
+	TXN_CONFIRMED,
+	TXN_TERMINATED,
+};
+
+struct sig_txn {
+	struct hl_timer t_retx; /* A, E, G; 2xx retransmission in Accepted (server) */
+	struct hl_timer t_end;  /* B, F, H, J, K, D, I, L, M */
+	struct sig_txn *hnext;  /* hash chain */
+	struct sig_txn *tu_next; /* the leg's list of its transactions */
+	struct hl_sig *sig;
+	uint32_t hash;
+	uint8_t server;
+	uint8_t method; /* enum hl_sip_method; ACK matches INVITE */
+	uint8_t state;
+	uint8_t cancel_pending; /* client INVITE: CANCEL once a 1xx comes */
+	uint8_t got_1xx;
+	uint16_t status;        /* final status sent (server) or received (client) */
+	uint32_t retx_ms;
+	uint64_t deadline_ms;   /* server 2xx: give up retransmitting here */
+	uint8_t branch_len;
+	char branch[SIG_BRANCH_MAX];
+	char sent_by[72];       /* server: top Via sent-by, part of the key (§17.2.3) */
+	struct hl_sig_addr peer;
+	char *msg;              /* client: the request; server: the last response */
+	uint16_t msg_len;
+	char *req;              /* server INVITE: the request, to build later responses */
+	uint16_t req_len;
+	/* transaction user */
+	struct sig_leg *leg;
+	sig_resp_fn on_resp;
+	sig_noack_fn on_noack;
+	uint32_t cseq;
+};
+
+enum sig_leg_state {
+	LEG_INIT = 0,
+	LEG_EARLY,     /* A: INVITE received; B: INVITE sent */
+	LEG_CONFIRMED, /* 2xx sent (A) or received (B) */
+	LEG_ENDING,    /* BYE or CANCEL sent, waiting for the answer */
+	LEG_DONE,
+};
+
+struct sig_agent;
+struct sig_call;
+
+struct sig_leg {
+	struct sig_call *call; /* NULL once orphaned (a cancelled agent attempt) */
+	struct sig_leg *hnext; /* dialog hash chain, key (Call-ID, local tag) */
+	struct sig_txn *txns;  /* transactions whose user this leg is */
+	struct sig_txn *inv;   /* the INVITE transaction in progress (initial or re-) */
+	struct sig_txn *inv_peer_req; /* re-INVITE relayed from the peer leg: answer it */
+	struct hl_sig *sig;
+	uint32_t hash;
+	uint8_t side;          /* 0: A (customer, we are UAS), 1: B (agent, we are UAC) */
+	uint8_t state;
+	uint8_t in_hash;
+	uint8_t cancelled;     /* B: CANCEL sent or due */
+	uint8_t we_refresh;    /* RFC 4028: we send the refreshes */
+	uint8_t route_loose;
+	uint8_t hold;          /* last offer received on this leg put media on hold */
+	uint32_t lcseq, rcseq;
+	uint32_t session_s;    /* negotiated Session-Expires, 0: none */
+	uint16_t rtp_port;     /* our media port for this leg */
+	uint16_t max_fwd;
+	char call_id[SIG_CALLID_MAX];
+	char ltag[SIG_TAG_MAX];
+	char rtag[SIG_TAG_MAX];
+	char luri[SIG_HDR_MAX];   /* our party (From for B, To for A) without tag */
+	char ruri[SIG_HDR_MAX];   /* their party without tag */
+	char target[SIG_URI_MAX]; /* remote target: their Contact URI */
+	char route[SIG_ROUTE_MAX]; /* route set, comma-joined, in sending order */
+	char branch[SIG_BRANCH_MAX]; /* B: branch of the initial INVITE (CANCEL reuses it) */
+	struct hl_sig_addr peer;  /* where in-dialog requests go */
+	uint8_t local_ip[16];     /* our address towards peer */
+	struct hl_timer t_session; /* RFC 4028: refresh (we refresh) or expiry (they do) */
+	char *ack;                /* B: our ACK for the 2xx, resent on 2xx retransmission */
+	uint16_t ack_len;
+	char *sdp_remote;         /* their last SDP (an offer or an answer) */
+	uint16_t sdp_remote_len;
+	char *sdp_local;          /* our last SDP on this leg */
+	uint16_t sdp_local_len;
+	uint32_t sdp_version;
+	uint64_t sess_id;
+};
+
+enum sig_call_state {
+	CALL_ROUTING = 0, /* looking for / ringing an agent */
+	CALL_CONNECTED,
+	CALL_ENDING,
+};
+
+struct sig_tenant;
+
+struct sig_call {
+	uint32_t id;
+	uint8_t state;
+	uint8_t answered_a; /* 2xx sent to the customer */
+	uint8_t ntried;
+	uint8_t rejected_busy; /* every agent tried answered 486/600 */
+	struct sig_tenant *tenant;
+	struct sig_leg *a, *b;
+	struct sig_agent *agent;  /* the agent of b */
+	struct sig_agent *tried[SIG_TRIED_MAX];
+	struct hl_timer t_noanswer;
+	uint64_t created_ms, answered_ms;
+	uint16_t a_local_port, b_local_port;
+	char *a_offer;            /* the customer's initial offer (NULL: late offer) */
+	uint16_t a_offer_len;
+	char caller_user[64];
+	char caller_display[64];
+	struct sig_call *next;    /* all calls, for free */
+	struct sig_call *prev;
+};
+
+enum sig_agent_state {
+	AGENT_OFFLINE = 0, /* no binding */
+	AGENT_IDLE,
+	AGENT_RINGING,
+	AGENT_BUSY,
+};
+
+struct sig_binding {
+	struct hl_binding b;
+	struct hl_timer t_expire;
+	struct sig_binding *next;
+	struct sig_agent *agent;
+};
+
+struct sig_agent {
+	const struct hl_tenant_agent *cfg;
+	struct sig_tenant *tenant;
+	struct sig_binding *bindings;
+	uint32_t nbindings;
+	uint8_t state;
+	uint64_t idle_since_ms;
+	struct sig_agent *inext, *iprev; /* the tenant's idle FIFO: longest idle first */
+	bool in_idle;
+	struct sig_call *call;
+};
+
+struct sig_tenant {
+	const struct hl_tenant *cfg;
+	struct hl_sig *sig;
+	struct sig_agent *agents; /* cfg->n_agents, by agent index */
+	struct sig_agent *idle_head, *idle_tail;
+	uint32_t calls;
+	/* calls-per-second token bucket */
+	uint64_t cps_stamp_ms;
+	uint32_t cps_tokens;
+};
+
+/* RTP port allocator: a bitmap of even ports of [rtp] ports, 4-aligned blocks. */
+struct sig_ports {
+	uint16_t lo, hi;
+	uint32_t nblocks, next, used;
+	uint64_t *bits;
+};
+
+struct hl_sig {
+	const struct hl_config *cfg;
+	const struct hl_tenants *tenants;
+	struct hl_store *store;
+	struct hl_sig_ops ops;
+	struct hl_digest_server *digest;
+	struct hl_timer_wheel *wheel;
+	uint64_t now_ms;
+	uint64_t wall_base_s, wall_base_ms;
+	uint64_t seq;           /* tags, branches, Call-IDs */
+	uint64_t salt;
+	uint32_t t1, t2, t4;
+
+	uint32_t ntxn_max;
+	uint32_t txn_mask;
+	struct sig_txn **txn_hash;
+	uint32_t dlg_mask;
+	struct sig_leg **dlg_hash;
+
+	struct sig_tenant *ts;  /* one per tenant, by index */
+	unsigned int nts;
+	struct sig_call *calls;
+	uint32_t call_seq;
+	uint64_t cps_stamp_ms;
+	uint32_t cps_tokens;
+	struct sig_ports ports;
+	struct hl_timer t_sync; /* LMDB sync, once a second */
+
+	struct hl_sig_stats st;
+	/* scratch for building messages (one at a time, control is one thread) */
+	char out[8192];
+};
+
+static inline void
+sig_count(struct hl_sig *s, enum hl_sig_ctr c)
+{
+	s->st.ctr[c]++;
+}
+
+static inline uint64_t
+sig_wall_s(const struct hl_sig *s)
+{
+	return s->wall_base_s + (s->now_ms - s->wall_base_ms) / 1000;
+}
+
+/* ---- sig.c: transport, transactions, helpers ---- */
+void sig_send(struct hl_sig *s, const struct hl_sig_addr *dst, const char *buf, size_t len);
+/* Responds inside server transaction t: stores the response for retransmission. */
+void sig_txn_respond(struct hl_sig *s, struct sig_txn *t, const char *buf, size_t len,
+	int status);
+/*
+ * Builds and sends a response to the request req/m of server transaction t with
+ * extra header text hdrs (complete lines, may be NULL) and body (ctype NULL: none).
+ */
+void sig_reply(struct hl_sig *s, struct sig_txn *t, const uint8_t *req,
+	const struct hl_sip_msg *m, int code, const char *reason, const char *to_tag,
+	const char *hdrs, const char *ctype, const char *body, size_t body_len);
+/* Same, for the stored request of a server INVITE transaction. */
+void sig_reply_stored(struct hl_sig *s, struct sig_txn *t, int code, const char *reason,
+	const char *to_tag, const char *hdrs, const char *ctype, const char *body,
+	size_t body_len);
+/* A client transaction for the request in buf (its Via branch is branch). */
+struct sig_txn *sig_txn_client(struct hl_sig *s, enum hl_sip_method method, const char *branch,
+	const struct hl_sig_addr *dst, const char *buf, size_t len, struct sig_leg *leg,
+	sig_resp_fn on_resp);
+void sig_txn_attach(struct sig_txn *t, struct sig_leg *leg);
+void sig_txn_detach(struct sig_txn *t);
+/* The 2xx of a server INVITE transaction was ACKed (dialog level). */
+void sig_txn_acked(struct hl_sig *s, struct sig_txn *t);
+void sig_new_branch(struct hl_sig *s, char *out, size_t cap);
+void sig_new_tag(struct hl_sig *s, char *out, size_t cap);
+/* Copies a slice as a NUL-terminated string: 0, or HL_E_TOOBIG. */
+int sig_copy(const uint8_t *buf, struct hl_sip_slice sl, char *out, size_t cap);
+char *sig_dup(const void *p, size_t n);
+/* Destination for a URI (IP literal host), else fallback; 0 or negative. */
+int sig_uri_addr(struct hl_sig *s, const char *uri, const struct hl_sig_addr *fallback,
+	struct hl_sig_addr *out);
+void sig_addr_str(const struct hl_sig_addr *a, const uint8_t *ip, char *out, size_t cap);
+/* "ip" or "[ip6]" of our address towards dst (routes dst), "" when none. */
+int sig_local_host(struct hl_sig *s, struct hl_sig_addr *dst, char *out, size_t cap);
+extern const char sig_allow[];
+
+/* ---- sig_reg.c: registrar ---- */
+int sig_reg_init(struct hl_sig *s);
+void sig_reg_free(struct hl_sig *s);
+void sig_reg_request(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m);
+/* Agents */
+void sig_agent_set_idle(struct hl_sig *s, struct sig_agent *a);
+void sig_agent_set_busy(struct hl_sig *s, struct sig_agent *a, uint8_t state);
+struct sig_tenant *sig_tenant_of(struct hl_sig *s, const struct hl_tenant *t);
+
+/* ---- sig_call.c: B2BUA ---- */
+void sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m, const struct hl_sig_addr *src);
+void sig_call_cancel(struct hl_sig *s, struct sig_txn *inv);
+/* An in-dialog request (To tag matched leg). t is NULL for ACK. */
+void sig_call_in_dialog(struct hl_sig *s, struct sig_leg *leg, struct sig_txn *t,
+	const uint8_t *buf, const struct hl_sip_msg *m, const struct hl_sig_addr *src);
+struct sig_leg *sig_dialog_find(struct hl_sig *s, const uint8_t *buf, struct hl_sip_slice cid,
+	struct hl_sip_slice tag);
+void sig_call_free_all(struct hl_sig *s);
+void sig_leg_noack(struct hl_sig *s, struct sig_txn *t);
+/* Ports */
+int sig_ports_init(struct sig_ports *p, uint16_t lo, uint16_t hi);
+void sig_ports_free(struct sig_ports *p);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * hotline signalling: RFC 3261 transactions, the B2BUA that joins a customer's call
+ * from a trunk (the A leg) to an agent (the B leg), the registrar with digest
+ * authentication, tenants and call limits. It runs on the control lcore only.
+ *
+ * It is transport-neutral: hl_sig_input() takes one SIP datagram with its source,
+ * and everything hl_sig sends leaves through hl_sig_ops.send, so the same code runs
+ * over DPDK (control/control.c) and over simulated time in tests/test_sig.c. Time
+ * is the owner's millisecond clock, passed to hl_sig_input() and hl_sig_poll();
+ * timers live on one hashed wheel (hotline/timer.h) and do bounded work per poll.
+ * Tenants come from the provisioning file (hotline/tenant.h); registrations persist
+ * in LMDB (hotline/store.h) and are loaded back at create, so a restart loses none.
+ *
+ * Specs: RFC 3261 §8, §10 (registrar), §12-§15 (dialogs, re-INVITE, BYE), §16.3
+ * (Max-Forwards, loops), §17 (transactions, timers A-K), §18.2.2 and RFC 3581
+ * (where responses go), RFC 6026 (2xx handling: Accepted state), RFC 3262-free
+ * (no PRACK), RFC 4028 (session timers), RFC 7616 / RFC 8760 (digest, via
+ * hotline/digest.h), RFC 3264 offer/answer through hotline/sdp.h.
+ */
+#ifndef HOTLINE_SIG_H
+#define HOTLINE_SIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hotline/config.h"
+
+struct hl_tenants;
+struct hl_store;
+struct hl_sig;
+
+/* A transport address: where a datagram came from or goes to. */
+struct hl_sig_addr {
+	uint8_t family;     /* 4 or 6 */
+	uint8_t port_index; /* engine port (config order) it arrived on or leaves by */
+	uint16_t port;      /* UDP port, host order */
+	uint8_t ip[16];     /* IPv4 in the first 4 bytes, network order */
+};
+
+struct hl_sig_ops {
+	/* Sends one datagram from our SIP port to dst, out of dst->port_index. */
+	int (*send)(void *ctx, const struct hl_sig_addr *dst, const void *buf, size_t len);
+	/*
+	 * Picks the engine port that reaches dst (sets dst->port_index) and writes our
+	 * address on it, of dst's family, into local (4 or 16 bytes). 0 or negative when
+	 * no port reaches dst.
+	 */
+	int (*route)(void *ctx, struct hl_sig_addr *dst, uint8_t local[16]);
+	void *ctx;
+};
+
+/* Counters: symbol, telemetry name. Gauges (live objects) are separate. */
+#define HL_SIG_FOREACH_CTR(_)                                                          \
+	_(MSG_IN, "sip_in")                                                            \
+	_(MSG_OUT, "sip_out")                                                          \
+	_(REQ_IN, "requests_in")                                                       \
+	_(RESP_IN, "responses_in")                                                     \
+	_(BAD_IN, "bad_in")                                                            \
+	_(BAD_ANSWERED, "bad_answered_400")                                            \
+	_(RETRANS_ABSORBED, "retransmissions_absorbed")                                \
+	_(RETRANS_SENT, "retransmissions_sent")                                        \
+	_(STRAY_RESPONSE, "stray_responses")                                           \
+	_(STRAY_ACK, "stray_acks")                                                     \
+	_(TXN_TIMEOUT, "transaction_timeouts")                                         \
+	_(SEND_FAIL, "send_failures")                                                  \
+	_(REG_OK, "register_ok")                                                       \
+	_(REG_CHALLENGED, "register_challenged")                                       \
+	_(REG_AUTH_FAIL, "register_auth_failed")                                       \
+	_(REG_STALE, "register_stale_nonce")                                           \
+	_(REG_UNKNOWN_DOMAIN, "register_unknown_domain")                               \
+	_(REG_EXPIRED, "bindings_expired")                                             \
+	_(CALLS_IN, "calls_in")                                                        \
+	_(CALLS_ANSWERED, "calls_answered")                                            \
+	_(CALLS_COMPLETED, "calls_completed")                                          \
+	_(CALLS_FAILED, "calls_failed")                                                \
+	_(CALLS_CANCELLED, "calls_cancelled")                                          \
+	_(CALLS_NO_AGENT, "calls_no_agent")                                            \
+	_(CALLS_NOT_FOUND, "calls_not_found")                                          \
+	_(CALLS_FORBIDDEN, "calls_forbidden")                                          \
+	_(CALLS_LIMITED, "calls_limited")                                              \
+	_(AGENT_OFFERS, "agent_offers")                                                \
+	_(AGENT_REJECTS, "agent_rejects")                                              \
+	_(AGENT_NO_ANSWER, "agent_no_answer")                                          \
+	_(BYE_FROM_CUSTOMER, "bye_from_customer")                                      \
+	_(BYE_FROM_AGENT, "bye_from_agent")                                            \
+	_(REINVITES, "reinvites")                                                      \
+	_(OPTIONS_IN, "options_in")                                                    \
+	_(OPTIONS_OUT, "options_out")                                                  \
+	_(INFO_DTMF, "dtmf_info")                                                      \
+	_(SESSION_REFRESH, "session_refreshes")                                        \
+	_(SESSION_EXPIRED, "session_expired")                                          \
+	_(LOOP_DETECTED, "loops_detected")                                             \
+	_(TOO_MANY_HOPS, "too_many_hops")                                              \
+	_(ACK_TIMEOUT, "ack_timeouts")
+
+enum hl_sig_ctr {
+#define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,
+	HL_SIG_FOREACH_CTR(HL_SIG_C_ENUM_)
+#undef HL_SIG_C_ENUM_
+	HL_SIG_CTR_MAX_
+};
+
+struct hl_sig_stats {
+	uint64_t ctr[HL_SIG_CTR_MAX_];
+	/* gauges */
+	uint64_t transactions;
+	uint64_t dialogs;
+	uint64_t calls;
+	uint64_t bindings;
+	uint64_t agents_registered;
+	uint64_t timers;
+	uint64_t last_dtmf;       /* the digit of the last DTMF event (ASCII), 0 none */
+	uint64_t dtmf_events;
+};
+
+const char *hl_sig_ctr_name(enum hl_sig_ctr c);
+
+/*
+ * Creates the signalling state for cfg ([sip] keys) with the given tenants (may be
+ * NULL: every request then gets 404) and store (may be NULL: registrations are not
+ * persisted). Loads the bindings found in store. now_ms is the owner's clock and
+ * wall_s the Unix time at that instant. NULL + hl_errno on failure.
+ */
+struct hl_sig *hl_sig_create(const struct hl_config *cfg, const struct hl_tenants *tenants,
+	struct hl_store *store, const struct hl_sig_ops *ops, uint64_t now_ms, uint64_t wall_s);
+/* Frees everything, live calls included, without sending; NULL-tolerant. */
+void hl_sig_free(struct hl_sig *s);
+
+/* One SIP datagram from src. buf need not outlive the call. */
+void hl_sig_input(struct hl_sig *s, const uint8_t *buf, size_t len,
+	const struct hl_sig_addr *src, uint64_t now_ms);
+
+/* Runs due timers (bounded work); returns how much was done. */
+unsigned int hl_sig_poll(struct hl_sig *s, uint64_t now_ms);
+
+/* Counters and gauges; safe to call from another thread (plain 64-bit loads). */
+void hl_sig_stats(const struct hl_sig *s, struct hl_sig_stats *out);
+
+#endif

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Signalling end to end: agents register over digest from the agents' host, a
+# customer calls a tenant DID from the trunk host, hotline rings the agent (a
+# B2BUA: two dialogs), the agent answers, the customer hangs up. Then: a bad
+# password, an unknown DID (404), a DID with no agent on line (480), and nothing
+# left behind (transactions, dialogs, calls) once the timers ran out.
+source "$(dirname "$0")/lib.sh"
+hl_begin "sip: register, call, 404, 480" sipp
+
+hl_peer v4only || exit 1
+hl_agents_host || exit 1
+hl_capture "$NS" "$PIF" trunk
+hl_capture "$ANS" "$APIF" agents
+cat >"$HL_TMP/tenants.conf" <<TEN
+[tenant acme]
+realm = acme.test
+domains = acme.test
+dids = +15550100
+trunks = 10.99.0.0/24
+[agent alice@acme]
+password = alicepw
+[agent bob@acme]
+password = bobpw
+[tenant beta]
+domains = beta.test
+dids = +15550200
+trunks = 10.99.0.0/24
+TEN
+hl_engine_start "$(cat <<CONF
+[engine]
+idle_sleep_max_us = 200
+[lcores]
+control = 0
+workers = 0
+[port trunk]
+device = net_af_packet0,iface=$EIF
+ipv4 = 10.99.0.1/24
+[port agents]
+device = net_af_packet1,iface=$AEIF
+ipv4 = 10.98.0.1/24
+[sip]
+port = 5060
+tenants = $HL_TMP/tenants.conf
+store = $HL_TMP/store
+t1_ms = 200
+# SIPp answers only MD5 challenges, and only the first one
+digest = md5
+[rtp]
+ports = 20000-29999
+CONF
+)" || exit 1
+
+S=$HL_SIPP_DIR
+hl_check "alice registers (digest)" \
+	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
+	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
+hl_check "wrong password is refused" \
+	bash -c "! hl_sipp() { :; }; ! ip netns exec $ANS timeout 20 sipp -nostdin -timeout 5 \
+	-timeout_error 10.98.0.1:5060 -sf $S/register.xml -s bob -au bob -ap wrong \
+	-i 10.98.0.2 -p 5091 -m 1 -key expires 600 </dev/null >/dev/null 2>&1"
+hl_check_sip register_ok -eq 1
+hl_check_sip register_auth_failed -ge 1
+hl_check_sip bindings -eq 1
+
+# The agent's phone answers on the port it registered from.
+ip netns exec "$ANS" timeout 60 sipp -nostdin -timeout 30 -timeout_error -sf "$S/agent_uas.xml" \
+	-i 10.98.0.2 -p 5090 -m 1 </dev/null >/dev/null 2>&1 &
+AGENT=$!
+HL_PIDS+=("$AGENT")
+sleep 0.5
+hl_check "customer call answered and hung up" \
+	hl_sipp "$NS" 10.99.0.1:5060 -sf "$S/customer_uac.xml" -s +15550100 -i 10.99.0.2 -p 5070 \
+	-m 1 -d 500
+wait "$AGENT"
+hl_check "agent saw INVITE, ACK and BYE" [ $? -eq 0 ]
+hl_check_sip calls_in -eq 1
+hl_check_sip calls_answered -eq 1
+hl_check_sip calls_completed -eq 1
+hl_check_sip bye_from_customer -eq 1
+
+sed 's/CODE/404/' "$S/customer_expect.xml" >"$HL_TMP/expect404.xml"
+sed 's/CODE/480/' "$S/customer_expect.xml" >"$HL_TMP/expect480.xml"
+hl_check "unknown DID gets 404" \
+	hl_sipp "$NS" 10.99.0.1:5060 -sf "$HL_TMP/expect404.xml" -s +19999 -i 10.99.0.2 -p 5071 -m 1
+hl_check "DID without agents gets 480" \
+	hl_sipp "$NS" 10.99.0.1:5060 -sf "$HL_TMP/expect480.xml" -s +15550200 -i 10.99.0.2 \
+	-p 5072 -m 1
+hl_check_sip calls_not_found -eq 1
+hl_check_sip calls_no_agent -eq 1
+
+hl_check_sip calls -eq 0
+hl_check_sip dialogs -eq 0
+# Timers J/K/L/D run 64*T1 at most (12.8 s with t1_ms = 200).
+for _ in $(seq 40); do
+	[ "$(hl_sip transactions)" -eq 0 ] && break
+	sleep 0.5
+done
+hl_check_sip transactions -eq 0
+hl_done

@@ -441,6 +441,16 @@ worker_create(struct hl_engine *e, unsigned int idx, char *err, size_t errlen)
 		set_err(err, errlen, "worker %u: handoff ring: %s", idx, rte_strerror(rte_errno));
 		goto fail;
 	}
+	if (cfg->sip_flood_pps) {
+		w->flood = rte_zmalloc_socket("hl_flood", sizeof(*w->flood) * HL_FLOOD_SLOTS,
+			RTE_CACHE_LINE_SIZE, sock);
+		if (w->flood == NULL) {
+			set_err(err, errlen, "worker %u: SIP flood table: no memory", idx);
+			goto fail;
+		}
+		w->flood_tsc_per_token = e->tsc_hz / ((uint64_t)cfg->sip_flood_pps * 1024) + 1;
+		w->flood_burst = cfg->sip_flood_burst * 1024;
+	}
 	uint64_t frag_cycles = (e->tsc_hz + 999) / 1000 * cfg->frag_timeout_ms;
 	w->frag = rte_ip_frag_table_create(cfg->frag_max_flows, 16, cfg->frag_max_flows,
 		frag_cycles, sock);
@@ -452,6 +462,7 @@ worker_create(struct hl_engine *e, unsigned int idx, char *err, size_t errlen)
 	return w;
 fail:
 	rte_ring_free(w->handoff);
+	rte_free(w->flood);
 	rte_free(w);
 	return NULL;
 }
@@ -617,6 +628,7 @@ hl_engine_free(struct hl_engine *e)
 		}
 		rte_ip_frag_free_death_row(&w->death_row, 0);
 		rte_ip_frag_table_destroy(w->frag);
+		rte_free(w->flood);
 		rte_free(w);
 	}
 	hl_control_free(e->control);

@@ -49,6 +49,16 @@ struct hl_port {
 
 struct hl_neigh_table;
 
+/* Per-source SIP token bucket, direct-mapped by a hash of the source address: a
+ * collision shares a bucket (stricter, never looser), and no entry is ever
+ * allocated or aged. */
+#define HL_FLOOD_SLOTS 4096
+struct hl_flood_slot {
+	uint8_t addr[16];
+	uint64_t stamp;  /* TSC of the last refill */
+	uint32_t tokens; /* in 1/1024 of a datagram */
+};
+
 /* A worker: owns one RX/TX queue pair per port (when the port has enough) and a
  * slice of the RTP port range. Only its own lcore touches it after start. */
 struct hl_worker {
@@ -85,6 +95,10 @@ struct hl_worker {
 	struct rte_mbuf *rtp_buf[HL_BURST];
 	uint16_t ho_n[HL_MAX_WORKERS];
 	struct rte_mbuf *ho_buf[HL_MAX_WORKERS][HL_BURST];
+
+	struct hl_flood_slot *flood; /* HL_FLOOD_SLOTS, NULL: no per-source limit */
+	uint64_t flood_tsc_per_token; /* TSC per 1/1024 datagram at [sip] flood_pps */
+	uint32_t flood_burst;         /* bucket depth, 1/1024 units */
 
 	uint64_t next_drain_tsc;
 	uint64_t next_maint_tsc;

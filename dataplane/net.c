@@ -20,6 +20,7 @@
 #include "hotline/engine.h"
 #include "hotline/neigh.h"
 #include "hotline/net.h"
+#include "hotline/sip.h"
 
 /* ICMPv6 (RFC 4443 §2.1, RFC 4861 §4). */
 #define ICMP6_ECHO_REQUEST 128
@@ -468,6 +469,101 @@ arp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t off
 /* ---- UDP -------------------------------------------------------------------- */
 
 /* l4 is the UDP header at offset l4off; ulen_max is what the IP layer carries. */
+/* ---- SIP on the worker: flood limit, parse, validate ------------------------------- */
+
+static struct rte_mbuf *sip_udp_build(const struct hl_engine *e, struct rte_mempool *pool,
+	unsigned int pi, int family, const uint8_t *dst, uint16_t dport, const void *payload,
+	size_t len);
+
+/* Token bucket of the datagram's source; false when it is over [sip] flood_pps. */
+static bool
+flood_ok(struct hl_worker *w, const uint8_t *src, unsigned int alen)
+{
+	uint8_t key[16] = {0};
+	uint32_t h = 2166136261u;
+	struct hl_flood_slot *f;
+
+	memcpy(key, src, alen);
+	for (unsigned int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	f = &w->flood[h & (HL_FLOOD_SLOTS - 1)];
+	if (memcmp(f->addr, key, 16) != 0 || f->stamp == 0) {
+		memcpy(f->addr, key, 16);
+		f->stamp = w->now;
+		f->tokens = w->flood_burst;
+	} else {
+		uint64_t add = (w->now - f->stamp) / w->flood_tsc_per_token;
+		if (add) {
+			uint64_t t = f->tokens + add;
+			f->tokens = (uint32_t)(t > w->flood_burst ? w->flood_burst : t);
+			f->stamp += add * w->flood_tsc_per_token;
+		}
+	}
+	if (f->tokens < 1024)
+		return false;
+	f->tokens -= 1024;
+	return true;
+}
+
+/*
+ * Every SIP datagram is parsed and validated here, before it costs the control
+ * lcore anything (ARCHITECTURE.md, data flow 1). Over the source's rate: dropped,
+ * counted. Malformed: answered statelessly (400, 505, 416, 513 as
+ * hl_sip_error_status() says) straight from this worker, or dropped and counted
+ * when it cannot be answered (a response, no request line, no Via). Returns 0
+ * when m goes on to control. A reassembled datagram in several segments is
+ * passed on whole: control validates it again on a flat copy.
+ */
+static int
+sip_guard(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, const void *iph, bool v6,
+	const struct rte_udp_hdr *u, uint16_t ulen)
+{
+	const uint8_t *src = v6 ? ((const struct rte_ipv6_hdr *)iph)->src_addr :
+				  (const uint8_t *)&((const struct rte_ipv4_hdr *)iph)->src_addr;
+	const uint8_t *body = (const uint8_t *)(u + 1);
+	size_t blen = ulen - sizeof(*u);
+	struct hl_sip_msg msg;
+	const char *reason;
+	char out[2048];
+	int r, code, n;
+
+	if (w->flood != NULL && !flood_ok(w, src, v6 ? 16 : 4)) {
+		drop(w, m, HL_DROP_SIP_FLOOD);
+		return -1;
+	}
+	if (m->nb_segs != 1)
+		return 0;
+	r = hl_sip_parse(body, blen, &msg);
+	if (r >= 0 && hl_sip_validate(body, &msg) != 0)
+		r = HL_E_PARSE;
+	if (likely(r >= 0))
+		return 0;
+	code = hl_sip_error_status(r, &msg, &reason);
+	n = code > 0 ? hl_sip_build_error_response(body, &msg, code, "hl-stateless", out,
+		sizeof(out)) : -1;
+	if (n <= 0) {
+		drop(w, m, HL_DROP_SIP_MALFORMED);
+		return -1;
+	}
+	/* RFC 3261 §18.2.2 / RFC 3581: back to the source address; the source port
+	 * with rport, the Via's sent-by port otherwise. */
+	uint16_t dport = rte_be_to_cpu_16(u->src_port);
+	const struct hl_sip_hdr_field *vh = hl_sip_hdr_first(&msg, HL_SIP_HDR_VIA);
+	struct hl_sip_via via;
+	if (vh != NULL && hl_sip_parse_via(body, vh->value, &via) > 0 && via.rport < 0)
+		dport = via.port ? via.port : 5060;
+	struct rte_mbuf *rm = sip_udp_build(w->eng, w->pool, pi, v6 ? 6 : 4, src, dport, out,
+		(size_t)n);
+	rte_pktmbuf_free(m);
+	if (rm == NULL) {
+		w->st->drop[HL_DROP_NO_MBUF]++;
+		return -1;
+	}
+	count(w, HL_CTR_SIP_ERR_OUT);
+	hl_net_output(w, pi, rm);
+	return -1;
+}
+
 static void
 udp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t l4off,
 	uint32_t ulen_max, const void *iph, bool v6)
@@ -547,6 +643,8 @@ udp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t l4o
 	}
 	count(w, HL_CTR_UDP_SIP);
 	w->st->ctr[HL_CTR_UDP_SIP_BYTES] += ulen - sizeof(*u);
+	if (sip_guard(w, pi, m, iph, v6, u, ulen) != 0)
+		return;
 	w->sip_buf[w->n_sip++] = m;
 }
 
@@ -1156,29 +1254,27 @@ hl_net_maintain(struct hl_worker *w, uint64_t now)
 	}
 }
 
-/* ---- datagrams from the control lcore ------------------------------------------ */
+/* ---- UDP from our SIP port ------------------------------------------------------ */
 
-int
-hl_engine_sip_send(struct hl_engine *e, unsigned int pi, int family, const uint8_t *dst,
-	uint16_t dport, const void *payload, size_t len)
+/* An IP + UDP datagram from our SIP port to dst, data starting at the IP header,
+ * checksums computed; NULL when the pool is empty or it does not fit one segment. */
+static struct rte_mbuf *
+sip_udp_build(const struct hl_engine *e, struct rte_mempool *pool, unsigned int pi, int family,
+	const uint8_t *dst, uint16_t dport, const void *payload, size_t len)
 {
 	const struct hl_port *p = &e->ports[pi];
-	struct rte_mempool *pool = e->pool[0];
 	uint16_t l3 = family == 6 ? sizeof(struct rte_ipv6_hdr) : sizeof(struct rte_ipv4_hdr);
 	struct rte_udp_hdr *u;
 	struct rte_mbuf *m;
 	uint8_t *d;
 
-	if (pi >= e->n_ports || (family == 4 && !p->has_ip4) || (family == 6 && !p->has_ip6))
-		return -ENETUNREACH;
-	/* One segment: a SIP datagram larger than the data room is refused (the
-	 * caller counts it); fragmentation on output is the port MTU's business. */
-	if (len + l3 + sizeof(*u) + HL_L2_ROOM > (size_t)rte_pktmbuf_data_room_size(pool) -
-		RTE_PKTMBUF_HEADROOM)
-		return -EMSGSIZE;
+	/* One segment: fragmentation on output is the port MTU's business. */
+	if (len + l3 + sizeof(*u) + HL_L2_ROOM >
+		(size_t)rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM)
+		return NULL;
 	m = rte_pktmbuf_alloc(pool);
 	if (m == NULL)
-		return -ENOBUFS;
+		return NULL;
 	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l3 + sizeof(*u) + len));
 	u = (struct rte_udp_hdr *)(d + l3);
 	u->src_port = rte_cpu_to_be_16(e->cfg->sip_port);
@@ -1188,12 +1284,11 @@ hl_engine_sip_send(struct hl_engine *e, unsigned int pi, int family, const uint8
 	memcpy(u + 1, payload, len);
 	if (family == 4) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)d;
-		static uint16_t ip_id;
 
 		memset(ip, 0, sizeof(*ip));
 		ip->version_ihl = 0x45;
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + sizeof(*u) + len));
-		ip->packet_id = rte_cpu_to_be_16(++ip_id);
+		ip->packet_id = rte_cpu_to_be_16((uint16_t)rte_rdtsc());
 		ip->time_to_live = 64;
 		ip->next_proto_id = IPPROTO_UDP;
 		ip->src_addr = p->ip4;
@@ -1213,6 +1308,24 @@ hl_engine_sip_send(struct hl_engine *e, unsigned int pi, int family, const uint8
 		u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);
 	}
 	m->port = (uint16_t)pi;
+	return m;
+}
+
+int
+hl_engine_sip_send(struct hl_engine *e, unsigned int pi, int family, const uint8_t *dst,
+	uint16_t dport, const void *payload, size_t len)
+{
+	const struct hl_port *p;
+	struct rte_mbuf *m;
+
+	if (pi >= e->n_ports)
+		return -ENETUNREACH;
+	p = &e->ports[pi];
+	if ((family == 4 && !p->has_ip4) || (family == 6 && !p->has_ip6))
+		return -ENETUNREACH;
+	m = sip_udp_build(e, e->pool[0], pi, family, dst, dport, payload, len);
+	if (m == NULL)
+		return -ENOBUFS;
 	if (rte_ring_mp_enqueue(e->ctl_tx, m) != 0) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;

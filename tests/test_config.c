@@ -148,6 +148,9 @@ static const struct {
 		"t.conf:2: store: longer than 255 characters"},
 	{"[sip]\ntenants = /etc/hotline/tenants.conf\nstore_map_mb = 0\n",
 		"t.conf:3: store_map_mb: 0 is out of range 1..65536"},
+	{"[sip]\ndigest = sha1\n", "t.conf:2: digest: 'sha1' is not md5 or sha256"},
+	{"[sip]\ndigest = md5, md5\n", "t.conf:2: digest: 'md5' is listed twice"},
+	{"[sip]\ndigest = ,\n", "t.conf:2: digest: name md5, sha256 or both, in order"},
 	{"[sip]\nt1_ms = 9\n", "t.conf:2: t1_ms: 9 is out of range 10..10000"},
 	{"[sip]\nt2_ms = 4s\n", "t.conf:2: t2_ms: '4s' is not a number"},
 	{"[sip]\nt4_ms = 60001\n", "t.conf:2: t4_ms: 60001 is out of range 10..60000"},
@@ -224,6 +227,8 @@ HL_TEST(minimal_file_gets_defaults)
 	HL_CHECK_INT(c.sip_max_dialogs, 65536);
 	HL_CHECK_INT(c.sip_flood_pps, 200);
 	HL_CHECK_INT(c.sip_flood_burst, 400);
+	HL_CHECK_INT(c.sip_digest[0], HL_CONFIG_DIGEST_SHA256);
+	HL_CHECK_INT(c.sip_digest[1], HL_CONFIG_DIGEST_MD5);
 }
 
 HL_TEST(sip_keys)
@@ -247,7 +252,8 @@ HL_TEST(sip_keys)
 				   "max_transactions = 100000\n"
 				   "max_dialogs = 30000\n"
 				   "flood_pps = 0\n"
-				   "flood_burst = 1\n";
+				   "flood_burst = 1\n"
+				   "digest = md5\n";
 	struct hl_config c;
 	char err[HL_CONFIG_ERR_MAX];
 	int rc = hl_config_parse(&c, "s.conf", text, strlen(text), err, sizeof(err));
@@ -270,6 +276,8 @@ HL_TEST(sip_keys)
 	HL_CHECK_INT(c.sip_max_dialogs, 30000);
 	HL_CHECK_INT(c.sip_flood_pps, 0);
 	HL_CHECK_INT(c.sip_flood_burst, 1);
+	HL_CHECK_INT(c.sip_digest[0], HL_CONFIG_DIGEST_MD5);
+	HL_CHECK_INT(c.sip_digest[1], 0);
 
 	/* Session timers off: no lower bound from min_se_s. */
 	static const char off[] = "[lcores]\ncontrol = 0\nworkers = 0\n"

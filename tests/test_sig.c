@@ -319,8 +319,37 @@ HL_TEST(register_digest)
 	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
 	HL_CHECK(do_register("alice", "alicepw", 5090, 1) == 401);
 	HL_CHECK(stats().bindings == 1);
+	/* a nonce past nonce_ttl_s with the right password: 401 with stale=true */
+	{
+		char msg[2048], nonce[128], ha1[65], resp[65];
+		struct hl_sig_addr src = addr('a', 5090);
+		feed("REGISTER sip:acme.test SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.98.2:5090;branch=z9hG4bKst1\r\n"
+		     "From: <sip:alice@acme.test>;tag=s\r\nTo: <sip:alice@acme.test>\r\n"
+		     "Call-ID: st@test\r\nCSeq: 1 REGISTER\r\nContact: <sip:alice@10.99.98.2:5090>\r\n"
+		     "Content-Length: 0\r\n\r\n", src);
+		HL_CHECK(status_of(0) == 401);
+		const char *p = strstr(out[0].buf, "algorithm=MD5");
+		while (p != NULL && p > out[0].buf && strncmp(p, "nonce=\"", 7) != 0)
+			p--;
+		HL_CHECK(p != NULL && param(p, "nonce=", nonce, sizeof(nonce)) == 0);
+		advance((uint64_t)cfg.sip_nonce_ttl_s * 1000 + 2000);
+		hl_digest_ha1(HL_DIGEST_MD5, "alice", "acme.test", "alicepw", ha1);
+		hl_digest_client_response(HL_DIGEST_MD5, ha1, nonce, "00000001", "abc", "auth",
+			"REGISTER", "sip:acme.test", resp);
+		snprintf(msg, sizeof(msg),
+			"REGISTER sip:acme.test SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.98.2:5090;branch=z9hG4bKst2\r\n"
+			"From: <sip:alice@acme.test>;tag=s\r\nTo: <sip:alice@acme.test>\r\n"
+			"Call-ID: st@test\r\nCSeq: 2 REGISTER\r\n"
+			"Authorization: Digest username=\"alice\", realm=\"acme.test\", nonce=\"%s\", "
+			"uri=\"sip:acme.test\", response=\"%s\", algorithm=MD5, qop=auth, "
+			"nc=00000001, cnonce=\"abc\"\r\nContact: <sip:alice@10.99.98.2:5090>\r\n"
+			"Content-Length: 0\r\n\r\n", nonce, resp);
+		feed(msg, src);
+		HL_CHECK(status_of(0) == 401 && strstr(out[0].buf, "stale=true") != NULL);
+		HL_CHECK(stats().ctr[HL_SIG_CTR_REG_STALE] == 1);
+	}
 	/* binding expiry */
-	advance(601 * 1000);
+	advance(601 * 1000 - (uint64_t)cfg.sip_nonce_ttl_s * 1000);
 	HL_CHECK(stats().bindings == 0);
 	HL_CHECK(stats().agents_registered == 0);
 	teardown();

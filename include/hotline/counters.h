@@ -56,7 +56,8 @@
 	_(NEIGH_LEARNED, "neigh_learned")                                             \
 	_(NEIGH_QUEUED, "neigh_queued")                                               \
 	_(NEIGH_FLUSHED, "neigh_flushed")                                             \
-	_(CTL_SIP_IN, "control_sip_in")
+	_(CTL_SIP_IN, "control_sip_in")                                               \
+	_(SIP_ERR_OUT, "sip_error_answered")
 
 /* Drop reasons: symbol, telemetry name. */
 #define HL_FOREACH_DROP(_)                                                            \
@@ -100,7 +101,9 @@
 	_(NO_MBUF, "no_mbuf")                                                         \
 	_(TX_FULL, "tx_queue_full")                                                   \
 	_(HANDOFF_FULL, "handoff_ring_full")                                          \
-	_(SIP_RING_FULL, "sip_ring_full")
+	_(SIP_RING_FULL, "sip_ring_full")                                             \
+	_(SIP_MALFORMED, "sip_malformed")                                             \
+	_(SIP_FLOOD, "sip_flood")
 
 enum hl_ctr {
 #define HL_CTR_ENUM_(sym, name) HL_CTR_##sym,

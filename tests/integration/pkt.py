@@ -4,6 +4,8 @@
   pkt.py udp DST PORT SIZE [COUNT]          one or more UDP datagrams (v4 or v6)
   pkt.py bad IFACE DST_MAC KIND [COUNT]     hand-made broken frames on a raw socket
   pkt.py vlan IFACE DST_MAC VID [COUNT]     802.1Q-tagged ARP request + ICMP echoes
+  pkt.py sipfuzz SRC DST COUNT SEED PPS     mutated SIP requests from SRC to DST:5060,
+                                            at most PPS a second; prints the count sent
 
 KIND names one defect (see KINDS); each is built so the engine must drop it
 under exactly one named reason. Frames come from the interface's own MAC and
@@ -117,6 +119,60 @@ KINDS = ["runt", "ethertype", "ipv4_truncated", "ipv4_bad_version", "ipv4_bad_ih
          "ipv6_bad_payload_length", "ipv6_udp_zero_checksum", "vlan_unexpected"]
 
 
+SIP_TEMPLATE = (
+    "INVITE sip:+15550100@10.99.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP {src}:5080;branch=z9hG4bKfz{n}\r\n"
+    "Max-Forwards: 70\r\nFrom: <sip:fuzz@{src}>;tag=f{n}\r\nTo: <sip:+15550100@10.99.0.1>\r\n"
+    "Call-ID: fuzz{n}@{src}\r\nCSeq: 1 INVITE\r\nContact: <sip:fuzz@{src}:5080>\r\n"
+    "Content-Type: application/sdp\r\nContent-Length: 58\r\n\r\n"
+    "v=0\r\no=- 1 1 IN IP4 {src}\r\ns=-\r\nc=IN IP4 {src}\r\nt=0 0\r\n")
+
+
+def mutate(rnd, msg):
+    """One of the ways real garbage looks: flipped bytes, cuts, doubled or dropped
+    lines, a wrong Content-Length, binary noise, an oversized header."""
+    b = bytearray(msg)
+    k = rnd.randrange(8)
+    if k == 0:
+        for _ in range(rnd.randrange(1, 8)):
+            b[rnd.randrange(len(b))] = rnd.randrange(256)
+    elif k == 1:
+        b = b[: rnd.randrange(1, len(b))]
+    elif k == 2:
+        lines = bytes(b).split(b"\r\n")
+        i = rnd.randrange(1, 8)
+        lines.insert(i, lines[i])
+        b = bytearray(b"\r\n".join(lines))
+    elif k == 3:
+        lines = bytes(b).split(b"\r\n")
+        del lines[rnd.randrange(1, 8)]
+        b = bytearray(b"\r\n".join(lines))
+    elif k == 4:
+        b = bytearray(bytes(b).replace(b"Content-Length: 58", b"Content-Length: 9999"))
+    elif k == 5:
+        b = bytearray(rnd.randbytes(rnd.randrange(1, 1400)))
+    elif k == 6:
+        b = bytearray(bytes(b).replace(b"Max-Forwards: 70", b"X-Long: " + b"a" * 1200))
+    else:
+        b = bytearray(bytes(b).replace(b"SIP/2.0\r\n", b"SIP/3.0\r\n", 1))
+    return bytes(b)
+
+
+def send_sipfuzz(src, dst, count, seed, pps):
+    import random
+    import time
+    rnd = random.Random(seed)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 5080))
+    t0 = time.monotonic()
+    for n in range(count):
+        s.sendto(mutate(rnd, SIP_TEMPLATE.format(src=src, n=n).encode()), (dst, 5060))
+        ahead = n / pps - (time.monotonic() - t0)
+        if ahead > 0:
+            time.sleep(ahead)
+    print(count)
+
+
 def main(a):
     if a[0] == "udp":
         dst, port, size = a[1], int(a[2]), int(a[3])
@@ -150,6 +206,9 @@ def main(a):
         s.send(b"\xff" * 6 + smac + tag(0x0806) + arp)
         for _ in range(count):
             s.send(dmac + smac + tag(0x0800) + ip4(icmp_echo(), proto=1))
+        return
+    if a[0] == "sipfuzz":
+        send_sipfuzz(a[1], a[2], int(a[3]), int(a[4]), int(a[5]))
         return
     if a[0] == "kinds":
         print("\n".join(KINDS))

@@ -34,11 +34,13 @@ hl_check_ctr udp_sip -eq 2
 hl_check_ctr udp_sip_bytes -eq 6000
 
 ip netns exec "$NS" $PKT udp 10.99.0.1 5060 400 10
-hl_wait_ctr control_sip_in 12
-hl_check_ctr control_sip_in -eq 12
-# signalling parses each and counts it malformed; no request line, no answer
-hl_check_sip sip_in -eq 12
-hl_check_sip bad_in -eq 12
+# The worker parses each: no request line, nothing to answer: dropped, counted.
+hl_wait_drop sip_malformed 10
+hl_check_drop sip_malformed -eq 10
+hl_check_ctr control_sip_in -eq 2
+# The two reassembled ones went to control whole (several segments) and failed there.
+hl_check_sip sip_in -eq 2
+hl_check_sip bad_in -eq 2
 
 ip netns exec "$NS" $PKT udp 10.99.0.1 20000 172 4
 ip netns exec "$NS" $PKT udp 10.99.0.1 29999 172 1

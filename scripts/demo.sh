@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # hotline demo: builds, creates a test host in network namespace "hl-demo" joined
 # by a veth pair, runs hotlined on DPDK af_packet over the engine end, and shows
-# it working: the test host resolves and pings the engine over IPv4 and IPv6,
-# sends it SIP and RTP-range datagrams, and the engine's counters are printed
-# live (telemetry) and at exit. Leaves nothing behind, also when interrupted.
+# it working: the test host resolves and pings the engine over IPv4 and IPv6; an
+# agent's phone (SIPp) registers with digest authentication; a customer (SIPp, as
+# a carrier trunk would) calls the tenant's DID; hotline rings the agent, who
+# answers; the customer hangs up. The SIP ladder is printed from a capture, and
+# the engine's counters live (telemetry) and at exit. Leaves nothing behind, also
+# when interrupted.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (namespaces, af_packet)"; exit 1; }
@@ -14,6 +17,8 @@ NS=hl-demo
 PREFIX=hl-demo
 LOG=$(mktemp /tmp/hl-demo.XXXX.log)
 ENGINE=
+PEERS=
+TMP=$(mktemp -d /tmp/hl-demo.XXXX)
 cleanup() {
 	trap - EXIT INT TERM
 	if [ -n "$ENGINE" ] && kill -0 "$ENGINE" 2>/dev/null; then
@@ -23,9 +28,10 @@ cleanup() {
 		echo "== hotlined's final report"
 		sed -n '/stopping; final counters/,$p' "$LOG"
 	fi
+	for p in $PEERS; do kill "$p" 2>/dev/null; done
 	ip link del hl-demo0 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	rm -rf "/var/run/dpdk/$PREFIX" "$LOG"
+	rm -rf "/var/run/dpdk/$PREFIX" "$LOG" "$TMP" /tmp/hl-demo-store
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -64,8 +70,36 @@ step "test host pings the engine over IPv6 (Neighbor Discovery first)"
 ip netns exec "$NS" ping -6 -c 3 -i 0.3 fd99::1
 step "test host's neighbour entries for the engine"
 ip netns exec "$NS" ip neigh show dev hl-demo1
-step "SIP and RTP-range datagrams (classified; SIP reaches the control lcore)"
-ip netns exec "$NS" python3 tests/integration/pkt.py udp 10.99.0.1 5060 400 3
+SIPP="ip netns exec $NS timeout 60 sipp -nostdin -timeout 30 -timeout_error"
+S=tests/integration/sipp
+ip netns exec "$NS" tshark -i hl-demo1 -f "udp port 5060" -w "$TMP/sip.pcap" -q >/dev/null 2>&1 &
+PEERS="$PEERS $!"
+for _ in $(seq 50); do [ -s "$TMP/sip.pcap" ] && break; sleep 0.1; done
+step "agent alice's phone (10.99.0.2:5090) registers to tenant 'acme' with digest auth"
+$SIPP 10.99.0.1:5060 -sf $S/register.xml -s alice -au alice -ap demo-secret \
+	-key expires 600 -i 10.99.0.2 -p 5090 -m 1 </dev/null >/dev/null 2>&1 &&
+	echo "  registered" || echo "  registration FAILED"
+step "a customer on the trunk (10.99.0.2:5070) calls +15550100; alice answers; 2 s later the customer hangs up"
+$SIPP -sf $S/agent_uas.xml -i 10.99.0.2 -p 5090 -m 1 </dev/null >/dev/null 2>&1 &
+AGENT=$!
+PEERS="$PEERS $AGENT"
+sleep 0.3
+$SIPP 10.99.0.1:5060 -sf $S/customer_uac.xml -s +15550100 -i 10.99.0.2 -p 5070 -m 1 -d 2000 \
+	</dev/null >/dev/null 2>&1 && echo "  customer: call completed" || echo "  customer: call FAILED"
+wait "$AGENT" && echo "  agent: answered, got the BYE" || echo "  agent: FAILED"
+sleep 0.5
+step "the SIP ladder (tshark on the test host; hotline is 10.99.0.1)"
+for p in $PEERS; do kill -INT "$p" 2>/dev/null; done
+sleep 0.5
+tshark -r "$TMP/sip.pcap" -Y sip -T fields -e frame.time_relative -e udp.srcport -e ip.src \
+	-e ip.dst -e udp.dstport -e _ws.col.Info 2>/dev/null |
+	awk -F'\t' '{ who = ($3 == "10.99.0.1") ? "hotline ->" : "         <-";
+		peer = ($3 == "10.99.0.1") ? $5 : $2;
+		role = (peer == 5090) ? "agent   " : "customer";
+		printf "  %7.3f  %s %s  %s\n", $1, who, role, $6 }'
+step "signalling counters (scripts/hltel -f $PREFIX /hotline/sip)"
+scripts/hltel -f "$PREFIX" /hotline/sip | grep -vE '": 0,?$|": ""'
+step "RTP-range and closed-port datagrams (classified and counted)"
 ip netns exec "$NS" python3 tests/integration/pkt.py udp 10.99.0.1 20000 172 5
 ip netns exec "$NS" python3 tests/integration/pkt.py udp 10.99.0.1 9 64 2
 sleep 0.5

@@ -109,10 +109,10 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->sip_min_se_s = 90;
 	cfg->sip_nonce_ttl_s = 300;
 	cfg->sip_no_answer_s = 15;
-	cfg->sip_max_transactions = 262144;
+	cfg->sip_max_transactions = 1048576;
 	cfg->sip_max_dialogs = 65536;
-	cfg->sip_flood_pps = 200;
-	cfg->sip_flood_burst = 400;
+	cfg->sip_flood_pps = 2000;
+	cfg->sip_flood_burst = 4000;
 	cfg->sip_digest[0] = HL_CONFIG_DIGEST_SHA256;
 	cfg->sip_digest[1] = HL_CONFIG_DIGEST_MD5;
 	cfg->rtp_port_min = 20000;

@@ -96,10 +96,14 @@ mix64(uint64_t x)
 void
 sig_new_branch(struct hl_sig *s, char *out, size_t cap)
 {
-	char h[17];
+	const size_t pl = sizeof(SIG_BRANCH_PREFIX) - 1;
 
-	hex64(h, mix64(s->salt ^ ++s->seq));
-	snprintf(out, cap, SIG_BRANCH_PREFIX "%s", h);
+	if (cap < pl + 17) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, SIG_BRANCH_PREFIX, pl);
+	hex64(out + pl, mix64(s->salt ^ ++s->seq));
 }
 
 void
@@ -107,8 +111,13 @@ sig_new_tag(struct hl_sig *s, char *out, size_t cap)
 {
 	char h[17];
 
+	if (cap < 13) {
+		out[0] = '\0';
+		return;
+	}
 	hex64(h, mix64(s->salt + 0x51ull * ++s->seq));
-	snprintf(out, cap, "%.12s", h);
+	memcpy(out, h, 12);
+	out[12] = '\0';
 }
 
 void
@@ -128,13 +137,25 @@ sig_addr_str(const struct hl_sig_addr *a, const uint8_t *ip, char *out, size_t c
 int
 sig_local_host(struct hl_sig *s, struct hl_sig_addr *dst, char *out, size_t cap)
 {
-	uint8_t l[16];
+	uint8_t l[16] = {0};
 
 	if (s->ops.route(s->ops.ctx, dst, l) < 0) {
 		out[0] = '\0';
 		return HL_E_NOTFOUND;
 	}
-	sig_addr_str(dst, l, out, cap);
+	/* Our address on a port does not change: format it once per port and family. */
+	unsigned int pi = dst->port_index % HL_CONFIG_MAX_PORTS, f = dst->family == 6;
+	struct sig_lhost *c = &s->lhost[pi][f];
+	if (!c->valid || memcmp(c->ip, l, 16) != 0) {
+		sig_addr_str(dst, l, c->str, sizeof(c->str));
+		memcpy(c->ip, l, 16);
+		c->valid = 1;
+	}
+	size_t n = strlen(c->str);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, c->str, n);
+	out[n] = '\0';
 	return 0;
 }
 
@@ -172,6 +193,52 @@ sig_uri_addr(struct hl_sig *s, const char *uri, const struct hl_sig_addr *fallba
 	 * request is where the peer is reachable (symmetric signalling, RFC 3581). */
 	*out = *fallback;
 	return fallback->family ? 0 : HL_E_NOTFOUND;
+}
+
+/* ---- writing our headers without printf (bench/bench_sig: a third of the time) ---- */
+
+void
+sig_w_strs(struct hl_sip_writer *w, const char *a, const char *b, const char *c, const char *d)
+{
+	hl_sip_w_str(w, a);
+	if (b)
+		hl_sip_w_str(w, b);
+	if (c)
+		hl_sip_w_str(w, c);
+	if (d)
+		hl_sip_w_str(w, d);
+}
+
+void
+sig_w_via(struct hl_sig *s, struct hl_sip_writer *w, const char *host, const char *branch)
+{
+	hl_sip_w_raw(w, "Via: SIP/2.0/UDP ", 17);
+	hl_sip_w_str(w, host);
+	hl_sip_w_raw(w, ":", 1);
+	hl_sip_w_uint(w, s->cfg->sip_port);
+	hl_sip_w_raw(w, ";branch=", 8);
+	hl_sip_w_str(w, branch);
+	hl_sip_w_raw(w, ";rport\r\n", 8);
+}
+
+void
+sig_w_contact(struct hl_sig *s, struct hl_sip_writer *w, const char *host)
+{
+	hl_sip_w_raw(w, "Contact: <sip:hotline@", 22);
+	hl_sip_w_str(w, host);
+	hl_sip_w_raw(w, ":", 1);
+	hl_sip_w_uint(w, s->cfg->sip_port);
+	hl_sip_w_raw(w, ">\r\n", 3);
+}
+
+void
+sig_w_cseq(struct hl_sip_writer *w, uint32_t seq, const char *method)
+{
+	hl_sip_w_raw(w, "CSeq: ", 6);
+	hl_sip_w_uint(w, seq);
+	hl_sip_w_raw(w, " ", 1);
+	hl_sip_w_str(w, method);
+	hl_sip_w_raw(w, "\r\n", 2);
 }
 
 /* ---- transport ---- */
@@ -806,7 +873,7 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 	}
 	switch (m->method) {
 	case HL_SIP_METHOD_REGISTER:
-		sig_reg_request(s, t, buf, m);
+		sig_reg_request(s, t, buf, m, src);
 		return;
 	case HL_SIP_METHOD_INVITE:
 		if (check_hops(s, t, buf, m) != 0)

@@ -301,15 +301,14 @@ w_in_dialog(struct hl_sig *s, struct hl_sip_writer *w, struct sig_leg *l, const 
 
 	leg_local_host(s, l, host, sizeof(host));
 	hl_sip_w_request_line(w, method, l->target);
-	hl_sip_w_fmt(w, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport\r\n", host, s->cfg->sip_port,
-		branch);
+	sig_w_via(s, w, host, branch);
 	if (l->route[0] != '\0')
-		hl_sip_w_fmt(w, "Route: %s\r\n", l->route);
+		sig_w_strs(w, "Route: ", l->route, "\r\n", NULL);
 	hl_sip_w_str(w, "Max-Forwards: 70\r\n");
-	hl_sip_w_fmt(w, "From: %s;tag=%s\r\n", l->luri, l->ltag);
-	hl_sip_w_fmt(w, "To: %s\r\n", l->ruri);
-	hl_sip_w_fmt(w, "Call-ID: %s\r\n", l->call_id);
-	hl_sip_w_fmt(w, "CSeq: %u %s\r\n", cseq, method);
+	sig_w_strs(w, "From: ", l->luri, ";tag=", l->ltag);
+	sig_w_strs(w, "\r\nTo: ", l->ruri, "\r\nCall-ID: ", l->call_id);
+	hl_sip_w_raw(w, "\r\n", 2);
+	sig_w_cseq(w, cseq, method);
 }
 
 static void leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
@@ -366,7 +365,7 @@ leg_send_cancel(struct hl_sig *s, struct sig_leg *l)
 	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_FROM));
 	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_TO));
 	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_CALL_ID));
-	hl_sip_w_fmt(&w, "CSeq: %u CANCEL\r\n", l->lcseq);
+	sig_w_cseq(&w, l->lcseq, "CANCEL");
 	hl_sip_w_body(&w, NULL, NULL, 0);
 	n = hl_sip_w_finish(&w);
 	if (n > 0)
@@ -533,15 +532,15 @@ route_next_agent(struct hl_sig *s, struct sig_call *c)
 	snprintf(b->branch, sizeof(b->branch), "%s", branch);
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	hl_sip_w_request_line(&w, "INVITE", b->target);
-	hl_sip_w_fmt(&w, "Via: SIP/2.0/UDP %s:%u;branch=%s;rport\r\n", host, s->cfg->sip_port,
-		branch);
-	hl_sip_w_fmt(&w, "Max-Forwards: %u\r\n", b->max_fwd);
-	hl_sip_w_fmt(&w, "From: %s;tag=%s\r\n", b->luri, b->ltag);
-	hl_sip_w_fmt(&w, "To: %s\r\n", b->ruri);
-	hl_sip_w_fmt(&w, "Call-ID: %s\r\n", b->call_id);
-	hl_sip_w_fmt(&w, "CSeq: %u INVITE\r\n", b->lcseq);
-	hl_sip_w_fmt(&w, "Contact: <sip:hotline@%s:%u>\r\n", host, s->cfg->sip_port);
-	hl_sip_w_fmt(&w, "Allow: %s\r\nSupported: timer\r\n", sig_allow);
+	sig_w_via(s, &w, host, branch);
+	hl_sip_w_raw(&w, "Max-Forwards: ", 14);
+	hl_sip_w_uint(&w, b->max_fwd);
+	sig_w_strs(&w, "\r\nFrom: ", b->luri, ";tag=", b->ltag);
+	sig_w_strs(&w, "\r\nTo: ", b->ruri, "\r\nCall-ID: ", b->call_id);
+	hl_sip_w_raw(&w, "\r\n", 2);
+	sig_w_cseq(&w, b->lcseq, "INVITE");
+	sig_w_contact(s, &w, host);
+	sig_w_strs(&w, "Allow: ", sig_allow, "\r\nSupported: timer\r\n", NULL);
 	if (s->cfg->sip_session_expires_s)
 		hl_sip_w_fmt(&w, "Session-Expires: %u;refresher=uac\r\nMin-SE: %u\r\n",
 			s->cfg->sip_session_expires_s, s->cfg->sip_min_se_s);
@@ -753,9 +752,11 @@ a_send_2xx(struct hl_sig *s, struct sig_call *c, const char *sdp, int sdplen)
 	sig_local_host(s, &a->peer, host, sizeof(host));
 	off = snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\nAllow: %s\r\n"
 		"Supported: timer\r\n", host, s->cfg->sip_port, sig_allow);
+	/* RFC 4028 §9: Require: timer only towards a UAC that supports it; one that
+	 * does not still gets Session-Expires with us as the refresher. */
 	if (a->session_s)
-		snprintf(hdrs + off, sizeof(hdrs) - (size_t)off,
-			"Require: timer\r\nSession-Expires: %u;refresher=%s\r\n", a->session_s,
+		snprintf(hdrs + off, sizeof(hdrs) - (size_t)off, "%sSession-Expires: %u;refresher=%s\r\n",
+			a->peer_timer ? "Require: timer\r\n" : "", a->session_s,
 			a->we_refresh ? "uas" : "uac");
 	sig_reply_stored(s, a->inv, 200, NULL, a->ltag, hdrs, sdplen > 0 ? "application/sdp" : NULL,
 		sdp, sdplen > 0 ? (size_t)sdplen : 0);
@@ -962,8 +963,8 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	w_in_dialog(s, &w, l, "INVITE", ++l->lcseq, branch);
-	hl_sip_w_fmt(&w, "Contact: <sip:hotline@%s:%u>\r\n", host, s->cfg->sip_port);
-	hl_sip_w_fmt(&w, "Allow: %s\r\nSupported: timer\r\n", sig_allow);
+	sig_w_contact(s, &w, host);
+	sig_w_strs(&w, "Allow: ", sig_allow, "\r\nSupported: timer\r\n", NULL);
 	if (l->session_s)
 		hl_sip_w_fmt(&w, "Session-Expires: %u;refresher=%s\r\n", l->session_s,
 			l->we_refresh ? "uac" : "uas");
@@ -1209,6 +1210,7 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 			a->session_s = se.delta;
 		bool uac_can = hl_sip_has_option(buf, m, HL_SIP_HDR_SUPPORTED, "timer") ||
 			hl_sip_has_option(buf, m, HL_SIP_HDR_REQUIRE, "timer");
+		a->peer_timer = uac_can;
 		if (se.refresher == HL_SIP_REFRESHER_UAS)
 			a->we_refresh = 1;
 		else if (se.refresher == HL_SIP_REFRESHER_UAC)
@@ -1379,6 +1381,15 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 	switch (m->method) {
 	case HL_SIP_METHOD_BYE: {
 		struct sig_leg *peer = l->side == 0 ? c->b : c->a;
+		/*
+		 * A BYE names our tag, so our 2xx got through even though no ACK did (lost,
+		 * or a UAC that hung up stops ACKing): stop resending it as the ACK would
+		 * (RFC 3261 §13.3.1.4 resends only to get the 2xx through). Otherwise it
+		 * goes to a party that is gone for 64*T1 and counts an ack_timeout for a
+		 * call that ended normally.
+		 */
+		if (l->inv != NULL && l->inv->server && l->inv->state == TXN_ACCEPTED)
+			sig_txn_acked(s, l->inv);
 		sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
 		sig_count(s, l->side == 0 ? HL_SIG_CTR_BYE_FROM_CUSTOMER : HL_SIG_CTR_BYE_FROM_AGENT);
 		if (c->state == CALL_CONNECTED)

@@ -101,6 +101,7 @@ struct sig_leg {
 	uint8_t in_hash;
 	uint8_t cancelled;     /* B: CANCEL sent or due */
 	uint8_t we_refresh;    /* RFC 4028: we send the refreshes */
+	uint8_t peer_timer;    /* the peer supports RFC 4028 (Supported/Require: timer) */
 	uint8_t route_loose;
 	uint8_t hold;          /* last offer received on this leg put media on hold */
 	uint32_t lcseq, rcseq;
@@ -201,6 +202,13 @@ struct sig_ports {
 	uint64_t *bits;
 };
 
+/* Our address on a port, formatted for Via, Contact and SDP. */
+struct sig_lhost {
+	uint8_t valid;
+	uint8_t ip[16];
+	char str[48];
+};
+
 struct hl_sig {
 	const struct hl_config *cfg;
 	const struct hl_tenants *tenants;
@@ -228,6 +236,7 @@ struct hl_sig {
 	uint32_t cps_tokens;
 	struct sig_ports ports;
 	struct hl_timer t_sync; /* LMDB sync, once a second */
+	struct sig_lhost lhost[HL_CONFIG_MAX_PORTS][2];
 
 	struct hl_sig_stats st;
 	/* scratch for building messages (one at a time, control is one thread) */
@@ -282,12 +291,18 @@ void sig_addr_str(const struct hl_sig_addr *a, const uint8_t *ip, char *out, siz
 /* "ip" or "[ip6]" of our address towards dst (routes dst), "" when none. */
 int sig_local_host(struct hl_sig *s, struct hl_sig_addr *dst, char *out, size_t cap);
 extern const char sig_allow[];
+/* Header writers: up to four strings; our Via (with branch, rport), Contact, CSeq. */
+void sig_w_strs(struct hl_sip_writer *w, const char *a, const char *b, const char *c,
+	const char *d);
+void sig_w_via(struct hl_sig *s, struct hl_sip_writer *w, const char *host, const char *branch);
+void sig_w_contact(struct hl_sig *s, struct hl_sip_writer *w, const char *host);
+void sig_w_cseq(struct hl_sip_writer *w, uint32_t seq, const char *method);
 
 /* ---- sig_reg.c: registrar ---- */
 int sig_reg_init(struct hl_sig *s);
 void sig_reg_free(struct hl_sig *s);
 void sig_reg_request(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
-	const struct hl_sip_msg *m);
+	const struct hl_sip_msg *m, const struct hl_sig_addr *src);
 /* Agents */
 void sig_agent_set_idle(struct hl_sig *s, struct sig_agent *a);
 void sig_agent_set_busy(struct hl_sig *s, struct sig_agent *a, uint8_t state);

@@ -338,6 +338,26 @@ authenticate(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	return -1;
 }
 
+/*
+ * Where requests to a contact go. A Contact naming the address the REGISTER came
+ * from is taken at its word, port included (a phone that registers from one port
+ * and listens on another). Any other Contact is behind a NAT or names a host we
+ * cannot resolve here: requests go back to the REGISTER's source address and port,
+ * which the NAT keeps open (RFC 3581 §4; what SBCs call a NATed registration).
+ */
+static void
+contact_dest(struct hl_sig *s, const char *contact, const struct hl_sig_addr *src,
+	struct hl_binding *hb)
+{
+	struct hl_sig_addr c;
+
+	memcpy(hb->addr, src->ip, 16);
+	hb->port = src->port;
+	if (sig_uri_addr(s, contact, &(struct hl_sig_addr){0}, &c) == 0 && c.family == src->family &&
+		memcmp(c.ip, src->ip, src->family == 6 ? 16 : 4) == 0)
+		hb->port = c.port;
+}
+
 static struct sig_binding *
 binding_find(struct sig_agent *a, const char *contact)
 {
@@ -349,7 +369,7 @@ binding_find(struct sig_agent *a, const char *contact)
 
 void
 sig_reg_request(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
-	const struct hl_sip_msg *m)
+	const struct hl_sip_msg *m, const struct hl_sig_addr *src)
 {
 	const struct hl_sip_hdr_field *to = hl_sip_hdr_first(m, HL_SIP_HDR_TO);
 	const struct hl_sip_hdr_field *h;
@@ -465,9 +485,7 @@ sig_reg_request(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 			hb.tenant_id = tn->id;
 			snprintf(hb.user, sizeof(hb.user), "%s", ag->user);
 			hb.family = t->peer.family == 6 ? AF_INET6 : AF_INET;
-			memcpy(hb.addr, t->peer.ip, 16);
-			/* Requests go where the REGISTER came from (NAT, RFC 3581). */
-			hb.port = t->peer.port;
+			contact_dest(s, hb.contact, src, &hb);
 			hb.expires_at = sig_wall_s(s) + (uint64_t)e;
 			snprintf(hb.call_id, sizeof(hb.call_id), "%s", call_id);
 			hb.cseq = cs.seq;

@@ -223,10 +223,10 @@ HL_TEST(minimal_file_gets_defaults)
 	HL_CHECK_INT(c.sip_max_calls, 0);
 	HL_CHECK_INT(c.sip_max_cps, 0);
 	HL_CHECK_INT(c.sip_no_answer_s, 15);
-	HL_CHECK_INT(c.sip_max_transactions, 262144);
+	HL_CHECK_INT(c.sip_max_transactions, 1048576);
 	HL_CHECK_INT(c.sip_max_dialogs, 65536);
-	HL_CHECK_INT(c.sip_flood_pps, 200);
-	HL_CHECK_INT(c.sip_flood_burst, 400);
+	HL_CHECK_INT(c.sip_flood_pps, 2000);
+	HL_CHECK_INT(c.sip_flood_burst, 4000);
 	HL_CHECK_INT(c.sip_digest[0], HL_CONFIG_DIGEST_SHA256);
 	HL_CHECK_INT(c.sip_digest[1], HL_CONFIG_DIGEST_MD5);
 }

@@ -502,6 +502,54 @@ out:
 	teardown();
 }
 
+/* Every ACK of the customer lost, then its BYE: the 2xx is not resent any more and
+ * no ack_timeout is counted (the call ended normally). */
+HL_TEST(bye_before_ack)
+{
+	char v[512], totag[64], msg[1024], inv[4096];
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKinv5", "call5@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && hdr(i, HL_SIP_HDR_TO, v, sizeof(v)) == 0);
+	if (i < 0)
+		goto out;
+	param(v, ";tag=", totag, sizeof(totag));
+	advance(300);
+	HL_CHECK(find_out("200") >= 0); /* resent: no ACK came */
+	snprintf(msg, sizeof(msg),
+		"BYE sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;branch=z9hG4bKbye5\r\n"
+		"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: call5@trunk\r\nCSeq: 2 BYE\r\n"
+		"Content-Length: 0\r\n\r\n", totag);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(status_of(0) == 200);
+	i = find_out("BYE");
+	HL_CHECK(i >= 0);
+	if (i >= 0) {
+		char bye[4096];
+		snprintf(bye, sizeof(bye), "%s", out[i].buf);
+		agent_respond(bye, 200, 5090);
+	}
+	HL_CHECK(stats().calls == 0);
+	nout = 0;
+	advance(5000);
+	HL_CHECK(find_out("200") < 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_ACK_TIMEOUT] == 0);
+out:
+	teardown();
+}
+
 HL_TEST(bad_input)
 {
 	setup();

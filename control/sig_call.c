@@ -201,6 +201,14 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 	dlg_remove(s, l);
 	while (l->txns != NULL) {
 		struct sig_txn *t = l->txns;
+		/*
+		 * An INVITE we sent that was answered 2xx waits 64*T1 (Timer M) only to
+		 * hand 2xx retransmissions to the dialog for a new ACK. The dialog is
+		 * over (its BYE completed or it never formed), so a late 2xx has nobody
+		 * to ACK it: keep T4 for strays and free the rest of the table.
+		 */
+		if (!t->server && t->method == HL_SIP_METHOD_INVITE && t->state == TXN_ACCEPTED)
+			hl_timer_arm(s->wheel, &t->t_end, s->t4);
 		sig_txn_detach(t);
 	}
 	hl_timer_cancel(s->wheel, &l->t_session);

@@ -60,7 +60,12 @@ static const char tenants_text[] =
 	"[agent alice@acme]\n"
 	"password = alicepw\n"
 	"[agent bob@acme]\n"
-	"password = bobpw\n";
+	"password = bobpw\n"
+	"[tenant small]\n"
+	"domains = small.test\n"
+	"dids = +15550300\n"
+	"trunks = 10.99.0.0/24\n"
+	"max_calls = 1\n";
 
 static struct hl_config cfg;
 static struct hl_tenants *tenants;
@@ -235,19 +240,25 @@ static const char sdp_offer[] =
 	"m=audio 6000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n";
 
 static void
-send_invite(const char *did, const char *branch, const char *callid)
+send_invite_hdrs(const char *did, const char *branch, const char *callid, const char *hdrs)
 {
 	char msg[2048];
 
 	snprintf(msg, sizeof(msg),
 		"INVITE sip:%s@10.99.0.1 SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\n"
-		"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"%sFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
 		"To: <sip:%s@10.99.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
 		"Contact: <sip:trunk@10.99.0.2:5060>\r\nContent-Type: application/sdp\r\n"
 		"Content-Length: %zu\r\n\r\n%s",
-		did, branch, did, callid, strlen(sdp_offer), sdp_offer);
+		did, branch, hdrs, did, callid, strlen(sdp_offer), sdp_offer);
 	feed(msg, addr('t', 5060));
+}
+
+static void
+send_invite(const char *did, const char *branch, const char *callid)
+{
+	send_invite_hdrs(did, branch, callid, "Max-Forwards: 70\r\n");
 }
 
 /* The agent's response to the INVITE in out[i], with to-tag and SDP for 2xx. */
@@ -546,6 +557,122 @@ HL_TEST(bye_before_ack)
 	advance(40000);
 	HL_CHECK(stats().transactions == 0);
 	HL_CHECK(stats().ctr[HL_SIG_CTR_ACK_TIMEOUT] == 0);
+out:
+	teardown();
+}
+
+/* RFC 4028: the customer refreshes (Supported: timer); no refresh within the
+ * interval ends the call on both legs. Below Min-SE is 422. */
+HL_TEST(session_timer_expiry)
+{
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite_hdrs("+15550100", "z9hG4bKse0", "se0@trunk",
+		"Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: 30\r\n");
+	HL_CHECK(find_out("422") >= 0 && strstr(out[find_out("422")].buf, "Min-SE: 90") != NULL);
+	send_invite_hdrs("+15550100", "z9hG4bKse1", "se1@trunk",
+		"Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: 120;refresher=uac\r\n");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	char inv[4096];
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "Session-Expires: 120;refresher=uac") != NULL &&
+		strstr(out[i].buf, "Require: timer") != NULL);
+	if (i < 0)
+		goto out;
+	{
+		char v[512], totag[64], msg[1024];
+		hdr(i, HL_SIP_HDR_TO, v, sizeof(v));
+		param(v, ";tag=", totag, sizeof(totag));
+		snprintf(msg, sizeof(msg),
+			"ACK sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;branch=z9hG4bKsea\r\n"
+			"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+			"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: se1@trunk\r\nCSeq: 1 ACK\r\n"
+			"Content-Length: 0\r\n\r\n", totag);
+		feed(msg, addr('t', 5060));
+	}
+	/* no refresh: at 120 - 32 s the call ends, BYE to both sides */
+	unsigned int byes = 0;
+	for (int k = 0; k < 100 && byes < 2; k++) {
+		advance(1000);
+		for (unsigned int j = 0; j < nout; j++)
+			byes += is_method(j, "BYE");
+	}
+	HL_CHECK(byes == 2);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_SESSION_EXPIRED] == 1);
+out:
+	teardown();
+}
+
+/* Limits and hops: a tenant's max_calls (486 busy), Max-Forwards 0 (483), our own
+ * branch in a lower Via (482 loop). */
+HL_TEST(limits_and_hops)
+{
+	setup();
+	/* small has no agents: a first call gets 480 at once and frees its line */
+	send_invite("+15550300", "z9hG4bKl1", "l1@trunk");
+	HL_CHECK(find_out("480") >= 0);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite_hdrs("+15550100", "z9hG4bKh1", "h1@trunk", "Max-Forwards: 0\r\n");
+	HL_CHECK(find_out("483") >= 0);
+	send_invite_hdrs("+15550100", "z9hG4bKh2", "h2@trunk",
+		"Via: SIP/2.0/UDP 10.99.0.1:5060;branch=z9hG4bK-hl00000000deadbeef\r\nMax-Forwards: 9\r\n");
+	HL_CHECK(find_out("482") >= 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_TOO_MANY_HOPS] == 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_LOOP_DETECTED] == 1);
+	teardown();
+}
+
+/* max_calls = 1 on tenant "small": while its one call rings, the next is 486. */
+HL_TEST(tenant_call_limit)
+{
+	static const char t2[] = "[tenant small]\ndomains = small.test\ndids = +15550300\n"
+				 "trunks = 10.99.0.0/24\nmax_calls = 1\n"
+				 "[agent carol@small]\npassword = carolpw\n";
+	char err[256], msg[2048], nonce[128], ha1[65], resp[65];
+	struct hl_sig_ops ops = {.send = cap_send, .route = cap_route};
+
+	hl_config_defaults(&cfg);
+	cfg.sip_digest[0] = HL_CONFIG_DIGEST_MD5;
+	cfg.sip_digest[1] = 0;
+	tenants = hl_tenants_parse("t2", t2, sizeof(t2) - 1, err, sizeof(err));
+	HL_CHECK(tenants != NULL);
+	sig = hl_sig_create(&cfg, tenants, NULL, &ops, now, 1700000000);
+	HL_CHECK(sig != NULL);
+	if (sig == NULL)
+		return;
+	feed("REGISTER sip:small.test SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.98.2:5090;branch=z9hG4bKc1\r\n"
+	     "From: <sip:carol@small.test>;tag=c\r\nTo: <sip:carol@small.test>\r\nCall-ID: c@t\r\n"
+	     "CSeq: 1 REGISTER\r\nContact: <sip:carol@10.99.98.2:5090>\r\nContent-Length: 0\r\n\r\n",
+		addr('a', 5090));
+	const char *p = strstr(out[0].buf, "nonce=\"");
+	HL_CHECK(p != NULL);
+	if (p == NULL)
+		goto out;
+	snprintf(nonce, sizeof(nonce), "%.*s", (int)strcspn(p + 7, "\""), p + 7);
+	hl_digest_ha1(HL_DIGEST_MD5, "carol", "small.test", "carolpw", ha1);
+	hl_digest_client_response(HL_DIGEST_MD5, ha1, nonce, "00000001", "x", "auth", "REGISTER",
+		"sip:small.test", resp);
+	snprintf(msg, sizeof(msg),
+		"REGISTER sip:small.test SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.98.2:5090;branch=z9hG4bKc2\r\n"
+		"From: <sip:carol@small.test>;tag=c\r\nTo: <sip:carol@small.test>\r\nCall-ID: c@t\r\n"
+		"CSeq: 2 REGISTER\r\nAuthorization: Digest username=\"carol\", realm=\"small.test\", "
+		"nonce=\"%s\", uri=\"sip:small.test\", response=\"%s\", qop=auth, nc=00000001, "
+		"cnonce=\"x\"\r\nContact: <sip:carol@10.99.98.2:5090>\r\nContent-Length: 0\r\n\r\n",
+		nonce, resp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(status_of(0) == 200);
+	send_invite("+15550300", "z9hG4bKm1", "m1@trunk");
+	HL_CHECK(find_out("INVITE") >= 0);
+	send_invite("+15550300", "z9hG4bKm2", "m2@trunk");
+	HL_CHECK(find_out("486") >= 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_LIMITED] == 1);
 out:
 	teardown();
 }

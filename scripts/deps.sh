@@ -6,7 +6,7 @@ pkgs=(
 	dpdk dpdk-dev libdpdk-dev libpcap-dev
 	libsrtp2-dev libopus-dev libspandsp-dev liburing-dev liblmdb-dev libssl-dev
 	libsofia-sip-ua-dev libosip2-dev
-	iproute2 iputils-ping ethtool tshark sip-tester python3
+	iproute2 iputils-ping ethtool tshark sip-tester sipsak python3
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -62,22 +62,51 @@ static void
 w_session(struct hl_sip_writer *w, const struct hl_sdp_caps *caps, uint64_t t0, uint64_t t1)
 {
 	const char *at = caps->ipv6 ? "IP6" : "IP4";
-	hl_sip_w_fmt(w, "v=0\r\no=%s %llu %llu IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=%llu %llu\r\n",
-		caps->user ? caps->user : "-", (unsigned long long)caps->sess_id,
-		(unsigned long long)caps->sess_version, at, caps->addr, at, caps->addr,
-		(unsigned long long)t0, (unsigned long long)t1);
+	/* Written piecewise, not with printf: offers and answers are built per call
+	 * (bench/bench_sig). */
+	hl_sip_w_str(w, "v=0\r\no=");
+	hl_sip_w_str(w, caps->user ? caps->user : "-");
+	hl_sip_w_raw(w, " ", 1);
+	hl_sip_w_uint(w, caps->sess_id);
+	hl_sip_w_raw(w, " ", 1);
+	hl_sip_w_uint(w, caps->sess_version);
+	hl_sip_w_raw(w, " IN ", 4);
+	hl_sip_w_str(w, at);
+	hl_sip_w_raw(w, " ", 1);
+	hl_sip_w_str(w, caps->addr);
+	hl_sip_w_str(w, "\r\ns=-\r\nc=IN ");
+	hl_sip_w_str(w, at);
+	hl_sip_w_raw(w, " ", 1);
+	hl_sip_w_str(w, caps->addr);
+	hl_sip_w_raw(w, "\r\nt=", 4);
+	hl_sip_w_uint(w, t0);
+	hl_sip_w_raw(w, " ", 1);
+	hl_sip_w_uint(w, t1);
+	hl_sip_w_raw(w, "\r\n", 2);
 }
 
 static void
 w_rtpmap(struct hl_sip_writer *w, unsigned int pt, const char *name, uint32_t clock,
 	unsigned int ch, const char *fmtp)
 {
-	hl_sip_w_fmt(w, "a=rtpmap:%u %s/%u", pt, name, clock);
-	if (ch > 1)
-		hl_sip_w_fmt(w, "/%u", ch);
+	hl_sip_w_raw(w, "a=rtpmap:", 9);
+	hl_sip_w_uint(w, pt);
+	hl_sip_w_raw(w, " ", 1);
+	hl_sip_w_str(w, name);
+	hl_sip_w_raw(w, "/", 1);
+	hl_sip_w_uint(w, clock);
+	if (ch > 1) {
+		hl_sip_w_raw(w, "/", 1);
+		hl_sip_w_uint(w, ch);
+	}
 	hl_sip_w_raw(w, "\r\n", 2);
-	if (fmtp != NULL)
-		hl_sip_w_fmt(w, "a=fmtp:%u %s\r\n", pt, fmtp);
+	if (fmtp != NULL) {
+		hl_sip_w_raw(w, "a=fmtp:", 7);
+		hl_sip_w_uint(w, pt);
+		hl_sip_w_raw(w, " ", 1);
+		hl_sip_w_str(w, fmtp);
+		hl_sip_w_raw(w, "\r\n", 2);
+	}
 }
 
 /* Decides one stream; fills ns. 1 accepted, 0 refused. */
@@ -180,11 +209,16 @@ hl_sdp_answer(const uint8_t *buf, const struct hl_sdp *offer, const struct hl_sd
 		}
 		const struct hl_sdp_codec *c = &caps->codecs[ns->codec];
 		ns->local_port = (uint16_t)(caps->port + 2 * neg->naccepted++);
-		hl_sip_w_fmt(&w, "m=audio %u ", ns->local_port);
+		hl_sip_w_raw(&w, "m=audio ", 8);
+		hl_sip_w_uint(&w, ns->local_port);
+		hl_sip_w_raw(&w, " ", 1);
 		hl_sip_w_raw(&w, buf + m->proto_s.off, m->proto_s.len);
-		hl_sip_w_fmt(&w, " %u", ns->pt);
-		if (ns->te_pt >= 0)
-			hl_sip_w_fmt(&w, " %d", ns->te_pt);
+		hl_sip_w_raw(&w, " ", 1);
+		hl_sip_w_uint(&w, ns->pt);
+		if (ns->te_pt >= 0) {
+			hl_sip_w_raw(&w, " ", 1);
+			hl_sip_w_uint(&w, (uint64_t)ns->te_pt);
+		}
 		hl_sip_w_raw(&w, "\r\n", 2);
 		w_rtpmap(&w, ns->pt, c->name, c->clock, c->channels, c->fmtp);
 		if (ns->te_pt >= 0) {
@@ -197,7 +231,9 @@ hl_sdp_answer(const uint8_t *buf, const struct hl_sdp *offer, const struct hl_sd
 		}
 		if (caps->ptime)
 			hl_sip_w_fmt(&w, "a=ptime:%u\r\n", caps->ptime);
-		hl_sip_w_fmt(&w, "a=%s\r\n", dir_names[ns->dir]);
+		hl_sip_w_raw(&w, "a=", 2);
+		hl_sip_w_str(&w, dir_names[ns->dir]);
+		hl_sip_w_raw(&w, "\r\n", 2);
 		if (ns->rtcp_mux)
 			hl_sip_w_str(&w, "a=rtcp-mux\r\n");
 		if (ns->srtp)
@@ -215,11 +251,17 @@ hl_sdp_build_offer(const struct hl_sdp_caps *caps, char *out, size_t cap)
 
 	hl_sip_w_init(&w, out, cap);
 	w_session(&w, caps, 0, 0);
-	hl_sip_w_fmt(&w, "m=audio %u %s", caps->port, srtp ? "RTP/SAVP" : "RTP/AVP");
-	for (unsigned int i = 0; i < caps->ncodecs; i++)
-		hl_sip_w_fmt(&w, " %u", caps->codecs[i].pt);
-	if (caps->telephone_event)
-		hl_sip_w_fmt(&w, " %u", caps->te_pt);
+	hl_sip_w_raw(&w, "m=audio ", 8);
+	hl_sip_w_uint(&w, caps->port);
+	hl_sip_w_str(&w, srtp ? " RTP/SAVP" : " RTP/AVP");
+	for (unsigned int i = 0; i < caps->ncodecs; i++) {
+		hl_sip_w_raw(&w, " ", 1);
+		hl_sip_w_uint(&w, caps->codecs[i].pt);
+	}
+	if (caps->telephone_event) {
+		hl_sip_w_raw(&w, " ", 1);
+		hl_sip_w_uint(&w, caps->te_pt);
+	}
 	hl_sip_w_raw(&w, "\r\n", 2);
 	for (unsigned int i = 0; i < caps->ncodecs; i++) {
 		const struct hl_sdp_codec *c = &caps->codecs[i];
@@ -229,7 +271,9 @@ hl_sdp_build_offer(const struct hl_sdp_caps *caps, char *out, size_t cap)
 		w_rtpmap(&w, caps->te_pt, "telephone-event", 8000, 1, "0-15");
 	if (caps->ptime)
 		hl_sip_w_fmt(&w, "a=ptime:%u\r\n", caps->ptime);
-	hl_sip_w_fmt(&w, "a=%s\r\n", dir_names[caps->dir <= HL_SDP_DIR_INACTIVE ? caps->dir : 0]);
+	hl_sip_w_raw(&w, "a=", 2);
+	hl_sip_w_str(&w, dir_names[caps->dir <= HL_SDP_DIR_INACTIVE ? caps->dir : 0]);
+	hl_sip_w_raw(&w, "\r\n", 2);
 	if (caps->rtcp_mux)
 		hl_sip_w_str(&w, "a=rtcp-mux\r\n");
 	/* RFC 4568 §6.1: with OPTIONAL the crypto line rides RTP/AVP (best effort). */

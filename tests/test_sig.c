@@ -610,15 +610,16 @@ out:
 	teardown();
 }
 
-/* Limits and hops: a tenant's max_calls (486 busy), Max-Forwards 0 (483), our own
- * branch in a lower Via (482 loop). */
+/* Tenant isolation, Max-Forwards 0 (483), our own branch in a lower Via (482 loop). */
 HL_TEST(limits_and_hops)
 {
 	setup();
-	/* small has no agents: a first call gets 480 at once and frees its line */
-	send_invite("+15550300", "z9hG4bKl1", "l1@trunk");
-	HL_CHECK(find_out("480") >= 0);
+	/* small has no agents of its own: its call gets 480 and is never offered to
+	 * alice, an idle agent of another tenant */
 	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550300", "z9hG4bKl1", "l1@trunk");
+	HL_CHECK(find_out("480") >= 0 && find_out("INVITE") < 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_AGENT_OFFERS] == 0);
 	send_invite_hdrs("+15550100", "z9hG4bKh1", "h1@trunk", "Max-Forwards: 0\r\n");
 	HL_CHECK(find_out("483") >= 0);
 	send_invite_hdrs("+15550100", "z9hG4bKh2", "h2@trunk",

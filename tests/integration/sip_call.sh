@@ -2,8 +2,9 @@
 # Signalling end to end: agents register over digest from the agents' host, a
 # customer calls a tenant DID from the trunk host, hotline rings the agent (a
 # B2BUA: two dialogs), the agent answers, the customer hangs up. Then: a bad
-# password, an unknown DID (404), a DID with no agent on line (480), and nothing
-# left behind (transactions, dialogs, calls) once the timers ran out.
+# password, an unknown DID (404), a DID with no agent on line (480), nothing left
+# behind (transactions, dialogs, calls) once the timers ran out, and a restart that
+# keeps the registration.
 source "$(dirname "$0")/lib.sh"
 hl_begin "sip: register, call, 404, 480" sipp
 
@@ -96,4 +97,22 @@ for _ in $(seq 40); do
 	sleep 0.5
 done
 hl_check_sip transactions -eq 0
+
+# A restart keeps the registration (LMDB): alice is rung again without registering.
+hl_engine_stop
+hl_check "hotlined stopped cleanly" [ "${HL_ENGINE_RC:-1}" -eq 0 ]
+hl_engine_start "$(cat "$HL_TMP/hotline.conf")" || exit 1
+hl_check "restart restored the binding" grep -q "1 registrations restored" "$HL_TMP/engine.log"
+hl_check_sip bindings -eq 1
+ip netns exec "$ANS" timeout 60 sipp -nostdin -timeout 30 -timeout_error -sf "$S/agent_uas.xml" \
+	-i 10.98.0.2 -p 5090 -m 1 </dev/null >/dev/null 2>&1 &
+AGENT=$!
+HL_PIDS+=("$AGENT")
+sleep 0.5
+hl_check "after the restart the agent is rung" \
+	hl_sipp "$NS" 10.99.0.1:5060 -sf "$S/customer_uac.xml" -s +15550100 -i 10.99.0.2 -p 5073 \
+	-m 1 -d 200
+wait "$AGENT"
+hl_check "agent answered after the restart" [ $? -eq 0 ]
+hl_check_sip calls_completed -eq 1
 hl_done

@@ -264,6 +264,36 @@ ports = 20000-29999
 CONF
 }
 
+# hl_sip_conf [SIP_LINES]: the signalling tests' engine: port "trunk" on $EIF
+# (10.99.0.1/24, see hl_peer) and port "agents" on $AEIF (10.98.0.1/24, see
+# hl_agents_host), the tenants file $HL_TMP/tenants.conf, a store in $HL_TMP,
+# T1 of 200 ms so the RFC timers run out quickly, MD5 challenges (SIPp answers
+# only MD5, and only the first challenge), and SIP_LINES appended to [sip].
+hl_sip_conf() {
+	cat <<CONF
+[engine]
+idle_sleep_max_us = 200
+[lcores]
+control = 0
+workers = 0
+[port trunk]
+device = net_af_packet0,iface=$EIF
+ipv4 = 10.99.0.1/24
+[port agents]
+device = net_af_packet1,iface=$AEIF
+ipv4 = 10.98.0.1/24
+[sip]
+port = 5060
+tenants = $HL_TMP/tenants.conf
+store = $HL_TMP/store
+t1_ms = 200
+digest = md5
+${1:-}
+[rtp]
+ports = 20000-29999
+CONF
+}
+
 hl_done() {
 	hl_log "$HL_TEST_NAME: $((HL_CHECKS - HL_FAILS)) passed, $HL_FAILS failed"
 	[ "$HL_FAILS" -eq 0 ]

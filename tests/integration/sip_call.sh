@@ -27,29 +27,7 @@ domains = beta.test
 dids = +15550200
 trunks = 10.99.0.0/24
 TEN
-hl_engine_start "$(cat <<CONF
-[engine]
-idle_sleep_max_us = 200
-[lcores]
-control = 0
-workers = 0
-[port trunk]
-device = net_af_packet0,iface=$EIF
-ipv4 = 10.99.0.1/24
-[port agents]
-device = net_af_packet1,iface=$AEIF
-ipv4 = 10.98.0.1/24
-[sip]
-port = 5060
-tenants = $HL_TMP/tenants.conf
-store = $HL_TMP/store
-t1_ms = 200
-# SIPp answers only MD5 challenges, and only the first one
-digest = md5
-[rtp]
-ports = 20000-29999
-CONF
-)" || exit 1
+hl_engine_start "$(hl_sip_conf)" || exit 1
 
 S=$HL_SIPP_DIR
 hl_check "alice registers (digest)" \

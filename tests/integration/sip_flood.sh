@@ -17,29 +17,8 @@ trunks = 10.99.0.2/32
 [agent alice@acme]
 password = alicepw
 TEN
-hl_engine_start "$(cat <<CONF
-[engine]
-idle_sleep_max_us = 200
-[lcores]
-control = 0
-workers = 0
-[port trunk]
-device = net_af_packet0,iface=$EIF
-ipv4 = 10.99.0.1/24
-[port agents]
-device = net_af_packet1,iface=$AEIF
-ipv4 = 10.98.0.1/24
-[sip]
-tenants = $HL_TMP/tenants.conf
-store = $HL_TMP/store
-digest = md5
-t1_ms = 200
-flood_pps = 200
-flood_burst = 200
-[rtp]
-ports = 20000-29999
-CONF
-)" || exit 1
+hl_engine_start "$(hl_sip_conf "flood_pps = 200
+flood_burst = 200")" || exit 1
 
 S=$HL_SIPP_DIR
 hl_check "alice registers" hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice \

@@ -559,7 +559,7 @@ CONF
 		printf 'tenants = %s\nstore = %s\n' "$TMP/hotline/tenants.ini" "$TMP/hotline/store"
 		# SIPp 3.6 answers only the first challenge, and only MD5; one customer
 		# address carries the whole load, so no per-source limit.
-		printf 'digest = md5\nflood_pps = 0\n'
+		printf 'digest = md5\nflood_pps = 0\nqualify_s = 0\n'
 		printf 'max_transactions = 2097152\nmax_dialogs = 262144\n'
 	fi
 	printf '[rtp]\nports = 20000-29999\n[limits]\nmbufs = 16383\n'

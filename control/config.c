@@ -40,6 +40,7 @@ enum sip_key {
 	SIP_MAX_DIALOGS,
 	SIP_FLOOD_PPS,
 	SIP_FLOOD_BURST,
+	SIP_QUALIFY,
 	SIP_N_KEYS,
 };
 
@@ -113,6 +114,7 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->sip_max_dialogs = 65536;
 	cfg->sip_flood_pps = 2000;
 	cfg->sip_flood_burst = 4000;
+	cfg->sip_qualify_s = 30;
 	cfg->sip_digest[0] = HL_CONFIG_DIGEST_SHA256;
 	cfg->sip_digest[1] = HL_CONFIG_DIGEST_MD5;
 	cfg->rtp_port_min = 20000;
@@ -338,6 +340,7 @@ static const struct {
 	[SIP_MAX_DIALOGS] = {"max_dialogs", offsetof(struct hl_config, sip_max_dialogs), 64,
 		4194304},
 	[SIP_FLOOD_PPS] = {"flood_pps", offsetof(struct hl_config, sip_flood_pps), 0, 1000000},
+	[SIP_QUALIFY] = {"qualify_s", offsetof(struct hl_config, sip_qualify_s), 0, 3600},
 	[SIP_FLOOD_BURST] = {"flood_burst", offsetof(struct hl_config, sip_flood_burst), 1,
 		1000000},
 };
@@ -408,7 +411,7 @@ set_sip(struct parser *p, const char *key, const char *v)
 	return fail(p, p->ini.line, "unknown key '%s' in [sip] (port, tenants, store, digest, "
 				"store_map_mb, t1_ms, t2_ms, t4_ms, session_expires_s, min_se_s, "
 				"nonce_ttl_s, max_calls, max_cps, no_answer_s, max_transactions, "
-				"max_dialogs, flood_pps, flood_burst)", key);
+				"max_dialogs, flood_pps, flood_burst, qualify_s)", key);
 }
 
 static int

@@ -309,6 +309,8 @@ txn_free(struct hl_sig *s, struct sig_txn *t)
 	hl_timer_cancel(s->wheel, &t->t_retx);
 	hl_timer_cancel(s->wheel, &t->t_end);
 	sig_txn_detach(t);
+	if (t->qbind != NULL)
+		t->qbind->qtxn = NULL;
 	free(t->msg);
 	free(t->req);
 	free(t);
@@ -509,7 +511,7 @@ txn_end_fire(struct hl_timer *tm, void *arg)
 
 		sig_count(s, HL_SIG_CTR_TXN_TIMEOUT);
 		t->state = TXN_TERMINATED;
-		if (fn != NULL && t->leg != NULL)
+		if (fn != NULL && (t->leg != NULL || t->qbind != NULL))
 			fn(s, t, NULL, NULL, 408);
 	}
 	txn_free(s, t);
@@ -639,7 +641,7 @@ client_response(struct hl_sig *s, const uint8_t *buf, const struct hl_sip_msg *m
 			hl_timer_arm(s->wheel, &t->t_end, s->t4);
 		}
 	}
-	if (t->on_resp != NULL && t->leg != NULL)
+	if (t->on_resp != NULL && (t->leg != NULL || t->qbind != NULL))
 		t->on_resp(s, t, buf, m, st);
 }
 

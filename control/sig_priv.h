@@ -70,8 +70,9 @@ struct sig_txn {
 	uint16_t msg_len;
 	char *req;              /* server INVITE: the request, to build later responses */
 	uint16_t req_len;
-	/* transaction user */
+	/* transaction user: a leg, or a binding being qualified (OPTIONS) */
 	struct sig_leg *leg;
+	struct sig_binding *qbind;
 	sig_resp_fn on_resp;
 	sig_noack_fn on_noack;
 	uint32_t cseq;
@@ -168,6 +169,9 @@ enum sig_agent_state {
 struct sig_binding {
 	struct hl_binding b;
 	struct hl_timer t_expire;
+	struct hl_timer t_qualify; /* OPTIONS every [sip] qualify_s */
+	struct sig_txn *qtxn;      /* the OPTIONS in flight */
+	uint8_t qfail;             /* unanswered OPTIONS in a row */
 	struct sig_binding *next;
 	struct sig_agent *agent;
 };

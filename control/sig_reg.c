@@ -96,6 +96,7 @@ sig_agent_set_busy(struct hl_sig *s, struct sig_agent *a, uint8_t state)
 /* ---- bindings ---- */
 
 static void binding_expire(struct hl_timer *tm, void *arg);
+static void qualify_fire(struct hl_timer *tm, void *arg);
 
 static void
 binding_unlink(struct hl_sig *s, struct sig_binding *b, bool persist)
@@ -109,6 +110,9 @@ binding_unlink(struct hl_sig *s, struct sig_binding *b, bool persist)
 		}
 	}
 	hl_timer_cancel(s->wheel, &b->t_expire);
+	hl_timer_cancel(s->wheel, &b->t_qualify);
+	if (b->qtxn != NULL)
+		b->qtxn->qbind = NULL;
 	if (persist && s->store != NULL)
 		hl_store_binding_del(s->store, b->b.tenant_id, b->b.user, b->b.contact);
 	a->nbindings--;
@@ -129,6 +133,70 @@ binding_expire(struct hl_timer *tm, void *arg)
 	binding_unlink(s, b, true);
 }
 
+/*
+ * Qualify (keepalive): OPTIONS to each binding every [sip] qualify_s. Any response
+ * means the phone is there (405 or 501 too). Two unanswered in a row (Timer F each,
+ * 64*T1) and the binding goes: a dead phone is not offered calls until its
+ * registration would have expired. The probe also keeps a NAT binding open.
+ */
+static void
+qualify_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m,
+	int status)
+{
+	struct sig_binding *b = t->qbind;
+
+	(void)buf;
+	(void)m;
+	if (b == NULL || status < 200)
+		return;
+	b->qtxn = NULL;
+	t->qbind = NULL;
+	if (status != 408) {
+		b->qfail = 0;
+		return;
+	}
+	sig_count(s, HL_SIG_CTR_QUALIFY_FAIL);
+	if (++b->qfail >= 2) {
+		sig_count(s, HL_SIG_CTR_QUALIFY_DROP);
+		binding_unlink(s, b, true);
+	}
+}
+
+static void
+qualify_fire(struct hl_timer *tm, void *arg)
+{
+	struct sig_binding *b = arg;
+	struct hl_sig *s = b->agent->tenant->sig;
+	struct hl_sig_addr dst = {.family = b->b.family == AF_INET6 ? 6 : 4, .port = b->b.port};
+	struct hl_sip_writer w;
+	char host[64], branch[SIG_BRANCH_MAX], tag[SIG_TAG_MAX];
+	int n;
+
+	hl_timer_arm(s->wheel, tm, (uint64_t)s->cfg->sip_qualify_s * 1000);
+	memcpy(dst.ip, b->b.addr, 16);
+	if (b->qtxn != NULL || sig_local_host(s, &dst, host, sizeof(host)) != 0)
+		return;
+	sig_new_branch(s, branch, sizeof(branch));
+	sig_new_tag(s, tag, sizeof(tag));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	hl_sip_w_request_line(&w, "OPTIONS", b->b.contact);
+	sig_w_via(s, &w, host, branch);
+	sig_w_strs(&w, "Max-Forwards: 70\r\nFrom: <sip:hotline@", host, ">;tag=", tag);
+	sig_w_strs(&w, "\r\nTo: <", b->b.contact, ">\r\nCall-ID: ", branch + 7);
+	sig_w_strs(&w, "@hotline\r\n", NULL, NULL, NULL);
+	sig_w_cseq(&w, 1, "OPTIONS");
+	hl_sip_w_body(&w, NULL, NULL, 0);
+	n = hl_sip_w_finish(&w);
+	if (n <= 0)
+		return;
+	b->qtxn = sig_txn_client(s, HL_SIP_METHOD_OPTIONS, branch, &dst, s->out, (size_t)n, NULL,
+		qualify_resp);
+	if (b->qtxn != NULL) {
+		b->qtxn->qbind = b;
+		sig_count(s, HL_SIG_CTR_OPTIONS_OUT);
+	}
+}
+
 static struct sig_binding *
 binding_add(struct hl_sig *s, struct sig_agent *a, const struct hl_binding *hb)
 {
@@ -142,6 +210,13 @@ binding_add(struct hl_sig *s, struct sig_agent *a, const struct hl_binding *hb)
 	hl_timer_init(&b->t_expire, binding_expire, b);
 	hl_timer_arm(s->wheel, &b->t_expire,
 		hb->expires_at > wall ? (hb->expires_at - wall) * 1000 : 0);
+	hl_timer_init(&b->t_qualify, qualify_fire, b);
+	if (s->cfg->sip_qualify_s) {
+		/* Spread the first probes over the interval: a restart that loads
+		 * thousands of bindings must not send them all in one millisecond. */
+		uint64_t every = (uint64_t)s->cfg->sip_qualify_s * 1000;
+		hl_timer_arm(s->wheel, &b->t_qualify, every / 2 + (s->seq++ * 7919) % every);
+	}
 	b->next = a->bindings;
 	a->bindings = b;
 	a->nbindings++;
@@ -212,6 +287,9 @@ sig_reg_free(struct hl_sig *s)
 			for (; b != NULL; b = nb) {
 				nb = b->next;
 				hl_timer_cancel(s->wheel, &b->t_expire);
+				hl_timer_cancel(s->wheel, &b->t_qualify);
+				if (b->qtxn != NULL)
+					b->qtxn->qbind = NULL;
 				free(b);
 			}
 		}

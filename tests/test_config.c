@@ -141,7 +141,8 @@ static const struct {
 	{"[sip]\nfoo = 1\n", "t.conf:2: unknown key 'foo' in [sip] (port, tenants, store, "
 			     "digest, store_map_mb, t1_ms, t2_ms, t4_ms, session_expires_s, "
 			     "min_se_s, nonce_ttl_s, max_calls, max_cps, no_answer_s, "
-			     "max_transactions, max_dialogs, flood_pps, flood_burst)"},
+			     "max_transactions, max_dialogs, flood_pps, flood_burst, "
+			     "qualify_s)"},
 	{"[sip]\ntenants = a\ntenants = b\n", "t.conf:3: 'tenants' is given twice in this "
 					      "section"},
 	{"[sip]\nstore = /var/lib/hotline/" A40 A40 A40 A40 A40 A40 "\n",
@@ -151,6 +152,7 @@ static const struct {
 	{"[sip]\ndigest = sha1\n", "t.conf:2: digest: 'sha1' is not md5 or sha256"},
 	{"[sip]\ndigest = md5, md5\n", "t.conf:2: digest: 'md5' is listed twice"},
 	{"[sip]\ndigest = ,\n", "t.conf:2: digest: name md5, sha256 or both, in order"},
+	{"[sip]\nqualify_s = 3601\n", "t.conf:2: qualify_s: 3601 is out of range 0..3600"},
 	{"[sip]\nt1_ms = 9\n", "t.conf:2: t1_ms: 9 is out of range 10..10000"},
 	{"[sip]\nt2_ms = 4s\n", "t.conf:2: t2_ms: '4s' is not a number"},
 	{"[sip]\nt4_ms = 60001\n", "t.conf:2: t4_ms: 60001 is out of range 10..60000"},
@@ -227,6 +229,7 @@ HL_TEST(minimal_file_gets_defaults)
 	HL_CHECK_INT(c.sip_max_dialogs, 65536);
 	HL_CHECK_INT(c.sip_flood_pps, 2000);
 	HL_CHECK_INT(c.sip_flood_burst, 4000);
+	HL_CHECK_INT(c.sip_qualify_s, 30);
 	HL_CHECK_INT(c.sip_digest[0], HL_CONFIG_DIGEST_SHA256);
 	HL_CHECK_INT(c.sip_digest[1], HL_CONFIG_DIGEST_MD5);
 }

@@ -93,6 +93,7 @@ setup(void)
 
 	hl_config_defaults(&cfg);
 	cfg.sip_no_answer_s = 5;
+	cfg.sip_qualify_s = 0; /* the qualify case turns it on */
 	tenants = hl_tenants_parse("t.conf", tenants_text, sizeof(tenants_text) - 1, err, sizeof(err));
 	HL_CHECK_MSG(tenants != NULL, "%s", err);
 	now = 1000;
@@ -674,6 +675,38 @@ HL_TEST(tenant_call_limit)
 	send_invite("+15550300", "z9hG4bKm2", "m2@trunk");
 	HL_CHECK(find_out("486") >= 0);
 	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_LIMITED] == 1);
+out:
+	teardown();
+}
+
+/* Qualify: OPTIONS to the binding every qualify_s; answered keeps it, two
+ * unanswered in a row remove it (and the agent is no longer routed to). */
+HL_TEST(qualify)
+{
+	int i;
+
+	setup();
+	cfg.sip_qualify_s = 30;
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	/* the first probe comes within 15..45 s; answer it */
+	for (int k = 0; k < 50 && (i = find_out("OPTIONS")) < 0; k++)
+		advance(1000);
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, "OPTIONS sip:alice@10.99.98.2:5090 SIP/2.0") != NULL);
+	char opt[4096];
+	snprintf(opt, sizeof(opt), "%s", out[i].buf);
+	agent_respond(opt, 200, 5090);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_OPTIONS_OUT] == 1);
+	/* now the phone is gone: two probes time out (64*T1 each), the binding goes */
+	for (int k = 0; k < 200 && stats().bindings > 0; k++)
+		advance(1000);
+	HL_CHECK(stats().bindings == 0 && stats().agents_registered == 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_QUALIFY_FAIL] == 2);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_QUALIFY_DROP] == 1);
+	send_invite("+15550100", "z9hG4bKq1", "q1@trunk");
+	HL_CHECK(find_out("480") >= 0);
 out:
 	teardown();
 }

@@ -86,6 +86,8 @@ struct hl_sig_ops {
 	_(REINVITES, "reinvites")                                                      \
 	_(OPTIONS_IN, "options_in")                                                    \
 	_(OPTIONS_OUT, "options_out")                                                  \
+	_(QUALIFY_FAIL, "qualify_timeouts")                                            \
+	_(QUALIFY_DROP, "bindings_unreachable")                                        \
 	_(INFO_DTMF, "dtmf_info")                                                      \
 	_(SESSION_REFRESH, "session_refreshes")                                        \
 	_(SESSION_EXPIRED, "session_expired")                                          \

@@ -268,7 +268,8 @@ CONF
 # (10.99.0.1/24, see hl_peer) and port "agents" on $AEIF (10.98.0.1/24, see
 # hl_agents_host), the tenants file $HL_TMP/tenants.conf, a store in $HL_TMP,
 # T1 of 200 ms so the RFC timers run out quickly, MD5 challenges (SIPp answers
-# only MD5, and only the first challenge), and SIP_LINES appended to [sip].
+# only MD5, and only the first challenge), no qualify OPTIONS (a SIPp phone
+# takes an out-of-dialog OPTIONS for a failed call), and SIP_LINES appended.
 hl_sip_conf() {
 	cat <<CONF
 [engine]
@@ -288,6 +289,7 @@ tenants = $HL_TMP/tenants.conf
 store = $HL_TMP/store
 t1_ms = 200
 digest = md5
+qualify_s = 0
 ${1:-}
 [rtp]
 ports = 20000-29999

@@ -747,7 +747,6 @@ session_learn(struct hl_sig *s, struct sig_leg *l, const uint8_t *buf, const str
 	else
 		l->we_refresh = (uint8_t)((se.refresher == HL_SIP_REFRESHER_UAC) == we_are_uac);
 	session_arm(s, l);
-	(void)s;
 }
 
 static void
@@ -822,10 +821,9 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			leg_send_bye(s, b);
 			return;
 		}
+		/* An agent whose 2xx has no Session-Expires does not do timers: none on
+		 * this leg (RFC 4028 §7.2). */
 		session_learn(s, b, buf, m, 1);
-		if (b->session_s == 0 && s->cfg->sip_session_expires_s) {
-			b->session_s = 0; /* the agent does not do timers: none on this leg */
-		}
 		hl_timer_cancel(s->wheel, &c->t_noanswer);
 		if (c->a->state != LEG_EARLY) {
 			leg_send_bye(s, b);

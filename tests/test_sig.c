@@ -262,6 +262,18 @@ send_invite(const char *did, const char *branch, const char *callid)
 	send_invite_hdrs(did, branch, callid, "Max-Forwards: 70\r\n");
 }
 
+/* The customer's request in the A dialog (ACK or BYE) with our To tag, into msg. */
+static void
+customer_req(char *msg, size_t cap, const char *method, const char *branch, const char *callid,
+	const char *totag, unsigned int cseq)
+{
+	snprintf(msg, cap,
+		"%s sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\n"
+		"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
+		"Content-Length: 0\r\n\r\n", method, branch, totag, callid, cseq, method);
+}
+
 /* The agent's response to the INVITE in out[i], with to-tag and SDP for 2xx. */
 static void
 agent_respond(const char *invite, int code, uint16_t port)
@@ -408,21 +420,13 @@ HL_TEST(call_answer_bye)
 	advance(600);
 	HL_CHECK(find_out("200") >= 0);
 	char msg[1024];
-	snprintf(msg, sizeof(msg),
-		"ACK sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;branch=z9hG4bKack1\r\n"
-		"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
-		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: call1@trunk\r\nCSeq: 1 ACK\r\n"
-		"Content-Length: 0\r\n\r\n", totag);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKack1", "call1@trunk", totag, 1);
 	feed(msg, addr('t', 5060));
 	HL_CHECK(nout == 0);
 	advance(2000);
 	HL_CHECK(find_out("200") < 0);
 	/* BYE from the customer: 200, and BYE to the agent */
-	snprintf(msg, sizeof(msg),
-		"BYE sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;branch=z9hG4bKbye1\r\n"
-		"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
-		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: call1@trunk\r\nCSeq: 2 BYE\r\n"
-		"Content-Length: 0\r\n\r\n", totag);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKbye1", "call1@trunk", totag, 2);
 	feed(msg, addr('t', 5060));
 	HL_CHECK(status_of(0) == 200);
 	i = find_out("BYE");
@@ -537,11 +541,7 @@ HL_TEST(bye_before_ack)
 	param(v, ";tag=", totag, sizeof(totag));
 	advance(300);
 	HL_CHECK(find_out("200") >= 0); /* resent: no ACK came */
-	snprintf(msg, sizeof(msg),
-		"BYE sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;branch=z9hG4bKbye5\r\n"
-		"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
-		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: call5@trunk\r\nCSeq: 2 BYE\r\n"
-		"Content-Length: 0\r\n\r\n", totag);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKbye5", "call5@trunk", totag, 2);
 	feed(msg, addr('t', 5060));
 	HL_CHECK(status_of(0) == 200);
 	i = find_out("BYE");
@@ -591,11 +591,7 @@ HL_TEST(session_timer_expiry)
 		char v[512], totag[64], msg[1024];
 		hdr(i, HL_SIP_HDR_TO, v, sizeof(v));
 		param(v, ";tag=", totag, sizeof(totag));
-		snprintf(msg, sizeof(msg),
-			"ACK sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;branch=z9hG4bKsea\r\n"
-			"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
-			"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: se1@trunk\r\nCSeq: 1 ACK\r\n"
-			"Content-Length: 0\r\n\r\n", totag);
+		customer_req(msg, sizeof(msg), "ACK", "z9hG4bKsea", "se1@trunk", totag, 1);
 		feed(msg, addr('t', 5060));
 	}
 	/* no refresh: at 120 - 32 s the call ends, BYE to both sides */

@@ -119,6 +119,11 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->sip_digest[1] = HL_CONFIG_DIGEST_MD5;
 	cfg->rtp_port_min = 20000;
 	cfg->rtp_port_max = 29999;
+	cfg->rtp_timeout_s = 60;
+	cfg->rtp_hold_timeout_s = 3600;
+	cfg->rtp_max_legs = 0;
+	cfg->rtp_srtp = HL_CONFIG_SRTP_OPTIONAL;
+	cfg->rtp_agent_srtp = 0;
 	cfg->mbufs = 0;
 	cfg->frag_max_flows = 1024;
 	cfg->frag_timeout_ms = 2000;
@@ -450,7 +455,52 @@ set_rtp(struct parser *p, const char *key, const char *v)
 		p->cfg->rtp_port_max = (uint16_t)hi;
 		return 0;
 	}
-	return fail(p, p->ini.line, "unknown key '%s' in [rtp] (ports)", key);
+	uint64_t x;
+
+	if (KEY("timeout_s")) {
+		if ((rc = once(p, 1, key)) < 0 || (rc = parse_uint(p, key, v, 0, 86400, &x)) < 0)
+			return rc;
+		p->cfg->rtp_timeout_s = (uint32_t)x;
+		return 0;
+	}
+	if (KEY("hold_timeout_s")) {
+		if ((rc = once(p, 2, key)) < 0 || (rc = parse_uint(p, key, v, 0, 86400, &x)) < 0)
+			return rc;
+		p->cfg->rtp_hold_timeout_s = (uint32_t)x;
+		return 0;
+	}
+	if (KEY("max_legs")) {
+		if ((rc = once(p, 3, key)) < 0 || (rc = parse_uint(p, key, v, 0, 1u << 22, &x)) < 0)
+			return rc;
+		p->cfg->rtp_max_legs = (uint32_t)x;
+		return 0;
+	}
+	if (KEY("srtp")) {
+		if ((rc = once(p, 4, key)) < 0)
+			return rc;
+		if (strcmp(v, "off") == 0)
+			p->cfg->rtp_srtp = HL_CONFIG_SRTP_OFF;
+		else if (strcmp(v, "optional") == 0)
+			p->cfg->rtp_srtp = HL_CONFIG_SRTP_OPTIONAL;
+		else if (strcmp(v, "mandatory") == 0)
+			p->cfg->rtp_srtp = HL_CONFIG_SRTP_MANDATORY;
+		else
+			return fail(p, p->ini.line, "srtp: '%s' is not off, optional or mandatory", v);
+		return 0;
+	}
+	if (KEY("agent_srtp")) {
+		if ((rc = once(p, 5, key)) < 0)
+			return rc;
+		if (strcmp(v, "off") == 0)
+			p->cfg->rtp_agent_srtp = 0;
+		else if (strcmp(v, "on") == 0)
+			p->cfg->rtp_agent_srtp = 1;
+		else
+			return fail(p, p->ini.line, "agent_srtp: '%s' is not on or off", v);
+		return 0;
+	}
+	return fail(p, p->ini.line, "unknown key '%s' in [rtp] (ports, timeout_s, hold_timeout_s, "
+				"max_legs, srtp, agent_srtp)", key);
 }
 
 static int
@@ -627,10 +677,11 @@ validate(struct parser *p)
 	if (cfg->sip_port >= cfg->rtp_port_min && cfg->sip_port <= cfg->rtp_port_max)
 		return fail(p, 0, "SIP port %u lies inside the RTP range %u-%u", cfg->sip_port,
 			cfg->rtp_port_min, cfg->rtp_port_max);
-	/* Each worker owns a slice of the range with at least one RTP/RTCP pair. */
-	unsigned int pairs = ((unsigned int)cfg->rtp_port_max - cfg->rtp_port_min + 1) / 2;
+	/* Each worker owns a slice of the range with at least one call's block of four
+	 * ports (A and B, RTP and RTCP). */
+	unsigned int pairs = ((unsigned int)cfg->rtp_port_max - cfg->rtp_port_min + 1) / 4;
 	if (pairs < cfg->n_workers)
-		return fail(p, 0, "RTP range %u-%u has %u port pairs for %u workers",
+		return fail(p, 0, "RTP range %u-%u has %u blocks of 4 ports for %u workers",
 			cfg->rtp_port_min, cfg->rtp_port_max, pairs, cfg->n_workers);
 	return 0;
 }

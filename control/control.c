@@ -16,6 +16,7 @@
 #include "hotline/common.h"
 #include "hotline/control.h"
 #include "hotline/engine.h"
+#include "hotline/media.h"
 #include "hotline/sig.h"
 #include "hotline/store.h"
 #include "hotline/tenant.h"
@@ -33,6 +34,8 @@ struct hl_control {
 	struct hl_store *store;
 	struct hl_sig *sig;
 	uint64_t tsc_per_ms;
+	struct hl_media_sink media_sink;
+	struct hl_media_stats last_media[2]; /* the last finished A and B legs */
 	/* A reassembled datagram in several segments is copied here to parse it. */
 	uint8_t flat[65536];
 };
@@ -50,6 +53,49 @@ ctl_send(void *ctx, const struct hl_sig_addr *dst, const void *buf, size_t len)
 
 	return hl_engine_sip_send(c->eng, dst->port_index, dst->family, dst->ip, dst->port, buf,
 		len);
+}
+
+static int
+ctl_media_set(void *ctx, struct hl_media_leg *leg)
+{
+	struct hl_control *c = ctx;
+
+	return hl_media_set(c->eng, leg);
+}
+
+static int
+ctl_media_del(void *ctx, uint8_t port_index, uint16_t local_port)
+{
+	struct hl_control *c = ctx;
+
+	return hl_media_del(c->eng, port_index, local_port);
+}
+
+static void
+ctl_media_event(void *ctx, const struct hl_media_event *ev)
+{
+	struct hl_control *c = ctx;
+
+	hl_sig_media_event(c->sig, ev, now_ms(c));
+}
+
+/* A leg's figures at hang-up: its call record line, and its tenant's sums. */
+static void
+ctl_media_final(void *ctx, const struct hl_media_stats *st)
+{
+	struct hl_control *c = ctx;
+
+	LOG(INFO, "call %u leg %c: rx %llu pkts %llu B, tx %llu pkts %llu B, lost %lld "
+		  "(%.2f%%), jitter %.2f ms, rtt %u ms, MOS %.2f, dtmf %llu, srtp auth fail "
+		  "%llu, wrong source %llu, rtcp in/out %llu/%llu\n",
+		st->call, st->side ? 'B' : 'A', (unsigned long long)st->rx_packets,
+		(unsigned long long)st->rx_bytes, (unsigned long long)st->tx_packets,
+		(unsigned long long)st->tx_bytes, (long long)st->lost, st->loss_pct, st->jitter_ms,
+		st->rtt_ms, st->mos, (unsigned long long)st->dtmf,
+		(unsigned long long)st->srtp_auth_fail, (unsigned long long)st->wrong_source,
+		(unsigned long long)st->rtcp_in, (unsigned long long)st->rtcp_out);
+	c->last_media[st->side ? 1 : 0] = *st;
+	hl_sig_media_final(c->sig, st);
 }
 
 static int
@@ -99,7 +145,12 @@ hl_control_create(const struct hl_config *cfg, struct hl_engine *e)
 			goto fail;
 		}
 	}
-	struct hl_sig_ops ops = {.send = ctl_send, .route = ctl_route, .ctx = c};
+	struct hl_sig_ops ops = {.send = ctl_send,
+		.route = ctl_route,
+		.media_set = ctl_media_set,
+		.media_del = ctl_media_del,
+		.ctx = c};
+	c->media_sink = (struct hl_media_sink){ctl_media_event, ctl_media_final, c};
 	c->sig = hl_sig_create(cfg, c->tenants, c->store, &ops, now_ms(c), (uint64_t)time(NULL));
 	if (c->sig == NULL)
 		goto fail;
@@ -129,6 +180,12 @@ hl_control_free(struct hl_control *c)
 	hl_store_close(c->store);
 	hl_tenants_free(c->tenants);
 	rte_free(c);
+}
+
+const struct hl_media_stats *
+hl_control_last_media(const struct hl_control *c, unsigned int side)
+{
+	return c && side < 2 ? &c->last_media[side] : NULL;
 }
 
 const struct hl_sig *
@@ -182,5 +239,5 @@ hl_control_poll(struct hl_control *c, struct hl_lcore_stats *st)
 			input(c, pkts[i], now);
 		rte_pktmbuf_free_bulk(pkts, n);
 	}
-	return n + hl_sig_poll(c->sig, now);
+	return n + hl_sig_poll(c->sig, now) + hl_media_poll(c->eng, &c->media_sink);
 }

@@ -1022,6 +1022,9 @@ hl_sig_free(struct hl_sig *s)
 {
 	if (s == NULL)
 		return;
+	/* Without sending: the engine's workers (and their legs) may be gone already. */
+	s->ops.media_set = NULL;
+	s->ops.media_del = NULL;
 	sig_call_free_all(s);
 	if (s->txn_hash != NULL) {
 		for (uint32_t i = 0; i <= s->txn_mask; i++) {

@@ -30,7 +30,8 @@ sig_ports_init(struct sig_ports *p, uint16_t lo, uint16_t hi)
 	p->next = 0;
 	p->used = 0;
 	p->bits = calloc(p->nblocks / 64 + 1, sizeof(uint64_t));
-	return p->bits ? 0 : -1;
+	p->by_block = calloc(p->nblocks + 1, sizeof(*p->by_block));
+	return p->bits && p->by_block ? 0 : -1;
 }
 
 void
@@ -38,6 +39,8 @@ sig_ports_free(struct sig_ports *p)
 {
 	free(p->bits);
 	p->bits = NULL;
+	free(p->by_block);
+	p->by_block = NULL;
 }
 
 /* First free block after the last one given: a released port rests before reuse,
@@ -118,6 +121,247 @@ codec_of(const uint8_t *buf, const struct hl_sdp_fmt *f)
 }
 
 /* ---- dialogs ---- */
+
+/* ---- media legs (hotline/media.h): each leg's SDP, as the worker relays it ---- */
+
+/* Our SDES key for leg l (once per leg): kept in l->media.tx_key, base64 in srtp_b64. */
+static int
+leg_srtp_key(struct sig_leg *l)
+{
+	char attr[HL_SRTP_ATTR_MAX];
+	const char *p;
+	size_t n = 0;
+
+	if (l->srtp_b64[0])
+		return 0;
+	if (hl_srtp_key_generate(&l->media.tx_key, HL_SRTP_AES_CM_128_HMAC_SHA1_80) != 0 ||
+		hl_srtp_crypto_attr_format(attr, sizeof(attr), 1, &l->media.tx_key) < 0)
+		return -1;
+	p = strstr(attr, "inline:");
+	if (p != NULL) {
+		p += 7;
+		while (p[n] && p[n] != '|' && p[n] != ' ' && n + 1 < sizeof(l->srtp_b64))
+			n++;
+		memcpy(l->srtp_b64, p, n);
+		l->srtp_b64[n] = '\0';
+	}
+	explicit_bzero(attr, sizeof(attr));
+	return n ? 0 : -1;
+}
+
+/* SRTP of the caps for an SDP on leg l: the customer's follows [rtp] srtp, the agent's
+ * [rtp] agent_srtp; once a leg runs SRTP it stays so, with the same key. */
+static void
+caps_leg_srtp(const struct hl_sig *s, struct sig_leg *l, struct hl_sdp_caps *caps)
+{
+	unsigned int pol = l->side == 0 ? s->cfg->rtp_srtp :
+		(s->cfg->rtp_agent_srtp ? HL_CONFIG_SRTP_MANDATORY : HL_CONFIG_SRTP_OFF);
+
+	if (l->srtp)
+		pol = HL_CONFIG_SRTP_MANDATORY;
+	else if (l->media_sent)
+		pol = HL_CONFIG_SRTP_OFF;
+	caps->srtp = pol == HL_CONFIG_SRTP_OFF ? HL_SDP_SRTP_FORBID :
+		     pol == HL_CONFIG_SRTP_MANDATORY ? HL_SDP_SRTP_MANDATORY : HL_SDP_SRTP_OPTIONAL;
+	if (caps->srtp != HL_SDP_SRTP_FORBID && leg_srtp_key(l) == 0)
+		caps->srtp_key = l->srtp_b64;
+	else
+		caps->srtp = HL_SDP_SRTP_FORBID;
+}
+
+/* The remote's SDES key (the base64 of its inline key-params) for an SDP suite. */
+static int
+srtp_key_of(const uint8_t *buf, struct hl_sip_slice key, unsigned int sdp_suite,
+	struct hl_srtp_key *out)
+{
+	char tmp[128];
+	const char *name = hl_sdp_suite_name((enum hl_sdp_suite)sdp_suite);
+	int suite = name ? hl_srtp_suite_from_name(name, strlen(name)) : -1;
+	int n, rc;
+
+	if (suite < 0 || key.len > 100)
+		return -1;
+	n = snprintf(tmp, sizeof(tmp), "inline:%.*s", (int)key.len, (const char *)buf + key.off);
+	rc = hl_srtp_key_params_parse(tmp, (size_t)n, (unsigned int)suite, out);
+	explicit_bzero(tmp, sizeof(tmp));
+	return rc;
+}
+
+/* Where a remote's media goes: address text of an SDP to bytes and its engine port. */
+static int
+media_remote(struct hl_sig *s, struct sig_leg *l, const uint8_t *buf, struct hl_sip_slice addr,
+	unsigned int addrtype, uint16_t port, uint16_t rtcp_port)
+{
+	struct hl_media_leg *ml = &l->media;
+	struct hl_sig_addr dst;
+	uint8_t local[16];
+	char txt[64];
+	int fam = addrtype == HL_SDP_ADDR_IP6 ? 6 : 4;
+
+	if (addr.len == 0 || addr.len >= sizeof(txt))
+		return -1;
+	memcpy(txt, buf + addr.off, addr.len);
+	txt[addr.len] = '\0';
+	memset(&dst, 0, sizeof(dst));
+	dst.family = (uint8_t)fam;
+	if (inet_pton(fam == 6 ? AF_INET6 : AF_INET, txt, dst.ip) != 1)
+		return -1;
+	/* The engine port and our address towards the media, as for SIP. */
+	if (s->ops.route == NULL || s->ops.route(s->ops.ctx, &dst, local) != 0)
+		return -1;
+	ml->family = (uint8_t)fam;
+	ml->port_index = dst.port_index;
+	memcpy(ml->remote_ip, dst.ip, 16);
+	memcpy(ml->local_ip, local, 16);
+	ml->remote_port = port;
+	ml->remote_rtcp_port = rtcp_port ? rtcp_port : (uint16_t)(port + 1);
+	return 0;
+}
+
+static void
+media_dir(struct hl_media_leg *ml, enum hl_sdp_dir their_dir, int zero_addr)
+{
+	/* Their direction: sendonly/inactive (or a zero address) means they do not want
+	 * our media; recvonly/inactive means they will not send any. */
+	ml->recv_only = their_dir == HL_SDP_DIR_SENDONLY || their_dir == HL_SDP_DIR_INACTIVE ||
+			zero_addr;
+	ml->remote_silent = their_dir == HL_SDP_DIR_RECVONLY || their_dir == HL_SDP_DIR_INACTIVE ||
+			    zero_addr;
+}
+
+static void
+media_base(struct hl_sig *s, struct sig_call *c, struct sig_leg *l)
+{
+	struct hl_media_leg *ml = &l->media;
+
+	ml->call = c->id;
+	ml->tenant = (uint16_t)(c->tenant ? c->tenant - s->ts : 0);
+	ml->side = l->side;
+	ml->local_port = l->side == 0 ? c->a_local_port : c->b_local_port;
+	ml->timeout_ms = s->cfg->rtp_timeout_s * 1000;
+	ml->hold_timeout_ms = s->cfg->rtp_hold_timeout_s * 1000;
+	if (ml->ssrc == 0)
+		ml->ssrc = (uint32_t)(s->salt * 0x9e3779b97f4a7c15ull >> 32) ^ (c->id * 2654435761u) ^
+			   l->side;
+}
+
+/* The A leg from the negotiation of the customer's offer. */
+static void
+media_from_neg(struct hl_sig *s, struct sig_call *c, const uint8_t *buf,
+	const struct hl_sdp_neg_stream *ns, enum hl_sdp_dir their_dir)
+{
+	struct sig_leg *a = c->a;
+	struct hl_media_leg *ml = &a->media;
+
+	media_base(s, c, a);
+	if (media_remote(s, a, buf, ns->remote_addr, ns->remote_addrtype, ns->remote_port,
+		    ns->remote_rtcp_port) != 0)
+		return;
+	ml->codec_pt = ns->pt;
+	ml->te_pt = ns->te_pt;
+	ml->clock_rate = our_codecs[ns->codec].clock;
+	ml->rtcp_mux = ns->rtcp_mux;
+	media_dir(ml, their_dir, 0);
+	if (ns->srtp && !a->media_sent) {
+		const char *name = hl_sdp_suite_name((enum hl_sdp_suite)ns->suite);
+		int su = hl_srtp_suite_from_name(name, strlen(name));
+		if (su < 0 || srtp_key_of(buf, ns->remote_key, ns->suite, &ml->rx_key) != 0)
+			return;
+		ml->tx_key.suite = (uint8_t)su;
+		ml->srtp_rx = ml->srtp_tx = 1;
+		a->srtp = 1;
+	}
+	a->media_ready = 1;
+}
+
+/* A leg from an SDP the remote sent (an answer, or a re-INVITE offer): address, port,
+ * direction; the codec and keys too when first_codec (the agent's first answer). */
+static void
+media_from_sdp(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const uint8_t *buf,
+	struct hl_sip_slice body, int first_codec)
+{
+	struct hl_media_leg *ml = &l->media;
+	struct hl_sdp sdp;
+	const struct hl_sdp_media *m;
+	const struct hl_sdp_conn *cn;
+
+	if (body.len == 0 || hl_sdp_parse(buf, body, &sdp) != 0 || sdp.nmedia == 0)
+		return;
+	m = &sdp.media[0];
+	cn = hl_sdp_media_conn(&sdp, 0);
+	if (m->port == 0 || m->nfmt == 0)
+		return;
+	media_base(s, c, l);
+	int zero = cn->addr.len == 7 && memcmp(buf + cn->addr.off, "0.0.0.0", 7) == 0;
+	if (!zero && media_remote(s, l, buf, cn->addr, cn->addrtype, m->port, m->rtcp_port) != 0)
+		return;
+	media_dir(ml, hl_sdp_media_dir(&sdp, 0), zero);
+	ml->rtcp_mux = m->rtcp_mux;
+	if (first_codec || !l->media_ready) {
+		int k = codec_of(buf, &m->fmt[0]);
+		ml->codec_pt = m->fmt[0].pt;
+		ml->clock_rate = k >= 0 ? our_codecs[k].clock : 8000;
+		ml->te_pt = -1;
+		for (unsigned int i = 0; i < m->nfmt; i++)
+			if (hl_sip_slice_ieq(buf, m->fmt[i].name, "telephone-event"))
+				ml->te_pt = m->fmt[i].pt;
+	}
+	if (!l->media_sent && (m->proto == HL_SDP_PROTO_RTP_SAVP ||
+				      m->proto == HL_SDP_PROTO_RTP_SAVPF)) {
+		for (unsigned int i = 0; i < m->ncrypto; i++) {
+			const struct hl_sdp_crypto *cr = &m->crypto[i];
+			const char *name = hl_sdp_suite_name((enum hl_sdp_suite)cr->suite);
+			int su = name ? hl_srtp_suite_from_name(name, strlen(name)) : -1;
+			if (su < 0 || leg_srtp_key(l) != 0 ||
+				srtp_key_of(buf, cr->key, cr->suite, &ml->rx_key) != 0)
+				continue;
+			ml->tx_key.suite = (uint8_t)su;
+			ml->srtp_rx = ml->srtp_tx = 1;
+			l->srtp = 1;
+			break;
+		}
+	}
+	l->media_ready = 1;
+}
+
+/* Gives the worker both legs as they are now, bridged to each other. */
+static void
+media_push(struct hl_sig *s, struct sig_call *c)
+{
+	struct sig_leg *legs[2] = {c->a, c->b};
+
+	if (s->ops.media_set == NULL)
+		return;
+	for (unsigned int i = 0; i < 2; i++) {
+		struct sig_leg *l = legs[i], *p = legs[1 - i];
+		struct hl_media_leg copy;
+
+		if (l == NULL || !l->media_ready || l->state == LEG_DONE)
+			continue;
+		copy = l->media;
+		copy.peer_port = p != NULL && p->media_ready ? p->media.local_port : 0;
+		copy.peer_port_index = p != NULL ? p->media.port_index : 0;
+		copy.srtp_keep = l->media_sent;
+		if (s->ops.media_set(s->ops.ctx, &copy) != 0) {
+			sig_count(s, HL_SIG_CTR_MEDIA_FAIL);
+			continue;
+		}
+		if (!l->media_sent)
+			s->st.media_legs++;
+		l->media_sent = 1;
+	}
+}
+
+static void
+media_end(struct hl_sig *s, struct sig_leg *l)
+{
+	if (l == NULL || !l->media_sent)
+		return;
+	if (s->ops.media_del != NULL)
+		(void)s->ops.media_del(s->ops.ctx, l->media.port_index, l->media.local_port);
+	l->media_sent = 0;
+	s->st.media_legs--;
+}
 
 static uint32_t
 dlg_hash(const struct hl_sig *s, const char *cid, size_t clen, const char *tag, size_t tlen)
@@ -265,8 +509,13 @@ call_free(struct hl_sig *s, struct sig_call *c)
 		sig_agent_set_idle(s, c->agent);
 	if (c->tenant != NULL && c->tenant->calls > 0)
 		c->tenant->calls--;
+	media_end(s, c->a);
+	media_end(s, c->b);
 	leg_free(s, c->a);
 	leg_free(s, c->b);
+	if (c->a_local_port >= s->ports.lo && c->a_local_port <= s->ports.hi &&
+		s->ports.by_block[(c->a_local_port - s->ports.lo) / 4] == c)
+		s->ports.by_block[(c->a_local_port - s->ports.lo) / 4] = NULL;
 	ports_release(&s->ports, c->a_local_port);
 	free(c->a_offer);
 	call_unlink(s, c);
@@ -451,6 +700,7 @@ b_offer(struct sig_call *c, struct sig_leg *b, const char *host, char *out,
 	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
 		host[0] == '[' ? host + 1 : host);
 	caps_init(&caps, addr, host[0] == '[', c->b_local_port, b->sess_id, b->sdp_version);
+	caps_leg_srtp(b->sig, b, &caps);
 	if (c->a_offer != NULL) {
 		struct hl_sip_slice sl = {0, c->a_offer_len};
 		if (hl_sdp_parse((const uint8_t *)c->a_offer, sl, &sdp) == 0 && sdp.nmedia > 0) {
@@ -642,6 +892,7 @@ a_answer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_si
 	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
 		host[0] == '[' ? host + 1 : host);
 	caps_init(&caps, addr, host[0] == '[', c->a_local_port, c->a->sess_id, c->a->sdp_version);
+	caps_leg_srtp(s, c->a, &caps);
 	if (k >= 0) {
 		one[0] = our_codecs[k];
 		caps.codecs = one;
@@ -653,6 +904,12 @@ a_answer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_si
 	int n = hl_sdp_answer((const uint8_t *)c->a_offer, &offer, &caps, out, cap, &neg);
 	if (n < 0 || neg.naccepted == 0)
 		return HL_E_UNSUPPORTED;
+	for (unsigned int i = 0; i < neg.nstreams; i++)
+		if (neg.s[i].accepted) {
+			media_from_neg(s, c, (const uint8_t *)c->a_offer, &neg.s[i],
+				hl_sdp_media_dir(&offer, i));
+			break;
+		}
 	return n;
 }
 
@@ -795,8 +1052,11 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		/* 180/183 to the customer; early media gets our answer now (§13.3.1.1). */
 		if (status == 183 && m->body.len) {
 			sdplen = a_answer(s, c, buf, m->body, sdp, sizeof(sdp));
-			if (sdplen > 0)
+			if (sdplen > 0) {
 				store_sdp(&c->a->sdp_local, &c->a->sdp_local_len, sdp, (size_t)sdplen);
+				media_from_sdp(s, c, b, buf, m->body, 1);
+				media_push(s, c);
+			}
 		}
 		sig_reply_stored(s, c->a->inv, status, NULL, c->a->ltag, NULL,
 			sdplen > 0 ? "application/sdp" : NULL, sdp, sdplen > 0 ? (size_t)sdplen : 0);
@@ -848,7 +1108,12 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 				host[0] == '[' ? host + 1 : host);
 			caps_init(&caps, addr, host[0] == '[', c->a_local_port, c->a->sess_id,
 				c->a->sdp_version);
+			caps_leg_srtp(s, c->a, &caps);
 			sdplen = hl_sdp_build_offer(&caps, sdp, sizeof(sdp));
+		}
+		if (c->a_offer != NULL) {
+			media_from_sdp(s, c, b, buf, m->body, 1);
+			media_push(s, c);
 		}
 		sig_agent_set_busy(s, c->agent, AGENT_BUSY);
 		c->state = CALL_CONNECTED;
@@ -888,9 +1153,14 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 		/* ACK every 2xx, retransmissions included. */
 		if (!l->ack || t->status == 0 || l->state == LEG_CONFIRMED)
 			b_send_ack(s, l, t->cseq);
-		if (m != NULL && m->body.len)
+		if (m != NULL && m->body.len) {
 			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
 				m->body.len);
+			if (c != NULL && l->media_ready) {
+				media_from_sdp(s, c, l, buf, m->body, 0);
+				media_push(s, c);
+			}
+		}
 	}
 	struct sig_txn *orig = l->inv_peer_req;
 	/* A re-INVITE we relayed from the other leg: answer it now. */
@@ -909,6 +1179,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 				host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
 				host[0] == '[' ? host + 1 : host);
 			caps_init(&caps, addr, host[0] == '[', x->rtp_port, x->sess_id, ++x->sdp_version);
+			caps_leg_srtp(s, x, &caps);
 			if (hl_sdp_parse((const uint8_t *)x->sdp_remote, sl, &offer) == 0)
 				n = hl_sdp_answer((const uint8_t *)x->sdp_remote, &offer, &caps, sdp,
 					sizeof(sdp), &neg);
@@ -951,6 +1222,7 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 		host[0] == '[' ? host + 1 : host);
 	caps_init(&caps, addr, host[0] == '[', l->rtp_port, l->sess_id,
 		relay ? ++l->sdp_version : l->sdp_version);
+	caps_leg_srtp(s, l, &caps);
 	caps.dir = (uint8_t)dir;
 	/* Keep the codec the leg runs (its last remote SDP names it). */
 	if (l->sdp_remote != NULL) {
@@ -1133,6 +1405,7 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 	c->created_ms = s->now_ms;
 	c->a_local_port = port;
 	c->b_local_port = (uint16_t)(port + 2);
+	s->ports.by_block[(port - s->ports.lo) / 4] = c;
 	hl_timer_init(&c->t_noanswer, noanswer_fire, c);
 	c->next = s->calls;
 	if (s->calls)
@@ -1351,6 +1624,10 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off, m->body.len);
 	enum hl_sdp_dir d = offer_dir(buf, m->body);
 	l->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+	if (l->media_ready) {
+		media_from_sdp(s, c, l, buf, m->body, 0);
+		media_push(s, c);
+	}
 	/* What they will do is what we offer the peer to do. */
 	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
 }
@@ -1449,4 +1726,77 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 		return;
 	}
 	}
+}
+
+/* ---- media events from the workers ---- */
+
+static struct sig_call *
+call_of_port(struct hl_sig *s, uint32_t id, uint16_t port)
+{
+	struct sig_call *c;
+
+	if (port < s->ports.lo || port > s->ports.hi)
+		return NULL;
+	c = s->ports.by_block[(port - s->ports.lo) / 4];
+	return c != NULL && c->id == id ? c : NULL;
+}
+
+void
+hl_sig_media_event(struct hl_sig *s, const struct hl_media_event *ev, uint64_t now_ms)
+{
+	struct sig_call *c = call_of_port(s, ev->call, ev->local_port);
+
+	s->now_ms = now_ms;
+	if (ev->type == HL_MEDIA_EV_DTMF) {
+		size_t n = strlen(s->st.last_dtmf_digits);
+
+		sig_count(s, HL_SIG_CTR_DTMF_RTP);
+		s->st.dtmf_events++;
+		s->st.last_dtmf = (uint64_t)(unsigned char)ev->digit;
+		if (n + 1 >= sizeof(s->st.last_dtmf_digits)) {
+			memmove(s->st.last_dtmf_digits, s->st.last_dtmf_digits + 1, n);
+			n--;
+		}
+		s->st.last_dtmf_digits[n] = ev->digit;
+		s->st.last_dtmf_digits[n + 1] = '\0';
+		return;
+	}
+	if (ev->type == HL_MEDIA_EV_TIMEOUT && c != NULL && c->state != CALL_ENDING) {
+		/* No media on a leg for [rtp] timeout_s: the call is dead; BYE both legs. */
+		sig_count(s, HL_SIG_CTR_MEDIA_TIMEOUT);
+		call_end(s, c, 0);
+	}
+}
+
+void
+hl_sig_media_final(struct hl_sig *s, const struct hl_media_stats *st)
+{
+	struct hl_sig_tenant_media *t;
+
+	if (s->ts == NULL || s->tenants == NULL || st->tenant >= hl_tenants_count(s->tenants))
+		return;
+	t = &s->ts[st->tenant].media;
+	t->legs++;
+	t->rx_packets += st->rx_packets;
+	t->tx_packets += st->tx_packets;
+	t->lost += st->lost > 0 ? (uint64_t)st->lost : 0;
+	t->dtmf += st->dtmf;
+	t->srtp_auth_fail += st->srtp_auth_fail;
+	if (st->rx_packets) {
+		t->mos_sum += st->mos;
+		t->mos_legs++;
+	}
+	if (st->jitter_ms > t->jitter_ms_max)
+		t->jitter_ms_max = st->jitter_ms;
+}
+
+int
+hl_sig_tenant_media(const struct hl_sig *s, unsigned int i, const char **name,
+	struct hl_sig_tenant_media *out)
+{
+	if (s->ts == NULL || s->tenants == NULL || i >= hl_tenants_count(s->tenants))
+		return -1;
+	*name = s->ts[i].cfg->name;
+	*out = s->ts[i].media;
+	return 0;
 }

@@ -128,6 +128,11 @@ struct sig_leg {
 	uint16_t sdp_local_len;
 	uint32_t sdp_version;
 	uint64_t sess_id;
+	struct hl_media_leg media;  /* this leg's media as the worker has it (or gets it) */
+	uint8_t media_ready;        /* remote address and codec known */
+	uint8_t media_sent;         /* the worker has the leg and its SRTP sessions */
+	uint8_t srtp;               /* SDES SRTP on this leg */
+	char srtp_b64[48];          /* our key||salt, base64, for our a=crypto */
 };
 
 enum sig_call_state {
@@ -194,6 +199,7 @@ struct sig_tenant {
 	struct sig_agent *agents; /* cfg->n_agents, by agent index */
 	struct sig_agent *idle_head, *idle_tail;
 	uint32_t calls;
+	struct hl_sig_tenant_media media;
 	/* calls-per-second token bucket */
 	uint64_t cps_stamp_ms;
 	uint32_t cps_tokens;
@@ -204,6 +210,7 @@ struct sig_ports {
 	uint16_t lo, hi;
 	uint32_t nblocks, next, used;
 	uint64_t *bits;
+	struct sig_call **by_block; /* the call holding each block (media events) */
 };
 
 /* Our address on a port, formatted for Via, Contact and SDP. */

@@ -22,6 +22,7 @@
 #include "hotline/common.h"
 #include "hotline/control.h"
 #include "hotline/engine.h"
+#include "hotline/media.h"
 #include "hotline/neigh.h"
 #include "hotline/net.h"
 
@@ -136,6 +137,8 @@ hl_worker_poll(struct hl_worker *w)
 		hl_net_rtp_burst(w, pkts, (uint16_t)k);
 		work += k;
 	}
+	work += hl_media_commands(w);
+	work += hl_media_tick(w, now);
 	if (now >= w->next_drain_tsc) {
 		hl_worker_flush(w);
 		w->next_drain_tsc = now + e->drain_tsc;
@@ -451,6 +454,14 @@ worker_create(struct hl_engine *e, unsigned int idx, char *err, size_t errlen)
 		w->flood_tsc_per_token = e->tsc_hz / ((uint64_t)cfg->sip_flood_pps * 1024) + 1;
 		w->flood_burst = cfg->sip_flood_burst * 1024;
 	}
+	unsigned int legs = cfg->rtp_max_legs ? cfg->rtp_max_legs :
+		((unsigned int)(w->rtp_hi - w->rtp_lo) + 1) / 2 * e->n_ports;
+	w->media = hl_media_shard_create(w, legs, sock);
+	if (w->media == NULL) {
+		set_err(err, errlen, "worker %u: media table of %u legs: %s", idx, legs,
+			rte_strerror(rte_errno));
+		goto fail;
+	}
 	uint64_t frag_cycles = (e->tsc_hz + 999) / 1000 * cfg->frag_timeout_ms;
 	w->frag = rte_ip_frag_table_create(cfg->frag_max_flows, 16, cfg->frag_max_flows,
 		frag_cycles, sock);
@@ -461,6 +472,7 @@ worker_create(struct hl_engine *e, unsigned int idx, char *err, size_t errlen)
 	}
 	return w;
 fail:
+	hl_media_shard_free(w->media);
 	rte_ring_free(w->handoff);
 	rte_free(w->flood);
 	rte_free(w);
@@ -524,7 +536,7 @@ hl_engine_create(const struct hl_config *cfg, char *err, size_t errlen)
 	e->drain_tsc = (e->tsc_hz + 999999) / 1000000 * cfg->tx_drain_us;
 	/* Equal even-sized slices of the RTP range; the last worker takes the rest. */
 	e->rtp_slice = (uint16_t)((((unsigned int)cfg->rtp_port_max - cfg->rtp_port_min + 1) /
-					  cfg->n_workers) & ~1u);
+					  cfg->n_workers) & ~3u);
 
 	for (unsigned int i = 0; i < cfg->n_ports; i++)
 		max_mtu = RTE_MAX(max_mtu, cfg->ports[i].mtu);
@@ -628,6 +640,7 @@ hl_engine_free(struct hl_engine *e)
 		}
 		rte_ip_frag_free_death_row(&w->death_row, 0);
 		rte_ip_frag_table_destroy(w->frag);
+		hl_media_shard_free(w->media);
 		rte_free(w->flood);
 		rte_free(w);
 	}

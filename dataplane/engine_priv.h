@@ -48,6 +48,7 @@ struct hl_port {
 };
 
 struct hl_neigh_table;
+struct hl_media_shard;
 
 /* Per-source SIP token bucket, direct-mapped by a hash of the source address: a
  * collision shares a bucket (stricter, never looser), and no entry is ever
@@ -78,6 +79,7 @@ struct hl_worker {
 	struct rte_ring *txfwd[HL_MAX_PORTS];
 
 	uint16_t rtp_lo, rtp_hi; /* our slice of the RTP range, inclusive */
+	struct hl_media_shard *media; /* our legs (hotline/media.h) */
 
 	struct rte_ip_frag_tbl *frag;
 	struct rte_ip_frag_death_row death_row;
@@ -121,7 +123,9 @@ struct hl_engine {
 	struct rte_ring *sip_ring;   /* workers -> control: SIP datagrams, the mbuf itself */
 	struct rte_ring *ctl_tx;     /* control -> worker 0: SIP datagrams to send (IP up) */
 	struct hl_control *control;
-	uint16_t rtp_slice;          /* ports per worker slice (even) */
+	uint16_t rtp_slice;          /* ports per worker slice (a multiple of 4: a call's
+					block of A and B RTP/RTCP ports stays on one worker) */
+	uint64_t media_pending;      /* media commands not yet returned (control only) */
 	uint64_t tsc_hz;
 	uint64_t drain_tsc;
 	volatile bool quit;

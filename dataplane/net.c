@@ -19,6 +19,7 @@
 #include "hotline/csum.h"
 #include "hotline/engine.h"
 #include "hotline/neigh.h"
+#include "hotline/media.h"
 #include "hotline/net.h"
 #include "hotline/sip.h"
 
@@ -572,7 +573,6 @@ udp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t l4o
 	struct rte_udp_hdr *u;
 	uint16_t ulen, dport;
 
-	(void)pi;
 	if (ulen_max < sizeof(*u) || rte_pktmbuf_data_len(m) < l4off + sizeof(*u)) {
 		drop(w, m, HL_DROP_UDP_TRUNCATED);
 		return;
@@ -608,6 +608,7 @@ udp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t l4o
 		 */
 		unsigned int o = hl_engine_rtp_owner(e, dport);
 
+		m->hash.usr = pi; /* the leg key names the port it arrived on */
 		if (o == w->index)
 			w->rtp_buf[w->n_rtp++] = m;
 		else
@@ -1157,11 +1158,7 @@ eth_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
 void
 hl_net_rtp_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
-	/* No leg exists until the media module creates one through a command ring;
-	 * until then every RTP-range datagram is an orphan. */
-	w->st->ctr[HL_CTR_UDP_RTP] += n;
-	w->st->drop[HL_DROP_RTP_NO_LEG] += n;
-	rte_pktmbuf_free_bulk(pkts, n);
+	hl_media_rx_burst(w, pkts, n);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "hotline/control.h"
 #include "hotline/counters.h"
 #include "hotline/neigh.h"
+#include "hotline/media.h"
 #include "hotline/sig.h"
 #include "hotline/telemetry.h"
 
@@ -232,6 +233,72 @@ cmd_sip(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "dtmf_events", st.dtmf_events);
 	digit[0] = (char)st.last_dtmf;
 	rte_tel_data_add_dict_string(d, "last_dtmf", digit);
+	rte_tel_data_add_dict_string(d, "last_dtmf_digits", st.last_dtmf_digits);
+	rte_tel_data_add_dict_u64(d, "media_legs", st.media_legs);
+	return 0;
+}
+
+static void
+media_leg_dict(struct rte_tel_data *d, const char *pfx, const struct hl_media_stats *m)
+{
+	char k[64];
+#define U64_(name, v)                                                                     \
+	do {                                                                              \
+		snprintf(k, sizeof(k), "%s%s", pfx, name);                                \
+		rte_tel_data_add_dict_u64(d, k, (uint64_t)(v));                           \
+	} while (0)
+	U64_("call", m->call);
+	U64_("rx_packets", m->rx_packets);
+	U64_("rx_bytes", m->rx_bytes);
+	U64_("tx_packets", m->tx_packets);
+	U64_("tx_bytes", m->tx_bytes);
+	U64_("lost", m->lost < 0 ? 0 : m->lost);
+	U64_("jitter_us", m->jitter_ms * 1000);
+	U64_("rtt_ms", m->rtt_ms);
+	U64_("mos_x100", m->mos * 100 + 0.5);
+	U64_("dtmf", m->dtmf);
+	U64_("rtcp_in", m->rtcp_in);
+	U64_("rtcp_out", m->rtcp_out);
+	U64_("srtp_auth_failed", m->srtp_auth_fail);
+	U64_("wrong_source", m->wrong_source);
+	U64_("latched", m->latched);
+#undef U64_
+}
+
+static int
+cmd_media(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	if (__atomic_load_n(&tel_engine, __ATOMIC_ACQUIRE) == NULL)
+		return -ENODEV;
+	const struct hl_sig *sg = hl_control_sig(tel_engine->control);
+	struct hl_sig_tenant_media tm;
+	const char *name;
+	char k[96];
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "legs", hl_media_legs(tel_engine));
+	media_leg_dict(d, "last_a_", hl_control_last_media(tel_engine->control, 0));
+	media_leg_dict(d, "last_b_", hl_control_last_media(tel_engine->control, 1));
+	for (unsigned int i = 0; sg != NULL && hl_sig_tenant_media(sg, i, &name, &tm) == 0; i++) {
+		snprintf(k, sizeof(k), "%s.legs", name);
+		rte_tel_data_add_dict_u64(d, k, tm.legs);
+		snprintf(k, sizeof(k), "%s.rx_packets", name);
+		rte_tel_data_add_dict_u64(d, k, tm.rx_packets);
+		snprintf(k, sizeof(k), "%s.tx_packets", name);
+		rte_tel_data_add_dict_u64(d, k, tm.tx_packets);
+		snprintf(k, sizeof(k), "%s.lost", name);
+		rte_tel_data_add_dict_u64(d, k, tm.lost);
+		snprintf(k, sizeof(k), "%s.dtmf", name);
+		rte_tel_data_add_dict_u64(d, k, tm.dtmf);
+		snprintf(k, sizeof(k), "%s.srtp_auth_failed", name);
+		rte_tel_data_add_dict_u64(d, k, tm.srtp_auth_fail);
+		snprintf(k, sizeof(k), "%s.mos_avg_x100", name);
+		rte_tel_data_add_dict_u64(d, k,
+			tm.mos_legs ? (uint64_t)(tm.mos_sum * 100 / tm.mos_legs + 0.5) : 0);
+		snprintf(k, sizeof(k), "%s.jitter_max_us", name);
+		rte_tel_data_add_dict_u64(d, k, (uint64_t)(tm.jitter_ms_max * 1000));
+	}
 	return 0;
 }
 
@@ -257,6 +324,7 @@ hl_telemetry_register(struct hl_engine *e)
 		{"/hotline/lcores", cmd_lcores, "Busy/idle cycles per lcore"},
 		{"/hotline/ports", cmd_ports, "Ports: addresses, queues, ethdev counters"},
 		{"/hotline/neigh", cmd_neigh, "ARP/NDP neighbour table"},
+		{"/hotline/media", cmd_media, "Media: live legs, last legs' quality, per-tenant sums"},
 		{"/hotline/sip", cmd_sip, "Signalling: counters, live transactions/dialogs/calls"},
 	};
 

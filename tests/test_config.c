@@ -132,7 +132,7 @@ static const struct {
 		"t.conf: [lcores] has no 'workers' list"},
 	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0-3\n[rtp]\n"
 	 "ports=20000-20005\n",
-		"t.conf: RTP range 20000-20005 has 3 port pairs for 4 workers"},
+		"t.conf: RTP range 20000-20005 has 1 blocks of 4 ports for 4 workers"},
 	{"[port a]\ndevice = x\nipv4 = 10.0.0.1/24\n[port b]\ndevice = x\nipv4 = 10.0.0.2/24\n"
 	 "[lcores]\ncontrol=0\nworkers=0\n",
 		"t.conf:4: [port b] uses the device of [port a]"},

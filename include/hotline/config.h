@@ -90,6 +90,11 @@ struct hl_config {
 	/* [rtp] */
 	uint16_t rtp_port_min; /* even */
 	uint16_t rtp_port_max; /* odd: RTP on even ports, RTCP on the next odd one */
+	uint32_t rtp_timeout_s;      /* no RTP on a leg this long ends the call; 0: never */
+	uint32_t rtp_hold_timeout_s; /* the same while the leg is on hold; 0: never */
+	uint32_t rtp_max_legs;       /* legs per worker; 0: one per RTP port pair per port */
+	uint8_t rtp_srtp;            /* customer side, HL_CONFIG_SRTP_* */
+	uint8_t rtp_agent_srtp;      /* 1: offer SDES SRTP to agents */
 
 	/* [limits] */
 	uint32_t mbufs;            /* 0: sized from ports, queues and workers */
@@ -97,6 +102,12 @@ struct hl_config {
 	uint32_t frag_timeout_ms;
 	uint32_t neigh_entries;    /* ARP/NDP cache size (power of two) */
 	uint32_t sip_ring_size;    /* worker -> control ring (power of two) */
+};
+
+enum {
+	HL_CONFIG_SRTP_OFF = 0,   /* RTP/AVP only: an RTP/SAVP offer is refused */
+	HL_CONFIG_SRTP_OPTIONAL,  /* follow the offer */
+	HL_CONFIG_SRTP_MANDATORY, /* RTP/SAVP only */
 };
 
 /* Fills cfg with the defaults every key falls back to. */

@@ -32,6 +32,10 @@ void hl_control_free(struct hl_control *c);
 /* The signalling state, for telemetry (read-only, any thread). */
 const struct hl_sig *hl_control_sig(const struct hl_control *c);
 
+/* The last finished customer (side 0) and agent (side 1) legs' media figures. */
+struct hl_media_stats;
+const struct hl_media_stats *hl_control_last_media(const struct hl_control *c, unsigned int side);
+
 /* One turn: drains up to one burst of SIP datagrams, runs due timers. */
 unsigned int hl_control_poll(struct hl_control *c, struct hl_lcore_stats *st);
 

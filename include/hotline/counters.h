@@ -57,7 +57,15 @@
 	_(NEIGH_QUEUED, "neigh_queued")                                               \
 	_(NEIGH_FLUSHED, "neigh_flushed")                                             \
 	_(CTL_SIP_IN, "control_sip_in")                                               \
-	_(SIP_ERR_OUT, "sip_error_answered")
+	_(SIP_ERR_OUT, "sip_error_answered")                                          \
+	_(RTP_RELAYED, "rtp_relayed")                                                 \
+	_(RTP_LATCHED, "rtp_latched")                                                 \
+	_(RTCP_IN, "rtcp_in")                                                         \
+	_(RTCP_OUT, "rtcp_out")                                                       \
+	_(DTMF_4733, "dtmf_4733_presses")                                             \
+	_(MEDIA_TIMEOUTS, "media_timeouts")                                           \
+	_(MEDIA_CMDS, "media_commands")                                               \
+	_(MEDIA_EV_LOST, "media_events_lost")
 
 /* Drop reasons: symbol, telemetry name. */
 #define HL_FOREACH_DROP(_)                                                            \
@@ -94,6 +102,17 @@
 	_(UDP_BAD_CSUM, "udp_bad_checksum")                                           \
 	_(UDP_CLOSED_PORT, "udp_closed_port")                                         \
 	_(RTP_NO_LEG, "rtp_no_leg")                                                   \
+	_(RTP_WRONG_SOURCE, "rtp_wrong_source")                                       \
+	_(RTP_MALFORMED, "rtp_malformed")                                             \
+	_(RTP_PROBATION, "rtp_probation")                                             \
+	_(RTP_PT_UNMAPPED, "rtp_pt_unmapped")                                         \
+	_(RTP_NOT_BRIDGED, "rtp_not_bridged")                                         \
+	_(RTP_HELD, "rtp_on_hold")                                                    \
+	_(RTP_DTMF_SUPPRESSED, "rtp_dtmf_suppressed")                                 \
+	_(SRTP_AUTH, "srtp_auth_failed")                                              \
+	_(SRTP_REPLAY, "srtp_replayed")                                               \
+	_(SRTP_ERROR, "srtp_error")                                                   \
+	_(RTCP_MALFORMED, "rtcp_malformed")                                           \
 	_(NO_ROUTE, "no_route")                                                       \
 	_(NEIGH_FAILED, "neigh_unresolved")                                           \
 	_(NEIGH_QUEUE_FULL, "neigh_queue_full")                                       \

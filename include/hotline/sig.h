@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hotline/media.h"
+
 #include "hotline/config.h"
 
 struct hl_tenants;
@@ -46,6 +48,10 @@ struct hl_sig_ops {
 	 * no port reaches dst.
 	 */
 	int (*route)(void *ctx, struct hl_sig_addr *dst, uint8_t local[16]);
+	/* Media legs (hotline/media.h); NULL: calls carry no media. media_set wipes the
+	 * keys of the leg it is given. */
+	int (*media_set)(void *ctx, struct hl_media_leg *leg);
+	int (*media_del)(void *ctx, uint8_t port_index, uint16_t local_port);
 	void *ctx;
 };
 
@@ -93,7 +99,10 @@ struct hl_sig_ops {
 	_(SESSION_EXPIRED, "session_expired")                                          \
 	_(LOOP_DETECTED, "loops_detected")                                             \
 	_(TOO_MANY_HOPS, "too_many_hops")                                              \
-	_(ACK_TIMEOUT, "ack_timeouts")
+	_(ACK_TIMEOUT, "ack_timeouts")                                                 \
+	_(DTMF_RTP, "dtmf_rtp")                                                        \
+	_(MEDIA_TIMEOUT, "media_timeouts")                                             \
+	_(MEDIA_FAIL, "media_setup_failures")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,
@@ -113,6 +122,19 @@ struct hl_sig_stats {
 	uint64_t timers;
 	uint64_t last_dtmf;       /* the digit of the last DTMF event (ASCII), 0 none */
 	uint64_t dtmf_events;
+	uint64_t media_legs;      /* legs given to the workers and not yet ended */
+	char last_dtmf_digits[33]; /* the last key presses of any call, oldest first */
+};
+
+/* Media figures summed per tenant over finished legs. */
+struct hl_sig_tenant_media {
+	uint64_t legs;
+	uint64_t rx_packets, tx_packets, lost;
+	uint64_t dtmf;
+	uint64_t srtp_auth_fail;
+	double mos_sum;            /* over legs that received media */
+	uint64_t mos_legs;
+	double jitter_ms_max;
 };
 
 const char *hl_sig_ctr_name(enum hl_sig_ctr c);
@@ -134,6 +156,14 @@ void hl_sig_input(struct hl_sig *s, const uint8_t *buf, size_t len,
 
 /* Runs due timers (bounded work); returns how much was done. */
 unsigned int hl_sig_poll(struct hl_sig *s, uint64_t now_ms);
+
+/* A worker's media event (DTMF press, media timeout) for the call it names. */
+void hl_sig_media_event(struct hl_sig *s, const struct hl_media_event *ev, uint64_t now_ms);
+/* A finished leg's figures: summed into its tenant's. */
+void hl_sig_media_final(struct hl_sig *s, const struct hl_media_stats *st);
+/* Tenant i's media sums (i < number of tenants): 0, or -1 when out of range. */
+int hl_sig_tenant_media(const struct hl_sig *s, unsigned int i, const char **name,
+	struct hl_sig_tenant_media *out);
 
 /* Counters and gauges; safe to call from another thread (plain 64-bit loads). */
 void hl_sig_stats(const struct hl_sig *s, struct hl_sig_stats *out);

@@ -1,0 +1,958 @@
+/*
+ * Media legs on the workers, and the control lcore's command path to them: see
+ * include/hotline/media.h for the model.
+ *
+ * Worker side, per shard: an rte_hash keyed by (engine port << 16 | local RTP port)
+ * whose data is a slot of a preallocated leg array; a stack of free slots; a dense
+ * array of live slots that the 20 ms tick sweeps in bounded chunks (timeouts, lost
+ * DTMF ends, RTCP reports). Three rings: commands in (control -> worker, pointers),
+ * commands back (worker -> control, the same pointers) and events (worker -> control,
+ * struct hl_media_event by value). Nothing here allocates on a worker except libsrtp's
+ * one clone per new authenticated inbound SSRC (see hotline/srtp.h).
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include "hotline/csum.h"
+#include "hotline/dtmf.h"
+#include "hotline/media.h"
+#include "hotline/net.h"
+#include "hotline/rtp.h"
+#include "dataplane/engine_priv.h"
+
+#define CMD_RING 1024
+#define EV_RING 4096
+#define TICK_MS 20
+#define SWEEP_PER_TICK 2048
+#define RTCP_INTERVAL_MS 5000
+#define DTMF_LOST_END_MS 200
+
+enum cmd_op {
+	CMD_SET = 1,
+	CMD_DEL,
+};
+
+/* One command: control allocates it, the worker fills it in and hands it back. */
+struct hl_media_cmd {
+	uint8_t op;
+	int status;
+	struct hl_media_leg leg;
+	struct hl_srtp_ctx srtp_new[2]; /* [0] inbound, [1] outbound; session NULL: none */
+	struct hl_srtp_ctx srtp_old[2]; /* what the worker no longer uses: control frees */
+	struct hl_media_stats final;    /* CMD_DEL */
+};
+
+struct media_leg {
+	/* hot: read for every packet */
+	uint32_t key;
+	uint8_t family, pi, latched, rtcp_latched;
+	uint8_t recv_only, remote_silent, dtmf_suppress, srtp_rx, srtp_tx;
+	uint8_t codec_pt;
+	int16_t te_pt;
+	uint16_t local_port, remote_port, remote_rtcp_port, rtcp_mux;
+	struct media_leg *peer;
+	uint64_t tsc_per_unit;  /* TSC per RTP clock unit */
+	uint8_t local_ip[16], remote_ip[16];
+	uint64_t last_rx_tsc;
+	struct hl_rtp_rewriter rw; /* the stream we send on this leg */
+	struct hl_rtp_rx_stats rx; /* the stream we receive on it */
+	struct hl_srtp_ctx srtp_in, srtp_out;
+	/* cold */
+	uint32_t peer_key;
+	uint32_t call;
+	uint16_t tenant;
+	uint8_t side;
+	uint8_t timed_out;
+	uint32_t clock_rate;
+	uint32_t timeout_ms, hold_timeout_ms;
+	uint32_t active_idx;
+	uint32_t out_roc;
+	uint64_t tx_packets, tx_bytes, rtcp_in, rtcp_out, wrong_source, dtmf;
+	uint64_t next_rtcp_tsc;
+	struct hl_dtmf_4733 dtmf_rx;
+} __rte_cache_aligned;
+
+struct hl_media_shard {
+	struct rte_hash *h;
+	struct media_leg *legs;
+	uint32_t cap;
+	uint32_t n_free;
+	uint32_t *free_stack;
+	uint32_t n_active;
+	uint32_t *active;
+	uint32_t cursor;
+	struct rte_ring *cmd, *done, *ev;
+	uint64_t tsc_hz, tsc_per_ms;
+	uint64_t next_tick;
+	uint64_t tsc0, ntp0; /* NTP 32.32 at TSC tsc0 */
+};
+
+static inline uint32_t
+leg_key(unsigned int pi, uint16_t port)
+{
+	return (uint32_t)pi << 16 | port;
+}
+
+/* ---- shard life ---- */
+
+struct hl_media_shard *
+hl_media_shard_create(struct hl_worker *w, unsigned int capacity, int socket)
+{
+	struct hl_media_shard *sh;
+	char name[RTE_HASH_NAMESIZE];
+	struct timespec ts;
+
+	sh = rte_zmalloc_socket("hl_media", sizeof(*sh), RTE_CACHE_LINE_SIZE, socket);
+	if (sh == NULL)
+		return NULL;
+	if (capacity < 8)
+		capacity = 8;
+	sh->cap = capacity;
+	sh->legs = rte_zmalloc_socket("hl_media_legs", sizeof(*sh->legs) * capacity,
+		RTE_CACHE_LINE_SIZE, socket);
+	sh->free_stack = rte_malloc_socket("hl_media_free", sizeof(uint32_t) * capacity, 0, socket);
+	sh->active = rte_malloc_socket("hl_media_act", sizeof(uint32_t) * capacity, 0, socket);
+	snprintf(name, sizeof(name), "hl_legs_%u", w->index);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = capacity < 64 ? 64 : capacity,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_jhash,
+		.socket_id = socket,
+	};
+	sh->h = rte_hash_create(&hp);
+	snprintf(name, sizeof(name), "hl_mcmd_%u", w->index);
+	sh->cmd = rte_ring_create(name, CMD_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "hl_mdone_%u", w->index);
+	sh->done = rte_ring_create(name, CMD_RING * 2, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "hl_mev_%u", w->index);
+	sh->ev = rte_ring_create_elem(name, sizeof(struct hl_media_event), EV_RING, socket,
+		RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (sh->legs == NULL || sh->free_stack == NULL || sh->active == NULL || sh->h == NULL ||
+		sh->cmd == NULL || sh->done == NULL || sh->ev == NULL) {
+		hl_media_shard_free(sh);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < capacity; i++)
+		sh->free_stack[i] = capacity - 1 - i;
+	sh->n_free = capacity;
+	sh->tsc_hz = rte_get_tsc_hz();
+	sh->tsc_per_ms = sh->tsc_hz / 1000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	sh->tsc0 = rte_rdtsc();
+	/* RFC 5905: NTP era 0 starts 2208988800 s before the Unix epoch. */
+	sh->ntp0 = ((uint64_t)ts.tv_sec + 2208988800ull) << 32 |
+		   (uint64_t)(((uint64_t)ts.tv_nsec << 32) / 1000000000ull);
+	return sh;
+}
+
+static void
+leg_release_srtp(struct media_leg *l)
+{
+	hl_srtp_ctx_fini(&l->srtp_in);
+	hl_srtp_ctx_fini(&l->srtp_out);
+}
+
+void
+hl_media_shard_free(struct hl_media_shard *sh)
+{
+	void *p;
+
+	if (sh == NULL)
+		return;
+	/* At shutdown only: the worker has stopped, so control may free its sessions. */
+	for (uint32_t i = 0; i < sh->n_active && sh->legs != NULL; i++)
+		leg_release_srtp(&sh->legs[sh->active[i]]);
+	if (sh->cmd != NULL)
+		while (rte_ring_dequeue(sh->cmd, &p) == 0) {
+			struct hl_media_cmd *c = p;
+			hl_srtp_ctx_fini(&c->srtp_new[0]);
+			hl_srtp_ctx_fini(&c->srtp_new[1]);
+			free(c);
+		}
+	if (sh->done != NULL)
+		while (rte_ring_dequeue(sh->done, &p) == 0) {
+			struct hl_media_cmd *c = p;
+			hl_srtp_ctx_fini(&c->srtp_old[0]);
+			hl_srtp_ctx_fini(&c->srtp_old[1]);
+			free(c);
+		}
+	rte_hash_free(sh->h);
+	rte_ring_free(sh->cmd);
+	rte_ring_free(sh->done);
+	rte_ring_free(sh->ev);
+	rte_free(sh->legs);
+	rte_free(sh->free_stack);
+	rte_free(sh->active);
+	rte_free(sh);
+}
+
+/* ---- helpers ---- */
+
+static inline uint64_t
+ntp_now(const struct hl_media_shard *sh, uint64_t tsc)
+{
+	uint64_t d = tsc - sh->tsc0;
+	uint64_t s = d / sh->tsc_hz, r = d % sh->tsc_hz;
+	return sh->ntp0 + (s << 32) + (r << 32) / sh->tsc_hz;
+}
+
+static void
+emit(struct hl_worker *w, const struct hl_media_event *ev)
+{
+	if (rte_ring_sp_enqueue_elem(w->media->ev, (void *)(uintptr_t)ev, sizeof(*ev)) != 0)
+		w->st->ctr[HL_CTR_MEDIA_EV_LOST]++;
+}
+
+static void
+emit_dtmf(struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *d)
+{
+	struct hl_media_event ev = {
+		.call = l->call,
+		.type = HL_MEDIA_EV_DTMF,
+		.side = l->side,
+		.digit = d->digit,
+		.how = d->how,
+		.local_port = l->local_port,
+		.duration_ms = d->duration_ms,
+	};
+	l->dtmf++;
+	w->st->ctr[HL_CTR_DTMF_4733]++;
+	emit(w, &ev);
+}
+
+/* X's outgoing PT map: what its peer Y receives (Y's PTs) to what X's remote expects. */
+static void
+leg_map_pts(struct media_leg *x)
+{
+	const struct media_leg *y = x->peer;
+
+	memset(x->rw.pt_map, HL_RTP_PT_DROP, sizeof(x->rw.pt_map));
+	if (y == NULL)
+		return;
+	x->rw.pt_map[y->codec_pt & 0x7f] = x->codec_pt;
+	if (y->te_pt >= 0 && x->te_pt >= 0 && !y->dtmf_suppress)
+		x->rw.pt_map[y->te_pt & 0x7f] = (uint8_t)x->te_pt;
+}
+
+static void
+leg_stats(const struct hl_media_shard *sh, const struct media_leg *l, struct hl_media_stats *st)
+{
+	const struct hl_rtp_rx_stats *rx = &l->rx;
+	int64_t lost = (int64_t)rx->lost_prior + (rx->have_source ? hl_rtp_rx_stats_lost(rx) : 0);
+	double jitter_ms = rx->clock_rate ? hl_rtp_rx_stats_jitter(rx) * 1000.0 / rx->clock_rate : 0;
+
+	(void)sh;
+	memset(st, 0, sizeof(*st));
+	st->call = l->call;
+	st->tenant = l->tenant;
+	st->side = l->side;
+	st->latched = l->latched;
+	st->local_port = l->local_port;
+	st->rx_packets = rx->packets;
+	st->rx_bytes = rx->bytes;
+	st->tx_packets = l->tx_packets;
+	st->tx_bytes = l->tx_bytes;
+	st->rtcp_in = l->rtcp_in;
+	st->rtcp_out = l->rtcp_out;
+	st->lost = lost;
+	st->loss_pct = hl_rtp_rx_stats_loss_pct(rx);
+	st->jitter_ms = jitter_ms;
+	st->rtt_ms = rx->have_rtt ? rx->rtt_ms : 0;
+	/* A jitter buffer of twice the jitter plus one 20 ms frame sits in the path. */
+	st->mos = rx->packets ? hl_rtp_rx_stats_mos(rx, 20.0 + 2 * jitter_ms, HL_EMODEL_G711_PLC)
+			      : 0;
+	st->dtmf = l->dtmf;
+	st->srtp_auth_fail = l->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL];
+	st->srtp_replay = l->srtp_in.cnt[HL_SRTP_CNT_REPLAY];
+	st->wrong_source = l->wrong_source;
+	st->ssrc_changes = rx->ssrc_changes;
+}
+
+/* ---- commands (worker) ---- */
+
+static struct media_leg *
+leg_find(struct hl_media_shard *sh, uint32_t key)
+{
+	void *d;
+
+	if (rte_hash_lookup_data(sh->h, &key, &d) < 0)
+		return NULL;
+	return d;
+}
+
+static void
+cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
+{
+	struct hl_media_shard *sh = w->media;
+	const struct hl_media_leg *s = &c->leg;
+	uint32_t key = leg_key(s->port_index, s->local_port);
+	struct media_leg *l = leg_find(sh, key);
+	bool fresh = l == NULL, rebase;
+
+	if (fresh) {
+		if (sh->n_free == 0) {
+			c->status = -ENOSPC;
+			/* Hand the unused new sessions back for freeing. */
+			c->srtp_old[0] = c->srtp_new[0];
+			c->srtp_old[1] = c->srtp_new[1];
+			return;
+		}
+		uint32_t idx = sh->free_stack[--sh->n_free];
+		l = &sh->legs[idx];
+		memset(l, 0, sizeof(*l));
+		l->key = key;
+		if (rte_hash_add_key_data(sh->h, &key, l) < 0) {
+			sh->free_stack[sh->n_free++] = idx;
+			c->status = -ENOSPC;
+			c->srtp_old[0] = c->srtp_new[0];
+			c->srtp_old[1] = c->srtp_new[1];
+			return;
+		}
+		l->active_idx = sh->n_active;
+		sh->active[sh->n_active++] = idx;
+		hl_rtp_rewriter_init(&l->rw, s->ssrc, (uint16_t)rte_rand(), (uint32_t)rte_rand());
+		hl_rtp_rx_stats_init(&l->rx, s->clock_rate ? s->clock_rate : 8000);
+		hl_dtmf_4733_init(&l->dtmf_rx, 8000, DTMF_LOST_END_MS);
+		l->last_rx_tsc = w->now;
+		l->next_rtcp_tsc = w->now + sh->tsc_per_ms * (RTCP_INTERVAL_MS / 2 +
+							       rte_rand_max(RTCP_INTERVAL_MS));
+	}
+	rebase = !fresh && (l->remote_port != s->remote_port ||
+			       memcmp(l->remote_ip, s->remote_ip, 16) != 0 ||
+			       l->codec_pt != s->codec_pt || !s->srtp_keep);
+	l->call = s->call;
+	l->tenant = s->tenant;
+	l->side = s->side;
+	l->pi = s->port_index;
+	l->family = s->family;
+	l->rtcp_mux = s->rtcp_mux;
+	l->recv_only = s->recv_only;
+	l->remote_silent = s->remote_silent;
+	l->dtmf_suppress = s->dtmf_suppress;
+	l->codec_pt = s->codec_pt & 0x7f;
+	l->te_pt = s->te_pt;
+	l->local_port = s->local_port;
+	l->clock_rate = s->clock_rate ? s->clock_rate : 8000;
+	l->tsc_per_unit = sh->tsc_hz / l->clock_rate;
+	l->timeout_ms = s->timeout_ms;
+	l->hold_timeout_ms = s->hold_timeout_ms;
+	l->timed_out = 0;
+	l->last_rx_tsc = w->now; /* a change restarts the silence clock */
+	memcpy(l->local_ip, s->local_ip, 16);
+	if (fresh || rebase) {
+		memcpy(l->remote_ip, s->remote_ip, 16);
+		l->remote_port = s->remote_port;
+		l->remote_rtcp_port = s->remote_rtcp_port ? s->remote_rtcp_port :
+				      (uint16_t)(s->remote_port + 1);
+		l->latched = 0;
+		l->rtcp_latched = 0;
+	}
+	if (rebase)
+		hl_rtp_rewriter_rebase(&l->rw);
+	if (!s->srtp_keep) {
+		c->srtp_old[0] = l->srtp_in;
+		c->srtp_old[1] = l->srtp_out;
+		l->srtp_in = c->srtp_new[0];
+		l->srtp_out = c->srtp_new[1];
+		memset(c->srtp_new, 0, sizeof(c->srtp_new));
+		l->srtp_rx = l->srtp_in.session != NULL;
+		l->srtp_tx = l->srtp_out.session != NULL;
+		/* A new outbound key continues our stream's index (RFC 3711 §3.3.1). */
+		if (l->srtp_tx && l->rw.started)
+			(void)hl_srtp_set_roc(&l->srtp_out, l->rw.out_ssrc, l->out_roc);
+	}
+	/* Bridge: link to the peer now if it exists, and it back to us if it names us. */
+	if (l->peer != NULL && l->peer->peer == l)
+		l->peer->peer = NULL;
+	l->peer = NULL;
+	l->peer_key = s->peer_port ? leg_key(s->peer_port_index, s->peer_port) : 0;
+	if (l->peer_key != 0) {
+		struct media_leg *y = leg_find(sh, l->peer_key);
+		if (y != NULL && y != l) {
+			l->peer = y;
+			if (y->peer_key == key) {
+				if (y->peer != NULL && y->peer != l && y->peer->peer == y)
+					y->peer->peer = NULL;
+				y->peer = l;
+			}
+		}
+	}
+	leg_map_pts(l);
+	if (l->peer != NULL && l->peer->peer == l)
+		leg_map_pts(l->peer);
+	c->status = 0;
+}
+
+static void
+cmd_del(struct hl_worker *w, struct hl_media_cmd *c)
+{
+	struct hl_media_shard *sh = w->media;
+	uint32_t key = leg_key(c->leg.port_index, c->leg.local_port);
+	struct media_leg *l = leg_find(sh, key);
+
+	if (l == NULL) {
+		c->status = -ENOENT;
+		return;
+	}
+	leg_stats(sh, l, &c->final);
+	c->srtp_old[0] = l->srtp_in;
+	c->srtp_old[1] = l->srtp_out;
+	memset(&l->srtp_in, 0, sizeof(l->srtp_in));
+	memset(&l->srtp_out, 0, sizeof(l->srtp_out));
+	if (l->peer != NULL && l->peer->peer == l) {
+		l->peer->peer = NULL;
+		leg_map_pts(l->peer);
+	}
+	(void)rte_hash_del_key(sh->h, &key);
+	uint32_t idx = (uint32_t)(l - sh->legs);
+	uint32_t last = sh->active[--sh->n_active];
+	sh->active[l->active_idx] = last;
+	sh->legs[last].active_idx = l->active_idx;
+	if (sh->cursor > sh->n_active)
+		sh->cursor = 0;
+	sh->free_stack[sh->n_free++] = idx;
+	l->key = 0;
+	c->status = 0;
+}
+
+unsigned int
+hl_media_commands(struct hl_worker *w)
+{
+	struct hl_media_shard *sh = w->media;
+	void *cmds[32];
+	unsigned int n, k;
+
+	if (sh == NULL)
+		return 0;
+	n = rte_ring_sc_dequeue_burst(sh->cmd, cmds, RTE_DIM(cmds), NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		struct hl_media_cmd *c = cmds[i];
+		if (c->op == CMD_SET)
+			cmd_set(w, c);
+		else if (c->op == CMD_DEL)
+			cmd_del(w, c);
+		else
+			c->status = -EINVAL;
+	}
+	if (n) {
+		w->st->ctr[HL_CTR_MEDIA_CMDS] += n;
+		/* The done ring is twice the command ring and control drains it every
+		 * turn; a full one means control has stopped, so spin until it drains. */
+		k = 0;
+		while (k < n)
+			k += rte_ring_sp_enqueue_burst(sh->done, &cmds[k], n - k, NULL);
+	}
+	return n;
+}
+
+/* ---- packets (worker) ---- */
+
+static inline bool
+src_is(const struct media_leg *l, const uint8_t *sip, uint16_t sport, uint16_t want_port)
+{
+	return sport == want_port && memcmp(sip, l->remote_ip, l->family == 4 ? 4 : 16) == 0;
+}
+
+/*
+ * Writes fresh IP/UDP headers of leg y in front of the payload at pl (plen octets) and
+ * sends the packet from y. The payload stays where it is; the data start moves.
+ */
+static void
+leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *pl, uint16_t plen,
+	uint16_t sport, uint16_t dport)
+{
+	uint16_t iplen = y->family == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
+	uint8_t *start = rte_pktmbuf_mtod(m, uint8_t *);
+	long off = (pl - start) - (long)(iplen + sizeof(struct rte_udp_hdr));
+	struct rte_udp_hdr *u;
+
+	if (off >= 0)
+		rte_pktmbuf_adj(m, (uint16_t)off);
+	else if (rte_pktmbuf_prepend(m, (uint16_t)-off) == NULL) {
+		w->st->drop[HL_DROP_NO_MBUF]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* Single segment: the payload ends the packet. */
+	m->data_len = (uint16_t)(iplen + sizeof(*u) + plen);
+	m->pkt_len = m->data_len;
+	m->ol_flags = 0;
+	u = (struct rte_udp_hdr *)(rte_pktmbuf_mtod(m, uint8_t *) + iplen);
+	u->src_port = rte_cpu_to_be_16(sport);
+	u->dst_port = rte_cpu_to_be_16(dport);
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + plen));
+	u->dgram_cksum = 0;
+	if (y->family == 4) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+		/* RFC 768 pseudo-header, then the datagram. */
+		const uint8_t ph[4] = {0, IPPROTO_UDP, (uint8_t)((sizeof(*u) + plen) >> 8),
+			(uint8_t)(sizeof(*u) + plen)};
+		uint64_t sum;
+
+		ip->version_ihl = 0x45;
+		ip->type_of_service = 0xb8; /* DSCP EF (RFC 3246) */
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(iplen + sizeof(*u) + plen));
+		ip->packet_id = 0;
+		ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->hdr_checksum = 0;
+		memcpy(&ip->src_addr, y->local_ip, 4);
+		memcpy(&ip->dst_addr, y->remote_ip, 4);
+		ip->hdr_checksum = (uint16_t)~hl_csum_fold(hl_csum_partial(ip, sizeof(*ip), 0));
+		sum = hl_csum_partial(&ip->src_addr, 8, 0);
+		sum = hl_csum_partial(ph, 4, sum);
+		sum = hl_csum_partial(u, sizeof(*u) + plen, sum);
+		u->dgram_cksum = (uint16_t)~hl_csum_fold(sum);
+		if (u->dgram_cksum == 0)
+			u->dgram_cksum = 0xffff;
+	} else {
+		struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod(m, struct rte_ipv6_hdr *);
+		const uint8_t ph[8] = {0, 0, (uint8_t)((sizeof(*u) + plen) >> 8),
+			(uint8_t)(sizeof(*u) + plen), 0, 0, 0, IPPROTO_UDP};
+		uint64_t sum;
+
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | 0xb8u << 20);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + plen));
+		ip6->proto = IPPROTO_UDP;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, y->local_ip, 16);
+		memcpy(ip6->dst_addr, y->remote_ip, 16);
+		sum = hl_csum_partial(ip6->src_addr, 32, 0);
+		sum = hl_csum_partial(ph, 8, sum);
+		sum = hl_csum_partial(u, sizeof(*u) + plen, sum);
+		u->dgram_cksum = (uint16_t)~hl_csum_fold(sum);
+		if (u->dgram_cksum == 0)
+			u->dgram_cksum = 0xffff;
+	}
+	hl_net_output(w, y->pi, m);
+}
+
+static void
+srtp_drop(struct hl_worker *w, struct rte_mbuf *m, int rc)
+{
+	w->st->drop[rc == HL_E_AUTH ? HL_DROP_SRTP_AUTH :
+		    rc == HL_E_REPLAY ? HL_DROP_SRTP_REPLAY : HL_DROP_SRTP_ERROR]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline void
+drop_m(struct hl_worker *w, struct rte_mbuf *m, enum hl_drop d)
+{
+	w->st->drop[d]++;
+	rte_pktmbuf_free(m);
+}
+
+/* RTCP from x's remote: terminated here (our own reports go out from the tick). */
+static void
+rtcp_input(struct hl_worker *w, struct media_leg *x, struct rte_mbuf *m, uint8_t *pl,
+	uint16_t plen, const uint8_t *sip, uint16_t sport)
+{
+	struct hl_rtcp_info info;
+	int n = plen;
+
+	if (x->rtcp_latched ? !src_is(x, sip, sport, x->remote_rtcp_port) :
+			      (x->latched && memcmp(sip, x->remote_ip, x->family == 4 ? 4 : 16))) {
+		x->wrong_source++;
+		drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
+		return;
+	}
+	if (x->srtp_rx && (n = hl_srtp_unprotect_rtcp(&x->srtp_in, pl, plen)) < 0) {
+		srtp_drop(w, m, n);
+		return;
+	}
+	if (hl_rtcp_parse(pl, (size_t)n, &info) <= 0) {
+		drop_m(w, m, HL_DROP_RTCP_MALFORMED);
+		return;
+	}
+	if (!x->rtcp_latched && x->latched) {
+		x->remote_rtcp_port = sport;
+		x->rtcp_latched = 1;
+	}
+	(void)hl_rtp_rx_stats_on_rtcp(&x->rx, &info, x->rw.out_ssrc, ntp_now(w->media, w->now));
+	x->rtcp_in++;
+	w->st->ctr[HL_CTR_RTCP_IN]++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+rtp_input(struct hl_worker *w, struct media_leg *x, struct rte_mbuf *m, uint8_t *pl,
+	uint16_t plen, const uint8_t *sip, uint16_t sport)
+{
+	struct hl_rtp_hdr h;
+	struct media_leg *y;
+	int n = plen;
+
+	if (x->latched && !src_is(x, sip, sport, x->remote_port)) {
+		x->wrong_source++;
+		drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
+		return;
+	}
+	if (x->srtp_rx && (n = hl_srtp_unprotect_rtp(&x->srtp_in, pl, plen)) < 0) {
+		srtp_drop(w, m, n);
+		return;
+	}
+	if (unlikely(hl_rtp_parse(pl, (size_t)n, &h) < 0)) {
+		drop_m(w, m, HL_DROP_RTP_MALFORMED);
+		return;
+	}
+	uint32_t arrival = (uint32_t)(w->now / x->tsc_per_unit);
+
+	if (h.pt == x->te_pt) {
+		/* Every telephone-event packet feeds the detector, whatever the relay
+		 * does with it: it swallows the duplicates itself. */
+		struct hl_dtmf_event ev[2];
+		int k = hl_dtmf_4733_feed(&x->dtmf_rx, h.seq, h.ts, h.marker, pl + h.payload_off,
+			h.payload_len, w->now / w->media->tsc_per_ms, ev);
+		for (int i = 0; i < k; i++)
+			emit_dtmf(w, x, &ev[i]);
+	}
+	if (!hl_rtp_rx_stats_update(&x->rx, &h, arrival)) {
+		drop_m(w, m, HL_DROP_RTP_PROBATION);
+		return;
+	}
+	x->last_rx_tsc = w->now;
+	if (unlikely(!x->latched)) {
+		/* Symmetric RTP: the remote is where its media really comes from. */
+		memcpy(x->remote_ip, sip, x->family == 4 ? 4 : 16);
+		x->remote_port = sport;
+		x->latched = 1;
+		w->st->ctr[HL_CTR_RTP_LATCHED]++;
+	}
+	y = x->peer;
+	if (y == NULL) {
+		drop_m(w, m, HL_DROP_RTP_NOT_BRIDGED);
+		return;
+	}
+	if (y->recv_only || y->remote_port == 0) {
+		drop_m(w, m, HL_DROP_RTP_HELD);
+		return;
+	}
+	if (h.pt == x->te_pt && (x->dtmf_suppress || y->te_pt < 0)) {
+		drop_m(w, m, HL_DROP_RTP_DTMF_SUPPRESSED);
+		return;
+	}
+	uint16_t before = y->rw.last_seq;
+	if (hl_rtp_rewrite(&y->rw, pl, &h, (uint32_t)(w->now / y->tsc_per_unit)) != 0) {
+		drop_m(w, m, HL_DROP_RTP_PT_UNMAPPED);
+		return;
+	}
+	if (y->rw.last_seq < before && before - y->rw.last_seq > 0x8000)
+		y->out_roc++;
+	if (y->srtp_tx) {
+		size_t cap = (size_t)n + rte_pktmbuf_tailroom(m) + (plen - (size_t)n);
+		int k = hl_srtp_protect_rtp(&y->srtp_out, pl, (size_t)n, cap);
+		if (k < 0) {
+			srtp_drop(w, m, k);
+			return;
+		}
+		n = k;
+	}
+	y->tx_packets++;
+	y->tx_bytes += h.payload_len;
+	w->st->ctr[HL_CTR_RTP_RELAYED]++;
+	leg_send(w, y, m, pl, (uint16_t)n, y->local_port, y->remote_port);
+}
+
+void
+hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct hl_media_shard *sh = w->media;
+	uint32_t keys[HL_BURST];
+	const void *kp[HL_BURST];
+	void *data[HL_BURST];
+	uint64_t hits = 0;
+
+	w->st->ctr[HL_CTR_UDP_RTP] += n;
+	if (unlikely(sh == NULL || sh->n_active == 0)) {
+		w->st->drop[HL_DROP_RTP_NO_LEG] += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_udp_hdr *u = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
+			m->l2_len + m->l3_len);
+		/* RTP on the even port, RTCP on the odd one above it (or muxed). */
+		keys[i] = leg_key(m->hash.usr, rte_be_to_cpu_16(u->dst_port) & ~1u);
+		kp[i] = &keys[i];
+	}
+	(void)rte_hash_lookup_bulk_data(sh->h, kp, n, &hits, data);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct media_leg *x = data[i];
+
+		if (!(hits & (1ull << i))) {
+			drop_m(w, m, HL_DROP_RTP_NO_LEG);
+			continue;
+		}
+		if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+			drop_m(w, m, HL_DROP_RTP_MALFORMED);
+			continue;
+		}
+		uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(l3 + m->l3_len);
+		uint16_t ulen = rte_be_to_cpu_16(u->dgram_len);
+		uint16_t dport = rte_be_to_cpu_16(u->dst_port);
+		uint16_t sport = rte_be_to_cpu_16(u->src_port);
+		const uint8_t *sip;
+		bool v6 = (*l3 >> 4) == 6;
+		uint8_t *pl = (uint8_t *)(u + 1);
+		uint16_t plen = (uint16_t)(ulen - sizeof(*u));
+
+		if ((uint8_t)(v6 ? 6 : 4) != x->family) {
+			drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
+			continue;
+		}
+		sip = v6 ? ((const struct rte_ipv6_hdr *)l3)->src_addr :
+			   (const uint8_t *)&((const struct rte_ipv4_hdr *)l3)->src_addr;
+		if ((dport & 1) || (x->rtcp_mux && hl_rtp_demux(pl, plen) == HL_DEMUX_RTCP))
+			rtcp_input(w, x, m, pl, plen, sip, sport);
+		else
+			rtp_input(w, x, m, pl, plen, sip, sport);
+	}
+}
+
+/* ---- the tick (worker) ---- */
+
+static void
+rtcp_send(struct hl_worker *w, struct media_leg *l)
+{
+	struct hl_media_shard *sh = w->media;
+	struct hl_rtcp_report_block rb;
+	struct hl_rtcp_sender_info si;
+	uint64_t ntp = ntp_now(sh, w->now);
+	unsigned int nrb = 0;
+	struct rte_mbuf *m;
+	uint8_t *pl;
+	int a, b, n;
+	size_t room;
+
+	if (l->remote_port == 0 || l->recv_only)
+		return;
+	m = rte_pktmbuf_alloc(w->pool);
+	if (m == NULL) {
+		w->st->drop[HL_DROP_NO_MBUF]++;
+		return;
+	}
+	/* The payload goes after room for L2 + IPv6 + UDP headers. */
+	room = rte_pktmbuf_tailroom(m);
+	if (room < 256 + 64 + HL_SRTP_MAX_TRAILER) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	pl = (uint8_t *)rte_pktmbuf_append(m, 64) + 64;
+	room -= 64;
+	if (hl_rtp_rx_stats_report_block(&l->rx, ntp, &rb) == 0)
+		nrb = 1;
+	si.ntp = ntp;
+	si.rtp_ts = l->rw.last_ts + (l->rw.started ?
+		(uint32_t)(w->now / l->tsc_per_unit) - l->rw.last_arrival : 0);
+	si.pkt_count = (uint32_t)l->tx_packets;
+	si.octet_count = (uint32_t)l->tx_bytes;
+	a = hl_rtcp_build_report(pl, room, l->rw.out_ssrc, l->tx_packets ? &si : NULL, &rb, nrb);
+	if (a < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	b = hl_rtcp_build_sdes_cname(pl + a, room - (size_t)a, l->rw.out_ssrc, "hotline", 7);
+	if (b < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	n = a + b;
+	if (l->srtp_tx && (n = hl_srtp_protect_rtcp(&l->srtp_out, pl, (size_t)n, room)) < 0) {
+		rte_pktmbuf_free(m);
+		w->st->drop[HL_DROP_SRTP_ERROR]++;
+		return;
+	}
+	rte_pktmbuf_append(m, (uint16_t)n);
+	l->rtcp_out++;
+	w->st->ctr[HL_CTR_RTCP_OUT]++;
+	if (l->rtcp_mux)
+		leg_send(w, l, m, pl, (uint16_t)n, l->local_port, l->remote_port);
+	else
+		leg_send(w, l, m, pl, (uint16_t)n, (uint16_t)(l->local_port + 1), l->remote_rtcp_port);
+}
+
+unsigned int
+hl_media_tick(struct hl_worker *w, uint64_t now)
+{
+	struct hl_media_shard *sh = w->media;
+	unsigned int work = 0;
+
+	if (sh == NULL || now < sh->next_tick)
+		return 0;
+	sh->next_tick = now + sh->tsc_per_ms * TICK_MS;
+	uint64_t now_ms = now / sh->tsc_per_ms;
+	for (unsigned int k = 0; k < SWEEP_PER_TICK && k < sh->n_active; k++) {
+		if (sh->cursor >= sh->n_active)
+			sh->cursor = 0;
+		struct media_leg *l = &sh->legs[sh->active[sh->cursor++]];
+		struct hl_dtmf_event ev;
+		uint32_t limit = l->remote_silent ? l->hold_timeout_ms : l->timeout_ms;
+
+		if (hl_dtmf_4733_tick(&l->dtmf_rx, now_ms, &ev) == 1) {
+			emit_dtmf(w, l, &ev);
+			work++;
+		}
+		if (limit && !l->timed_out && now - l->last_rx_tsc > sh->tsc_per_ms * limit) {
+			struct hl_media_event te = {
+				.call = l->call,
+				.type = HL_MEDIA_EV_TIMEOUT,
+				.side = l->side,
+				.local_port = l->local_port,
+			};
+			l->timed_out = 1;
+			w->st->ctr[HL_CTR_MEDIA_TIMEOUTS]++;
+			emit(w, &te);
+			work++;
+		}
+		if (now >= l->next_rtcp_tsc) {
+			/* RFC 3550 §6.3.1: randomised in [0.5, 1.5] of the interval. */
+			l->next_rtcp_tsc = now + sh->tsc_per_ms * (RTCP_INTERVAL_MS / 2 +
+								   rte_rand_max(RTCP_INTERVAL_MS));
+			rtcp_send(w, l);
+			work++;
+		}
+	}
+	return work;
+}
+
+/* ---- control side ---- */
+
+static struct hl_worker *
+owner(struct hl_engine *e, uint16_t port)
+{
+	if (port < e->cfg->rtp_port_min || port > e->cfg->rtp_port_max)
+		return NULL;
+	return e->workers[hl_engine_rtp_owner(e, port)];
+}
+
+int
+hl_media_set(struct hl_engine *e, struct hl_media_leg *leg)
+{
+	struct hl_worker *w = owner(e, leg->local_port);
+	struct hl_media_cmd *c;
+	int rc = 0;
+
+	if (w == NULL || w->media == NULL || (leg->local_port & 1) ||
+		leg->port_index >= e->n_ports || (leg->family != 4 && leg->family != 6)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	c->op = CMD_SET;
+	c->leg = *leg;
+	if (!leg->srtp_keep) {
+		struct hl_srtp_opts o = {.ssrc = leg->ssrc, .ssrc_specific = 1};
+		if (leg->srtp_rx)
+			rc = hl_srtp_ctx_init(&c->srtp_new[0], &leg->rx_key, HL_SRTP_INBOUND, NULL);
+		if (rc == 0 && leg->srtp_tx)
+			rc = hl_srtp_ctx_init(&c->srtp_new[1], &leg->tx_key, HL_SRTP_OUTBOUND, &o);
+	}
+	hl_srtp_key_wipe(&c->leg.rx_key);
+	hl_srtp_key_wipe(&c->leg.tx_key);
+	if (rc == 0 && rte_ring_sp_enqueue(w->media->cmd, c) != 0)
+		rc = -ENOBUFS;
+	if (rc != 0) {
+		hl_srtp_ctx_fini(&c->srtp_new[0]);
+		hl_srtp_ctx_fini(&c->srtp_new[1]);
+		free(c);
+		goto out;
+	}
+	e->media_pending++;
+out:
+	hl_srtp_key_wipe(&leg->rx_key);
+	hl_srtp_key_wipe(&leg->tx_key);
+	return rc;
+}
+
+int
+hl_media_del(struct hl_engine *e, uint8_t port_index, uint16_t local_port)
+{
+	struct hl_worker *w = owner(e, local_port);
+	struct hl_media_cmd *c;
+
+	if (w == NULL || w->media == NULL)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->op = CMD_DEL;
+	c->leg.port_index = port_index;
+	c->leg.local_port = local_port;
+	if (rte_ring_sp_enqueue(w->media->cmd, c) != 0) {
+		free(c);
+		return -ENOBUFS;
+	}
+	e->media_pending++;
+	return 0;
+}
+
+unsigned int
+hl_media_poll(struct hl_engine *e, const struct hl_media_sink *sink)
+{
+	unsigned int work = 0;
+
+	for (unsigned int i = 0; i < e->n_workers; i++) {
+		struct hl_media_shard *sh = e->workers[i]->media;
+		struct hl_media_event ev[32];
+		void *done[32];
+		unsigned int n;
+
+		if (sh == NULL)
+			continue;
+		n = rte_ring_sc_dequeue_burst(sh->done, done, RTE_DIM(done), NULL);
+		for (unsigned int k = 0; k < n; k++) {
+			struct hl_media_cmd *c = done[k];
+
+			hl_srtp_ctx_fini(&c->srtp_old[0]);
+			hl_srtp_ctx_fini(&c->srtp_old[1]);
+			if (c->op == CMD_DEL && c->status == 0 && sink != NULL && sink->final)
+				sink->final(sink->ctx, &c->final);
+			free(c);
+			e->media_pending--;
+		}
+		work += n;
+		n = rte_ring_sc_dequeue_burst_elem(sh->ev, ev, sizeof(ev[0]), RTE_DIM(ev), NULL);
+		for (unsigned int k = 0; k < n && sink != NULL && sink->event; k++)
+			sink->event(sink->ctx, &ev[k]);
+		work += n;
+	}
+	return work;
+}
+
+uint64_t
+hl_media_legs(const struct hl_engine *e)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < e->n_workers; i++)
+		if (e->workers[i]->media != NULL)
+			n += e->workers[i]->media->n_active;
+	return n;
+}
+
+uint64_t
+hl_media_pending(const struct hl_engine *e)
+{
+	return e->media_pending;
+}

@@ -1,0 +1,152 @@
+/*
+ * hotline media: RTP/RTCP legs on the worker cores, and the control lcore's way to
+ * create, change and end them.
+ *
+ * A leg is one local RTP port (RTCP on the next odd port, or muxed on the same one)
+ * on one engine port, owned by the worker whose slice of the [rtp] range holds it
+ * (hl_engine_rtp_owner), so both legs of a call live on one worker. Each worker keeps
+ * its legs in its own table: an rte_hash from (engine port, local port) to a slot of a
+ * preallocated leg array, looked up in bulk once per burst. Nothing on the worker
+ * allocates or frees.
+ *
+ * Control never touches a worker's memory. It fills a struct hl_media_leg and calls
+ * hl_media_set(); the engine builds the SRTP sessions there (libsrtp allocates on the
+ * control lcore), wraps both in a command and puts it on the owner's command ring. The
+ * worker applies it and hands the same command back on its done ring, carrying what it
+ * no longer needs (replaced SRTP sessions) and, for hl_media_del(), the leg's final
+ * statistics. hl_media_poll() on the control lcore collects done commands (freeing the
+ * old sessions, passing final statistics to the callback) and the worker's events:
+ * one per DTMF key press (RFC 4733), one per media timeout.
+ *
+ * Per packet, on the owner worker: lookup -> RTCP or RTP -> source check (latching:
+ * the first packet that passes SRTP authentication and RFC 3550 A.1 validation fixes
+ * the remote address, so a NAT'd phone is reached where it really is and nobody else
+ * can inject afterwards) -> SRTP unprotect with this leg's inbound key -> statistics
+ * (loss, jitter) -> telephone-event detection -> payload-type map -> the peer leg's
+ * rewriter (one continuous SSRC/sequence/timestamp per outgoing stream) -> SRTP protect
+ * with the peer leg's outbound key -> IP/UDP headers of the peer leg -> TX. RTCP is
+ * terminated: the peer's reports feed RTT and its view of our stream, and each leg
+ * sends its own SR (or RR) every 5 s from the worker's tick.
+ */
+#ifndef HOTLINE_MEDIA_H
+#define HOTLINE_MEDIA_H
+
+#include <stdint.h>
+
+#include "hotline/srtp.h"
+
+struct hl_engine;
+struct hl_worker;
+struct rte_mbuf;
+
+/* What control asks for one leg. Zero-filled plus the fields below is valid. */
+struct hl_media_leg {
+	uint32_t call;            /* control's call id, echoed in events and stats */
+	uint16_t tenant;          /* control's tenant index, echoed in stats */
+	uint8_t side;             /* 0: customer (A), 1: agent (B) */
+	uint8_t port_index;       /* engine port (config order) the leg's media uses */
+	uint8_t family;           /* 4 or 6 */
+	uint8_t rtcp_mux;         /* RFC 5761: RTCP on the RTP port */
+	uint8_t recv_only;        /* the remote put us on hold: do not send it media */
+	uint8_t remote_silent;    /* the remote will not send (we hold it / it sends
+				     sendonly->inactive): use hold_timeout_ms */
+	uint8_t dtmf_suppress;    /* do not relay this leg's telephone-events (PCI) */
+	uint8_t srtp_rx;          /* rx_key valid: the remote sends SRTP */
+	uint8_t srtp_tx;          /* tx_key valid: we send SRTP */
+	uint8_t srtp_keep;        /* keep the leg's SRTP sessions as they are (keys
+				     unchanged by a re-INVITE); rx/tx keys ignored */
+	uint8_t peer_port_index;  /* engine port of the peer leg */
+	uint8_t codec_pt;         /* the codec's PT on this leg (both directions) */
+	int16_t te_pt;            /* telephone-event PT on this leg, -1: none */
+	uint16_t local_port;      /* even, inside the [rtp] range */
+	uint16_t peer_port;       /* local port of the leg we relay to; 0: not bridged */
+	uint16_t remote_port;     /* from SDP; latching may move it */
+	uint16_t remote_rtcp_port;
+	uint32_t clock_rate;      /* of the codec, e.g. 8000 */
+	uint32_t ssrc;            /* our SSRC on this leg: keep it for the call */
+	uint32_t timeout_ms;      /* no RTP this long: timeout event; 0: never */
+	uint32_t hold_timeout_ms; /* the same while remote_silent; 0: never */
+	uint8_t local_ip[16];     /* our address on port_index (4 bytes for IPv4) */
+	uint8_t remote_ip[16];
+	struct hl_srtp_key rx_key; /* the remote's SDES key: we unprotect with it */
+	struct hl_srtp_key tx_key; /* ours: we protect with it */
+};
+
+/* One leg's figures, at hang-up or on request. */
+struct hl_media_stats {
+	uint32_t call;
+	uint16_t tenant;
+	uint8_t side;
+	uint8_t latched;
+	uint16_t local_port;
+	uint64_t rx_packets, rx_bytes;   /* valid RTP received (payload octets) */
+	uint64_t tx_packets, tx_bytes;   /* RTP sent on this leg */
+	uint64_t rtcp_in, rtcp_out;
+	int64_t lost;                    /* RFC 3550 A.3, all sources */
+	double loss_pct;
+	double jitter_ms;                /* A.8 */
+	uint32_t rtt_ms;                 /* from RTCP, 0: not measured */
+	double mos;                      /* E-model estimate (G.107 simplified) */
+	uint64_t dtmf;                   /* key presses reported */
+	uint64_t srtp_auth_fail, srtp_replay;
+	uint64_t wrong_source;           /* packets from another address after latching */
+	uint64_t ssrc_changes;
+};
+
+enum hl_media_ev_type {
+	HL_MEDIA_EV_DTMF = 1,
+	HL_MEDIA_EV_TIMEOUT,
+};
+
+/* One event from a worker (fixed size, carried by value in the event ring). */
+struct hl_media_event {
+	uint32_t call;
+	uint8_t type;          /* enum hl_media_ev_type */
+	uint8_t side;
+	char digit;            /* DTMF */
+	uint8_t how;           /* DTMF: enum hl_dtmf_end */
+	uint16_t local_port;
+	uint16_t pad_;
+	uint32_t duration_ms;  /* DTMF */
+};
+
+/* Control-side callbacks of hl_media_poll(). */
+struct hl_media_sink {
+	void (*event)(void *ctx, const struct hl_media_event *ev);
+	void (*final)(void *ctx, const struct hl_media_stats *st);
+	void *ctx;
+};
+
+/*
+ * Creates or changes the leg at (port_index, local_port): remote address, hold state,
+ * PTs, keys, peer. A change of remote, codec or keys rebases the outgoing stream of the
+ * leg (same SSRC, sequence and timestamp continue, marker set) and unlatches it.
+ * Control lcore only. 0, or -ENOMEM / -ENOBUFS (ring full) / -EINVAL / an SRTP error.
+ * leg's keys are wiped on return.
+ */
+int hl_media_set(struct hl_engine *e, struct hl_media_leg *leg);
+/* Ends the leg; its final statistics reach sink->final through hl_media_poll(). */
+int hl_media_del(struct hl_engine *e, uint8_t port_index, uint16_t local_port);
+/* Collects done commands and events of every worker (bounded); returns work done. */
+unsigned int hl_media_poll(struct hl_engine *e, const struct hl_media_sink *sink);
+/* Legs currently in every worker's table (telemetry). */
+uint64_t hl_media_legs(const struct hl_engine *e);
+/* Commands sent and not yet returned. */
+uint64_t hl_media_pending(const struct hl_engine *e);
+
+/* ---- worker side (dataplane/ only) ---- */
+
+/* Per-worker state: created by the engine, NULL-tolerant free. */
+struct hl_media_shard;
+struct hl_media_shard *hl_media_shard_create(struct hl_worker *w, unsigned int capacity,
+	int socket);
+void hl_media_shard_free(struct hl_media_shard *sh);
+/* Applies pending commands (bounded); returns how many. */
+unsigned int hl_media_commands(struct hl_worker *w);
+/* The worker's media tick: timeouts, lost DTMF ends, RTCP reports (bounded). */
+unsigned int hl_media_tick(struct hl_worker *w, uint64_t now_tsc);
+/* Handles a burst of RTP-range datagrams this worker owns: data at Ethernet,
+ * l2_len/l3_len set, hash.usr = engine port index. Takes every mbuf. */
+void hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+#endif

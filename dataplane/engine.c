@@ -25,6 +25,7 @@
 #include "hotline/media.h"
 #include "hotline/neigh.h"
 #include "hotline/net.h"
+#include "hotline/srtp.h"
 
 RTE_LOG_REGISTER(hl_logtype_engine, hl.dp.engine, INFO);
 #define LOG(level, ...) rte_log(RTE_LOG_##level, hl_logtype_engine, "hl.dp.engine: " __VA_ARGS__)
@@ -527,6 +528,12 @@ hl_engine_create(const struct hl_config *cfg, char *err, size_t errlen)
 	e = rte_zmalloc("hl_engine", sizeof(*e), RTE_CACHE_LINE_SIZE);
 	if (e == NULL) {
 		set_err(err, errlen, "engine: out of memory");
+		return NULL;
+	}
+	/* libsrtp's crypto kernel, before any leg's session (idempotent). */
+	if (hl_srtp_global_init() != 0) {
+		set_err(err, errlen, "libsrtp: initialisation failed");
+		rte_free(e);
 		return NULL;
 	}
 	e->cfg = cfg;

@@ -30,7 +30,16 @@ static const char *const counter_names[] = {
 int
 hl_srtp_global_init(void)
 {
-	return srtp_init() == srtp_err_status_ok ? 0 : HL_E_DEPENDENCY;
+	/* libsrtp's second srtp_init() re-runs its self-tests and can fail; once is
+	 * what it needs. */
+	static int done;
+
+	if (done)
+		return 0;
+	if (srtp_init() != srtp_err_status_ok)
+		return HL_E_DEPENDENCY;
+	done = 1;
+	return 0;
 }
 
 int

@@ -110,7 +110,7 @@ struct hl_srtp_opts {
 	uint32_t window;	/* replay window, 64..32768 packets; 0: libsrtp's 128 */
 };
 
-/* Once per process, before any context; not thread-safe. Returns 0 or HL_E_DEPENDENCY. */
+/* Before any context; later calls do nothing; not thread-safe. 0 or HL_E_DEPENDENCY. */
 int
 hl_srtp_global_init(void);
 

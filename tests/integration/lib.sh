@@ -269,7 +269,8 @@ CONF
 # hl_agents_host), the tenants file $HL_TMP/tenants.conf, a store in $HL_TMP,
 # T1 of 200 ms so the RFC timers run out quickly, MD5 challenges (SIPp answers
 # only MD5, and only the first challenge), no qualify OPTIONS (a SIPp phone
-# takes an out-of-dialog OPTIONS for a failed call), and SIP_LINES appended.
+# takes an out-of-dialog OPTIONS for a failed call), and SIP_LINES appended;
+# RTP_LINES are appended to [rtp].
 hl_sip_conf() {
 	cat <<CONF
 [engine]
@@ -293,6 +294,7 @@ qualify_s = 0
 ${1:-}
 [rtp]
 ports = 20000-29999
+${2:-}
 CONF
 }
 

@@ -1,4 +1,5 @@
 /* /hotline/ telemetry commands: see include/hotline/telemetry.h. */
+#include <ctype.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -281,23 +282,26 @@ cmd_media(const char *cmd, const char *params, struct rte_tel_data *d)
 	media_leg_dict(d, "last_a_", hl_control_last_media(tel_engine->control, 0));
 	media_leg_dict(d, "last_b_", hl_control_last_media(tel_engine->control, 1));
 	for (unsigned int i = 0; sg != NULL && hl_sig_tenant_media(sg, i, &name, &tm) == 0; i++) {
-		snprintf(k, sizeof(k), "%s.legs", name);
-		rte_tel_data_add_dict_u64(d, k, tm.legs);
-		snprintf(k, sizeof(k), "%s.rx_packets", name);
-		rte_tel_data_add_dict_u64(d, k, tm.rx_packets);
-		snprintf(k, sizeof(k), "%s.tx_packets", name);
-		rte_tel_data_add_dict_u64(d, k, tm.tx_packets);
-		snprintf(k, sizeof(k), "%s.lost", name);
-		rte_tel_data_add_dict_u64(d, k, tm.lost);
-		snprintf(k, sizeof(k), "%s.dtmf", name);
-		rte_tel_data_add_dict_u64(d, k, tm.dtmf);
-		snprintf(k, sizeof(k), "%s.srtp_auth_failed", name);
-		rte_tel_data_add_dict_u64(d, k, tm.srtp_auth_fail);
-		snprintf(k, sizeof(k), "%s.mos_avg_x100", name);
-		rte_tel_data_add_dict_u64(d, k,
-			tm.mos_legs ? (uint64_t)(tm.mos_sum * 100 / tm.mos_legs + 0.5) : 0);
-		snprintf(k, sizeof(k), "%s.jitter_max_us", name);
-		rte_tel_data_add_dict_u64(d, k, (uint64_t)(tm.jitter_ms_max * 1000));
+		/* Telemetry names take letters, digits and '_': "acme-eu" is acme_eu_. */
+		char t[48];
+		size_t n = 0;
+		for (; name[n] && n + 1 < sizeof(t); n++)
+			t[n] = isalnum((unsigned char)name[n]) ? name[n] : '_';
+		t[n] = '\0';
+#define TEN_(field, v)                                                                    \
+	do {                                                                              \
+		snprintf(k, sizeof(k), "%s_%s", t, field);                                \
+		rte_tel_data_add_dict_u64(d, k, (uint64_t)(v));                           \
+	} while (0)
+		TEN_("legs", tm.legs);
+		TEN_("rx_packets", tm.rx_packets);
+		TEN_("tx_packets", tm.tx_packets);
+		TEN_("lost", tm.lost);
+		TEN_("dtmf", tm.dtmf);
+		TEN_("srtp_auth_failed", tm.srtp_auth_fail);
+		TEN_("mos_avg_x100", tm.mos_legs ? tm.mos_sum * 100 / tm.mos_legs + 0.5 : 0);
+		TEN_("jitter_max_us", tm.jitter_ms_max * 1000);
+#undef TEN_
 	}
 	return 0;
 }

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Media end to end through hotline, SIPp on both sides in their own namespaces:
+#   1. a plain RTP call: the customer's audio (a PCMU pcap) and a DTMF press (RFC 4733)
+#      reach the agent with every payload unchanged, the agent's audio reaches the
+#      customer, hotline reports the press exactly once, and both legs' figures
+#      (packets, MOS) are there at hang-up;
+#   2. an SRTP customer (SDES AES_CM_128_HMAC_SHA1_80, pre-encrypted pcaps) bridged to
+#      a plain RTP agent: the agent gets the plaintext, the customer gets SRTP that
+#      decrypts with the key hotline answered with;
+#   3. a customer that sends no RTP: [rtp] timeout_s ends the call with BYE both ways;
+#   and nothing is left behind (calls, legs).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_media.sh"
+hl_begin "media: relay, DTMF, SRTP bridging, timeout" sipp
+hl_media_require
+
+hl_peer v4only || exit 1
+hl_agents_host || exit 1
+hl_capture "$NS" "$PIF" trunk
+cat >"$HL_TMP/tenants.conf" <<TEN
+[tenant acme]
+realm = acme.test
+domains = acme.test
+dids = +15550100
+trunks = 10.99.0.0/24
+[agent alice@acme]
+password = alicepw
+TEN
+hl_engine_start "$(hl_sip_conf "" "timeout_s = 3")" || exit 1
+hl_media_prepare "$HL_TMP/media" 7500 1 || exit 1
+M=$HL_MEDIA_DIR
+S=$HL_SIPP_DIR
+
+hl_check "alice registers" \
+	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
+	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
+
+# hl_call NAME CUSTOMER_SCENARIO CUSTOMER_ARGS...: one call, agent playing audio, with
+# captures of RTP at both phones ($HL_TMP/NAME-agent.pcap, NAME-customer.pcap).
+hl_call() {
+	local name=$1 scen=$2 agent_scen=${AGENT_SCEN:-agent_uas_rtp.xml} rc
+	shift 2
+	hl_capture_start "$ANS" "$APIF" "$HL_TMP/$name-agent.pcap" "udp port 6000" || return 1
+	local acap=$HL_CAPTURE_PID
+	hl_capture_start "$NS" "$PIF" "$HL_TMP/$name-customer.pcap" "udp port 6000" || return 1
+	local ccap=$HL_CAPTURE_PID
+	ip netns exec "$ANS" timeout 60 sipp -nostdin -timeout 40 -timeout_error \
+		-sf "$S/$agent_scen" -i 10.98.0.2 -p 5090 -mp 6000 -m 1 \
+		"${AGENT_ARGS[@]}" </dev/null >"$HL_TMP/$name-agent.log" 2>&1 &
+	local agent=$!
+	HL_PIDS+=("$agent")
+	sleep 0.5
+	ip netns exec "$NS" timeout 60 sipp -nostdin -timeout 40 -timeout_error \
+		10.99.0.1:5060 -sf "$S/$scen" -s +15550100 -i 10.99.0.2 -p 5070 -mp 6000 -m 1 \
+		"$@" </dev/null >"$HL_TMP/$name-customer.log" 2>&1
+	rc=$?
+	wait "$agent" || rc=1
+	hl_capture_stop "$acap"
+	hl_capture_stop "$ccap"
+	return $rc
+}
+
+# ---- 1. plain RTP both ways, DTMF ----
+AGENT_ARGS=("${HL_MEDIA_AGENT_ARGS[@]}")
+hl_check "RTP call answered, audio both ways, hung up" \
+	hl_call plain customer_uac_rtp.xml "${HL_MEDIA_RTP_ARGS[@]}" -d $((HL_MEDIA_DTMF_MS + 500))
+# Every payload the customer sent reaches the agent, in order; RFC 3550 A.1 holds the
+# first packet of a new source back (probation), so one may be missing.
+hl_check_media "customer's audio reached the agent unchanged" "$M/audio.pcap" \
+	"$HL_TMP/plain-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+hl_check_media "agent's audio reached the customer unchanged" "$M/audio.pcap" \
+	"$HL_TMP/plain-customer.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+hl_check_dtmf "the agent got the key press relayed" "$HL_TMP/plain-agent.pcap" \
+	"$HL_MEDIA_DTMF_DIGITS" --udp-dport 6000
+hl_check_sip dtmf_rtp -eq "${#HL_MEDIA_DTMF_DIGITS}"
+hl_check "hotline reported the press ($(hl_sip last_dtmf_digits))" \
+	[ "$(hl_sip last_dtmf_digits)" = "$HL_MEDIA_DTMF_DIGITS" ]
+hl_check_ctr rtp_relayed -ge 400
+hl_check_ctr rtp_latched -ge 2
+MED() { hl_tel /hotline/media "$1"; }
+for _ in $(seq 20); do [ "$(MED legs)" -eq 0 ] && break; sleep 0.2; done
+hl_check "legs ended with the call ($(MED legs))" [ "$(MED legs)" -eq 0 ]
+hl_check "customer leg received the audio ($(MED last_a_rx_packets))" \
+	[ "$(MED last_a_rx_packets)" -ge 200 ]
+hl_check "agent leg received the audio ($(MED last_b_rx_packets))" \
+	[ "$(MED last_b_rx_packets)" -ge 200 ]
+hl_check "customer leg MOS above 4 ($(MED last_a_mos_x100))" [ "$(MED last_a_mos_x100)" -ge 400 ]
+hl_check "customer leg saw one press ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq 1 ]
+hl_check "tenant sums carry the legs ($(MED acme_legs))" [ "$(MED acme_legs)" -eq 2 ]
+hl_check "the call record went to the log" grep -q "call [0-9]* leg A: rx" "$HL_TMP/engine.log"
+
+# ---- 2. SRTP customer, plain agent ----
+hl_check "SRTP call answered, audio both ways, hung up" \
+	hl_call srtp customer_uac_srtp.xml "${HL_MEDIA_SRTP_ARGS[@]}" -d $((HL_MEDIA_DTMF_MS + 500))
+hl_check_media "SRTP from the customer reached the agent as plain RTP" "$M/audio.pcap" \
+	"$HL_TMP/srtp-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+# The key hotline answered with: the a=crypto of its 200 OK to the customer, the
+# one inline key in the trunk capture that is not the customer's own.
+OURKEY=$(tshark -r "$HL_TMP/trunk.pcap" -Y 'sdp.media_attr contains "crypto" && sip.Status-Code == 200' \
+	-T fields -e sdp.media_attr 2>/dev/null | grep -o 'inline:[A-Za-z0-9+/=]*' |
+	sed 's/inline://' | grep -v "^$HL_SRTP_KEY\$" | tail -1)
+hl_check "hotline answered with its own SDES key" [ -n "$OURKEY" ]
+hl_check_media "agent's RTP reached the customer as SRTP under hotline's key" "$M/audio.pcap" \
+	"$HL_TMP/srtp-customer.pcap" --recv-udp-dport 6000 --recv-srtp "$HL_SRTP_SUITE" "$OURKEY" \
+	--recv-pt 0 --ordered --allow-missing 1
+hl_check_drop srtp_auth_failed -eq 0
+hl_check_sip dtmf_rtp -eq $((2 * ${#HL_MEDIA_DTMF_DIGITS}))
+
+# ---- 3. silence ends the call ----
+AGENT_SCEN=agent_uas.xml AGENT_ARGS=()
+hl_check "a silent call is ended by hotline (BYE to both sides)" \
+	hl_call silent customer_uac_silent.xml
+hl_check_sip media_timeouts -eq 1
+hl_check_ctr media_timeouts -ge 1
+
+hl_check_sip calls -eq 0
+hl_check_sip media_legs -eq 0
+hl_check "no leg left ($(MED legs))" [ "$(MED legs)" -eq 0 ]
+hl_done

@@ -4,8 +4,10 @@
 # it working: the test host resolves and pings the engine over IPv4 and IPv6; an
 # agent's phone (SIPp) registers with digest authentication; a customer (SIPp, as
 # a carrier trunk would) calls the tenant's DID; hotline rings the agent, who
-# answers; the customer hangs up. The SIP ladder is printed from a capture, and
-# the engine's counters live (telemetry) and at exit. Leaves nothing behind, also
+# answers; audio flows both ways through hotline (the customer's side SRTP,
+# the agent's plain RTP), the customer presses a key (RFC 4733), then hangs up.
+# The SIP ladder is printed from a capture, each leg's quality figures at
+# hang-up, and the engine's counters live (telemetry) and at exit. Leaves nothing behind, also
 # when interrupted.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -79,14 +81,29 @@ step "agent alice's phone (10.99.0.2:5090) registers to tenant 'acme' with diges
 $SIPP 10.99.0.1:5060 -sf $S/register.xml -s alice -au alice -ap demo-secret \
 	-key expires 600 -i 10.99.0.2 -p 5090 -m 1 </dev/null >/dev/null 2>&1 &&
 	echo "  registered" || echo "  registration FAILED"
-step "a customer on the trunk (10.99.0.2:5070) calls +15550100; alice answers; 2 s later the customer hangs up"
-$SIPP -sf $S/agent_uas.xml -i 10.99.0.2 -p 5090 -m 1 </dev/null >/dev/null 2>&1 &
+# The phones' media: G.711 audio from SIPp's pcaps, the customer's pre-encrypted
+# with its SDES key (SIPp has no SRTP of its own), and one press of '1'.
+source tests/integration/lib_media.sh
+HL_RTP_PCAP_DIR=$TMP hl_media_prepare "$TMP/media" 7500 1 >/dev/null ||
+	echo "  media pcaps could not be prepared"
+step "a customer on the trunk (10.99.0.2:5070, SRTP) calls +15550100; alice answers (plain RTP);
+   7 s of audio each way, the customer presses '$HL_MEDIA_DTMF_DIGITS', then hangs up"
+$SIPP -sf $S/agent_uas_rtp.xml -i 10.99.0.2 -p 5090 -mp 6100 -m 1 "${HL_MEDIA_AGENT_ARGS[@]}" \
+	</dev/null >/dev/null 2>&1 &
 AGENT=$!
 PEERS="$PEERS $AGENT"
 sleep 0.3
-$SIPP 10.99.0.1:5060 -sf $S/customer_uac.xml -s +15550100 -i 10.99.0.2 -p 5070 -m 1 -d 2000 \
+$SIPP 10.99.0.1:5060 -sf $S/customer_uac_srtp.xml -s +15550100 -i 10.99.0.2 -p 5070 -mp 6000 \
+	-m 1 "${HL_MEDIA_SRTP_ARGS[@]}" -d $((HL_MEDIA_DTMF_MS + 500)) \
 	</dev/null >/dev/null 2>&1 && echo "  customer: call completed" || echo "  customer: call FAILED"
 wait "$AGENT" && echo "  agent: answered, got the BYE" || echo "  agent: FAILED"
+sleep 0.5
+step "media: what hotline relayed, the key press it saw, each leg's quality at hang-up"
+for k in rtp_relayed rtp_latched rtcp_out dtmf_4733_presses; do
+	printf '  %-20s %s\n' "$k" "$(scripts/hltel -f "$PREFIX" /hotline/stats "$k")"
+done
+printf '  %-20s %s\n' "key presses (RFC 4733)" "$(scripts/hltel -f "$PREFIX" /hotline/sip last_dtmf_digits)"
+grep -o 'call [0-9]* leg [AB]: .*' "$LOG" | sed 's/^/  /; s/leg A/leg A (customer, SRTP)/; s/leg B/leg B (agent, RTP)/'
 sleep 0.5
 step "the SIP ladder (tshark on the test host; hotline is 10.99.0.1)"
 for p in $PEERS; do kill -INT "$p" 2>/dev/null; done

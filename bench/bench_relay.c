@@ -50,10 +50,18 @@
  *
  * Ceilings: dpdk-testpmd io-forwarding between net_ring0 and net_ring1 (each port's RX
  * and TX are one ring, so packets circulate after "start tx_first") on one forwarding
- * lcore on CPU 1; bare libsrtp srtp_unprotect (leg A key) + srtp_protect (leg B key) of
- * the same 172-octet packet on CPU 1 (bench_srtp's "bare" loop), once with no other
- * session in the process and, after each SRTP run, again while that run's sessions are
- * alive (on CPU 0, the worker idle), since libsrtp-on-NSS's cost depends on that count.
+ * lcore on CPU 1, as the issue asks; on rings that moves pointers only (no byte of a
+ * packet is read), so it is also run in 5tswap mode (Ethernet, IP and UDP addresses of
+ * each packet swapped: a relay's header writes, without lookups or checksums). The
+ * harness ceiling: this generator against a reflector on lcore 1 that only rewrites each
+ * frame's headers the way hotline would send it (no lookup, no state, no checksum), on
+ * the same ring ethdevs: what the two-core harness itself can carry. bare libsrtp:
+ * srtp_unprotect (leg A key) + srtp_protect (leg B key) of the same 172-octet packet on
+ * CPU 1 (bench_srtp's "bare" loop) with no other session in the process; after each
+ * complete SRTP run (up to 4000 legs), the same work round robin over as many legs with
+ * their own 2N sessions (on CPU 0, hotline's sessions freed); and after every SRTP run
+ * one leg's worth while that run's sessions are still alive, since the cost of libsrtp
+ * on NSS depends on how many sessions the process holds.
  *
  * SRTP set-up is bounded (HL_RELAY_SRTP_BUDGET_S, default 20 s for set-up and warm-up):
  * with libsrtp on NSS, creating and freeing sessions gets slower as sessions accumulate.
@@ -1273,8 +1281,9 @@ measure(uint32_t n, int srtp, int harness, unsigned int secs, double budget_s,
 		uint64_t d = d1[i] - d0[i];
 		if (d == 0)
 			continue;
-		if (i == HL_DROP_RTP_PROBATION && d == g.n) {
-			note(r, "%s %" PRIu64 " (1 per stream, expected); ", hl_drop_name(i), d);
+		if (i == HL_DROP_RTP_PROBATION && (d == g.n || (r->partial && d <= g.n))) {
+			note(r, "%s %" PRIu64 " (%s, expected); ", hl_drop_name(i), d,
+				d == g.n ? "1 per stream" : "first packets of the streams reached");
 			continue;
 		}
 		note(r, "DROP %s %" PRIu64 "; ", hl_drop_name(i), d);
@@ -1457,10 +1466,30 @@ struct ceil {
 	double bare;                   /* bare libsrtp cycles, no other session */
 };
 
+/*
+ * The cycles/pkt a row stands for: the median window, except when a window can hold
+ * less than one worker loop turn (a turn of SRTP at ~15k sessions takes longer than a
+ * window, and busy cycles are counted per turn): then the whole measurement's average;
+ * and for a run that never reached steady state (most packets still each stream's
+ * first, unprotected and dropped in probation) per RTP packet handled, not relayed.
+ */
+static inline int
+row_avg(const struct result *r)
+{
+	return r->partial || r->cpp_best <= 0 || r->nwin < 4;
+}
+
+static inline double
+row_cpp(const struct result *r)
+{
+	return r->partial && r->cpp_in > 0 ? r->cpp_in : row_avg(r) ? r->cpp_avg : r->cpp_med;
+}
+
 static void
 print_row(const struct result *r, const struct ceil *c)
 {
-	char vs[192], streams[32];
+	char vs[192], streams[32], cyc[64];
+	double cpp = row_cpp(r);
 
 	if (r->skipped) {
 		printf("| hotline %s | %u | skipped | | | | | |\n", r->path, r->requested);
@@ -1477,18 +1506,23 @@ print_row(const struct result *r, const struct ceil *c)
 			c->io_med > 0 ? 100.0 * r->mpps_med * 1e6 / c->io_med : 0,
 			c->sw_med > 0 ? 100.0 * r->mpps_med * 1e6 / c->sw_med : 0);
 	else {
-		int l = snprintf(vs, sizeof(vs), "%.2fx bare", r->cpp_med / c->bare);
+		int l = snprintf(vs, sizeof(vs), "%.2fx bare", cpp / c->bare);
 		if (r->bare_rot > 0)
 			l += snprintf(vs + l, sizeof(vs) - (size_t)l, "; %.2fx bare on as many legs",
-				r->cpp_med / r->bare_rot);
+				cpp / r->bare_rot);
 		if (r->bare_live > 0)
 			snprintf(vs + l, sizeof(vs) - (size_t)l, "; %.2fx bare (1 leg) with %" PRIu64
-				" sessions live", r->cpp_med / r->bare_live, r->sessions);
+				" sessions live", cpp / r->bare_live, r->sessions);
 	}
-	printf("| %s%s | %s | %.3f / %.3f | %.0f / %.0f | %.1f | %.0f%% | %.3f | %s |\n",
-		r->harness ? "" : "hotline ", r->path, streams, r->mpps_best, r->mpps_med,
-		r->cpp_best, r->cpp_med, r->cpp_med * 1e9 / hz, 100.0 * r->busy_med,
-		r->cpp_med > 0 ? hz / r->cpp_med / 1e6 : 0, vs);
+	if (r->partial && r->cpp_in > 0)
+		snprintf(cyc, sizeof(cyc), "avg %.0f per pkt handled", cpp);
+	else if (row_avg(r))
+		snprintf(cyc, sizeof(cyc), "avg %.0f", cpp);
+	else
+		snprintf(cyc, sizeof(cyc), "%.0f / %.0f", r->cpp_best, r->cpp_med);
+	printf("| %s%s | %s | %.3f / %.3f | %s | %.1f | %.0f%% | %.3f | %s |\n",
+		r->harness ? "" : "hotline ", r->path, streams, r->mpps_best, r->mpps_med, cyc,
+		cpp * 1e9 / hz, 100.0 * r->busy_med, cpp > 0 ? hz / cpp / 1e6 : 0, vs);
 }
 
 int
@@ -1681,14 +1715,15 @@ main(int argc, char **argv)
 			       cl.io <= 0 ? "no ceiling" : r->mpps_best * 1e6 >= cl.io / 2 ? "met" :
 			       "NOT met");
 		} else {
+			double cpp = row_cpp(r);
 			printf("  SRTP  %6u streams: %.0f cycles/pkt vs bare %.0f = %.2fx -> <= 1.15x: "
-			       "%s", r->streams, r->cpp_med, bare.cycles, r->cpp_med / bare.cycles,
-			       r->cpp_med <= 1.15 * bare.cycles && !r->partial ? "met" : "NOT met");
+			       "%s", r->streams, cpp, bare.cycles, cpp / bare.cycles,
+			       cpp <= 1.15 * bare.cycles && !r->partial ? "met" : "NOT met");
 			if (r->bare_rot > 0)
-				printf(" (vs bare libsrtp on as many legs: %.2fx)", r->cpp_med / r->bare_rot);
+				printf(" (vs bare libsrtp on as many legs: %.2fx)", cpp / r->bare_rot);
 			else if (r->bare_live > 0)
 				printf(" (vs bare libsrtp, 1 leg, with the same %" PRIu64 " sessions live: "
-				       "%.2fx)", r->sessions, r->cpp_med / r->bare_live);
+				       "%.2fx)", r->sessions, cpp / r->bare_live);
 			printf("\n");
 		}
 	}

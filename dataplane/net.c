@@ -598,10 +598,12 @@ udp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t l4o
 	}
 	if (dport >= e->cfg->rtp_port_min && dport <= e->cfg->rtp_port_max) {
 		/*
-		 * Media is not checksummed here. A relay rewrites addresses and
-		 * ports and updates the UDP checksum incrementally (RFC 1624), so a
-		 * datagram corrupted on the way in still fails at the far end, as
-		 * it does through a NAT; SRTP authenticates what it protects; and
+		 * Media is not checksummed here. The relay is meant to update the
+		 * UDP checksum incrementally (RFC 1624), so a datagram corrupted on
+		 * the way in still fails at the far end, as through a NAT; today it
+		 * recomputes it in full (dataplane/media.c leg_send), which hides
+		 * corruption of plain RTP: a known gap. SRTP authenticates what it
+		 * protects; and
 		 * the NIC's verdict, where it gives one, was honoured above. This
 		 * keeps 180 bytes of summing per packet off the hottest path
 		 * (bench/bench_l2l4). Legs that consume payload verify there.

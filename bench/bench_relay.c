@@ -98,6 +98,7 @@
 
 #include <srtp2/srtp.h>
 
+#include "hotline/common.h"
 #include "hotline/config.h"
 #include "hotline/counters.h"
 #include "hotline/engine.h"
@@ -197,34 +198,6 @@ our_ssrc(uint32_t leg)
 	return 0x20000000u | leg;
 }
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static void
 build_templates(void)
 {
@@ -236,7 +209,7 @@ build_templates(void)
 
 				memcpy(t, port_mac[pi].addr_bytes, 6);
 				host_mac(pi, h, t + 6);
-				wr16(t + 12, RTE_ETHER_TYPE_IPV4);
+				hl_wr16(t + 12, RTE_ETHER_TYPE_IPV4);
 				memset(ip, 0, sizeof(*ip));
 				ip->version_ihl = 0x45;
 				ip->type_of_service = 0xb8;
@@ -355,7 +328,7 @@ cm_tag(const struct cm_key *k, const uint8_t *p, size_t n, uint32_t roc, uint8_t
 	SHA_CTX c = k->ipad;
 	uint8_t r[4];
 
-	wr32(r, roc);
+	hl_wr32(r, roc);
 	SHA1_Update(&c, p, n);
 	SHA1_Update(&c, r, 4);
 	SHA1_Final(out, &c);
@@ -370,7 +343,7 @@ cm_protect(struct cm_key *k, uint8_t *pkt, uint32_t roc)
 {
 	uint8_t tag[20];
 
-	cm_xor(k, rd32(pkt + 8), (uint64_t)roc << 16 | rd16(pkt + 2), pkt + 12, PAYLOAD);
+	cm_xor(k, hl_rd32(pkt + 8), (uint64_t)roc << 16 | hl_rd16(pkt + 2), pkt + 12, PAYLOAD);
 	cm_tag(k, pkt, RTP_LEN, roc, tag);
 	memcpy(pkt + RTP_LEN, tag, TAG_LEN);
 }
@@ -384,7 +357,7 @@ cm_unprotect(struct cm_key *k, uint8_t *pkt, uint32_t roc)
 	cm_tag(k, pkt, RTP_LEN, roc, tag);
 	if (memcmp(tag, pkt + RTP_LEN, TAG_LEN) != 0)
 		return -1;
-	cm_xor(k, rd32(pkt + 8), (uint64_t)roc << 16 | rd16(pkt + 2), pkt + 12, PAYLOAD);
+	cm_xor(k, hl_rd32(pkt + 8), (uint64_t)roc << 16 | hl_rd16(pkt + 2), pkt + 12, PAYLOAD);
 	return 0;
 }
 
@@ -393,9 +366,9 @@ rtp_hdr(uint8_t *p, uint16_t seq, uint32_t ts, uint32_t ssrc)
 {
 	p[0] = 0x80;
 	p[1] = 0; /* PCMU */
-	wr16(p + 2, seq);
-	wr32(p + 4, ts);
-	wr32(p + 8, ssrc);
+	hl_wr16(p + 2, seq);
+	hl_wr32(p + 4, ts);
+	hl_wr32(p + 8, ssrc);
 }
 
 /* Our AES-CM/HMAC against libsrtp, both ways, before any figure depends on it. */
@@ -454,7 +427,7 @@ reflect(struct hl_lcore_stats *st)
 
 		for (uint16_t i = 0; i < n; i++) {
 			uint8_t *p = rte_pktmbuf_mtod(pk[i], uint8_t *);
-			uint32_t out = leg_of(pi, rd16(p + 36)) ^ 1;
+			uint32_t out = leg_of(pi, hl_rd16(p + 36)) ^ 1;
 			struct geo q;
 
 			if (i + 1 < n)
@@ -462,11 +435,11 @@ reflect(struct hl_lcore_stats *st)
 			leg_geo(out, &q);
 			host_mac(pi, q.host, p);
 			memcpy(p + 6, port_mac[pi].addr_bytes, 6);
-			wr32(p + 26, our_ip(pi));
-			wr32(p + 30, host_ip(pi, q.host));
-			wr16(p + 34, q.lport);
-			wr16(p + 36, q.rport);
-			wr32(p + HDRS + 8, our_ssrc(out));
+			hl_wr32(p + 26, our_ip(pi));
+			hl_wr32(p + 30, host_ip(pi, q.host));
+			hl_wr16(p + 34, q.lport);
+			hl_wr16(p + 36, q.rport);
+			hl_wr32(p + HDRS + 8, our_ssrc(out));
 		}
 		k = n ? rte_eth_tx_burst(port_id[pi], 0, pk, n) : 0;
 		if (k < n) {
@@ -579,9 +552,9 @@ build(struct gen *g, struct rte_mbuf *m, uint32_t leg)
 	m->data_off = RTE_PKTMBUF_HEADROOM;
 	p = rte_pktmbuf_mtod(m, uint8_t *);
 	memcpy(p, tmpl[q.pi][q.host][g->srtp], 34);
-	wr16(p + 34, q.rport);
-	wr16(p + 36, q.lport);
-	wr16(p + 38, (uint16_t)(8 + (g->srtp ? SRTP_LEN : RTP_LEN)));
+	hl_wr16(p + 34, q.rport);
+	hl_wr16(p + 36, q.lport);
+	hl_wr16(p + 38, (uint16_t)(8 + (g->srtp ? SRTP_LEN : RTP_LEN)));
 	p[40] = p[41] = 0; /* no UDP checksum (RFC 768, IPv4) */
 	rtp_hdr(p + HDRS, s->seq, s->ts, remote_ssrc(leg));
 	if (g->srtp) {
@@ -625,7 +598,7 @@ verify(struct gen *g, uint32_t leg, uint8_t *p)
 		return 0;
 	if (g->srtp) {
 		struct vleg *v = &g->v[leg];
-		uint16_t seq = rd16(rtp + 2);
+		uint16_t seq = hl_rd16(rtp + 2);
 		uint32_t roc = v->roc;
 
 		/* RFC 3711 3.3.1, in order: a sequence number far below the last is a wrap. */
@@ -644,7 +617,7 @@ verify(struct gen *g, uint32_t leg, uint8_t *p)
 static inline void
 check(struct gen *g, unsigned int pi, uint8_t *p, uint16_t len)
 {
-	uint16_t sport = rd16(p + 34);
+	uint16_t sport = hl_rd16(p + 34);
 	uint32_t leg = leg_of(pi, sport);
 	struct geo q;
 
@@ -653,8 +626,8 @@ check(struct gen *g, unsigned int pi, uint8_t *p, uint16_t len)
 		return;
 	}
 	leg_geo(leg, &q);
-	if (unlikely(rd32(p + 30) != host_ip(pi, q.host) || rd16(p + 36) != q.rport ||
-		     rd32(p + 26) != our_ip(pi) || rd32(p + HDRS + 8) != our_ssrc(leg) ||
+	if (unlikely(hl_rd32(p + 30) != host_ip(pi, q.host) || hl_rd16(p + 36) != q.rport ||
+		     hl_rd32(p + 26) != our_ip(pi) || hl_rd32(p + HDRS + 8) != our_ssrc(leg) ||
 		     len != HDRS + (g->srtp ? SRTP_LEN : RTP_LEN))) {
 		g->bad++;
 		return;
@@ -677,16 +650,16 @@ arp_answer(unsigned int pi, struct rte_mbuf *m)
 	uint32_t tip;
 	unsigned int h;
 
-	if (rte_pktmbuf_data_len(m) < 14 + 28 || rd16(a + 6) != 1)
+	if (rte_pktmbuf_data_len(m) < 14 + 28 || hl_rd16(a + 6) != 1)
 		return 0;
-	tip = rd32(a + 24);
+	tip = hl_rd32(a + 24);
 	h = (tip & 0xff) - 1;
 	if (h >= NHOSTS || tip != host_ip(pi, h))
 		return 0;
 	a[7] = 2;
 	memcpy(a + 18, a + 8, 10); /* target = the asker (its MAC and IP) */
 	host_mac(pi, h, a + 8);
-	wr32(a + 14, tip);
+	hl_wr32(a + 14, tip);
 	memcpy(p, a + 18, 6);
 	host_mac(pi, h, p + 6);
 	return rte_ring_sp_enqueue(rxr[pi], m) == 0;
@@ -706,12 +679,12 @@ service(struct gen *g)
 		for (unsigned int i = 0; i < n; i++) {
 			struct rte_mbuf *m = pk[i];
 			uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-			uint16_t et = rd16(p + 12);
+			uint16_t et = hl_rd16(p + 12);
 
 			if (i + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pk[i + 1], void *));
 			if (likely(et == RTE_ETHER_TYPE_IPV4 && p[23] == IPPROTO_UDP)) {
-				if (likely((rd16(p + 36) & 1) == 0) && g != NULL) {
+				if (likely((hl_rd16(p + 36) & 1) == 0) && g != NULL) {
 					g->relayed++;
 					check(g, pi, p, rte_pktmbuf_data_len(m));
 					if (g->recycle) {
@@ -1418,16 +1391,16 @@ arp_learn(void)
 			memset(p, 0, 60);
 			memset(p, 0xff, 6);
 			host_mac(pi, h, p + 6);
-			wr16(p + 12, RTE_ETHER_TYPE_ARP);
+			hl_wr16(p + 12, RTE_ETHER_TYPE_ARP);
 			a = p + 14;
-			wr16(a, 1);
-			wr16(a + 2, RTE_ETHER_TYPE_IPV4);
+			hl_wr16(a, 1);
+			hl_wr16(a + 2, RTE_ETHER_TYPE_IPV4);
 			a[4] = 6;
 			a[5] = 4;
-			wr16(a + 6, 1);
+			hl_wr16(a + 6, 1);
 			host_mac(pi, h, a + 8);
-			wr32(a + 14, host_ip(pi, h));
-			wr32(a + 24, our_ip(pi));
+			hl_wr32(a + 14, host_ip(pi, h));
+			hl_wr32(a + 24, our_ip(pi));
 			if (rte_ring_sp_enqueue(rxr[pi], m) != 0)
 				return -1;
 		}

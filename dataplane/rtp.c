@@ -4,34 +4,6 @@
 
 #include "hotline/rtp.h"
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 int
 hl_rtp_parse(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h)
 {
@@ -47,9 +19,9 @@ hl_rtp_parse(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h)
 	h->has_ext = (pkt[0] >> 4) & 1;
 	h->marker = pkt[1] >> 7;
 	h->pt = pkt[1] & 0x7f;
-	h->seq = rd16(pkt + 2);
-	h->ts = rd32(pkt + 4);
-	h->ssrc = rd32(pkt + 8);
+	h->seq = hl_rd16(pkt + 2);
+	h->ts = hl_rd32(pkt + 4);
+	h->ssrc = hl_rd32(pkt + 8);
 	off = HL_RTP_HDR_MIN + 4u * h->cc;
 	h->ext_profile = 0;
 	h->ext_off = 0;
@@ -61,8 +33,8 @@ hl_rtp_parse(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h)
 		/* §5.3.1: 16-bit profile field, 16-bit length in 32-bit words. */
 		if (off + 4 > len)
 			return HL_E_INCOMPLETE;
-		h->ext_profile = rd16(pkt + off);
-		size_t xl = 4u * rd16(pkt + off + 2);
+		h->ext_profile = hl_rd16(pkt + off);
+		size_t xl = 4u * hl_rd16(pkt + off + 2);
 		h->ext_off = (uint16_t)(off + 4);
 		off += 4;
 		if (xl > len - off)
@@ -96,14 +68,14 @@ hl_rtp_demux(const uint8_t *pkt, size_t len)
 static void
 read_rb(const uint8_t *p, struct hl_rtcp_report_block *rb)
 {
-	uint32_t l = rd32(p + 4) & 0xffffff;
-	rb->ssrc = rd32(p);
+	uint32_t l = hl_rd32(p + 4) & 0xffffff;
+	rb->ssrc = hl_rd32(p);
 	rb->fraction_lost = p[4];
 	rb->lost = (l & 0x800000) ? (int32_t)l - 0x1000000 : (int32_t)l;
-	rb->ext_high_seq = rd32(p + 8);
-	rb->jitter = rd32(p + 12);
-	rb->lsr = rd32(p + 16);
-	rb->dlsr = rd32(p + 20);
+	rb->ext_high_seq = hl_rd32(p + 8);
+	rb->jitter = hl_rd32(p + 12);
+	rb->lsr = hl_rd32(p + 16);
+	rb->dlsr = hl_rd32(p + 20);
 }
 
 /* SDES chunks (§6.5): SSRC, items up to a null item, then zero padding to 32 bits. */
@@ -151,7 +123,7 @@ hl_rtcp_parse(const uint8_t *pkt, size_t len, struct hl_rtcp_info *info)
 		if (len - off < 4)
 			return HL_E_INCOMPLETE;
 		const uint8_t *p = pkt + off;
-		size_t plen = 4u * ((size_t)rd16(p + 2) + 1), body_end;
+		size_t plen = 4u * ((size_t)hl_rd16(p + 2) + 1), body_end;
 		uint8_t pt = p[1], cnt = p[0] & 0x1f;
 		if ((p[0] >> 6) != 2)
 			return HL_E_VERSION;
@@ -175,13 +147,13 @@ hl_rtcp_parse(const uint8_t *pkt, size_t len, struct hl_rtcp_info *info)
 			if (rb_off + 24u * cnt > body_end)
 				return HL_E_PARSE;
 			if (n == 0) {
-				info->ssrc = rd32(p + 4);
+				info->ssrc = hl_rd32(p + 4);
 				if (pt == HL_RTCP_SR) {
 					info->has_sr = 1;
-					info->si.ntp = (uint64_t)rd32(p + 8) << 32 | rd32(p + 12);
-					info->si.rtp_ts = rd32(p + 16);
-					info->si.pkt_count = rd32(p + 20);
-					info->si.octet_count = rd32(p + 24);
+					info->si.ntp = (uint64_t)hl_rd32(p + 8) << 32 | hl_rd32(p + 12);
+					info->si.rtp_ts = hl_rd32(p + 16);
+					info->si.pkt_count = hl_rd32(p + 20);
+					info->si.octet_count = hl_rd32(p + 24);
 				}
 			}
 			for (unsigned int i = 0; i < cnt && info->n_rb < HL_RTCP_MAX_RB; i++)
@@ -230,15 +202,15 @@ hl_rtcp_build_report(uint8_t *buf, size_t cap, uint32_t ssrc, const struct hl_rt
 		return HL_E_TOOBIG;
 	buf[0] = (uint8_t)(0x80 | n);
 	buf[1] = si ? HL_RTCP_SR : HL_RTCP_RR;
-	wr16(buf + 2, (uint16_t)(len / 4 - 1));
-	wr32(buf + 4, ssrc);
+	hl_wr16(buf + 2, (uint16_t)(len / 4 - 1));
+	hl_wr32(buf + 4, ssrc);
 	p = buf + 8;
 	if (si) {
-		wr32(p, (uint32_t)(si->ntp >> 32));
-		wr32(p + 4, (uint32_t)si->ntp);
-		wr32(p + 8, si->rtp_ts);
-		wr32(p + 12, si->pkt_count);
-		wr32(p + 16, si->octet_count);
+		hl_wr32(p, (uint32_t)(si->ntp >> 32));
+		hl_wr32(p + 4, (uint32_t)si->ntp);
+		hl_wr32(p + 8, si->rtp_ts);
+		hl_wr32(p + 12, si->pkt_count);
+		hl_wr32(p + 16, si->octet_count);
 		p += 20;
 	}
 	for (unsigned int i = 0; i < n; i++, p += 24) {
@@ -248,12 +220,12 @@ hl_rtcp_build_report(uint8_t *buf, size_t cap, uint32_t ssrc, const struct hl_rt
 			l = 0x7fffff;
 		if (l < -0x800000)
 			l = -0x800000;
-		wr32(p, rb[i].ssrc);
-		wr32(p + 4, (uint32_t)rb[i].fraction_lost << 24 | ((uint32_t)l & 0xffffff));
-		wr32(p + 8, rb[i].ext_high_seq);
-		wr32(p + 12, rb[i].jitter);
-		wr32(p + 16, rb[i].lsr);
-		wr32(p + 20, rb[i].dlsr);
+		hl_wr32(p, rb[i].ssrc);
+		hl_wr32(p + 4, (uint32_t)rb[i].fraction_lost << 24 | ((uint32_t)l & 0xffffff));
+		hl_wr32(p + 8, rb[i].ext_high_seq);
+		hl_wr32(p + 12, rb[i].jitter);
+		hl_wr32(p + 16, rb[i].lsr);
+		hl_wr32(p + 20, rb[i].dlsr);
 	}
 	return (int)len;
 }
@@ -272,8 +244,8 @@ hl_rtcp_build_sdes_cname(uint8_t *buf, size_t cap, uint32_t ssrc, const char *cn
 	memset(buf, 0, len);
 	buf[0] = 0x81;
 	buf[1] = HL_RTCP_SDES;
-	wr16(buf + 2, (uint16_t)(len / 4 - 1));
-	wr32(buf + 4, ssrc);
+	hl_wr16(buf + 2, (uint16_t)(len / 4 - 1));
+	hl_wr32(buf + 4, ssrc);
 	buf[8] = 1;
 	buf[9] = (uint8_t)cname_len;
 	memcpy(buf + 10, cname, cname_len);
@@ -287,8 +259,8 @@ hl_rtcp_build_bye(uint8_t *buf, size_t cap, uint32_t ssrc)
 		return HL_E_TOOBIG;
 	buf[0] = 0x81;
 	buf[1] = HL_RTCP_BYE;
-	wr16(buf + 2, 1);
-	wr32(buf + 4, ssrc);
+	hl_wr16(buf + 2, 1);
+	hl_wr32(buf + 4, ssrc);
 	return 8;
 }
 
@@ -356,9 +328,9 @@ hl_rtp_rewrite(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr
 		rw->started = 1;
 	}
 	pkt[1] = (uint8_t)(marker << 7 | out_pt);
-	wr16(pkt + 2, seq);
-	wr32(pkt + 4, ts);
-	wr32(pkt + 8, rw->out_ssrc);
+	hl_wr16(pkt + 2, seq);
+	hl_wr32(pkt + 4, ts);
+	hl_wr32(pkt + 8, rw->out_ssrc);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_random.h>
 #include <rte_ring.h>
 #include <rte_udp.h>
@@ -28,6 +29,7 @@
 #include "hotline/csum.h"
 #include "hotline/dtmf.h"
 #include "hotline/media.h"
+#include "hotline/neigh.h"
 #include "hotline/net.h"
 #include "hotline/rtp.h"
 #include "dataplane/engine_priv.h"
@@ -55,21 +57,28 @@ struct hl_media_cmd {
 };
 
 struct media_leg {
-	/* hot: read for every packet */
-	uint32_t key;
+	/*
+	 * Hot: what a packet reads or writes on the leg it arrives on (x) and on the
+	 * leg it leaves by (y), packed into the first cache lines; rx and rw follow
+	 * with their per-packet fields first. Cold below: set-up, timers, reports.
+	 */
+	struct media_leg *peer;
+	uint64_t tsc_per_unit;  /* TSC per RTP clock unit */
+	uint64_t last_rx_tsc;
+	uint64_t tx_packets, tx_bytes;
 	uint8_t family, pi, latched, rtcp_latched;
 	uint8_t recv_only, remote_silent, dtmf_suppress, srtp_rx, srtp_tx;
 	uint8_t codec_pt;
 	int16_t te_pt;
 	uint16_t local_port, remote_port, remote_rtcp_port, rtcp_mux;
-	struct media_leg *peer;
-	uint64_t tsc_per_unit;  /* TSC per RTP clock unit */
+	uint32_t out_roc;
 	uint8_t local_ip[16], remote_ip[16];
-	uint64_t last_rx_tsc;
-	struct hl_rtp_rewriter rw; /* the stream we send on this leg */
+	struct hl_neigh_hint nh; /* next hop towards remote_ip */
 	struct hl_rtp_rx_stats rx; /* the stream we receive on it */
+	struct hl_rtp_rewriter rw; /* the stream we send on this leg */
 	struct hl_srtp_ctx srtp_in, srtp_out;
 	/* cold */
+	uint32_t key;
 	uint32_t peer_key;
 	uint32_t call;
 	uint16_t tenant;
@@ -78,8 +87,7 @@ struct media_leg {
 	uint32_t clock_rate;
 	uint32_t timeout_ms, hold_timeout_ms;
 	uint32_t active_idx;
-	uint32_t out_roc;
-	uint64_t tx_packets, tx_bytes, rtcp_in, rtcp_out, wrong_source, dtmf;
+	uint64_t rtcp_in, rtcp_out, wrong_source, dtmf;
 	uint64_t next_rtcp_tsc;
 	struct hl_dtmf_4733 dtmf_rx;
 } __rte_cache_aligned;
@@ -97,6 +105,10 @@ struct hl_media_shard {
 	uint64_t tsc_hz, tsc_per_ms;
 	uint64_t next_tick;
 	uint64_t tsc0, ntp0; /* NTP 32.32 at TSC tsc0 */
+	/* now / tsc_per_unit for the burst's time: every leg of one clock rate
+	 * shares it, so a burst divides once instead of twice per packet. */
+	uint64_t memo_now, memo_tpu;
+	uint32_t memo_units;
 };
 
 static inline uint32_t
@@ -352,6 +364,7 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	l->timed_out = 0;
 	l->last_rx_tsc = w->now; /* a change restarts the silence clock */
 	memcpy(l->local_ip, s->local_ip, 16);
+	l->nh.seq_at = NULL; /* port, address or route may have changed */
 	if (fresh || rebase) {
 		memcpy(l->remote_ip, s->remote_ip, 16);
 		l->remote_port = s->remote_port;
@@ -463,21 +476,89 @@ hl_media_commands(struct hl_worker *w)
 static inline bool
 src_is(const struct media_leg *l, const uint8_t *sip, uint16_t sport, uint16_t want_port)
 {
-	return sport == want_port && memcmp(sip, l->remote_ip, l->family == 4 ? 4 : 16) == 0;
+	uint64_t a[2], b[2];
+	uint32_t a4, b4;
+
+	if (sport != want_port)
+		return false;
+	if (l->family == 4) {
+		memcpy(&a4, sip, 4);
+		memcpy(&b4, l->remote_ip, 4);
+		return a4 == b4;
+	}
+	memcpy(a, sip, 16);
+	memcpy(b, l->remote_ip, 16);
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+}
+
+/* now / tsc_per_unit: RTP clock units of the burst's time (memoised per clock rate). */
+static inline uint32_t
+rtp_units(struct hl_media_shard *sh, uint64_t now, uint64_t tpu)
+{
+	if (likely(sh->memo_now == now && sh->memo_tpu == tpu))
+		return sh->memo_units;
+	sh->memo_now = now;
+	sh->memo_tpu = tpu;
+	sh->memo_units = (uint32_t)(now / tpu);
+	return sh->memo_units;
+}
+
+/*
+ * UDP checksums. The classifier does not sum media (net.c udp_input): a plain
+ * datagram relayed unchanged but for addresses, ports and the RTP header keeps the
+ * sender's checksum, updated for what we changed (RFC 1624 eqn. 3), so damage on the
+ * way in still fails at the far end and the relay never sums the payload. Where the
+ * payload changes (SRTP either side) the checksum is computed afresh; where a plain
+ * datagram is consumed (RTCP, telephone-events) or encrypted, it is verified first,
+ * since nothing downstream could tell. SRTP input is authenticated instead.
+ */
+#define CSUM_FULL UINT64_MAX
+
+/* Sum of the fields a relay rewrites: both addresses, both ports, the RTP fixed header.
+ * The IPv4 and IPv6 pseudo-headers add length and protocol alike, so they drop out. */
+static inline uint64_t
+csum_mutable(const uint8_t *l3, bool v6, const struct rte_udp_hdr *u, const uint8_t *rtp)
+{
+	uint64_t sum = v6 ? hl_csum_partial(l3 + 8, 32, 0) : hl_csum_partial(l3 + 12, 8, 0);
+
+	sum = hl_csum_partial(u, 4, sum);
+	return hl_csum_partial(rtp, HL_RTP_HDR_MIN, sum);
+}
+
+/* True when a plain datagram's checksum holds or is absent (IPv4 zero; IPv6 zero was
+ * dropped by the classifier), or the NIC vouched for it. */
+static bool
+udp_intact(const struct rte_mbuf *m, const uint8_t *l3, bool v6, const struct rte_udp_hdr *u)
+{
+	uint16_t ulen = rte_be_to_cpu_16(u->dgram_len);
+	const uint8_t ph[4] = {0, IPPROTO_UDP, (uint8_t)(ulen >> 8), (uint8_t)ulen};
+	uint64_t sum;
+
+	if (u->dgram_cksum == 0 ||
+		(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	sum = v6 ? hl_csum_partial(l3 + 8, 32, 0) : hl_csum_partial(l3 + 12, 8, 0);
+	sum = hl_csum_partial(ph, 4, sum);
+	return hl_csum_fold(hl_csum_partial(u, ulen, sum)) == 0xffff;
 }
 
 /*
  * Writes fresh IP/UDP headers of leg y in front of the payload at pl (plen octets) and
  * sends the packet from y. The payload stays where it is; the data start moves.
+ * seed: CSUM_FULL to sum the datagram, else the incoming checksum with the old
+ * mutable fields taken out (rtp_input), to which the new ones are added.
  */
 static void
 leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *pl, uint16_t plen,
-	uint16_t sport, uint16_t dport)
+	uint16_t sport, uint16_t dport, uint64_t seed)
 {
 	uint16_t iplen = y->family == 4 ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr);
+	uint16_t ulen = (uint16_t)(sizeof(struct rte_udp_hdr) + plen);
 	uint8_t *start = rte_pktmbuf_mtod(m, uint8_t *);
 	long off = (pl - start) - (long)(iplen + sizeof(struct rte_udp_hdr));
 	struct rte_udp_hdr *u;
+	const uint8_t ph[4] = {0, IPPROTO_UDP, (uint8_t)(ulen >> 8), (uint8_t)ulen};
+	uint64_t sum;
 
 	if (off >= 0)
 		rte_pktmbuf_adj(m, (uint16_t)off);
@@ -487,24 +568,20 @@ leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *
 		return;
 	}
 	/* Single segment: the payload ends the packet. */
-	m->data_len = (uint16_t)(iplen + sizeof(*u) + plen);
+	m->data_len = (uint16_t)(iplen + ulen);
 	m->pkt_len = m->data_len;
 	m->ol_flags = 0;
 	u = (struct rte_udp_hdr *)(rte_pktmbuf_mtod(m, uint8_t *) + iplen);
 	u->src_port = rte_cpu_to_be_16(sport);
 	u->dst_port = rte_cpu_to_be_16(dport);
-	u->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + plen));
+	u->dgram_len = rte_cpu_to_be_16(ulen);
 	u->dgram_cksum = 0;
 	if (y->family == 4) {
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-		/* RFC 768 pseudo-header, then the datagram. */
-		const uint8_t ph[4] = {0, IPPROTO_UDP, (uint8_t)((sizeof(*u) + plen) >> 8),
-			(uint8_t)(sizeof(*u) + plen)};
-		uint64_t sum;
 
 		ip->version_ihl = 0x45;
 		ip->type_of_service = 0xb8; /* DSCP EF (RFC 3246) */
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(iplen + sizeof(*u) + plen));
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(iplen + ulen));
 		ip->packet_id = 0;
 		ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 		ip->time_to_live = 64;
@@ -512,33 +589,31 @@ leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *
 		ip->hdr_checksum = 0;
 		memcpy(&ip->src_addr, y->local_ip, 4);
 		memcpy(&ip->dst_addr, y->remote_ip, 4);
-		ip->hdr_checksum = (uint16_t)~hl_csum_fold(hl_csum_partial(ip, sizeof(*ip), 0));
+		ip->hdr_checksum = (uint16_t)~hl_csum_ip4hdr(ip, sizeof(*ip));
 		sum = hl_csum_partial(&ip->src_addr, 8, 0);
-		sum = hl_csum_partial(ph, 4, sum);
-		sum = hl_csum_partial(u, sizeof(*u) + plen, sum);
-		u->dgram_cksum = (uint16_t)~hl_csum_fold(sum);
-		if (u->dgram_cksum == 0)
-			u->dgram_cksum = 0xffff;
 	} else {
 		struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod(m, struct rte_ipv6_hdr *);
-		const uint8_t ph[8] = {0, 0, (uint8_t)((sizeof(*u) + plen) >> 8),
-			(uint8_t)(sizeof(*u) + plen), 0, 0, 0, IPPROTO_UDP};
-		uint64_t sum;
 
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28 | 0xb8u << 20);
-		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + plen));
+		ip6->payload_len = rte_cpu_to_be_16(ulen);
 		ip6->proto = IPPROTO_UDP;
 		ip6->hop_limits = 64;
 		memcpy(ip6->src_addr, y->local_ip, 16);
 		memcpy(ip6->dst_addr, y->remote_ip, 16);
 		sum = hl_csum_partial(ip6->src_addr, 32, 0);
-		sum = hl_csum_partial(ph, 8, sum);
-		sum = hl_csum_partial(u, sizeof(*u) + plen, sum);
-		u->dgram_cksum = (uint16_t)~hl_csum_fold(sum);
-		if (u->dgram_cksum == 0)
-			u->dgram_cksum = 0xffff;
 	}
-	hl_net_output(w, y->pi, m);
+	if (seed != CSUM_FULL) {
+		sum = hl_csum_partial(u, 4, sum + seed);
+		sum = hl_csum_partial(pl, HL_RTP_HDR_MIN, sum);
+	} else {
+		/* RFC 768 pseudo-header (RFC 8200 §8.1 sums to the same), then the datagram. */
+		sum = hl_csum_partial(ph, 4, sum);
+		sum = hl_csum_partial(u, ulen, sum);
+	}
+	u->dgram_cksum = (uint16_t)~hl_csum_fold(sum);
+	if (u->dgram_cksum == 0)
+		u->dgram_cksum = 0xffff;
+	hl_net_output_hint(w, y->pi, m, &y->nh);
 }
 
 static void
@@ -556,30 +631,46 @@ drop_m(struct hl_worker *w, struct rte_mbuf *m, enum hl_drop d)
 	rte_pktmbuf_free(m);
 }
 
+/* The datagram as the classifier left it (data at L2). */
+struct rx_pkt {
+	struct rte_mbuf *m;
+	const uint8_t *l3;
+	const struct rte_udp_hdr *u;
+	uint8_t *pl;
+	const uint8_t *sip;
+	uint16_t plen, sport;
+	bool v6;
+};
+
 /* RTCP from x's remote: terminated here (our own reports go out from the tick). */
 static void
-rtcp_input(struct hl_worker *w, struct media_leg *x, struct rte_mbuf *m, uint8_t *pl,
-	uint16_t plen, const uint8_t *sip, uint16_t sport)
+rtcp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 {
 	struct hl_rtcp_info info;
-	int n = plen;
+	struct rte_mbuf *m = p->m;
+	int n = p->plen;
 
-	if (x->rtcp_latched ? !src_is(x, sip, sport, x->remote_rtcp_port) :
-			      (x->latched && memcmp(sip, x->remote_ip, x->family == 4 ? 4 : 16))) {
+	if (x->rtcp_latched ? !src_is(x, p->sip, p->sport, x->remote_rtcp_port) :
+			      (x->latched && memcmp(p->sip, x->remote_ip, x->family == 4 ? 4 : 16))) {
 		x->wrong_source++;
 		drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
 		return;
 	}
-	if (x->srtp_rx && (n = hl_srtp_unprotect_rtcp(&x->srtp_in, pl, plen)) < 0) {
-		srtp_drop(w, m, n);
+	if (x->srtp_rx) {
+		if ((n = hl_srtp_unprotect_rtcp(&x->srtp_in, p->pl, p->plen)) < 0) {
+			srtp_drop(w, m, n);
+			return;
+		}
+	} else if (!udp_intact(m, p->l3, p->v6, p->u)) {
+		drop_m(w, m, HL_DROP_UDP_BAD_CSUM);
 		return;
 	}
-	if (hl_rtcp_parse(pl, (size_t)n, &info) <= 0) {
+	if (hl_rtcp_parse(p->pl, (size_t)n, &info) <= 0) {
 		drop_m(w, m, HL_DROP_RTCP_MALFORMED);
 		return;
 	}
 	if (!x->rtcp_latched && x->latched) {
-		x->remote_rtcp_port = sport;
+		x->remote_rtcp_port = p->sport;
 		x->rtcp_latched = 1;
 	}
 	(void)hl_rtp_rx_stats_on_rtcp(&x->rx, &info, x->rw.out_ssrc, ntp_now(w->media, w->now));
@@ -589,14 +680,19 @@ rtcp_input(struct hl_worker *w, struct media_leg *x, struct rte_mbuf *m, uint8_t
 }
 
 static void
-rtp_input(struct hl_worker *w, struct media_leg *x, struct rte_mbuf *m, uint8_t *pl,
-	uint16_t plen, const uint8_t *sip, uint16_t sport)
+rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 {
+	struct hl_media_shard *sh = w->media;
+	struct rte_mbuf *m = p->m;
+	uint8_t *pl = p->pl;
+	uint16_t plen = p->plen;
 	struct hl_rtp_hdr h;
 	struct media_leg *y;
+	uint64_t seed = CSUM_FULL;
+	bool checked = false;
 	int n = plen;
 
-	if (x->latched && !src_is(x, sip, sport, x->remote_port)) {
+	if (x->latched && !src_is(x, p->sip, p->sport, x->remote_port)) {
 		x->wrong_source++;
 		drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
 		return;
@@ -609,14 +705,23 @@ rtp_input(struct hl_worker *w, struct media_leg *x, struct rte_mbuf *m, uint8_t 
 		drop_m(w, m, HL_DROP_RTP_MALFORMED);
 		return;
 	}
-	uint32_t arrival = (uint32_t)(w->now / x->tsc_per_unit);
+	uint32_t arrival = rtp_units(sh, w->now, x->tsc_per_unit);
 
 	if (h.pt == x->te_pt) {
 		/* Every telephone-event packet feeds the detector, whatever the relay
 		 * does with it: it swallows the duplicates itself. */
 		struct hl_dtmf_event ev[2];
-		int k = hl_dtmf_4733_feed(&x->dtmf_rx, h.seq, h.ts, h.marker, pl + h.payload_off,
-			h.payload_len, w->now / w->media->tsc_per_ms, ev);
+		int k;
+
+		if (!x->srtp_rx) {
+			if (!udp_intact(m, p->l3, p->v6, p->u)) {
+				drop_m(w, m, HL_DROP_UDP_BAD_CSUM);
+				return;
+			}
+			checked = true;
+		}
+		k = hl_dtmf_4733_feed(&x->dtmf_rx, h.seq, h.ts, h.marker, pl + h.payload_off,
+			h.payload_len, w->now / sh->tsc_per_ms, ev);
 		for (int i = 0; i < k; i++)
 			emit_dtmf(w, x, &ev[i]);
 	}
@@ -627,9 +732,10 @@ rtp_input(struct hl_worker *w, struct media_leg *x, struct rte_mbuf *m, uint8_t 
 	x->last_rx_tsc = w->now;
 	if (unlikely(!x->latched)) {
 		/* Symmetric RTP: the remote is where its media really comes from. */
-		memcpy(x->remote_ip, sip, x->family == 4 ? 4 : 16);
-		x->remote_port = sport;
+		memcpy(x->remote_ip, p->sip, x->family == 4 ? 4 : 16);
+		x->remote_port = p->sport;
 		x->latched = 1;
+		x->nh.seq_at = NULL;
 		w->st->ctr[HL_CTR_RTP_LATCHED]++;
 	}
 	y = x->peer;
@@ -645,8 +751,20 @@ rtp_input(struct hl_worker *w, struct media_leg *x, struct rte_mbuf *m, uint8_t 
 		drop_m(w, m, HL_DROP_RTP_DTMF_SUPPRESSED);
 		return;
 	}
+	if (!x->srtp_rx) {
+		if (y->srtp_tx) {
+			if (!checked && !udp_intact(m, p->l3, p->v6, p->u)) {
+				drop_m(w, m, HL_DROP_UDP_BAD_CSUM);
+				return;
+			}
+		} else if (p->u->dgram_cksum != 0) {
+			/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); m' is added in leg_send. */
+			seed = (uint16_t)~p->u->dgram_cksum +
+			       (uint64_t)(uint16_t)~hl_csum_fold(csum_mutable(p->l3, p->v6, p->u, pl));
+		}
+	}
 	uint16_t before = y->rw.last_seq;
-	if (hl_rtp_rewrite(&y->rw, pl, &h, (uint32_t)(w->now / y->tsc_per_unit)) != 0) {
+	if (hl_rtp_rewrite(&y->rw, pl, &h, rtp_units(sh, w->now, y->tsc_per_unit)) != 0) {
 		drop_m(w, m, HL_DROP_RTP_PT_UNMAPPED);
 		return;
 	}
@@ -664,8 +782,29 @@ rtp_input(struct hl_worker *w, struct media_leg *x, struct rte_mbuf *m, uint8_t 
 	y->tx_packets++;
 	y->tx_bytes += h.payload_len;
 	w->st->ctr[HL_CTR_RTP_RELAYED]++;
-	leg_send(w, y, m, pl, (uint16_t)n, y->local_port, y->remote_port);
+	leg_send(w, y, m, pl, (uint16_t)n, y->local_port, y->remote_port, seed);
 }
+
+/* Lines of a leg a packet touches: as x the head and rx, as y the head and rw. */
+static inline void
+prefetch_rx(const struct media_leg *l)
+{
+	rte_prefetch0(l);
+	rte_prefetch0((const uint8_t *)l + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0((const uint8_t *)&l->rx + offsetof(struct hl_rtp_rx_stats, packets));
+}
+
+static inline void
+prefetch_tx(const struct media_leg *l)
+{
+	if (l == NULL)
+		return;
+	rte_prefetch0(l);
+	rte_prefetch0((const uint8_t *)l + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0(&l->rw);
+}
+
+#define PREFETCH_AHEAD 2
 
 void
 hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
@@ -692,10 +831,22 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	}
 	(void)rte_hash_lookup_bulk_data(sh->h, kp, n, &hits, data);
 	for (uint16_t i = 0; i < n; i++) {
+		if (hits & (1ull << i))
+			prefetch_rx(data[i]);
+		else
+			data[i] = NULL;
+	}
+	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		if (data[i] != NULL)
+			prefetch_tx(((struct media_leg *)data[i])->peer);
+	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct media_leg *x = data[i];
+		struct rx_pkt p;
 
-		if (!(hits & (1ull << i))) {
+		if (i + PREFETCH_AHEAD < n && data[i + PREFETCH_AHEAD] != NULL)
+			prefetch_tx(((struct media_leg *)data[i + PREFETCH_AHEAD])->peer);
+		if (x == NULL) {
 			drop_m(w, m, HL_DROP_RTP_NO_LEG);
 			continue;
 		}
@@ -703,26 +854,24 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			drop_m(w, m, HL_DROP_RTP_MALFORMED);
 			continue;
 		}
-		uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
-		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(l3 + m->l3_len);
-		uint16_t ulen = rte_be_to_cpu_16(u->dgram_len);
-		uint16_t dport = rte_be_to_cpu_16(u->dst_port);
-		uint16_t sport = rte_be_to_cpu_16(u->src_port);
-		const uint8_t *sip;
-		bool v6 = (*l3 >> 4) == 6;
-		uint8_t *pl = (uint8_t *)(u + 1);
-		uint16_t plen = (uint16_t)(ulen - sizeof(*u));
-
-		if ((uint8_t)(v6 ? 6 : 4) != x->family) {
+		p.m = m;
+		p.l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
+		p.u = (const struct rte_udp_hdr *)(p.l3 + m->l3_len);
+		p.v6 = (*p.l3 >> 4) == 6;
+		p.pl = (uint8_t *)(p.u + 1);
+		p.plen = (uint16_t)(rte_be_to_cpu_16(p.u->dgram_len) - sizeof(*p.u));
+		p.sport = rte_be_to_cpu_16(p.u->src_port);
+		if ((uint8_t)(p.v6 ? 6 : 4) != x->family) {
 			drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
 			continue;
 		}
-		sip = v6 ? ((const struct rte_ipv6_hdr *)l3)->src_addr :
-			   (const uint8_t *)&((const struct rte_ipv4_hdr *)l3)->src_addr;
-		if ((dport & 1) || (x->rtcp_mux && hl_rtp_demux(pl, plen) == HL_DEMUX_RTCP))
-			rtcp_input(w, x, m, pl, plen, sip, sport);
+		p.sip = p.v6 ? ((const struct rte_ipv6_hdr *)p.l3)->src_addr :
+			       (const uint8_t *)&((const struct rte_ipv4_hdr *)p.l3)->src_addr;
+		if ((rte_be_to_cpu_16(p.u->dst_port) & 1) ||
+			(x->rtcp_mux && hl_rtp_demux(p.pl, p.plen) == HL_DEMUX_RTCP))
+			rtcp_input(w, x, &p);
 		else
-			rtp_input(w, x, m, pl, plen, sip, sport);
+			rtp_input(w, x, &p);
 	}
 }
 
@@ -760,7 +909,7 @@ rtcp_send(struct hl_worker *w, struct media_leg *l)
 		nrb = 1;
 	si.ntp = ntp;
 	si.rtp_ts = l->rw.last_ts + (l->rw.started ?
-		(uint32_t)(w->now / l->tsc_per_unit) - l->rw.last_arrival : 0);
+		rtp_units(sh, w->now, l->tsc_per_unit) - l->rw.last_arrival : 0);
 	si.pkt_count = (uint32_t)l->tx_packets;
 	si.octet_count = (uint32_t)l->tx_bytes;
 	a = hl_rtcp_build_report(pl, room, l->rw.out_ssrc, l->tx_packets ? &si : NULL, &rb, nrb);
@@ -783,9 +932,10 @@ rtcp_send(struct hl_worker *w, struct media_leg *l)
 	l->rtcp_out++;
 	w->st->ctr[HL_CTR_RTCP_OUT]++;
 	if (l->rtcp_mux)
-		leg_send(w, l, m, pl, (uint16_t)n, l->local_port, l->remote_port);
+		leg_send(w, l, m, pl, (uint16_t)n, l->local_port, l->remote_port, CSUM_FULL);
 	else
-		leg_send(w, l, m, pl, (uint16_t)n, (uint16_t)(l->local_port + 1), l->remote_rtcp_port);
+		leg_send(w, l, m, pl, (uint16_t)n, (uint16_t)(l->local_port + 1), l->remote_rtcp_port,
+			CSUM_FULL);
 }
 
 unsigned int
@@ -854,11 +1004,13 @@ hl_media_set(struct hl_engine *e, struct hl_media_leg *leg)
 		rc = -EINVAL;
 		goto out;
 	}
+	/* Retryable failures leave leg, keys included, as given. Control is the ring's
+	 * only producer, so a free slot seen now is still free at the enqueue below. */
+	if (rte_ring_free_count(w->media->cmd) == 0)
+		return -ENOBUFS;
 	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (c == NULL)
+		return -ENOMEM;
 	c->op = CMD_SET;
 	c->leg = *leg;
 	if (!leg->srtp_keep) {

@@ -118,6 +118,13 @@ int
 hl_neigh_lookup(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
 	struct rte_ether_addr *mac)
 {
+	return hl_neigh_lookup_hint(t, port, ip, mac, NULL);
+}
+
+int
+hl_neigh_lookup_hint(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
+	struct rte_ether_addr *mac, struct hl_neigh_hint *hint)
+{
 	uint32_t s = slot_of(t, port, ip);
 
 	for (unsigned int i = 0; i < PROBE_LIMIT; i++) {
@@ -143,6 +150,12 @@ hl_neigh_lookup(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
 		switch (st) {
 		case ST_REACHABLE:
 			*mac = m;
+			if (hint != NULL) {
+				/* seq is even and matched state and MAC above. */
+				hint->seq_at = &e->seq;
+				hint->seq = seq;
+				hint->mac = m;
+			}
 			return 0;
 		case ST_STALE:
 			*mac = m;

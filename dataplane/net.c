@@ -294,8 +294,31 @@ flush_pending(struct hl_worker *w, unsigned int pi, struct rte_mbuf **pend, int 
 	}
 }
 
+static void net_output(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m,
+	struct hl_neigh_hint *hint);
+
 void
 hl_net_output(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
+{
+	net_output(w, pi, m, NULL);
+}
+
+void
+hl_net_output_hint(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m,
+	struct hl_neigh_hint *hint)
+{
+	if (likely(hl_neigh_hint_valid(hint))) {
+		const uint8_t v = *rte_pktmbuf_mtod(m, uint8_t *) >> 4;
+
+		send_l2(w, pi, m, &hint->mac, v == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+		return;
+	}
+	hint->seq_at = NULL;
+	net_output(w, pi, m, hint);
+}
+
+static void
+net_output(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, struct hl_neigh_hint *hint)
 {
 	const struct hl_port *p = &w->eng->ports[pi];
 	const uint8_t v = *rte_pktmbuf_mtod(m, uint8_t *) >> 4;
@@ -351,7 +374,7 @@ hl_net_output(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
 		}
 	}
 
-	rc = hl_neigh_lookup(w->eng->neigh, (uint16_t)pi, key, &mac);
+	rc = hl_neigh_lookup_hint(w->eng->neigh, (uint16_t)pi, key, &mac, hint);
 	if (likely(rc == 0)) {
 		send_l2(w, pi, m, &mac, etype);
 		return;
@@ -598,15 +621,13 @@ udp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t l4o
 	}
 	if (dport >= e->cfg->rtp_port_min && dport <= e->cfg->rtp_port_max) {
 		/*
-		 * Media is not checksummed here. The relay is meant to update the
-		 * UDP checksum incrementally (RFC 1624), so a datagram corrupted on
-		 * the way in still fails at the far end, as through a NAT; today it
-		 * recomputes it in full (dataplane/media.c leg_send), which hides
-		 * corruption of plain RTP: a known gap. SRTP authenticates what it
-		 * protects; and
-		 * the NIC's verdict, where it gives one, was honoured above. This
-		 * keeps 180 bytes of summing per packet off the hottest path
-		 * (bench/bench_l2l4). Legs that consume payload verify there.
+		 * Media is not checksummed here. The relay updates the UDP checksum
+		 * incrementally (RFC 1624; dataplane/media.c), so a datagram damaged
+		 * on the way in still fails at the far end, as through a NAT, and
+		 * verifies what it consumes or encrypts itself; SRTP authenticates
+		 * what it protects; and the NIC's verdict, where it gives one, was
+		 * honoured above. This keeps 180 bytes of summing per packet off the
+		 * hottest path (bench/bench_l2l4).
 		 */
 		unsigned int o = hl_engine_rtp_owner(e, dport);
 

@@ -455,6 +455,72 @@ HL_TEST(srtp_bridged_both_ways_and_forgery_dropped)
 	hl_srtp_key_wipe(&kx);
 }
 
+/* A frame like send_rtp()'s whose UDP checksum no longer matches (one payload octet
+ * flipped after summing) or is absent (zero, allowed over IPv4). */
+static void
+send_rtp_damaged(const char *src, uint16_t sport, uint16_t dport, uint8_t pt, uint16_t seq,
+	uint32_t ssrc, uint8_t fill, int zero_csum)
+{
+	uint8_t pl[160], rtp[256], f[512];
+	size_t n, len;
+
+	memset(pl, fill, sizeof(pl));
+	n = rtp_pkt(rtp, pt, 0, seq, (uint32_t)seq * 160, ssrc, pl, pt == 101 ? 4 : sizeof(pl));
+	len = udp_frame(f, src, sport, dport, rtp, n);
+	if (zero_csum)
+		memset(f + 40, 0, 2);
+	else
+		f[len - 1] ^= 0x10;
+	inject(f, len);
+}
+
+HL_TEST(udp_checksum_carried_through_or_checked)
+{
+	struct rte_mbuf *out[16];
+	struct seen s;
+	uint64_t bad = drop_of(HL_DROP_UDP_BAD_CSUM);
+
+	/* Plain to plain: the checksum is updated, not recomputed, so damage done
+	 * before us still shows at the far end (the payload is relayed as it came). */
+	send_rtp(CUST, 4000, 20000, 0, 112, 0xabcdef01, 0x33, NULL);
+	send_rtp_damaged(CUST, 4000, 20000, 0, 113, 0xabcdef01, 0x33, 0);
+	unsigned int n = run(out, 16);
+	HL_CHECK_MSG(n == 2, "relayed %u", n);
+	HL_CHECK(parse_out(out[0], &s, NULL) == 0 && s.csum_ok);
+	HL_CHECK(parse_out(out[1], &s, NULL) == 0);
+	HL_CHECK_MSG(!s.csum_ok, "a damaged datagram left with a valid checksum");
+	HL_CHECK(s.payload[159] == (0x33 ^ 0x10) && s.payload[0] == 0x33);
+	free_all(out, n);
+
+	/* No checksum in (IPv4): one is computed for what we send. */
+	send_rtp_damaged(CUST, 4000, 20000, 0, 114, 0xabcdef01, 0x34, 1);
+	n = run(out, 16);
+	HL_CHECK(n == 1 && parse_out(out[0], &s, NULL) == 0 && s.csum_ok && s.payload[7] == 0x34);
+	free_all(out, n);
+	HL_CHECK(drop_of(HL_DROP_UDP_BAD_CSUM) == bad);
+
+	/* A damaged telephone-event is consumed here: verified, dropped, not reported. */
+	n_events = 0;
+	send_rtp_damaged(CUST, 4000, 20000, 101, 115, 0xabcdef01, 0x07, 0);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(n_events == 0);
+	HL_CHECK(drop_of(HL_DROP_UDP_BAD_CSUM) == bad + 1);
+
+	/* Plain RTCP is consumed too. */
+	uint8_t rr[8] = {0x80, 201, 0, 1, 0xab, 0xcd, 0xef, 0x01}, f[128];
+	size_t len = udp_frame(f, CUST, 4001, 20001, rr, sizeof(rr));
+	f[len - 1] ^= 1;
+	inject(f, len);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_UDP_BAD_CSUM) == bad + 2);
+
+	/* Plain to SRTP (call 2, agent to customer): encryption would hide the damage
+	 * behind a valid tag, so the datagram is checked before it is protected. */
+	send_rtp_damaged(AGENT, 5100, 20006, 0, 60, 0x88, 0x22, 0);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_UDP_BAD_CSUM) == bad + 3);
+}
+
 HL_TEST(rtcp_terminated_and_our_reports_sent)
 {
 	struct rte_mbuf *out[16];
@@ -542,6 +608,30 @@ HL_TEST(bad_commands_refused)
 	HL_CHECK(drop_of(HL_DROP_RTP_MALFORMED) == mal + 1);
 	HL_CHECK(hl_media_del(eng, 0, 20010) == 0);
 	drain();
+
+	/* A full command ring refuses with -ENOBUFS and leaves the leg, keys too, for a
+	 * retry; the worker did not run meanwhile. */
+	unsigned int queued = 0;
+	while (hl_media_del(eng, 0, 20012) == 0)
+		queued++;
+	HL_CHECK(queued > 0);
+	leg(&a, 9, 0, 20012, 0, CUST, 4400, 0, -1);
+	a.srtp_rx = 1;
+	HL_CHECK(hl_srtp_key_generate(&a.rx_key, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	uint8_t k0 = a.rx_key.key[0], k1 = a.rx_key.key[1];
+	HL_CHECK(hl_media_set(eng, &a) == -ENOBUFS);
+	HL_CHECK(a.rx_key.key[0] == k0 && a.rx_key.key[1] == k1 &&
+		 a.rx_key.suite == HL_SRTP_AES_CM_128_HMAC_SHA1_80);
+	for (int i = 0; i < 1000 && hl_media_pending(eng) != 0; i++)
+		drain();
+	HL_CHECK(hl_media_pending(eng) == 0);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(a.rx_key.key[0] == 0 && a.rx_key.key[1] == 0);
+	drain();
+	HL_CHECK(hl_media_legs(eng) == 1);
+	HL_CHECK(hl_media_del(eng, 0, 20012) == 0);
+	drain();
+	HL_CHECK(hl_media_legs(eng) == 0 && hl_media_pending(eng) == 0);
 }
 
 int

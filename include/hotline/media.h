@@ -122,7 +122,8 @@ struct hl_media_sink {
  * PTs, keys, peer. A change of remote, codec or keys rebases the outgoing stream of the
  * leg (same SSRC, sequence and timestamp continue, marker set) and unlatches it.
  * Control lcore only. 0, or -ENOMEM / -ENOBUFS (ring full) / -EINVAL / an SRTP error.
- * leg's keys are wiped on return.
+ * leg's keys are wiped on return, except after -ENOMEM and -ENOBUFS, which leave leg
+ * untouched so that the caller can retry it as it is.
  */
 int hl_media_set(struct hl_engine *e, struct hl_media_leg *leg);
 /* Ends the leg; its final statistics reach sink->final through hl_media_poll(). */

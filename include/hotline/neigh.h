@@ -56,6 +56,31 @@ int hl_neigh_lookup(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16
 	struct rte_ether_addr *mac);
 
 /*
+ * A sender's memory of one REACHABLE resolution, for a flow that sends to the same
+ * next hop packet after packet (a media leg): the entry and its sequence count when
+ * it was read. While the count has not moved, state and MAC are what they were, so
+ * the sender skips hashing and probing the table; any change to the entry (STALE,
+ * re-learnt, removed, reused) moves the count and sends it back to a full lookup.
+ */
+struct hl_neigh_hint {
+	const uint32_t *seq_at; /* the entry's sequence count; NULL: no hint */
+	uint32_t seq;
+	struct rte_ether_addr mac;
+};
+
+/* hl_neigh_lookup() that, on a REACHABLE answer, also fills hint (may be NULL). */
+int hl_neigh_lookup_hint(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
+	struct rte_ether_addr *mac, struct hl_neigh_hint *hint);
+
+/* True while hint still describes its entry: one load of a line shared by every flow
+ * to that next hop. */
+static inline bool
+hl_neigh_hint_valid(const struct hl_neigh_hint *h)
+{
+	return h->seq_at != NULL && __atomic_load_n(h->seq_at, __ATOMIC_ACQUIRE) == h->seq;
+}
+
+/*
  * Queues m (data at the IP header) behind the resolution of ip, creating an
  * INCOMPLETE entry if needed. Returns 0 when queued (*send_probe tells whether
  * the caller must send the first probe now); 1 when the entry resolved

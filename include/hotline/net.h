@@ -24,6 +24,8 @@
 
 #include <rte_mbuf.h>
 
+struct hl_neigh_hint;
+
 struct hl_worker;
 struct hl_port;
 
@@ -46,6 +48,15 @@ void hl_net_rtp_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n);
  * queues it for TX. Takes m in every case.
  */
 void hl_net_output(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m);
+
+/*
+ * hl_net_output() for a flow that keeps sending to one destination (a media leg):
+ * while hint is valid the packet is framed with its MAC without a route or table
+ * lookup; otherwise the full path runs and refreshes hint when the next hop is
+ * REACHABLE. The owner clears hint->seq_at when the destination changes.
+ */
+void hl_net_output_hint(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m,
+	struct hl_neigh_hint *hint);
 
 /* Periodic work, bounded per call: reassembly expiry; neighbour probes (worker 0). */
 void hl_net_maintain(struct hl_worker *w, uint64_t now);

@@ -170,8 +170,10 @@ struct hl_rtp_rewriter {
 	uint32_t last_arrival;	/* arrival (RTP units) of last_seq */
 	uint8_t started;	/* a packet has been sent */
 	uint8_t bound;		/* in_ssrc and offsets valid */
-	uint8_t pt_map[128];	/* incoming PT -> outgoing PT; 0xff: drop */
 	uint64_t rebased;	/* source changes handled */
+	/* Last, so the per-packet fields above share a cache line with whatever the
+	 * embedding struct puts before them; a packet reads one byte of the map. */
+	uint8_t pt_map[128];	/* incoming PT -> outgoing PT; 0xff: drop */
 };
 
 #define HL_RTP_PT_DROP 0xff

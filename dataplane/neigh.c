@@ -121,52 +121,71 @@ hl_neigh_lookup(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
 	return hl_neigh_lookup_hint(t, port, ip, mac, NULL);
 }
 
-int
-hl_neigh_lookup_hint(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
-	struct rte_ether_addr *mac, struct hl_neigh_hint *hint)
+/* What a lock-free reader saw of one entry, consistent under its sequence count. */
+struct snap {
+	const struct entry *e;
+	uint32_t seq;
+	uint8_t state;
+	struct rte_ether_addr mac;
+	uint64_t probe_tsc;
+};
+
+/* The live entry for (port, ip) without the lock: 0, or -ENOENT. */
+static int
+snap_find(const struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16], struct snap *sn)
 {
 	uint32_t s = slot_of(t, port, ip);
 
 	for (unsigned int i = 0; i < PROBE_LIMIT; i++) {
 		const struct entry *e = &t->e[(s + i) & t->mask];
-		uint32_t seq;
-		uint8_t st;
 		bool match;
-		struct rte_ether_addr m;
 
 		do {
-			while ((seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE)) & 1)
+			while ((sn->seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE)) & 1)
 				rte_pause();
-			st = e->state;
+			sn->state = e->state;
 			match = e->port == port && memcmp(e->ip, ip, 16) == 0;
-			m = e->mac;
+			sn->mac = e->mac;
+			sn->probe_tsc = e->probe_tsc;
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		} while (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq);
+		} while (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != sn->seq);
 
-		if (st == ST_FREE)
+		if (sn->state == ST_FREE)
 			return -ENOENT;
-		if (st == ST_DEAD || !match)
+		if (sn->state == ST_DEAD || !match)
 			continue;
-		switch (st) {
-		case ST_REACHABLE:
-			*mac = m;
-			if (hint != NULL) {
-				/* seq is even and matched state and MAC above. */
-				hint->seq_at = &e->seq;
-				hint->seq = seq;
-				hint->mac = m;
-			}
-			return 0;
-		case ST_STALE:
-			*mac = m;
-			return 1;
-		case ST_INCOMPLETE:
-			return -EAGAIN;
-		default:
-			return -EHOSTUNREACH;
-		}
+		sn->e = e;
+		return 0;
 	}
 	return -ENOENT;
+}
+
+int
+hl_neigh_lookup_hint(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
+	struct rte_ether_addr *mac, struct hl_neigh_hint *hint)
+{
+	struct snap sn;
+
+	if (snap_find(t, port, ip, &sn) != 0)
+		return -ENOENT;
+	switch (sn.state) {
+	case ST_REACHABLE:
+		*mac = sn.mac;
+		if (hint != NULL) {
+			/* sn.seq is even and matched state and MAC. */
+			hint->seq_at = &sn.e->seq;
+			hint->seq = sn.seq;
+			hint->mac = sn.mac;
+		}
+		return 0;
+	case ST_STALE:
+		*mac = sn.mac;
+		return 1;
+	case ST_INCOMPLETE:
+		return -EAGAIN;
+	default:
+		return -EHOSTUNREACH;
+	}
 }
 
 /* Under the lock: the entry for (port, ip), or with create a new one (NULL if full). */
@@ -296,13 +315,29 @@ bool
 hl_neigh_refresh(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16], uint64_t now)
 {
 	struct entry *e;
+	struct snap sn;
 	bool probe = false;
 
+	/* Every packet to a STALE neighbour asks; at most one a second is due, so the
+	 * others answer from a lock-free read. */
+	if (snap_find(t, port, ip, &sn) != 0 || sn.state != ST_STALE ||
+		now - sn.probe_tsc < RETRANS_S * t->hz)
+		return false;
 	rte_spinlock_lock(&t->lock);
 	e = find_locked(t, port, ip, false);
 	if (e != NULL && e->state == ST_STALE && now - e->probe_tsc >= RETRANS_S * t->hz) {
-		e->probe_tsc = now;
-		probe = true;
+		if (e->probes >= HL_NEIGH_MAX_PROBES) {
+			/* RFC 4861 §7.3.3: unicast probes went unanswered, the entry
+			 * goes; the next packet resolves afresh (broadcast, queue, and
+			 * FAILED with hold-down if nobody answers). */
+			write_begin(e);
+			e->state = ST_DEAD;
+			write_end(e);
+		} else {
+			e->probes++;
+			e->probe_tsc = now;
+			probe = true;
+		}
 	}
 	rte_spinlock_unlock(&t->lock);
 	return probe;

@@ -165,6 +165,42 @@ HL_TEST(reachable_goes_stale_refreshes_and_is_collected)
 	hl_neigh_free(t);
 }
 
+HL_TEST(stale_neighbour_that_stops_answering_is_dropped_after_three_probes)
+{
+	struct hl_neigh_table *t = hl_neigh_create(64, HZ, 0);
+	struct hl_neigh_probe pr[8];
+	struct rte_mbuf *out[HL_NEIGH_PENDING], *dropped[64];
+	struct rte_ether_addr mac;
+	unsigned int nd;
+	uint8_t k[16];
+
+	key(k, 5);
+	hl_neigh_learn(t, 0, k, &mac1, true, 0, out, NULL);
+	maintain(t, 30000, pr, &nd, dropped);
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), 1);
+	/* In use: a probe a second, none answered. */
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 30000));
+	HL_CHECK(!hl_neigh_refresh(t, 0, k, 30999));
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 31000));
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 32000));
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), 1); /* still used meanwhile */
+	HL_CHECK(!hl_neigh_refresh(t, 0, k, 33000));     /* the third went unanswered */
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), -ENOENT);
+	/* An answer before the end keeps it: REACHABLE, count reset. */
+	hl_neigh_learn(t, 0, k, &mac1, true, 40000, out, NULL);
+	maintain(t, 70000, pr, &nd, dropped);
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 70000));
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 71000));
+	hl_neigh_learn(t, 0, k, &mac1, false, 71500, out, NULL);
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), 0);
+	maintain(t, 101500, pr, &nd, dropped);
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 101500));
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 102500));
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 103500));
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), 1);
+	hl_neigh_free(t);
+}
+
 HL_TEST(full_table_refuses_and_tombstones_keep_chains)
 {
 	struct hl_neigh_table *t = hl_neigh_create(16, HZ, 0);

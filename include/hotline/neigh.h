@@ -12,7 +12,8 @@
  *
  * States follow RFC 4861 §7.3.2 in spirit: INCOMPLETE (probing, up to 8 packets
  * wait in the entry), REACHABLE (confirmed within reachable time, 30 s), STALE
- * (still used; the next use sends one refresh probe), FAILED (3 probes 1 s apart
+ * (still used; the next use sends a refresh probe, one a second, and three
+ * unanswered remove it), FAILED (3 probes 1 s apart
  * went unanswered; packets are dropped and counted for a 20 s hold-down, then
  * the entry is removed). Maintenance walks a bounded number of entries per call.
  */
@@ -102,7 +103,10 @@ int hl_neigh_learn(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16]
 	const struct rte_ether_addr *mac, bool create, uint64_t now, struct rte_mbuf **out,
 	bool *created);
 
-/* For a STALE entry: true (once per second at most) if the caller should probe. */
+/* For a STALE entry: true (once per second at most) if the caller should probe.
+ * Lock-free unless a probe is due. After HL_NEIGH_MAX_PROBES unanswered probes the
+ * entry is removed instead (RFC 4861 §7.3.3 PROBE), so the next packet resolves
+ * afresh and fails, with hold-down, if nobody answers. */
 bool hl_neigh_refresh(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
 	uint64_t now);
 

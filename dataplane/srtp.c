@@ -27,17 +27,59 @@ static const char *const counter_names[] = {
 #undef CNT_NAME_
 };
 
+/* Where meson.build took libsrtp from. */
+#ifndef HL_SRTP_ORIGIN
+#define HL_SRTP_ORIGIN "libsrtp2"
+#endif
+
+/*
+ * The crypto libsrtp was built on, in its own words: each backend registers its debug
+ * modules under its own name ("aes icm ossl", "aes icm nss", "aes icm mbedtls"; the
+ * built-in one is plain "aes icm"), and srtp_list_debug_modules() reports them through
+ * the log handler. Read at start-up, so the log line says what is linked, not what the
+ * build meant to link.
+ */
+static void
+backend_from_modules(srtp_log_level_t level, const char *msg, void *data)
+{
+	const char **backend = data;
+
+	(void)level;
+	if (strstr(msg, "aes icm ossl") != NULL)
+		*backend = "OpenSSL";
+	else if (strstr(msg, "aes icm nss") != NULL)
+		*backend = "NSS";
+	else if (strstr(msg, "aes icm mbedtls") != NULL)
+		*backend = "mbedTLS";
+}
+
 int
 hl_srtp_global_init(void)
 {
 	/* libsrtp's second srtp_init() re-runs its self-tests and can fail; once is
 	 * what it needs. */
 	static int done;
+	const char *backend = "built-in";
 
 	if (done)
 		return 0;
 	if (srtp_init() != srtp_err_status_ok)
 		return HL_E_DEPENDENCY;
+	srtp_install_log_handler(backend_from_modules, &backend);
+	srtp_list_debug_modules();
+	srtp_install_log_handler(NULL, NULL);
+	/* srtp.c sees no DPDK (a pure module, tested without EAL), hence stderr. */
+	fprintf(stderr, "hl.dp.srtp: %s, %s backend (%s)\n", srtp_get_version_string(), backend,
+		HL_SRTP_ORIGIN);
+#ifdef HL_SRTP_WANT_OPENSSL
+	/* meson.build asked for the OpenSSL build; NSS's costs grow with every live
+	 * session (bench/README.md, "SRTP"), so a mix-up stops here, not at 1000 calls. */
+	if (strcmp(backend, "OpenSSL") != 0) {
+		fprintf(stderr, "hl.dp.srtp: built for libsrtp2 on OpenSSL, linked on %s\n",
+			backend);
+		return HL_E_DEPENDENCY;
+	}
+#endif
 	done = 1;
 	return 0;
 }

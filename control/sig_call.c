@@ -124,67 +124,254 @@ codec_of(const uint8_t *buf, const struct hl_sdp_fmt *f)
 
 /* ---- media legs (hotline/media.h): each leg's SDP, as the worker relays it ---- */
 
-/* Our SDES key for leg l (once per leg): kept in l->media.tx_key, base64 in srtp_b64. */
-static int
-leg_srtp_key(struct sig_leg *l)
+/*
+ * SDES (RFC 4568). Each leg has its own keys: the remote's (media.rx_key, from its SDP)
+ * and ours (media.tx_key, in our SDP), for the one suite negotiated on that leg, so
+ * RTP<->SRTP and SRTP<->SRTP with other keys or suites are the same relay. Our key is
+ * made for the suite as it is picked: lazily for an answer (srtp_next, only the suite
+ * hl_sdp_answer() takes), one per listed suite for an offer (srtp_offer[], by tag,
+ * until the answer names the line it took).
+ *
+ * The suites our offers list, most preferred first (§5.1.1). An answerer takes the
+ * first it supports (§7.1.2), so strongest first costs nothing with one that knows only
+ * AES_CM_128_HMAC_SHA1_80 (it takes the last line) and gets a 256-bit AEAD suite from
+ * one that has it; FreeSWITCH orders its offers the same way. Every line is one more
+ * getrandom() and ~90 octets of SDP, so AES_CM_128_HMAC_SHA1_32 stays out: its 32-bit
+ * tag is for narrow links (RFC 4568 §6.2.2), and an SDES phone that has it has _80.
+ * We still answer it when a trunk prefers it.
+ */
+static const uint8_t offer_suites[] = {
+	HL_SDP_SUITE_AEAD_AES_256_GCM,
+	HL_SDP_SUITE_AEAD_AES_128_GCM,
+	HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80,
+	HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80,
+};
+_Static_assert(HL_ARRAY_SIZE(offer_suites) <= SIG_SRTP_OFFER_MAX, "srtp_offer[] too small");
+
+/* The caps' key callback (hl_sdp_srtp_key_fn) on one leg, for one SDP being built. */
+struct srtp_cb {
+	struct sig_leg *l;
+	const uint8_t *suites; /* an offer's list (caps->srtp_suites) */
+	unsigned int nsuites;
+	uint8_t one;           /* a re-offer's list: the suite in use */
+	char b64[(HL_SRTP_MAX_KEY_SALT + 2) / 3 * 4 + 1];
+};
+
+/* The base64 of key into cb->b64 (what hl_srtp_crypto_attr_format writes after inline:). */
+static const char *
+key_b64(struct srtp_cb *cb, const struct hl_srtp_key *key)
 {
 	char attr[HL_SRTP_ATTR_MAX];
-	const char *p;
+	const char *p = NULL;
 	size_t n = 0;
 
-	if (l->srtp_b64[0])
-		return 0;
-	if (hl_srtp_key_generate(&l->media.tx_key, HL_SRTP_AES_CM_128_HMAC_SHA1_80) != 0 ||
-		hl_srtp_crypto_attr_format(attr, sizeof(attr), 1, &l->media.tx_key) < 0)
-		return -1;
-	p = strstr(attr, "inline:");
+	if (hl_srtp_crypto_attr_format(attr, sizeof(attr), 1, key) > 0)
+		p = strstr(attr, "inline:");
 	if (p != NULL) {
+		size_t room = sizeof(attr) - (size_t)(p + 7 - attr);
 		p += 7;
-		while (p[n] && p[n] != '|' && p[n] != ' ' && n + 1 < sizeof(l->srtp_b64))
+		while (n < room && p[n] && p[n] != '|' && p[n] != ' ' && n + 1 < sizeof(cb->b64))
 			n++;
-		memcpy(l->srtp_b64, p, n);
-		l->srtp_b64[n] = '\0';
+		memcpy(cb->b64, p, n);
 	}
+	cb->b64[n] = '\0';
 	explicit_bzero(attr, sizeof(attr));
-	return n ? 0 : -1;
+	return n ? cb->b64 : NULL;
 }
 
-/* SRTP of the caps for an SDP on leg l: the customer's follows [rtp] srtp, the agent's
- * [rtp] agent_srtp; once a leg runs SRTP it stays so, with the same key. */
+static int
+has_key(const struct hl_srtp_key *k, int suite)
+{
+	return k->key_salt_len != 0 && k->suite == suite;
+}
+
+/* Ours in an answer: the key in use when the suite stays (§7.1.4: a re-offer need not
+ * change the answerer's key), else a fresh one for the suite, in srtp_next until the
+ * negotiation is applied (leg_srtp_answered). */
+static const char *
+srtp_answer_key(void *ctx, enum hl_sdp_suite suite)
+{
+	struct srtp_cb *cb = ctx;
+	struct sig_leg *l = cb->l;
+	int su = hl_sdp_suite_srtp(suite);
+
+	if (su < 0)
+		return NULL;
+	if (l->srtp && has_key(&l->media.tx_key, su))
+		return key_b64(cb, &l->media.tx_key);
+	if (!has_key(&l->srtp_next, su)) {
+		hl_srtp_key_wipe(&l->srtp_next);
+		if (hl_srtp_key_generate(&l->srtp_next, (unsigned int)su) != 0)
+			return NULL;
+	}
+	return key_b64(cb, &l->srtp_next);
+}
+
+/* Ours in an offer, for the line of suite: the key in use again in a re-offer of the
+ * suite in use, else a fresh one; kept in srtp_offer[] under the line's tag. */
+static const char *
+srtp_offer_key(void *ctx, enum hl_sdp_suite suite)
+{
+	struct srtp_cb *cb = ctx;
+	struct sig_leg *l = cb->l;
+	int su = hl_sdp_suite_srtp(suite);
+	unsigned int k = 0;
+
+	while (k < cb->nsuites && cb->suites[k] != suite)
+		k++;
+	if (su < 0 || k >= cb->nsuites || k >= SIG_SRTP_OFFER_MAX)
+		return NULL;
+	if (l->srtp && has_key(&l->media.tx_key, su))
+		l->srtp_offer[k] = l->media.tx_key;
+	else if (hl_srtp_key_generate(&l->srtp_offer[k], (unsigned int)su) != 0)
+		return NULL;
+	if (l->srtp_noffer < k + 1)
+		l->srtp_noffer = (uint8_t)(k + 1);
+	return key_b64(cb, &l->srtp_offer[k]);
+}
+
 static void
-caps_leg_srtp(const struct hl_sig *s, struct sig_leg *l, struct hl_sdp_caps *caps)
+leg_srtp_offer_wipe(struct sig_leg *l)
+{
+	explicit_bzero(l->srtp_offer, sizeof(l->srtp_offer));
+	l->srtp_noffer = 0;
+}
+
+/* Every key the leg holds, before it is freed. */
+static void
+leg_srtp_wipe(struct sig_leg *l)
+{
+	leg_srtp_offer_wipe(l);
+	hl_srtp_key_wipe(&l->srtp_next);
+	hl_srtp_key_wipe(&l->media.rx_key);
+	hl_srtp_key_wipe(&l->media.tx_key);
+}
+
+/*
+ * SRTP of the caps for an SDP on leg l, an offer or an answer: the customer's follows
+ * [rtp] srtp, the agent's [rtp] agent_srtp; once a leg runs SRTP it stays so, and a
+ * leg that runs RTP stays RTP. cb is the callback's state: on the caller's stack, for
+ * as long as the SDP is being built, wiped afterwards. An offer replaces the keys of
+ * one in flight; a re-offer of a leg that runs SRTP lists the suite in use alone, with
+ * our key and tag in use (nothing changes unless the answer changes it).
+ */
+static void
+caps_leg_srtp(const struct hl_sig *s, struct sig_leg *l, struct hl_sdp_caps *caps,
+	struct srtp_cb *cb, int offer)
 {
 	unsigned int pol = l->side == 0 ? s->cfg->rtp_srtp :
 		(s->cfg->rtp_agent_srtp ? HL_CONFIG_SRTP_MANDATORY : HL_CONFIG_SRTP_OFF);
 
+	memset(cb, 0, sizeof(*cb));
+	cb->l = l;
 	if (l->srtp)
 		pol = HL_CONFIG_SRTP_MANDATORY;
 	else if (l->media_sent)
 		pol = HL_CONFIG_SRTP_OFF;
 	caps->srtp = pol == HL_CONFIG_SRTP_OFF ? HL_SDP_SRTP_FORBID :
 		     pol == HL_CONFIG_SRTP_MANDATORY ? HL_SDP_SRTP_MANDATORY : HL_SDP_SRTP_OPTIONAL;
-	if (caps->srtp != HL_SDP_SRTP_FORBID && leg_srtp_key(l) == 0)
-		caps->srtp_key = l->srtp_b64;
-	else
-		caps->srtp = HL_SDP_SRTP_FORBID;
+	if (caps->srtp == HL_SDP_SRTP_FORBID)
+		return;
+	caps->srtp_key_fn = offer ? srtp_offer_key : srtp_answer_key;
+	caps->srtp_key_ctx = cb;
+	if (!offer)
+		return;
+	leg_srtp_offer_wipe(l);
+	if (l->srtp && l->media.tx_key.key_salt_len) {
+		cb->one = (uint8_t)hl_sdp_suite_of_srtp(l->media.tx_key.suite);
+		cb->suites = &cb->one;
+		cb->nsuites = 1;
+		caps->srtp_tag = l->srtp_tag;
+	} else {
+		cb->suites = offer_suites;
+		cb->nsuites = HL_ARRAY_SIZE(offer_suites);
+		caps->srtp_tag = 1;
+	}
+	caps->srtp_suites = cb->suites;
+	caps->nsrtp_suites = (uint8_t)cb->nsuites;
+	l->srtp_offer_tag = caps->srtp_tag ? caps->srtp_tag : 1;
 }
 
-/* The remote's SDES key (the base64 of its inline key-params) for an SDP suite. */
 static int
-srtp_key_of(const uint8_t *buf, struct hl_sip_slice key, unsigned int sdp_suite,
-	struct hl_srtp_key *out)
+key_same(const struct hl_srtp_key *a, const struct hl_srtp_key *b)
 {
-	char tmp[128];
-	const char *name = hl_sdp_suite_name((enum hl_sdp_suite)sdp_suite);
-	int suite = name ? hl_srtp_suite_from_name(name, strlen(name)) : -1;
-	int n, rc;
+	return a->suite == b->suite && a->key_salt_len == b->key_salt_len &&
+	       a->mki_len == b->mki_len && a->mki == b->mki &&
+	       memcmp(a->key, b->key, a->key_salt_len) == 0;
+}
 
-	if (suite < 0 || key.len > 100)
-		return -1;
-	n = snprintf(tmp, sizeof(tmp), "inline:%.*s", (int)key.len, (const char *)buf + key.off);
-	rc = hl_srtp_key_params_parse(tmp, (size_t)n, (unsigned int)suite, out);
-	explicit_bzero(tmp, sizeof(tmp));
-	return rc;
+/*
+ * The keys an offer/answer on l settled: theirs (rx, wiped here) and ours (tx), of one
+ * suite, on the crypto line tag. RFC 4568 §7.1.4: a new offer may change either key or
+ * the suite. Keys that change go to the worker as new sessions (srtp_rekey: the next
+ * push is without srtp_keep); keys that stay keep the worker's sessions, and with them
+ * the ROC and the replay windows (RFC 3711 §3.3.1, §3.3.2).
+ */
+static void
+leg_srtp_set(struct sig_leg *l, struct hl_srtp_key *rx, const struct hl_srtp_key *tx,
+	uint32_t tag)
+{
+	struct hl_media_leg *ml = &l->media;
+
+	if (!l->srtp || !key_same(rx, &ml->rx_key) || !key_same(tx, &ml->tx_key)) {
+		ml->rx_key = *rx;
+		if (tx != &ml->tx_key)
+			ml->tx_key = *tx;
+		ml->srtp_rx = ml->srtp_tx = 1;
+		l->srtp = 1;
+		l->srtp_rekey = 1;
+	}
+	l->srtp_tag = tag;
+	hl_srtp_key_wipe(rx);
+}
+
+/* We answered offer stream m (in buf) on l with ns: the offerer's key of the line we
+ * took, ours of srtp_next (a new suite) or in use. */
+static void
+leg_srtp_answered(struct sig_leg *l, const uint8_t *buf, const struct hl_sdp_media *m,
+	const struct hl_sdp_neg_stream *ns)
+{
+	struct hl_srtp_key rx;
+
+	if (ns->srtp && ns->crypto < m->ncrypto &&
+		hl_sdp_crypto_key(buf, &m->crypto[ns->crypto], &rx) == 0) {
+		const struct hl_srtp_key *tx = has_key(&l->srtp_next, rx.suite) ? &l->srtp_next :
+			&l->media.tx_key;
+		if (has_key(tx, rx.suite))
+			leg_srtp_set(l, &rx, tx, ns->crypto_tag);
+		hl_srtp_key_wipe(&rx);
+	}
+	hl_srtp_key_wipe(&l->srtp_next);
+}
+
+/*
+ * The answer m (in buf) to our offer on l. RFC 4568 §7.1.3: its crypto line names by
+ * tag the one of ours it took, with the same suite; our key is the one offered under
+ * that tag. A 2xx that repeats a 183's answer names the line in use. A line that is
+ * none of ours is not honoured.
+ */
+static void
+leg_srtp_answer(struct sig_leg *l, const uint8_t *buf, const struct hl_sdp_media *m)
+{
+	for (unsigned int i = 0; i < m->ncrypto; i++) {
+		const struct hl_sdp_crypto *cr = &m->crypto[i];
+		int su = hl_sdp_suite_srtp((enum hl_sdp_suite)cr->suite);
+		uint32_t k = cr->tag - l->srtp_offer_tag;
+		const struct hl_srtp_key *tx = NULL;
+		struct hl_srtp_key rx;
+
+		if (su < 0)
+			continue;
+		if (cr->tag >= l->srtp_offer_tag && k < l->srtp_noffer &&
+			has_key(&l->srtp_offer[k], su))
+			tx = &l->srtp_offer[k];
+		else if (l->srtp && cr->tag == l->srtp_tag && has_key(&l->media.tx_key, su))
+			tx = &l->media.tx_key;
+		if (tx == NULL || hl_sdp_crypto_key(buf, cr, &rx) != 0)
+			continue;
+		leg_srtp_set(l, &rx, tx, cr->tag);
+		return;
+	}
 }
 
 /* Where a remote's media goes: address text of an SDP to bytes and its engine port. */
@@ -245,14 +432,15 @@ media_base(struct hl_sig *s, struct sig_call *c, struct sig_leg *l)
 			   l->side;
 }
 
-/* The A leg from the negotiation of the customer's offer. */
+/* The A leg from the negotiation of the customer's offer (stream m of it, in buf). */
 static void
 media_from_neg(struct hl_sig *s, struct sig_call *c, const uint8_t *buf,
-	const struct hl_sdp_neg_stream *ns, enum hl_sdp_dir their_dir)
+	const struct hl_sdp_media *m, const struct hl_sdp_neg_stream *ns, enum hl_sdp_dir their_dir)
 {
 	struct sig_leg *a = c->a;
 	struct hl_media_leg *ml = &a->media;
 
+	leg_srtp_answered(a, buf, m, ns);
 	media_base(s, c, a);
 	if (media_remote(s, a, buf, ns->remote_addr, ns->remote_addrtype, ns->remote_port,
 		    ns->remote_rtcp_port) != 0)
@@ -262,23 +450,16 @@ media_from_neg(struct hl_sig *s, struct sig_call *c, const uint8_t *buf,
 	ml->clock_rate = our_codecs[ns->codec].clock;
 	ml->rtcp_mux = ns->rtcp_mux;
 	media_dir(ml, their_dir, 0);
-	if (ns->srtp && !a->media_sent) {
-		const char *name = hl_sdp_suite_name((enum hl_sdp_suite)ns->suite);
-		int su = hl_srtp_suite_from_name(name, strlen(name));
-		if (su < 0 || srtp_key_of(buf, ns->remote_key, ns->suite, &ml->rx_key) != 0)
-			return;
-		ml->tx_key.suite = (uint8_t)su;
-		ml->srtp_rx = ml->srtp_tx = 1;
-		a->srtp = 1;
-	}
 	a->media_ready = 1;
 }
 
 /* A leg from an SDP the remote sent (an answer, or a re-INVITE offer): address, port,
- * direction; the codec and keys too when first_codec (the agent's first answer). */
+ * direction; the codec too when first_codec (the agent's first answer); the SDES keys
+ * of an answer to our offer. An offer's keys are applied with our answer to it
+ * (leg_srtp_answered), not before: until then the remote may refuse that answer. */
 static void
 media_from_sdp(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const uint8_t *buf,
-	struct hl_sip_slice body, int first_codec)
+	struct hl_sip_slice body, int first_codec, int answer)
 {
 	struct hl_media_leg *ml = &l->media;
 	struct hl_sdp sdp;
@@ -306,21 +487,8 @@ media_from_sdp(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 			if (hl_sip_slice_ieq(buf, m->fmt[i].name, "telephone-event"))
 				ml->te_pt = m->fmt[i].pt;
 	}
-	if (!l->media_sent && (m->proto == HL_SDP_PROTO_RTP_SAVP ||
-				      m->proto == HL_SDP_PROTO_RTP_SAVPF)) {
-		for (unsigned int i = 0; i < m->ncrypto; i++) {
-			const struct hl_sdp_crypto *cr = &m->crypto[i];
-			const char *name = hl_sdp_suite_name((enum hl_sdp_suite)cr->suite);
-			int su = name ? hl_srtp_suite_from_name(name, strlen(name)) : -1;
-			if (su < 0 || leg_srtp_key(l) != 0 ||
-				srtp_key_of(buf, cr->key, cr->suite, &ml->rx_key) != 0)
-				continue;
-			ml->tx_key.suite = (uint8_t)su;
-			ml->srtp_rx = ml->srtp_tx = 1;
-			l->srtp = 1;
-			break;
-		}
-	}
+	if (answer && (m->proto == HL_SDP_PROTO_RTP_SAVP || m->proto == HL_SDP_PROTO_RTP_SAVPF))
+		leg_srtp_answer(l, buf, m);
 	l->media_ready = 1;
 }
 
@@ -341,7 +509,9 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		copy = l->media;
 		copy.peer_port = p != NULL && p->media_ready ? p->media.local_port : 0;
 		copy.peer_port_index = p != NULL ? p->media.port_index : 0;
-		copy.srtp_keep = l->media_sent;
+		/* New keys are new sessions; the same keys keep the worker's (and its
+		 * ROC and replay windows). */
+		copy.srtp_keep = l->media_sent && !l->srtp_rekey;
 		if (s->ops.media_set(s->ops.ctx, &copy) != 0) {
 			sig_count(s, HL_SIG_CTR_MEDIA_FAIL);
 			continue;
@@ -349,6 +519,7 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		if (!l->media_sent)
 			s->st.media_legs++;
 		l->media_sent = 1;
+		l->srtp_rekey = 0;
 	}
 }
 
@@ -456,6 +627,7 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 		sig_txn_detach(t);
 	}
 	hl_timer_cancel(s->wheel, &l->t_session);
+	leg_srtp_wipe(l);
 	free(l->ack);
 	free(l->sdp_remote);
 	free(l->sdp_local);
@@ -694,13 +866,14 @@ b_offer(struct sig_call *c, struct sig_leg *b, const char *host, char *out,
 	struct hl_sdp_codec pick[HL_ARRAY_SIZE(our_codecs)];
 	struct hl_sdp_caps caps;
 	struct hl_sdp sdp;
+	struct srtp_cb cb;
 	unsigned int n = 0;
 	char addr[64];
+	int rc;
 
 	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
 		host[0] == '[' ? host + 1 : host);
 	caps_init(&caps, addr, host[0] == '[', c->b_local_port, b->sess_id, b->sdp_version);
-	caps_leg_srtp(b->sig, b, &caps);
 	if (c->a_offer != NULL) {
 		struct hl_sip_slice sl = {0, c->a_offer_len};
 		if (hl_sdp_parse((const uint8_t *)c->a_offer, sl, &sdp) == 0 && sdp.nmedia > 0) {
@@ -719,7 +892,10 @@ b_offer(struct sig_call *c, struct sig_leg *b, const char *host, char *out,
 		caps.codecs = pick;
 		caps.ncodecs = (uint8_t)n;
 	}
-	return hl_sdp_build_offer(&caps, out, cap);
+	caps_leg_srtp(b->sig, b, &caps, &cb, 1);
+	rc = hl_sdp_build_offer(&caps, out, cap);
+	explicit_bzero(&cb, sizeof(cb));
+	return rc;
 }
 
 static void
@@ -880,6 +1056,7 @@ a_answer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_si
 	struct hl_sdp_negotiated neg;
 	struct hl_sdp_codec one[1];
 	struct hl_sdp_caps caps;
+	struct srtp_cb cb;
 	char host[64], addr[64];
 	int k = -1;
 
@@ -892,7 +1069,7 @@ a_answer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_si
 	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
 		host[0] == '[' ? host + 1 : host);
 	caps_init(&caps, addr, host[0] == '[', c->a_local_port, c->a->sess_id, c->a->sdp_version);
-	caps_leg_srtp(s, c->a, &caps);
+	caps_leg_srtp(s, c->a, &caps, &cb, 0);
 	if (k >= 0) {
 		one[0] = our_codecs[k];
 		caps.codecs = one;
@@ -902,14 +1079,18 @@ a_answer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_si
 	if (hl_sdp_parse((const uint8_t *)c->a_offer, sl, &offer) != 0)
 		return HL_E_PARSE;
 	int n = hl_sdp_answer((const uint8_t *)c->a_offer, &offer, &caps, out, cap, &neg);
-	if (n < 0 || neg.naccepted == 0)
+	explicit_bzero(&cb, sizeof(cb));
+	if (n < 0 || neg.naccepted == 0) {
+		hl_srtp_key_wipe(&c->a->srtp_next);
 		return HL_E_UNSUPPORTED;
+	}
 	for (unsigned int i = 0; i < neg.nstreams; i++)
 		if (neg.s[i].accepted) {
-			media_from_neg(s, c, (const uint8_t *)c->a_offer, &neg.s[i],
-				hl_sdp_media_dir(&offer, i));
+			media_from_neg(s, c, (const uint8_t *)c->a_offer, &offer.media[i],
+				&neg.s[i], hl_sdp_media_dir(&offer, i));
 			break;
 		}
+	hl_srtp_key_wipe(&c->a->srtp_next);
 	return n;
 }
 
@@ -1054,7 +1235,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			sdplen = a_answer(s, c, buf, m->body, sdp, sizeof(sdp));
 			if (sdplen > 0) {
 				store_sdp(&c->a->sdp_local, &c->a->sdp_local_len, sdp, (size_t)sdplen);
-				media_from_sdp(s, c, b, buf, m->body, 1);
+				media_from_sdp(s, c, b, buf, m->body, 1, 1);
 				media_push(s, c);
 			}
 		}
@@ -1101,6 +1282,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			/* Late offer: the agent's offer, re-anchored, goes to the customer,
 			 * whose answer comes in the ACK. */
 			struct hl_sdp_caps caps;
+			struct srtp_cb cb;
 			char host[64], addr[64];
 			sig_local_host(s, &c->a->peer, host, sizeof(host));
 			snprintf(addr, sizeof(addr), "%.*s",
@@ -1108,13 +1290,16 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 				host[0] == '[' ? host + 1 : host);
 			caps_init(&caps, addr, host[0] == '[', c->a_local_port, c->a->sess_id,
 				c->a->sdp_version);
-			caps_leg_srtp(s, c->a, &caps);
+			caps_leg_srtp(s, c->a, &caps, &cb, 1);
 			sdplen = hl_sdp_build_offer(&caps, sdp, sizeof(sdp));
+			explicit_bzero(&cb, sizeof(cb));
 		}
 		if (c->a_offer != NULL) {
-			media_from_sdp(s, c, b, buf, m->body, 1);
+			media_from_sdp(s, c, b, buf, m->body, 1, 1);
 			media_push(s, c);
 		}
+		/* The offer is answered for good: the keys of the lines not taken go. */
+		leg_srtp_offer_wipe(b);
 		sig_agent_set_busy(s, c->agent, AGENT_BUSY);
 		c->state = CALL_CONNECTED;
 		c->answered_ms = s->now_ms;
@@ -1157,11 +1342,13 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
 				m->body.len);
 			if (c != NULL && l->media_ready) {
-				media_from_sdp(s, c, l, buf, m->body, 0);
+				media_from_sdp(s, c, l, buf, m->body, 0, 1);
 				media_push(s, c);
 			}
 		}
 	}
+	/* Our offer is answered or refused: the keys of the lines not taken go. */
+	leg_srtp_offer_wipe(l);
 	struct sig_txn *orig = l->inv_peer_req;
 	/* A re-INVITE we relayed from the other leg: answer it now. */
 	if (c != NULL && orig != NULL) {
@@ -1171,20 +1358,38 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 			struct hl_sdp offer;
 			struct hl_sdp_negotiated neg;
 			struct hl_sdp_caps caps;
+			struct srtp_cb cb;
 			char host[64], addr[64], sdp[2048];
 			struct hl_sip_slice sl = {0, x->sdp_remote_len};
+			const uint8_t *ob = (const uint8_t *)x->sdp_remote;
 			int n = -1;
 			sig_local_host(s, &x->peer, host, sizeof(host));
 			snprintf(addr, sizeof(addr), "%.*s",
 				host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
 				host[0] == '[' ? host + 1 : host);
 			caps_init(&caps, addr, host[0] == '[', x->rtp_port, x->sess_id, ++x->sdp_version);
-			caps_leg_srtp(s, x, &caps);
-			if (hl_sdp_parse((const uint8_t *)x->sdp_remote, sl, &offer) == 0)
-				n = hl_sdp_answer((const uint8_t *)x->sdp_remote, &offer, &caps, sdp,
-					sizeof(sdp), &neg);
-			if (n > 0)
+			caps_leg_srtp(s, x, &caps, &cb, 0);
+			if (hl_sdp_parse(ob, sl, &offer) == 0)
+				n = hl_sdp_answer(ob, &offer, &caps, sdp, sizeof(sdp), &neg);
+			explicit_bzero(&cb, sizeof(cb));
+			/* RFC 3264 §8: every stream refused is no answer to a re-offer;
+			 * 488 leaves the session (and its keys) as it was. */
+			if (n > 0 && neg.naccepted == 0)
+				n = -1;
+			if (n > 0) {
+				/* RFC 4568 §7.1.4: the keys of our answer, new or kept,
+				 * to the worker before the offerer hears of them. */
+				for (unsigned int i = 0; i < neg.nstreams; i++)
+					if (neg.s[i].accepted) {
+						leg_srtp_answered(x, ob, &offer.media[i],
+							&neg.s[i]);
+						break;
+					}
+				if (x->srtp_rekey)
+					media_push(s, c);
 				store_sdp(&x->sdp_local, &x->sdp_local_len, sdp, (size_t)n);
+			}
+			hl_srtp_key_wipe(&x->srtp_next);
 			char hdrs[160];
 			snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\n", host,
 				s->cfg->sip_port);
@@ -1213,6 +1418,7 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 	struct hl_sdp_caps caps;
 	struct hl_sdp sdp_prev;
 	struct hl_sdp_codec one[1];
+	struct srtp_cb cb;
 	char host[64], addr[64], branch[SIG_BRANCH_MAX], sdp[2048];
 	int sdplen, n;
 	struct sig_txn *t;
@@ -1222,7 +1428,7 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 		host[0] == '[' ? host + 1 : host);
 	caps_init(&caps, addr, host[0] == '[', l->rtp_port, l->sess_id,
 		relay ? ++l->sdp_version : l->sdp_version);
-	caps_leg_srtp(s, l, &caps);
+	caps_leg_srtp(s, l, &caps, &cb, 1);
 	caps.dir = (uint8_t)dir;
 	/* Keep the codec the leg runs (its last remote SDP names it). */
 	if (l->sdp_remote != NULL) {
@@ -1238,6 +1444,15 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 		}
 	}
 	sdplen = hl_sdp_build_offer(&caps, sdp, sizeof(sdp));
+	/* RFC 3264 §8: an SDP that differs from our last one (fresh keys of a leg
+	 * not yet on SRTP, one codec and one crypto line where the first offer listed
+	 * several) needs a new version, even in a refresh. */
+	if (!relay && sdplen > 0 && l->sdp_local != NULL && ((size_t)sdplen != l->sdp_local_len ||
+		memcmp(sdp, l->sdp_local, (size_t)sdplen) != 0)) {
+		caps.sess_version = ++l->sdp_version;
+		sdplen = hl_sdp_build_offer(&caps, sdp, sizeof(sdp));
+	}
+	explicit_bzero(&cb, sizeof(cb));
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	w_in_dialog(s, &w, l, "INVITE", ++l->lcseq, branch);
@@ -1594,6 +1809,8 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		sig_reply(s, t, buf, m, 491, NULL, NULL, NULL, NULL, NULL, 0);
 		return;
 	}
+	/* sig.c stored the request already; this copy replaces it. */
+	free(t->req);
 	t->req = sig_dup(buf, m->head_len + m->body.len);
 	t->req_len = (uint16_t)(m->head_len + m->body.len);
 	l->inv = t;
@@ -1625,7 +1842,7 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	enum hl_sdp_dir d = offer_dir(buf, m->body);
 	l->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
 	if (l->media_ready) {
-		media_from_sdp(s, c, l, buf, m->body, 0);
+		media_from_sdp(s, c, l, buf, m->body, 0, 0);
 		media_push(s, c);
 	}
 	/* What they will do is what we offer the peer to do. */

@@ -25,6 +25,8 @@
 #define SIG_ROUTE_MAX 512
 #define SIG_BRANCH_MAX 80
 #define SIG_TRIED_MAX 32
+/* Crypto lines (suites) an offer of ours lists at most (sig_call.c offer_suites). */
+#define SIG_SRTP_OFFER_MAX 4
 /* Our branches: RFC 3261 magic cookie, then this, so a Via of ours is known. */
 #define SIG_BRANCH_PREFIX "z9hG4bK-hl"
 
@@ -133,6 +135,14 @@ struct sig_leg {
 	uint8_t media_sent;         /* the worker has the leg and its SRTP sessions */
 	uint8_t srtp;               /* SDES SRTP on this leg */
 	char srtp_b64[48];          /* our key||salt, base64, for our a=crypto */
+	/* SDES (RFC 4568): media.rx_key/tx_key are the keys in use; these are the
+	 * negotiation's. Wiped when done with and when the leg goes. */
+	uint8_t srtp_rekey;         /* keys changed since the worker got them */
+	uint8_t srtp_noffer;        /* srtp_offer[] of our offer in flight, 0: none */
+	uint32_t srtp_tag;          /* tag of the crypto line in use */
+	uint32_t srtp_offer_tag;    /* tag of srtp_offer[0]; srtp_offer[k] has tag + k */
+	struct hl_srtp_key srtp_next; /* ours in the answer being built (its suite's) */
+	struct hl_srtp_key srtp_offer[SIG_SRTP_OFFER_MAX]; /* ours in that offer, by tag */
 };
 
 enum sig_call_state {

@@ -7,18 +7,48 @@
 #include "hotline/sdp.h"
 #include "dataplane/sip_priv.h"
 
-static const char *const suite_names[] = {
+static const char *const suite_names[HL_SDP_SUITE_MAX_] = {
 	[HL_SDP_SUITE_UNKNOWN] = "",
 	[HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80] = "AES_CM_128_HMAC_SHA1_80",
 	[HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32] = "AES_CM_128_HMAC_SHA1_32",
 	[HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80] = "AES_256_CM_HMAC_SHA1_80",
 	[HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_32] = "AES_256_CM_HMAC_SHA1_32",
+	[HL_SDP_SUITE_AEAD_AES_128_GCM] = "AEAD_AES_128_GCM",
+	[HL_SDP_SUITE_AEAD_AES_256_GCM] = "AEAD_AES_256_GCM",
+};
+
+/* The hotline/srtp.h suite of each, -1: not run there (RFC 6188's 32-bit-tag AES-256). */
+static const int8_t suite_srtp[HL_SDP_SUITE_MAX_] = {
+	[HL_SDP_SUITE_UNKNOWN] = -1,
+	[HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80] = HL_SRTP_AES_CM_128_HMAC_SHA1_80,
+	[HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32] = HL_SRTP_AES_CM_128_HMAC_SHA1_32,
+	[HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80] = HL_SRTP_AES_256_CM_HMAC_SHA1_80,
+	[HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_32] = -1,
+	[HL_SDP_SUITE_AEAD_AES_128_GCM] = HL_SRTP_AEAD_AES_128_GCM,
+	[HL_SDP_SUITE_AEAD_AES_256_GCM] = HL_SRTP_AEAD_AES_256_GCM,
 };
 
 const char *
 hl_sdp_suite_name(enum hl_sdp_suite s)
 {
 	return (unsigned int)s < HL_ARRAY_SIZE(suite_names) ? suite_names[s] : "";
+}
+
+int
+hl_sdp_suite_srtp(enum hl_sdp_suite s)
+{
+	if ((unsigned int)s >= HL_ARRAY_SIZE(suite_srtp) || suite_srtp[s] < 0)
+		return HL_E_UNSUPPORTED;
+	return suite_srtp[s];
+}
+
+enum hl_sdp_suite
+hl_sdp_suite_of_srtp(unsigned int srtp_suite)
+{
+	for (unsigned int i = 1; i < HL_ARRAY_SIZE(suite_srtp); i++)
+		if (suite_srtp[i] >= 0 && (unsigned int)suite_srtp[i] == srtp_suite)
+			return (enum hl_sdp_suite)i;
+	return HL_SDP_SUITE_UNKNOWN;
 }
 
 /* A cursor over one line's value: fields separated by single SPs (§5). */
@@ -130,6 +160,7 @@ parse_crypto(const uint8_t *buf, struct cur *c, struct hl_sdp_crypto *cr)
 			if (q == k)
 				return HL_E_PARSE;
 			cr->key = mkslice(buf, k, q);
+			cr->key_params = mkslice(buf, kb, ke);
 			while (q < ke) {
 				const uint8_t *b = ++q;
 				while (q < ke && *q != '|')
@@ -154,6 +185,76 @@ parse_crypto(const uint8_t *buf, struct cur *c, struct hl_sdp_crypto *cr)
 		if (ke == end)
 			break;
 		p = ke + 1;
+	}
+	return 0;
+}
+
+/* RFC 4568 §6.3, §9.2: the session parameters hotline/srtp.h can honour, as
+ * hl_srtp_crypto_attr_parse() takes them: KDR=0 (no key derivation after the first,
+ * all libsrtp does), WSH=64..32768 (a window size hint) and "-" extensions (optional, may
+ * be ignored). UNENCRYPTED_*, UNAUTHENTICATED_SRTP, FEC_* and anything else would
+ * weaken or change the stream: the line is refused, not the stream. 0 or HL_E_*. */
+static int
+session_params_ok(const uint8_t *buf, struct hl_sip_slice sp)
+{
+	const uint8_t *p = buf + sp.off, *end = p + sp.len;
+
+	while (p < end) {
+		const uint8_t *q = memchr(p, ' ', (size_t)(end - p));
+		if (q == NULL)
+			q = end;
+		size_t n = (size_t)(q - p);
+		uint64_t v = 0;
+		if (n > 4 && memcmp(p, "WSH=", 4) == 0) {
+			if (scan_uint(p + 4, q, 32768, &v) != q || v < 64)
+				return HL_E_PARSE;
+		} else if (n != 0 && !(n == 5 && memcmp(p, "KDR=0", 5) == 0) && p[0] != '-') {
+			return HL_E_UNSUPPORTED;
+		}
+		if (q == end)
+			break;
+		p = q + 1;
+	}
+	return 0;
+}
+
+int
+hl_sdp_crypto_key(const uint8_t *buf, const struct hl_sdp_crypto *cr, struct hl_srtp_key *key)
+{
+	/* "inline:" + base64 of 46 octets (64) + "|2^nn" + "|mki:len": well under this. */
+	char tmp[192];
+	int suite = hl_sdp_suite_srtp((enum hl_sdp_suite)cr->suite);
+	const struct hl_sip_slice kp = cr->key_params, k = cr->key;
+	size_t head, pad = 0, n;
+	int rc;
+
+	memset(key, 0, sizeof(*key));
+	if (suite < 0 || cr->nkeys != 1 || cr->mki_len > 4)
+		return HL_E_UNSUPPORTED;
+	if ((rc = session_params_ok(buf, cr->session_params)) != 0)
+		return rc;
+	if (kp.len == 0 || k.off < kp.off || k.off + k.len > kp.off + kp.len)
+		return HL_E_PARSE;
+	/* RFC 4568 §6.1 wants RFC 3548 base64, padded; FreeSWITCH strips the '='s
+	 * (switch_core_media_build_crypto), so a 46-octet AES-256 key comes as 62
+	 * characters. Put them back: the decoded length is still checked exactly. */
+	if (k.len % 4 && buf[k.off + k.len - 1] != '=')
+		pad = 4 - k.len % 4;
+	head = (size_t)(k.off + k.len - kp.off);
+	n = kp.len + pad;
+	if (pad > 2 || n > sizeof(tmp))
+		return HL_E_PARSE;
+	memcpy(tmp, buf + kp.off, head);
+	memset(tmp + head, '=', pad);
+	memcpy(tmp + head + pad, buf + kp.off + head, kp.len - head);
+	rc = hl_srtp_key_params_parse(tmp, n, (unsigned int)suite, key);
+	explicit_bzero(tmp, sizeof(tmp));
+	if (rc != 0)
+		return rc;
+	/* hl_srtp_ctx_init() refuses this pair (libsrtp 2.5.0's SRTCP MKI offset). */
+	if (key->suite == HL_SRTP_AES_CM_128_HMAC_SHA1_32 && key->mki_len) {
+		hl_srtp_key_wipe(key);
+		return HL_E_UNSUPPORTED;
 	}
 	return 0;
 }
@@ -247,8 +348,19 @@ parse_attr(const uint8_t *buf, const uint8_t *p, const uint8_t *end, struct hl_s
 		struct hl_sdp_crypto cr;
 		if (parse_crypto(buf, &c, &cr) != 0)
 			return HL_E_PARSE;
-		if (m->ncrypto < HL_SDP_MAX_CRYPTO)
+		if (m->ncrypto < HL_SDP_MAX_CRYPTO) {
 			m->crypto[m->ncrypto++] = cr;
+		} else if (cr.suite != HL_SDP_SUITE_UNKNOWN) {
+			/* Full: a suite we know displaces the first we do not, order kept. */
+			unsigned int k = 0;
+			while (k < m->ncrypto && m->crypto[k].suite != HL_SDP_SUITE_UNKNOWN)
+				k++;
+			if (k < m->ncrypto) {
+				memmove(&m->crypto[k], &m->crypto[k + 1],
+					(m->ncrypto - k - 1) * sizeof(m->crypto[0]));
+				m->crypto[m->ncrypto - 1] = cr;
+			}
+		}
 	}
 	return 0;
 }

@@ -109,10 +109,55 @@ w_rtpmap(struct hl_sip_writer *w, unsigned int pt, const char *name, uint32_t cl
 	}
 }
 
-/* Decides one stream; fills ns. 1 accepted, 0 refused. */
+/* Our key for suite: the caller's callback, else caps->srtp_key for the 128-bit AES-CM
+ * suites (the only ones a caller without a callback can have). */
+static const char *
+our_key(const struct hl_sdp_caps *caps, enum hl_sdp_suite suite)
+{
+	if (caps->srtp_key_fn != NULL)
+		return caps->srtp_key_fn(caps->srtp_key_ctx, suite);
+	if (suite == HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80 ||
+		suite == HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32)
+		return caps->srtp_key;
+	return NULL;
+}
+
+/*
+ * RFC 4568 §5.1.2, §7.1.2: the first offered crypto line we can honour, in the
+ * offerer's order of preference, with our key for its suite. A line with a suite or
+ * key parameters hotline/srtp.h cannot run (hl_sdp_crypto_key) is passed over for the
+ * next, so is one we have no key for; the stream is refused only when none is left.
+ * Returns our key, or NULL.
+ */
+static const char *
+pick_crypto(const uint8_t *buf, const struct hl_sdp_media *m, const struct hl_sdp_caps *caps,
+	struct hl_sdp_neg_stream *ns)
+{
+	for (unsigned int k = 0; k < m->ncrypto; k++) {
+		const struct hl_sdp_crypto *cr = &m->crypto[k];
+		struct hl_srtp_key tmp;
+		const char *key;
+
+		if (hl_sdp_crypto_key(buf, cr, &tmp) != 0)
+			continue;
+		hl_srtp_key_wipe(&tmp);
+		if ((key = our_key(caps, (enum hl_sdp_suite)cr->suite)) == NULL)
+			continue;
+		ns->srtp = 1;
+		ns->suite = cr->suite;
+		ns->crypto = (uint8_t)k;
+		ns->crypto_tag = cr->tag;
+		ns->remote_key = cr->key;
+		return key;
+	}
+	return NULL;
+}
+
+/* Decides one stream; fills ns, and *key with ours for an SRTP one. 1 accepted, 0
+ * refused. */
 static int
 negotiate(const uint8_t *buf, const struct hl_sdp *offer, unsigned int i,
-	const struct hl_sdp_caps *caps, struct hl_sdp_neg_stream *ns)
+	const struct hl_sdp_caps *caps, struct hl_sdp_neg_stream *ns, const char **key)
 {
 	const struct hl_sdp_media *m = &offer->media[i];
 	int srtp;
@@ -127,20 +172,6 @@ negotiate(const uint8_t *buf, const struct hl_sdp *offer, unsigned int i,
 	if ((srtp && caps->srtp == HL_SDP_SRTP_FORBID) ||
 		(!srtp && caps->srtp == HL_SDP_SRTP_MANDATORY))
 		return 0;
-	if (srtp) {
-		/* RFC 4568 §7.1.2: answer the first offered crypto line we support. */
-		const struct hl_sdp_crypto *cr = NULL;
-		for (unsigned int k = 0; k < m->ncrypto && cr == NULL; k++)
-			if (m->crypto[k].suite == HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80 ||
-				m->crypto[k].suite == HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32)
-				cr = &m->crypto[k];
-		if (cr == NULL || caps->srtp_key == NULL)
-			return 0;
-		ns->srtp = 1;
-		ns->suite = cr->suite;
-		ns->crypto_tag = cr->tag;
-		ns->remote_key = cr->key;
-	}
 	/* Our preference order, the offerer's numbers (§6.1). */
 	int found = 0;
 	for (unsigned int c = 0; c < caps->ncodecs && !found; c++) {
@@ -178,6 +209,11 @@ negotiate(const uint8_t *buf, const struct hl_sdp *offer, unsigned int i,
 	ns->remote_port = m->port;
 	ns->remote_rtcp_port = ns->rtcp_mux ? m->port :
 		m->rtcp_port ? m->rtcp_port : (uint16_t)(m->port + 1);
+	/* Last, so the caller's key is asked for only for a stream we take. */
+	if (srtp && (*key = pick_crypto(buf, m, caps, ns)) == NULL) {
+		ns->srtp = 0;
+		return 0;
+	}
 	ns->accepted = 1;
 	return 1;
 }
@@ -196,7 +232,8 @@ hl_sdp_answer(const uint8_t *buf, const struct hl_sdp *offer, const struct hl_sd
 	for (unsigned int i = 0; i < offer->nmedia; i++) {
 		const struct hl_sdp_media *m = &offer->media[i];
 		struct hl_sdp_neg_stream *ns = &neg->s[i];
-		if (!negotiate(buf, offer, i, caps, ns)) {
+		const char *key = NULL;
+		if (!negotiate(buf, offer, i, caps, ns, &key)) {
 			/* §6: a refused stream keeps its m-line, with port 0. */
 			hl_sip_w_raw(&w, "m=", 2);
 			hl_sip_w_raw(&w, buf + m->type.off, m->type.len);
@@ -238,7 +275,7 @@ hl_sdp_answer(const uint8_t *buf, const struct hl_sdp *offer, const struct hl_sd
 			hl_sip_w_str(&w, "a=rtcp-mux\r\n");
 		if (ns->srtp)
 			hl_sip_w_fmt(&w, "a=crypto:%u %s inline:%s\r\n", ns->crypto_tag,
-				hl_sdp_suite_name((enum hl_sdp_suite)ns->suite), caps->srtp_key);
+				hl_sdp_suite_name((enum hl_sdp_suite)ns->suite), key);
 	}
 	return hl_sip_w_finish(&w);
 }
@@ -246,8 +283,13 @@ hl_sdp_answer(const uint8_t *buf, const struct hl_sdp *offer, const struct hl_sd
 int
 hl_sdp_build_offer(const struct hl_sdp_caps *caps, char *out, size_t cap)
 {
+	static const uint8_t one_suite[] = {HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80};
+	const uint8_t *suites = caps->srtp_suites ? caps->srtp_suites : one_suite;
+	unsigned int nsuites = caps->srtp_suites ? caps->nsrtp_suites : 1, lines = 0;
+	uint32_t tag0 = caps->srtp_tag ? caps->srtp_tag : 1;
 	struct hl_sip_writer w;
-	int srtp = caps->srtp == HL_SDP_SRTP_MANDATORY && caps->srtp_key != NULL;
+	int keyed = caps->srtp_key_fn != NULL || caps->srtp_key != NULL;
+	int srtp = caps->srtp == HL_SDP_SRTP_MANDATORY && keyed;
 
 	hl_sip_w_init(&w, out, cap);
 	w_session(&w, caps, 0, 0);
@@ -276,9 +318,19 @@ hl_sdp_build_offer(const struct hl_sdp_caps *caps, char *out, size_t cap)
 	hl_sip_w_raw(&w, "\r\n", 2);
 	if (caps->rtcp_mux)
 		hl_sip_w_str(&w, "a=rtcp-mux\r\n");
-	/* RFC 4568 §6.1: with OPTIONAL the crypto line rides RTP/AVP (best effort). */
-	if (caps->srtp != HL_SDP_SRTP_FORBID && caps->srtp_key != NULL)
-		hl_sip_w_fmt(&w, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n",
-			caps->srtp_key);
+	/* RFC 4568 §5.1.1: one line per suite, most preferred first, each with its own
+	 * tag and key. With OPTIONAL they ride RTP/AVP (best effort). */
+	for (unsigned int k = 0; caps->srtp != HL_SDP_SRTP_FORBID && keyed && k < nsuites; k++) {
+		enum hl_sdp_suite su = (enum hl_sdp_suite)suites[k];
+		const char *key;
+		if (hl_sdp_suite_srtp(su) < 0 || tag0 + k > 999999999 ||
+			(key = our_key(caps, su)) == NULL)
+			continue;
+		hl_sip_w_fmt(&w, "a=crypto:%u %s inline:%s\r\n", tag0 + k, hl_sdp_suite_name(su),
+			key);
+		lines++;
+	}
+	if (srtp && lines == 0)
+		return HL_E_UNSUPPORTED; /* RTP/SAVP with no key would be refused anyway */
 	return hl_sip_w_finish(&w);
 }

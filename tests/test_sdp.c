@@ -1,12 +1,23 @@
 /*
  * Unit tests for the SDP parser and offer/answer (dataplane/sdp.c, dataplane/sdp_answer.c):
  * fields of real-world offers, invalid descriptions, every truncation on a guard page,
- * RFC 3264 answers byte for byte, and parse(build(x)) == x for our offers.
+ * RFC 3264 answers byte for byte, and parse(build(x)) == x for our offers. SDES: every
+ * suite name, the key checks of each line, which line an answer takes and the key it
+ * carries, and the lines our offers list.
  */
 #include "hl_test.h"
 #include "hotline/sdp.h"
 
 #define CRLF "\r\n"
+
+/* base64 key||salt of each length (RFC 4568 §6.1): AES-128-CM, AES-256-CM, AES-128-GCM,
+ * AES-256-GCM, and one octet short of AES-128-CM. */
+#define K30 "aG90bGluZS1zZGVzLTEyOC1jbS1rZXktMzBvY3Qh"
+#define K30B "c2Vjb25kLTEyOC1iaXQta2V5LTMwLW9jdGV0cyEh"
+#define K46 "aG90bGluZS1zZGVzLTI1Ni1jbS1rZXktaXMtNDYtb2N0ZXRzLWxvbmctb2shIQ=="
+#define K28 "aG90bGluZS1zZGVzLWdjbTEyOC1rZXktMjhvYw=="
+#define K44 "aG90bGluZS1zZGVzLWdjbTI1Ni1rZXktaXMtNDQtb2N0ZXRzLWxvbmchISE="
+#define K29 "aG90bGluZS1zZGVzLTI5LW9jdGV0cy1zaG9ydHg="
 
 static int
 parse_str(const char *s, size_t len, struct hl_sdp *sdp, struct hl_test_guard_buf *g,
@@ -41,6 +52,7 @@ static const char offer_srtp[] =
 	"a=rtcp-mux" CRLF
 	"a=crypto:1 AES_192_CM_HMAC_SHA1_80 inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlq" CRLF
 	"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4;inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVph|2^20|2:4 KDR=1" CRLF
+	"a=crypto:3 AES_CM_128_HMAC_SHA1_32 inline:" K30 "|2^20" CRLF
 	"a=sendonly" CRLF
 	"m=video 0 RTP/AVP 31" CRLF
 	"c=IN IP6 2001:db8::5" CRLF;
@@ -81,7 +93,7 @@ HL_TEST(parse_fields)
 	HL_CHECK_INT(m->rtcp_mux, 1);
 	HL_CHECK_INT(m->dir, HL_SDP_DIR_SENDONLY);
 	HL_CHECK_INT(hl_sdp_media_dir(&sdp, 0), HL_SDP_DIR_SENDONLY);
-	HL_CHECK_INT(m->ncrypto, 2);
+	HL_CHECK_INT(m->ncrypto, 3);
 	HL_CHECK_INT(m->crypto[0].suite, HL_SDP_SUITE_UNKNOWN);
 	HL_CHECK_INT(m->crypto[1].tag, 2);
 	HL_CHECK_INT(m->crypto[1].suite, HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32);
@@ -91,6 +103,10 @@ HL_TEST(parse_fields)
 	HL_CHECK_INT(m->crypto[1].mki_len, 4);
 	HL_CHECK_INT(m->crypto[1].nkeys, 2);
 	HL_CHECK(is(b, m->crypto[1].session_params, "KDR=1"));
+	HL_CHECK(is(b, m->crypto[1].key_params,
+		"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4"));
+	HL_CHECK(is(b, m->crypto[2].key_params, "inline:" K30 "|2^20"));
+	HL_CHECK_INT(m->crypto[2].session_params.len, 0);
 	m = &sdp.media[1];
 	HL_CHECK(is(b, m->type, "video"));
 	HL_CHECK_INT(m->port, 0);
@@ -190,7 +206,7 @@ caps_default(void)
 		.rtcp_mux = 1,
 		.ptime = 20,
 		.port = 40000,
-		.srtp_key = "WnNtbWFsbGtleXNhbHR5c2FsdHlzYWx0eXNhbHQ",
+		.srtp_key = K30,
 		.addr = "198.51.100.7",
 		.user = "hotline",
 		.sess_id = 42,
@@ -254,10 +270,12 @@ HL_TEST(answer_srtp_and_rejects)
 	HL_CHECK(n > 0);
 	HL_CHECK_INT(neg.nstreams, 2);
 	HL_CHECK_INT(neg.naccepted, 1);
-	/* G729 is not ours; PCMA is preferred over PCMU; the offerer's numbers. */
+	/* G729 is not ours; PCMA is preferred over PCMU; the offerer's numbers. Crypto
+	 * line 1 is an unknown suite, line 2 two keys and KDR=1: line 3 is taken. */
 	HL_CHECK_INT(neg.s[0].pt, 8);
 	HL_CHECK_INT(neg.s[0].srtp, 1);
-	HL_CHECK_INT(neg.s[0].crypto_tag, 2);
+	HL_CHECK_INT(neg.s[0].crypto_tag, 3);
+	HL_CHECK_INT(neg.s[0].crypto, 2);
 	HL_CHECK_INT(neg.s[0].suite, HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32);
 	HL_CHECK_INT(neg.s[0].dir, HL_SDP_DIR_RECVONLY);
 	HL_CHECK_INT(neg.s[0].rtcp_mux, 1);
@@ -275,7 +293,8 @@ HL_TEST(answer_srtp_and_rejects)
 	HL_CHECK_INT(ans.media[0].te_pt, 101);
 	HL_CHECK_INT(ans.media[0].dir, HL_SDP_DIR_RECVONLY);
 	HL_CHECK_INT(ans.media[0].ncrypto, 1);
-	HL_CHECK_INT(ans.media[0].crypto[0].tag, 2);
+	HL_CHECK_INT(ans.media[0].crypto[0].tag, 3);
+	HL_CHECK_INT(ans.media[0].crypto[0].suite, HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32);
 	HL_CHECK(is((const uint8_t *)out, ans.media[0].crypto[0].key, caps.srtp_key));
 	HL_CHECK_INT(ans.media[1].port, 0);
 	HL_CHECK(is((const uint8_t *)out, ans.media[1].type, "video"));
@@ -372,6 +391,404 @@ HL_TEST(offer_round_trip)
 	HL_CHECK(is(b, neg.s[0].remote_key, caps.srtp_key));
 	HL_CHECK_INT(hl_sdp_build_offer(&caps, out, 50), HL_E_TOOBIG);
 	hl_test_guard_free(&g);
+}
+
+/* ---- SDES (RFC 4568, RFC 6188, RFC 7714) ---- */
+
+#define SRTP_HEAD MIN_HEAD "c=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 5000 RTP/SAVP 0\r\n"
+
+/* Parses SRTP_HEAD + lines on a guard page; -1 unless the m-line has crypto[i]. */
+static int
+one_crypto(const char *lines, unsigned int i, struct hl_sdp *sdp, struct hl_test_guard_buf *g,
+	const uint8_t **b)
+{
+	char text[2048];
+	int n = snprintf(text, sizeof(text), "%s%s", SRTP_HEAD, lines);
+	int r = parse_str(text, (size_t)n, sdp, g, b);
+	if (r == 0 && (sdp->nmedia < 1 || sdp->media[0].ncrypto <= i))
+		r = -1;
+	return r;
+}
+
+static const struct {
+	const char *name;
+	uint8_t suite;
+	int srtp; /* enum hl_srtp_suite, or HL_E_UNSUPPORTED */
+} suite_cases[] = {
+	{"AES_CM_128_HMAC_SHA1_80", HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80,
+		HL_SRTP_AES_CM_128_HMAC_SHA1_80},
+	{"AES_CM_128_HMAC_SHA1_32", HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32,
+		HL_SRTP_AES_CM_128_HMAC_SHA1_32},
+	{"AES_256_CM_HMAC_SHA1_80", HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80,
+		HL_SRTP_AES_256_CM_HMAC_SHA1_80},
+	{"AES_256_CM_HMAC_SHA1_32", HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_32, HL_E_UNSUPPORTED},
+	{"AEAD_AES_128_GCM", HL_SDP_SUITE_AEAD_AES_128_GCM, HL_SRTP_AEAD_AES_128_GCM},
+	{"AEAD_AES_256_GCM", HL_SDP_SUITE_AEAD_AES_256_GCM, HL_SRTP_AEAD_AES_256_GCM},
+	{"aead_aes_256_gcm", HL_SDP_SUITE_AEAD_AES_256_GCM, HL_SRTP_AEAD_AES_256_GCM},
+	{"AES_192_CM_HMAC_SHA1_80", HL_SDP_SUITE_UNKNOWN, HL_E_UNSUPPORTED},
+	{"AEAD_AES_256_GCM_8", HL_SDP_SUITE_UNKNOWN, HL_E_UNSUPPORTED},
+};
+
+HL_TEST(suite_names)
+{
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(suite_cases); i++) {
+		struct hl_test_guard_buf g = {0};
+		const uint8_t *b;
+		struct hl_sdp sdp;
+		char line[160];
+		snprintf(line, sizeof(line), "a=crypto:7 %s inline:" K30 "\r\n",
+			suite_cases[i].name);
+		HL_CHECK_INT(one_crypto(line, 0, &sdp, &g, &b), 0);
+		const struct hl_sdp_crypto *cr = &sdp.media[0].crypto[0];
+		HL_CHECK_MSG(cr->suite == suite_cases[i].suite, "%s: suite %u", suite_cases[i].name,
+			cr->suite);
+		HL_CHECK(is(b, cr->suite_s, suite_cases[i].name));
+		HL_CHECK_INT(cr->tag, 7);
+		HL_CHECK_INT(hl_sdp_suite_srtp((enum hl_sdp_suite)cr->suite), suite_cases[i].srtp);
+		if (suite_cases[i].srtp >= 0) {
+			/* The names are the SRTP layer's, and map back. */
+			HL_CHECK_STR(hl_sdp_suite_name((enum hl_sdp_suite)cr->suite),
+				hl_srtp_suite_name((unsigned int)suite_cases[i].srtp));
+			HL_CHECK_INT(
+				hl_sdp_suite_of_srtp((unsigned int)suite_cases[i].srtp), cr->suite);
+		}
+		hl_test_guard_free(&g);
+	}
+	HL_CHECK_STR(hl_sdp_suite_name(HL_SDP_SUITE_MAX_), "");
+	HL_CHECK_INT(hl_sdp_suite_srtp(HL_SDP_SUITE_MAX_), HL_E_UNSUPPORTED);
+	HL_CHECK_INT(hl_sdp_suite_of_srtp(HL_SRTP_SUITE_MAX_), HL_SDP_SUITE_UNKNOWN);
+}
+
+/* What hl_sdp_crypto_key() makes of one line: the key length per suite, and each reason
+ * a line cannot be run (the answer's reasons to pass it over). */
+static const struct {
+	const char *what, *line;
+	int rc;
+	uint8_t len, mki_len;
+} key_cases[] = {
+	{"cm128", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30, 0, 30, 0},
+	{"cm128_32_lifetime", "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" K30 "|2^31", 0, 30, 0},
+	{"cm256", "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:" K46, 0, 46, 0},
+	{"gcm128", "a=crypto:1 AEAD_AES_128_GCM inline:" K28, 0, 28, 0},
+	{"gcm256", "a=crypto:1 AEAD_AES_256_GCM inline:" K44 "|2^20|7:2", 0, 44, 2},
+	/* FreeSWITCH strips the base64 padding: 62 and 59 characters. */
+	{"cm256_unpadded",
+		"a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:"
+		"aG90bGluZS1zZGVzLTI1Ni1jbS1rZXktaXMtNDYtb2N0ZXRzLWxvbmctb2shIQ",
+		0, 46, 0},
+	{"gcm256_unpadded",
+		"a=crypto:1 AEAD_AES_256_GCM inline:"
+		"aG90bGluZS1zZGVzLWdjbTI1Ni1rZXktaXMtNDQtb2N0ZXRzLWxvbmchISE",
+		0, 44, 0},
+	{"wsh_and_optional_ext",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 " WSH=128 -X=1 KDR=0", 0, 30, 0},
+	{"key_too_short", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K29, HL_E_PARSE, 0, 0},
+	{"cm128_key_for_cm256", "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:" K30, HL_E_PARSE, 0, 0},
+	{"gcm256_key_for_gcm128", "a=crypto:1 AEAD_AES_128_GCM inline:" K44, HL_E_PARSE, 0, 0},
+	{"cm256_key_for_gcm256", "a=crypto:1 AEAD_AES_256_GCM inline:" K46, HL_E_PARSE, 0, 0},
+	{"mki_5_octets", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:5", HL_E_UNSUPPORTED,
+		0, 0},
+	{"mki_with_32", "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" K30 "|1:4", HL_E_UNSUPPORTED,
+		0, 0},
+	{"two_keys", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30B "|2:1",
+		HL_E_UNSUPPORTED, 0, 0},
+	{"kdr_1", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 " KDR=1", HL_E_UNSUPPORTED, 0,
+		0},
+	{"unencrypted", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 " UNENCRYPTED_SRTP",
+		HL_E_UNSUPPORTED, 0, 0},
+	{"unauthenticated",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 " UNAUTHENTICATED_SRTP",
+		HL_E_UNSUPPORTED, 0, 0},
+	{"wsh_too_small", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 " WSH=10", HL_E_PARSE, 0,
+		0},
+	{"cm256_32", "a=crypto:1 AES_256_CM_HMAC_SHA1_32 inline:" K46, HL_E_UNSUPPORTED, 0, 0},
+	{"unknown_suite", "a=crypto:1 F8_128_HMAC_SHA1_80 inline:" K30, HL_E_UNSUPPORTED, 0, 0},
+	{"bad_lifetime", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|2^x", HL_E_PARSE, 0, 0},
+};
+
+HL_TEST(crypto_key)
+{
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(key_cases); i++) {
+		struct hl_test_guard_buf g = {0};
+		const uint8_t *b;
+		struct hl_sdp sdp;
+		struct hl_srtp_key key;
+		char line[256];
+		snprintf(line, sizeof(line), "%s\r\n", key_cases[i].line);
+		int r = one_crypto(line, 0, &sdp, &g, &b);
+		HL_CHECK_MSG(r == 0, "%s: parse %d", key_cases[i].what, r);
+		if (r != 0) {
+			hl_test_guard_free(&g);
+			continue;
+		}
+		memset(&key, 0xa5, sizeof(key));
+		r = hl_sdp_crypto_key(b, &sdp.media[0].crypto[0], &key);
+		HL_CHECK_MSG(r == key_cases[i].rc, "%s: rc %d want %d", key_cases[i].what, r,
+			key_cases[i].rc);
+		HL_CHECK_MSG(key.key_salt_len == key_cases[i].len, "%s: %u octets want %u",
+			key_cases[i].what, key.key_salt_len, key_cases[i].len);
+		HL_CHECK_INT(key.mki_len, key_cases[i].mki_len);
+		if (r == 0) {
+			HL_CHECK_INT(hl_sdp_suite_of_srtp(key.suite), sdp.media[0].crypto[0].suite);
+		} else {
+			/* Refused: nothing of the key is left behind. */
+			static const uint8_t zero[HL_SRTP_MAX_KEY_SALT];
+			HL_CHECK(memcmp(key.key, zero, sizeof(zero)) == 0);
+		}
+		hl_test_guard_free(&g);
+	}
+}
+
+/* A test key callback: a fresh key for each suite it is asked for (as a caller would),
+ * counting the calls; refuse names one suite it has no key for. */
+struct keycb {
+	unsigned int calls;
+	uint8_t last, refuse;
+	char b64[HL_SRTP_ATTR_MAX];
+};
+
+static const char *
+test_key(void *ctx, enum hl_sdp_suite suite)
+{
+	struct keycb *k = ctx;
+	struct hl_srtp_key key;
+	char attr[HL_SRTP_ATTR_MAX];
+	int su = hl_sdp_suite_srtp(suite);
+
+	k->calls++;
+	k->last = (uint8_t)suite;
+	if (su < 0 || suite == k->refuse || hl_srtp_key_generate(&key, (unsigned int)su) != 0 ||
+		hl_srtp_crypto_attr_format(attr, sizeof(attr), 1, &key) < 0)
+		return NULL;
+	snprintf(k->b64, sizeof(k->b64), "%s", strstr(attr, "inline:") + 7);
+	hl_srtp_key_wipe(&key);
+	return k->b64;
+}
+
+/* The answer's one crypto line, parsed back: its tag, suite and the length of its key. */
+static int
+answer_crypto(const char *out, int n, struct hl_sdp_crypto *cr, struct hl_srtp_key *key)
+{
+	static struct hl_sdp ans;
+	struct hl_sip_slice body = {0, (uint16_t)(n > 0 ? n : 0)};
+
+	if (n <= 0 || hl_sdp_parse((const uint8_t *)out, body, &ans) != 0 || ans.nmedia < 1 ||
+		ans.media[0].ncrypto != 1)
+		return -1;
+	*cr = ans.media[0].crypto[0];
+	return hl_sdp_crypto_key((const uint8_t *)out, cr, key);
+}
+
+HL_TEST(answer_crypto_per_suite)
+{
+	/* One offered line of each suite: the answer is that suite with a key of its
+	 * length, ours, asked for once. */
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(key_cases); i++) {
+		if (key_cases[i].rc != 0)
+			continue;
+		struct hl_sdp_caps caps = caps_default();
+		struct hl_sdp_negotiated neg;
+		struct hl_sdp_crypto cr;
+		struct hl_srtp_key key;
+		struct keycb kc = {0};
+		char offer[1024], out[2048];
+		caps.srtp_key = NULL;
+		caps.srtp_key_fn = test_key;
+		caps.srtp_key_ctx = &kc;
+		snprintf(offer, sizeof(offer), "%s%s\r\n", SRTP_HEAD, key_cases[i].line);
+		int n = answer(offer, &caps, out, sizeof(out), &neg);
+		HL_CHECK_MSG(n > 0 && neg.naccepted == 1, "%s: %d", key_cases[i].what, n);
+		HL_CHECK_INT(kc.calls, 1);
+		HL_CHECK_INT(answer_crypto(out, n, &cr, &key), 0);
+		HL_CHECK_MSG(key.key_salt_len == key_cases[i].len, "%s: our key %u octets",
+			key_cases[i].what, key.key_salt_len);
+		HL_CHECK_INT(cr.suite, neg.s[0].suite);
+		HL_CHECK_INT(cr.suite, kc.last);
+		HL_CHECK_INT(cr.tag, 1);
+		HL_CHECK(strstr(out, kc.b64) != NULL);
+		/* Ours, not an echo of the offerer's. */
+		HL_CHECK(strstr(out, strstr(key_cases[i].line, "inline:") + 7) == NULL);
+		hl_srtp_key_wipe(&key);
+	}
+}
+
+HL_TEST(answer_crypto_first_usable)
+{
+	/* In the offerer's order: an unknown suite, one we do not run, a key one octet
+	 * short, several keys, then AEAD_AES_256_GCM, then AES_CM_128_HMAC_SHA1_80. The
+	 * parser keeps four lines, the known suites displacing the unknown one. */
+	static const char offer[] =
+		SRTP_HEAD "a=crypto:1 AES_192_CM_HMAC_SHA1_80 inline:" K30 "\r\n"
+			  "a=crypto:2 AES_256_CM_HMAC_SHA1_32 inline:" K46 "\r\n"
+			  "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" K29 "\r\n"
+			  "a=crypto:4 AEAD_AES_128_GCM inline:" K28 "|1:1;inline:" K28 "|2:1\r\n"
+			  "a=crypto:5 AEAD_AES_256_GCM inline:" K44 "\r\n"
+			  "a=crypto:6 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n";
+	struct hl_sdp_caps caps = caps_default();
+	struct hl_sdp_negotiated neg;
+	struct hl_sdp_crypto cr;
+	struct hl_srtp_key key;
+	struct keycb kc = {0};
+	char out[2048];
+	caps.srtp_key = NULL;
+	caps.srtp_key_fn = test_key;
+	caps.srtp_key_ctx = &kc;
+	caps.srtp = HL_SDP_SRTP_MANDATORY;
+	int n = answer(offer, &caps, out, sizeof(out), &neg);
+	HL_CHECK(n > 0);
+	HL_CHECK_INT(neg.naccepted, 1);
+	HL_CHECK_INT(neg.s[0].crypto_tag, 5);
+	HL_CHECK_INT(neg.s[0].suite, HL_SDP_SUITE_AEAD_AES_256_GCM);
+	HL_CHECK(is((const uint8_t *)offer, neg.s[0].remote_key, K44));
+	/* Only the line taken cost a key. */
+	HL_CHECK_INT(kc.calls, 1);
+	HL_CHECK_INT(answer_crypto(out, n, &cr, &key), 0);
+	HL_CHECK_INT(cr.tag, 5);
+	HL_CHECK_INT(cr.suite, HL_SDP_SUITE_AEAD_AES_256_GCM);
+	HL_CHECK_INT(key.key_salt_len, 44);
+	hl_srtp_key_wipe(&key);
+
+	/* No key for that suite: the next usable line. */
+	kc = (struct keycb){.refuse = HL_SDP_SUITE_AEAD_AES_256_GCM};
+	n = answer(offer, &caps, out, sizeof(out), &neg);
+	HL_CHECK_INT(neg.naccepted, 1);
+	HL_CHECK_INT(neg.s[0].crypto_tag, 6);
+	HL_CHECK_INT(kc.calls, 2);
+	HL_CHECK_INT(answer_crypto(out, n, &cr, &key), 0);
+	HL_CHECK_INT(cr.suite, HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80);
+	HL_CHECK_INT(key.key_salt_len, 30);
+	hl_srtp_key_wipe(&key);
+
+	/* Nothing usable: the stream is refused, and no key was made. */
+	static const char bad[] =
+		SRTP_HEAD "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K29 "\r\n"
+			  "a=crypto:2 AES_CM_128_HMAC_SHA1_80 inline:" K30 " UNENCRYPTED_SRTCP\r\n";
+	kc = (struct keycb){0};
+	n = answer(bad, &caps, out, sizeof(out), &neg);
+	HL_CHECK(n > 0);
+	HL_CHECK_INT(neg.naccepted, 0);
+	HL_CHECK_INT(kc.calls, 0);
+	HL_CHECK(memmem(out, (size_t)n, "m=audio 0 RTP/SAVP 0\r\n", 22) != NULL);
+
+	/* Without a callback only the 128-bit AES-CM suites have a key (srtp_key). */
+	caps = caps_default();
+	n = answer(offer, &caps, out, sizeof(out), &neg);
+	HL_CHECK_INT(neg.naccepted, 1);
+	HL_CHECK_INT(neg.s[0].crypto_tag, 6);
+	HL_CHECK(memmem(out, (size_t)n, "a=crypto:6 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n",
+			 sizeof("a=crypto:6 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n") - 1) !=
+		 NULL);
+}
+
+HL_TEST(crypto_lines_kept)
+{
+	/* Seven unknown suites first (as FreeSWITCH offers its own spellings), then three
+	 * we know: all three are kept, in order, in the places of the first unknown ones. */
+	static const char lines[] = "a=crypto:1 AEAD_AES_256_GCM_8 inline:" K44 "\r\n"
+				    "a=crypto:2 AEAD_AES_128_GCM_8 inline:" K28 "\r\n"
+				    "a=crypto:3 AES_CM_256_HMAC_SHA1_80 inline:" K46 "\r\n"
+				    "a=crypto:4 AES_CM_192_HMAC_SHA1_80 inline:" K30 "\r\n"
+				    "a=crypto:5 AES_CM_256_HMAC_SHA1_32 inline:" K46 "\r\n"
+				    "a=crypto:6 AES_CM_192_HMAC_SHA1_32 inline:" K30 "\r\n"
+				    "a=crypto:7 AES_CM_128_NULL_AUTH inline:" K30 "\r\n"
+				    "a=crypto:8 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n"
+				    "a=crypto:9 AES_CM_128_HMAC_SHA1_32 inline:" K30B "\r\n"
+				    "a=crypto:10 AEAD_AES_128_GCM inline:" K28 "\r\n";
+	struct hl_test_guard_buf g = {0};
+	const uint8_t *b;
+	struct hl_sdp sdp;
+	HL_CHECK_INT(one_crypto(lines, 0, &sdp, &g, &b), 0);
+	const struct hl_sdp_media *m = &sdp.media[0];
+	HL_CHECK_INT(m->ncrypto, HL_SDP_MAX_CRYPTO);
+	for (unsigned int i = 0; i < HL_SDP_MAX_CRYPTO; i++)
+		HL_CHECK_INT(m->crypto[i].tag, i + 3);
+	HL_CHECK(is(b, m->crypto[6].key, K30B));
+	HL_CHECK_INT(m->crypto[7].suite, HL_SDP_SUITE_AEAD_AES_128_GCM);
+	hl_test_guard_free(&g);
+}
+
+HL_TEST(offer_crypto_lines)
+{
+	static const uint8_t suites[] = {
+		HL_SDP_SUITE_AEAD_AES_256_GCM,
+		HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_32, /* not run: left out, its tag unused */
+		HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80,
+		HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80,
+	};
+	static const struct {
+		uint32_t tag;
+		uint8_t suite, len;
+	} want[] = {
+		{5, HL_SDP_SUITE_AEAD_AES_256_GCM, 44},
+		{7, HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80, 46},
+		{8, HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 30},
+	};
+	struct hl_sdp_caps caps = caps_default();
+	struct keycb kc = {0};
+	char out[2048], ans[2048];
+	caps.srtp = HL_SDP_SRTP_MANDATORY;
+	caps.srtp_key = NULL;
+	caps.srtp_key_fn = test_key;
+	caps.srtp_key_ctx = &kc;
+	caps.srtp_suites = suites;
+	caps.nsrtp_suites = HL_ARRAY_SIZE(suites);
+	caps.srtp_tag = 5;
+	int n = hl_sdp_build_offer(&caps, out, sizeof(out));
+	HL_CHECK(n > 0);
+	HL_CHECK_INT(kc.calls, 3);
+	struct hl_test_guard_buf g = {0};
+	const uint8_t *b;
+	struct hl_sdp sdp;
+	HL_CHECK_INT(parse_str(out, (size_t)n, &sdp, &g, &b), 0);
+	const struct hl_sdp_media *m = &sdp.media[0];
+	HL_CHECK_INT(m->proto, HL_SDP_PROTO_RTP_SAVP);
+	HL_CHECK_INT(m->ncrypto, HL_ARRAY_SIZE(want));
+	for (unsigned int i = 0; i < m->ncrypto && i < HL_ARRAY_SIZE(want); i++) {
+		struct hl_srtp_key key;
+		HL_CHECK_INT(m->crypto[i].tag, want[i].tag);
+		HL_CHECK_INT(m->crypto[i].suite, want[i].suite);
+		HL_CHECK_INT(hl_sdp_crypto_key(b, &m->crypto[i], &key), 0);
+		HL_CHECK_INT(key.key_salt_len, want[i].len);
+		/* every line its own key */
+		for (unsigned int j = 0; j < i; j++)
+			HL_CHECK(!is(b, m->crypto[j].key, "") &&
+				 (m->crypto[j].key.len != m->crypto[i].key.len ||
+					 memcmp(b + m->crypto[j].key.off, b + m->crypto[i].key.off,
+						 m->crypto[i].key.len) != 0));
+		hl_srtp_key_wipe(&key);
+	}
+	/* Answered by ourselves: the first line, our preference. */
+	struct hl_sdp_negotiated neg;
+	struct keycb kc2 = {0};
+	caps.srtp_key_ctx = &kc2;
+	int an = hl_sdp_answer(b, &sdp, &caps, ans, sizeof(ans), &neg);
+	HL_CHECK(an > 0);
+	HL_CHECK_INT(neg.naccepted, 1);
+	HL_CHECK_INT(neg.s[0].crypto_tag, 5);
+	HL_CHECK_INT(neg.s[0].suite, HL_SDP_SUITE_AEAD_AES_256_GCM);
+	hl_test_guard_free(&g);
+
+	/* OPTIONAL: best effort, the lines ride RTP/AVP. */
+	caps.srtp = HL_SDP_SRTP_OPTIONAL;
+	n = hl_sdp_build_offer(&caps, out, sizeof(out));
+	HL_CHECK(n > 0 && memmem(out, (size_t)n, " RTP/AVP ", 9) != NULL);
+	HL_CHECK(n > 0 &&
+		 memmem(out, (size_t)n, "a=crypto:8 AES_CM_128_HMAC_SHA1_80 inline:", 42) != NULL);
+	/* MANDATORY with no key at all: no offer, rather than RTP/SAVP without crypto. */
+	static const uint8_t only[] = {HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_32};
+	caps.srtp = HL_SDP_SRTP_MANDATORY;
+	caps.srtp_suites = only;
+	caps.nsrtp_suites = 1;
+	HL_CHECK_INT(hl_sdp_build_offer(&caps, out, sizeof(out)), HL_E_UNSUPPORTED);
+	/* FORBID: no crypto, no key made. */
+	caps.srtp = HL_SDP_SRTP_FORBID;
+	caps.srtp_suites = suites;
+	caps.nsrtp_suites = HL_ARRAY_SIZE(suites);
+	kc.calls = 0;
+	caps.srtp_key_ctx = &kc;
+	n = hl_sdp_build_offer(&caps, out, sizeof(out));
+	HL_CHECK(n > 0 && memmem(out, (size_t)n, "a=crypto", 8) == NULL);
+	HL_CHECK_INT(kc.calls, 0);
 }
 
 HL_TEST_MAIN()

@@ -1,13 +1,15 @@
 /*
  * Signalling on simulated time and a captured transport: registrar with digest,
  * B2BUA call set-up and tear-down, CANCEL, busy and no-answer agents, 404/480,
- * retransmissions, and that nothing is left behind.
+ * retransmissions, and that nothing is left behind. SDES: the suite and key each leg
+ * gets, on the wire and in what the worker is given, and re-keys by re-INVITE.
  */
 #include <arpa/inet.h>
 
 #include "hl_test.h"
 #include "hotline/config.h"
 #include "hotline/digest.h"
+#include "hotline/sdp.h"
 #include "hotline/sig.h"
 #include "hotline/sip.h"
 #include "hotline/tenant.h"
@@ -85,11 +87,31 @@ addr(int c, uint16_t port)
 	return a;
 }
 
+/* What the B2BUA gave the worker (hl_sig_ops.media_set), in order, when a case asks. */
+static struct hl_media_leg pushed[32];
+static unsigned int npushed;
+
+static int
+cap_media_set(void *ctx, struct hl_media_leg *leg)
+{
+	(void)ctx;
+	if (npushed < HL_ARRAY_SIZE(pushed))
+		pushed[npushed++] = *leg;
+	/* as hl_media_set(): the caller's copy of the keys is wiped */
+	hl_srtp_key_wipe(&leg->rx_key);
+	hl_srtp_key_wipe(&leg->tx_key);
+	return 0;
+}
+
 static void
-setup(void)
+setup_ops(int media)
 {
 	char err[256];
 	struct hl_sig_ops ops = {.send = cap_send, .route = cap_route};
+
+	if (media)
+		ops.media_set = cap_media_set;
+	npushed = 0;
 
 	hl_config_defaults(&cfg);
 	cfg.sip_no_answer_s = 5;
@@ -100,6 +122,12 @@ setup(void)
 	nout = 0;
 	sig = hl_sig_create(&cfg, tenants, NULL, &ops, now, 1700000000);
 	HL_CHECK(sig != NULL);
+}
+
+static void
+setup(void)
+{
+	setup_ops(0);
 }
 
 static void
@@ -241,9 +269,10 @@ static const char sdp_offer[] =
 	"m=audio 6000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n";
 
 static void
-send_invite_hdrs(const char *did, const char *branch, const char *callid, const char *hdrs)
+send_invite_sdp(const char *did, const char *branch, const char *callid, const char *hdrs,
+	const char *sdp)
 {
-	char msg[2048];
+	char msg[4096];
 
 	snprintf(msg, sizeof(msg),
 		"INVITE sip:%s@10.99.0.1 SIP/2.0\r\n"
@@ -252,8 +281,14 @@ send_invite_hdrs(const char *did, const char *branch, const char *callid, const 
 		"To: <sip:%s@10.99.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
 		"Contact: <sip:trunk@10.99.0.2:5060>\r\nContent-Type: application/sdp\r\n"
 		"Content-Length: %zu\r\n\r\n%s",
-		did, branch, hdrs, did, callid, strlen(sdp_offer), sdp_offer);
+		did, branch, hdrs, did, callid, strlen(sdp), sdp);
 	feed(msg, addr('t', 5060));
+}
+
+static void
+send_invite_hdrs(const char *did, const char *branch, const char *callid, const char *hdrs)
+{
+	send_invite_sdp(did, branch, callid, hdrs, sdp_offer);
 }
 
 static void
@@ -274,17 +309,19 @@ customer_req(char *msg, size_t cap, const char *method, const char *branch, cons
 		"Content-Length: 0\r\n\r\n", method, branch, totag, callid, cseq, method);
 }
 
-/* The agent's response to the INVITE in out[i], with to-tag and SDP for 2xx. */
+/* The response of the party at src to request req: a to-tag unless it has one, and
+ * SDP (sdp, else the agent's plain one) for 2xx. */
 static void
-agent_respond(const char *invite, int code, uint16_t port)
+respond_sdp(const char *invite, int code, struct hl_sig_addr src, const char *sdp)
 {
 	char msg[4096], via[256], from[256], to[256], cid[256], cseq[64];
 	struct hl_sip_msg m;
 	const struct hl_sip_hdr_field *h;
 	const uint8_t *b = (const uint8_t *)invite;
-	static const char asdp[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
-				   "c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
-				   "a=rtpmap:101 telephone-event/8000\r\n";
+	static const char plain[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+				    "c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+				    "a=rtpmap:101 telephone-event/8000\r\n";
+	const char *asdp = sdp ? sdp : plain;
 
 	HL_CHECK(hl_sip_parse(b, strlen(invite), &m) > 0);
 	h = hl_sip_hdr_first(&m, HL_SIP_HDR_VIA);
@@ -301,10 +338,17 @@ agent_respond(const char *invite, int code, uint16_t port)
 	snprintf(msg, sizeof(msg),
 		"SIP/2.0 %d X\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
 		"Contact: <sip:agent@10.99.98.2:%u>\r\n%sContent-Length: %zu\r\n\r\n%s",
-		code, via, from, to, code > 100 ? ";tag=ag1" : "", cid, cseq, port,
-		body ? "Content-Type: application/sdp\r\n" : "", body ? strlen(asdp) : (size_t)0,
-		body ? asdp : "");
-	feed(msg, addr('a', port));
+		code, via, from, to, code > 100 && strstr(to, ";tag=") == NULL ? ";tag=ag1" : "",
+		cid, cseq, src.port, body ? "Content-Type: application/sdp\r\n" : "",
+		body ? strlen(asdp) : (size_t)0, body ? asdp : "");
+	feed(msg, src);
+}
+
+/* The agent's response to the INVITE in out[i], with to-tag and SDP for 2xx. */
+static void
+agent_respond(const char *invite, int code, uint16_t port)
+{
+	respond_sdp(invite, code, addr('a', port), NULL);
 }
 
 static int
@@ -724,6 +768,445 @@ HL_TEST(bad_input)
 	     "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\n"
 	     "Content-Length: 0\r\n\r\n", addr('t', 5060));
 	HL_CHECK(status_of(0) == 200 && strstr(out[0].buf, "Allow: INVITE") != NULL);
+	teardown();
+}
+
+/* ---- SDES (RFC 4568) through the B2BUA ---- */
+
+/* base64 key||salt: 30 octets (AES-128-CM) twice, 28 (AES-128-GCM), 44 (AES-256-GCM),
+ * 46 (AES-256-CM) twice. */
+#define K30 "aG90bGluZS1zZGVzLTEyOC1jbS1rZXktMzBvY3Qh"
+#define K30B "c2Vjb25kLTEyOC1iaXQta2V5LTMwLW9jdGV0cyEh"
+#define K28 "aG90bGluZS1zZGVzLWdjbTEyOC1rZXktMjhvYw=="
+#define K44 "aG90bGluZS1zZGVzLWdjbTI1Ni1rZXktaXMtNDQtb2N0ZXRzLWxvbmchISE="
+#define K46 "aG90bGluZS1zZGVzLTI1Ni1jbS1rZXktaXMtNDYtb2N0ZXRzLWxvbmctb2shIQ=="
+#define K46B "YW5vdGhlci0yNTYtYml0LWtleS1mb3ItdGhlLWFnZW50LTQ2LW9jdGV0cyEhIQ=="
+
+/* A customer's (or agent's) SDP: audio on RTP/SAVP (or proto) with the lines given. */
+static void
+srtp_sdp(char *text, size_t cap, const char *proto, const char *dir, const char *crypto)
+{
+	snprintf(text, cap,
+		"v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+		"m=audio 6000 %s 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=%s\r\n%s",
+		proto, dir, crypto);
+}
+
+/* The SDP body of output i, parsed in place; its buffer is (const uint8_t *)out[i].buf. */
+static int
+sdp_of(unsigned int i, struct hl_sdp *sdp)
+{
+	struct hl_sip_msg m;
+
+	if (parse_out(i, &m) < 0 || m.body.len == 0)
+		return -1;
+	return hl_sdp_parse((const uint8_t *)out[i].buf, m.body, sdp);
+}
+
+/* Our key in the one crypto line of ans, the SDP of output i. */
+static int
+answer_key(unsigned int i, const struct hl_sdp *ans, struct hl_srtp_key *key)
+{
+	if (ans->nmedia < 1 || ans->media[0].ncrypto != 1)
+		return -1;
+	return hl_sdp_crypto_key((const uint8_t *)out[i].buf, &ans->media[0].crypto[0], key);
+}
+
+/* The key of crypto line k of the SDP text sdp (an offer we send in a test). */
+static int
+key_of_text(const char *sdp, unsigned int k, struct hl_srtp_key *key)
+{
+	static struct hl_sdp p;
+
+	if (hl_sdp_parse((const uint8_t *)sdp, (struct hl_sip_slice){0, (uint16_t)strlen(sdp)},
+		    &p) != 0 || p.nmedia < 1 || p.media[0].ncrypto <= k)
+		return -1;
+	return hl_sdp_crypto_key((const uint8_t *)sdp, &p.media[0].crypto[k], key);
+}
+
+static int
+key_eq(const struct hl_srtp_key *a, const struct hl_srtp_key *b)
+{
+	return a->suite == b->suite && a->key_salt_len == b->key_salt_len &&
+	       a->key_salt_len != 0 && memcmp(a->key, b->key, a->key_salt_len) == 0;
+}
+
+/* The last leg of side pushed to the worker, NULL if none. */
+static const struct hl_media_leg *
+last_push(unsigned int side)
+{
+	for (unsigned int i = npushed; i > 0; i--)
+		if (pushed[i - 1].side == side)
+			return &pushed[i - 1];
+	return NULL;
+}
+
+/* The customer's re-INVITE in the A dialog (our To tag) with sdp. */
+static void
+customer_reinvite(const char *branch, const char *callid, const char *totag, unsigned int cseq,
+	const char *sdp)
+{
+	char msg[4096];
+
+	snprintf(msg, sizeof(msg),
+		"INVITE sip:hotline@10.99.0.1:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\nMax-Forwards: 70\r\n"
+		"From: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: %s\r\nCSeq: %u INVITE\r\n"
+		"Contact: <sip:trunk@10.99.0.2:5060>\r\nContent-Type: application/sdp\r\n"
+		"Content-Length: %zu\r\n\r\n%s", branch, totag, callid, cseq, strlen(sdp), sdp);
+	feed(msg, addr('t', 5060));
+}
+
+/* A customer call through alice, answered (200 to the customer, ACKed); the customer's
+ * offer is sdp. The INVITE to alice in inv, our To tag to the customer in totag; the
+ * 200's index in *ok (nout as it was right after the agent's 200). */
+static int
+srtp_call(const char *branch, const char *callid, const char *sdp, const char *agent_sdp,
+	char *inv, size_t invcap, char *totag, size_t tagcap, struct hl_sdp *ans)
+{
+	char v[512], msg[1024];
+	int i;
+
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite_sdp("+15550100", branch, callid, "Max-Forwards: 70\r\n", sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		return -1;
+	snprintf(inv, invcap, "%s", out[i].buf);
+	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+	i = find_out("200");
+	HL_CHECK(i >= 0);
+	if (i < 0 || sdp_of((unsigned int)i, ans) != 0 || hdr((unsigned int)i, HL_SIP_HDR_TO, v,
+		sizeof(v)) != 0)
+		return -1;
+	param(v, ";tag=", totag, tagcap);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKsack", callid, totag, 1);
+	feed(msg, addr('t', 5060));
+	return i;
+}
+
+/* Every suite the customer may offer: the 200 carries that suite with our key of its
+ * length under the customer's tag, past a line we do not know; the worker gets the
+ * customer's key to unprotect with and ours to protect with. The agent leg is RTP. */
+HL_TEST(srtp_customer_suites)
+{
+	static const struct {
+		const char *suite, *key;
+		uint8_t sdp_suite, len;
+	} cases[] = {
+		{"AES_CM_128_HMAC_SHA1_80", K30, HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 30},
+		{"AES_CM_128_HMAC_SHA1_32", K30, HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32, 30},
+		{"AES_256_CM_HMAC_SHA1_80", K46, HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80, 46},
+		{"AEAD_AES_128_GCM", K28, HL_SDP_SUITE_AEAD_AES_128_GCM, 28},
+		{"AEAD_AES_256_GCM", K44, HL_SDP_SUITE_AEAD_AES_256_GCM, 44},
+	};
+
+	for (unsigned int n = 0; n < HL_ARRAY_SIZE(cases); n++) {
+		char sdp[1024], lines[512], inv[4096], totag[64];
+		struct hl_sdp ans;
+		struct hl_srtp_key theirs, ours;
+		int i;
+
+		setup_ops(1);
+		snprintf(lines, sizeof(lines),
+			"a=crypto:1 AES_192_CM_HMAC_SHA1_80 inline:" K30 "\r\n"
+			"a=crypto:2 %s inline:%s\r\n", cases[n].suite, cases[n].key);
+		srtp_sdp(sdp, sizeof(sdp), "RTP/SAVP", "sendrecv", lines);
+		HL_CHECK_INT(key_of_text(sdp, 1, &theirs), 0);
+		i = srtp_call("z9hG4bKsu1", "su1@trunk", sdp, NULL, inv, sizeof(inv), totag,
+			sizeof(totag), &ans);
+		HL_CHECK_MSG(i >= 0, "%s: no call", cases[n].suite);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		/* [rtp] agent_srtp off: the agent is offered RTP, no key. */
+		HL_CHECK(strstr(inv, " RTP/AVP ") != NULL && strstr(inv, "a=crypto") == NULL);
+		const uint8_t *b = (const uint8_t *)out[i].buf;
+		HL_CHECK_INT(ans.media[0].proto, HL_SDP_PROTO_RTP_SAVP);
+		HL_CHECK_INT(ans.media[0].ncrypto, 1);
+		HL_CHECK_INT(ans.media[0].crypto[0].tag, 2);
+		HL_CHECK_MSG(ans.media[0].crypto[0].suite == cases[n].sdp_suite, "%s: answered %u",
+			cases[n].suite, ans.media[0].crypto[0].suite);
+		HL_CHECK_INT(hl_sdp_crypto_key(b, &ans.media[0].crypto[0], &ours), 0);
+		HL_CHECK_MSG(ours.key_salt_len == cases[n].len, "%s: our key %u octets",
+			cases[n].suite, ours.key_salt_len);
+		HL_CHECK(!key_eq(&ours, &theirs));
+		const struct hl_media_leg *a = last_push(0), *bl = last_push(1);
+		HL_CHECK(a != NULL && bl != NULL);
+		if (a != NULL) {
+			HL_CHECK(a->srtp_rx && a->srtp_tx && !a->srtp_keep);
+			HL_CHECK(key_eq(&a->rx_key, &theirs));
+			HL_CHECK(key_eq(&a->tx_key, &ours));
+		}
+		if (bl != NULL)
+			HL_CHECK(!bl->srtp_rx && !bl->srtp_tx);
+		teardown();
+	}
+}
+
+/* [rtp] agent_srtp = on: the agent is offered every suite of ours, strongest first, each
+ * its own tag and key; its answer names one, and the worker protects with the key we
+ * offered under that tag. A customer on RTP gets an RTP answer. Then the agent re-keys
+ * by re-INVITE: it gets our key again, the worker the agent's new one. */
+HL_TEST(srtp_agent_offer)
+{
+	static const struct {
+		uint8_t suite, len;
+	} want[] = {
+		{HL_SDP_SUITE_AEAD_AES_256_GCM, 44},
+		{HL_SDP_SUITE_AEAD_AES_128_GCM, 28},
+		{HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80, 46},
+		{HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80, 30},
+	};
+	struct hl_srtp_key offered[4], agent_key, agent_key2;
+	char inv[4096], asdp[1024], msg[4096];
+	struct hl_sdp sdp, ans;
+	int i;
+
+	setup_ops(1);
+	cfg.rtp_agent_srtp = 1;
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKao1", "ao1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && sdp_of((unsigned int)i, &sdp) == 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	HL_CHECK_INT(sdp.media[0].proto, HL_SDP_PROTO_RTP_SAVP);
+	HL_CHECK_INT(sdp.media[0].ncrypto, HL_ARRAY_SIZE(want));
+	for (unsigned int k = 0; k < sdp.media[0].ncrypto && k < HL_ARRAY_SIZE(want); k++) {
+		const struct hl_sdp_crypto *cr = &sdp.media[0].crypto[k];
+		HL_CHECK_INT(cr->tag, k + 1);
+		HL_CHECK_INT(cr->suite, want[k].suite);
+		HL_CHECK_INT(hl_sdp_crypto_key((const uint8_t *)out[i].buf, cr, &offered[k]), 0);
+		HL_CHECK_INT(offered[k].key_salt_len, want[k].len);
+	}
+	HL_CHECK(!key_eq(&offered[2], &offered[3]) && offered[0].key_salt_len == 44);
+	/* alice takes line 3, AES_256_CM_HMAC_SHA1_80 */
+	snprintf(asdp, sizeof(asdp), "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/SAVP 0 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n"
+		"a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:" K46 "\r\n");
+	HL_CHECK_INT(key_of_text(asdp, 0, &agent_key), 0);
+	respond_sdp(inv, 200, addr('a', 5090), asdp);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && sdp_of((unsigned int)i, &ans) == 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK_INT(ans.media[0].proto, HL_SDP_PROTO_RTP_AVP);
+	HL_CHECK_INT(ans.media[0].ncrypto, 0);
+	{
+		char v[512], totag[64];
+		HL_CHECK(hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) == 0);
+		param(v, ";tag=", totag, sizeof(totag));
+		customer_req(msg, sizeof(msg), "ACK", "z9hG4bKaoack", "ao1@trunk", totag, 1);
+	}
+	const struct hl_media_leg *bl = last_push(1), *a = last_push(0);
+	HL_CHECK(bl != NULL && a != NULL);
+	if (bl == NULL || a == NULL)
+		goto out;
+	HL_CHECK(bl->srtp_rx && bl->srtp_tx && !bl->srtp_keep);
+	HL_CHECK(key_eq(&bl->tx_key, &offered[2]));
+	HL_CHECK(key_eq(&bl->rx_key, &agent_key));
+	HL_CHECK(!a->srtp_rx && !a->srtp_tx);
+
+	/* The agent re-keys: same line, a new key of its own (RFC 4568 §7.1.4). The
+	 * change is offered on to the customer; its answer comes back as ours. (Our
+	 * INVITE to the agent must be over first, Timer M: a re-INVITE while it lasts
+	 * is 491.) */
+	feed(msg, addr('t', 5060));
+	advance(64 * 500 + 1000);
+	{
+		char from[256], to[256], cid[256], v[512];
+		struct hl_sip_msg m;
+		const struct hl_sip_hdr_field *h;
+		HL_CHECK(hl_sip_parse((const uint8_t *)inv, strlen(inv), &m) > 0);
+		h = hl_sip_hdr_first(&m, HL_SIP_HDR_FROM);
+		snprintf(from, sizeof(from), "%.*s", h->value.len, inv + h->value.off);
+		h = hl_sip_hdr_first(&m, HL_SIP_HDR_TO);
+		snprintf(to, sizeof(to), "%.*s", h->value.len, inv + h->value.off);
+		h = hl_sip_hdr_first(&m, HL_SIP_HDR_CALL_ID);
+		snprintf(cid, sizeof(cid), "%.*s", h->value.len, inv + h->value.off);
+		snprintf(asdp, sizeof(asdp), "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+			"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/SAVP 0 101\r\n"
+			"a=rtpmap:101 telephone-event/8000\r\n"
+			"a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:" K46B "\r\n");
+		HL_CHECK_INT(key_of_text(asdp, 0, &agent_key2), 0);
+		snprintf(msg, sizeof(msg),
+			"INVITE sip:hotline@10.99.98.1:5060 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 10.99.98.2:5090;branch=z9hG4bKare1\r\n"
+			"Max-Forwards: 70\r\n"
+			"From: %s;tag=ag1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+			"Contact: <sip:agent@10.99.98.2:5090>\r\nContent-Type: application/sdp\r\n"
+			"Content-Length: %zu\r\n\r\n%s", to, from, cid, strlen(asdp), asdp);
+		npushed = 0;
+		feed(msg, addr('a', 5090));
+		i = find_out("INVITE");
+		HL_CHECK(i >= 0);
+		if (i < 0) {
+			for (unsigned int k = 0; k < nout; k++)
+				fprintf(stderr, "out %u: %.60s\n", k, out[k].buf);
+			goto out;
+		}
+		char reinv[4096];
+		snprintf(reinv, sizeof(reinv), "%s", out[i].buf);
+		HL_CHECK(strstr(reinv, "a=crypto") == NULL); /* the customer stays on RTP */
+		respond_sdp(reinv, 200, addr('t', 5060), sdp_offer);
+		i = find_out("200");
+		HL_CHECK(i >= 0 && sdp_of((unsigned int)i, &ans) == 0);
+		if (i < 0)
+			goto out;
+		HL_CHECK(out[i].dst.port == 5090);
+		HL_CHECK(hdr((unsigned int)i, HL_SIP_HDR_CALL_ID, v, sizeof(v)) == 0 &&
+			strcmp(v, cid) == 0);
+		struct hl_srtp_key ours;
+		HL_CHECK_INT(ans.media[0].ncrypto, 1);
+		HL_CHECK_INT(ans.media[0].crypto[0].tag, 3);
+		HL_CHECK_INT(answer_key((unsigned int)i, &ans, &ours), 0);
+		HL_CHECK(key_eq(&ours, &offered[2])); /* same suite: our key stays */
+		bl = last_push(1);
+		HL_CHECK(bl != NULL && !bl->srtp_keep && key_eq(&bl->rx_key, &agent_key2) &&
+			key_eq(&bl->tx_key, &offered[2]));
+		a = last_push(0);
+		HL_CHECK(a == NULL || !a->srtp_rx);
+	}
+out:
+	cfg.rtp_agent_srtp = 0;
+	teardown();
+}
+
+/* One re-INVITE from the customer in call rk1 (offer: proto, dir, crypto lines), relayed
+ * to alice and answered by her. The customer's offer in sdp; returns the index in out[]
+ * of hotline's final response, of status want (-1 if none), its SDP in *ans. The caller
+ * reads it, then ACKs a 200 with reoffer_ack(). */
+static int
+reoffer(const char *totag, unsigned int cseq, const char *proto, const char *dir,
+	const char *lines, char *sdp, size_t cap, int want, struct hl_sdp *ans)
+{
+	char br[32], rinv[4096], msg[1024];
+	int i, fin;
+
+	srtp_sdp(sdp, cap, proto, dir, lines);
+	snprintf(br, sizeof(br), "z9hG4bKrk%u", cseq);
+	npushed = 0;
+	customer_reinvite(br, "rk1@trunk", totag, cseq, sdp);
+	i = find_out("INVITE");
+	HL_CHECK_MSG(i >= 0, "re-INVITE %u: not relayed", cseq);
+	if (i < 0)
+		return -1;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	agent_respond(rinv, 200, 5090);
+	snprintf(msg, sizeof(msg), "%d", want);
+	fin = find_out(msg);
+	HL_CHECK_MSG(fin >= 0, "re-INVITE %u: no %d", cseq, want);
+	if (fin < 0 || want != 200)
+		return fin;
+	HL_CHECK(sdp_of((unsigned int)fin, ans) == 0);
+	return fin;
+}
+
+static void
+reoffer_ack(const char *totag, unsigned int cseq)
+{
+	char br[32], msg[1024];
+
+	snprintf(br, sizeof(br), "z9hG4bKrk%u", cseq);
+	customer_req(msg, sizeof(msg), "ACK", br, "rk1@trunk", totag, cseq);
+	feed(msg, addr('t', 5060));
+}
+
+/* Every push since the last re-INVITE kept the worker's SRTP sessions. */
+static void
+check_kept(unsigned int cseq)
+{
+	HL_CHECK(npushed > 0);
+	for (unsigned int k = 0; k < npushed; k++)
+		HL_CHECK_MSG(pushed[k].srtp_keep, "re-INVITE %u: push %u re-keyed", cseq, k);
+}
+
+/* RFC 4568 §7.1.4 on the customer's leg: a re-offer with the same key keeps the
+ * worker's sessions (ROC, replay windows); a new key is a new inbound session, ours
+ * unchanged; a new suite gets a new key of ours for that suite; a re-offer without SRTP
+ * is refused and changes nothing. */
+HL_TEST(srtp_rekey_reinvite)
+{
+	char sdp[1024], inv[4096], totag[64];
+	struct hl_sdp ans;
+	struct hl_srtp_key ours, now_ours, theirs;
+	const struct hl_media_leg *a;
+	unsigned int cseq = 1;
+	int i;
+
+	setup_ops(1);
+	srtp_sdp(sdp, sizeof(sdp), "RTP/SAVP", "sendrecv",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n");
+	i = srtp_call("z9hG4bKrk1", "rk1@trunk", sdp, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0 && answer_key((unsigned int)i, &ans, &ours) == 0);
+	if (i < 0)
+		goto out;
+
+	/* hold, same key: our key again, the worker keeps its sessions */
+	i = reoffer(totag, ++cseq, "RTP/SAVP", "sendonly",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n",
+		sdp, sizeof(sdp), 200, &ans);
+	if (i < 0)
+		goto out;
+	HL_CHECK(answer_key((unsigned int)i, &ans, &now_ours) == 0 && key_eq(&now_ours, &ours));
+	check_kept(cseq);
+	a = last_push(0);
+	HL_CHECK(a != NULL && a->recv_only);
+	reoffer_ack(totag, cseq);
+
+	/* resume with a new key: theirs is new, ours stays */
+	i = reoffer(totag, ++cseq, "RTP/SAVP", "sendrecv",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30B "\r\n",
+		sdp, sizeof(sdp), 200, &ans);
+	if (i < 0)
+		goto out;
+	HL_CHECK_INT(ans.media[0].crypto[0].tag, 1);
+	HL_CHECK(answer_key((unsigned int)i, &ans, &now_ours) == 0 && key_eq(&now_ours, &ours));
+	HL_CHECK_INT(key_of_text(sdp, 0, &theirs), 0);
+	a = last_push(0);
+	HL_CHECK(a != NULL && !a->srtp_keep && a->srtp_rx && a->srtp_tx);
+	HL_CHECK(a != NULL && key_eq(&a->rx_key, &theirs) && key_eq(&a->tx_key, &ours));
+	HL_CHECK(last_push(1) == NULL || last_push(1)->srtp_keep);
+	reoffer_ack(totag, cseq);
+
+	/* a new suite (and tag): a new key of ours, 44 octets for AEAD_AES_256_GCM */
+	i = reoffer(totag, ++cseq, "RTP/SAVP", "sendrecv",
+		"a=crypto:5 AEAD_AES_256_GCM inline:" K44 "\r\n"
+		"a=crypto:6 AES_CM_128_HMAC_SHA1_80 inline:" K30B "\r\n",
+		sdp, sizeof(sdp), 200, &ans);
+	if (i < 0)
+		goto out;
+	HL_CHECK_INT(ans.media[0].crypto[0].tag, 5);
+	HL_CHECK_INT(ans.media[0].crypto[0].suite, HL_SDP_SUITE_AEAD_AES_256_GCM);
+	HL_CHECK_INT(answer_key((unsigned int)i, &ans, &ours), 0);
+	HL_CHECK_INT(ours.key_salt_len, 44);
+	HL_CHECK_INT(key_of_text(sdp, 0, &theirs), 0);
+	a = last_push(0);
+	HL_CHECK(a != NULL && !a->srtp_keep && key_eq(&a->rx_key, &theirs) &&
+		key_eq(&a->tx_key, &ours));
+	reoffer_ack(totag, cseq);
+
+	/* the same again (hold): nothing changes, the new tag stays */
+	i = reoffer(totag, ++cseq, "RTP/SAVP", "sendonly",
+		"a=crypto:5 AEAD_AES_256_GCM inline:" K44 "\r\n", sdp, sizeof(sdp), 200, &ans);
+	if (i < 0)
+		goto out;
+	HL_CHECK_INT(ans.media[0].crypto[0].tag, 5);
+	HL_CHECK(answer_key((unsigned int)i, &ans, &now_ours) == 0 && key_eq(&now_ours, &ours));
+	check_kept(cseq);
+	reoffer_ack(totag, cseq);
+
+	/* RTP/AVP on a leg that runs SRTP: refused (488), the keys stay */
+	i = reoffer(totag, ++cseq, "RTP/AVP", "sendrecv", "", sdp, sizeof(sdp), 488, &ans);
+	check_kept(cseq);
+out:
 	teardown();
 }
 

@@ -9,6 +9,13 @@
  * §6 to an offer and our capabilities: one answer m-line per offered one, the offerer's
  * payload type numbers for the codec we prefer, port 0 for what we refuse.
  *
+ * SDES (RFC 4568): the parser names the crypto suites of RFC 4568 §6.2, RFC 6188 and
+ * RFC 7714 §14.2; hl_sdp_crypto_key() turns an offered or answered line into the
+ * master key hotline/srtp.h runs, and refuses what that layer cannot honour. An answer
+ * takes the first offered line it can honour (§7.1.2), with our key for that suite
+ * from the caller's callback, asked for only then; an offer lists a line per suite of
+ * the caller's list, each with its own tag and key.
+ *
  * Grammar: RFC 4566 §5 and §9 (SDP), RFC 3264 §5-§6 (offer/answer), RFC 3551 §6
  * (static payload types), RFC 3605 (rtcp), RFC 5761 (rtcp-mux), RFC 4568 §9 (crypto),
  * RFC 4733 (telephone-event). Slices stay valid as long as the parsed buffer does.
@@ -20,12 +27,18 @@
 #include <stdint.h>
 
 #include "hotline/sip.h"
+#include "hotline/srtp.h"
 
 /* An m-line beyond HL_SDP_MAX_MEDIA is HL_E_TOOBIG (the answer must mirror each). */
 #define HL_SDP_MAX_MEDIA 8
 /* Formats beyond this many per m-line are kept in hl_sdp_media.fmts but not indexed. */
 #define HL_SDP_MAX_FMT 32
-#define HL_SDP_MAX_CRYPTO 4
+/* Crypto lines kept per m-line: rtpengine offers twelve, six of suites we know. When
+ * all are taken, a line of a suite we know takes the place of the first one of a suite
+ * we do not (the order stays the offerer's), so the lines an answer can use are not
+ * lost behind names we cannot (FreeSWITCH offers nine, its GCM_8 and AES_CM_256
+ * spellings first). */
+#define HL_SDP_MAX_CRYPTO 8
 
 enum hl_sdp_proto {
 	HL_SDP_PROTO_OTHER = 0,
@@ -49,13 +62,17 @@ enum hl_sdp_addrtype {
 	HL_SDP_ADDR_IP6,
 };
 
-/* RFC 4568 §6.2 and RFC 6188 suites. */
+/* RFC 4568 §6.2, RFC 6188 §7.1 and RFC 7714 §14.2 suites. AES_256_CM_HMAC_SHA1_32 is
+ * known to the parser but not run by hotline/srtp.h, so never answered. */
 enum hl_sdp_suite {
 	HL_SDP_SUITE_UNKNOWN = 0,
 	HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80,
 	HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_32,
 	HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80,
 	HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_32,
+	HL_SDP_SUITE_AEAD_AES_128_GCM,
+	HL_SDP_SUITE_AEAD_AES_256_GCM,
+	HL_SDP_SUITE_MAX_
 };
 
 struct hl_sdp_conn {
@@ -81,6 +98,7 @@ struct hl_sdp_crypto {
 	struct hl_sip_slice key;      /* base64 key||salt after "inline:" */
 	struct hl_sip_slice lifetime; /* "2^20" or a number, 0 len if absent */
 	struct hl_sip_slice session_params;
+	struct hl_sip_slice key_params; /* the first key-param as written, "inline:" on */
 };
 
 struct hl_sdp_media {
@@ -129,6 +147,22 @@ const struct hl_sdp_conn *hl_sdp_media_conn(const struct hl_sdp *sdp, unsigned i
 /* The direction of stream i: its own, else the session's, else sendrecv. */
 enum hl_sdp_dir hl_sdp_media_dir(const struct hl_sdp *sdp, unsigned int i);
 
+/* The hotline/srtp.h suite (enum hl_srtp_suite) of an SDP suite, HL_E_UNSUPPORTED if none. */
+int hl_sdp_suite_srtp(enum hl_sdp_suite s);
+/* The SDP suite of a hotline/srtp.h suite, HL_SDP_SUITE_UNKNOWN when out of range. */
+enum hl_sdp_suite hl_sdp_suite_of_srtp(unsigned int srtp_suite);
+
+/*
+ * The master key of crypto line cr (parsed from buf) as hotline/srtp.h runs it. Returns 0;
+ * HL_E_UNSUPPORTED for what that layer cannot honour: a suite it does not run, several
+ * key-params (MKI rotation), an MKI over 4 octets or with AES_CM_128_HMAC_SHA1_32, a
+ * session parameter other than KDR=0, WSH or a "-" extension (RFC 4568 §6.3, §9.2);
+ * HL_E_PARSE for a key of the wrong length for the suite or a bad lifetime, MKI or WSH.
+ * A key||salt without its base64 padding is accepted (FreeSWITCH strips it). key is
+ * wiped on failure; the caller wipes it when done.
+ */
+int hl_sdp_crypto_key(const uint8_t *buf, const struct hl_sdp_crypto *cr, struct hl_srtp_key *key);
+
 /* ---- offer/answer ---- */
 
 struct hl_sdp_codec {
@@ -145,6 +179,15 @@ enum hl_sdp_srtp_policy {
 	HL_SDP_SRTP_MANDATORY,  /* refuse RTP/AVP streams */
 };
 
+/*
+ * Our SDES key for a crypto line of suite: the base64 of key||salt, NUL-terminated, valid
+ * until the next call or the return of the hl_sdp_* function that called; NULL when we
+ * have none for that suite (an answer goes on to the next offered line, an offer leaves
+ * the suite out). hl_sdp_answer() asks once per accepted SRTP stream, for the suite it
+ * picked, after every other check; hl_sdp_build_offer() once per suite it lists.
+ */
+typedef const char *(*hl_sdp_srtp_key_fn)(void *ctx, enum hl_sdp_suite suite);
+
 struct hl_sdp_caps {
 	const struct hl_sdp_codec *codecs; /* preference order */
 	uint8_t ncodecs;
@@ -156,7 +199,14 @@ struct hl_sdp_caps {
 	uint8_t dir;             /* enum hl_sdp_dir of our offers; NONE: sendrecv */
 	uint16_t ptime;          /* a=ptime we ask for, 0: none */
 	uint16_t port;           /* RTP port of our first stream; stream k uses port + 2k */
-	const char *srtp_key;    /* base64 key||salt for our crypto line (40 chars, 128-bit) */
+	const char *srtp_key;    /* without srtp_key_fn: base64 key||salt (40 chars) for the
+				    AES_CM_128_HMAC_SHA1_80/_32 suites, the only ones then */
+	hl_sdp_srtp_key_fn srtp_key_fn; /* our key per suite; NULL: srtp_key */
+	void *srtp_key_ctx;
+	const uint8_t *srtp_suites; /* enum hl_sdp_suite our offers list, our preference first;
+				       NULL: AES_CM_128_HMAC_SHA1_80 alone */
+	uint8_t nsrtp_suites;
+	uint32_t srtp_tag;       /* tag of srtp_suites[k] in an offer is srtp_tag + k; 0: 1 */
 	const char *addr;        /* our media address */
 	const char *user;        /* o= username, NULL: "-" */
 	uint64_t sess_id, sess_version;
@@ -172,6 +222,7 @@ struct hl_sdp_neg_stream {
 	uint8_t suite;       /* enum hl_sdp_suite */
 	uint8_t rtcp_mux;
 	uint8_t remote_addrtype;
+	uint8_t crypto;      /* index into the offered m-line's crypto[] of the line taken */
 	uint32_t crypto_tag;
 	struct hl_sip_slice remote_key; /* the offerer's inline key||salt */
 	struct hl_sip_slice remote_addr;
@@ -191,7 +242,12 @@ struct hl_sdp_negotiated {
 int hl_sdp_answer(const uint8_t *buf, const struct hl_sdp *offer, const struct hl_sdp_caps *caps,
 	char *out, size_t cap, struct hl_sdp_negotiated *neg);
 
-/* Writes our offer (one audio stream with every codec of caps): length or HL_E_TOOBIG. */
+/*
+ * Writes our offer (one audio stream with every codec of caps): length, HL_E_TOOBIG, or
+ * HL_E_UNSUPPORTED when SRTP is mandatory and no suite got a key. With SRTP allowed, one
+ * a=crypto line per suite of caps->srtp_suites that has a key, tagged srtp_tag + its
+ * index there (RFC 4568 §5.1.1: each line its own tag and key).
+ */
 int hl_sdp_build_offer(const struct hl_sdp_caps *caps, char *out, size_t cap);
 
 const char *hl_sdp_suite_name(enum hl_sdp_suite s);

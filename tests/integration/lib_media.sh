@@ -9,6 +9,7 @@
 #   hl_media_require                 skip (77) unless rtp_pcap builds and a capture tool exists
 #   hl_rtp_pcap_tool                 builds rtp_pcap once, echoes its path
 #   hl_media_prepare DIR [AUDIO_MS] [DTMF]   pcaps and SIPp arguments for the scenarios
+#   hl_media_srtp SUITE [KEY]        the SRTP pcaps again under another suite and key
 #   hl_capture_start NS IFACE FILE [FILTER]  capture in NS, PID in HL_CAPTURE_PID
 #   hl_capture_stop [PID]            stops a capture (the last one by default)
 #   hl_media_compare SENT RECV [OPTS]        rtp_pcap compare, its summary line
@@ -94,6 +95,7 @@ _hl_media_skip() {
 #   HL_MEDIA_SRTP_ARGS    -key/-set for customer_uac_srtp.xml
 #   HL_MEDIA_AGENT_ARGS   -key for agent_uas_rtp.xml (plays audio.pcap)
 #   HL_MEDIA_DIR          DIR
+#   HL_MEDIA_AUDIO_MS     AUDIO_MS
 # DTMF: a digit of the Debian set ("1", "#", "*", ...: one press of dtmf_2833_X),
 # "all" (the 11 presses 123456789*# in one pcap, 10.1 s: they are cut from one
 # capture), or a pcap file. Default "1".
@@ -137,12 +139,33 @@ hl_media_prepare() {
 	HL_MEDIA_DTMF_MS=$("$tool" payloads "$dir/dtmf.pcap" 2>/dev/null |
 		awk '!/^#/ { t = $8 } END { printf "%d", t * 1000 + 0.5 }')
 	HL_MEDIA_DIR=$dir
+	HL_MEDIA_AUDIO_MS=$audio_ms
 	HL_MEDIA_RTP_ARGS=(-key audio_pcap "$dir/audio.pcap" -key dtmf_pcap "$dir/dtmf.pcap"
 		-set audio_ms "$audio_ms")
 	HL_MEDIA_SRTP_ARGS=(-key audio_pcap "$dir/srtp_audio.pcap"
 		-key dtmf_pcap "$dir/srtp_dtmf.pcap" -set audio_ms "$audio_ms"
 		-key srtp_suite "$HL_SRTP_SUITE" -key srtp_key "$HL_SRTP_KEY")
 	HL_MEDIA_AGENT_ARGS=(-key audio_pcap "$dir/audio.pcap")
+}
+
+# hl_media_srtp SUITE [KEY]: after hl_media_prepare, the customer's SRTP pcaps of the
+# same audio and DTMF under SUITE (any of rtp_pcap's: the five SDES suites hotline
+# runs) and KEY (default: a fresh one from rtp_pcap keygen), for one more call:
+#   $HL_MEDIA_DIR/srtp_SUITE_audio.pcap, srtp_SUITE_dtmf.pcap
+#   HL_MEDIA_SRTP_KEY        the key (base64 key||salt, as after inline:)
+#   HL_MEDIA_SRTP_SUITE_ARGS -key/-set for customer_uac_srtp.xml
+hl_media_srtp() {
+	local suite=$1 key=${2:-} tool dir=${HL_MEDIA_DIR:?hl_media_prepare first}
+	tool=$(hl_rtp_pcap_tool) || return 1
+	[ -n "$key" ] || key=$("$tool" keygen "$suite") || return 1
+	"$tool" encrypt "$dir/audio.pcap" "$dir/srtp_${suite}_audio.pcap" "$suite" "$key" \
+		2>/dev/null || return 1
+	"$tool" encrypt "$dir/dtmf.pcap" "$dir/srtp_${suite}_dtmf.pcap" "$suite" "$key" \
+		2>/dev/null || return 1
+	HL_MEDIA_SRTP_KEY=$key
+	HL_MEDIA_SRTP_SUITE_ARGS=(-key audio_pcap "$dir/srtp_${suite}_audio.pcap"
+		-key dtmf_pcap "$dir/srtp_${suite}_dtmf.pcap" -set audio_ms "${HL_MEDIA_AUDIO_MS:-7500}"
+		-key srtp_suite "$suite" -key srtp_key "$key")
 }
 
 # hl_capture_start NS IFACE FILE [FILTER]: dumpcap (or tshark) on IFACE inside NS

@@ -6,7 +6,10 @@
 #      (packets, MOS) are there at hang-up;
 #   2. an SRTP customer (SDES AES_CM_128_HMAC_SHA1_80, pre-encrypted pcaps) bridged to
 #      a plain RTP agent: the agent gets the plaintext, the customer gets SRTP that
-#      decrypts with the key hotline answered with;
+#      decrypts with the key hotline answered with; then the same with the customer
+#      offering AEAD_AES_256_GCM (RFC 7714) and AES_256_CM_HMAC_SHA1_80 (RFC 6188):
+#      hotline answers that suite with a key of its own for it
+#      (HL_MEDIA_SRTP_SUITES="..." picks others, "" none);
 #   3. a customer that sends no RTP: [rtp] timeout_s ends the call with BYE both ways;
 #   and nothing is left behind (calls, legs).
 source "$(dirname "$0")/lib.sh"
@@ -105,6 +108,32 @@ hl_check_media "agent's RTP reached the customer as SRTP under hotline's key" "$
 	--recv-pt 0 --ordered --allow-missing 1
 hl_check_drop srtp_auth_failed -eq 0
 hl_check_sip dtmf_rtp -eq $((2 * ${#HL_MEDIA_DTMF_DIGITS}))
+
+# ---- 2b. the customer offers a 256-bit suite: answered in that suite ----
+read -r -a SRTP_SUITES <<<"${HL_MEDIA_SRTP_SUITES-AEAD_AES_256_GCM AES_256_CM_HMAC_SHA1_80}"
+for suite in "${SRTP_SUITES[@]}"; do
+	name=srtp-$(tr 'A-Z_' 'a-z-' <<<"$suite")
+	if ! hl_media_srtp "$suite"; then
+		hl_check "SRTP pcaps for $suite" false
+		continue
+	fi
+	hl_check "$suite call answered, audio both ways, hung up" \
+		hl_call "$name" customer_uac_srtp.xml "${HL_MEDIA_SRTP_SUITE_ARGS[@]}" \
+		-d $((HL_MEDIA_DTMF_MS + 500))
+	hl_check_media "$suite from the customer reached the agent as plain RTP" "$M/audio.pcap" \
+		"$HL_TMP/$name-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+	# hotline's 200 names the suite the customer offered, with a key of its own
+	OURKEY=$(tshark -r "$HL_TMP/trunk.pcap" \
+		-Y 'sdp.media_attr contains "crypto" && sip.Status-Code == 200' \
+		-T fields -e sdp.media_attr 2>/dev/null | grep -o "$suite inline:[A-Za-z0-9+/=]*" |
+		sed 's/.*inline://' | grep -v "^$HL_MEDIA_SRTP_KEY\$" | tail -1)
+	hl_check "hotline answered $suite with its own key" [ -n "$OURKEY" ]
+	hl_check_media "agent's RTP reached the customer as $suite under hotline's key" \
+		"$M/audio.pcap" "$HL_TMP/$name-customer.pcap" --recv-udp-dport 6000 \
+		--recv-srtp "$suite" "$OURKEY" --recv-pt 0 --ordered --allow-missing 1
+done
+hl_check_drop srtp_auth_failed -eq 0
+hl_check_sip dtmf_rtp -eq $(((2 + ${#SRTP_SUITES[@]}) * ${#HL_MEDIA_DTMF_DIGITS}))
 
 # ---- 3. silence ends the call ----
 AGENT_SCEN=agent_uas.xml AGENT_ARGS=()

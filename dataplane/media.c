@@ -884,6 +884,7 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		p.plen = (uint16_t)(rte_be_to_cpu_16(p.u->dgram_len) - sizeof(*p.u));
 		p.sport = rte_be_to_cpu_16(p.u->src_port);
 		if ((uint8_t)(p.v6 ? 6 : 4) != x->family) {
+			x->wrong_source++;
 			drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
 			continue;
 		}

@@ -39,11 +39,12 @@ static const uint8_t pmac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
 static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 static const char conf_fmt[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
-			       "[port t]\ndevice = %s\nipv4 = 10.0.0.1/24\n"
+			       "[port t]\ndevice = %s\nipv4 = 10.0.0.1/24\nipv6 = fd00::1/64\n"
 			       "[rtp]\nports = 20000-20999\n";
 
 #define CUST "10.0.0.2"
 #define AGENT "10.0.0.3"
+#define OUR6 "fd00::1"
 
 static struct hl_media_event events[64];
 static unsigned int n_events;
@@ -187,51 +188,171 @@ send_rtp(const char *src, uint16_t sport, uint16_t dport, uint8_t pt, uint16_t s
 	inject(f, udp_frame(f, src, sport, dport, rtp, n));
 }
 
+/*
+ * Checksums written here rather than taken from the engine or DPDK, so that the engine
+ * is not checked against itself: RFC 1071 sums of big-endian 16-bit words, with the
+ * pseudo-headers of RFC 768 (IPv4) and RFC 8200 §8.1 (IPv6: source, destination,
+ * upper-layer length as 32 bits, three zero octets, next header).
+ */
+static uint32_t
+sum_be16(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	return s;
+}
+
+static uint16_t
+fold16(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t
+pseudo6(const uint8_t *ip6, uint32_t len, uint8_t nh)
+{
+	uint8_t ph[40];
+
+	memcpy(ph, ip6 + 8, 32);
+	for (int i = 0; i < 4; i++)
+		ph[32 + i] = (uint8_t)(len >> (24 - 8 * i));
+	ph[36] = ph[37] = ph[38] = 0;
+	ph[39] = nh;
+	return sum_be16(ph, sizeof(ph), 0);
+}
+
+/* The UDP datagram after the IPv6 header at ip6 (len octets from there) sums right
+ * over its pseudo-header. RFC 8200 §8.1: the UDP length is the upper-layer length, and
+ * a zero checksum is never valid. */
+static int
+udp6_valid(const uint8_t *ip6, size_t len)
+{
+	const uint8_t *u = ip6 + 40;
+	uint16_t ulen;
+
+	if (len < 48)
+		return 0;
+	ulen = get16(u + 4);
+	if (ulen < 8 || 40u + ulen > len || get16(u + 6) == 0)
+		return 0;
+	return fold16(sum_be16(u, ulen, pseudo6(ip6, ulen, IPPROTO_UDP))) == 0xffff;
+}
+
+/* The same after an IPv4 header (RFC 768). Zero ("no checksum") counts as invalid:
+ * the engine always computes one for what it sends. */
+static int
+udp4_valid(const uint8_t *ip, size_t len)
+{
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+	const uint8_t *u = ip + ihl;
+	uint8_t ph[4] = {0, IPPROTO_UDP, 0, 0};
+	uint16_t ulen;
+
+	if (len < ihl + 8)
+		return 0;
+	ulen = get16(u + 4);
+	if (ulen < 8 || ihl + ulen > len || get16(u + 6) == 0)
+		return 0;
+	put16(ph + 2, ulen);
+	return fold16(sum_be16(u, ulen, sum_be16(ph, 4, sum_be16(ip + 12, 8, 0)))) == 0xffff;
+}
+
 /* What a frame the engine sent says: addresses, ports, RTP payload (SRTP undone). */
 struct seen {
-	char dst[16], src[16];
+	char dst[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
+	int family;  /* of its IP header */
+	int l2_ok;   /* Ethernet from our MAC to the neighbour's */
+	int ip_ok;   /* IPv4: header checksum; IPv6: version, next header, length */
+	uint8_t hop; /* TTL or hop limit */
+	uint8_t tc;  /* type of service or traffic class */
 	uint16_t sport, dport;
+	uint16_t udp_csum;
 	uint8_t pt;
 	uint16_t seq;
 	uint32_t ssrc;
 	uint8_t payload[256];
 	size_t plen;
-	int csum_ok;
+	int csum_ok; /* IPv4: header and UDP (DPDK's verifier); IPv6: udp_ok */
+	int udp_ok;  /* udp4_valid() / udp6_valid() */
 };
 
 static int
 parse_out(struct rte_mbuf *m, struct seen *s, struct hl_srtp_ctx *srtp)
 {
 	uint8_t buf[1600];
-	const uint8_t *f = rte_pktmbuf_read(m, 0, rte_pktmbuf_pkt_len(m), buf);
-	struct rte_ipv4_hdr ip;
-	struct rte_udp_hdr u;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	const uint8_t *f = len <= sizeof(buf) ? rte_pktmbuf_read(m, 0, len, buf) : NULL;
+	const uint8_t *ul;
 	uint8_t rtp[512];
 	int n;
 
 	memset(s, 0, sizeof(*s));
-	if (f == NULL || rte_pktmbuf_pkt_len(m) < 42 || f[12] != 0x08 || f[13] != 0x00)
+	if (f == NULL || len < 14)
 		return -1;
-	memcpy(&ip, f + 14, sizeof(ip));
-	memcpy(&u, f + 34, sizeof(u));
-	inet_ntop(AF_INET, &ip.dst_addr, s->dst, sizeof(s->dst));
-	inet_ntop(AF_INET, &ip.src_addr, s->src, sizeof(s->src));
-	s->sport = rte_be_to_cpu_16(u.src_port);
-	s->dport = rte_be_to_cpu_16(u.dst_port);
-	s->csum_ok = rte_ipv4_cksum((const struct rte_ipv4_hdr *)(f + 14)) == 0 ||
-		     ip.hdr_checksum == rte_ipv4_cksum(&ip);
-	{
-		/* Verify the UDP checksum over a copy laid out contiguously. */
-		uint8_t tmp[1600];
-		memcpy(tmp, f + 14, rte_pktmbuf_pkt_len(m) - 14);
-		struct rte_ipv4_hdr *ipc = (struct rte_ipv4_hdr *)tmp;
-		s->csum_ok = s->csum_ok &&
-			     rte_ipv4_udptcp_cksum_verify(ipc, (struct rte_udp_hdr *)(ipc + 1)) == 0;
+	s->l2_ok = memcmp(f, pmac, 6) == 0 && memcmp(f + 6, emac.addr_bytes, 6) == 0;
+	if (f[12] == 0x08 && f[13] == 0x00 && len >= 42) {
+		struct rte_ipv4_hdr ip;
+
+		memcpy(&ip, f + 14, sizeof(ip));
+		s->family = 4;
+		s->hop = ip.time_to_live;
+		s->tc = ip.type_of_service;
+		inet_ntop(AF_INET, &ip.dst_addr, s->dst, sizeof(s->dst));
+		inet_ntop(AF_INET, &ip.src_addr, s->src, sizeof(s->src));
+		s->ip_ok = ip.version_ihl == 0x45 && fold16(sum_be16(f + 14, 20, 0)) == 0xffff &&
+			   ip.next_proto_id == IPPROTO_UDP &&
+			   rte_be_to_cpu_16(ip.total_length) == len - 14;
+		s->csum_ok = rte_ipv4_cksum((const struct rte_ipv4_hdr *)(f + 14)) == 0 ||
+			     ip.hdr_checksum == rte_ipv4_cksum(&ip);
+		{
+			/* Verify the UDP checksum over a copy laid out contiguously. */
+			uint8_t tmp[1600];
+			memcpy(tmp, f + 14, len - 14);
+			struct rte_ipv4_hdr *ipc = (struct rte_ipv4_hdr *)tmp;
+			s->csum_ok = s->csum_ok && rte_ipv4_udptcp_cksum_verify(ipc,
+							   (struct rte_udp_hdr *)(ipc + 1)) == 0;
+		}
+		s->udp_ok = udp4_valid(f + 14, len - 14);
+		ul = f + 34;
+	} else if (f[12] == 0x86 && f[13] == 0xdd && len >= 62) {
+		const uint8_t *ip6 = f + 14;
+
+		s->family = 6;
+		s->hop = ip6[7];
+		s->tc = (uint8_t)((ip6[0] & 0x0f) << 4 | ip6[1] >> 4);
+		inet_ntop(AF_INET6, ip6 + 24, s->dst, sizeof(s->dst));
+		inet_ntop(AF_INET6, ip6 + 8, s->src, sizeof(s->src));
+		s->ip_ok =
+			(ip6[0] >> 4) == 6 && ip6[6] == IPPROTO_UDP && get16(ip6 + 4) == len - 54;
+		s->udp_ok = s->csum_ok = udp6_valid(ip6, len - 14);
+		ul = f + 54;
+	} else {
+		return -1;
 	}
-	n = rte_be_to_cpu_16(u.dgram_len) - 8;
-	if (n < 12 || n > (int)sizeof(rtp))
+	s->sport = get16(ul);
+	s->dport = get16(ul + 2);
+	s->udp_csum = get16(ul + 6);
+	n = get16(ul + 4) - 8;
+	if (n < 12 || n > (int)sizeof(rtp) || ul + 8 + n > f + len)
 		return -1;
-	memcpy(rtp, f + 42, (size_t)n);
+	memcpy(rtp, ul + 8, (size_t)n);
 	if (srtp != NULL && (n = hl_srtp_unprotect_rtp(srtp, rtp, (size_t)n)) < 0)
 		return -2;
 	s->pt = rtp[1] & 0x7f;
@@ -283,6 +404,153 @@ teach_arp(const char *ip)
 	inet_pton(AF_INET, ip, a + 14);
 	inet_pton(AF_INET, "10.0.0.1", a + 24);
 	inject(f, 42);
+}
+
+/* ---- IPv6 ---- */
+
+/* Ethernet + IPv6 + UDP around payload pl from [src]:sport to [fd00::1]:dport, checksum
+ * over the RFC 8200 §8.1 pseudo-header (0xffff where the sum comes out zero). */
+static size_t
+udp6_frame(uint8_t *f, const char *src, uint16_t sport, uint16_t dport, const uint8_t *pl,
+	size_t n)
+{
+	uint8_t *ip6 = f + 14, *u = ip6 + 40;
+	uint16_t ulen = (uint16_t)(8 + n), c;
+
+	memcpy(f, emac.addr_bytes, 6);
+	memcpy(f + 6, pmac, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	memset(ip6, 0, 40);
+	ip6[0] = 0x60;
+	put16(ip6 + 4, ulen);
+	ip6[6] = IPPROTO_UDP;
+	ip6[7] = 64;
+	HL_CHECK(inet_pton(AF_INET6, src, ip6 + 8) == 1);
+	inet_pton(AF_INET6, OUR6, ip6 + 24);
+	put16(u, sport);
+	put16(u + 2, dport);
+	put16(u + 4, ulen);
+	put16(u + 6, 0);
+	memcpy(u + 8, pl, n);
+	c = (uint16_t)~fold16(sum_be16(u, ulen, pseudo6(ip6, ulen, IPPROTO_UDP)));
+	put16(u + 6, c == 0 ? 0xffff : c);
+	return 54 + ulen;
+}
+
+enum send_how {
+	SEND_INTACT,
+	SEND_FLIPPED, /* one payload octet flipped after summing */
+	SEND_NO_CSUM, /* zero: allowed over IPv4 only */
+};
+
+/* send_rtp() over IPv6; a telephone-event (PT 101) carries 4 octets, as in
+ * send_rtp_damaged(). */
+static void
+send_rtp6(const char *src, uint16_t sport, uint16_t dport, uint8_t pt, uint16_t seq, uint32_t ssrc,
+	uint8_t fill, struct hl_srtp_ctx *srtp, enum send_how how)
+{
+	uint8_t pl[160], rtp[256], f[512];
+	size_t n, len;
+
+	memset(pl, fill, sizeof(pl));
+	n = rtp_pkt(rtp, pt, 0, seq, (uint32_t)seq * 160, ssrc, pl, pt == 101 ? 4 : sizeof(pl));
+	if (srtp != NULL) {
+		int k = hl_srtp_protect_rtp(srtp, rtp, n, sizeof(rtp));
+		HL_CHECK(k > 0);
+		n = (size_t)k;
+	}
+	len = udp6_frame(f, src, sport, dport, rtp, n);
+	if (how == SEND_FLIPPED)
+		f[len - 1] ^= 0x10;
+	else if (how == SEND_NO_CSUM)
+		put16(f + 60, 0);
+	inject(f, len);
+}
+
+static void
+leg6(struct hl_media_leg *l, uint32_t call, uint8_t side, uint16_t port, uint16_t peer,
+	const char *remote, uint16_t rport, uint8_t pt, int16_t te)
+{
+	leg(l, call, side, port, peer, CUST, rport, pt, te);
+	l->family = 6;
+	memset(l->local_ip, 0, sizeof(l->local_ip));
+	memset(l->remote_ip, 0, sizeof(l->remote_ip));
+	inet_pton(AF_INET6, OUR6, l->local_ip);
+	HL_CHECK(inet_pton(AF_INET6, remote, l->remote_ip) == 1);
+}
+
+/*
+ * A Neighbor Solicitation from ip (MAC pmac) for our address, to its solicited-node
+ * group, with a source link-layer address option (RFC 4861 §4.3). It is what net.c
+ * creates a neighbour entry from (§7.2.3); an advertisement only updates one. With
+ * bad_csum the ICMPv6 checksum (RFC 4443 §2.3) is off by one.
+ */
+static void
+nd_solicit(const char *ip, int bad_csum)
+{
+	static const uint8_t snmac[6] = {0x33, 0x33, 0xff, 0x00, 0x00, 0x01};
+	uint8_t f[128], *ip6 = f + 14, *ns = ip6 + 40;
+
+	memcpy(f, snmac, 6);
+	memcpy(f + 6, pmac, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	memset(ip6, 0, 40);
+	ip6[0] = 0x60;
+	put16(ip6 + 4, 32);
+	ip6[6] = 58;
+	ip6[7] = 255; /* §7.1.1: anything less is off-link */
+	HL_CHECK(inet_pton(AF_INET6, ip, ip6 + 8) == 1);
+	inet_pton(AF_INET6, "ff02::1:ff00:1", ip6 + 24);
+	memset(ns, 0, 32);
+	ns[0] = 135;
+	inet_pton(AF_INET6, OUR6, ns + 8);
+	ns[24] = 1; /* source link-layer address, 1 x 8 octets */
+	ns[25] = 1;
+	memcpy(ns + 26, pmac, 6);
+	put16(ns + 2, (uint16_t)(~fold16(sum_be16(ns, 32, pseudo6(ip6, 32, 58))) ^ !!bad_csum));
+	inject(f, 14 + 40 + 32);
+}
+
+/* teach_arp() for IPv6: the engine answers (an advertisement, drained) and knows ip. */
+static void
+teach_nd(const char *ip)
+{
+	uint64_t na = ctr(HL_CTR_ND_NA_OUT), bad = drop_of(HL_DROP_ICMP6_BAD_CSUM);
+
+	nd_solicit(ip, 0);
+	drain();
+	HL_CHECK_MSG(ctr(HL_CTR_ND_NA_OUT) == na + 1, "no advertisement answered %s", ip);
+	HL_CHECK(drop_of(HL_DROP_ICMP6_BAD_CSUM) == bad);
+}
+
+static int
+all_are(const uint8_t *p, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return 0;
+	return n > 0;
+}
+
+/* One relayed frame as it must leave: IP and UDP headers of the leg (from our address
+ * and port to its remote), next hop known, DSCP EF, a valid checksum of its family. */
+static void
+check_headers(const struct seen *s, int family, const char *dst, uint16_t sport, uint16_t dport,
+	unsigned int i)
+{
+	HL_CHECK_MSG(s->family == family, "frame %u: IPv%d, not IPv%d", i, s->family, family);
+	HL_CHECK_MSG(s->l2_ok, "frame %u: Ethernet addresses", i);
+	HL_CHECK_MSG(s->ip_ok, "frame %u: IP header (version, protocol, length)", i);
+	HL_CHECK_MSG(s->hop == 64, "frame %u: hop limit %u", i, s->hop);
+	HL_CHECK_MSG(s->tc == 0xb8, "frame %u: traffic class %#x", i, s->tc);
+	HL_CHECK_STR(s->src, family == 6 ? OUR6 : "10.0.0.1");
+	HL_CHECK_STR(s->dst, dst);
+	HL_CHECK_MSG(s->sport == sport && s->dport == dport, "frame %u: ports %u -> %u", i,
+		s->sport, s->dport);
+	HL_CHECK_MSG(
+		s->udp_ok && s->csum_ok, "frame %u: UDP checksum 0x%04x invalid", i, s->udp_csum);
 }
 
 /* ---- cases ---- */
@@ -632,6 +900,407 @@ HL_TEST(bad_commands_refused)
 	HL_CHECK(hl_media_del(eng, 0, 20012) == 0);
 	drain();
 	HL_CHECK(hl_media_legs(eng) == 0 && hl_media_pending(eng) == 0);
+}
+
+/* ---- IPv6: calls 20-22 on ports 20020-20031, each ended again by its case ---- */
+
+#define CUST6 "fd00::12"
+#define AGENT6 "fd00::13"
+#define CUST4 "10.0.0.4"
+#define AGENT6X "fd00::14"
+#define CUST6S "fd00::15"
+#define AGENT6S "fd00::16"
+
+/* The verifiers can say no: a relayed frame with one payload octet, one octet of either
+ * address (pseudo-header) or its checksum zeroed does not pass. */
+static void
+check_verifier_rejects(struct rte_mbuf *m)
+{
+	uint8_t buf[1600], f[1600];
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	const uint8_t *p = len <= sizeof(buf) ? rte_pktmbuf_read(m, 0, len, buf) : NULL;
+
+	HL_CHECK(p != NULL && len > 62);
+	if (p == NULL || len <= 62)
+		return;
+	memcpy(f, p, len);
+	int v6 = f[12] == 0x86;
+	int (*valid)(const uint8_t *, size_t) = v6 ? udp6_valid : udp4_valid;
+	size_t src = v6 ? 8 : 12, dst = v6 ? 24 : 16, ck = v6 ? 46 : 26;
+	const size_t at[3] = {len - 15, src + 3, dst + (v6 ? 15 : 3)};
+
+	HL_CHECK(valid(f + 14, len - 14));
+	for (int i = 0; i < 3; i++) {
+		f[14 + at[i]] ^= 0x01;
+		HL_CHECK_MSG(!valid(f + 14, len - 14), "IPv%d: octet %zu not covered", v6 ? 6 : 4,
+			at[i]);
+		f[14 + at[i]] ^= 0x01;
+	}
+	put16(f + 14 + ck, 0);
+	HL_CHECK(!valid(f + 14, len - 14));
+}
+
+/* Deletes a call's two legs: their figures come back and the table is as it was. */
+static void
+end_call(uint32_t call, uint16_t pa, uint16_t pb, uint64_t legs0, uint64_t tx_a, uint64_t tx_b)
+{
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, pa) == 0);
+	HL_CHECK(hl_media_del(eng, 0, pb) == 0);
+	drain();
+	HL_CHECK(hl_media_pending(eng) == 0);
+	HL_CHECK_INT(hl_media_legs(eng), legs0);
+	HL_CHECK_INT(n_finals, 2);
+	for (unsigned int i = 0; i < n_finals; i++) {
+		HL_CHECK(finals[i].call == call && finals[i].latched);
+		HL_CHECK_INT(finals[i].tx_packets, finals[i].side == 0 ? tx_a : tx_b);
+	}
+}
+
+HL_TEST(ipv6_neighbour_learnt_from_solicitation)
+{
+	uint64_t bad = drop_of(HL_DROP_ICMP6_BAD_CSUM), na = ctr(HL_CTR_ND_NA_OUT);
+	uint64_t learnt = ctr(HL_CTR_NEIGH_LEARNED);
+
+	/* teach_nd()'s checksum is the one the engine checks: one off, no answer. */
+	nd_solicit(CUST6, 1);
+	drain();
+	HL_CHECK(drop_of(HL_DROP_ICMP6_BAD_CSUM) == bad + 1);
+	HL_CHECK(ctr(HL_CTR_ND_NA_OUT) == na);
+	HL_CHECK(ctr(HL_CTR_NEIGH_LEARNED) == learnt);
+	teach_nd(CUST6);
+	HL_CHECK(ctr(HL_CTR_NEIGH_LEARNED) == learnt + 1);
+	teach_nd(CUST6); /* known: refreshed, not created again */
+	HL_CHECK(ctr(HL_CTR_NEIGH_LEARNED) == learnt + 1);
+}
+
+HL_TEST(ipv6_relay_rewrites_headers_carries_checksum)
+{
+	struct hl_media_leg a, b;
+	struct rte_mbuf *out[16];
+	struct seen s;
+	uint64_t legs0 = hl_media_legs(eng);
+	uint16_t prev = 0, prev_a = 0;
+	unsigned int n;
+
+	teach_nd(CUST6);
+	teach_nd(AGENT6);
+	leg6(&a, 20, 0, 20020, 20022, CUST6, 6000, 0, 101);
+	leg6(&b, 20, 1, 20022, 20020, AGENT6, 7000, 0, 100);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK(hl_media_pending(eng) == 0);
+	HL_CHECK_INT(hl_media_legs(eng), legs0 + 2);
+
+	uint64_t queued = ctr(HL_CTR_NEIGH_QUEUED), ns = ctr(HL_CTR_ND_NS_OUT);
+	for (uint16_t i = 0; i < 5; i++)
+		send_rtp6(CUST6, 6000, 20020, 0, (uint16_t)(300 + i), 0x6001, (uint8_t)(0x50 + i),
+			NULL, SEND_INTACT);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 4, "relayed %u", n); /* the first on probation */
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		check_headers(&s, 6, AGENT6, 20022, 7000, i);
+		HL_CHECK(s.ssrc == b.ssrc && s.pt == 0 && s.plen == 160);
+		HL_CHECK_MSG(
+			all_are(s.payload, s.plen, (uint8_t)(0x51 + i)), "frame %u: payload", i);
+		if (i)
+			HL_CHECK(s.seq == (uint16_t)(prev + 1));
+		prev = s.seq;
+	}
+	if (n > 0)
+		check_verifier_rejects(out[0]);
+	free_all(out, n);
+
+	for (uint16_t i = 0; i < 3; i++)
+		send_rtp6(AGENT6, 7000, 20022, 0, (uint16_t)(40 + i), 0x7001, (uint8_t)(0x70 + i),
+			NULL, SEND_INTACT);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 2, "relayed back %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		check_headers(&s, 6, CUST6, 20020, 6000, i);
+		HL_CHECK(s.ssrc == a.ssrc && s.pt == 0 && s.plen == 160);
+		HL_CHECK_MSG(
+			all_are(s.payload, s.plen, (uint8_t)(0x71 + i)), "frame %u: payload", i);
+		if (i)
+			HL_CHECK(s.seq == (uint16_t)(prev_a + 1));
+		prev_a = s.seq;
+	}
+	free_all(out, n);
+	/* Resolved beforehand: nothing waited behind a solicitation. */
+	HL_CHECK(ctr(HL_CTR_NEIGH_QUEUED) == queued && ctr(HL_CTR_ND_NS_OUT) == ns);
+
+	/* Damage done before us still shows at the far end. */
+	send_rtp6(CUST6, 6000, 20020, 0, 305, 0x6001, 0x33, NULL, SEND_INTACT);
+	send_rtp6(CUST6, 6000, 20020, 0, 306, 0x6001, 0x33, NULL, SEND_FLIPPED);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 2, "relayed %u", n);
+	if (n == 2) {
+		HL_CHECK(parse_out(out[0], &s, NULL) == 0 && s.udp_ok);
+		HL_CHECK(s.seq == (uint16_t)(prev + 1));
+		HL_CHECK(parse_out(out[1], &s, NULL) == 0 && s.seq == (uint16_t)(prev + 2));
+		HL_CHECK_MSG(!s.udp_ok, "a damaged datagram left with a valid checksum");
+		HL_CHECK(s.udp_csum != 0);
+		HL_CHECK(s.payload[159] == (0x33 ^ 0x10) && s.payload[0] == 0x33);
+	}
+	free_all(out, n);
+
+	/* RFC 8200 §8.1: over IPv6 a datagram without a checksum is dropped. */
+	uint64_t bad = drop_of(HL_DROP_UDP_BAD_CSUM);
+	send_rtp6(CUST6, 6000, 20020, 0, 307, 0x6001, 0x34, NULL, SEND_NO_CSUM);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_UDP_BAD_CSUM) == bad + 1);
+	/* A telephone-event is consumed, so it is verified, over the IPv6 pseudo-header. */
+	n_events = 0;
+	send_rtp6(CUST6, 6000, 20020, 101, 308, 0x6001, 0x07, NULL, SEND_FLIPPED);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(n_events == 0 && drop_of(HL_DROP_UDP_BAD_CSUM) == bad + 2);
+	/* IPv4 for the IPv6 leg's port is nobody the leg knows. */
+	uint64_t ws = drop_of(HL_DROP_RTP_WRONG_SOURCE);
+	send_rtp(CUST, 6000, 20020, 0, 309, 0x6001, 0, NULL);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_RTP_WRONG_SOURCE) == ws + 1);
+
+	end_call(20, 20020, 20022, legs0, 2, 6);
+	/* ... and the leg's own figure counts it, as any other wrong source. */
+	for (unsigned int i = 0; i < n_finals; i++)
+		HL_CHECK_INT(finals[i].wrong_source, finals[i].side == 0 ? 1 : 0);
+}
+
+/*
+ * The last payload word that makes the relayed frame after prev (IPv6, same source,
+ * next sequence) carry a checksum that sums to zero, which must leave as 0xffff
+ * (RFC 768; zero over IPv6 is forbidden, RFC 8200 §8.1). The rewriter adds constant
+ * offsets, so that frame is prev with sequence + 1, timestamp + 160, the new payload.
+ */
+static uint16_t
+word_for_zero_csum(struct rte_mbuf *prev, uint8_t fill)
+{
+	uint8_t buf[1600], f[1600];
+	uint32_t len = rte_pktmbuf_pkt_len(prev);
+	const uint8_t *p = len <= sizeof(buf) ? rte_pktmbuf_read(prev, 0, len, buf) : NULL;
+
+	if (p == NULL || len != 54 + 8 + 12 + 160)
+		return 0;
+	memcpy(f, p, len);
+	uint8_t *ip6 = f + 14, *u = ip6 + 40, *rtp = u + 8;
+	uint32_t ts =
+		(uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 | (uint32_t)rtp[6] << 8 | rtp[7];
+
+	put16(rtp + 2, (uint16_t)(get16(rtp + 2) + 1));
+	ts += 160;
+	for (int i = 0; i < 4; i++)
+		rtp[4 + i] = (uint8_t)(ts >> (24 - 8 * i));
+	memset(rtp + 12, fill, 160);
+	put16(rtp + 12 + 158, 0);
+	put16(u + 6, 0);
+	return (uint16_t)(0xffff - fold16(sum_be16(u, 180, pseudo6(ip6, 180, IPPROTO_UDP))));
+}
+
+HL_TEST(ipv4_ipv6_bridge_checksum_valid_across_families)
+{
+	struct hl_media_leg a, b;
+	struct rte_mbuf *out[16];
+	struct seen s;
+	uint64_t legs0 = hl_media_legs(eng);
+	uint16_t prev = 0, prev_a = 0, zw = 0;
+	unsigned int n;
+
+	teach_arp(CUST4);
+	teach_nd(AGENT6X);
+	drain();
+	leg(&a, 21, 0, 20024, 20026, CUST4, 6100, 0, -1);
+	leg6(&b, 21, 1, 20026, 20024, AGENT6X, 7100, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_legs(eng), legs0 + 2);
+
+	/* IPv4 in, IPv6 out: the carried sum leaves RFC 768's pseudo-header for RFC 8200's. */
+	for (uint16_t i = 0; i < 5; i++)
+		send_rtp(CUST4, 6100, 20024, 0, (uint16_t)(500 + i), 0x4001, (uint8_t)(0x80 + i),
+			NULL);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 4, "v4->v6 relayed %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		check_headers(&s, 6, AGENT6X, 20026, 7100, i);
+		HL_CHECK(s.ssrc == b.ssrc && s.plen == 160);
+		HL_CHECK_MSG(
+			all_are(s.payload, s.plen, (uint8_t)(0x81 + i)), "frame %u: payload", i);
+		if (i)
+			HL_CHECK(s.seq == (uint16_t)(prev + 1));
+		prev = s.seq;
+	}
+	if (n > 0)
+		zw = word_for_zero_csum(out[n - 1], 0x3a);
+	free_all(out, n);
+
+	/* A carried sum that comes out zero leaves as 0xffff. */
+	{
+		uint8_t pl[160], rtp[256], f[512];
+
+		memset(pl, 0x3a, sizeof(pl));
+		put16(pl + 158, zw);
+		size_t k = rtp_pkt(rtp, 0, 0, 505, 505 * 160, 0x4001, pl, sizeof(pl));
+		inject(f, udp_frame(f, CUST4, 6100, 20024, rtp, k));
+		n = run(out, 16);
+		HL_CHECK_MSG(n == 1, "relayed %u", n);
+		HL_CHECK(n == 1 && parse_out(out[0], &s, NULL) == 0);
+		check_headers(&s, 6, AGENT6X, 20026, 7100, 0);
+		HL_CHECK(s.seq == (uint16_t)(prev + 1));
+		HL_CHECK_MSG(s.udp_csum == 0xffff, "checksum 0x%04x, not the zero sum's 0xffff",
+			s.udp_csum);
+		prev = s.seq;
+		free_all(out, n);
+	}
+
+	/* IPv6 in, IPv4 out. */
+	for (uint16_t i = 0; i < 3; i++)
+		send_rtp6(AGENT6X, 7100, 20026, 0, (uint16_t)(60 + i), 0x6002, (uint8_t)(0x90 + i),
+			NULL, SEND_INTACT);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 2, "v6->v4 relayed %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		check_headers(&s, 4, CUST4, 20024, 6100, i);
+		HL_CHECK(s.ssrc == a.ssrc && s.plen == 160);
+		HL_CHECK_MSG(
+			all_are(s.payload, s.plen, (uint8_t)(0x91 + i)), "frame %u: payload", i);
+		if (i)
+			HL_CHECK(s.seq == (uint16_t)(prev_a + 1));
+		prev_a = s.seq;
+	}
+	if (n > 0)
+		check_verifier_rejects(out[0]);
+	free_all(out, n);
+
+	/* No checksum is allowed over IPv4, not over IPv6: one is computed. */
+	send_rtp_damaged(CUST4, 6100, 20024, 0, 506, 0x4001, 0x35, 1);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 1, "relayed %u", n);
+	HL_CHECK(n == 1 && parse_out(out[0], &s, NULL) == 0);
+	check_headers(&s, 6, AGENT6X, 20026, 7100, 0);
+	HL_CHECK(s.udp_csum != 0 && all_are(s.payload, s.plen, 0x35));
+	HL_CHECK(s.seq == (uint16_t)(prev + 1));
+	free_all(out, n);
+
+	/* Damage crosses the change of family, both ways. */
+	send_rtp_damaged(CUST4, 6100, 20024, 0, 507, 0x4001, 0x36, 0);
+	n = run(out, 16);
+	HL_CHECK(n == 1 && parse_out(out[0], &s, NULL) == 0 && s.family == 6);
+	HL_CHECK_MSG(!s.udp_ok, "v4->v6: a damaged datagram left with a valid checksum");
+	HL_CHECK(s.payload[159] == (0x36 ^ 0x10) && s.payload[0] == 0x36);
+	free_all(out, n);
+	send_rtp6(AGENT6X, 7100, 20026, 0, 63, 0x6002, 0x37, NULL, SEND_FLIPPED);
+	n = run(out, 16);
+	HL_CHECK(n == 1 && parse_out(out[0], &s, NULL) == 0 && s.family == 4);
+	HL_CHECK_MSG(!s.udp_ok && !s.csum_ok, "v6->v4: a damaged datagram left with a valid "
+					      "checksum");
+	HL_CHECK(s.payload[159] == (0x37 ^ 0x10) && s.payload[0] == 0x37);
+	free_all(out, n);
+
+	/* A sender's sum of zero arrives as 0xffff (RFC 768): carried, it still holds. */
+	{
+		uint8_t pl[160], rtp[256], f[512], *ip = f + 14, *u = ip + 20;
+		uint8_t ph[4] = {0, IPPROTO_UDP, 0, 180};
+
+		memset(pl, 0x3b, sizeof(pl));
+		put16(pl + 158, 0);
+		size_t k = rtp_pkt(rtp, 0, 0, 508, 508 * 160, 0x4001, pl, sizeof(pl));
+		size_t len = udp_frame(f, CUST4, 6100, 20024, rtp, k);
+		put16(u + 6, 0);
+		uint32_t sum = sum_be16(u, 180, sum_be16(ph, 4, sum_be16(ip + 12, 8, 0)));
+		put16(u + 178, (uint16_t)(0xffff - fold16(sum)));
+		put16(u + 6, 0xffff);
+		HL_CHECK(udp4_valid(ip, len - 14));
+		inject(f, len);
+		n = run(out, 16);
+		HL_CHECK(n == 1 && parse_out(out[0], &s, NULL) == 0);
+		check_headers(&s, 6, AGENT6X, 20026, 7100, 0);
+		HL_CHECK(s.seq == (uint16_t)(prev + 3) && s.payload[0] == 0x3b);
+		free_all(out, n);
+	}
+
+	end_call(21, 20024, 20026, legs0, 3, 8);
+}
+
+HL_TEST(srtp_on_ipv6_leg_checksum_computed)
+{
+	struct hl_media_leg a, b;
+	struct hl_srtp_key kc, kh;
+	struct hl_srtp_ctx c_out, c_in;
+	struct rte_mbuf *out[16];
+	struct seen s;
+	uint64_t legs0 = hl_media_legs(eng);
+	unsigned int n;
+
+	/* Customer SRTP over IPv6, agent plain over IPv6 (call 22); keys as in
+	 * srtp_bridged_both_ways_and_forgery_dropped. */
+	teach_nd(CUST6S);
+	teach_nd(AGENT6S);
+	HL_CHECK(hl_srtp_key_generate(&kc, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kh, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c_out, &kc, HL_SRTP_OUTBOUND, NULL) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c_in, &kh, HL_SRTP_INBOUND, NULL) == 0);
+	leg6(&a, 22, 0, 20028, 20030, CUST6S, 6200, 0, -1);
+	leg6(&b, 22, 1, 20030, 20028, AGENT6S, 7200, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.rx_key = kc;
+	a.tx_key = kh;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_legs(eng), legs0 + 2);
+
+	/* SRTP in, plain out: the payload lost its tag, so the sum is computed afresh. */
+	for (uint16_t i = 0; i < 4; i++)
+		send_rtp6(CUST6S, 6200, 20028, 0, (uint16_t)(2000 + i), 0x99, (uint8_t)(0xa0 + i),
+			&c_out, SEND_INTACT);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 3, "srtp->rtp relayed %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		check_headers(&s, 6, AGENT6S, 20030, 7200, i);
+		HL_CHECK(s.ssrc == b.ssrc && s.plen == 160);
+		HL_CHECK_MSG(
+			all_are(s.payload, s.plen, (uint8_t)(0xa1 + i)), "frame %u: payload", i);
+	}
+	free_all(out, n);
+
+	/* Plain in, SRTP out: checked over the IPv6 pseudo-header, protected, summed. */
+	for (uint16_t i = 0; i < 4; i++)
+		send_rtp6(AGENT6S, 7200, 20030, 0, (uint16_t)(80 + i), 0xaa, (uint8_t)(0xb0 + i),
+			NULL, SEND_INTACT);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 3, "rtp->srtp relayed %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, &c_in) == 0);
+		check_headers(&s, 6, CUST6S, 20028, 6200, i);
+		HL_CHECK(s.ssrc == a.ssrc && s.plen == 160);
+		HL_CHECK_MSG(
+			all_are(s.payload, s.plen, (uint8_t)(0xb1 + i)), "frame %u: payload", i);
+	}
+	free_all(out, n);
+
+	/* Encryption would hide damage behind a valid tag: dropped before it. */
+	uint64_t bad = drop_of(HL_DROP_UDP_BAD_CSUM), af = drop_of(HL_DROP_SRTP_AUTH);
+	send_rtp6(AGENT6S, 7200, 20030, 0, 84, 0xaa, 0x22, NULL, SEND_FLIPPED);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_UDP_BAD_CSUM) == bad + 1);
+	/* Damaged SRTP is the authentication's to catch. */
+	send_rtp6(CUST6S, 6200, 20028, 0, 2004, 0x99, 0x23, &c_out, SEND_FLIPPED);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == af + 1);
+	HL_CHECK(drop_of(HL_DROP_UDP_BAD_CSUM) == bad + 1);
+
+	hl_srtp_ctx_fini(&c_out);
+	hl_srtp_ctx_fini(&c_in);
+	hl_srtp_key_wipe(&kc);
+	hl_srtp_key_wipe(&kh);
+	end_call(22, 20028, 20030, legs0, 3, 3);
 }
 
 int

@@ -40,6 +40,8 @@
 #define SWEEP_PER_TICK 2048
 #define RTCP_INTERVAL_MS 5000
 #define DTMF_LOST_END_MS 200
+/* How long a re-keyed leg still accepts its previous inbound key. */
+#define REKEY_GRACE_MS 2000
 
 enum cmd_op {
 	CMD_SET = 1,
@@ -52,7 +54,9 @@ struct hl_media_cmd {
 	int status;
 	struct hl_media_leg leg;
 	struct hl_srtp_ctx srtp_new[2]; /* [0] inbound, [1] outbound; session NULL: none */
-	struct hl_srtp_ctx srtp_old[2]; /* what the worker no longer uses: control frees */
+	/* What the worker no longer uses, control frees: [0] inbound, [1] outbound,
+	 * [2] an inbound session kept through a re-key's grace (leg.srtp_prev). */
+	struct hl_srtp_ctx srtp_old[3];
 	struct hl_media_stats final;    /* CMD_DEL */
 };
 
@@ -77,6 +81,9 @@ struct media_leg {
 	struct hl_rtp_rx_stats rx; /* the stream we receive on it */
 	struct hl_rtp_rewriter rw; /* the stream we send on this leg */
 	struct hl_srtp_ctx srtp_in, srtp_out;
+	/* The inbound session a re-key replaced, still tried until prev_until. */
+	struct hl_srtp_ctx srtp_prev;
+	uint64_t prev_until;
 	/* cold */
 	uint32_t key;
 	uint32_t peer_key;
@@ -175,6 +182,7 @@ leg_release_srtp(struct media_leg *l)
 {
 	hl_srtp_ctx_fini(&l->srtp_in);
 	hl_srtp_ctx_fini(&l->srtp_out);
+	hl_srtp_ctx_fini(&l->srtp_prev);
 }
 
 void
@@ -197,8 +205,8 @@ hl_media_shard_free(struct hl_media_shard *sh)
 	if (sh->done != NULL)
 		while (rte_ring_dequeue(sh->done, &p) == 0) {
 			struct hl_media_cmd *c = p;
-			hl_srtp_ctx_fini(&c->srtp_old[0]);
-			hl_srtp_ctx_fini(&c->srtp_old[1]);
+			for (unsigned int k = 0; k < RTE_DIM(c->srtp_old); k++)
+				hl_srtp_ctx_fini(&c->srtp_old[k]);
 			free(c);
 		}
 	rte_hash_free(sh->h);
@@ -342,9 +350,11 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		l->next_rtcp_tsc = w->now + sh->tsc_per_ms * (RTCP_INTERVAL_MS / 2 +
 							       rte_rand_max(RTCP_INTERVAL_MS));
 	}
+	/* New keys alone change neither the stream nor where it comes from: the
+	 * sequence and ROC carry on under the new outbound key, and the latch stays. */
 	rebase = !fresh && (l->remote_port != s->remote_port ||
 			       memcmp(l->remote_ip, s->remote_ip, 16) != 0 ||
-			       l->codec_pt != s->codec_pt || !s->srtp_keep);
+			       l->codec_pt != s->codec_pt);
 	l->call = s->call;
 	l->tenant = s->tenant;
 	l->side = s->side;
@@ -376,8 +386,18 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	if (rebase)
 		hl_rtp_rewriter_rebase(&l->rw);
 	if (!s->srtp_keep) {
-		c->srtp_old[0] = l->srtp_in;
 		c->srtp_old[1] = l->srtp_out;
+		c->srtp_old[2] = l->srtp_prev;
+		memset(&l->srtp_prev, 0, sizeof(l->srtp_prev));
+		if (l->srtp_in.session != NULL && c->srtp_new[0].session != NULL) {
+			/* RFC 4568 7.1.4: a remote that re-offers a new key keeps sending
+			 * under the old one until our answer reaches it, and packets
+			 * already on the way follow; both keys work for a while. */
+			l->srtp_prev = l->srtp_in;
+			l->prev_until = w->now + sh->tsc_per_ms * REKEY_GRACE_MS;
+		} else {
+			c->srtp_old[0] = l->srtp_in;
+		}
 		l->srtp_in = c->srtp_new[0];
 		l->srtp_out = c->srtp_new[1];
 		memset(c->srtp_new, 0, sizeof(c->srtp_new));
@@ -423,8 +443,10 @@ cmd_del(struct hl_worker *w, struct hl_media_cmd *c)
 	leg_stats(sh, l, &c->final);
 	c->srtp_old[0] = l->srtp_in;
 	c->srtp_old[1] = l->srtp_out;
+	c->srtp_old[2] = l->srtp_prev;
 	memset(&l->srtp_in, 0, sizeof(l->srtp_in));
 	memset(&l->srtp_out, 0, sizeof(l->srtp_out));
+	memset(&l->srtp_prev, 0, sizeof(l->srtp_prev));
 	if (l->peer != NULL && l->peer->peer == l) {
 		l->peer->peer = NULL;
 		leg_map_pts(l->peer);
@@ -653,6 +675,34 @@ drop_m(struct hl_worker *w, struct rte_mbuf *m, enum hl_drop d)
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * SRTP/SRTCP unprotect with the leg's inbound session; during a re-key's grace a
+ * packet that fails authentication is tried with the previous session. AEAD
+ * decrypts in place before it checks the tag, so the packet is copied first.
+ */
+static int
+unprotect_in(struct hl_worker *w, struct media_leg *x, uint8_t *pl, uint16_t plen, bool rtcp)
+{
+	uint8_t copy[2048];
+	int n, k;
+
+	if (likely(x->srtp_prev.session == NULL || w->now >= x->prev_until || plen > sizeof(copy)))
+		return rtcp ? hl_srtp_unprotect_rtcp(&x->srtp_in, pl, plen) :
+			      hl_srtp_unprotect_rtp(&x->srtp_in, pl, plen);
+	memcpy(copy, pl, plen);
+	n = rtcp ? hl_srtp_unprotect_rtcp(&x->srtp_in, pl, plen) :
+		   hl_srtp_unprotect_rtp(&x->srtp_in, pl, plen);
+	if (n != HL_E_AUTH)
+		return n;
+	memcpy(pl, copy, plen);
+	k = rtcp ? hl_srtp_unprotect_rtcp(&x->srtp_prev, pl, plen) :
+		   hl_srtp_unprotect_rtp(&x->srtp_prev, pl, plen);
+	if (k < 0)
+		return n;
+	x->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL]--; /* it was not a forgery after all */
+	return k;
+}
+
 /* The datagram as the classifier left it (data at L2). */
 struct rx_pkt {
 	struct rte_mbuf *m;
@@ -679,7 +729,7 @@ rtcp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		return;
 	}
 	if (x->srtp_rx) {
-		if ((n = hl_srtp_unprotect_rtcp(&x->srtp_in, p->pl, p->plen)) < 0) {
+		if ((n = unprotect_in(w, x, p->pl, p->plen, true)) < 0) {
 			srtp_drop(w, m, n);
 			return;
 		}
@@ -719,7 +769,7 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
 		return;
 	}
-	if (x->srtp_rx && (n = hl_srtp_unprotect_rtp(&x->srtp_in, pl, plen)) < 0) {
+	if (x->srtp_rx && (n = unprotect_in(w, x, pl, plen, false)) < 0) {
 		srtp_drop(w, m, n);
 		return;
 	}
@@ -1099,8 +1149,8 @@ hl_media_poll(struct hl_engine *e, const struct hl_media_sink *sink)
 		for (unsigned int k = 0; k < n; k++) {
 			struct hl_media_cmd *c = done[k];
 
-			hl_srtp_ctx_fini(&c->srtp_old[0]);
-			hl_srtp_ctx_fini(&c->srtp_old[1]);
+			for (unsigned int j = 0; j < RTE_DIM(c->srtp_old); j++)
+				hl_srtp_ctx_fini(&c->srtp_old[j]);
 			if (c->op == CMD_DEL && c->status == 0 && sink != NULL && sink->final)
 				sink->final(sink->ctx, &c->final);
 			free(c);

@@ -789,6 +789,88 @@ HL_TEST(udp_checksum_carried_through_or_checked)
 	HL_CHECK(drop_of(HL_DROP_UDP_BAD_CSUM) == bad + 3);
 }
 
+HL_TEST(srtp_rekey_accepts_old_key_during_grace_then_not)
+{
+	struct hl_media_leg a, b;
+	struct hl_srtp_key k1, k2, kh;
+	struct hl_srtp_ctx c1, c2;
+	struct rte_mbuf *out[16];
+	struct seen s;
+	unsigned int n;
+
+	/* Call 30: an SRTP customer (ports 20040/20042) that re-offers a new key. */
+	HL_CHECK(hl_srtp_key_generate(&k1, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&k2, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kh, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c1, &k1, HL_SRTP_OUTBOUND, NULL) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c2, &k2, HL_SRTP_OUTBOUND, NULL) == 0);
+	leg(&a, 30, 0, 20040, 20042, CUST, 4500, 0, -1);
+	leg(&b, 30, 1, 20042, 20040, AGENT, 5500, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.rx_key = k1;
+	a.tx_key = kh;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	for (uint16_t i = 0; i < 3; i++)
+		send_rtp(CUST, 4500, 20040, 0, (uint16_t)(500 + i), 0x99, 0x10, &c1);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 2, "relayed %u", n);
+	free_all(out, n);
+
+	/* The re-key: new inbound key k2, ours unchanged, same remote. */
+	leg(&a, 30, 0, 20040, 20042, CUST, 4500, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.rx_key = k2;
+	a.tx_key = kh;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	uint64_t auth = drop_of(HL_DROP_SRTP_AUTH), lat = ctr(HL_CTR_RTP_LATCHED);
+	/* Old-key packets still in flight, then the new key: all relayed, in order,
+	 * with no new latch and one continuous stream towards the agent. */
+	send_rtp(CUST, 4500, 20040, 0, 503, 0x99, 0x21, &c1);
+	send_rtp(CUST, 4500, 20040, 0, 504, 0x99, 0x22, &c2);
+	send_rtp(CUST, 4500, 20040, 0, 505, 0x99, 0x23, &c1); /* reordered, late */
+	send_rtp(CUST, 4500, 20040, 0, 506, 0x99, 0x24, &c2);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 4, "relayed %u across the re-key", n);
+	uint16_t prev = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		HL_CHECK(s.payload[0] == 0x21 + i && s.csum_ok);
+		if (i)
+			HL_CHECK(s.seq == (uint16_t)(prev + 1));
+		prev = s.seq;
+	}
+	free_all(out, n);
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == auth);
+	HL_CHECK(ctr(HL_CTR_RTP_LATCHED) == lat);
+
+	/* After the grace the old key is a forgery like any other. */
+	usleep(2100 * 1000);
+	send_rtp(CUST, 4500, 20040, 0, 507, 0x99, 0x25, &c1);
+	send_rtp(CUST, 4500, 20040, 0, 508, 0x99, 0x26, &c2);
+	n = run(out, 16);
+	HL_CHECK(n == 1 && parse_out(out[0], &s, NULL) == 0 && s.payload[0] == 0x26);
+	free_all(out, n);
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == auth + 1);
+
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, 20040) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20042) == 0);
+	drain();
+	HL_CHECK(n_finals == 2);
+	for (unsigned int i = 0; i < n_finals; i++)
+		if (finals[i].side == 0)
+			HL_CHECK_MSG(finals[i].srtp_auth_fail == 1, "auth_fail %llu",
+				(unsigned long long)finals[i].srtp_auth_fail);
+	hl_srtp_ctx_fini(&c1);
+	hl_srtp_ctx_fini(&c2);
+	hl_srtp_key_wipe(&k1);
+	hl_srtp_key_wipe(&k2);
+	hl_srtp_key_wipe(&kh);
+}
+
 HL_TEST(rtcp_terminated_and_our_reports_sent)
 {
 	struct rte_mbuf *out[16];

@@ -385,8 +385,7 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	}
 	if (rebase)
 		hl_rtp_rewriter_rebase(&l->rw);
-	if (!s->srtp_keep) {
-		c->srtp_old[1] = l->srtp_out;
+	if (!s->srtp_keep && !s->srtp_rx_keep) {
 		c->srtp_old[2] = l->srtp_prev;
 		memset(&l->srtp_prev, 0, sizeof(l->srtp_prev));
 		if (l->srtp_in.session != NULL && c->srtp_new[0].session != NULL) {
@@ -399,14 +398,17 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 			c->srtp_old[0] = l->srtp_in;
 		}
 		l->srtp_in = c->srtp_new[0];
-		l->srtp_out = c->srtp_new[1];
-		memset(c->srtp_new, 0, sizeof(c->srtp_new));
 		l->srtp_rx = l->srtp_in.session != NULL;
+	}
+	if (!s->srtp_keep && !s->srtp_tx_keep) {
+		c->srtp_old[1] = l->srtp_out;
+		l->srtp_out = c->srtp_new[1];
 		l->srtp_tx = l->srtp_out.session != NULL;
 		/* A new outbound key continues our stream's index (RFC 3711 §3.3.1). */
 		if (l->srtp_tx && l->rw.started)
 			(void)hl_srtp_set_roc(&l->srtp_out, l->rw.out_ssrc, l->out_roc);
 	}
+	memset(c->srtp_new, 0, sizeof(c->srtp_new));
 	/* Bridge: link to the peer now if it exists, and it back to us if it names us. */
 	if (l->peer != NULL && l->peer->peer == l)
 		l->peer->peer = NULL;
@@ -1088,9 +1090,9 @@ hl_media_set(struct hl_engine *e, struct hl_media_leg *leg)
 	c->leg = *leg;
 	if (!leg->srtp_keep) {
 		struct hl_srtp_opts o = {.ssrc = leg->ssrc, .ssrc_specific = 1};
-		if (leg->srtp_rx)
+		if (leg->srtp_rx && !leg->srtp_rx_keep)
 			rc = hl_srtp_ctx_init(&c->srtp_new[0], &leg->rx_key, HL_SRTP_INBOUND, NULL);
-		if (rc == 0 && leg->srtp_tx)
+		if (rc == 0 && leg->srtp_tx && !leg->srtp_tx_keep)
 			rc = hl_srtp_ctx_init(&c->srtp_new[1], &leg->tx_key, HL_SRTP_OUTBOUND, &o);
 	}
 	hl_srtp_key_wipe(&c->leg.rx_key);

@@ -855,6 +855,47 @@ HL_TEST(srtp_rekey_accepts_old_key_during_grace_then_not)
 	free_all(out, n);
 	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == auth + 1);
 
+	/* A re-key of our key only (the customer's stays, srtp_rx_keep): the inbound
+	 * session and its replay window stay, so a packet seen before is still a replay;
+	 * the agent's media reaches the customer under our new key. */
+	uint8_t pl[160], rtp[256], f[512];
+	size_t len;
+	int k;
+	memset(pl, 0x27, sizeof(pl));
+	len = rtp_pkt(rtp, 0, 0, 509, 509 * 160, 0x99, pl, sizeof(pl));
+	k = hl_srtp_protect_rtp(&c2, rtp, len, sizeof(rtp));
+	HL_CHECK(k > 0);
+	len = udp_frame(f, CUST, 4500, 20040, rtp, (size_t)k);
+	inject(f, len);
+	n = run(out, 16);
+	HL_CHECK(n == 1);
+	free_all(out, n);
+	struct hl_srtp_key kh2;
+	struct hl_srtp_ctx c_in;
+	HL_CHECK(hl_srtp_key_generate(&kh2, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c_in, &kh2, HL_SRTP_INBOUND, NULL) == 0);
+	leg(&a, 30, 0, 20040, 20042, CUST, 4500, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.srtp_rx_keep = 1;
+	a.tx_key = kh2;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	uint64_t rep = drop_of(HL_DROP_SRTP_REPLAY);
+	inject(f, len);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_SRTP_REPLAY) == rep + 1);
+	for (uint16_t i = 0; i < 3; i++)
+		send_rtp(AGENT, 5500, 20042, 0, (uint16_t)(700 + i), 0x98, (uint8_t)(0x50 + i), NULL);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 2, "agent to customer %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, &c_in) == 0);
+		HL_CHECK(s.payload[0] == 0x51 + i && s.dport == 4500);
+	}
+	free_all(out, n);
+	hl_srtp_ctx_fini(&c_in);
+	hl_srtp_key_wipe(&kh2);
+
 	n_finals = 0;
 	HL_CHECK(hl_media_del(eng, 0, 20040) == 0);
 	HL_CHECK(hl_media_del(eng, 0, 20042) == 0);

@@ -55,6 +55,10 @@ struct hl_media_leg {
 	uint8_t srtp_tx;          /* tx_key valid: we send SRTP */
 	uint8_t srtp_keep;        /* keep the leg's SRTP sessions as they are (keys
 				     unchanged by a re-INVITE); rx/tx keys ignored */
+	uint8_t srtp_rx_keep;     /* with srtp_keep 0: keep the inbound session (and
+				     its replay window), rx_key ignored; a replaced
+				     inbound session is still tried for 2 s */
+	uint8_t srtp_tx_keep;     /* with srtp_keep 0: keep the outbound session */
 	uint8_t peer_port_index;  /* engine port of the peer leg */
 	uint8_t codec_pt;         /* the codec's PT on this leg (both directions) */
 	int16_t te_pt;            /* telephone-event PT on this leg, -1: none */

@@ -348,9 +348,9 @@ leg_srtp_answered(struct sig_leg *l, const uint8_t *buf, const struct hl_sdp_med
  * The answer m (in buf) to our offer on l. RFC 4568 §7.1.3: its crypto line names by
  * tag the one of ours it took, with the same suite; our key is the one offered under
  * that tag. A 2xx that repeats a 183's answer names the line in use. A line that is
- * none of ours is not honoured.
+ * none of ours is not honoured. 0 when a line was taken, -1 when none was.
  */
-static void
+static int
 leg_srtp_answer(struct sig_leg *l, const uint8_t *buf, const struct hl_sdp_media *m)
 {
 	for (unsigned int i = 0; i < m->ncrypto; i++) {
@@ -370,8 +370,9 @@ leg_srtp_answer(struct sig_leg *l, const uint8_t *buf, const struct hl_sdp_media
 		if (tx == NULL || hl_sdp_crypto_key(buf, cr, &rx) != 0)
 			continue;
 		leg_srtp_set(l, &rx, tx, cr->tag);
-		return;
+		return 0;
 	}
+	return -1;
 }
 
 /* Where a remote's media goes: address text of an SDP to bytes and its engine port. */
@@ -488,7 +489,7 @@ media_from_sdp(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 				ml->te_pt = m->fmt[i].pt;
 	}
 	if (answer && (m->proto == HL_SDP_PROTO_RTP_SAVP || m->proto == HL_SDP_PROTO_RTP_SAVPF))
-		leg_srtp_answer(l, buf, m);
+		(void)leg_srtp_answer(l, buf, m);
 	l->media_ready = 1;
 }
 
@@ -1094,6 +1095,191 @@ a_answer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_si
 	return n;
 }
 
+/* Our address towards l's remote, as an SDP's c= writes it (no brackets). */
+static void
+leg_sdp_addr(struct hl_sig *s, struct sig_leg *l, char *host, size_t hcap, char *addr,
+	size_t acap)
+{
+	sig_local_host(s, &l->peer, host, hcap);
+	snprintf(addr, acap, "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
+		host[0] == '[' ? host + 1 : host);
+}
+
+/*
+ * Late offer (RFC 3264 §5, RFC 3261 §13.2.1, §13.3.1.4): the customer's INVITE had no
+ * SDP, so our 2xx to it must be the offer and the ACK brings the answer (no offer in a
+ * 183: it is not reliable without PRACK). Anchored as an answer would be:
+ * our address and the A leg's port, and of our codecs only the one the agent answered
+ * with (bsdp, the agent's answer to our offer), since the legs relay one codec and
+ * never transcode. SRTP follows [rtp] srtp (caps_leg_srtp): mandatory lists our suites
+ * on RTP/SAVP, optional on RTP/AVP (best effort: the answer decides), off none. Our
+ * keys wait in the A leg's srtp_offer[] for the answer's tag.
+ */
+static int
+a_late_offer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_sip_slice bsl,
+	char *out, size_t cap)
+{
+	struct hl_sdp banswer;
+	struct hl_sdp_codec one[1];
+	struct hl_sdp_caps caps;
+	struct srtp_cb cb;
+	char host[64], addr[64];
+	int k, n;
+
+	if (bsl.len == 0 || hl_sdp_parse(bsdp, bsl, &banswer) != 0 || banswer.nmedia == 0 ||
+		banswer.media[0].port == 0 || banswer.media[0].nfmt == 0 ||
+		(k = codec_of(bsdp, &banswer.media[0].fmt[0])) < 0)
+		return HL_E_UNSUPPORTED;
+	leg_sdp_addr(s, c->a, host, sizeof(host), addr, sizeof(addr));
+	caps_init(&caps, addr, host[0] == '[', c->a_local_port, c->a->sess_id, c->a->sdp_version);
+	one[0] = our_codecs[k];
+	caps.codecs = one;
+	caps.ncodecs = 1;
+	caps_leg_srtp(s, c->a, &caps, &cb, 1);
+	n = hl_sdp_build_offer(&caps, out, cap);
+	explicit_bzero(&cb, sizeof(cb));
+	if (n < 0)
+		leg_srtp_offer_wipe(c->a);
+	return n;
+}
+
+/* What the worker acts on, keys aside (srtp_rekey says whether those changed). */
+static int
+media_same(const struct hl_media_leg *x, const struct hl_media_leg *y)
+{
+	return x->family == y->family && x->port_index == y->port_index &&
+	       memcmp(x->remote_ip, y->remote_ip, 16) == 0 &&
+	       memcmp(x->local_ip, y->local_ip, 16) == 0 && x->remote_port == y->remote_port &&
+	       x->remote_rtcp_port == y->remote_rtcp_port && x->codec_pt == y->codec_pt &&
+	       x->clock_rate == y->clock_rate && x->te_pt == y->te_pt &&
+	       x->rtcp_mux == y->rtcp_mux && x->recv_only == y->recv_only &&
+	       x->remote_silent == y->remote_silent;
+}
+
+/*
+ * The answer in an ACK (msg, in buf) to the offer our 2xx made on l: a late offer, or
+ * our offer to a re-INVITE without SDP. RFC 3261 §13.2.2.4: the ACK MUST carry it. It
+ * must answer that offer (our SDP in l->sdp_local; RFC 3264 §6): as many m-lines, audio,
+ * not refused (port 0), our transport (RTP/SAVP needs SRTP; on RTP/AVP with our crypto
+ * lines SRTP is up to the answer), a codec we offered, and for SRTP a crypto line that
+ * names one of our tags with its suite (RFC 4568 §7.1.3). It fills l's media: 1 when
+ * the worker must be told (first media, or a new remote, codec, direction or keys), 0
+ * when nothing changed, -1 when it is no answer to our offer (l's media as it was).
+ * Our offered keys are wiped either way.
+ */
+static int
+media_from_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const uint8_t *buf,
+	const struct hl_sip_msg *msg)
+{
+	const struct hl_sip_hdr_field *ct = hl_sip_hdr_first(msg, HL_SIP_HDR_CONTENT_TYPE);
+	const uint8_t *ob = (const uint8_t *)l->sdp_local;
+	struct hl_media_leg *ml = &l->media, was;
+	struct hl_sdp offer, ans;
+	const struct hl_sdp_media *om, *am;
+	const struct hl_sdp_conn *cn;
+	int fresh = !l->media_ready, k = -1, pt = 0, rc = -1;
+	int osavp, asavp, zero;
+
+	if (msg->body.len == 0 || ob == NULL || ct == NULL ||
+		!hl_sip_slice_ieq(buf, (struct hl_sip_slice){ct->value.off,
+			ct->value.len < 15 ? ct->value.len : 15}, "application/sdp") ||
+		hl_sdp_parse(ob, (struct hl_sip_slice){0, l->sdp_local_len}, &offer) != 0 ||
+		offer.nmedia == 0 || hl_sdp_parse(buf, msg->body, &ans) != 0 ||
+		ans.nmedia != offer.nmedia)
+		goto out;
+	om = &offer.media[0];
+	am = &ans.media[0];
+	osavp = om->proto == HL_SDP_PROTO_RTP_SAVP || om->proto == HL_SDP_PROTO_RTP_SAVPF;
+	asavp = am->proto == HL_SDP_PROTO_RTP_SAVP || am->proto == HL_SDP_PROTO_RTP_SAVPF;
+	if (am->port == 0 || am->proto == HL_SDP_PROTO_OTHER || (osavp && !asavp) ||
+		!hl_sip_slice_ieq(buf, am->type, "audio"))
+		goto out;
+	/* The answerer's first format that we offered (§6.1: it should keep our PT for
+	 * the codec; the PT it writes is the one it sends, so that is the leg's). */
+	for (unsigned int f = 0; f < am->nfmt && k < 0; f++) {
+		int x = codec_of(buf, &am->fmt[f]);
+		for (unsigned int g = 0; x >= 0 && g < om->nfmt && k < 0; g++)
+			if (codec_of(ob, &om->fmt[g]) == x) {
+				k = x;
+				pt = am->fmt[f].pt;
+			}
+	}
+	if (k < 0)
+		goto out;
+	cn = hl_sdp_media_conn(&ans, 0);
+	zero = cn->addr.len == 7 && memcmp(buf + cn->addr.off, "0.0.0.0", 7) == 0;
+	was = *ml;
+	media_base(s, c, l);
+	if (!zero) {
+		if (media_remote(s, l, buf, cn->addr, cn->addrtype, am->port, am->rtcp_port) != 0)
+			goto restore;
+	} else if (fresh) {
+		/* On hold from the start (RFC 3264 §8.4, c=0.0.0.0): no media address yet;
+		 * the engine port is the signalling peer's, and latching finds the rest. */
+		struct hl_sig_addr dst = l->peer;
+		uint8_t local[16];
+		if (s->ops.route == NULL || s->ops.route(s->ops.ctx, &dst, local) != 0)
+			goto restore;
+		ml->family = dst.family;
+		ml->port_index = dst.port_index;
+		memcpy(ml->remote_ip, dst.ip, 16);
+		memcpy(ml->local_ip, local, 16);
+		ml->remote_port = am->port;
+		ml->remote_rtcp_port = (uint16_t)(am->port + 1);
+	}
+	/* Last, as it takes the keys: on RTP/SAVP (the only answer to our RTP/SAVP) the
+	 * answer must take one of our lines; on RTP/AVP its crypto line (best effort)
+	 * turns SRTP on, and without one the leg is RTP, unless it runs SRTP already:
+	 * a leg does not fall back to RTP (as a re-offer without SRTP is refused). */
+	if (leg_srtp_answer(l, buf, am) != 0 && (asavp || l->srtp))
+		goto restore;
+	ml->codec_pt = (uint8_t)pt;
+	ml->clock_rate = our_codecs[k].clock;
+	ml->te_pt = om->te_pt >= 0 ? am->te_pt : -1;
+	ml->rtcp_mux = am->rtcp_mux && om->rtcp_mux; /* RFC 5761 §5.1.1: only if offered */
+	if (ml->rtcp_mux)
+		ml->remote_rtcp_port = ml->remote_port;
+	media_dir(ml, hl_sdp_media_dir(&ans, 0), zero);
+	l->media_ready = 1;
+	rc = fresh || !l->media_sent || l->srtp_rekey || !media_same(ml, &was);
+	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + msg->body.off,
+		msg->body.len);
+	goto wipe;
+restore:
+	*ml = was;
+wipe:
+	explicit_bzero(&was, sizeof(was));
+out:
+	leg_srtp_offer_wipe(l);
+	return rc;
+}
+
+/*
+ * The ACK of a 2xx that offered on l has come (RFC 3261 §13.3.1.4): its answer fills l,
+ * and the worker gets the change (media_push). A late-offer call gets both legs now:
+ * the agent's was filled at its 200, and neither went to the worker before, so no
+ * media timeout can run on a leg that has no remote yet. No valid answer: §13.2.2.4
+ * has the UAC answer and BYE when it cannot take our offer, so one that does not answer
+ * leaves a call without media; it is ended with BYE on both legs. On a re-INVITE the
+ * leg keeps the media it had, since our offer restated it.
+ */
+static void
+leg_ack_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const uint8_t *buf,
+	const struct hl_sip_msg *m)
+{
+	int fresh = !l->media_ready;
+	int rc = media_from_answer(s, c, l, buf, m);
+
+	if (rc < 0) {
+		sig_count(s, HL_SIG_CTR_MEDIA_FAIL);
+		if (fresh)
+			call_end(s, c, 0);
+		return;
+	}
+	if (rc > 0)
+		media_push(s, c);
+}
+
 /* ---- responses on the B leg's INVITE ---- */
 
 static void
@@ -1278,26 +1464,21 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 				call_end(s, c, 488);
 				return;
 			}
-		} else if (m->body.len && m->body.len < sizeof(sdp)) {
-			/* Late offer: the agent's offer, re-anchored, goes to the customer,
-			 * whose answer comes in the ACK. */
-			struct hl_sdp_caps caps;
-			struct srtp_cb cb;
-			char host[64], addr[64];
-			sig_local_host(s, &c->a->peer, host, sizeof(host));
-			snprintf(addr, sizeof(addr), "%.*s",
-				host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
-				host[0] == '[' ? host + 1 : host);
-			caps_init(&caps, addr, host[0] == '[', c->a_local_port, c->a->sess_id,
-				c->a->sdp_version);
-			caps_leg_srtp(s, c->a, &caps, &cb, 1);
-			sdplen = hl_sdp_build_offer(&caps, sdp, sizeof(sdp));
-			explicit_bzero(&cb, sizeof(cb));
+		} else {
+			/* Late offer: our offer to the customer, whose answer is in the ACK. */
+			sdplen = a_late_offer(s, c, buf, m->body, sdp, sizeof(sdp));
+			if (sdplen < 0) {
+				/* No SDP from the agent, or nothing we carry in it. */
+				sig_count(s, HL_SIG_CTR_CALLS_FAILED);
+				call_end(s, c, 488);
+				return;
+			}
 		}
-		if (c->a_offer != NULL) {
-			media_from_sdp(s, c, b, buf, m->body, 1, 1);
+		media_from_sdp(s, c, b, buf, m->body, 1, 1);
+		/* A late-offer call's legs go to the worker with the customer's answer
+		 * (leg_ack_answer): the A leg has no remote until then. */
+		if (c->a_offer != NULL)
 			media_push(s, c);
-		}
 		/* The offer is answered for good: the keys of the lines not taken go. */
 		leg_srtp_offer_wipe(b);
 		sig_agent_set_busy(s, c->agent, AGENT_BUSY);
@@ -1305,6 +1486,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		c->answered_ms = s->now_ms;
 		sig_count(s, HL_SIG_CTR_CALLS_ANSWERED);
 		a_send_2xx(s, c, sdp, sdplen);
+		c->a->ack_answer = c->a_offer == NULL;
 		return;
 	}
 	/* 3xx-6xx or a timeout: the transaction ACKed it; this agent is done. */
@@ -1410,28 +1592,67 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 		session_arm(s, l);
 }
 
-/* Sends a re-INVITE on l with our SDP (offer) and optional relay of req. */
-static void
-leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, struct sig_txn *relay)
+/* The codec leg l runs, as our_codecs[] has it but with the leg's PT (static PTs
+ * name theirs; a dynamic one is ours of its clock): 0, or -1 when none is known. */
+static int
+leg_codec(const struct sig_leg *l, struct hl_sdp_codec *one)
 {
-	struct hl_sip_writer w;
+	const struct hl_media_leg *ml = &l->media;
+
+	if (!l->media_ready)
+		return -1;
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(our_codecs); i++) {
+		const struct hl_sdp_codec *k = &our_codecs[i];
+		if (ml->codec_pt < 96 ? k->pt == ml->codec_pt :
+					k->pt >= 96 && k->clock == ml->clock_rate) {
+			*one = *k;
+			one->pt = ml->codec_pt;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Our offer on leg l in a dialog (RFC 3264 §8): direction dir, the codec the leg runs
+ * alone (its PTs), and with SRTP the suite in use alone, our key and tag
+ * (caps_leg_srtp), so nothing changes unless the answer changes it. bump: a new
+ * version (a change we relay). Else the version of our last SDP, unless this one
+ * differs from it (fresh keys of a leg not yet on SRTP, one codec and one crypto line
+ * where the first offer listed several): §8 wants a new version then, even in a
+ * refresh, and the same one when nothing changed. Length, or negative.
+ */
+static int
+leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump, char *out,
+	size_t cap)
+{
 	struct hl_sdp_caps caps;
 	struct hl_sdp sdp_prev;
 	struct hl_sdp_codec one[1];
 	struct srtp_cb cb;
-	char host[64], addr[64], branch[SIG_BRANCH_MAX], sdp[2048];
-	int sdplen, n;
-	struct sig_txn *t;
+	char host[64], addr[64];
+	int sdplen;
 
-	sig_local_host(s, &l->peer, host, sizeof(host));
-	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
-		host[0] == '[' ? host + 1 : host);
+	leg_sdp_addr(s, l, host, sizeof(host), addr, sizeof(addr));
 	caps_init(&caps, addr, host[0] == '[', l->rtp_port, l->sess_id,
-		relay ? ++l->sdp_version : l->sdp_version);
+		bump ? ++l->sdp_version : l->sdp_version);
 	caps_leg_srtp(s, l, &caps, &cb, 1);
 	caps.dir = (uint8_t)dir;
-	/* Keep the codec the leg runs (its last remote SDP names it). */
-	if (l->sdp_remote != NULL) {
+	/* A leg whose SRTP rides RTP/AVP (a best-effort answer to our late offer) stays
+	 * on RTP/AVP: RTP/SAVP would be a new transport to it. */
+	if (l->srtp && l->sdp_remote != NULL &&
+		hl_sdp_parse((const uint8_t *)l->sdp_remote,
+			(struct hl_sip_slice){0, l->sdp_remote_len}, &sdp_prev) == 0 &&
+		sdp_prev.nmedia && (sdp_prev.media[0].proto == HL_SDP_PROTO_RTP_AVP ||
+			sdp_prev.media[0].proto == HL_SDP_PROTO_RTP_AVPF))
+		caps.srtp = HL_SDP_SRTP_OPTIONAL;
+	if (leg_codec(l, one) == 0) {
+		caps.codecs = one;
+		caps.ncodecs = 1;
+		if (l->media.te_pt >= 0)
+			caps.te_pt = (uint8_t)l->media.te_pt;
+	} else if (l->sdp_remote != NULL) {
+		/* No media yet: the codec of the leg's last remote SDP. */
 		struct hl_sip_slice sl = {0, l->sdp_remote_len};
 		if (hl_sdp_parse((const uint8_t *)l->sdp_remote, sl, &sdp_prev) == 0 &&
 			sdp_prev.nmedia && sdp_prev.media[0].nfmt) {
@@ -1443,16 +1664,27 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 			}
 		}
 	}
-	sdplen = hl_sdp_build_offer(&caps, sdp, sizeof(sdp));
-	/* RFC 3264 §8: an SDP that differs from our last one (fresh keys of a leg
-	 * not yet on SRTP, one codec and one crypto line where the first offer listed
-	 * several) needs a new version, even in a refresh. */
-	if (!relay && sdplen > 0 && l->sdp_local != NULL && ((size_t)sdplen != l->sdp_local_len ||
-		memcmp(sdp, l->sdp_local, (size_t)sdplen) != 0)) {
+	sdplen = hl_sdp_build_offer(&caps, out, cap);
+	if (!bump && sdplen > 0 && l->sdp_local != NULL && ((size_t)sdplen != l->sdp_local_len ||
+		memcmp(out, l->sdp_local, (size_t)sdplen) != 0)) {
 		caps.sess_version = ++l->sdp_version;
-		sdplen = hl_sdp_build_offer(&caps, sdp, sizeof(sdp));
+		sdplen = hl_sdp_build_offer(&caps, out, cap);
 	}
 	explicit_bzero(&cb, sizeof(cb));
+	return sdplen;
+}
+
+/* Sends a re-INVITE on l with our SDP (offer) and optional relay of req. */
+static void
+leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, struct sig_txn *relay)
+{
+	struct hl_sip_writer w;
+	char host[64], branch[SIG_BRANCH_MAX], sdp[2048];
+	int sdplen, n;
+	struct sig_txn *t;
+
+	sig_local_host(s, &l->peer, host, sizeof(host));
+	sdplen = leg_offer_sdp(s, l, dir, relay != NULL, sdp, sizeof(sdp));
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	w_in_dialog(s, &w, l, "INVITE", ++l->lcseq, branch);
@@ -1824,6 +2056,30 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	if (l->session_s)
 		snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs),
 			"Session-Expires: %u;refresher=%s\r\n", l->session_s, l->we_refresh ? "uas" : "uac");
+	l->ack_answer = 0;
+	if (m->body.len == 0 && l->media_ready) {
+		/*
+		 * No SDP (a delayed offer: some PBXs after a transfer, or as a refresh): RFC
+		 * 3261 §14.2 and RFC 3264 §5 make our 2xx the offer and the ACK the answer
+		 * (leg_ack_answer). We anchor the media, so it is ours for this leg alone,
+		 * the peer is not asked: what the leg runs, sendrecv unless the peer has put
+		 * the call on hold, with the version of our last SDP if nothing differs.
+		 */
+		char sdp[2048];
+		int n = leg_offer_sdp(s, l, peer != NULL && peer->hold ? HL_SDP_DIR_SENDONLY :
+			HL_SDP_DIR_SENDRECV, 0, sdp, sizeof(sdp));
+		if (n > 0) {
+			store_sdp(&l->sdp_local, &l->sdp_local_len, sdp, (size_t)n);
+			sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, "application/sdp", sdp,
+				(size_t)n);
+			l->ack_answer = l->inv == t;
+		} else {
+			leg_srtp_offer_wipe(l);
+			sig_reply(s, t, buf, m, 500, NULL, NULL, "Retry-After: 1\r\n", NULL, NULL,
+				0);
+		}
+		return;
+	}
 	/* The same session version is a refresh: answer it here with what we sent. */
 	bool changed = m->body.len != 0 &&
 		(l->sdp_remote == NULL || l->sdp_remote_len != m->body.len ||
@@ -1858,12 +2114,18 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 
 	(void)src;
 	if (t == NULL) {
-		/* ACK: for our 2xx on this leg (§13.3.1.4). */
-		if (l->inv != NULL && l->inv->server && l->inv->state == TXN_ACCEPTED)
-			sig_txn_acked(s, l->inv);
-		if (m->body.len && l->sdp_remote == NULL)
-			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
-				m->body.len);
+		/* ACK: for our 2xx on this leg (§13.3.1.4). Only the first one counts: a
+		 * repeat (our 2xx again, or a stray) finds the transaction gone. */
+		if (l->inv == NULL || !l->inv->server || l->inv->state != TXN_ACCEPTED)
+			return;
+		sig_txn_acked(s, l->inv);
+		if (l->ack_answer) {
+			l->ack_answer = 0;
+			if (c != NULL && c->state == CALL_CONNECTED && l->state == LEG_CONFIRMED)
+				leg_ack_answer(s, c, l, buf, m);
+			else
+				leg_srtp_offer_wipe(l);
+		}
 		return;
 	}
 	hl_sip_parse_cseq(buf, hl_sip_hdr_first(m, HL_SIP_HDR_CSEQ)->value, &cs);

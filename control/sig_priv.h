@@ -107,6 +107,8 @@ struct sig_leg {
 	uint8_t peer_timer;    /* the peer supports RFC 4028 (Supported/Require: timer) */
 	uint8_t route_loose;
 	uint8_t hold;          /* last offer received on this leg put media on hold */
+	uint8_t ack_answer;    /* our 2xx on leg->inv offered (late offer, re-INVITE
+				  without SDP): its ACK carries the answer (RFC 3264 §5) */
 	uint32_t lcseq, rcseq;
 	uint32_t session_s;    /* negotiated Session-Expires, 0: none */
 	uint16_t rtp_port;     /* our media port for this leg */

@@ -2,7 +2,8 @@
  * Signalling on simulated time and a captured transport: registrar with digest,
  * B2BUA call set-up and tear-down, CANCEL, busy and no-answer agents, 404/480,
  * retransmissions, and that nothing is left behind. SDES: the suite and key each leg
- * gets, on the wire and in what the worker is given, and re-keys by re-INVITE.
+ * gets, on the wire and in what the worker is given, and re-keys by re-INVITE. Late
+ * offer: our offer in the 200, the answer in the ACK, and re-INVITEs without SDP.
  */
 #include <arpa/inet.h>
 
@@ -297,16 +298,26 @@ send_invite(const char *did, const char *branch, const char *callid)
 	send_invite_hdrs(did, branch, callid, "Max-Forwards: 70\r\n");
 }
 
-/* The customer's request in the A dialog (ACK or BYE) with our To tag, into msg. */
+/* The customer's request in the A dialog (ACK or BYE) with our To tag and SDP sdp
+ * (NULL: none), into msg. */
 static void
-customer_req(char *msg, size_t cap, const char *method, const char *branch, const char *callid,
-	const char *totag, unsigned int cseq)
+customer_req_sdp(char *msg, size_t cap, const char *method, const char *branch,
+	const char *callid, const char *totag, unsigned int cseq, const char *sdp)
 {
 	snprintf(msg, cap,
 		"%s sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\n"
 		"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
 		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
-		"Content-Length: 0\r\n\r\n", method, branch, totag, callid, cseq, method);
+		"%sContent-Length: %zu\r\n\r\n%s", method, branch, totag, callid, cseq, method,
+		sdp ? "Content-Type: application/sdp\r\n" : "", sdp ? strlen(sdp) : (size_t)0,
+		sdp ? sdp : "");
+}
+
+static void
+customer_req(char *msg, size_t cap, const char *method, const char *branch, const char *callid,
+	const char *totag, unsigned int cseq)
+{
+	customer_req_sdp(msg, cap, method, branch, callid, totag, cseq, NULL);
 }
 
 /* The response of the party at src to request req: a to-tag unless it has one, and
@@ -841,7 +852,7 @@ last_push(unsigned int side)
 	return NULL;
 }
 
-/* The customer's re-INVITE in the A dialog (our To tag) with sdp. */
+/* The customer's re-INVITE in the A dialog (our To tag) with sdp ("": none). */
 static void
 customer_reinvite(const char *branch, const char *callid, const char *totag, unsigned int cseq,
 	const char *sdp)
@@ -853,8 +864,9 @@ customer_reinvite(const char *branch, const char *callid, const char *totag, uns
 		"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\nMax-Forwards: 70\r\n"
 		"From: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
 		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: %s\r\nCSeq: %u INVITE\r\n"
-		"Contact: <sip:trunk@10.99.0.2:5060>\r\nContent-Type: application/sdp\r\n"
-		"Content-Length: %zu\r\n\r\n%s", branch, totag, callid, cseq, strlen(sdp), sdp);
+		"Contact: <sip:trunk@10.99.0.2:5060>\r\n%sContent-Length: %zu\r\n\r\n%s", branch,
+		totag, callid, cseq, sdp[0] ? "Content-Type: application/sdp\r\n" : "", strlen(sdp),
+		sdp);
 	feed(msg, addr('t', 5060));
 }
 
@@ -1206,6 +1218,541 @@ HL_TEST(srtp_rekey_reinvite)
 	/* RTP/AVP on a leg that runs SRTP: refused (488), the keys stay */
 	i = reoffer(totag, ++cseq, "RTP/AVP", "sendrecv", "", sdp, sizeof(sdp), 488, &ans);
 	check_kept(cseq);
+out:
+	teardown();
+}
+
+/* ---- late offer (RFC 3264 §5): INVITE without SDP, our offer in the 200, the answer in
+ * the ACK ---- */
+
+/* The SDP of a message's text. */
+static int
+sdp_in(const char *text, struct hl_sdp *sdp)
+{
+	struct hl_sip_msg m;
+
+	if (hl_sip_parse((const uint8_t *)text, strlen(text), &m) <= 0 || m.body.len == 0)
+		return -1;
+	return hl_sdp_parse((const uint8_t *)text, m.body, sdp);
+}
+
+/* The customer's answer in its ACK: audio on port, proto, formats fmts, lines. */
+static void
+late_answer(char *text, size_t cap, uint16_t port, const char *proto, const char *fmts,
+	const char *lines)
+{
+	snprintf(text, cap,
+		"v=0\r\no=trunk 5 5 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+		"m=audio %u %s %s\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n%s", port,
+		proto, fmts, lines);
+}
+
+/*
+ * A customer's INVITE without SDP (Call-ID callid) through alice, who answers 200 with
+ * asdp (NULL: PCMA on 10.99.98.2:7000). Our INVITE to alice in inv, our 200 to the
+ * customer in ok (its offer parsed into *offer, in ok's text), our To tag in totag.
+ * 0, or -1 when the call did not get that far.
+ */
+static int
+late_call(const char *branch, const char *callid, const char *asdp, char *inv, size_t invcap,
+	char *ok, size_t okcap, char *totag, size_t tagcap, struct hl_sdp *offer)
+{
+	char msg[2048], v[512];
+	int i;
+
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	snprintf(msg, sizeof(msg),
+		"INVITE sip:+15550100@10.99.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\nMax-Forwards: 70\r\n"
+		"From: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"To: <sip:+15550100@10.99.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+		"Contact: <sip:trunk@10.99.0.2:5060>\r\nContent-Length: 0\r\n\r\n", branch, callid);
+	feed(msg, addr('t', 5060));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		return -1;
+	snprintf(inv, invcap, "%s", out[i].buf);
+	respond_sdp(inv, 200, addr('a', 5090), asdp);
+	HL_CHECK(find_out("ACK") >= 0);
+	i = find_out("200");
+	HL_CHECK_MSG(i >= 0, "no 200 to the customer");
+	if (i < 0 || hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) != 0)
+		return -1;
+	param(v, ";tag=", totag, tagcap);
+	snprintf(ok, okcap, "%s", out[i].buf);
+	HL_CHECK_MSG(sdp_in(ok, offer) == 0, "the 200 to a late offer has no SDP");
+	return offer->nmedia == 1 ? 0 : -1;
+}
+
+/* How many legs of side were pushed. */
+static unsigned int
+pushes(unsigned int side)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < npushed; i++)
+		n += pushed[i].side == side;
+	return n;
+}
+
+static int
+ip4_is(const uint8_t *ip, const char *txt)
+{
+	uint8_t want[4];
+
+	return inet_pton(AF_INET, txt, want) == 1 && memcmp(ip, want, 4) == 0;
+}
+
+/* The 200 to a late offer is our offer, anchored (our address, the A leg's port, the
+ * agent's codec alone), resent unchanged until the ACK; the ACK's answer fills the A
+ * leg, and both legs go to the worker once, then. */
+HL_TEST(late_offer_call)
+{
+	char inv[4096], ok[4096], totag[64], ans[1024], msg[2048];
+	struct hl_sdp offer, bo;
+	const struct hl_media_leg *a, *b;
+	uint16_t bport = 0;
+
+	setup_ops(1);
+	if (late_call("z9hG4bKlo1", "lo1@trunk", NULL, inv, sizeof(inv), ok, sizeof(ok), totag,
+		    sizeof(totag), &offer) != 0)
+		goto out;
+	/* the agent got our own offer: every codec we carry, on the B leg's port */
+	HL_CHECK(sdp_in(inv, &bo) == 0 && bo.nmedia == 1);
+	HL_CHECK(strstr(inv, "c=IN IP4 10.99.98.1\r\n") != NULL);
+	HL_CHECK(strstr(inv, " RTP/AVP 0 8 9 111 101\r\n") != NULL);
+	bport = bo.media[0].port;
+	/* our offer to the customer: the trunk side's address, the A leg's port */
+	HL_CHECK(strstr(ok, "c=IN IP4 10.99.0.1\r\n") != NULL);
+	HL_CHECK_INT(offer.media[0].port, bport - 2);
+	HL_CHECK_INT(offer.media[0].proto, HL_SDP_PROTO_RTP_AVP);
+	HL_CHECK_INT(offer.media[0].nfmt, 2); /* PCMA, as alice answered, and events */
+	HL_CHECK_INT(offer.media[0].fmt[0].pt, 8);
+	HL_CHECK_INT(offer.media[0].te_pt, 101);
+	/* [rtp] srtp = optional: our suites on RTP/AVP, best effort */
+	HL_CHECK_INT(offer.media[0].ncrypto, 4);
+	HL_CHECK_INT(npushed, 0); /* no leg before the answer */
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 1);
+
+	/* the ACK is late: the same 200, the same offer */
+	advance(600);
+	{
+		int j = find_out("200");
+		HL_CHECK(j >= 0 && strcmp(out[j].buf, ok) == 0);
+	}
+	HL_CHECK_INT(npushed, 0);
+
+	late_answer(ans, sizeof(ans), 6002, "RTP/AVP", "8 101", "");
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKlo1a", "lo1@trunk", totag, 1, ans);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(nout, 0);
+	HL_CHECK_INT(pushes(0), 1);
+	HL_CHECK_INT(pushes(1), 1);
+	a = last_push(0);
+	b = last_push(1);
+	HL_CHECK(a != NULL && b != NULL);
+	if (a == NULL || b == NULL)
+		goto out;
+	HL_CHECK_INT(a->remote_port, 6002);
+	HL_CHECK(ip4_is(a->remote_ip, "10.99.0.2") && ip4_is(a->local_ip, "10.99.0.1"));
+	HL_CHECK_INT(a->codec_pt, 8);
+	HL_CHECK_INT(a->te_pt, 101);
+	HL_CHECK_INT(a->clock_rate, 8000);
+	HL_CHECK_INT(a->local_port, bport - 2);
+	HL_CHECK_INT(a->peer_port, bport);
+	HL_CHECK(!a->srtp_rx && !a->srtp_tx && !a->recv_only && !a->remote_silent);
+	HL_CHECK(a->timeout_ms == cfg.rtp_timeout_s * 1000);
+	HL_CHECK_INT(b->remote_port, 7000);
+	HL_CHECK(ip4_is(b->remote_ip, "10.99.98.2"));
+	HL_CHECK_INT(b->codec_pt, 8);
+	HL_CHECK_INT(b->local_port, bport);
+	HL_CHECK_INT(b->peer_port, bport - 2);
+	HL_CHECK(stats().media_legs == 2);
+	/* the 200 stops; an ACK again changes nothing */
+	advance(2000);
+	HL_CHECK(find_out("200") < 0);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(npushed, 2);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 0);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKlo1b", "lo1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(status_of(0) == 200);
+	{
+		int j = find_out("BYE");
+		HL_CHECK(j >= 0);
+		if (j >= 0) {
+			char bye[4096];
+			snprintf(bye, sizeof(bye), "%s", out[j].buf);
+			agent_respond(bye, 200, 5090);
+		}
+	}
+	HL_CHECK(stats().calls == 0 && stats().media_legs == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/* [rtp] srtp = mandatory: the late offer lists our suites on RTP/SAVP, each with a key of
+ * its own; the answer's line names one by tag, and the A leg unprotects with the
+ * customer's key and protects with the one we offered under that tag. A re-INVITE
+ * without SDP gets that suite alone, our key and tag again, and an answer that keeps
+ * them changes nothing on the worker. */
+HL_TEST(late_offer_srtp)
+{
+	static const uint8_t want[] = {
+		HL_SDP_SUITE_AEAD_AES_256_GCM,
+		HL_SDP_SUITE_AEAD_AES_128_GCM,
+		HL_SDP_SUITE_AES_256_CM_HMAC_SHA1_80,
+		HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80,
+	};
+	char inv[4096], ok[4096], totag[64], ans[1024], msg[4096];
+	struct hl_sdp offer, re;
+	struct hl_srtp_key offered[4], theirs, again;
+	const struct hl_media_leg *a;
+	int i;
+
+	setup_ops(1);
+	cfg.rtp_srtp = HL_CONFIG_SRTP_MANDATORY;
+	memset(offered, 0, sizeof(offered));
+	if (late_call("z9hG4bKls1", "ls1@trunk", NULL, inv, sizeof(inv), ok, sizeof(ok), totag,
+		    sizeof(totag), &offer) != 0)
+		goto out;
+	HL_CHECK(strstr(inv, "a=crypto") == NULL); /* [rtp] agent_srtp off */
+	HL_CHECK_INT(offer.media[0].proto, HL_SDP_PROTO_RTP_SAVP);
+	HL_CHECK_INT(offer.media[0].ncrypto, HL_ARRAY_SIZE(want));
+	for (unsigned int k = 0; k < offer.media[0].ncrypto && k < HL_ARRAY_SIZE(want); k++) {
+		HL_CHECK_INT(offer.media[0].crypto[k].tag, k + 1);
+		HL_CHECK_INT(offer.media[0].crypto[k].suite, want[k]);
+		HL_CHECK_INT(hl_sdp_crypto_key((const uint8_t *)ok, &offer.media[0].crypto[k],
+				     &offered[k]), 0);
+	}
+	late_answer(ans, sizeof(ans), 6000, "RTP/SAVP", "8 101",
+		"a=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n");
+	HL_CHECK_INT(key_of_text(ans, 0, &theirs), 0);
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKls1a", "ls1@trunk", totag, 1, ans);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(nout, 0);
+	HL_CHECK_INT(pushes(0), 1);
+	a = last_push(0);
+	HL_CHECK(a != NULL);
+	if (a == NULL)
+		goto out;
+	HL_CHECK(a->srtp_rx && a->srtp_tx && !a->srtp_keep);
+	HL_CHECK(key_eq(&a->rx_key, &theirs));
+	HL_CHECK(key_eq(&a->tx_key, &offered[3]));
+	HL_CHECK(!key_eq(&a->tx_key, &offered[2]));
+	HL_CHECK(last_push(1) != NULL && !last_push(1)->srtp_rx && !last_push(1)->srtp_tx);
+
+	/* a re-INVITE without SDP: our offer is the suite in use, tag 4, our key */
+	npushed = 0;
+	customer_reinvite("z9hG4bKls2", "ls1@trunk", totag, 2, "");
+	i = find_out("200");
+	HL_CHECK(i >= 0 && sdp_of((unsigned int)i, &re) == 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(find_out("INVITE") < 0); /* the agent is not asked */
+	HL_CHECK_INT(re.media[0].proto, HL_SDP_PROTO_RTP_SAVP);
+	HL_CHECK_INT(re.media[0].nfmt, 2);
+	HL_CHECK_INT(re.media[0].ncrypto, 1);
+	HL_CHECK_INT(re.media[0].crypto[0].tag, 4);
+	HL_CHECK(answer_key((unsigned int)i, &re, &again) == 0 && key_eq(&again, &offered[3]));
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKls2a", "ls1@trunk", totag, 2, ans);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(npushed, 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 0);
+out:
+	cfg.rtp_srtp = HL_CONFIG_SRTP_OPTIONAL;
+	teardown();
+}
+
+/* [rtp] srtp = optional: our suites ride RTP/AVP (best effort); an RTP/AVP answer with
+ * a crypto line of ours runs SRTP with the key of that tag, one without runs RTP. */
+HL_TEST(late_offer_best_effort)
+{
+	for (unsigned int n = 0; n < 2; n++) {
+		char inv[4096], ok[4096], totag[64], ans[1024], msg[4096];
+		struct hl_sdp offer;
+		struct hl_srtp_key ours, theirs;
+		const struct hl_media_leg *a;
+
+		setup_ops(1);
+		if (late_call("z9hG4bKle1", "le1@trunk", NULL, inv, sizeof(inv), ok, sizeof(ok),
+			    totag, sizeof(totag), &offer) != 0) {
+			teardown();
+			continue;
+		}
+		HL_CHECK_INT(offer.media[0].proto, HL_SDP_PROTO_RTP_AVP);
+		HL_CHECK(offer.media[0].ncrypto == 4 && offer.media[0].crypto[1].tag == 2);
+		HL_CHECK_INT(hl_sdp_crypto_key((const uint8_t *)ok, &offer.media[0].crypto[1],
+				     &ours), 0);
+		late_answer(ans, sizeof(ans), 6000, "RTP/AVP", "8 101",
+			n == 0 ? "a=crypto:2 AEAD_AES_128_GCM inline:" K28 "\r\n" : "");
+		customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKle1a", "le1@trunk", totag, 1,
+			ans);
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(nout, 0);
+		a = last_push(0);
+		HL_CHECK(a != NULL);
+		if (a != NULL && n == 0) {
+			struct hl_sdp re;
+			struct hl_srtp_key again;
+			int i;
+			HL_CHECK_INT(key_of_text(ans, 0, &theirs), 0);
+			HL_CHECK(a->srtp_rx && a->srtp_tx && key_eq(&a->rx_key, &theirs) &&
+				key_eq(&a->tx_key, &ours));
+			/* a delayed-offer re-INVITE: the suite in use, still on RTP/AVP */
+			npushed = 0;
+			customer_reinvite("z9hG4bKle2", "le1@trunk", totag, 2, "");
+			i = find_out("200");
+			HL_CHECK(i >= 0 && sdp_of((unsigned int)i, &re) == 0);
+			if (i >= 0) {
+				HL_CHECK_INT(re.media[0].proto, HL_SDP_PROTO_RTP_AVP);
+				HL_CHECK(re.media[0].ncrypto == 1 && re.media[0].crypto[0].tag == 2);
+				HL_CHECK(answer_key((unsigned int)i, &re, &again) == 0 &&
+					key_eq(&again, &ours));
+			}
+			/* an answer without the crypto line would drop SRTP: refused, kept */
+			late_answer(ans, sizeof(ans), 6000, "RTP/AVP", "8 101", "");
+			customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKle2a", "le1@trunk", totag,
+				2, ans);
+			feed(msg, addr('t', 5060));
+			HL_CHECK_INT(nout, 0);
+			HL_CHECK_INT(npushed, 0);
+			HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 1 && stats().calls == 1);
+		} else if (a != NULL) {
+			HL_CHECK(!a->srtp_rx && !a->srtp_tx);
+		}
+		teardown();
+	}
+}
+
+/* An ACK that does not answer our late offer: the call has no media, so it ends with
+ * BYE to the customer and the agent, counted, nothing pushed and nothing left. */
+HL_TEST(late_offer_bad_ack)
+{
+	static const struct {
+		const char *what;
+		uint8_t srtp;            /* [rtp] srtp */
+		const char *proto, *fmts, *lines;
+		uint16_t port;
+		const char *ctype;       /* NULL: application/sdp */
+	} cases[] = {
+		{"no SDP", HL_CONFIG_SRTP_OPTIONAL, NULL, NULL, NULL, 0, NULL},
+		{"stream refused", HL_CONFIG_SRTP_OPTIONAL, "RTP/AVP", "8", "", 0, NULL},
+		{"codec not offered", HL_CONFIG_SRTP_OPTIONAL, "RTP/AVP", "0 101", "", 6000, NULL},
+		{"not SDP", HL_CONFIG_SRTP_OPTIONAL, "RTP/AVP", "8 101", "", 6000, "text/plain"},
+		{"RTP/AVP to RTP/SAVP", HL_CONFIG_SRTP_MANDATORY, "RTP/AVP", "8 101", "", 6000,
+			NULL},
+		{"no crypto line", HL_CONFIG_SRTP_MANDATORY, "RTP/SAVP", "8 101", "", 6000, NULL},
+		{"a tag not ours", HL_CONFIG_SRTP_MANDATORY, "RTP/SAVP", "8 101",
+			"a=crypto:9 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n", 6000, NULL},
+		{"not the tag's suite", HL_CONFIG_SRTP_MANDATORY, "RTP/SAVP", "8 101",
+			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n", 6000, NULL},
+		{"RTP/SAVP to RTP/AVP", HL_CONFIG_SRTP_OFF, "RTP/SAVP", "8 101",
+			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n", 6000, NULL},
+	};
+
+	for (unsigned int n = 0; n < HL_ARRAY_SIZE(cases); n++) {
+		char inv[4096], ok[4096], totag[64], ans[1024], msg[4096];
+		struct hl_sdp offer;
+
+		setup_ops(1);
+		cfg.rtp_srtp = cases[n].srtp;
+		if (late_call("z9hG4bKlb1", "lb1@trunk", NULL, inv, sizeof(inv), ok, sizeof(ok),
+			    totag, sizeof(totag), &offer) != 0) {
+			HL_CHECK_MSG(0, "%s: no call", cases[n].what);
+			teardown();
+			continue;
+		}
+		if (cases[n].proto == NULL) {
+			customer_req(msg, sizeof(msg), "ACK", "z9hG4bKlb1a", "lb1@trunk", totag, 1);
+		} else {
+			late_answer(ans, sizeof(ans), cases[n].port, cases[n].proto, cases[n].fmts,
+				cases[n].lines);
+			customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKlb1a", "lb1@trunk", totag,
+				1, ans);
+			if (cases[n].ctype != NULL) {
+				char *ct = strstr(msg, "application/sdp");
+				char fixed[4096];
+				snprintf(fixed, sizeof(fixed), "%.*s%s%s", (int)(ct - msg), msg,
+					cases[n].ctype, ct + strlen("application/sdp"));
+				snprintf(msg, sizeof(msg), "%s", fixed);
+			}
+		}
+		feed(msg, addr('t', 5060));
+		/* both BYEs go out at once; kept, since answering one replaces out[] */
+		static char bye[2][4096];
+		struct hl_sig_addr to[2];
+		unsigned int byes = 0, to_customer = 0, to_agent = 0;
+		for (unsigned int j = 0; j < nout && byes < 2; j++) {
+			if (!is_method(j, "BYE"))
+				continue;
+			snprintf(bye[byes], sizeof(bye[0]), "%s", out[j].buf);
+			to[byes] = out[j].dst;
+			to_customer += out[j].dst.port == 5060 && out[j].dst.ip[2] == 0;
+			to_agent += out[j].dst.port == 5090 && out[j].dst.ip[2] == 98;
+			byes++;
+		}
+		HL_CHECK_MSG(to_customer == 1 && to_agent == 1, "%s: BYEs customer %u agent %u",
+			cases[n].what, to_customer, to_agent);
+		for (unsigned int j = 0; j < byes; j++)
+			respond_sdp(bye[j], 200, to[j], NULL);
+		HL_CHECK_MSG(stats().calls == 0, "%s: the call is still there", cases[n].what);
+		HL_CHECK_MSG(npushed == 0, "%s: %u legs pushed", cases[n].what, npushed);
+		HL_CHECK_MSG(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 1, "%s: not counted",
+			cases[n].what);
+		advance(40000);
+		HL_CHECK_MSG(stats().transactions == 0 && stats().dialogs == 0 &&
+			stats().media_legs == 0, "%s: %llu transactions, %llu dialogs left",
+			cases[n].what, (unsigned long long)stats().transactions,
+			(unsigned long long)stats().dialogs);
+		teardown();
+	}
+	cfg.rtp_srtp = HL_CONFIG_SRTP_OPTIONAL;
+}
+
+/* The agent's request in the B dialog of our INVITE inv (their tag ag1): method, CSeq,
+ * SDP sdp (NULL: none). */
+static void
+agent_req(char *msg, size_t cap, const char *inv, const char *method, const char *branch,
+	unsigned int cseq, const char *sdp)
+{
+	char from[256], to[256], cid[256];
+	struct hl_sip_msg m;
+	const struct hl_sip_hdr_field *h;
+
+	HL_CHECK(hl_sip_parse((const uint8_t *)inv, strlen(inv), &m) > 0);
+	h = hl_sip_hdr_first(&m, HL_SIP_HDR_FROM);
+	snprintf(from, sizeof(from), "%.*s", h->value.len, inv + h->value.off);
+	h = hl_sip_hdr_first(&m, HL_SIP_HDR_TO);
+	snprintf(to, sizeof(to), "%.*s", h->value.len, inv + h->value.off);
+	h = hl_sip_hdr_first(&m, HL_SIP_HDR_CALL_ID);
+	snprintf(cid, sizeof(cid), "%.*s", h->value.len, inv + h->value.off);
+	snprintf(msg, cap,
+		"%s sip:hotline@10.99.98.1:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.99.98.2:5090;branch=%s\r\nMax-Forwards: 70\r\n"
+		"From: %s;tag=ag1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
+		"Contact: <sip:agent@10.99.98.2:5090>\r\n%sContent-Length: %zu\r\n\r\n%s",
+		method, branch, to, from, cid, cseq, method,
+		sdp ? "Content-Type: application/sdp\r\n" : "", sdp ? strlen(sdp) : (size_t)0,
+		sdp ? sdp : "");
+}
+
+/* A re-INVITE without SDP on either leg (a delayed offer): our 200 offers what the leg
+ * runs, with the version of our last SDP while nothing differs; the ACK's answer
+ * moves the leg when it changes something and leaves the worker alone when not; an
+ * ACK without an answer keeps the call as it was. The agent is not asked for the
+ * customer's, nor the customer for the agent's. */
+HL_TEST(reinvite_without_sdp)
+{
+	char inv[4096], totag[64], msg[4096], ans[1024], first[2048];
+	struct hl_sdp sdp, re;
+	struct hl_sip_msg m;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKns1", "ns1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &sdp);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	/* out[i] is the 200 still, though the ACK's feed() emptied out[] */
+	HL_CHECK(hl_sip_parse((const uint8_t *)out[i].buf, out[i].len, &m) > 0 && m.body.len);
+	snprintf(first, sizeof(first), "%.*s", m.body.len, out[i].buf + m.body.off);
+	HL_CHECK_INT(pushes(0), 1);
+
+	/* nothing changed since our answer: the same SDP, the same version */
+	npushed = 0;
+	customer_reinvite("z9hG4bKns2", "ns1@trunk", totag, 2, "");
+	i = find_out("200");
+	HL_CHECK(i >= 0 && find_out("INVITE") < 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(parse_out((unsigned int)i, &m) == 200);
+	HL_CHECK_MSG(m.body.len == strlen(first) && memcmp(out[i].buf + m.body.off, first,
+			     m.body.len) == 0, "re-offer differs:\n%.*s", m.body.len,
+		out[i].buf + m.body.off);
+	late_answer(ans, sizeof(ans), 6000, "RTP/AVP", "8 101", "");
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKns2a", "ns1@trunk", totag, 2, ans);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(npushed, 0); /* the same remote, codec and events */
+
+	/* the answer moves the customer's media: the A leg goes to the worker */
+	customer_reinvite("z9hG4bKns3", "ns1@trunk", totag, 3, "");
+	HL_CHECK(find_out("200") >= 0);
+	late_answer(ans, sizeof(ans), 6010, "RTP/AVP", "8 101", "");
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKns3a", "ns1@trunk", totag, 3, ans);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(last_push(0) != NULL && last_push(0)->remote_port == 6010 &&
+		last_push(0)->codec_pt == 8);
+
+	/* no answer in the ACK: counted, the call and its media stay */
+	npushed = 0;
+	customer_reinvite("z9hG4bKns4", "ns1@trunk", totag, 4, "");
+	HL_CHECK(find_out("200") >= 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKns4a", "ns1@trunk", totag, 4);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(nout, 0);
+	HL_CHECK_INT(npushed, 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 1 && stats().calls == 1);
+
+	/* the agent's delayed offer, once our INVITE is over (Timer M) */
+	advance(64 * 500 + 1000);
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKnsb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	i = find_out("200");
+	HL_CHECK(i >= 0 && find_out("INVITE") < 0 && sdp_of((unsigned int)i, &re) == 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(out[i].dst.port == 5090);
+	HL_CHECK(strstr(out[i].buf, "c=IN IP4 10.99.98.1\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 101\r\n") != NULL); /* what the leg runs */
+	HL_CHECK_INT(npushed, 0);
+	snprintf(ans, sizeof(ans), "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.3\r\nt=0 0\r\nm=audio 7002 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n");
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKnsb1a", 1, ans);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7002 &&
+		ip4_is(last_push(1)->remote_ip, "10.99.98.3"));
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 1);
+
+	/* The agent holds: the customer is offered the codec its leg runs (PCMA, which
+	 * alice took), not the first of its own first offer (PCMU). */
+	snprintf(ans, sizeof(ans), "v=0\r\no=agent 2 4 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.3\r\nt=0 0\r\nm=audio 7002 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKnsb2", 2, ans);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i >= 0) {
+		char rinv[4096];
+		HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 101\r\n") != NULL &&
+			strstr(out[i].buf, "a=sendonly\r\n") != NULL);
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		late_answer(ans, sizeof(ans), 6010, "RTP/AVP", "8 101", "");
+		respond_sdp(rinv, 200, addr('t', 5060), ans);
+		HL_CHECK(find_out("ACK") >= 0 && find_out("200") >= 0);
+		agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKnsb2a", 2, NULL);
+		feed(msg, addr('a', 5090));
+	}
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKns5", "ns1@trunk", totag, 5);
+	feed(msg, addr('t', 5060));
+	i = find_out("BYE");
+	HL_CHECK(i >= 0);
+	if (i >= 0) {
+		char bye[4096];
+		snprintf(bye, sizeof(bye), "%s", out[i].buf);
+		agent_respond(bye, 200, 5090);
+	}
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
 out:
 	teardown();
 }

@@ -10,6 +10,9 @@
 #      offering AEAD_AES_256_GCM (RFC 7714) and AES_256_CM_HMAC_SHA1_80 (RFC 6188):
 #      hotline answers that suite with a key of its own for it
 #      (HL_MEDIA_SRTP_SUITES="..." picks others, "" none);
+#   1b. a late offer: the customer's INVITE has no SDP, hotline's 200 offers (its trunk
+#      address, PCMU alone: the codec the agent took), the ACK answers; the audio goes
+#      both ways unchanged, as in 1;
 #   3. a customer that sends no RTP: [rtp] timeout_s ends the call with BYE both ways;
 #   and nothing is left behind (calls, legs).
 source "$(dirname "$0")/lib.sh"
@@ -91,6 +94,28 @@ hl_check "customer leg MOS above 4 ($(MED last_a_mos_x100))" [ "$(MED last_a_mos
 hl_check "customer leg saw one press ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq 1 ]
 hl_check "tenant sums carry the legs ($(MED acme_legs))" [ "$(MED acme_legs)" -eq 2 ]
 hl_check "the call record went to the log" grep -q "call [0-9]* leg A: rx" "$HL_TMP/engine.log"
+
+# ---- 1b. late offer: no SDP in the INVITE, the offer in the 200, the answer in the ACK ----
+hl_check "late-offer call answered, audio both ways, hung up" \
+	hl_call late customer_uac_late.xml -key audio_pcap "$M/audio.pcap"
+hl_check_media "late offer: customer's audio reached the agent unchanged" "$M/audio.pcap" \
+	"$HL_TMP/late-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+hl_check_media "late offer: agent's audio reached the customer unchanged" "$M/audio.pcap" \
+	"$HL_TMP/late-customer.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+# hotline's offer in its 200: anchored on its trunk address, the agent's codec alone
+LATE=$(tshark -r "$HL_TMP/trunk.pcap" \
+	-Y 'sip.Status-Code == 200 && sdp && sip.from.user contains "4930555"' \
+	-T fields -e sdp.connection_info -e sdp.media 2>/dev/null | tail -1)
+hl_check "hotline's late offer is anchored, PCMU and events ($LATE)" \
+	grep -q "IN IP4 10.99.0.1.*RTP/AVP 0 101" <<<"$LATE"
+for _ in $(seq 20); do [ "$(MED legs)" -eq 0 ] && break; sleep 0.2; done
+hl_check "late offer: both legs ended into the tenant sums ($(MED acme_legs))" \
+	[ "$(MED acme_legs)" -eq 4 ]
+hl_check "late offer: customer leg received the audio ($(MED last_a_rx_packets))" \
+	[ "$(MED last_a_rx_packets)" -ge 200 ]
+hl_check "late offer: agent leg received the audio ($(MED last_b_rx_packets))" \
+	[ "$(MED last_b_rx_packets)" -ge 200 ]
+hl_check_sip media_setup_failures -eq 0
 
 # ---- 2. SRTP customer, plain agent ----
 hl_check "SRTP call answered, audio both ways, hung up" \

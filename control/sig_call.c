@@ -313,13 +313,18 @@ leg_srtp_set(struct sig_leg *l, struct hl_srtp_key *rx, const struct hl_srtp_key
 {
 	struct hl_media_leg *ml = &l->media;
 
-	if (!l->srtp || !key_same(rx, &ml->rx_key) || !key_same(tx, &ml->tx_key)) {
+	int rx_new = !l->srtp || !key_same(rx, &ml->rx_key);
+	int tx_new = !l->srtp || !key_same(tx, &ml->tx_key);
+
+	if (rx_new || tx_new) {
 		ml->rx_key = *rx;
 		if (tx != &ml->tx_key)
 			ml->tx_key = *tx;
 		ml->srtp_rx = ml->srtp_tx = 1;
 		l->srtp = 1;
-		l->srtp_rekey = 1;
+		/* Per direction: a key that stays keeps its worker session, and the
+		 * inbound one its replay window. */
+		l->srtp_rekey |= (uint8_t)((rx_new ? SRTP_REKEY_RX : 0) | (tx_new ? SRTP_REKEY_TX : 0));
 	}
 	l->srtp_tag = tag;
 	hl_srtp_key_wipe(rx);
@@ -513,6 +518,8 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		/* New keys are new sessions; the same keys keep the worker's (and its
 		 * ROC and replay windows). */
 		copy.srtp_keep = l->media_sent && !l->srtp_rekey;
+		copy.srtp_rx_keep = l->media_sent && !(l->srtp_rekey & SRTP_REKEY_RX);
+		copy.srtp_tx_keep = l->media_sent && !(l->srtp_rekey & SRTP_REKEY_TX);
 		if (s->ops.media_set(s->ops.ctx, &copy) != 0) {
 			sig_count(s, HL_SIG_CTR_MEDIA_FAIL);
 			continue;

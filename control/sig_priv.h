@@ -27,6 +27,9 @@
 #define SIG_TRIED_MAX 32
 /* Crypto lines (suites) an offer of ours lists at most (sig_call.c offer_suites). */
 #define SIG_SRTP_OFFER_MAX 4
+/* sig_leg.srtp_rekey bits: which key changed since the worker got them. */
+#define SRTP_REKEY_RX 1
+#define SRTP_REKEY_TX 2
 /* Our branches: RFC 3261 magic cookie, then this, so a Via of ours is known. */
 #define SIG_BRANCH_PREFIX "z9hG4bK-hl"
 
@@ -139,7 +142,7 @@ struct sig_leg {
 	char srtp_b64[48];          /* our key||salt, base64, for our a=crypto */
 	/* SDES (RFC 4568): media.rx_key/tx_key are the keys in use; these are the
 	 * negotiation's. Wiped when done with and when the leg goes. */
-	uint8_t srtp_rekey;         /* keys changed since the worker got them */
+	uint8_t srtp_rekey;         /* SRTP_REKEY_*: keys changed since the worker got them */
 	uint8_t srtp_noffer;        /* srtp_offer[] of our offer in flight, 0: none */
 	uint32_t srtp_tag;          /* tag of the crypto line in use */
 	uint32_t srtp_offer_tag;    /* tag of srtp_offer[0]; srtp_offer[k] has tag + k */

@@ -1185,6 +1185,8 @@ HL_TEST(srtp_rekey_reinvite)
 	a = last_push(0);
 	HL_CHECK(a != NULL && !a->srtp_keep && a->srtp_rx && a->srtp_tx);
 	HL_CHECK(a != NULL && key_eq(&a->rx_key, &theirs) && key_eq(&a->tx_key, &ours));
+	/* only their key changed: the worker keeps our outbound session */
+	HL_CHECK(a != NULL && !a->srtp_rx_keep && a->srtp_tx_keep);
 	HL_CHECK(last_push(1) == NULL || last_push(1)->srtp_keep);
 	reoffer_ack(totag, cseq);
 
@@ -1203,6 +1205,7 @@ HL_TEST(srtp_rekey_reinvite)
 	a = last_push(0);
 	HL_CHECK(a != NULL && !a->srtp_keep && key_eq(&a->rx_key, &theirs) &&
 		key_eq(&a->tx_key, &ours));
+	HL_CHECK(a != NULL && !a->srtp_rx_keep && !a->srtp_tx_keep); /* both new */
 	reoffer_ack(totag, cseq);
 
 	/* the same again (hold): nothing changes, the new tag stays */

@@ -78,6 +78,9 @@ struct media_leg {
 	uint32_t out_roc;
 	uint8_t local_ip[16], remote_ip[16];
 	struct hl_neigh_hint nh; /* next hop towards remote_ip */
+	/* This slot's incarnation (never 0 while live) and the peer's when linked: a
+	 * link to a leg that was deleted, or whose slot another leg took, is no link. */
+	uint32_t gen, peer_gen;
 	struct hl_rtp_rx_stats rx; /* the stream we receive on it */
 	struct hl_rtp_rewriter rw; /* the stream we send on this leg */
 	struct hl_srtp_ctx srtp_in, srtp_out;
@@ -108,6 +111,7 @@ struct hl_media_shard {
 	uint32_t n_active;
 	uint32_t *active;
 	uint32_t cursor;
+	uint32_t gen_next;
 	struct rte_ring *cmd, *done, *ev;
 	uint64_t tsc_hz, tsc_per_ms;
 	uint64_t next_tick;
@@ -253,11 +257,36 @@ emit_dtmf(struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *
 	emit(w, &ev);
 }
 
+/* The leg x relays to, if the link is still to the same leg (links are one-way: X
+ * may name Y while Y names another, so deleting Y cannot find every X). */
+static inline struct media_leg *
+peer_of(const struct media_leg *x)
+{
+	struct media_leg *y = x->peer;
+
+	return y != NULL && y->gen == x->peer_gen ? y : NULL;
+}
+
+static inline bool
+mutual(const struct media_leg *x)
+{
+	const struct media_leg *y = peer_of(x);
+
+	return y != NULL && peer_of(y) == x;
+}
+
+static inline void
+link_to(struct media_leg *x, struct media_leg *y)
+{
+	x->peer = y;
+	x->peer_gen = y != NULL ? y->gen : 0;
+}
+
 /* X's outgoing PT map: what its peer Y receives (Y's PTs) to what X's remote expects. */
 static void
 leg_map_pts(struct media_leg *x)
 {
-	const struct media_leg *y = x->peer;
+	const struct media_leg *y = peer_of(x);
 
 	memset(x->rw.pt_map, HL_RTP_PT_DROP, sizeof(x->rw.pt_map));
 	if (y == NULL)
@@ -334,6 +363,9 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		l = &sh->legs[idx];
 		memset(l, 0, sizeof(*l));
 		l->key = key;
+		if (++sh->gen_next == 0)
+			sh->gen_next = 1;
+		l->gen = sh->gen_next;
 		if (rte_hash_add_key_data(sh->h, &key, l) < 0) {
 			sh->free_stack[sh->n_free++] = idx;
 			c->status = -ENOSPC;
@@ -410,23 +442,24 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	}
 	memset(c->srtp_new, 0, sizeof(c->srtp_new));
 	/* Bridge: link to the peer now if it exists, and it back to us if it names us. */
-	if (l->peer != NULL && l->peer->peer == l)
-		l->peer->peer = NULL;
-	l->peer = NULL;
+	if (mutual(l))
+		link_to(l->peer, NULL);
+	link_to(l, NULL);
 	l->peer_key = s->peer_port ? leg_key(s->peer_port_index, s->peer_port) : 0;
 	if (l->peer_key != 0) {
 		struct media_leg *y = leg_find(sh, l->peer_key);
 		if (y != NULL && y != l) {
-			l->peer = y;
+			link_to(l, y);
 			if (y->peer_key == key) {
-				if (y->peer != NULL && y->peer != l && y->peer->peer == y)
-					y->peer->peer = NULL;
-				y->peer = l;
+				struct media_leg *z = peer_of(y);
+				if (z != NULL && z != l && peer_of(z) == y)
+					link_to(z, NULL);
+				link_to(y, l);
 			}
 		}
 	}
 	leg_map_pts(l);
-	if (l->peer != NULL && l->peer->peer == l)
+	if (mutual(l))
 		leg_map_pts(l->peer);
 	c->status = 0;
 }
@@ -449,10 +482,13 @@ cmd_del(struct hl_worker *w, struct hl_media_cmd *c)
 	memset(&l->srtp_in, 0, sizeof(l->srtp_in));
 	memset(&l->srtp_out, 0, sizeof(l->srtp_out));
 	memset(&l->srtp_prev, 0, sizeof(l->srtp_prev));
-	if (l->peer != NULL && l->peer->peer == l) {
-		l->peer->peer = NULL;
-		leg_map_pts(l->peer);
+	if (mutual(l)) {
+		struct media_leg *y = l->peer;
+		link_to(y, NULL);
+		leg_map_pts(y);
 	}
+	link_to(l, NULL);
+	l->gen = 0; /* every one-way link to this slot is void now */
 	(void)rte_hash_del_key(sh->h, &key);
 	uint32_t idx = (uint32_t)(l - sh->legs);
 	uint32_t last = sh->active[--sh->n_active];
@@ -812,7 +848,7 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		x->nh.seq_at = NULL;
 		w->st->ctr[HL_CTR_RTP_LATCHED]++;
 	}
-	y = x->peer;
+	y = peer_of(x);
 	if (y == NULL) {
 		drop_m(w, m, HL_DROP_RTP_NOT_BRIDGED);
 		return;

@@ -912,6 +912,48 @@ HL_TEST(srtp_rekey_accepts_old_key_during_grace_then_not)
 	hl_srtp_key_wipe(&kh);
 }
 
+HL_TEST(one_way_link_to_a_deleted_leg_is_no_link)
+{
+	struct hl_media_leg x, y, z, v;
+	struct rte_mbuf *out[16];
+	unsigned int n;
+
+	/* Y <-> Z bridged (call 31); X (call 32) names Y, one way. */
+	leg(&y, 31, 0, 20050, 20052, CUST, 4600, 0, -1);
+	leg(&z, 31, 1, 20052, 20050, AGENT, 5600, 0, -1);
+	leg(&x, 32, 0, 20054, 20050, CUST, 4602, 0, -1);
+	HL_CHECK(hl_media_set(eng, &y) == 0);
+	HL_CHECK(hl_media_set(eng, &z) == 0);
+	HL_CHECK(hl_media_set(eng, &x) == 0);
+	drain();
+	for (uint16_t i = 0; i < 3; i++)
+		send_rtp(CUST, 4602, 20054, 0, (uint16_t)(900 + i), 0x31, 0x40, NULL);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 2, "x via y: %u", n); /* out of Y's port to Y's remote */
+	free_all(out, n);
+
+	/* Y goes; X's link to it must not outlive it, nor follow its slot to V. */
+	HL_CHECK(hl_media_del(eng, 0, 20050) == 0);
+	drain();
+	uint64_t nb = drop_of(HL_DROP_RTP_NOT_BRIDGED);
+	send_rtp(CUST, 4602, 20054, 0, 903, 0x31, 0x41, NULL);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_RTP_NOT_BRIDGED) == nb + 1);
+	leg(&v, 33, 0, 20056, 0, CUST, 4604, 0, -1);
+	HL_CHECK(hl_media_set(eng, &v) == 0);
+	drain();
+	send_rtp(CUST, 4602, 20054, 0, 904, 0x31, 0x42, NULL);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_RTP_NOT_BRIDGED) == nb + 2);
+
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, 20052) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20054) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20056) == 0);
+	drain();
+	HL_CHECK(n_finals == 3);
+}
+
 HL_TEST(rtcp_terminated_and_our_reports_sent)
 {
 	struct rte_mbuf *out[16];

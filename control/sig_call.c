@@ -2247,6 +2247,13 @@ hl_sig_media_event(struct hl_sig *s, const struct hl_media_event *ev, uint64_t n
 		s->st.last_dtmf_digits[n + 1] = '\0';
 		return;
 	}
+	if (ev->type == HL_MEDIA_EV_REFUSED && c != NULL && c->state != CALL_ENDING) {
+		/* The worker's leg table is full: a call that cannot carry media is
+		 * ended rather than left silent. */
+		sig_count(s, HL_SIG_CTR_MEDIA_FAIL);
+		call_end(s, c, 0);
+		return;
+	}
 	if (ev->type == HL_MEDIA_EV_TIMEOUT && c != NULL && c->state != CALL_ENDING) {
 		/* No media on a leg for [rtp] timeout_s: the call is dead; BYE both legs. */
 		sig_count(s, HL_SIG_CTR_MEDIA_TIMEOUT);

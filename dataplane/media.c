@@ -98,6 +98,7 @@ struct media_leg {
 	uint32_t timeout_ms, hold_timeout_ms;
 	uint32_t active_idx;
 	uint64_t rtcp_in, rtcp_out, wrong_source, dtmf;
+	uint64_t auth_fail_prior, replay_prior; /* of inbound sessions replaced */
 	uint64_t next_rtcp_tsc;
 	struct hl_dtmf_4733 dtmf_rx;
 } __rte_cache_aligned;
@@ -324,8 +325,10 @@ leg_stats(const struct hl_media_shard *sh, const struct media_leg *l, struct hl_
 	st->mos = rx->packets ? hl_rtp_rx_stats_mos(rx, 20.0 + 2 * jitter_ms, HL_EMODEL_G711_PLC)
 			      : 0;
 	st->dtmf = l->dtmf;
-	st->srtp_auth_fail = l->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL];
-	st->srtp_replay = l->srtp_in.cnt[HL_SRTP_CNT_REPLAY];
+	st->srtp_auth_fail = l->auth_fail_prior + l->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL] +
+			     l->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL];
+	st->srtp_replay = l->replay_prior + l->srtp_in.cnt[HL_SRTP_CNT_REPLAY] +
+			  l->srtp_prev.cnt[HL_SRTP_CNT_REPLAY];
 	st->wrong_source = l->wrong_source;
 	st->ssrc_changes = rx->ssrc_changes;
 }
@@ -377,7 +380,8 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		sh->active[sh->n_active++] = idx;
 		hl_rtp_rewriter_init(&l->rw, s->ssrc, (uint16_t)rte_rand(), (uint32_t)rte_rand());
 		hl_rtp_rx_stats_init(&l->rx, s->clock_rate ? s->clock_rate : 8000);
-		hl_dtmf_4733_init(&l->dtmf_rx, 8000, DTMF_LOST_END_MS);
+		hl_dtmf_4733_init(&l->dtmf_rx, s->clock_rate ? s->clock_rate : 8000,
+			DTMF_LOST_END_MS);
 		l->last_rx_tsc = w->now;
 		l->next_rtcp_tsc = w->now + sh->tsc_per_ms * (RTCP_INTERVAL_MS / 2 +
 							       rte_rand_max(RTCP_INTERVAL_MS));
@@ -399,6 +403,11 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	l->codec_pt = s->codec_pt & 0x7f;
 	l->te_pt = s->te_pt;
 	l->local_port = s->local_port;
+	if (!fresh && l->clock_rate != (s->clock_rate ? s->clock_rate : 8000))
+		/* RFC 4733 §2.3: telephone-events run on the codec's clock; durations
+		 * are in its units. */
+		hl_dtmf_4733_init(&l->dtmf_rx, s->clock_rate ? s->clock_rate : 8000,
+			DTMF_LOST_END_MS);
 	l->clock_rate = s->clock_rate ? s->clock_rate : 8000;
 	l->tsc_per_unit = sh->tsc_hz / l->clock_rate;
 	l->timeout_ms = s->timeout_ms;
@@ -418,15 +427,22 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	if (rebase)
 		hl_rtp_rewriter_rebase(&l->rw);
 	if (!s->srtp_keep && !s->srtp_rx_keep) {
+		/* RFC 4568 7.1.4: a remote that re-offers a new key keeps sending under
+		 * the old one until our answer reaches it, and packets already on the
+		 * way follow; both keys work for a while. */
+		bool grace = l->srtp_in.session != NULL && c->srtp_new[0].session != NULL;
+
+		/* The call record counts the failures of every session it had. */
+		l->auth_fail_prior += l->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL];
+		l->replay_prior += l->srtp_prev.cnt[HL_SRTP_CNT_REPLAY];
 		c->srtp_old[2] = l->srtp_prev;
 		memset(&l->srtp_prev, 0, sizeof(l->srtp_prev));
-		if (l->srtp_in.session != NULL && c->srtp_new[0].session != NULL) {
-			/* RFC 4568 7.1.4: a remote that re-offers a new key keeps sending
-			 * under the old one until our answer reaches it, and packets
-			 * already on the way follow; both keys work for a while. */
-			l->srtp_prev = l->srtp_in;
+		if (grace) {
+			l->srtp_prev = l->srtp_in; /* keeps counting there */
 			l->prev_until = w->now + sh->tsc_per_ms * REKEY_GRACE_MS;
 		} else {
+			l->auth_fail_prior += l->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL];
+			l->replay_prior += l->srtp_in.cnt[HL_SRTP_CNT_REPLAY];
 			c->srtp_old[0] = l->srtp_in;
 		}
 		l->srtp_in = c->srtp_new[0];
@@ -735,10 +751,14 @@ unprotect_in(struct hl_worker *w, struct media_leg *x, uint8_t *pl, uint16_t ple
 	memcpy(pl, copy, plen);
 	k = rtcp ? hl_srtp_unprotect_rtcp(&x->srtp_prev, pl, plen) :
 		   hl_srtp_unprotect_rtp(&x->srtp_prev, pl, plen);
-	if (k < 0)
-		return n;
-	x->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL]--; /* it was not a forgery after all */
-	return k;
+	if (k >= 0 || k == HL_E_REPLAY) {
+		/* Not a forgery: the old key's packet (a replay of one counts as such). */
+		x->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL]--;
+		return k;
+	}
+	if (k == HL_E_AUTH) /* a forgery under both keys counts once */
+		x->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL]--;
+	return n;
 }
 
 /* The datagram as the classifier left it (data at L2). */
@@ -874,11 +894,12 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		}
 	}
 	uint16_t before = y->rw.last_seq;
+	bool was_started = y->rw.started; /* before the first packet last_seq is first - 1 */
 	if (hl_rtp_rewrite(&y->rw, pl, &h, rtp_units(sh, w->now, y->tsc_per_unit)) != 0) {
 		drop_m(w, m, HL_DROP_RTP_PT_UNMAPPED);
 		return;
 	}
-	if (y->rw.last_seq < before && before - y->rw.last_seq > 0x8000)
+	if (was_started && y->rw.last_seq < before && before - y->rw.last_seq > 0x8000)
 		y->out_roc++;
 	if (y->srtp_tx) {
 		size_t cap = (size_t)n + rte_pktmbuf_tailroom(m) + (plen - (size_t)n);
@@ -1189,6 +1210,16 @@ hl_media_poll(struct hl_engine *e, const struct hl_media_sink *sink)
 
 			for (unsigned int j = 0; j < RTE_DIM(c->srtp_old); j++)
 				hl_srtp_ctx_fini(&c->srtp_old[j]);
+			if (c->op == CMD_SET && c->status != 0 && sink != NULL && sink->event) {
+				/* Control believes the leg exists; tell it it does not. */
+				struct hl_media_event ev0 = {
+					.call = c->leg.call,
+					.type = HL_MEDIA_EV_REFUSED,
+					.side = c->leg.side,
+					.local_port = c->leg.local_port,
+				};
+				sink->event(sink->ctx, &ev0);
+			}
 			if (c->op == CMD_DEL && c->status == 0 && sink != NULL && sink->final)
 				sink->final(sink->ctx, &c->final);
 			free(c);

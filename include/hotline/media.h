@@ -100,6 +100,7 @@ struct hl_media_stats {
 enum hl_media_ev_type {
 	HL_MEDIA_EV_DTMF = 1,
 	HL_MEDIA_EV_TIMEOUT,
+	HL_MEDIA_EV_REFUSED, /* the worker could not take a leg (table full): no media */
 };
 
 /* One event from a worker (fixed size, carried by value in the event ring). */

@@ -342,6 +342,12 @@ on_event(void *ctx, const struct hl_media_event *ev)
 	struct mleg *l = leg_of_call(ev->call, NULL, NULL);
 
 	(void)ctx;
+	if (ev->type == HL_MEDIA_EV_REFUSED) {
+		/* A set the worker could not take: only with its table full. */
+		if (n_legs < MAX_LEGS)
+			FAIL("leg of call %u refused with %u of %u legs", ev->call, n_legs, MAX_LEGS);
+		return;
+	}
 	if (l == NULL || ev->side != l->side)
 		FAIL("event type %u for unknown call %u side %u", ev->type, ev->call, ev->side);
 	if (ev->type == HL_MEDIA_EV_DTMF) {

@@ -100,8 +100,11 @@ hl_check "late-offer call answered, audio both ways, hung up" \
 	hl_call late customer_uac_late.xml -key audio_pcap "$M/audio.pcap"
 hl_check_media "late offer: customer's audio reached the agent unchanged" "$M/audio.pcap" \
 	"$HL_TMP/late-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+# The agent sends from its 200 on; until the customer's ACK answers hotline's offer the
+# A leg has no address to send to (RFC 3264 §5), so what the agent sent in between is
+# lost by design: probation's one packet plus up to two 20 ms frames on a busy host.
 hl_check_media "late offer: agent's audio reached the customer unchanged" "$M/audio.pcap" \
-	"$HL_TMP/late-customer.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+	"$HL_TMP/late-customer.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 3
 # hotline's offer in its 200: anchored on its trunk address, the agent's codec alone
 LATE=$(tshark -r "$HL_TMP/trunk.pcap" \
 	-Y 'sip.Status-Code == 200 && sdp && sip.from.user contains "4930555"' \

@@ -1760,4 +1760,44 @@ out:
 	teardown();
 }
 
+/* The worker could not take a leg (its table was full): a call that cannot carry media
+ * is ended, BYE to both sides, and counted. */
+HL_TEST(media_refused_ends_call)
+{
+	char sdp[1024], inv[4096], totag[64];
+	struct hl_sdp ans;
+	const struct hl_media_leg *a;
+	int i, byes = 0;
+
+	setup_ops(1);
+	srtp_sdp(sdp, sizeof(sdp), "RTP/AVP", "sendrecv", "");
+	i = srtp_call("z9hG4bKrf1", "rf1@trunk", sdp, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	a = last_push(0);
+	HL_CHECK(a != NULL);
+	if (i < 0 || a == NULL)
+		goto out;
+	HL_CHECK(stats().calls == 1);
+	uint64_t fail = stats().ctr[HL_SIG_CTR_MEDIA_FAIL];
+	struct hl_media_event ev = {
+		.call = a->call,
+		.type = HL_MEDIA_EV_REFUSED,
+		.side = 0,
+		.local_port = a->local_port,
+	};
+	nout = 0;
+	hl_sig_media_event(sig, &ev, now);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == fail + 1);
+	for (unsigned int k = 0; k < nout; k++)
+		byes += is_method(k, "BYE");
+	HL_CHECK_INT(byes, 2);
+	/* the same event again (a retried set refused once more) changes nothing */
+	nout = 0;
+	hl_sig_media_event(sig, &ev, now);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == fail + 1 && nout == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

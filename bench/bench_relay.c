@@ -983,7 +983,7 @@ legs_del(uint32_t n, struct final_sum *f)
 #define SLOT 256
 
 /* Legs up to which the like-for-like bare run (2n sessions round robin) is made. */
-#define BARE_ROT_MAX 20000
+#define BARE_ROT_MAX 100000
 
 struct bare {
 	unsigned int pkts, rounds;

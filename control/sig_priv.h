@@ -139,7 +139,6 @@ struct sig_leg {
 	uint8_t media_ready;        /* remote address and codec known */
 	uint8_t media_sent;         /* the worker has the leg and its SRTP sessions */
 	uint8_t srtp;               /* SDES SRTP on this leg */
-	char srtp_b64[48];          /* our key||salt, base64, for our a=crypto */
 	/* SDES (RFC 4568): media.rx_key/tx_key are the keys in use; these are the
 	 * negotiation's. Wiped when done with and when the leg goes. */
 	uint8_t srtp_rekey;         /* SRTP_REKEY_*: keys changed since the worker got them */

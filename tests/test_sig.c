@@ -794,6 +794,27 @@ HL_TEST(bad_input)
 #define K46B "YW5vdGhlci0yNTYtYml0LWtleS1mb3ItdGhlLWFnZW50LTQ2LW9jdGV0cyEhIQ=="
 
 /* A customer's (or agent's) SDP: audio on RTP/SAVP (or proto) with the lines given. */
+/* From, To and Call-ID of hotline's INVITE to an agent, for the agent's in-dialog
+ * requests (each buffer cap octets). */
+static void
+inv_dialog(const char *inv, char *from, char *to, char *cid, size_t cap)
+{
+	struct hl_sip_msg m;
+	const struct hl_sip_hdr_field *h;
+
+	from[0] = to[0] = cid[0] = '\0';
+	if (hl_sip_parse((const uint8_t *)inv, strlen(inv), &m) <= 0) {
+		HL_CHECK_MSG(0, "hotline's INVITE does not parse");
+		return;
+	}
+	if ((h = hl_sip_hdr_first(&m, HL_SIP_HDR_FROM)) != NULL)
+		snprintf(from, cap, "%.*s", h->value.len, inv + h->value.off);
+	if ((h = hl_sip_hdr_first(&m, HL_SIP_HDR_TO)) != NULL)
+		snprintf(to, cap, "%.*s", h->value.len, inv + h->value.off);
+	if ((h = hl_sip_hdr_first(&m, HL_SIP_HDR_CALL_ID)) != NULL)
+		snprintf(cid, cap, "%.*s", h->value.len, inv + h->value.off);
+}
+
 static void
 srtp_sdp(char *text, size_t cap, const char *proto, const char *dir, const char *crypto)
 {
@@ -1033,15 +1054,7 @@ HL_TEST(srtp_agent_offer)
 	advance(64 * 500 + 1000);
 	{
 		char from[256], to[256], cid[256], v[512];
-		struct hl_sip_msg m;
-		const struct hl_sip_hdr_field *h;
-		HL_CHECK(hl_sip_parse((const uint8_t *)inv, strlen(inv), &m) > 0);
-		h = hl_sip_hdr_first(&m, HL_SIP_HDR_FROM);
-		snprintf(from, sizeof(from), "%.*s", h->value.len, inv + h->value.off);
-		h = hl_sip_hdr_first(&m, HL_SIP_HDR_TO);
-		snprintf(to, sizeof(to), "%.*s", h->value.len, inv + h->value.off);
-		h = hl_sip_hdr_first(&m, HL_SIP_HDR_CALL_ID);
-		snprintf(cid, sizeof(cid), "%.*s", h->value.len, inv + h->value.off);
+		inv_dialog(inv, from, to, cid, sizeof(from));
 		snprintf(asdp, sizeof(asdp), "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
 			"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/SAVP 0 101\r\n"
 			"a=rtpmap:101 telephone-event/8000\r\n"
@@ -1624,16 +1637,8 @@ agent_req(char *msg, size_t cap, const char *inv, const char *method, const char
 	unsigned int cseq, const char *sdp)
 {
 	char from[256], to[256], cid[256];
-	struct hl_sip_msg m;
-	const struct hl_sip_hdr_field *h;
 
-	HL_CHECK(hl_sip_parse((const uint8_t *)inv, strlen(inv), &m) > 0);
-	h = hl_sip_hdr_first(&m, HL_SIP_HDR_FROM);
-	snprintf(from, sizeof(from), "%.*s", h->value.len, inv + h->value.off);
-	h = hl_sip_hdr_first(&m, HL_SIP_HDR_TO);
-	snprintf(to, sizeof(to), "%.*s", h->value.len, inv + h->value.off);
-	h = hl_sip_hdr_first(&m, HL_SIP_HDR_CALL_ID);
-	snprintf(cid, sizeof(cid), "%.*s", h->value.len, inv + h->value.off);
+	inv_dialog(inv, from, to, cid, sizeof(from));
 	snprintf(msg, cap,
 		"%s sip:hotline@10.99.98.1:5060 SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP 10.99.98.2:5090;branch=%s\r\nMax-Forwards: 70\r\n"

@@ -85,13 +85,19 @@ hl_worker_tx(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
 	}
 }
 
-void
+unsigned int
 hl_worker_flush(struct hl_worker *w)
 {
-	for (unsigned int p = 0; p < w->eng->n_ports; p++)
-		if (w->queue[p] >= 0)
-			w->st->ctr[HL_CTR_TX_PACKETS] += rte_eth_tx_buffer_flush(
-				w->eng->ports[p].port_id, (uint16_t)w->queue[p], w->txb[p]);
+	unsigned int n = 0;
+
+	for (unsigned int p = 0; p < w->eng->n_ports; p++) {
+		if (w->queue[p] < 0 || w->txb[p]->length == 0)
+			continue;
+		n += w->txb[p]->length;
+		w->st->ctr[HL_CTR_TX_PACKETS] += rte_eth_tx_buffer_flush(
+			w->eng->ports[p].port_id, (uint16_t)w->queue[p], w->txb[p]);
+	}
+	return n;
 }
 
 /* ---- one loop turn ---------------------------------------------------------- */
@@ -141,7 +147,7 @@ hl_worker_poll(struct hl_worker *w)
 	work += hl_media_commands(w);
 	work += hl_media_tick(w, now);
 	if (now >= w->next_drain_tsc) {
-		hl_worker_flush(w);
+		work += hl_worker_flush(w);
 		w->next_drain_tsc = now + e->drain_tsc;
 	}
 	if (now >= w->next_maint_tsc) {
@@ -165,9 +171,12 @@ static struct lcore_ctx lcore_ctx[RTE_MAX_LCORE];
  * Idle back-off, l3fwd-power style: after IDLE_SPIN_LOOPS empty turns, sleep
  * 1 µs and double up to idle_sleep_max_us; any work resets it. The timer slack
  * is set to 1 ns so short sleeps are short (the default 50 µs slack would make
- * every sleep 50 µs or more).
+ * every sleep 50 µs or more). Before the first sleep the TX buffers are sent, so
+ * nothing waits in them while the lcore sleeps; that send (on af_packet a
+ * syscall running the kernel's transmit path) is work, and the turn that did it
+ * returns the packets sent instead of sleeping, to be counted as busy.
  */
-static void
+static unsigned int
 backoff(struct lcore_ctx *c, struct hl_lcore_stats *st, uint32_t *idle_loops,
 	uint32_t *sleep_us)
 {
@@ -175,10 +184,14 @@ backoff(struct lcore_ctx *c, struct hl_lcore_stats *st, uint32_t *idle_loops,
 
 	if (cfg->busy_poll || ++*idle_loops < IDLE_SPIN_LOOPS) {
 		rte_pause();
-		return;
+		return 0;
 	}
-	if (c->w != NULL)
-		hl_worker_flush(c->w); /* nothing waits in a TX buffer while we sleep */
+	if (c->w != NULL) {
+		unsigned int sent = hl_worker_flush(c->w);
+
+		if (sent)
+			return sent;
+	}
 	*sleep_us = *sleep_us == 0 ? 1 : *sleep_us * 2;
 	if (*sleep_us > cfg->idle_sleep_max_us)
 		*sleep_us = cfg->idle_sleep_max_us;
@@ -186,6 +199,7 @@ backoff(struct lcore_ctx *c, struct hl_lcore_stats *st, uint32_t *idle_loops,
 		.tv_nsec = (long)(*sleep_us % 1000000) * 1000};
 	nanosleep(&ts, NULL);
 	st->sleeps++;
+	return 0;
 }
 
 static int
@@ -216,9 +230,12 @@ lcore_loop(void *arg)
 			t0 = t1;
 			continue;
 		}
-		backoff(c, st, &idle_loops, &sleep_us);
+		unsigned int sent = backoff(c, st, &idle_loops, &sleep_us);
 		uint64_t t2 = rte_rdtsc();
-		st->idle_tsc += t2 - t0;
+		if (sent)
+			st->busy_tsc += t2 - t0;
+		else
+			st->idle_tsc += t2 - t0;
 		t0 = t2;
 	}
 	if (c->w != NULL)

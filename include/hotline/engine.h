@@ -43,8 +43,8 @@ void hl_engine_print_stats(const struct hl_engine *e, FILE *f);
 /* For tests and bench/: worker idx, and one loop turn of it (returns work done). */
 struct hl_worker *hl_engine_worker(struct hl_engine *e, unsigned int idx);
 unsigned int hl_worker_poll(struct hl_worker *w);
-/* Sends everything buffered for TX now. */
-void hl_worker_flush(struct hl_worker *w);
+/* Sends everything buffered for TX now; returns how many packets waited. */
+unsigned int hl_worker_flush(struct hl_worker *w);
 /*
  * The control lcore's side of the engine. SIP it sends is built here into an mbuf
  * (IPv4/IPv6 + UDP from our SIP port, checksums computed) and handed through a

@@ -1261,6 +1261,10 @@ out:
 	return rc;
 }
 
+static enum hl_sdp_dir offer_dir(const uint8_t *buf, struct hl_sip_slice body);
+static void leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer,
+	enum hl_sdp_dir d, struct sig_txn *relay);
+
 /*
  * The ACK of a 2xx that offered on l has come (RFC 3261 §13.3.1.4): its answer fills l,
  * and the worker gets the change (media_push). A late-offer call gets both legs now:
@@ -1268,12 +1272,14 @@ out:
  * media timeout can run on a leg that has no remote yet. No valid answer: §13.2.2.4
  * has the UAC answer and BYE when it cannot take our offer, so one that does not answer
  * leaves a call without media; it is ended with BYE on both legs. On a re-INVITE the
- * leg keeps the media it had, since our offer restated it.
+ * leg keeps the media it had, since our offer restated it. An answer that holds or
+ * resumes is relayed to the peer (leg_relay_dir).
  */
 static void
 leg_ack_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const uint8_t *buf,
 	const struct hl_sip_msg *m)
 {
+	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
 	int fresh = !l->media_ready;
 	int rc = media_from_answer(s, c, l, buf, m);
 
@@ -1285,6 +1291,18 @@ leg_ack_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 	}
 	if (rc > 0)
 		media_push(s, c);
+	/*
+	 * An answer that holds or resumes (RFC 3264 §8.4) goes on to the peer as a
+	 * re-INVITE that does so would (reinvite_request). Only a change of hold: the
+	 * peer runs what this leg asked before (sendrecv for a late offer), and our
+	 * offer restated it. Against our sendonly offer (the peer holds) recvonly and
+	 * inactive are the only answers (§6.1) and tell nothing of this side's own.
+	 */
+	if (peer != NULL && peer->state == LEG_CONFIRMED && !peer->hold) {
+		enum hl_sdp_dir d = offer_dir(buf, m->body);
+		if ((d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE) != l->hold)
+			leg_relay_dir(s, l, peer, d, NULL);
+	}
 }
 
 /* ---- responses on the B leg's INVITE ---- */
@@ -2030,6 +2048,20 @@ offer_dir(const uint8_t *buf, struct hl_sip_slice body)
 	return d;
 }
 
+/*
+ * l's remote asks direction d (offer_dir() of its offer, or of its answer in an ACK):
+ * on hold or not, and what they will do is what we offer the peer to do, in a
+ * re-INVITE. relay: the request whose answer the peer's is (reinvite_request), NULL
+ * when there is none (leg_ack_answer: an ACK is not answered).
+ */
+static void
+leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer, enum hl_sdp_dir d,
+	struct sig_txn *relay)
+{
+	l->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, relay);
+}
+
 static void
 reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8_t *buf,
 	const struct hl_sip_msg *m)
@@ -2102,14 +2134,11 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	/* A media change (hold, resume, codec): offered on to the peer; its answer
 	 * comes back as ours (leg_req_resp). */
 	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off, m->body.len);
-	enum hl_sdp_dir d = offer_dir(buf, m->body);
-	l->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
 	if (l->media_ready) {
 		media_from_sdp(s, c, l, buf, m->body, 0, 0);
 		media_push(s, c);
 	}
-	/* What they will do is what we offer the peer to do. */
-	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
+	leg_relay_dir(s, l, peer, offer_dir(buf, m->body), t);
 }
 
 void

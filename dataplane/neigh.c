@@ -27,9 +27,11 @@ static const char *const state_names[] = {
 /* Linear probing stops after this many slots; beyond it the table counts as full. */
 #define PROBE_LIMIT 32
 
-/* RFC 4861 §10: RETRANS_TIMER 1 s, MAX_MULTICAST_SOLICIT 3, REACHABLE_TIME 30 s. */
+/* RFC 4861 §10: RETRANS_TIMER 1 s, MAX_MULTICAST_SOLICIT 3, REACHABLE_TIME 30 s,
+ * DELAY_FIRST_PROBE_TIME 5 s. */
 #define RETRANS_S 1
 #define REACHABLE_S 30
+#define DELAY_S 5
 #define HOLDDOWN_S 20
 #define STALE_GC_S 600
 
@@ -274,18 +276,27 @@ out:
 	return rc;
 }
 
+/* A refresh probe is due once RETRANS_S has passed since probe_tsc, which may lie
+ * ahead (a STALE entry learnt, first probed after DELAY_S): hence signed. */
+static inline bool
+probe_due(const struct hl_neigh_table *t, uint64_t now, uint64_t probe_tsc)
+{
+	return (int64_t)(now - probe_tsc) >= (int64_t)(RETRANS_S * t->hz);
+}
+
 int
-hl_neigh_learn(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
-	const struct rte_ether_addr *mac, bool create, uint64_t now, struct rte_mbuf **out,
+hl_neigh_update(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
+	const struct rte_ether_addr *mac, unsigned int flags, uint64_t now, struct rte_mbuf **out,
 	bool *created)
 {
 	struct entry *e;
 	int n = 0;
-	bool was_new = false;
+	bool was_new = false, known, differs;
+	uint8_t state;
 
 	rte_spinlock_lock(&t->lock);
 	e = find_locked(t, port, ip, false);
-	if (e == NULL && create) {
+	if (e == NULL && (flags & HL_NEIGH_F_CREATE) && mac != NULL) {
 		e = find_locked(t, port, ip, true);
 		if (e == NULL) {
 			n = -ENOMEM;
@@ -295,12 +306,39 @@ hl_neigh_learn(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
 	}
 	if (e == NULL)
 		goto out;
-	write_begin(e);
-	e->mac = *mac;
-	e->state = ST_REACHABLE;
-	e->probes = 0;
-	e->confirmed_tsc = now;
-	write_end(e);
+
+	known = e->state == ST_REACHABLE || e->state == ST_STALE;
+	differs = mac != NULL && (!known || !rte_is_same_ether_addr(&e->mac, mac));
+	if (!known && mac == NULL)
+		goto out; /* §7.2.5: nothing to resolve with */
+	if (known && differs && !(flags & HL_NEIGH_F_OVERRIDE)) {
+		/* §7.2.5: O clear, another address: doubt the known one, keep it. */
+		state = e->state == ST_REACHABLE ? ST_STALE : e->state;
+		differs = false;
+	} else if (flags & HL_NEIGH_F_CONFIRM) {
+		state = ST_REACHABLE;
+		/* Read under the lock only: a confirmation of what is known leaves the
+		 * sequence count, and so the senders' hints, alone. */
+		e->probes = 0;
+		e->confirmed_tsc = now;
+	} else {
+		/* §7.2.3, §7.2.5: a new address is STALE; the known one keeps its state. */
+		state = differs ? ST_STALE : e->state;
+	}
+	if (state != e->state || differs) {
+		write_begin(e);
+		if (differs)
+			e->mac = *mac;
+		if (differs && state == ST_STALE) {
+			/* A new address: its probes start afresh, after DELAY_S (its
+			 * neighbour has just spoken), and its age runs from here. */
+			e->probes = 0;
+			e->probe_tsc = now + (DELAY_S - RETRANS_S) * t->hz;
+			e->confirmed_tsc = now;
+		}
+		e->state = state;
+		write_end(e);
+	}
 	for (unsigned int k = 0; k < e->npending; k++)
 		out[n++] = e->pending[k];
 	e->npending = 0;
@@ -309,6 +347,16 @@ out:
 	if (created != NULL)
 		*created = was_new;
 	return n;
+}
+
+int
+hl_neigh_learn(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
+	const struct rte_ether_addr *mac, bool create, uint64_t now, struct rte_mbuf **out,
+	bool *created)
+{
+	return hl_neigh_update(t, port, ip, mac,
+		HL_NEIGH_F_CONFIRM | HL_NEIGH_F_OVERRIDE | (create ? HL_NEIGH_F_CREATE : 0), now,
+		out, created);
 }
 
 bool
@@ -321,11 +369,11 @@ hl_neigh_refresh(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16], 
 	/* Every packet to a STALE neighbour asks; at most one a second is due, so the
 	 * others answer from a lock-free read. */
 	if (snap_find(t, port, ip, &sn) != 0 || sn.state != ST_STALE ||
-		now - sn.probe_tsc < RETRANS_S * t->hz)
+		!probe_due(t, now, sn.probe_tsc))
 		return false;
 	rte_spinlock_lock(&t->lock);
 	e = find_locked(t, port, ip, false);
-	if (e != NULL && e->state == ST_STALE && now - e->probe_tsc >= RETRANS_S * t->hz) {
+	if (e != NULL && e->state == ST_STALE && probe_due(t, now, e->probe_tsc)) {
 		if (e->probes >= HL_NEIGH_MAX_PROBES) {
 			/* RFC 4861 §7.3.3: unicast probes went unanswered, the entry
 			 * goes; the next packet resolves afresh (broadcast, queue, and

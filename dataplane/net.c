@@ -412,14 +412,15 @@ net_output(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, struct hl_n
 	}
 }
 
-/* Learns ip -> mac and sends what waited for it. */
+/* Learns ip -> mac (HL_NEIGH_F_* flags; mac NULL: none in the packet) and sends what
+ * waited for it, which only a known mac releases. */
 static void
 learn(struct hl_worker *w, unsigned int pi, const uint8_t key[16],
-	const struct rte_ether_addr *mac, bool create)
+	const struct rte_ether_addr *mac, unsigned int flags)
 {
 	struct rte_mbuf *pend[HL_NEIGH_PENDING];
 	bool created;
-	int n = hl_neigh_learn(w->eng->neigh, (uint16_t)pi, key, mac, create, w->now, pend,
+	int n = hl_neigh_update(w->eng->neigh, (uint16_t)pi, key, mac, flags, w->now, pend,
 		&created);
 
 	if (n == -ENOMEM) {
@@ -470,7 +471,8 @@ arp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t off
 	/* RFC 826 "merge": update what we know; create only when we are the target. */
 	if (sip != 0 && sip != p->ip4 && ((sip ^ p->ip4) & p->mask4) == 0) {
 		hl_neigh_key4(key, sip);
-		learn(w, pi, key, &a->arp_data.arp_sha, for_us);
+		learn(w, pi, key, &a->arp_data.arp_sha,
+			HL_NEIGH_F_CONFIRM | HL_NEIGH_F_OVERRIDE | (for_us ? HL_NEIGH_F_CREATE : 0));
 	}
 	if (op != RTE_ARP_OP_REQUEST || !for_us) {
 		if (!for_us)
@@ -877,8 +879,10 @@ nd_ns_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, struct rte
 	} else {
 		memcpy(dst, ip6->src_addr, 16);
 		if (slla != NULL) {
+			/* §7.2.3: created or changed STALE, else as it was; the NS proves
+			 * nothing of our packets reaching it. */
 			memcpy(&dmac, slla, 6);
-			learn(w, pi, dst, &dmac, true);
+			learn(w, pi, dst, &dmac, HL_NEIGH_F_CREATE | HL_NEIGH_F_OVERRIDE);
 		} else {
 			dmac = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
 		}
@@ -934,10 +938,12 @@ nd_na_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, struct rte
 	}
 	if (tlla != NULL)
 		memcpy(&mac, tlla, 6);
-	else
-		mac = rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->src_addr;
-	/* Unsolicited advertisements update entries but create none (§7.2.5). */
-	learn(w, pi, icmp + 8, &mac, false);
+	/* §7.2.5: advertisements create nothing; Solicited confirms, Override may
+	 * replace the known address; without a target address option (allowed in
+	 * answer to a unicast NS, §7.2.4) only the state can change. */
+	learn(w, pi, icmp + 8, tlla != NULL ? &mac : NULL,
+		(icmp[4] & ND_NA_FLAG_SOLICITED ? HL_NEIGH_F_CONFIRM : 0) |
+			(icmp[4] & ND_NA_FLAG_OVERRIDE ? HL_NEIGH_F_OVERRIDE : 0));
 	rte_pktmbuf_free(m);
 }
 

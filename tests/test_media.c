@@ -1135,7 +1135,7 @@ HL_TEST(ipv6_neighbour_learnt_from_solicitation)
 	HL_CHECK(ctr(HL_CTR_NEIGH_LEARNED) == learnt);
 	teach_nd(CUST6);
 	HL_CHECK(ctr(HL_CTR_NEIGH_LEARNED) == learnt + 1);
-	teach_nd(CUST6); /* known: refreshed, not created again */
+	teach_nd(CUST6); /* known, same address: left as it was, not created again */
 	HL_CHECK(ctr(HL_CTR_NEIGH_LEARNED) == learnt + 1);
 }
 

@@ -201,6 +201,166 @@ HL_TEST(stale_neighbour_that_stops_answering_is_dropped_after_three_probes)
 	hl_neigh_free(t);
 }
 
+/* NS and NA flags as net.c passes them (RFC 4861 §7.2.3, §7.2.5). */
+#define NS (HL_NEIGH_F_CREATE | HL_NEIGH_F_OVERRIDE)
+#define NA_S HL_NEIGH_F_CONFIRM
+#define NA_O HL_NEIGH_F_OVERRIDE
+#define NA_SO (HL_NEIGH_F_CONFIRM | HL_NEIGH_F_OVERRIDE)
+
+/* §7.2.3: a solicitation's source address makes a STALE entry, usable at once and
+ * first probed DELAY_FIRST_PROBE_TIME (5 s) later; the same address again changes
+ * nothing, a new one is taken STALE; only a solicited advertisement confirms. */
+HL_TEST(solicitation_learns_stale)
+{
+	struct hl_neigh_table *t = hl_neigh_create(64, HZ, 0);
+	struct rte_mbuf *out[HL_NEIGH_PENDING], *a = rte_pktmbuf_alloc(pool);
+	struct rte_ether_addr mac;
+	struct hl_neigh_hint h = {0};
+	bool created, probe;
+	uint8_t k[16], q[16];
+
+	key(k, 11);
+	HL_CHECK_INT(hl_neigh_update(t, 0, k, &mac1, NS, 1000, out, &created), 0);
+	HL_CHECK(created);
+	HL_CHECK_INT(hl_neigh_lookup_hint(t, 0, k, &mac, &h), 1); /* stale: sent to */
+	HL_CHECK_MEM(&mac, &mac1, 6);
+	HL_CHECK(!hl_neigh_hint_valid(&h)); /* no hint for a stale entry */
+	HL_CHECK(!hl_neigh_refresh(t, 0, k, 1000));
+	HL_CHECK_INT(hl_neigh_update(t, 0, k, &mac1, NS, 3000, out, &created), 0);
+	HL_CHECK(!created);
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), 1);
+	HL_CHECK(!hl_neigh_refresh(t, 0, k, 5999)); /* the same address kept the delay */
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 6000));
+	HL_CHECK(!hl_neigh_refresh(t, 0, k, 6999));
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 7000));
+	/* the probe is answered: REACHABLE, and a sender may keep a hint */
+	HL_CHECK_INT(hl_neigh_update(t, 0, k, &mac1, NA_SO, 7100, out, NULL), 0);
+	HL_CHECK_INT(hl_neigh_lookup_hint(t, 0, k, &mac, &h), 0);
+	HL_CHECK(hl_neigh_hint_valid(&h));
+	/* the same address in an NS keeps REACHABLE, and the hint */
+	HL_CHECK_INT(hl_neigh_update(t, 0, k, &mac1, NS, 8000, out, NULL), 0);
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), 0);
+	HL_CHECK(hl_neigh_hint_valid(&h));
+	/* ... and does not extend it: stale 30 s after the confirmation */
+	struct hl_neigh_probe pr[8];
+	struct rte_mbuf *dropped[64];
+	unsigned int nd;
+	maintain(t, 7100 + 30000, pr, &nd, dropped);
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), 1);
+	HL_CHECK(!hl_neigh_hint_valid(&h));
+	/* a new address: taken, STALE, the count reset, probed after the delay */
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 37100));
+	HL_CHECK_INT(hl_neigh_update(t, 0, k, &mac2, NS, 38000, out, NULL), 0);
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), 1);
+	HL_CHECK_MEM(&mac, &mac2, 6);
+	HL_CHECK(!hl_neigh_refresh(t, 0, k, 42999));
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 43000));
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 44000));
+	HL_CHECK(hl_neigh_refresh(t, 0, k, 45000));
+	HL_CHECK(!hl_neigh_refresh(t, 0, k, 46000)); /* three unanswered: removed */
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), -ENOENT);
+
+	/* a resolution under way: the NS releases what waited, STALE (§7.3.3) */
+	key(q, 12);
+	HL_CHECK_INT(hl_neigh_queue(t, 0, q, a, 50000, &probe, &mac), 0);
+	HL_CHECK_INT(hl_neigh_update(t, 0, q, &mac2, NS, 50010, out, &created), 1);
+	HL_CHECK(!created && out[0] == a);
+	rte_pktmbuf_free(a);
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, q, &mac), 1);
+	HL_CHECK_MEM(&mac, &mac2, 6);
+	hl_neigh_free(t);
+}
+
+/* §7.2.5, receipt of an advertisement: each row starts an entry in a state, applies
+ * one NA (flags, target address option: mac1, mac2 or none) and expects the lookup,
+ * the address and whether the waiting packet went out. */
+HL_TEST(advertisement_rules)
+{
+	enum { INCOMPLETE, REACHABLE, STALE };
+	static const struct {
+		int from;
+		unsigned int flags;
+		int mac; /* 0: no option */
+		int rc, want_mac, released;
+	} rows[] = {
+		{INCOMPLETE, NA_SO, 1, 0, 1, 1},
+		{INCOMPLETE, NA_S, 1, 0, 1, 1},    /* O is ignored while incomplete */
+		{INCOMPLETE, NA_O, 1, 1, 1, 1},    /* unsolicited: STALE */
+		{INCOMPLETE, NA_SO, 0, -EAGAIN, 0, 0}, /* nothing to resolve with */
+		{REACHABLE, NA_S, 2, 1, 1, 0},     /* O clear, another address: doubted */
+		{REACHABLE, 0, 2, 1, 1, 0},
+		{REACHABLE, NA_O, 2, 1, 2, 0},     /* override: taken, STALE */
+		{REACHABLE, NA_SO, 2, 0, 2, 0},
+		{REACHABLE, NA_O, 1, 0, 1, 0},     /* the same, unsolicited: as it was */
+		{REACHABLE, 0, 0, 0, 1, 0},
+		{STALE, NA_S, 2, 1, 1, 0},         /* O clear, another address: ignored */
+		{STALE, NA_S, 1, 0, 1, 0},         /* the same, solicited: confirmed */
+		{STALE, NA_S, 0, 0, 1, 0},         /* no option, solicited: confirmed */
+		{STALE, NA_O, 1, 1, 1, 0},         /* the same, unsolicited: as it was */
+		{STALE, 0, 0, 1, 1, 0},
+		{STALE, NA_O, 2, 1, 2, 0},
+		{STALE, NA_SO, 2, 0, 2, 0},
+	};
+
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(rows); i++) {
+		struct hl_neigh_table *t = hl_neigh_create(64, HZ, 0);
+		struct hl_neigh_probe pr[8];
+		struct rte_mbuf *out[HL_NEIGH_PENDING], *dropped[64], *m = NULL;
+		struct rte_ether_addr mac;
+		unsigned int nd;
+		bool probe, created;
+		uint8_t k[16];
+		int n;
+
+		key(k, 20);
+		if (rows[i].from == INCOMPLETE) {
+			m = rte_pktmbuf_alloc(pool);
+			HL_CHECK_INT(hl_neigh_queue(t, 0, k, m, 0, &probe, &mac), 0);
+		} else {
+			hl_neigh_learn(t, 0, k, &mac1, true, 0, out, NULL);
+			if (rows[i].from == STALE)
+				maintain(t, 30000, pr, &nd, dropped);
+		}
+		n = hl_neigh_update(t, 0, k, rows[i].mac == 0 ? NULL : rows[i].mac == 1 ? &mac1 : &mac2,
+			rows[i].flags, 30500, out, &created);
+		HL_CHECK_MSG(n == rows[i].released, "row %u: %d released", i, n);
+		HL_CHECK_MSG(!created, "row %u: created", i);
+		if (n == 1)
+			HL_CHECK(out[0] == m);
+		int rc = hl_neigh_lookup(t, 0, k, &mac);
+		HL_CHECK_MSG(rc == rows[i].rc, "row %u: lookup %d, not %d", i, rc, rows[i].rc);
+		if (rows[i].want_mac)
+			HL_CHECK_MSG(rte_is_same_ether_addr(&mac, rows[i].want_mac == 1 ? &mac1 : &mac2),
+				"row %u: address", i);
+		if (n == 1)
+			rte_pktmbuf_free(m);
+		hl_neigh_free(t); /* frees m if it still waits */
+	}
+}
+
+/* ARP (RFC 826) stays as it was: a request or reply confirms, a new address is
+ * taken; confirming what is known leaves a sender's hint valid. */
+HL_TEST(arp_confirms_and_keeps_hints)
+{
+	struct hl_neigh_table *t = hl_neigh_create(64, HZ, 0);
+	struct rte_mbuf *out[HL_NEIGH_PENDING];
+	struct rte_ether_addr mac;
+	struct hl_neigh_hint h = {0};
+	uint8_t k[16];
+
+	key(k, 30);
+	HL_CHECK_INT(hl_neigh_learn(t, 0, k, &mac1, true, 0, out, NULL), 0);
+	HL_CHECK_INT(hl_neigh_lookup_hint(t, 0, k, &mac, &h), 0);
+	HL_CHECK(hl_neigh_hint_valid(&h));
+	HL_CHECK_INT(hl_neigh_learn(t, 0, k, &mac1, false, 10000, out, NULL), 0);
+	HL_CHECK(hl_neigh_hint_valid(&h));
+	HL_CHECK_INT(hl_neigh_learn(t, 0, k, &mac2, false, 11000, out, NULL), 0);
+	HL_CHECK(!hl_neigh_hint_valid(&h));
+	HL_CHECK_INT(hl_neigh_lookup(t, 0, k, &mac), 0);
+	HL_CHECK_MEM(&mac, &mac2, 6);
+	hl_neigh_free(t);
+}
+
 HL_TEST(full_table_refuses_and_tombstones_keep_chains)
 {
 	struct hl_neigh_table *t = hl_neigh_create(16, HZ, 0);

@@ -1765,6 +1765,102 @@ out:
 	teardown();
 }
 
+/* An answer in the ACK that holds (sendonly, inactive, or c=0.0.0.0; RFC 3264 §8.4) is
+ * relayed to the agent as a held re-INVITE is: a re-INVITE of ours with the matching
+ * direction, in the codec the leg runs. A later delayed offer whose answer in the ACK
+ * resumes is relayed as a resume; one that changes nothing is not relayed at all. */
+HL_TEST(late_offer_hold_in_ack)
+{
+	static const struct {
+		const char *conn, *dir, *want;
+	} cases[] = {
+		{"10.99.0.2", "a=sendonly\r\n", "a=sendonly\r\n"},
+		{"10.99.0.2", "a=inactive\r\n", "a=inactive\r\n"},
+		{"0.0.0.0", "", "a=sendonly\r\n"},
+	};
+	static const char agent_held[] = "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+					 "c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+					 "a=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n";
+
+	for (unsigned int n = 0; n < HL_ARRAY_SIZE(cases); n++) {
+		char inv[4096], ok[4096], totag[64], ans[1024], msg[4096], rinv[4096];
+		struct hl_sdp offer;
+		const struct hl_media_leg *a, *b;
+		int i;
+
+		setup_ops(1);
+		if (late_call("z9hG4bKlh1", "lh1@trunk", NULL, inv, sizeof(inv), ok, sizeof(ok),
+			    totag, sizeof(totag), &offer) != 0) {
+			teardown();
+			continue;
+		}
+		snprintf(ans, sizeof(ans),
+			"v=0\r\no=trunk 5 5 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+			"m=audio 6002 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n%s",
+			cases[n].conn, cases[n].dir);
+		customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKlh1a", "lh1@trunk", totag, 1, ans);
+		feed(msg, addr('t', 5060));
+		a = last_push(0);
+		HL_CHECK_MSG(a != NULL && a->recv_only, "case %u: the A leg is not held", n);
+		HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 0);
+		i = find_out("INVITE");
+		HL_CHECK_MSG(i >= 0, "case %u: the hold did not reach the agent", n);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		HL_CHECK(out[i].dst.port == 5090);
+		HL_CHECK_MSG(strstr(out[i].buf, cases[n].want) != NULL, "case %u: re-INVITE:\n%s", n,
+			out[i].buf);
+		HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 101\r\n") != NULL);
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		npushed = 0;
+		respond_sdp(rinv, 200, addr('a', 5090), agent_held);
+		HL_CHECK(find_out("ACK") >= 0 && find_out("200") < 0);
+		b = last_push(1);
+		HL_CHECK(b != NULL && b->remote_silent);
+
+		/* a delayed offer resumes: our 200 offers sendrecv, the ACK's answer too */
+		customer_reinvite("z9hG4bKlh2", "lh1@trunk", totag, 2, "");
+		i = find_out("200");
+		HL_CHECK(i >= 0 && find_out("INVITE") < 0);
+		HL_CHECK(i < 0 || strstr(out[i].buf, "a=sendrecv\r\n") != NULL);
+		late_answer(ans, sizeof(ans), 6002, "RTP/AVP", "8 101", "");
+		customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKlh2a", "lh1@trunk", totag, 2, ans);
+		feed(msg, addr('t', 5060));
+		a = last_push(0);
+		HL_CHECK(a != NULL && !a->recv_only && !a->remote_silent);
+		i = find_out("INVITE");
+		HL_CHECK_MSG(i >= 0 && strstr(out[i].buf, "a=sendrecv\r\n") != NULL,
+			"case %u: the resume did not reach the agent", n);
+		if (i >= 0) {
+			snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+			respond_sdp(rinv, 200, addr('a', 5090), NULL);
+			HL_CHECK(find_out("ACK") >= 0);
+		}
+		/* the same again: nothing to relay */
+		customer_reinvite("z9hG4bKlh3", "lh1@trunk", totag, 3, "");
+		HL_CHECK(find_out("200") >= 0);
+		customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKlh3a", "lh1@trunk", totag, 3, ans);
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(nout, 0);
+
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKlh4", "lh1@trunk", totag, 4);
+		feed(msg, addr('t', 5060));
+		i = find_out("BYE");
+		HL_CHECK(i >= 0);
+		if (i >= 0) {
+			char bye[4096];
+			snprintf(bye, sizeof(bye), "%s", out[i].buf);
+			agent_respond(bye, 200, 5090);
+		}
+		HL_CHECK(stats().calls == 0);
+		advance(40000);
+		HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+		teardown();
+	}
+}
+
 /* The worker could not take a leg (its table was full): a call that cannot carry media
  * is ended, BYE to both sides, and counted. */
 HL_TEST(media_refused_ends_call)

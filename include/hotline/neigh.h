@@ -16,6 +16,18 @@
  * unanswered remove it), FAILED (3 probes 1 s apart
  * went unanswered; packets are dropped and counted for a 20 s hold-down, then
  * the entry is removed). Maintenance walks a bounded number of entries per call.
+ *
+ * Learning (hl_neigh_update) follows RFC 4861 §7.2.3 and §7.2.5: only a solicited
+ * NA confirms reachability; an NS's source address option, or an unsolicited NA,
+ * makes an entry STALE when it brings a new address and leaves it alone when the
+ * address is the one known; an NA without the Override flag does not replace a
+ * known address. A STALE entry learnt so is first probed 5 s after it was learnt
+ * (DELAY_FIRST_PROBE_TIME, §7.3.3): its neighbour has just spoken to us. ARP
+ * (RFC 826) has no reachability states: a request or reply from a host is taken
+ * as confirmation (REACHABLE, the merge updates the address), as hotline always
+ * did; Linux is stricter (a request only makes STALE), which would cost one
+ * refresh probe per new neighbour and gain nothing against a forged ARP, which
+ * can set any address either way.
  */
 #ifndef HOTLINE_NEIGH_H
 #define HOTLINE_NEIGH_H
@@ -92,12 +104,31 @@ hl_neigh_hint_valid(const struct hl_neigh_hint *h)
 int hl_neigh_queue(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
 	struct rte_mbuf *m, uint64_t now, bool *send_probe, struct rte_ether_addr *mac);
 
+/* What a packet that names ip -> mac says, for hl_neigh_update(). */
+#define HL_NEIGH_F_CREATE 0x1   /* may create the entry (an NS, an ARP for us) */
+#define HL_NEIGH_F_CONFIRM 0x2  /* proves reachability: REACHABLE (ARP, NA with S) */
+#define HL_NEIGH_F_OVERRIDE 0x4 /* may replace a known address (ARP, NS, NA with O) */
+
 /*
- * Records ip -> mac (from an ARP packet or an NA/NS option). With create false
- * only an existing entry is updated (unsolicited replies create nothing).
- * Packets that waited for it are moved to out (at most HL_NEIGH_PENDING); returns
- * their count, or -ENOMEM if create was asked and the table is full. *created
- * (may be NULL) tells whether a new entry was made.
+ * Records what a packet says of ip (RFC 4861 §7.2.3, §7.2.5 with flags as above):
+ * - no usable address yet (new, INCOMPLETE, FAILED): mac is taken, REACHABLE with
+ *   CONFIRM, else STALE; without mac nothing happens (§7.2.5: an NA without a target
+ *   address option cannot resolve);
+ * - a different mac without OVERRIDE: not taken, and a REACHABLE entry goes STALE;
+ * - otherwise a different mac is taken; with CONFIRM the entry is REACHABLE, else
+ *   STALE if the address changed and as it was if not.
+ * mac may be NULL (no address in the packet). Without CREATE, or without mac, only
+ * an existing entry changes. Packets that waited for it are moved to out (at most
+ * HL_NEIGH_PENDING); returns their count, or -ENOMEM if an entry was to be made and
+ * the table is full. *created (may be NULL) tells whether a new entry was made.
+ */
+int hl_neigh_update(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
+	const struct rte_ether_addr *mac, unsigned int flags, uint64_t now, struct rte_mbuf **out,
+	bool *created);
+
+/*
+ * ARP (RFC 826 merge): hl_neigh_update() with CONFIRM and OVERRIDE, and CREATE when
+ * create is true (we are the target; unsolicited replies create nothing).
  */
 int hl_neigh_learn(struct hl_neigh_table *t, uint16_t port, const uint8_t ip[16],
 	const struct rte_ether_addr *mac, bool create, uint64_t now, struct rte_mbuf **out,

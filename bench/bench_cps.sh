@@ -5,7 +5,7 @@
 #
 #   bench/bench_cps.sh [--quick] [--steps "500 1000 ..."] [--secs N] [--children N]
 #                      [--only kamailio,kamailio-qm,sipp,hotline] [--hotline]
-#                      [--nice N] [--keep]
+#                      [--kamailio-net veth|lo] [--nice N] [--keep]
 #
 # Scenario (bench/cps/uac.xml, uas.xml): INVITE with SDP -> 200 OK with SDP (no 180)
 # -> ACK -> BYE at once -> 200 OK, no media. SIPp UAC (customer) and SIPp UAS (agent)
@@ -21,7 +21,12 @@
 #
 # Systems: "kamailio" is Kamailio 5.6 (bench/cps/kamailio.cfg, tm + rr) with the
 # f_malloc allocator (-x fm -X fm), its best on this host; "kamailio-qm" the same
-# with Debian's default allocator (q_malloc with debug records), for reference;
+# with Debian's default allocator (q_malloc with debug records), for reference.
+# Kamailio gets the wire hotline gets (--kamailio-net veth, the default): the same
+# two namespaces and veth pairs, the root-side ends addressed 10.99.0.1 and 10.98.0.1
+# and both listened on, requests relayed from the agents' side; --kamailio-net lo
+# runs it on 127.0.0.1 with the SIPps in the root namespace, as before 2026-12-02
+# (a loopback hop costs the kernel less than a veth hop into another namespace);
 # "sipp" the UAC straight to the UAS; "hotline" (run_hotline) only with
 # HOTLINE_CPS=1 or --hotline, and until hotlined answers REGISTER it prints
 # "hotline: signalling not available" and its column is left out.
@@ -56,6 +61,7 @@ STEPS=
 SECS=
 QUICK=0
 CHILDREN=${KAM_CHILDREN:-4}
+KAM_NET=veth
 ONLY="kamailio,kamailio-qm,sipp,hotline"
 KEEP=0
 NICE=-20
@@ -75,12 +81,14 @@ while [ $# -gt 0 ]; do
 	--children) CHILDREN=$2; shift ;;
 	--only) ONLY=$2; shift ;;
 	--hotline) RUN_HOTLINE=1 ;;
+	--kamailio-net) KAM_NET=$2; shift ;;
 	--nice) NICE=$2; shift ;;
 	--keep) KEEP=1 ;;
 	*) usage ;;
 	esac
 	shift
 done
+case $KAM_NET in veth | lo) ;; *) usage ;; esac
 if [ "$QUICK" = 1 ]; then
 	STEPS=${STEPS:-$STEPS_QUICK}
 	SECS=${SECS:-3}
@@ -432,20 +440,31 @@ run_kamailio() {
 	mkdir -p "$dir"
 	# -m: shared memory (MB) for tm's transactions, kept wait_timer (5 s) after the
 	# final response: about 2 per call x rate x 5 s. -M: private memory per process.
-	if udp_bound "" 127.0.0.1 5070; then
+	# the wire: loopback, or hotline's two namespaces (kam_net_up)
+	local lis=127.0.0.1 lport=5070 net=() per=$CHILDREN
+	if [ "$KAM_NET" = veth ]; then
+		# children= is per listen socket: the same UDP workers in all as on lo
+		per=$(( CHILDREN > 1 ? CHILDREN / 2 : 1 ))
+		kam_net_up "$name" || return 0
+		lis=10.99.0.1 lport=5060
+		net=(-A "BENCH_LISTEN=udp:10.99.0.1:5060" -A "BENCH_LISTEN2=udp:10.98.0.1:5060"
+			-A "BENCH_OUT=udp:10.98.0.1:5060" -A "BENCH_UAS=\"sip:10.98.0.2:5090\"")
+	elif udp_bound "" 127.0.0.1 5070; then
 		note "$name: UDP 127.0.0.1:5070 is taken by another program; skipped"
 		return 0
+	else
+		net=(-A "BENCH_LISTEN=udp:127.0.0.1:5070" -A "BENCH_UAS=\"sip:127.0.0.1:5090\"")
 	fi
 	(cd "$dir" && exec "${NICEX[@]}" taskset -c 0 kamailio -DD -E -f "$CPS/kamailio.cfg" \
-		-m 2048 -M 16 "${mem[@]}" -w "$dir" -Y "$dir" \
-		-A "BENCH_LISTEN=udp:127.0.0.1:5070" -A "BENCH_UAS=\"sip:127.0.0.1:5090\"" \
-		-A "BENCH_CHILDREN=$CHILDREN" -A "BENCH_MPATH=\"$KAM_MPATH\"" \
+		-m 2048 -M 16 "${mem[@]}" -w "$dir" -Y "$dir" "${net[@]}" \
+		-A "BENCH_CHILDREN=$per" -A "BENCH_MPATH=\"$KAM_MPATH\"" \
 		>"$dir/kamailio.log" 2>&1) &
 	kp=$!
 	track "$kp"
-	if ! wait_udp "" 127.0.0.1 5070; then
+	if ! wait_udp "" "$lis" "$lport"; then
 		note "$name: did not start: $(grep -m3 -i 'error\|critical' "$dir/kamailio.log")"
 		stop_pid "$kp"
+		[ "$KAM_NET" = veth ] && hl_teardown
 		return 0
 	fi
 	sleep 1     # children forked and attached
@@ -460,11 +479,17 @@ run_kamailio() {
 	sleep 2
 	i1=$(cpu_ns "${SUT_PIDS[@]}")
 	note "$name: $(kamailio -v | head -1 | sed 's/^version: //;s/ *$//'), allocator $2," \
-		"${#SUT_PIDS[@]} processes (children=$CHILDREN UDP workers)," \
+		"${#SUT_PIDS[@]} processes ($per UDP workers per listen socket)," \
 		"idle $(( (i1 - i0) / 2000 )) µs CPU/s," \
 		"PSS idle $(mem_kb "${SUT_PIDS[@]}" | awk '{printf "%.1f MB", $1 / 1024}')"
-	SYS=$name TARGET=127.0.0.1:5070 SERVICE=+15550100
-	UAC_NS='' UAC_IP=127.0.0.1 UAS_NS='' UAS_IP=127.0.0.1 UAS_PORT=5090 DRAIN=6 TEL=
+	if [ "$KAM_NET" = veth ]; then
+		SYS=$name TARGET=10.99.0.1:5060 SERVICE=+15550100
+		UAC_NS=$HL_NS_C UAC_IP=10.99.0.2 UAS_NS=$HL_NS_A UAS_IP=10.98.0.2 UAS_PORT=5090
+	else
+		SYS=$name TARGET=127.0.0.1:5070 SERVICE=+15550100
+		UAC_NS='' UAC_IP=127.0.0.1 UAS_NS='' UAS_IP=127.0.0.1 UAS_PORT=5090
+	fi
+	DRAIN=6 TEL=
 	step_all
 	local ks ke
 	ks=$(cpu_ticks "${SUT_PIDS[@]}")
@@ -475,6 +500,29 @@ run_kamailio() {
 	stop_pid "$kp"
 	for c in "${SUT_PIDS[@]:1}"; do stop_pid "$c"; done
 	SUT_PIDS=()
+	[ "$KAM_NET" = veth ] && hl_teardown
+	return 0
+}
+
+# kam_net_up NAME: hotline's two namespaces and veth pairs for Kamailio, the
+# root-side ends addressed (Kamailio uses the kernel's stack on them).
+kam_net_up() {
+	local ns
+	for ns in "$HL_NS_C" "$HL_NS_A"; do
+		if ip netns list | grep -qw "^$ns"; then
+			note "$1: namespace '$ns' exists already (not ours); skipped"
+			return 1
+		fi
+	done
+	if ! hl_veth "$HL_NS_C" "$HL_IF_C" "${HL_IF_C}p" 10.99.0.2/24 ||
+		! hl_veth "$HL_NS_A" "$HL_IF_A" "${HL_IF_A}p" 10.98.0.2/24 ||
+		! ip addr add 10.99.0.1/24 dev "$HL_IF_C" || ! ip addr add 10.98.0.1/24 dev "$HL_IF_A"
+	then
+		note "$1: could not create the namespaces"
+		hl_teardown
+		return 1
+	fi
+	return 0
 }
 
 # ---- SIPp alone: the load generator's ceiling ---------------------------------------
@@ -769,9 +817,9 @@ log "bench_cps: steps [$STEPS] cps, $SECS s each; $(lscpu | sed -n 's/^Model nam
 
 echo "bench_cps: $(date '+%Y-%m-%d %H:%M'), steps [$STEPS] cps, $SECS s per step," \
 	"sipp $(sipp -v 2>/dev/null | sed -n 's/^ *SIPp \(v[^ -]*\).*/\1/p' | head -1)"
-print_system kamailio "Kamailio tm stateful proxy, f_malloc, children=$CHILDREN"
+print_system kamailio "Kamailio tm stateful proxy, f_malloc, children=$CHILDREN, on $KAM_NET"
 print_system kamailio-qm \
-	"Kamailio tm stateful proxy, Debian default allocator (q_malloc), children=$CHILDREN"
+	"Kamailio tm stateful proxy, Debian default allocator (q_malloc), children=$CHILDREN, on $KAM_NET"
 print_system hotline "hotline B2BUA (hotlined -l 0)"
 print_system sipp "SIPp alone, UAC -> UAS (load generator ceiling)"
 print_summary

@@ -602,7 +602,7 @@ static void session_fire(struct hl_timer *tm, void *arg);
 static struct sig_leg *
 leg_new(struct hl_sig *s, struct sig_call *c, int side)
 {
-	struct sig_leg *l = calloc(1, sizeof(*l));
+	struct sig_leg *l = sig_alloc(sizeof(*l));
 
 	if (l == NULL)
 		return NULL;
@@ -636,10 +636,10 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 	}
 	hl_timer_cancel(s->wheel, &l->t_session);
 	leg_srtp_wipe(l);
-	free(l->ack);
-	free(l->sdp_remote);
-	free(l->sdp_local);
-	free(l);
+	sig_free(l->ack);
+	sig_free(l->sdp_remote);
+	sig_free(l->sdp_local);
+	sig_free(l);
 }
 
 /* A leg whose dialog is over: freed now, or when its call goes. */
@@ -665,7 +665,7 @@ store_sdp(char **dst, uint16_t *dlen, const char *p, size_t n)
 
 	if (d == NULL)
 		return;
-	free(*dst);
+	sig_free(*dst);
 	*dst = d;
 	*dlen = (uint16_t)n;
 }
@@ -697,9 +697,9 @@ call_free(struct hl_sig *s, struct sig_call *c)
 		s->ports.by_block[(c->a_local_port - s->ports.lo) / 4] == c)
 		s->ports.by_block[(c->a_local_port - s->ports.lo) / 4] = NULL;
 	ports_release(&s->ports, c->a_local_port);
-	free(c->a_offer);
+	sig_free(c->a_offer);
 	call_unlink(s, c);
-	free(c);
+	sig_free(c);
 	s->st.calls--;
 }
 
@@ -1323,7 +1323,7 @@ b_send_ack(struct hl_sig *s, struct sig_leg *b, uint32_t cseq)
 	if (n <= 0)
 		return;
 	sig_send(s, &b->peer, s->out, (size_t)n);
-	free(b->ack);
+	sig_free(b->ack);
 	b->ack = sig_dup(s->out, (size_t)n);
 	b->ack_len = (uint16_t)n;
 }
@@ -1862,12 +1862,12 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 			return;
 		}
 	}
-	c = calloc(1, sizeof(*c));
+	c = sig_alloc(sizeof(*c));
 	a = c ? leg_new(s, c, 0) : NULL;
 	uint16_t port = a ? ports_alloc(&s->ports) : 0;
 	if (c == NULL || a == NULL || port == 0) {
-		free(a);
-		free(c);
+		sig_free(a);
+		sig_free(c);
 		sig_reply(s, t, buf, m, 503, NULL, NULL, "Retry-After: 1\r\n", NULL, NULL, 0);
 		return;
 	}
@@ -2081,7 +2081,7 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		return;
 	}
 	/* sig.c stored the request already; this copy replaces it. */
-	free(t->req);
+	sig_free(t->req);
 	t->req = sig_dup(buf, m->head_len + m->body.len);
 	t->req_len = (uint16_t)(m->head_len + m->body.len);
 	l->inv = t;

@@ -308,7 +308,13 @@ void sig_new_branch(struct hl_sig *s, char *out, size_t cap);
 void sig_new_tag(struct hl_sig *s, char *out, size_t cap);
 /* Copies a slice as a NUL-terminated string: 0, or HL_E_TOOBIG. */
 int sig_copy(const uint8_t *buf, struct hl_sip_slice sl, char *out, size_t cap);
+/*
+ * Per-call blocks (transactions, legs, calls, kept messages and SDP): sig_alloc is
+ * zeroed, sig_dup NUL-terminates; both are freed with sig_free (NULL is a no-op).
+ */
+void *sig_alloc(size_t n);
 char *sig_dup(const void *p, size_t n);
+void sig_free(void *p);
 /* Destination for a URI (IP literal host), else fallback; 0 or negative. */
 int sig_uri_addr(struct hl_sig *s, const char *uri, const struct hl_sig_addr *fallback,
 	struct hl_sig_addr *out);

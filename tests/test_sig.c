@@ -14,6 +14,7 @@
 #include "hotline/sig.h"
 #include "hotline/sip.h"
 #include "hotline/tenant.h"
+#include "control/sig_priv.h"
 
 #define MAXOUT 64
 
@@ -381,6 +382,62 @@ stats(void)
 	struct hl_sig_stats st;
 	hl_sig_stats(sig, &st);
 	return st;
+}
+
+/* Per-call blocks: zeroed, 16-byte aligned, reused, big ones from malloc. */
+HL_TEST(call_memory)
+{
+	static const size_t sizes[] = {1, 47, 48, 49, 200, 1000, 3000, 4080, 4081, 70000};
+	void *p[HL_ARRAY_SIZE(sizes)];
+
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(sizes); i++) {
+		p[i] = sig_alloc(sizes[i]);
+		HL_CHECK(p[i] != NULL);
+		if (p[i] == NULL)
+			return;
+		HL_CHECK_INT((uintptr_t)p[i] % 16, 0);
+		size_t nz = 0;
+		for (size_t k = 0; k < sizes[i]; k++)
+			nz += ((const uint8_t *)p[i])[k] != 0;
+		HL_CHECK_INT(nz, 0);
+		memset(p[i], 0xa5, sizes[i]); /* the whole block is ours */
+	}
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(sizes); i++)
+		for (unsigned int j = i + 1; j < HL_ARRAY_SIZE(sizes); j++)
+			HL_CHECK(p[i] != p[j]);
+	/* Freed dirty, handed out again zeroed. */
+	sig_free(p[4]);
+	p[4] = sig_alloc(180);
+	HL_CHECK(p[4] != NULL);
+	if (p[4] != NULL) {
+		size_t nz = 0;
+		for (size_t k = 0; k < 180; k++)
+			nz += ((const uint8_t *)p[4])[k] != 0;
+		HL_CHECK_INT(nz, 0);
+	}
+	char *d = sig_dup("INVITE", 3);
+	HL_CHECK(d != NULL && strcmp(d, "INV") == 0);
+	sig_free(d);
+	sig_free(NULL);
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(sizes); i++)
+		sig_free(p[i]);
+	/* More than a slab's worth live at once: distinct and each wholly writable. */
+	enum { N = 2000 };
+	static void *many[N];
+	unsigned int bad = 0;
+	for (unsigned int i = 0; i < N; i++) {
+		many[i] = sig_alloc(300);
+		HL_CHECK(many[i] != NULL);
+		if (many[i] != NULL)
+			memset(many[i], (int)(i & 0xff), 300);
+	}
+	for (unsigned int i = 0; i < N; i++)
+		if (many[i] != NULL)
+			bad += ((const uint8_t *)many[i])[0] != (uint8_t)i ||
+			       ((const uint8_t *)many[i])[299] != (uint8_t)i;
+	HL_CHECK_INT(bad, 0);
+	for (unsigned int i = 0; i < N; i++)
+		sig_free(many[i]);
 }
 
 HL_TEST(register_digest)

@@ -2,6 +2,8 @@
  * bench_relay: hotline's RTP relay on one worker core, plain RTP and SRTP<->SRTP, with
  * 1k, 10k and 100k concurrent streams, side by side with dpdk-testpmd io-forwarding on
  * net_ring vdevs (the ceiling) and bare libsrtp (unprotect + protect), in one run.
+ * (bench_memif holds the plain relay against testpmd over net_memif in copy mode, a
+ * ceiling that moves packet bytes; the test network both use is bench_relay.h.)
  *
  *   bench_relay [seconds] [streams list]     (defaults: 3 s, "1000,10000,100000")
  *
@@ -108,23 +110,11 @@
 #include "hotline/media.h"
 #include "hotline/srtp.h"
 
-#define NPORTS 4          /* engine ports, one ring pair each */
-#define NHOSTS 16         /* remote hosts per port */
-#define RTP_MIN 6000      /* [rtp] ports = 6000-65535 */
-#define RTP_MAX 65535
-#define RPORT0 16000      /* remote hosts' first RTP port */
+#include "bench_relay.h"
+
 #define RING_SZ 4096
-#define GBURST 32
-#define PAYLOAD 160
-#define RTP_LEN (12 + PAYLOAD)
 #define TAG_LEN 10        /* AES_CM_128_HMAC_SHA1_80 */
 #define SRTP_LEN (RTP_LEN + TAG_LEN)
-#define HDRS 42           /* Ethernet + IPv4 + UDP */
-#define VERIFY_LEGS 16    /* output legs whose packets are fully checked */
-#define WORKER_LCORE 1
-#define MAX_STREAMS (2u * NPORTS * ((RTP_MAX - 3 - RTP_MIN) / 4 + 1))
-#define MAX_WIN 256
-#define WIN_MS 250
 #define SRTP_WINDOW 256
 #define DEL_SAMPLE 200
 
@@ -137,94 +127,20 @@ static uint8_t tmpl[NPORTS][NHOSTS][2][34]; /* [plain, srtp]: Ethernet + IPv4 */
 static uint8_t pattern[PAYLOAD];
 static volatile int wk_run = 1;
 static volatile int wk_reflect; /* 1: the harness reflector instead of hotline */
+static volatile int wk_mode;    /* the mode of the worker's last complete loop turn */
 static uint16_t port_id[NPORTS];
 static double hz;
 static unsigned int window = 2048;
 static int srtp_leaked; /* sessions left to process exit (teardown too slow) */
 
-/* ---- addresses ------------------------------------------------------------------ */
-
-static inline uint32_t
-our_ip(unsigned int pi)
-{
-	return 0x0a000000u | (10u + pi) << 16 | 1u; /* 10.(10+pi).0.1/16 */
-}
-
-static inline uint32_t
-host_ip(unsigned int pi, unsigned int h)
-{
-	return 0x0a000000u | (10u + pi) << 16 | 1u << 8 | (1u + h); /* 10.(10+pi).1.(1+h) */
-}
-
-static inline void
-host_mac(unsigned int pi, unsigned int h, uint8_t mac[6])
-{
-	const uint8_t m[6] = {0x02, 0x00, 0x5e, 0x10, (uint8_t)pi, (uint8_t)h};
-	memcpy(mac, m, 6);
-}
-
-/* Where leg L lives: call c = L/2 on port c % NPORTS, block c / NPORTS of four local
- * ports (A RTP, A RTCP, B RTP, B RTCP); its remote is one of the port's hosts. */
-struct geo {
-	unsigned int pi, host;
-	uint16_t lport, rport;
-};
-
-static inline void
-leg_geo(uint32_t leg, struct geo *g)
-{
-	uint32_t c = leg >> 1, side = leg & 1, b = c / NPORTS, li = 2 * b + side;
-
-	g->pi = c % NPORTS;
-	g->lport = (uint16_t)(RTP_MIN + 4 * b + 2 * side);
-	g->host = li % NHOSTS;
-	g->rport = (uint16_t)(RPORT0 + 2 * (li / NHOSTS));
-}
-
-/* The leg a frame hotline sent from local port sport of port pi belongs to. */
-static inline uint32_t
-leg_of(unsigned int pi, uint16_t sport)
-{
-	uint32_t o = (uint32_t)(sport - RTP_MIN);
-	return 2 * ((o >> 2) * NPORTS + pi) + ((o >> 1) & 1);
-}
-
-static inline uint32_t
-remote_ssrc(uint32_t leg)
-{
-	return 0x10000000u | leg;
-}
-
-static inline uint32_t
-our_ssrc(uint32_t leg)
-{
-	return 0x20000000u | leg;
-}
-
 static void
 build_templates(void)
 {
 	for (unsigned int pi = 0; pi < NPORTS; pi++)
-		for (unsigned int h = 0; h < NHOSTS; h++)
-			for (unsigned int s = 0; s < 2; s++) {
-				uint8_t *t = tmpl[pi][h][s];
-				struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(t + 14);
-
-				memcpy(t, port_mac[pi].addr_bytes, 6);
-				host_mac(pi, h, t + 6);
-				hl_wr16(t + 12, RTE_ETHER_TYPE_IPV4);
-				memset(ip, 0, sizeof(*ip));
-				ip->version_ihl = 0x45;
-				ip->type_of_service = 0xb8;
-				ip->total_length =
-					rte_cpu_to_be_16((uint16_t)(20 + 8 + (s ? SRTP_LEN : RTP_LEN)));
-				ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
-				ip->time_to_live = 64;
-				ip->next_proto_id = IPPROTO_UDP;
-				ip->src_addr = rte_cpu_to_be_32(host_ip(pi, h));
-				ip->dst_addr = rte_cpu_to_be_32(our_ip(pi));
-				ip->hdr_checksum = rte_ipv4_cksum(ip);
-			}
+		for (unsigned int h = 0; h < NHOSTS; h++) {
+			tmpl_build(tmpl[pi][h][0], &port_mac[pi], pi, h, RTP_LEN);
+			tmpl_build(tmpl[pi][h][1], &port_mac[pi], pi, h, SRTP_LEN);
+		}
 }
 
 /* ---- the remote's SRTP: AES_CM_128_HMAC_SHA1_80 on OpenSSL (RFC 3711) ---------------- */
@@ -364,16 +280,6 @@ cm_unprotect(struct cm_key *k, uint8_t *pkt, uint32_t roc)
 	return 0;
 }
 
-static void
-rtp_hdr(uint8_t *p, uint16_t seq, uint32_t ts, uint32_t ssrc)
-{
-	p[0] = 0x80;
-	p[1] = 0; /* PCMU */
-	hl_wr16(p + 2, seq);
-	hl_wr32(p + 4, ts);
-	hl_wr32(p + 8, ssrc);
-}
-
 /* Our AES-CM/HMAC against libsrtp, both ways, before any figure depends on it. */
 static int
 cm_selftest(void)
@@ -465,19 +371,25 @@ worker_main(void *arg)
 
 	(void)arg;
 	while (__atomic_load_n(&wk_run, __ATOMIC_RELAXED)) {
-		unsigned int work = __atomic_load_n(&wk_reflect, __ATOMIC_RELAXED) ? reflect(st) :
-										  hl_worker_poll(wk);
-		uint64_t t1 = rte_rdtsc();
+		int mode = __atomic_load_n(&wk_reflect, __ATOMIC_ACQUIRE);
+		unsigned int work = mode ? reflect(st) : hl_worker_poll(wk);
 
-		st->loops++;
-		if (work)
-			st->busy_tsc += t1 - t0;
-		else
-			st->idle_tsc += t1 - t0;
-		t0 = t1;
+		turn_account(st, work, &t0);
+		__atomic_store_n(&wk_mode, mode, __ATOMIC_RELEASE);
 	}
 	hl_worker_flush(wk);
 	return 0;
+}
+
+/* Switches the worker between hotline and the reflector and waits for a whole turn in
+ * the new mode: a turn begun in the old one (the vCPU may be preempted in it) would
+ * otherwise take the next run's first frames. */
+static void
+set_mode(int reflect_on)
+{
+	__atomic_store_n(&wk_reflect, reflect_on, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&wk_mode, __ATOMIC_ACQUIRE) != reflect_on)
+		rte_pause();
 }
 
 static uint64_t
@@ -554,12 +466,8 @@ build(struct gen *g, struct rte_mbuf *m, uint32_t leg)
 	leg_geo(leg, &q);
 	m->data_off = RTE_PKTMBUF_HEADROOM;
 	p = rte_pktmbuf_mtod(m, uint8_t *);
-	memcpy(p, tmpl[q.pi][q.host][g->srtp], 34);
-	hl_wr16(p + 34, q.rport);
-	hl_wr16(p + 36, q.lport);
-	hl_wr16(p + 38, (uint16_t)(8 + (g->srtp ? SRTP_LEN : RTP_LEN)));
-	p[40] = p[41] = 0; /* no UDP checksum (RFC 768, IPv4) */
-	rtp_hdr(p + HDRS, s->seq, s->ts, remote_ssrc(leg));
+	frame_hdrs(p, tmpl[q.pi][q.host][g->srtp], &q, g->srtp ? SRTP_LEN : RTP_LEN, s->seq, s->ts,
+		remote_ssrc(leg));
 	if (g->srtp) {
 		memcpy(p + HDRS + 12, pattern, PAYLOAD); /* hotline left ciphertext here */
 		cm_protect(&g->rk, p + HDRS, s->roc);
@@ -581,23 +489,16 @@ build(struct gen *g, struct rte_mbuf *m, uint32_t leg)
 static inline uint32_t
 next_leg(struct gen *g)
 {
-	uint32_t l = g->cursor;
-
-	if (++g->cursor == g->n) {
-		g->cursor = 0;
-		g->passes++;
-	}
-	return l;
+	return rr_next(&g->cursor, g->n, &g->passes);
 }
 
 /* The first VERIFY_LEGS legs: checksums, SRTP authentication, the payload itself. */
 static int
 verify(struct gen *g, uint32_t leg, uint8_t *p)
 {
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(p + 14);
 	uint8_t *rtp = p + HDRS;
 
-	if (rte_raw_cksum(ip, 20) != 0xffff || rte_ipv4_udptcp_cksum_verify(ip, p + 34) != 0)
+	if (!sums_ok(p))
 		return 0;
 	if (g->srtp) {
 		struct vleg *v = &g->v[leg];
@@ -620,18 +521,9 @@ verify(struct gen *g, uint32_t leg, uint8_t *p)
 static inline void
 check(struct gen *g, unsigned int pi, uint8_t *p, uint16_t len)
 {
-	uint16_t sport = hl_rd16(p + 34);
-	uint32_t leg = leg_of(pi, sport);
-	struct geo q;
+	uint32_t leg = relayed_leg(pi, p, len, g->n, HDRS + (g->srtp ? SRTP_LEN : RTP_LEN));
 
-	if (unlikely(sport < RTP_MIN || leg >= g->n)) {
-		g->bad++;
-		return;
-	}
-	leg_geo(leg, &q);
-	if (unlikely(hl_rd32(p + 30) != host_ip(pi, q.host) || hl_rd16(p + 36) != q.rport ||
-		     hl_rd32(p + 26) != our_ip(pi) || hl_rd32(p + HDRS + 8) != our_ssrc(leg) ||
-		     len != HDRS + (g->srtp ? SRTP_LEN : RTP_LEN))) {
+	if (unlikely(leg == UINT32_MAX)) {
 		g->bad++;
 		return;
 	}
@@ -648,24 +540,8 @@ check(struct gen *g, unsigned int pi, uint8_t *p, uint16_t len)
 static int
 arp_answer(unsigned int pi, struct rte_mbuf *m)
 {
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint8_t *a = p + 14;
-	uint32_t tip;
-	unsigned int h;
-
-	if (rte_pktmbuf_data_len(m) < 14 + 28 || hl_rd16(a + 6) != 1)
-		return 0;
-	tip = hl_rd32(a + 24);
-	h = (tip & 0xff) - 1;
-	if (h >= NHOSTS || tip != host_ip(pi, h))
-		return 0;
-	a[7] = 2;
-	memcpy(a + 18, a + 8, 10); /* target = the asker (its MAC and IP) */
-	host_mac(pi, h, a + 8);
-	hl_wr32(a + 14, tip);
-	memcpy(p, a + 18, 6);
-	host_mac(pi, h, p + 6);
-	return rte_ring_sp_enqueue(rxr[pi], m) == 0;
+	return arp_reply(pi, rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m)) &&
+	       rte_ring_sp_enqueue(rxr[pi], m) == 0;
 }
 
 /* One pass over every TX ring (g NULL: between runs, everything is freed). */
@@ -729,13 +605,10 @@ top_up(struct gen *g)
 		int64_t room = (int64_t)g->win - f;
 		unsigned int k = room < GBURST ? (unsigned int)room : GBURST;
 
-		if (rte_pktmbuf_alloc_bulk(gpool, ms, k) != 0)
+		if (fresh_frames(gpool, ms, k, pattern) != 0)
 			break;
-		for (unsigned int i = 0; i < k; i++) {
-			/* a fresh mbuf may hold an earlier run's ciphertext */
-			memcpy(rte_pktmbuf_mtod_offset(ms[i], uint8_t *, HDRS + 12), pattern, PAYLOAD);
+		for (unsigned int i = 0; i < k; i++)
 			build(g, ms[i], next_leg(g));
-		}
 		f += k;
 	}
 }
@@ -745,23 +618,6 @@ flush_all(struct gen *g)
 {
 	for (unsigned int pi = 0; pi < NPORTS; pi++)
 		flush_rx(g, pi);
-}
-
-/* One sample of the worker lcore's counters. */
-struct snap {
-	uint64_t tsc, relayed, rtp_in, busy, idle;
-};
-
-static void
-take(struct snap *s)
-{
-	const struct hl_lcore_stats *w = &hl_stats[WORKER_LCORE];
-
-	s->tsc = rte_rdtsc();
-	s->relayed = w->ctr[HL_CTR_RTP_RELAYED];
-	s->rtp_in = w->ctr[HL_CTR_UDP_RTP];
-	s->busy = w->busy_tsc;
-	s->idle = w->idle_tsc;
 }
 
 struct result {
@@ -779,22 +635,6 @@ struct result {
 	char notes[1024];
 };
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	return v[n / 2];
-}
-
 /*
  * Runs the generator for at least dur TSC and min_passes passes over the streams, at most
  * max_dur; samples the worker every WIN_MS when r != NULL.
@@ -804,10 +644,10 @@ gen_run(struct gen *g, uint64_t dur, uint32_t min_passes, uint64_t max_dur, stru
 {
 	uint64_t t0 = rte_rdtsc(), end = t0 + dur, hard = t0 + max_dur;
 	uint64_t win = (uint64_t)(hz * WIN_MS / 1000), next = t0 + win;
-	double rate[MAX_WIN], cpp[MAX_WIN], busy[MAX_WIN];
-	unsigned int nw = 0;
+	static struct wins w;
 	struct snap a, b, first;
 
+	w.n = 0;
 	take(&a);
 	first = a;
 	for (;;) {
@@ -818,14 +658,7 @@ gen_run(struct gen *g, uint64_t dur, uint32_t min_passes, uint64_t max_dur, stru
 		uint64_t now = rte_rdtsc();
 		if (r != NULL && now >= next) {
 			take(&b);
-			uint64_t dp = b.relayed - a.relayed, dt = b.tsc - a.tsc;
-			if (dp > 0 && nw < MAX_WIN) {
-				rate[nw] = (double)dp * hz / (double)dt;
-				cpp[nw] = (double)(b.busy - a.busy) / (double)dp;
-				busy[nw] = (double)(b.busy - a.busy) /
-					   (double)((b.busy - a.busy) + (b.idle - a.idle));
-				nw++;
-			}
+			wins_add(&w, &a, &b, hz);
 			a = b;
 			next += win;
 		}
@@ -839,12 +672,8 @@ gen_run(struct gen *g, uint64_t dur, uint32_t min_passes, uint64_t max_dur, stru
 		r->cpp_avg = r->relayed ? (double)(b.busy - first.busy) / (double)r->relayed : 0;
 		r->cpp_in = b.rtp_in > first.rtp_in ?
 			    (double)(b.busy - first.busy) / (double)(b.rtp_in - first.rtp_in) : 0;
-		r->nwin = nw;
-		r->busy_med = median(busy, nw);
-		r->mpps_med = median(rate, nw) / 1e6;
-		r->mpps_best = nw ? rate[nw - 1] / 1e6 : 0;
-		r->cpp_med = median(cpp, nw);
-		r->cpp_best = nw ? cpp[0] : 0;
+		r->nwin = w.n;
+		wins_sum(&w, &r->mpps_best, &r->mpps_med, &r->cpp_best, &r->cpp_med, &r->busy_med);
 	}
 }
 
@@ -899,9 +728,7 @@ legs_set(struct gen *g, const struct hl_srtp_key *rkey, uint64_t deadline, doubl
 
 	*last_ms = 0;
 	for (uint32_t l = 0; l < g->n; l++) {
-		struct geo q, peer;
 		struct hl_media_leg leg;
-		uint32_t ip;
 		int rc;
 
 		if ((l & 1) == 0 && rte_rdtsc() > deadline) {
@@ -913,25 +740,7 @@ legs_set(struct gen *g, const struct hl_srtp_key *rkey, uint64_t deadline, doubl
 			mark = rte_rdtsc();
 			mark_l = l;
 		}
-		leg_geo(l, &q);
-		leg_geo(l ^ 1, &peer);
-		memset(&leg, 0, sizeof(leg));
-		leg.call = l >> 1;
-		leg.side = l & 1;
-		leg.port_index = (uint8_t)q.pi;
-		leg.peer_port_index = (uint8_t)peer.pi;
-		leg.family = 4;
-		leg.codec_pt = 0;
-		leg.te_pt = -1;
-		leg.local_port = q.lport;
-		leg.peer_port = peer.lport;
-		leg.remote_port = q.rport;
-		leg.clock_rate = 8000;
-		leg.ssrc = our_ssrc(l);
-		ip = rte_cpu_to_be_32(our_ip(q.pi));
-		memcpy(leg.local_ip, &ip, 4);
-		ip = rte_cpu_to_be_32(host_ip(q.pi, q.host));
-		memcpy(leg.remote_ip, &ip, 4);
+		leg_fill(&leg, l);
 		if (g->srtp) {
 			leg.srtp_rx = leg.srtp_tx = 1;
 			leg.rx_key = *rkey;
@@ -1142,11 +951,10 @@ static void note(struct result *r, const char *fmt, ...) __attribute__((format(p
 static void
 note(struct result *r, const char *fmt, ...)
 {
-	size_t l = strlen(r->notes);
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->notes + l, sizeof(r->notes) - l, fmt, ap);
+	notes_vadd(r->notes, sizeof(r->notes), fmt, ap);
 	va_end(ap);
 }
 
@@ -1198,7 +1006,7 @@ measure(uint32_t n, int srtp, int harness, unsigned int secs, double budget_s,
 	if (harness) {
 		k = n;
 		last_ms = 0;
-		__atomic_store_n(&wk_reflect, 1, __ATOMIC_RELAXED);
+		set_mode(1);
 	} else {
 		k = legs_set(&g, &rkey, deadline, &last_ms);
 	}
@@ -1251,7 +1059,7 @@ measure(uint32_t n, int srtp, int harness, unsigned int secs, double budget_s,
 	int64_t lost = inflight(&g);
 	printf(", %" PRIu64 " relayed\n", g.relayed - rel0);
 	if (harness)
-		__atomic_store_n(&wk_reflect, 0, __ATOMIC_RELAXED);
+		set_mode(0);
 
 	/* Every drop the worker counted since the legs were set up. */
 	const uint64_t *d1 = hl_stats[WORKER_LCORE].drop;
@@ -1390,23 +1198,11 @@ arp_learn(void)
 	for (unsigned int pi = 0; pi < NPORTS; pi++)
 		for (unsigned int h = 0; h < NHOSTS; h++) {
 			struct rte_mbuf *m = rte_pktmbuf_alloc(gpool);
-			uint8_t *p, *a;
+			uint8_t *p;
 
 			if (m == NULL || (p = (uint8_t *)rte_pktmbuf_append(m, 60)) == NULL)
 				return -1;
-			memset(p, 0, 60);
-			memset(p, 0xff, 6);
-			host_mac(pi, h, p + 6);
-			hl_wr16(p + 12, RTE_ETHER_TYPE_ARP);
-			a = p + 14;
-			hl_wr16(a, 1);
-			hl_wr16(a + 2, RTE_ETHER_TYPE_IPV4);
-			a[4] = 6;
-			a[5] = 4;
-			hl_wr16(a + 6, 1);
-			host_mac(pi, h, a + 8);
-			hl_wr32(a + 14, host_ip(pi, h));
-			hl_wr32(a + 24, our_ip(pi));
+			arp_request(p, pi, h);
 			if (rte_ring_sp_enqueue(rxr[pi], m) != 0)
 				return -1;
 		}
@@ -1551,11 +1347,10 @@ main(int argc, char **argv)
 	hz = (double)rte_get_tsc_hz();
 
 	/* Ring ethdevs, named in the config so the engine uses them instead of probing. */
-	int n = snprintf(conf, sizeof(conf), "[lcores]\ncontrol = 0\nworkers = %u\n",
-		WORKER_LCORE);
+	static char devs[NPORTS][RTE_ETH_NAME_MAX_LEN];
+	const char *dev[NPORTS];
 	for (unsigned int pi = 0; pi < NPORTS; pi++) {
-		char name[RTE_RING_NAMESIZE], dev[RTE_ETH_NAME_MAX_LEN];
-		uint32_t ip = our_ip(pi);
+		char name[RTE_RING_NAMESIZE];
 		int pid;
 
 		snprintf(name, sizeof(name), "hlr_rx%u", pi);
@@ -1564,18 +1359,15 @@ main(int argc, char **argv)
 		txr[pi] = rte_ring_create(name, RING_SZ, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "net_ring_hlr%u", pi);
 		pid = rxr[pi] && txr[pi] ? rte_eth_from_rings(name, &rxr[pi], 1, &txr[pi], 1, 0) : -1;
-		if (pid < 0 || rte_eth_dev_get_name_by_port((uint16_t)pid, dev) != 0) {
+		if (pid < 0 || rte_eth_dev_get_name_by_port((uint16_t)pid, devs[pi]) != 0) {
 			fprintf(stderr, "ring ethdev %u: %s\n", pi, rte_strerror(rte_errno));
 			return 1;
 		}
-		n += snprintf(conf + n, sizeof(conf) - (size_t)n,
-			"[port p%u]\ndevice = %s\nipv4 = %u.%u.%u.%u/16\n", pi, dev, ip >> 24,
-			(ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+		dev[pi] = devs[pi];
 	}
-	n += snprintf(conf + n, sizeof(conf) - (size_t)n,
-		"[sip]\nport = 5060\n[rtp]\nports = %u-%u\ntimeout_s = 0\nhold_timeout_s = 0\n"
-		"max_legs = %u\n", RTP_MIN, RTP_MAX, MAX_STREAMS);
-	if (hl_config_parse(&cfg, "bench_relay.conf", conf, (size_t)n, err, sizeof(err)) != 0 ||
+	int n = engine_conf(conf, sizeof(conf), dev);
+	if (n < 0 ||
+	    hl_config_parse(&cfg, "bench_relay.conf", conf, (size_t)n, err, sizeof(err)) != 0 ||
 	    (eng = hl_engine_create(&cfg, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

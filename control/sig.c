@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,56 @@ hex64(char *out, uint64_t v)
 		v >>= 4;
 	}
 	out[16] = '\0';
+}
+
+size_t
+sig_cat(char *out, size_t cap, ...)
+{
+	va_list ap;
+	const char *p;
+	size_t n = 0;
+
+	if (cap == 0)
+		return 0;
+	va_start(ap, cap);
+	while ((p = va_arg(ap, const char *)) != NULL) {
+		size_t k = strlen(p);
+
+		if (k > cap - 1 - n)
+			k = cap - 1 - n;
+		memcpy(out + n, p, k);
+		n += k;
+	}
+	va_end(ap);
+	out[n] = '\0';
+	return n;
+}
+
+char *
+sig_utoa(char *out, unsigned int v)
+{
+	char t[10];
+	size_t i = sizeof(t);
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	memcpy(out, t + i, sizeof(t) - i);
+	out[sizeof(t) - i] = '\0';
+	return out;
+}
+
+void
+sig_hex(char *out, uint64_t v, unsigned int digits)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (int i = (int)digits - 1; i >= 0; i--) {
+		out[i] = hx[v & 15];
+		v >>= 4;
+	}
+	out[digits] = '\0';
 }
 
 static uint64_t
@@ -898,8 +949,13 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 		reply_stateless(s, buf, m, src, 400);
 		return;
 	}
-	snprintf(sent_by, sizeof(sent_by), "%.*s:%u", via.host.len > 60 ? 60 : via.host.len,
-		(const char *)buf + via.host.off, via.port ? via.port : 5060);
+	{
+		size_t hl = via.host.len > 60 ? 60 : via.host.len;
+
+		memcpy(sent_by, buf + via.host.off, hl);
+		sent_by[hl] = ':';
+		sig_utoa(sent_by + hl + 1, via.port ? via.port : 5060);
+	}
 	/* §17.2.3: only RFC 3261 branches identify transactions; an older client's
 	 * request is handled, but its retransmissions are not recognised. */
 	int rfc3261 = via.branch.len > 7 && memcmp(buf + via.branch.off, "z9hG4bK", 7) == 0;
@@ -960,7 +1016,7 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 		}
 		return;
 	}
-	snprintf(t->sent_by, sizeof(t->sent_by), "%s", sent_by);
+	sig_cat(t->sent_by, sizeof(t->sent_by), sent_by, NULL);
 	response_addr(buf, m, src, &t->peer);
 
 	if (m->method == HL_SIP_METHOD_INVITE) {

@@ -596,6 +596,22 @@ sig_dialog_find(struct hl_sig *s, const uint8_t *buf, struct hl_sip_slice cid,
 
 /* ---- legs and calls ---- */
 
+/* Our host as it goes in SDP: an IPv6 literal without its brackets. */
+static void
+sig_host_addr(const char *host, char *addr, size_t cap)
+{
+	size_t n = strlen(host);
+
+	if (host[0] == '[' && n >= 2) {
+		host++;
+		n -= 2;
+	}
+	if (n > cap - 1)
+		n = cap - 1;
+	memcpy(addr, host, n);
+	addr[n] = '\0';
+}
+
 static void call_maybe_free(struct hl_sig *s, struct sig_call *c);
 static void session_fire(struct hl_timer *tm, void *arg);
 
@@ -879,8 +895,7 @@ b_offer(struct sig_call *c, struct sig_leg *b, const char *host, char *out,
 	char addr[64];
 	int rc;
 
-	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
-		host[0] == '[' ? host + 1 : host);
+	sig_host_addr(host, addr, sizeof(addr));
 	caps_init(&caps, addr, host[0] == '[', c->b_local_port, b->sess_id, b->sdp_version);
 	if (c->a_offer != NULL) {
 		struct hl_sip_slice sl = {0, c->a_offer_len};
@@ -946,17 +961,23 @@ route_next_agent(struct hl_sig *s, struct sig_call *c)
 	c->agent = ag;
 	ag->call = c;
 	sig_agent_set_busy(s, ag, AGENT_RINGING);
-	snprintf(b->target, sizeof(b->target), "%s", bd->b.contact);
-	snprintf(b->call_id, sizeof(b->call_id), "%016llx%08x@hotline",
-		(unsigned long long)(s->salt ^ (s->seq * 0x9e3779b97f4a7c15ull)), c->id);
+	sig_cat(b->target, sizeof(b->target), bd->b.contact, NULL);
+	{
+		char h16[17], h8[9];
+
+		sig_hex(h16, s->salt ^ (s->seq * 0x9e3779b97f4a7c15ull), 16);
+		sig_hex(h8, c->id, 8);
+		sig_cat(b->call_id, sizeof(b->call_id), h16, h8, "@hotline", NULL);
+	}
 	sig_new_tag(s, b->ltag, sizeof(b->ltag));
+	const char *cu = c->caller_user[0] ? c->caller_user : "anonymous";
 	if (c->caller_display[0])
-		snprintf(b->luri, sizeof(b->luri), "\"%s\" <sip:%s@%s>", c->caller_display,
-			c->caller_user[0] ? c->caller_user : "anonymous", host);
+		sig_cat(b->luri, sizeof(b->luri), "\"", c->caller_display, "\" <sip:", cu, "@",
+			host, ">", NULL);
 	else
-		snprintf(b->luri, sizeof(b->luri), "<sip:%s@%s>",
-			c->caller_user[0] ? c->caller_user : "anonymous", host);
-	snprintf(b->ruri, sizeof(b->ruri), "<sip:%s@%s>", ag->cfg->user, c->tenant->cfg->realm);
+		sig_cat(b->luri, sizeof(b->luri), "<sip:", cu, "@", host, ">", NULL);
+	sig_cat(b->ruri, sizeof(b->ruri), "<sip:", ag->cfg->user, "@", c->tenant->cfg->realm, ">",
+		NULL);
 	b->max_fwd = c->a->max_fwd;
 	b->state = LEG_EARLY;
 	b->rtp_port = c->b_local_port;
@@ -971,7 +992,7 @@ route_next_agent(struct hl_sig *s, struct sig_call *c)
 	}
 	store_sdp(&b->sdp_local, &b->sdp_local_len, sdp, (size_t)sdplen);
 	sig_new_branch(s, branch, sizeof(branch));
-	snprintf(b->branch, sizeof(b->branch), "%s", branch);
+	sig_cat(b->branch, sizeof(b->branch), branch, NULL);
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	hl_sip_w_request_line(&w, "INVITE", b->target);
 	sig_w_via(s, &w, host, branch);
@@ -1074,8 +1095,7 @@ a_answer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_si
 		banswer.media[0].port != 0 && banswer.media[0].nfmt > 0)
 		k = codec_of(bsdp, &banswer.media[0].fmt[0]);
 	sig_local_host(s, &c->a->peer, host, sizeof(host));
-	snprintf(addr, sizeof(addr), "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
-		host[0] == '[' ? host + 1 : host);
+	sig_host_addr(host, addr, sizeof(addr));
 	caps_init(&caps, addr, host[0] == '[', c->a_local_port, c->a->sess_id, c->a->sdp_version);
 	caps_leg_srtp(s, c->a, &caps, &cb, 0);
 	if (k >= 0) {
@@ -1108,8 +1128,7 @@ leg_sdp_addr(struct hl_sig *s, struct sig_leg *l, char *host, size_t hcap, char 
 	size_t acap)
 {
 	sig_local_host(s, &l->peer, host, hcap);
-	snprintf(addr, acap, "%.*s", host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
-		host[0] == '[' ? host + 1 : host);
+	sig_host_addr(host, addr, acap);
 }
 
 /*
@@ -1402,18 +1421,19 @@ static void
 a_send_2xx(struct hl_sig *s, struct sig_call *c, const char *sdp, int sdplen)
 {
 	struct sig_leg *a = c->a;
-	char hdrs[512], host[64];
-	int off;
+	char hdrs[512], host[64], port[11], se[11];
+	size_t off;
 
 	sig_local_host(s, &a->peer, host, sizeof(host));
-	off = snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\nAllow: %s\r\n"
-		"Supported: timer\r\n", host, s->cfg->sip_port, sig_allow);
+	off = sig_cat(hdrs, sizeof(hdrs), "Contact: <sip:hotline@", host, ":",
+		sig_utoa(port, s->cfg->sip_port), ">\r\nAllow: ", sig_allow,
+		"\r\nSupported: timer\r\n", NULL);
 	/* RFC 4028 §9: Require: timer only towards a UAC that supports it; one that
 	 * does not still gets Session-Expires with us as the refresher. */
 	if (a->session_s)
-		snprintf(hdrs + off, sizeof(hdrs) - (size_t)off, "%sSession-Expires: %u;refresher=%s\r\n",
-			a->peer_timer ? "Require: timer\r\n" : "", a->session_s,
-			a->we_refresh ? "uas" : "uac");
+		sig_cat(hdrs + off, sizeof(hdrs) - off, a->peer_timer ? "Require: timer\r\n" : "",
+			"Session-Expires: ", sig_utoa(se, a->session_s), ";refresher=",
+			a->we_refresh ? "uas" : "uac", "\r\n", NULL);
 	sig_reply_stored(s, a->inv, 200, NULL, a->ltag, hdrs, sdplen > 0 ? "application/sdp" : NULL,
 		sdp, sdplen > 0 ? (size_t)sdplen : 0);
 	a->state = LEG_CONFIRMED;
@@ -1571,9 +1591,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 			const uint8_t *ob = (const uint8_t *)x->sdp_remote;
 			int n = -1;
 			sig_local_host(s, &x->peer, host, sizeof(host));
-			snprintf(addr, sizeof(addr), "%.*s",
-				host[0] == '[' ? (int)strlen(host) - 2 : (int)strlen(host),
-				host[0] == '[' ? host + 1 : host);
+			sig_host_addr(host, addr, sizeof(addr));
 			caps_init(&caps, addr, host[0] == '[', x->rtp_port, x->sess_id, ++x->sdp_version);
 			caps_leg_srtp(s, x, &caps, &cb, 0);
 			if (hl_sdp_parse(ob, sl, &offer) == 0)

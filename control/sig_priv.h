@@ -312,6 +312,13 @@ int sig_copy(const uint8_t *buf, struct hl_sip_slice sl, char *out, size_t cap);
  * Per-call blocks (transactions, legs, calls, kept messages and SDP): sig_alloc is
  * zeroed, sig_dup NUL-terminates; both are freed with sig_free (NULL is a no-op).
  */
+/* Per-call strings without printf: sig_cat concatenates its NULL-terminated list of
+ * strings into out (always NUL-terminated, cut at cap - 1) and returns the length;
+ * sig_utoa writes v in decimal (out holds 11) and returns out; sig_hex writes v's
+ * low digits hex digits, zero-padded (out holds digits + 1). */
+size_t sig_cat(char *out, size_t cap, ...) __attribute__((sentinel));
+char *sig_utoa(char *out, unsigned int v);
+void sig_hex(char *out, uint64_t v, unsigned int digits);
 void *sig_alloc(size_t n);
 char *sig_dup(const void *p, size_t n);
 void sig_free(void *p);

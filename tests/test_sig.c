@@ -384,6 +384,28 @@ stats(void)
 	return st;
 }
 
+/* The per-call string helpers: cut at the buffer, always terminated. */
+HL_TEST(call_strings)
+{
+	char b[12], u[11];
+
+	HL_CHECK_INT(sig_cat(b, sizeof(b), "sip:", "agent", "@x", NULL), 11);
+	HL_CHECK_STR(b, "sip:agent@x");
+	HL_CHECK_INT(sig_cat(b, sizeof(b), "<sip:", "agent0001", "@bench.test>", NULL), 11);
+	HL_CHECK_STR(b, "<sip:agent0");
+	HL_CHECK_INT(sig_cat(b, sizeof(b), NULL), 0);
+	HL_CHECK_STR(b, "");
+	HL_CHECK_INT(sig_cat(b, 1, "x", NULL), 0);
+	HL_CHECK_STR(b, "");
+	HL_CHECK_STR(sig_utoa(u, 0), "0");
+	HL_CHECK_STR(sig_utoa(u, 5060), "5060");
+	HL_CHECK_STR(sig_utoa(u, 4294967295u), "4294967295");
+	sig_hex(b, 0xabcull, 8);
+	HL_CHECK_STR(b, "00000abc");
+	sig_hex(b, 0x123456789abcdef0ull, 8);
+	HL_CHECK_STR(b, "9abcdef0");
+}
+
 /* Per-call blocks: zeroed, 16-byte aligned, reused, big ones from malloc. */
 HL_TEST(call_memory)
 {

@@ -95,6 +95,7 @@ hl_config_defaults(struct hl_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->busy_poll = false;
+	cfg->idle_sleep_min_us = 16;
 	cfg->idle_sleep_max_us = 500;
 	cfg->tx_drain_us = 100;
 	cfg->control_lcore = 0;
@@ -220,8 +221,14 @@ set_engine(struct parser *p, const char *key, const char *v)
 		p->cfg->tx_drain_us = (uint32_t)x;
 		return 0;
 	}
-	return fail(p, p->ini.line, "unknown key '%s' in [engine] (busy_poll, idle_sleep_max_us, "
-				"tx_drain_us)", key);
+	if (KEY("idle_sleep_min_us")) {
+		if ((rc = once(p, 3, key)) < 0 || (rc = parse_uint(p, key, v, 1, 100000, &x)) < 0)
+			return rc;
+		p->cfg->idle_sleep_min_us = (uint32_t)x;
+		return 0;
+	}
+	return fail(p, p->ini.line, "unknown key '%s' in [engine] (busy_poll, idle_sleep_min_us, "
+				"idle_sleep_max_us, tx_drain_us)", key);
 }
 
 static int

@@ -169,9 +169,13 @@ static struct lcore_ctx lcore_ctx[RTE_MAX_LCORE];
 
 /*
  * Idle back-off, l3fwd-power style: after IDLE_SPIN_LOOPS empty turns, sleep
- * 1 µs and double up to idle_sleep_max_us; any work resets it. The timer slack
- * is set to 1 ns so short sleeps are short (the default 50 µs slack would make
- * every sleep 50 µs or more). Before the first sleep the TX buffers are sent, so
+ * idle_sleep_min_us and double up to idle_sleep_max_us; any work resets it. The
+ * timer slack is set to 1 ns so short sleeps are short (the default 50 µs slack
+ * would make every sleep 50 µs or more). A sleep's own cost hardly depends on its
+ * length: on a KVM guest every nanosleep took about 20 µs of CPU, 1 µs or 128 µs
+ * (timer programming and the wake-up exit), so the first sleep is not the shortest
+ * possible one (default 16 µs): sleeps of 1, 2, 4 and 8 µs cost a core more than
+ * they save. Before the first sleep the TX buffers are sent, so
  * nothing waits in them while the lcore sleeps; that send (on af_packet a
  * syscall running the kernel's transmit path) is work, and the turn that did it
  * returns the packets sent instead of sleeping, to be counted as busy.
@@ -192,7 +196,7 @@ backoff(struct lcore_ctx *c, struct hl_lcore_stats *st, uint32_t *idle_loops,
 		if (sent)
 			return sent;
 	}
-	*sleep_us = *sleep_us == 0 ? 1 : *sleep_us * 2;
+	*sleep_us = *sleep_us == 0 ? cfg->idle_sleep_min_us : *sleep_us * 2;
 	if (*sleep_us > cfg->idle_sleep_max_us)
 		*sleep_us = cfg->idle_sleep_max_us;
 	struct timespec ts = {.tv_sec = *sleep_us / 1000000,

@@ -46,6 +46,7 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "control_lcore", c->control_lcore);
 	rte_tel_data_add_dict_u64(d, "workers", c->n_workers);
 	rte_tel_data_add_dict_u64(d, "busy_poll", c->busy_poll);
+	rte_tel_data_add_dict_u64(d, "idle_sleep_min_us", c->idle_sleep_min_us);
 	rte_tel_data_add_dict_u64(d, "idle_sleep_max_us", c->idle_sleep_max_us);
 	rte_tel_data_add_dict_u64(d, "sip_port", c->sip_port);
 	rte_tel_data_add_dict_u64(d, "rtp_port_min", c->rtp_port_min);

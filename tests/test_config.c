@@ -10,6 +10,7 @@ static const char good[] =
 	"[engine]\n"
 	"busy_poll = on\n"
 	"idle_sleep_max_us = 250   # trailing comment\n"
+	"idle_sleep_min_us = 4\n"
 	"[lcores]\n"
 	"control = 0\n"
 	"workers = 1,3-4\n"
@@ -39,6 +40,7 @@ HL_TEST(parses_a_full_file)
 	HL_CHECK_MSG(rc == 0, "rc %d: %s", rc, err);
 	HL_CHECK(c.busy_poll);
 	HL_CHECK_INT(c.idle_sleep_max_us, 250);
+	HL_CHECK_INT(c.idle_sleep_min_us, 4);
 	HL_CHECK_INT(c.tx_drain_us, 100);
 	HL_CHECK_INT(c.control_lcore, 0);
 	HL_CHECK_INT(c.n_workers, 3);
@@ -119,6 +121,7 @@ static const struct {
 	{"[limits]\nneigh_entries = 1000\n", "t.conf:2: neigh_entries: 1000 is not a power of "
 					     "two"},
 	{"[engine]\nbusy_poll = maybe\n", "t.conf:2: busy_poll: 'maybe' is not on/off"},
+	{"[engine]\nidle_sleep_min_us = 0\n", "t.conf:2: idle_sleep_min_us: 0 is out of range 1..100000"},
 	{"[sip]\nport = 1\x01\n", "t.conf:2: control character 0x01 in line"},
 	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\ngateway4 = 10.0.1.1\n[lcores]\ncontrol=0\n"
 	 "workers=0\n",
@@ -208,6 +211,8 @@ HL_TEST(minimal_file_gets_defaults)
 		sizeof(err));
 	HL_CHECK_MSG(rc == 0, "%s", err);
 	HL_CHECK(!c.busy_poll);
+	HL_CHECK_INT(c.idle_sleep_min_us, 16);
+	HL_CHECK_INT(c.idle_sleep_max_us, 500);
 	HL_CHECK_INT(c.sip_port, 5060);
 	HL_CHECK_INT(c.rtp_port_min, 20000);
 	HL_CHECK_INT(c.rtp_port_max, 29999);

@@ -54,6 +54,7 @@ struct hl_config {
 
 	/* [engine] */
 	bool busy_poll;              /* never sleep when idle (dedicated cores) */
+	uint32_t idle_sleep_min_us;  /* first back-off sleep */
 	uint32_t idle_sleep_max_us;  /* back-off ceiling */
 	uint32_t tx_drain_us;        /* TX buffers flushed at least this often */
 

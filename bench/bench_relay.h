@@ -29,6 +29,7 @@
 #include <rte_udp.h>
 
 #include "hotline/common.h"
+#include "hotline/csum.h"
 #include "hotline/counters.h"
 #include "hotline/media.h"
 
@@ -141,8 +142,9 @@ rtp_hdr(uint8_t *p, uint16_t seq, uint32_t ts, uint32_t ssrc)
 	hl_wr32(p + 8, ssrc);
 }
 
-/* The input frame's headers for leg q (template t): remote port -> local port, no UDP
- * checksum (RFC 768, IPv4), then the RTP header. */
+/* The input frame's headers for leg q (template t): remote port -> local port, the UDP
+ * checksum zero ("none", RFC 768, IPv4; frame_udp_csum() fills it for plain frames),
+ * then the RTP header. */
 static inline void
 frame_hdrs(uint8_t *p, const uint8_t t[34], const struct geo *q, unsigned int rtp_len, uint16_t seq,
 	uint32_t ts, uint32_t ssrc)
@@ -153,6 +155,29 @@ frame_hdrs(uint8_t *p, const uint8_t t[34], const struct geo *q, unsigned int rt
 	hl_wr16(p + 38, (uint16_t)(8 + rtp_len));
 	p[40] = p[41] = 0;
 	rtp_hdr(p + HDRS, seq, ts, ssrc);
+}
+
+/*
+ * The UDP checksum of a plain input frame (RFC 768) whose payload after the RTP header
+ * sums to psum (hl_csum_partial): what a sender that checksums puts there, so the relay
+ * takes the path it takes for such senders (the checksum updated for what it rewrites,
+ * RFC 1624) rather than the one for "no checksum" (a full sum over the payload).
+ */
+static inline void
+frame_udp_csum(uint8_t *p, unsigned int rtp_len, uint64_t psum)
+{
+	const uint8_t ph[4] = {0, IPPROTO_UDP, (uint8_t)((8 + rtp_len) >> 8),
+		(uint8_t)(8 + rtp_len)};
+	uint64_t sum = hl_csum_partial(p + 26, 8, 0); /* IPv4 addresses */
+	uint16_t c;
+
+	sum = hl_csum_partial(ph, 4, sum);
+	p[40] = p[41] = 0;
+	sum = hl_csum_partial(p + 34, 8 + 12, sum) + psum; /* UDP and RTP headers */
+	c = (uint16_t)~hl_csum_fold(sum + (sum < psum));
+	if (c == 0)
+		c = 0xffff;
+	memcpy(p + 40, &c, 2);
 }
 
 /* A frame hotline sent out of port pi: the leg it left from, or UINT32_MAX unless it

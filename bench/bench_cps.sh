@@ -440,12 +440,12 @@ run_kamailio() {
 	mkdir -p "$dir"
 	# -m: shared memory (MB) for tm's transactions, kept wait_timer (5 s) after the
 	# final response: about 2 per call x rate x 5 s. -M: private memory per process.
-	# the wire: loopback, or hotline's two namespaces (kam_net_up)
+	# the wire: loopback, or hotline's two namespaces (net_up)
 	local lis=127.0.0.1 lport=5070 net=() per=$CHILDREN
 	if [ "$KAM_NET" = veth ]; then
 		# children= is per listen socket: the same UDP workers in all as on lo
 		per=$(( CHILDREN > 1 ? CHILDREN / 2 : 1 ))
-		kam_net_up "$name" || return 0
+		net_up "$name" addressed || return 0
 		lis=10.99.0.1 lport=5060
 		net=(-A "BENCH_LISTEN=udp:10.99.0.1:5060" -A "BENCH_LISTEN2=udp:10.98.0.1:5060"
 			-A "BENCH_OUT=udp:10.98.0.1:5060" -A "BENCH_UAS=\"sip:10.98.0.2:5090\"")
@@ -504,9 +504,10 @@ run_kamailio() {
 	return 0
 }
 
-# kam_net_up NAME: hotline's two namespaces and veth pairs for Kamailio, the
-# root-side ends addressed (Kamailio uses the kernel's stack on them).
-kam_net_up() {
+# net_up NAME [addressed]: the customer and agents namespaces and their veth pairs
+# (hl_veth); "addressed" gives the root-side ends 10.99.0.1 and 10.98.0.1 for a SUT on
+# the kernel's stack (Kamailio), hotline takes them unaddressed as af_packet ports.
+net_up() {
 	local ns
 	for ns in "$HL_NS_C" "$HL_NS_A"; do
 		if ip netns list | grep -qw "^$ns"; then
@@ -516,7 +517,8 @@ kam_net_up() {
 	done
 	if ! hl_veth "$HL_NS_C" "$HL_IF_C" "${HL_IF_C}p" 10.99.0.2/24 ||
 		! hl_veth "$HL_NS_A" "$HL_IF_A" "${HL_IF_A}p" 10.98.0.2/24 ||
-		! ip addr add 10.99.0.1/24 dev "$HL_IF_C" || ! ip addr add 10.98.0.1/24 dev "$HL_IF_A"
+		{ [ "${2:-}" = addressed ] && { ! ip addr add 10.99.0.1/24 dev "$HL_IF_C" ||
+			! ip addr add 10.98.0.1/24 dev "$HL_IF_A"; }; }
 	then
 		note "$1: could not create the namespaces"
 		hl_teardown
@@ -661,18 +663,9 @@ run_hotline() {
 		return 0
 	fi
 	[ -x "$HOTLINED" ] || { note "hotline: signalling not available (no $HOTLINED)"; return 0; }
-	local ns
-	for ns in "$HL_NS_C" "$HL_NS_A"; do
-		if ip netns list | grep -qw "^$ns"; then
-			note "hotline: namespace '$ns' exists already (not ours); skipped"
-			return 0
-		fi
-	done
 	local dir=$TMP/hotline hp
 	mkdir -p "$dir/store"
-	hl_veth "$HL_NS_C" "$HL_IF_C" "${HL_IF_C}p" 10.99.0.2/24 &&
-		hl_veth "$HL_NS_A" "$HL_IF_A" "${HL_IF_A}p" 10.98.0.2/24 ||
-		{ note "hotline: could not create the namespaces"; hl_teardown; return 0; }
+	net_up hotline || return 0
 	hl_tenants >"$dir/tenants.ini"
 	hl_conf >"$dir/hotline.conf"
 

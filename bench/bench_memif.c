@@ -121,23 +121,6 @@ sut_worker(void *arg)
 	return 0;
 }
 
-struct final_sum {
-	uint64_t legs, latched, rx, tx, wrong_source, ssrc_changes;
-};
-
-static void
-on_final(void *ctx, const struct hl_media_stats *st)
-{
-	struct final_sum *f = ctx;
-
-	f->legs++;
-	f->latched += st->latched;
-	f->rx += st->rx_packets;
-	f->tx += st->tx_packets;
-	f->wrong_source += st->wrong_source;
-	f->ssrc_changes += st->ssrc_changes;
-}
-
 /* Waits until at most below commands are outstanding; the worker shares this CPU. */
 static void
 sut_wait(struct hl_engine *eng, const struct hl_media_sink *sink, uint64_t below)

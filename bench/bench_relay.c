@@ -682,27 +682,6 @@ gen_run(struct gen *g, uint64_t dur, uint32_t min_passes, uint64_t max_dur, stru
 
 /* ---- legs through the control API -------------------------------------------------- */
 
-struct final_sum {
-	uint64_t legs, latched, rx, tx, auth_fail, replay, wrong_source, ssrc_changes;
-	int64_t lost;
-};
-
-static void
-on_final(void *ctx, const struct hl_media_stats *st)
-{
-	struct final_sum *f = ctx;
-
-	f->legs++;
-	f->latched += st->latched;
-	f->rx += st->rx_packets;
-	f->tx += st->tx_packets;
-	f->lost += st->lost;
-	f->auth_fail += st->srtp_auth_fail;
-	f->replay += st->srtp_replay;
-	f->wrong_source += st->wrong_source;
-	f->ssrc_changes += st->ssrc_changes;
-}
-
 /* Control's turn: collect done commands, and keep the TX rings drained meanwhile. */
 static void
 control_turn(const struct hl_media_sink *sink)

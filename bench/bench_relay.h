@@ -419,4 +419,26 @@ wins_sum(struct wins *w, double *mpps_best, double *mpps_med, double *cpp_best, 
 	*cpp_best = w->n ? w->cpp[0] : 0;
 }
 
+/* What the legs of a run reported at deletion (hl_media_sink.final), summed. */
+struct final_sum {
+	uint64_t legs, latched, rx, tx, auth_fail, replay, wrong_source, ssrc_changes;
+	int64_t lost;
+};
+
+static void
+on_final(void *ctx, const struct hl_media_stats *st)
+{
+	struct final_sum *f = ctx;
+
+	f->legs++;
+	f->latched += st->latched;
+	f->rx += st->rx_packets;
+	f->tx += st->tx_packets;
+	f->lost += st->lost;
+	f->auth_fail += st->srtp_auth_fail;
+	f->replay += st->srtp_replay;
+	f->wrong_source += st->wrong_source;
+	f->ssrc_changes += st->ssrc_changes;
+}
+
 #endif

@@ -104,6 +104,31 @@ memif_vdev(char *out, size_t size, unsigned int pi, int server, const char *sock
 		pi, server ? "server" : "client", pi, sock, server ? "30" : "20", pi);
 }
 
+/*
+ * Appends the EAL arguments every process here shares: no hugepages (mem_mb of heap),
+ * no PCI, no shared config, its own file prefix, errors only, and the four memif ports
+ * on sock (vdev holds their strings). Returns the new argument count.
+ */
+static int
+eal_args(char **a, int na, const char *mem_mb, const char *prefix, int server,
+	const char *sock, char vdev[NPORTS][256])
+{
+	a[na++] = "--no-huge";
+	a[na++] = "-m";
+	a[na++] = (char *)(uintptr_t)mem_mb;
+	a[na++] = "--no-pci";
+	a[na++] = "--no-shconf";
+	a[na++] = "--file-prefix";
+	a[na++] = (char *)(uintptr_t)prefix;
+	a[na++] = "--log-level=*:error";
+	for (unsigned int pi = 0; pi < NPORTS; pi++) {
+		memif_vdev(vdev[pi], 256, pi, server, sock);
+		a[na++] = "--vdev";
+		a[na++] = vdev[pi];
+	}
+	return na;
+}
+
 /* ---- the hotline role (child, CPU 1) ---------------------------------------------- */
 
 static volatile int sut_run = 1;
@@ -165,20 +190,10 @@ sut_main(const char *prog, const char *sock, uint32_t n, unsigned int secs)
 	eal[na++] = "0@1,1@1";
 	eal[na++] = "--main-lcore";
 	eal[na++] = "0";
-	eal[na++] = "--no-huge";
-	eal[na++] = "-m";
-	eal[na++] = "1024";
-	eal[na++] = "--no-pci";
-	eal[na++] = "--no-shconf";
-	eal[na++] = "--file-prefix";
-	eal[na++] = prefix;
-	eal[na++] = "--log-level=*:error";
+	na = eal_args(eal, na, "1024", prefix, 0, sock, vdev);
 	for (unsigned int pi = 0; pi < NPORTS; pi++) {
-		memif_vdev(vdev[pi], sizeof(vdev[pi]), pi, 0, sock);
 		snprintf(names[pi], sizeof(names[pi]), "net_memif%u", pi);
 		dev[pi] = names[pi];
-		eal[na++] = "--vdev";
-		eal[na++] = vdev[pi];
 	}
 	if (rte_eal_init(na, eal) < 0) {
 		printf("fail EAL init\n");
@@ -890,19 +905,7 @@ measure(struct run *r, int tpmd, uint32_t n, unsigned int secs, unsigned int win
 		argv[na++] = "0@1,1@1";
 		argv[na++] = "--main-lcore";
 		argv[na++] = "0";
-		argv[na++] = "--no-huge";
-		argv[na++] = "-m";
-		argv[na++] = "512";
-		argv[na++] = "--no-pci";
-		argv[na++] = "--no-shconf";
-		argv[na++] = "--file-prefix";
-		argv[na++] = prefix;
-		argv[na++] = "--log-level=*:error";
-		for (unsigned int pi = 0; pi < NPORTS; pi++) {
-			memif_vdev(vdev[pi], sizeof(vdev[pi]), pi, 0, sock);
-			argv[na++] = "--vdev";
-			argv[na++] = vdev[pi];
-		}
+		na = eal_args(argv, na, "512", prefix, 0, sock, vdev);
 		argv[na++] = "--";
 		argv[na++] = "-i";
 		argv[na++] = "--forward-mode=io";
@@ -1161,19 +1164,7 @@ main(int argc, char **argv)
 	eal[na++] = argv[0];
 	eal[na++] = "-l";
 	eal[na++] = "0";
-	eal[na++] = "--no-huge";
-	eal[na++] = "-m";
-	eal[na++] = "512";
-	eal[na++] = "--no-pci";
-	eal[na++] = "--no-shconf";
-	eal[na++] = "--file-prefix";
-	eal[na++] = prefix;
-	eal[na++] = "--log-level=*:error";
-	for (unsigned int pi = 0; pi < NPORTS; pi++) {
-		memif_vdev(vdev[pi], sizeof(vdev[pi]), pi, 1, sock);
-		eal[na++] = "--vdev";
-		eal[na++] = vdev[pi];
-	}
+	na = eal_args(eal, na, "512", prefix, 1, sock, vdev);
 	if (rte_eal_init(na, eal) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		rmdir(dir);

@@ -376,6 +376,20 @@ find_out(const char *method_or_status)
 	return -1;
 }
 
+/* The BYE hotline sent the agent (to its port 5090), answered 200 by the agent. */
+static void
+agent_answers_bye(void)
+{
+	int i = find_out("BYE");
+	char bye[4096];
+
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		return;
+	snprintf(bye, sizeof(bye), "%s", out[i].buf);
+	agent_respond(bye, 200, 5090);
+}
+
 static struct hl_sig_stats
 stats(void)
 {
@@ -563,13 +577,7 @@ HL_TEST(call_answer_bye)
 	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKbye1", "call1@trunk", totag, 2);
 	feed(msg, addr('t', 5060));
 	HL_CHECK(status_of(0) == 200);
-	i = find_out("BYE");
-	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
-	if (i >= 0) {
-		char bye[4096];
-		snprintf(bye, sizeof(bye), "%s", out[i].buf);
-		agent_respond(bye, 200, 5090);
-	}
+	agent_answers_bye();
 	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
 	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_COMPLETED] == 1);
 	/* the BYE retransmitted is answered from the transaction */
@@ -678,13 +686,7 @@ HL_TEST(bye_before_ack)
 	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKbye5", "call5@trunk", totag, 2);
 	feed(msg, addr('t', 5060));
 	HL_CHECK(status_of(0) == 200);
-	i = find_out("BYE");
-	HL_CHECK(i >= 0);
-	if (i >= 0) {
-		char bye[4096];
-		snprintf(bye, sizeof(bye), "%s", out[i].buf);
-		agent_respond(bye, 200, 5090);
-	}
+	agent_answers_bye();
 	HL_CHECK(stats().calls == 0);
 	nout = 0;
 	advance(5000);
@@ -1474,15 +1476,7 @@ HL_TEST(late_offer_call)
 	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKlo1b", "lo1@trunk", totag, 2);
 	feed(msg, addr('t', 5060));
 	HL_CHECK(status_of(0) == 200);
-	{
-		int j = find_out("BYE");
-		HL_CHECK(j >= 0);
-		if (j >= 0) {
-			char bye[4096];
-			snprintf(bye, sizeof(bye), "%s", out[j].buf);
-			agent_respond(bye, 200, 5090);
-		}
-	}
+	agent_answers_bye();
 	HL_CHECK(stats().calls == 0 && stats().media_legs == 0);
 	advance(40000);
 	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
@@ -1830,13 +1824,7 @@ HL_TEST(reinvite_without_sdp)
 
 	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKns5", "ns1@trunk", totag, 5);
 	feed(msg, addr('t', 5060));
-	i = find_out("BYE");
-	HL_CHECK(i >= 0);
-	if (i >= 0) {
-		char bye[4096];
-		snprintf(bye, sizeof(bye), "%s", out[i].buf);
-		agent_respond(bye, 200, 5090);
-	}
+	agent_answers_bye();
 	HL_CHECK(stats().calls == 0);
 	advance(40000);
 	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
@@ -1926,13 +1914,7 @@ HL_TEST(late_offer_hold_in_ack)
 
 		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKlh4", "lh1@trunk", totag, 4);
 		feed(msg, addr('t', 5060));
-		i = find_out("BYE");
-		HL_CHECK(i >= 0);
-		if (i >= 0) {
-			char bye[4096];
-			snprintf(bye, sizeof(bye), "%s", out[i].buf);
-			agent_respond(bye, 200, 5090);
-		}
+		agent_answers_bye();
 		HL_CHECK(stats().calls == 0);
 		advance(40000);
 		HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);

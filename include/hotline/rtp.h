@@ -206,28 +206,30 @@ hl_rtp_rewrite(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr
  * zero-filled storage plus hl_rtp_rx_stats_init() is a valid start.
  */
 struct hl_rtp_rx_stats {
+	/* What every packet reads or writes comes first: 64 octets, one cache line
+	 * where the embedding struct aligns it. */
 	/* A.1 */
 	uint32_t ssrc;
 	uint16_t max_seq;
-	uint16_t pad_;
+	uint8_t have_source;
+	uint8_t have_transit;
 	uint32_t cycles;	/* count of sequence wraps << 16 */
 	uint32_t base_seq;
 	uint32_t bad_seq;
 	uint32_t probation;
 	uint32_t received;
-	uint32_t expected_prior;
-	uint32_t received_prior;
 	/* A.8 */
 	uint32_t transit;
 	uint32_t jitter_q4;	/* jitter * 16, in RTP units */
 	uint32_t clock_rate;
-	uint8_t have_source;
-	uint8_t have_transit;
-	uint8_t have_rtt;
-	uint8_t last_fraction;	/* fraction lost of the last report interval, /256 */
 	/* totals across source changes */
 	uint64_t packets;	/* valid packets */
 	uint64_t bytes;		/* payload octets of valid packets */
+	/* per report */
+	uint32_t expected_prior;
+	uint32_t received_prior;
+	uint8_t have_rtt;
+	uint8_t last_fraction;	/* fraction lost of the last report interval, /256 */
 	uint64_t lost_prior;	/* losses of earlier sources */
 	uint64_t expected_total_prior;
 	uint64_t probation_drops;

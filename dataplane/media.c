@@ -988,7 +988,14 @@ prefetch_tx(const struct media_leg *x, const struct media_leg *l)
 		rte_prefetch0(&l->rw.pt_map[x->codec_pt & 0x7f]);
 }
 
-#define PREFETCH_AHEAD 2
+/*
+ * How many packets ahead the leaving leg's lines are fetched (the arriving leg's are
+ * fetched for the whole burst right after the lookup). At 100k legs every line is a
+ * miss to memory and the relay takes ~170 ns a packet: two ahead left part of the
+ * latency exposed. bench_memif, 100k streams, median cycles/pkt: 2 ahead 516-574,
+ * 4 ahead 509-618, 8 ahead 430-496, 16 ahead 442-547; 1k and 10k unchanged.
+ */
+#define PREFETCH_AHEAD 8
 
 /*
  * libsrtp's state is behind the leg's session pointers (session, then its streams,

@@ -39,8 +39,8 @@
  * the comparable figure, and the verdict (hotline >= 50% of testpmd io over memif) uses
  * it, with the wall-rate ratio printed beside it.
  *
- * Knobs: HL_MEMIF_TESTPMD (default dpdk-testpmd), HL_MEMIF_WINDOW, HL_MEMIF_HUGE (see
- * use_hugepages(); echo 1024 >/proc/sys/vm/nr_hugepages first), HL_MEMIF_VERBOSE=1
+ * Knobs: HL_MEMIF_TESTPMD (default dpdk-testpmd), HL_MEMIF_WINDOW, HL_BENCH_HUGE (see
+ * bench_hugepages() in bench_relay.h; echo 1024 >/proc/sys/vm/nr_hugepages first), HL_MEMIF_VERBOSE=1
  * (the children's output on stderr). Internal: --sut SOCK N
  * SECS is the hotline role, driven over its stdin/stdout by the generator.
  */
@@ -105,35 +105,8 @@ memif_vdev(char *out, size_t size, unsigned int pi, int server, const char *sock
 		pi, server ? "server" : "client", pi, sock, server ? "30" : "20", pi);
 }
 
-/*
- * Hugepages, as a DPDK deployment runs: at 100k legs the legs and the flow table span
- * about 100 MB, which 4 KiB pages cover with some 25 000 TLB entries and 2 MiB pages
- * with 50. HL_MEMIF_HUGE=1 or 0 forces the choice; by default the generator takes them
- * when HUGE_MB are free (it and one system under test at a time: 512 + 1024 MB) and
- * passes its choice on to the children. Every process of a run uses the same memory.
- */
+/* Generator and one system under test at a time: 512 + 1024 MB (bench_hugepages()). */
 #define HUGE_MB 1600
-
-static bool
-use_hugepages(void)
-{
-	const char *e = getenv("HL_MEMIF_HUGE");
-	unsigned long free_pages = 0, kb = 0;
-	char line[128];
-	FILE *f;
-
-	if (e != NULL)
-		return strcmp(e, "0") != 0;
-	f = fopen("/proc/meminfo", "r");
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		(void)sscanf(line, "HugePages_Free: %lu", &free_pages);
-		(void)sscanf(line, "Hugepagesize: %lu kB", &kb);
-	}
-	fclose(f);
-	return free_pages * kb >= HUGE_MB * 1024ul;
-}
 
 /*
  * Appends the EAL arguments every process here shares: hugepages or not (mem_mb of
@@ -146,7 +119,7 @@ eal_args(char **a, int na, const char *mem_mb, const char *prefix, int server,
 	const char *sock, char vdev[NPORTS][256])
 {
 	/* --in-memory: hugepages without a hugetlbfs mount or files (memfd). */
-	a[na++] = use_hugepages() ? "--in-memory" : "--no-huge";
+	a[na++] = bench_hugepages(HUGE_MB) ? "--in-memory" : "--no-huge";
 	a[na++] = "-m";
 	a[na++] = (char *)(uintptr_t)mem_mb;
 	a[na++] = "--no-pci";
@@ -1194,8 +1167,8 @@ main(int argc, char **argv)
 	static char vdev[NPORTS][256];
 	char *eal[32];
 	int na = 0;
-	bool huge = use_hugepages();
-	setenv("HL_MEMIF_HUGE", huge ? "1" : "0", 1); /* the children's choice too */
+	bool huge = bench_hugepages(HUGE_MB);
+	setenv("HL_BENCH_HUGE", huge ? "1" : "0", 1); /* the children's choice too */
 	eal[na++] = argv[0];
 	eal[na++] = "-l";
 	eal[na++] = "0";
@@ -1253,7 +1226,7 @@ main(int argc, char **argv)
 	       "testpmd's --record-core-cycles over the span; capacity = TSC %.2f GHz / cycles; "
 	       "memory: %s)\n",
 		WIN_MS, secs, hz / 1e9,
-		huge ? "2 MiB hugepages" : "4 KiB pages (--no-huge; HL_MEMIF_HUGE=1 or free hugepages for the deployed case)");
+		huge ? "2 MiB hugepages" : "4 KiB pages (--no-huge; free hugepages or HL_BENCH_HUGE=1 for the deployed case)");
 	int fail = 0;
 	for (unsigned int i = 0; i < 2 * nstreams; i++) {
 		const struct run *r = &runs[i];

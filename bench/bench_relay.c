@@ -72,7 +72,8 @@
  * with libsrtp on NSS, creating and freeing sessions gets slower as sessions accumulate.
  * A run that hits the budget is measured with the legs it has, its teardown is timed on
  * a sample and the rest left to process exit, and the larger SRTP runs are skipped.
- * Other knobs: HL_RELAY_TESTPMD=0 skips testpmd, HL_RELAY_SRTP=0 the SRTP runs.
+ * Other knobs: HL_RELAY_TESTPMD=0 skips testpmd, HL_RELAY_SRTP=0 the SRTP runs,
+ * HL_BENCH_HUGE=0/1 forces 4 KiB pages or hugepages (bench_hugepages() in bench_relay.h).
  */
 #define OPENSSL_API_COMPAT 0x10100000L /* SHA1_* and plain SHA_CTX copies */
 
@@ -116,6 +117,7 @@
 #define TAG_LEN 10        /* AES_CM_128_HMAC_SHA1_80 */
 #define SRTP_LEN (RTP_LEN + TAG_LEN)
 #define SRTP_WINDOW 256
+#define RELAY_MB 2048   /* EAL heap: -m, on hugepages when this much is free */
 #define DEL_SAMPLE 200
 
 static struct hl_engine *eng;
@@ -1143,11 +1145,11 @@ testpmd_pps(const char *mode, unsigned int secs, double *med)
 		"(sleep 3; echo 'start tx_first 16'; sleep 1; for i in $(seq %u); do "
 		"echo 'show port stats all'; sleep 1; done; "
 		"echo 'show port stats all'; echo stop; echo quit) | "
-		"dpdk-testpmd -l 0,1 --main-lcore 0 --no-huge -m 512 --no-pci --no-shconf "
+		"dpdk-testpmd -l 0,1 --main-lcore 0 %s -m 512 --no-pci --no-shconf "
 		"--file-prefix hlrelay-tpmd --vdev net_ring0 --vdev net_ring1 "
 		"--log-level='*:error' -- -i --forward-mode=%s --total-num-mbufs=16384 "
 		"--txpkts=%u --no-mlockall 2>&1",
-		secs, mode, HDRS + RTP_LEN);
+		secs, bench_hugepages(RELAY_MB) ? "--in-memory" : "--no-huge", mode, HDRS + RTP_LEN);
 	FILE *p = popen(cmd, "r");
 	if (p == NULL)
 		return 0;
@@ -1321,7 +1323,9 @@ main(int argc, char **argv)
 		cl.sw = testpmd_pps("5tswap", secs, &cl.sw_med);
 	}
 
-	char *eal[] = {argv[0], "-l", "0,1", "--main-lcore", "0", "--no-huge", "-m", "2048",
+	bool huge = bench_hugepages(RELAY_MB);
+	char *eal[] = {argv[0], "-l", "0,1", "--main-lcore", "0",
+		huge ? "--in-memory" : "--no-huge", "-m", "2048",
 		"--no-pci", "--no-shconf", "--file-prefix", "hlrelay", "--log-level=*:error"};
 	if (rte_eal_init(sizeof(eal) / sizeof(eal[0]), eal) < 0) {
 		fprintf(stderr, "EAL init failed\n");
@@ -1441,7 +1445,8 @@ main(int argc, char **argv)
 	for (unsigned int i = 0; i < nres; i++)
 		print_row(&res[i], &cl);
 	printf("\n(best and median of %u ms worker windows over %u s; testpmd: 1 s windows; ns/pkt "
-	       "and capacity from the median cycles/pkt; TSC %.2f GHz)\n", WIN_MS, secs, hz / 1e9);
+	       "and capacity from the median cycles/pkt; TSC %.2f GHz; memory: %s)\n", WIN_MS, secs,
+		hz / 1e9, huge ? "2 MiB hugepages" : "4 KiB pages (--no-huge)");
 	for (unsigned int i = 0; i < nres; i++)
 		if (res[i].notes[0] != '\0')
 			printf("  %s, %u streams: %s%s\n", res[i].path, res[i].requested, res[i].notes,

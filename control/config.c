@@ -13,6 +13,7 @@
 #include "control/ini_priv.h"
 #include "hotline/common.h"
 #include "hotline/config.h"
+#include "hotline/srtp.h"
 
 enum section {
 	SEC_NONE,
@@ -426,6 +427,45 @@ set_sip(struct parser *p, const char *key, const char *v)
 				"max_dialogs, flood_pps, flood_burst, qualify_s)", key);
 }
 
+/* "srtp_suites = AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80": RFC 4568 names, separated
+ * by commas and/or blanks, preferred first, each once. */
+static int
+set_srtp_suites(struct parser *p, const char *key, const char *v)
+{
+	struct hl_config *c = p->cfg;
+	int rc;
+
+	if ((rc = once(p, 6, key)) < 0)
+		return rc;
+	c->rtp_n_srtp_suites = 0;
+	for (const char *s = v; *s != '\0';) {
+		size_t n;
+		int su;
+
+		if (*s == ',' || *s == ' ' || *s == '\t') {
+			s++;
+			continue;
+		}
+		n = strcspn(s, ", \t");
+		su = hl_srtp_suite_from_name(s, n);
+		if (su < 0)
+			return fail(p, p->ini.line,
+				"srtp_suites: '%.*s' is not a suite hotline runs (AES_CM_128_HMAC_SHA1_80, "
+				"AES_CM_128_HMAC_SHA1_32, AES_256_CM_HMAC_SHA1_80, AEAD_AES_128_GCM, "
+				"AEAD_AES_256_GCM)", (int)(n < 64 ? n : 64), s);
+		for (unsigned int k = 0; k < c->rtp_n_srtp_suites; k++)
+			if (c->rtp_srtp_suites[k] == su)
+				return fail(p, p->ini.line, "srtp_suites: '%.*s' is listed twice",
+					(int)n, s);
+		/* Five names, all different, fit: the check above comes first. */
+		c->rtp_srtp_suites[c->rtp_n_srtp_suites++] = (uint8_t)su;
+		s += n;
+	}
+	if (c->rtp_n_srtp_suites == 0)
+		return fail(p, p->ini.line, "srtp_suites: no suite given");
+	return 0;
+}
+
 static int
 set_rtp(struct parser *p, const char *key, const char *v)
 {
@@ -506,8 +546,10 @@ set_rtp(struct parser *p, const char *key, const char *v)
 			return fail(p, p->ini.line, "agent_srtp: '%s' is not on or off", v);
 		return 0;
 	}
+	if (KEY("srtp_suites"))
+		return set_srtp_suites(p, key, v);
 	return fail(p, p->ini.line, "unknown key '%s' in [rtp] (ports, timeout_s, hold_timeout_s, "
-				"max_legs, srtp, agent_srtp)", key);
+				"max_legs, srtp, agent_srtp, srtp_suites)", key);
 }
 
 static int

@@ -138,7 +138,8 @@ codec_of(const uint8_t *buf, const struct hl_sdp_fmt *f)
  * one that has it; FreeSWITCH orders its offers the same way. Every line is one more
  * getrandom() and ~90 octets of SDP, so AES_CM_128_HMAC_SHA1_32 stays out: its 32-bit
  * tag is for narrow links (RFC 4568 §6.2.2), and an SDES phone that has it has _80.
- * We still answer it when a trunk prefers it.
+ * We still answer it when a trunk prefers it. [rtp] srtp_suites replaces this list, and
+ * then answers accept only its suites too (srtp_allowed()).
  */
 static const uint8_t offer_suites[] = {
 	HL_SDP_SUITE_AEAD_AES_256_GCM,
@@ -151,9 +152,11 @@ _Static_assert(HL_ARRAY_SIZE(offer_suites) <= SIG_SRTP_OFFER_MAX, "srtp_offer[] 
 /* The caps' key callback (hl_sdp_srtp_key_fn) on one leg, for one SDP being built. */
 struct srtp_cb {
 	struct sig_leg *l;
+	const struct hl_config *cfg;
 	const uint8_t *suites; /* an offer's list (caps->srtp_suites) */
 	unsigned int nsuites;
 	uint8_t one;           /* a re-offer's list: the suite in use */
+	uint8_t listed[HL_CONFIG_SRTP_SUITES_MAX]; /* [rtp] srtp_suites as SDP suites */
 	char b64[(HL_SRTP_MAX_KEY_SALT + 2) / 3 * 4 + 1];
 };
 
@@ -188,6 +191,18 @@ has_key(const struct hl_srtp_key *k, int suite)
 /* Ours in an answer: the key in use when the suite stays (§7.1.4: a re-offer need not
  * change the answerer's key), else a fresh one for the suite, in srtp_next until the
  * negotiation is applied (leg_srtp_answered). */
+/* Whether an answer may take srtp suite su: any we run, or only [rtp] srtp_suites'. */
+static bool
+srtp_allowed(const struct hl_config *cfg, int su)
+{
+	if (cfg->rtp_n_srtp_suites == 0)
+		return true;
+	for (unsigned int k = 0; k < cfg->rtp_n_srtp_suites; k++)
+		if (cfg->rtp_srtp_suites[k] == su)
+			return true;
+	return false;
+}
+
 static const char *
 srtp_answer_key(void *ctx, enum hl_sdp_suite suite)
 {
@@ -195,7 +210,8 @@ srtp_answer_key(void *ctx, enum hl_sdp_suite suite)
 	struct sig_leg *l = cb->l;
 	int su = hl_sdp_suite_srtp(suite);
 
-	if (su < 0)
+	/* NULL: hl_sdp_answer() goes on to the next offered line. */
+	if (su < 0 || !srtp_allowed(cb->cfg, su))
 		return NULL;
 	if (l->srtp && has_key(&l->media.tx_key, su))
 		return key_b64(cb, &l->media.tx_key);
@@ -264,6 +280,7 @@ caps_leg_srtp(const struct hl_sig *s, struct sig_leg *l, struct hl_sdp_caps *cap
 
 	memset(cb, 0, sizeof(*cb));
 	cb->l = l;
+	cb->cfg = s->cfg;
 	if (l->srtp)
 		pol = HL_CONFIG_SRTP_MANDATORY;
 	else if (l->media_sent)
@@ -282,6 +299,12 @@ caps_leg_srtp(const struct hl_sig *s, struct sig_leg *l, struct hl_sdp_caps *cap
 		cb->suites = &cb->one;
 		cb->nsuites = 1;
 		caps->srtp_tag = l->srtp_tag;
+	} else if (s->cfg->rtp_n_srtp_suites > 0) {
+		for (unsigned int k = 0; k < s->cfg->rtp_n_srtp_suites; k++)
+			cb->listed[k] = (uint8_t)hl_sdp_suite_of_srtp(s->cfg->rtp_srtp_suites[k]);
+		cb->suites = cb->listed;
+		cb->nsuites = s->cfg->rtp_n_srtp_suites;
+		caps->srtp_tag = 1;
 	} else {
 		cb->suites = offer_suites;
 		cb->nsuites = HL_ARRAY_SIZE(offer_suites);

@@ -25,8 +25,9 @@
 #define SIG_ROUTE_MAX 512
 #define SIG_BRANCH_MAX 80
 #define SIG_TRIED_MAX 32
-/* Crypto lines (suites) an offer of ours lists at most (sig_call.c offer_suites). */
-#define SIG_SRTP_OFFER_MAX 4
+/* Crypto lines (suites) an offer of ours lists at most (offer_suites in sig_call.c,
+ * or [rtp] srtp_suites). */
+#define SIG_SRTP_OFFER_MAX HL_CONFIG_SRTP_SUITES_MAX
 /* sig_leg.srtp_rekey bits: which key changed since the worker got them. */
 #define SRTP_REKEY_RX 1
 #define SRTP_REKEY_TX 2

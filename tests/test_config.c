@@ -4,6 +4,7 @@
 #include "hl_test.h"
 #include "hotline/common.h"
 #include "hotline/config.h"
+#include "hotline/srtp.h"
 
 static const char good[] =
 	"# comment\n"
@@ -113,6 +114,19 @@ static const struct {
 	{"[sip]\nport =\n", "t.conf:2: port: missing value"},
 	{"[rtp]\nports = 20001-29999\n", "t.conf:2: ports: the range must start on an even port "
 					 "(20001)"},
+	{"[rtp]\nsrtp_suites = AES_192_CM_HMAC_SHA1_80\n",
+		"t.conf:2: srtp_suites: 'AES_192_CM_HMAC_SHA1_80' is not a suite hotline runs "
+		"(AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AES_256_CM_HMAC_SHA1_80, "
+		"AEAD_AES_128_GCM, AEAD_AES_256_GCM)"},
+	{"[rtp]\nsrtp_suites = AEAD_AES_128_GCM, aead_aes_128_gcm\n",
+		"t.conf:2: srtp_suites: 'aead_aes_128_gcm' is not a suite hotline runs "
+		"(AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AES_256_CM_HMAC_SHA1_80, "
+		"AEAD_AES_128_GCM, AEAD_AES_256_GCM)"},
+	{"[rtp]\nsrtp_suites = AEAD_AES_128_GCM AES_CM_128_HMAC_SHA1_80,AEAD_AES_128_GCM\n",
+		"t.conf:2: srtp_suites: 'AEAD_AES_128_GCM' is listed twice"},
+	{"[rtp]\nsrtp_suites = , ,\n", "t.conf:2: srtp_suites: no suite given"},
+	{"[rtp]\nsrtp_suites = AEAD_AES_128_GCM\nsrtp_suites = AEAD_AES_256_GCM\n",
+		"t.conf:3: 'srtp_suites' is given twice in this section"},
 	{"[rtp]\nports = 20000-29998\n", "t.conf:2: ports: the range must end on an odd port "
 					 "(29998)"},
 	{"[lcores]\nworkers = 1,1\n", "t.conf:2: workers: lcore 1 is listed twice"},
@@ -237,6 +251,30 @@ HL_TEST(minimal_file_gets_defaults)
 	HL_CHECK_INT(c.sip_qualify_s, 30);
 	HL_CHECK_INT(c.sip_digest[0], HL_CONFIG_DIGEST_SHA256);
 	HL_CHECK_INT(c.sip_digest[1], HL_CONFIG_DIGEST_MD5);
+}
+
+/* [rtp] srtp_suites: RFC 4568 names in order, commas and/or blanks between; all five fit. */
+HL_TEST(srtp_suites_key)
+{
+	static const char text[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
+				   "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n"
+				   "[rtp]\n"
+				   "srtp_suites = AEAD_AES_128_GCM,AES_CM_128_HMAC_SHA1_32 "
+				   "AES_256_CM_HMAC_SHA1_80 ,  AEAD_AES_256_GCM\tAES_CM_128_HMAC_SHA1_80\n";
+	struct hl_config c;
+	char err[HL_CONFIG_ERR_MAX];
+	int rc = hl_config_parse(&c, "s.conf", text, sizeof(text) - 1, err, sizeof(err));
+
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK_INT(c.rtp_n_srtp_suites, 5);
+	HL_CHECK_INT(c.rtp_srtp_suites[0], HL_SRTP_AEAD_AES_128_GCM);
+	HL_CHECK_INT(c.rtp_srtp_suites[1], HL_SRTP_AES_CM_128_HMAC_SHA1_32);
+	HL_CHECK_INT(c.rtp_srtp_suites[2], HL_SRTP_AES_256_CM_HMAC_SHA1_80);
+	HL_CHECK_INT(c.rtp_srtp_suites[3], HL_SRTP_AEAD_AES_256_GCM);
+	HL_CHECK_INT(c.rtp_srtp_suites[4], HL_SRTP_AES_CM_128_HMAC_SHA1_80);
+	rc = hl_config_parse(&c, "m.conf", minimal_head, strlen(minimal_head), err, sizeof(err));
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK_INT(c.rtp_n_srtp_suites, 0);
 }
 
 HL_TEST(sip_keys)

@@ -1061,6 +1061,60 @@ HL_TEST(srtp_customer_suites)
 	}
 }
 
+/* [rtp] srtp_suites: our offers list those suites in that order, and answers take only
+ * them: the customer's first two lines (a suite not listed, and _32, which the default
+ * would take) are passed over for its third. */
+HL_TEST(srtp_suites_configured)
+{
+	char sdp[1024], inv[4096], totag[64];
+	struct hl_sdp ans, offer;
+	const char *body;
+	int i;
+
+	setup_ops(1);
+	cfg.rtp_agent_srtp = 1;
+	cfg.rtp_srtp_suites[0] = HL_SRTP_AES_CM_128_HMAC_SHA1_80;
+	cfg.rtp_srtp_suites[1] = HL_SRTP_AEAD_AES_128_GCM;
+	cfg.rtp_n_srtp_suites = 2;
+	srtp_sdp(sdp, sizeof(sdp), "RTP/SAVP", "sendrecv",
+		"a=crypto:1 AEAD_AES_256_GCM inline:" K44 "\r\n"
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" K30 "\r\n"
+		"a=crypto:3 AEAD_AES_128_GCM inline:" K28 "\r\n");
+	i = srtp_call("z9hG4bKcs1", "cs1@trunk", sdp,
+		"v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\nc=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+		"m=audio 7000 RTP/SAVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+		"a=crypto:2 AEAD_AES_128_GCM inline:" K28 "\r\n",
+		inv, sizeof(inv), totag, sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK_INT(ans.media[0].ncrypto, 1);
+	HL_CHECK_INT(ans.media[0].crypto[0].tag, 3);
+	HL_CHECK_INT(ans.media[0].crypto[0].suite, HL_SDP_SUITE_AEAD_AES_128_GCM);
+	body = strstr(inv, "\r\n\r\n");
+	HL_CHECK(body != NULL);
+	if (body == NULL)
+		goto out;
+	body += 4;
+	HL_CHECK_INT(hl_sdp_parse((const uint8_t *)body,
+			     (struct hl_sip_slice){0, (uint16_t)strlen(body)}, &offer), 0);
+	HL_CHECK_INT(offer.media[0].ncrypto, 2);
+	HL_CHECK_INT(offer.media[0].crypto[0].tag, 1);
+	HL_CHECK_INT(offer.media[0].crypto[0].suite, HL_SDP_SUITE_AES_CM_128_HMAC_SHA1_80);
+	HL_CHECK_INT(offer.media[0].crypto[1].tag, 2);
+	HL_CHECK_INT(offer.media[0].crypto[1].suite, HL_SDP_SUITE_AEAD_AES_128_GCM);
+	const struct hl_media_leg *a = last_push(0), *b = last_push(1);
+	HL_CHECK(a != NULL && b != NULL);
+	if (a != NULL && b != NULL) {
+		HL_CHECK(a->srtp_rx && a->srtp_tx && a->tx_key.suite == HL_SRTP_AEAD_AES_128_GCM);
+		HL_CHECK(b->srtp_rx && b->srtp_tx && b->tx_key.suite == HL_SRTP_AEAD_AES_128_GCM);
+	}
+out:
+	cfg.rtp_n_srtp_suites = 0;
+	cfg.rtp_agent_srtp = 0;
+	teardown();
+}
+
 /* [rtp] agent_srtp = on: the agent is offered every suite of ours, strongest first, each
  * its own tag and key; its answer names one, and the worker protects with the key we
  * offered under that tag. A customer on RTP gets an RTP answer. Then the agent re-keys

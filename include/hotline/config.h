@@ -49,6 +49,8 @@ struct hl_config_port {
 #define HL_CONFIG_DIGEST_MD5 1
 #define HL_CONFIG_DIGEST_SHA256 2
 
+#define HL_CONFIG_SRTP_SUITES_MAX 5 /* every suite hotline/srtp.h runs */
+
 struct hl_config {
 	char path[256];
 
@@ -96,6 +98,11 @@ struct hl_config {
 	uint32_t rtp_max_legs;       /* legs per worker; 0: one per RTP port pair per port */
 	uint8_t rtp_srtp;            /* customer side, HL_CONFIG_SRTP_* */
 	uint8_t rtp_agent_srtp;      /* 1: offer SDES SRTP to agents */
+	/* srtp_suites: enum hl_srtp_suite, preferred first: what offers list and the only
+	 * suites answers accept. 0 given: offers list all but AES_CM_128_HMAC_SHA1_32,
+	 * strongest first, and answers accept any of the five. */
+	uint8_t rtp_srtp_suites[HL_CONFIG_SRTP_SUITES_MAX];
+	uint8_t rtp_n_srtp_suites;
 
 	/* [limits] */
 	uint32_t mbufs;            /* 0: sized from ports, queues and workers */

@@ -1,12 +1,18 @@
 /* SDES keys and SRTP/SRTCP contexts over libsrtp2: see include/hotline/srtp.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
+#include <openssl/opensslv.h>
+#include <srtp2/crypto_types.h>
 #include <srtp2/srtp.h>
 
 #include "hotline/srtp.h"
+
+#include "srtp_priv.h"
 
 struct suite_info {
 	const char *name;
@@ -31,6 +37,9 @@ static const char *const counter_names[] = {
 #ifndef HL_SRTP_ORIGIN
 #define HL_SRTP_ORIGIN "libsrtp2"
 #endif
+
+static void
+walk_setup(const char *backend);
 
 /*
  * The crypto libsrtp was built on, in its own words: each backend registers its debug
@@ -80,6 +89,7 @@ hl_srtp_global_init(void)
 		return HL_E_DEPENDENCY;
 	}
 #endif
+	walk_setup(backend);
 	done = 1;
 	return 0;
 }
@@ -624,4 +634,359 @@ hl_srtp_get_roc(struct hl_srtp_ctx *ctx, uint32_t ssrc, uint32_t *roc)
 		return HL_E_NOTFOUND;
 	return srtp_get_stream_roc(ctx->session, ssrc, roc) == srtp_err_status_ok ? 0
 										   : HL_E_NOTFOUND;
+}
+
+/*
+ * ---- Prefetch walk over libsrtp's private state (srtp_priv.h) ----
+ *
+ * At 10k+ SRTP legs each packet's unprotect and protect miss the caches on every level
+ * of libsrtp's per-session state in turn (session, stream list, stream, session keys,
+ * cipher/HMAC structs, their states, OpenSSL's contexts), each load waiting on the one
+ * before; bench/README.md, "SRTP". The caller spreads those levels over the packets ahead
+ * so that each load of the walk hits what the previous level fetched.
+ */
+
+#define LINE 64
+
+static bool walk_on;	/* the mirrors matched live sessions at start-up */
+static bool walk_ossl;	/* ... and so did the OpenSSL backend's states */
+
+/* Every line of [p, p + len): libsrtp's calloc'd structs straddle lines at random. */
+static inline void
+prefetch_span(const void *p, size_t len)
+{
+	const char *c = p;
+
+	for (size_t o = 0; o < len; o += LINE)
+		__builtin_prefetch(c + o);
+	__builtin_prefetch(c + len - 1);
+}
+
+/* What srtp_get_stream() finds first, or the template an any-SSRC session falls back to. */
+static inline const struct mirror_stream *
+first_stream(const struct mirror_session *s)
+{
+	const struct mirror_stream *st = s->stream_list != NULL ? s->stream_list->next : NULL;
+
+	return st != NULL ? st : s->stream_template;
+}
+
+static inline bool
+cipher_is_gcm(const struct mirror_cipher *c)
+{
+	return c->algorithm == SRTP_AES_GCM_128 || c->algorithm == SRTP_AES_GCM_256;
+}
+
+/* OpenSSL 3.0's EVP_CIPHER_CTX (crypto/evp/evp_local.h) is about 190 octets. */
+#define EVP_CIPHER_CTX_SPAN 192
+
+static void
+prefetch_ossl(const struct mirror_cipher *c, const struct mirror_auth *a)
+{
+	if (c != NULL && c->state != NULL) {
+		const struct mirror_gcm_ossl *g = c->state;
+		const struct mirror_icm_ossl *m = c->state;
+		const void *evp = cipher_is_gcm(c) ? g->ctx : m->ctx;
+
+		if (evp != NULL)
+			prefetch_span(evp, EVP_CIPHER_CTX_SPAN);
+	}
+	/* HMAC only: the null auth of the GCM suites keeps no state of its own. */
+	if (a != NULL && a->state != NULL && a->key_len != 0) {
+		const struct mirror_hmac_ossl *h = a->state;
+		const void *mac = h->use_dup ? h->ctx_dup : h->ctx;
+		if (mac != NULL)
+			__builtin_prefetch(mac);
+	}
+}
+
+void
+hl_srtp_prefetch(const struct hl_srtp_ctx *ctx, unsigned int level)
+{
+	const struct mirror_session *s;
+	const struct mirror_stream *st;
+	const struct mirror_session_keys *sk;
+	const struct mirror_cipher *c;
+	const struct mirror_auth *a;
+
+	if (!walk_on)
+		return;
+	if (level == 0) {
+		prefetch_span(ctx, sizeof(*ctx));
+		return;
+	}
+	s = (const struct mirror_session *)ctx->session;
+	if (s == NULL)
+		return;
+	if (level == 1) {
+		prefetch_span(s, sizeof(*s));
+		return;
+	}
+	if (level == 2) {
+		if (s->stream_list != NULL)
+			__builtin_prefetch(&s->stream_list->next);
+		return;
+	}
+	st = first_stream(s);
+	if (st == NULL)
+		return;
+	if (level == 3) {
+		prefetch_span(st, sizeof(*st));
+		return;
+	}
+	sk = st->session_keys;
+	if (level == 4) {
+		const uint32_t *w = st->rtp_rdbx.word;
+		if (sk != NULL)
+			prefetch_span(sk, sizeof(*sk));
+		/* srtp_rdbx_add_index() shifts the whole window: its first and last words */
+		if (w != NULL && st->rtp_rdbx.length != 0) {
+			__builtin_prefetch(w);
+			__builtin_prefetch(w + (st->rtp_rdbx.length - 1) / 32);
+		}
+		return;
+	}
+	if (sk == NULL)
+		return;
+	c = sk->rtp_cipher;
+	a = sk->rtp_auth;
+	if (level == 5) {
+		if (c != NULL)
+			prefetch_span(c, sizeof(*c));
+		if (a != NULL)
+			prefetch_span(a, sizeof(*a));
+		if (sk->limit != NULL)
+			prefetch_span(sk->limit, sizeof(*sk->limit));
+		if (sk->rtp_xtn_hdr_cipher != NULL)
+			prefetch_span(sk->rtp_xtn_hdr_cipher, sizeof(*sk->rtp_xtn_hdr_cipher));
+		return;
+	}
+	if (level == 6) {
+		if (c != NULL && c->state != NULL) {
+			if (!walk_ossl)
+				__builtin_prefetch(c->state);
+			else if (cipher_is_gcm(c))
+				prefetch_span(c->state, sizeof(struct mirror_gcm_ossl));
+			else
+				prefetch_span(c->state, sizeof(struct mirror_icm_ossl));
+		}
+		if (a != NULL && a->state != NULL)
+			prefetch_span(a->state, walk_ossl ? sizeof(struct mirror_hmac_ossl) : 1);
+		return;
+	}
+	if (level == 7 && walk_ossl)
+		prefetch_ossl(c, a);
+}
+
+bool
+hl_srtp_prefetch_enabled(void)
+{
+	return walk_on;
+}
+
+/* ---- the start-up check of the mirrors ---- */
+
+#define CHECK_SSRC 0x5eed1e55u
+#define CHECK_SEQ 0x1234u
+
+/* What one suite's RTP cipher and auth must say (libsrtp's srtp_crypto_policy_set_*). */
+struct walk_expect {
+	unsigned int suite;
+	int cipher_key_len;	/* key || salt */
+	int algorithm;
+	int aes_key_size;
+	int auth_out_len;
+	int auth_key_len;
+	int auth_prefix_len;
+};
+
+static const struct walk_expect walk_expect[] = {
+	{HL_SRTP_AES_CM_128_HMAC_SHA1_80, 30, SRTP_AES_ICM_128, 16, 10, 20, 0},
+	{HL_SRTP_AEAD_AES_128_GCM, 28, SRTP_AES_GCM_128, 16, 16, 0, 16},
+};
+
+/* The session keys' cipher, auth and limit against e; NULL or what differs. */
+static const char *
+check_keys(const struct mirror_session_keys *sk, const struct walk_expect *e)
+{
+	const struct mirror_cipher *c;
+	const struct mirror_auth *a;
+
+	if (sk == NULL || sk->rtp_cipher == NULL || sk->rtp_auth == NULL || sk->limit == NULL ||
+	    sk->rtcp_cipher == NULL || sk->rtcp_auth == NULL)
+		return "session keys pointers";
+	if (sk->rtp_xtn_hdr_cipher != NULL || sk->mki_id != NULL || sk->mki_size != 0)
+		return "session keys without MKI or header encryption";
+	c = sk->rtp_cipher;
+	a = sk->rtp_auth;
+	if (c->type == NULL || c->state == NULL || c->key_len != e->cipher_key_len ||
+	    c->algorithm != e->algorithm)
+		return "RTP cipher (key length, algorithm)";
+	if (a->type == NULL || a->state == NULL || a->out_len != e->auth_out_len ||
+	    a->key_len != e->auth_key_len || a->prefix_len != e->auth_prefix_len)
+		return "RTP auth (tag length, key length)";
+	if (sk->limit->state != 0)
+		return "key limit state";
+	return NULL;
+}
+
+/* The OpenSSL states of c and a; NULL or what differs. */
+static const char *
+check_ossl(const struct mirror_cipher *c, const struct mirror_auth *a,
+	   const struct walk_expect *e)
+{
+	if (cipher_is_gcm(c)) {
+		const struct mirror_gcm_ossl *g = c->state;
+		if (g->key_size != e->aes_key_size || g->tag_len != e->auth_out_len ||
+		    g->ctx == NULL)
+			return "OpenSSL AES-GCM state";
+	} else {
+		const struct mirror_icm_ossl *m = c->state;
+		if (m->key_size != e->aes_key_size || m->ctx == NULL)
+			return "OpenSSL AES-ICM state";
+	}
+	if (a->key_len != 0) {
+		const struct mirror_hmac_ossl *h = a->state;
+		if (h->mac == NULL || (h->use_dup != 0 && h->use_dup != 1) ||
+		    (h->use_dup ? h->ctx_dup : h->ctx) == NULL)
+			return "OpenSSL HMAC state";
+	}
+	return NULL;
+}
+
+/*
+ * One suite: an ssrc_specific outbound session protects a packet; an any-SSRC inbound one
+ * with the same key is looked at before and after it unprotects that packet (when libsrtp
+ * clones its template). Returns NULL, or what did not match.
+ */
+static const char *
+check_suite(const struct walk_expect *e, bool ossl)
+{
+	static const uint8_t key_bytes[HL_SRTP_MAX_KEY_SALT] = {
+		0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88,
+		0x09, 0xcf, 0x4f, 0x3c, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15,
+		0x88, 0x09, 0xcf, 0x4f, 0x3c, 0x2b,
+	};
+	struct hl_srtp_opts spec = {.ssrc = CHECK_SSRC, .ssrc_specific = 1};
+	struct hl_srtp_ctx out, in;
+	struct hl_srtp_key key;
+	const struct mirror_session *s;
+	const struct mirror_stream *st, *tm;
+	uint8_t pkt[12 + 20 + HL_SRTP_MAX_TRAILER];
+	const char *why = NULL;
+	int n;
+
+	memset(&key, 0, sizeof(key));
+	key.suite = (uint8_t)e->suite;
+	key.key_salt_len = (uint8_t)hl_srtp_suite_key_salt_len(e->suite);
+	memcpy(key.key, key_bytes, key.key_salt_len);
+	if (hl_srtp_ctx_init(&out, &key, HL_SRTP_OUTBOUND, &spec) != 0)
+		return "no outbound session";
+	if (hl_srtp_ctx_init(&in, &key, HL_SRTP_INBOUND, NULL) != 0) {
+		hl_srtp_ctx_fini(&out);
+		return "no inbound session";
+	}
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x80;
+	pkt[2] = CHECK_SEQ >> 8;
+	pkt[3] = CHECK_SEQ & 0xff;
+	pkt[8] = CHECK_SSRC >> 24;
+	pkt[9] = (CHECK_SSRC >> 16) & 0xff;
+	pkt[10] = (CHECK_SSRC >> 8) & 0xff;
+	pkt[11] = CHECK_SSRC & 0xff;
+	n = hl_srtp_protect_rtp(&out, pkt, 32, sizeof(pkt));
+	if (n != 32 + e->auth_out_len) {
+		why = "protect";
+		goto out;
+	}
+
+	/* Outbound, ssrc_specific: the list holds one stream, its prev the list's stub. */
+	s = (const struct mirror_session *)out.session;
+	if (s->stream_list == NULL || s->stream_template != NULL || s->user_data != NULL) {
+		why = "session (stream list, no template)";
+		goto out;
+	}
+	st = s->stream_list->next;
+	if (st == NULL || st->ssrc != htonl(CHECK_SSRC) || st->next != NULL ||
+	    st->prev != s->stream_list || st->num_master_keys != 1 || st->direction != 1 ||
+	    st->rtp_services != sec_serv_conf_and_auth || st->rtp_rdbx.index != CHECK_SEQ ||
+	    st->rtp_rdbx.length != 128 || st->rtp_rdbx.word == NULL) {
+		why = "outbound stream (SSRC, list links, direction, replay index and window)";
+		goto out;
+	}
+	if ((why = check_keys(st->session_keys, e)) != NULL)
+		goto out;
+	if (st->session_keys->limit->num_left != 0xffffffffffffull - 1) {
+		why = "key limit count";
+		goto out;
+	}
+	if (ossl && (why = check_ossl(st->session_keys->rtp_cipher, st->session_keys->rtp_auth,
+				      e)) != NULL)
+		goto out;
+
+	/* Inbound, any SSRC: only the template before the first packet, then its clone. */
+	s = (const struct mirror_session *)in.session;
+	tm = s->stream_template;
+	if (s->stream_list == NULL || s->stream_list->next != NULL || tm == NULL ||
+	    tm->ssrc != 0 || first_stream(s) != tm) {
+		why = "inbound session (template, empty list)";
+		goto out;
+	}
+	if ((why = check_keys(tm->session_keys, e)) != NULL)
+		goto out;
+	if (hl_srtp_unprotect_rtp(&in, pkt, (size_t)n) != 32) {
+		why = "unprotect";
+		goto out;
+	}
+	st = s->stream_list->next;
+	if (st == NULL || st == tm || st->ssrc != htonl(CHECK_SSRC) || st->next != NULL ||
+	    st->prev != s->stream_list || st->direction != 2 || first_stream(s) != st ||
+	    st->rtp_rdbx.index != CHECK_SEQ || st->rtp_rdbx.word == NULL ||
+	    st->session_keys == NULL ||
+	    st->session_keys->rtp_cipher != tm->session_keys->rtp_cipher ||
+	    st->session_keys->rtp_auth != tm->session_keys->rtp_auth ||
+	    st->session_keys->limit != tm->session_keys->limit) {
+		why = "inbound clone (SSRC, list links, shared cipher and auth)";
+		goto out;
+	}
+out:
+	hl_srtp_ctx_fini(&in);
+	hl_srtp_ctx_fini(&out);
+	hl_srtp_key_wipe(&key);
+	return why;
+}
+
+/*
+ * Once, from hl_srtp_global_init(): the walk reads libsrtp's private structs, so it runs
+ * only on the libsrtp whose layout srtp_priv.h copies, checked on live sessions.
+ */
+static void
+walk_setup(const char *backend)
+{
+	const char *ev = getenv("HL_SRTP_PREFETCH");
+	const char *why = NULL;
+	bool ossl = false;
+
+	walk_on = walk_ossl = false;
+	if (ev != NULL && strcmp(ev, "0") == 0)
+		why = "HL_SRTP_PREFETCH=0";
+	else if (srtp_get_version() != 0x02050000)
+		why = "libsrtp is not 2.5.0";
+	else if (UINTPTR_MAX != UINT64_MAX)
+		why = "not LP64";
+#if defined(OPENSSL_VERSION_MAJOR) && OPENSSL_VERSION_MAJOR >= 3
+	ossl = strcmp(backend, "OpenSSL") == 0;
+#else
+	(void)backend;
+#endif
+	for (unsigned int i = 0; why == NULL && i < HL_ARRAY_SIZE(walk_expect); i++)
+		why = check_suite(&walk_expect[i], ossl);
+	if (why != NULL) {
+		fprintf(stderr, "hl.dp.srtp: prefetch walk off: %s\n", why);
+		return;
+	}
+	walk_on = true;
+	walk_ossl = ossl;
+	fprintf(stderr, "hl.dp.srtp: prefetch walk on (libsrtp 2.5.0 layout checked%s)\n",
+		ossl ? ", OpenSSL states too" : "");
 }

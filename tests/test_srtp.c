@@ -753,6 +753,74 @@ HL_TEST(roc_rollover_and_continuation)
 	hl_srtp_key_wipe(&k);
 }
 
+static void
+walk_all_levels(const struct hl_srtp_ctx *ctx)
+{
+	for (unsigned int k = 0; k <= HL_SRTP_PREFETCH_LEVELS; k++)
+		hl_srtp_prefetch(ctx, k);
+}
+
+HL_TEST(prefetch_walk)
+{
+	const char *ev = getenv("HL_SRTP_PREFETCH");
+	struct hl_srtp_ctx empty;
+
+	init_once();
+	/* the start-up check passes on the libsrtp 2.5.0 we link, unless turned off */
+	HL_CHECK(hl_srtp_prefetch_enabled() == !(ev != NULL && strcmp(ev, "0") == 0));
+	memset(&empty, 0, sizeof(empty));
+	walk_all_levels(&empty);
+	hl_srtp_ctx_fini(&empty);
+	walk_all_levels(&empty);
+
+	for (unsigned int s = 0; s < HL_SRTP_SUITE_MAX_; s++) {
+		struct hl_srtp_opts spec = {.ssrc = 0xfeed, .ssrc_specific = 1};
+		struct hl_srtp_ctx out, out_any, in, in_spec;
+		struct hl_srtp_key k;
+		uint8_t pkt[256], orig[256];
+
+		HL_CHECK_INT(hl_srtp_key_generate(&k, s), 0);
+		HL_CHECK_INT(hl_srtp_ctx_init(&out, &k, HL_SRTP_OUTBOUND, &spec), 0);
+		HL_CHECK_INT(hl_srtp_ctx_init(&out_any, &k, HL_SRTP_OUTBOUND, NULL), 0);
+		HL_CHECK_INT(hl_srtp_ctx_init(&in, &k, HL_SRTP_INBOUND, NULL), 0);
+		HL_CHECK_INT(hl_srtp_ctx_init(&in_spec, &k, HL_SRTP_INBOUND, &spec), 0);
+		/* before any packet: the any-SSRC contexts hold their template only */
+		walk_all_levels(&out);
+		walk_all_levels(&out_any);
+		walk_all_levels(&in);
+		walk_all_levels(&in_spec);
+		for (uint16_t seq = 1; seq <= 3; seq++) {
+			size_t len = make_rtp(pkt, seq, seq * 160u, 0xfeed, 160);
+			memcpy(orig, pkt, len);
+			int n = hl_srtp_protect_rtp(&out, pkt, len, sizeof(pkt));
+			HL_CHECK(n > (int)len);
+			walk_all_levels(&out);
+			walk_all_levels(&in);
+			HL_CHECK_INT(hl_srtp_unprotect_rtp(&in, pkt, (size_t)n), (int)len);
+			HL_CHECK_MEM(pkt, orig, len);
+			/* after the first packet the inbound list holds the clone */
+			walk_all_levels(&in);
+			/* the any-SSRC outbound context clones too, on its own SSRC */
+			len = make_rtp(pkt, seq, seq * 160u, 0xbee, 160);
+			memcpy(orig, pkt, len);
+			n = hl_srtp_protect_rtp(&out_any, pkt, len, sizeof(pkt));
+			HL_CHECK(n > (int)len);
+			walk_all_levels(&out_any);
+			HL_CHECK_INT(hl_srtp_unprotect_rtp(&in, pkt, (size_t)n), (int)len);
+			HL_CHECK_MEM(pkt, orig, len);
+			walk_all_levels(&in); /* two streams now: the walk takes the first */
+		}
+		HL_CHECK_INT(in.cnt[HL_SRTP_CNT_OK], 6);
+		hl_srtp_ctx_fini(&out);
+		hl_srtp_ctx_fini(&out_any);
+		hl_srtp_ctx_fini(&in);
+		hl_srtp_ctx_fini(&in_spec);
+		walk_all_levels(&out);
+		walk_all_levels(&in);
+		hl_srtp_key_wipe(&k);
+	}
+}
+
 HL_TEST(counter_names)
 {
 	HL_CHECK(hl_srtp_counter_name(HL_SRTP_CNT_AUTH_FAIL) != NULL);

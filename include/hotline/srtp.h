@@ -17,6 +17,7 @@
 #ifndef HOTLINE_SRTP_H
 #define HOTLINE_SRTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -207,6 +208,31 @@ int
 hl_srtp_set_roc(struct hl_srtp_ctx *ctx, uint32_t ssrc, uint32_t roc);
 int
 hl_srtp_get_roc(struct hl_srtp_ctx *ctx, uint32_t ssrc, uint32_t *roc);
+
+/*
+ * Prefetch of the libsrtp state a packet of ctx will touch, one dependent level per call:
+ * level 0 the context's own lines, 1 the session, 2 its stream list, 3 the first stream
+ * (the template before an any-SSRC context's first packet), 4 that stream's session keys
+ * and replay window words, 5 its RTP cipher, HMAC and key limit, 6 their states, 7 the
+ * OpenSSL cipher and MAC contexts behind them (their first lines only: OpenSSL's own
+ * layout is not walked). Level k reads only pointers that levels < k, asked for about
+ * one packet's processing earlier, brought into the caches, so issue level k for the
+ * packet HL_SRTP_PREFETCH_LEVELS - k ahead. Loads nothing but libsrtp's own state of a
+ * live session, NULL-checks every pointer, never writes; ctx must be a live context (or
+ * an empty one) of the calling thread. Does nothing when hl_srtp_prefetch_enabled() is
+ * false.
+ */
+#define HL_SRTP_PREFETCH_LEVELS 8
+void
+hl_srtp_prefetch(const struct hl_srtp_ctx *ctx, unsigned int level);
+
+/*
+ * Whether the walk is on: hl_srtp_global_init() turns it on only for libsrtp 2.5.0 whose
+ * private layout matched the mirrors on live sessions it built (the SSRC, key and tag
+ * lengths, the list links, the replay index), and when HL_SRTP_PREFETCH is not "0".
+ */
+bool
+hl_srtp_prefetch_enabled(void);
 
 /* Counter description for telemetry, or NULL when out of range. */
 const char *

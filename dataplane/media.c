@@ -133,6 +133,7 @@ struct hl_media_shard {
 	uint32_t *free_stack;
 	uint32_t n_active;
 	uint32_t *active;
+	uint32_t n_srtp; /* legs with srtp_rx or srtp_tx: none, no SRTP prefetch walk */
 	uint32_t cursor;
 	uint32_t gen_next;
 	struct rte_ring *cmd, *done, *ev;
@@ -404,6 +405,7 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	uint32_t key = leg_key(s->port_index, s->local_port);
 	struct media_leg *l = leg_find(sh, key);
 	bool fresh = l == NULL, rebase;
+	uint32_t had_srtp = l != NULL ? (uint32_t)(l->srtp_rx | l->srtp_tx) : 0;
 
 	if (fresh) {
 		if (sh->n_free == 0) {
@@ -508,6 +510,7 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 			(void)hl_srtp_set_roc(&l->srtp_out, l->rw.out_ssrc, l->out_roc);
 	}
 	memset(c->srtp_new, 0, sizeof(c->srtp_new));
+	sh->n_srtp += (uint32_t)(l->srtp_rx | l->srtp_tx) - had_srtp;
 	/* Bridge: link to the peer now if it exists, and it back to us if it names us. */
 	if (mutual(l))
 		link_to(l->peer, NULL);
@@ -543,6 +546,7 @@ cmd_del(struct hl_worker *w, struct hl_media_cmd *c)
 		return;
 	}
 	leg_stats(sh, l, &c->final);
+	sh->n_srtp -= (uint32_t)(l->srtp_rx | l->srtp_tx);
 	c->srtp_old[0] = l->srtp_in;
 	c->srtp_old[1] = l->srtp_out;
 	c->srtp_old[2] = l->srtp_prev;
@@ -998,27 +1002,40 @@ prefetch_tx(const struct media_leg *x, const struct media_leg *l)
 #define PREFETCH_AHEAD 8
 
 /*
- * libsrtp's state is behind the leg's session pointers (session, then its streams,
- * ciphers and HMACs): at thousands of SRTP legs each level misses the caches in turn.
- * Two packets ahead (stage 2) the line of x's inbound context is fetched, beside its
- * peer's lines; one packet ahead (stage 1) x's session and the peer's outbound context,
- * whose lines have arrived by then.
+ * libsrtp's state is behind the leg's session pointers (session, stream list, stream,
+ * session keys, cipher and HMAC, their states, OpenSSL's contexts): at thousands of SRTP
+ * legs each level misses the caches in turn, each load waiting for the one before.
+ * hl_srtp_prefetch() walks it a level per call; packet i asks level k for packet
+ * i + HL_SRTP_PREFETCH_LEVELS - k, so each level's loads hit what the level before
+ * fetched a packet earlier (x's own line, with srtp_rx and peer, prefetch_rx fetched for
+ * the whole burst). y's head line, with srtp_tx, comes only PREFETCH_AHEAD packets ahead:
+ * before that x's srtp_rx stands for the call being SRTP, and y's walk stops at its
+ * context's session pointer, NULL when y does not protect (srtp_tx is session != NULL).
  */
 static inline void
-prefetch_srtp(const struct media_leg *x, int stage)
+prefetch_srtp(const struct media_leg *x, unsigned int level)
 {
-	const struct media_leg *y;
+	const struct media_leg *y = x->peer;
 
-	if (stage == 2) {
-		if (x->srtp_rx)
-			rte_prefetch0(&x->srtp_in);
-		return;
-	}
-	if (x->srtp_rx)
-		rte_prefetch0(x->srtp_in.session);
-	y = x->peer;
-	if (y != NULL && y->srtp_tx)
+	if (x->srtp_rx) {
+		hl_srtp_prefetch(&x->srtp_in, level);
+		if (y != NULL)
+			hl_srtp_prefetch(&y->srtp_out, level);
+	} else if (level == HL_SRTP_PREFETCH_LEVELS - 1 && y != NULL && y->srtp_tx) {
+		/* RTP to SRTP: y's line came a packet ago; its context's line, no walk */
 		rte_prefetch0(&y->srtp_out);
+	}
+}
+
+/* The walk's levels for packet j at the loop's turn i (i < 0: before the loop). */
+static inline void
+prefetch_srtp_turn(void *const *data, int i, uint16_t n)
+{
+	for (unsigned int k = 0; k < HL_SRTP_PREFETCH_LEVELS; k++) {
+		int j = i + (int)(HL_SRTP_PREFETCH_LEVELS - k);
+		if (j >= 0 && j < n && data[j] != NULL)
+			prefetch_srtp(data[j], k);
+	}
 }
 
 void
@@ -1054,18 +1071,20 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		if (data[i] != NULL)
 			prefetch_tx(data[i], ((struct media_leg *)data[i])->peer);
+	/* The burst's first packets get the turns they would have had before it. */
+	if (sh->n_srtp > 0)
+		for (int i = -(int)HL_SRTP_PREFETCH_LEVELS; i < 0; i++)
+			prefetch_srtp_turn(data, i, n);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct media_leg *x = data[i];
 		struct rx_pkt p;
 
-		if (i + PREFETCH_AHEAD < n && data[i + PREFETCH_AHEAD] != NULL) {
+		if (i + PREFETCH_AHEAD < n && data[i + PREFETCH_AHEAD] != NULL)
 			prefetch_tx(data[i + PREFETCH_AHEAD],
 				((struct media_leg *)data[i + PREFETCH_AHEAD])->peer);
-			prefetch_srtp(data[i + PREFETCH_AHEAD], 2);
-		}
-		if (i + 1 < n && data[i + 1] != NULL)
-			prefetch_srtp(data[i + 1], 1);
+		if (sh->n_srtp > 0)
+			prefetch_srtp_turn(data, i, n);
 		if (x == NULL) {
 			drop_m(w, m, HL_DROP_RTP_NO_LEG);
 			continue;

@@ -1150,6 +1150,7 @@ testpmd_pps(const char *mode, unsigned int secs, double *med)
 		"--log-level='*:error' -- -i --forward-mode=%s --total-num-mbufs=16384 "
 		"--txpkts=%u --no-mlockall 2>&1",
 		secs, bench_hugepages(RELAY_MB) ? "--in-memory" : "--no-huge", mode, HDRS + RTP_LEN);
+	/* bench_hugepages() answers as main() decided (HL_BENCH_HUGE), not as memory is now */
 	FILE *p = popen(cmd, "r");
 	if (p == NULL)
 		return 0;
@@ -1317,13 +1318,15 @@ main(int argc, char **argv)
 	       window > SRTP_WINDOW ? SRTP_WINDOW : window, RTP_LEN, HDRS + RTP_LEN, budget);
 	fflush(stdout);
 
+	/* One choice for testpmd and this process, made before either takes any. */
+	bool huge = bench_hugepages(RELAY_MB);
+	setenv("HL_BENCH_HUGE", huge ? "1" : "0", 1);
 	struct ceil cl = {0};
 	if (with_tpmd) {
 		cl.io = testpmd_pps("io", secs, &cl.io_med);
 		cl.sw = testpmd_pps("5tswap", secs, &cl.sw_med);
 	}
 
-	bool huge = bench_hugepages(RELAY_MB);
 	char *eal[] = {argv[0], "-l", "0,1", "--main-lcore", "0",
 		huge ? "--in-memory" : "--no-huge", "-m", "2048",
 		"--no-pci", "--no-shconf", "--file-prefix", "hlrelay", "--log-level=*:error"};

@@ -55,28 +55,31 @@
  * Hugepages, as a DPDK deployment runs: at 100k legs the legs and the flow table span
  * about 100 MB, which 4 KiB pages cover with some 25 000 TLB entries and 2 MiB pages
  * with 50. HL_BENCH_HUGE=1 or 0 forces the choice; by default hugepages are used when
- * mb of them are free. EAL then runs --in-memory (memfd, no hugetlbfs mount needed),
+ * mb of them are free. A caller that starts other processes sets HL_BENCH_HUGE to its
+ * choice first, so they all run on the same memory. EAL then runs --in-memory (memfd, no hugetlbfs mount needed),
  * else --no-huge; -m gives the heap either way.
  */
 static inline bool
 bench_hugepages(unsigned long mb)
 {
 	const char *e = getenv("HL_BENCH_HUGE");
-	unsigned long free_pages = 0, kb = 0;
+	unsigned long free_pages = 0, rsvd = 0, kb = 0;
 	char line[128];
 	FILE *f;
 
-	if (e != NULL)
+	if (e != NULL && *e != '\0')
 		return strcmp(e, "0") != 0;
 	f = fopen("/proc/meminfo", "r");
 	if (f == NULL)
 		return false;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		(void)sscanf(line, "HugePages_Free: %lu", &free_pages);
+		(void)sscanf(line, "HugePages_Rsvd: %lu", &rsvd);
 		(void)sscanf(line, "Hugepagesize: %lu kB", &kb);
 	}
 	fclose(f);
-	return free_pages * kb >= mb * 1024ul;
+	/* Free counts pages promised to mappings but not yet touched (Rsvd). */
+	return free_pages > rsvd && (free_pages - rsvd) * kb >= mb * 1024ul;
 }
 
 static inline uint32_t

@@ -1019,6 +1019,9 @@ prefetch_srtp(const struct media_leg *x, unsigned int level)
 
 	if (x->srtp_rx) {
 		hl_srtp_prefetch(&x->srtp_in, level);
+		/* unprotect_in() reads srtp_prev.session on every packet */
+		if (level == 0)
+			rte_prefetch0(&x->srtp_prev);
 		if (y != NULL)
 			hl_srtp_prefetch(&y->srtp_out, level);
 	} else if (level == HL_SRTP_PREFETCH_LEVELS - 1 && y != NULL && y->srtp_tx) {

@@ -709,8 +709,8 @@ hl_srtp_prefetch(const struct hl_srtp_ctx *ctx, unsigned int level)
 	const struct mirror_cipher *c;
 	const struct mirror_auth *a;
 
-	if (!walk_on)
-		return;
+	/* Levels 0 and 1 are our own struct and the session pointer's target: safe on any
+	 * libsrtp, so they run with the walk off too. */
 	if (level == 0) {
 		prefetch_span(ctx, sizeof(*ctx));
 		return;
@@ -719,9 +719,13 @@ hl_srtp_prefetch(const struct hl_srtp_ctx *ctx, unsigned int level)
 	if (s == NULL)
 		return;
 	if (level == 1) {
-		prefetch_span(s, sizeof(*s));
+		__builtin_prefetch(s);
+		if (walk_on)
+			prefetch_span(s, sizeof(*s));
 		return;
 	}
+	if (!walk_on)
+		return;
 	if (level == 2) {
 		if (s->stream_list != NULL)
 			__builtin_prefetch(&s->stream_list->next);

@@ -219,8 +219,8 @@ hl_srtp_get_roc(struct hl_srtp_ctx *ctx, uint32_t ssrc, uint32_t *roc);
  * one packet's processing earlier, brought into the caches, so issue level k for the
  * packet HL_SRTP_PREFETCH_LEVELS - k ahead. Loads nothing but libsrtp's own state of a
  * live session, NULL-checks every pointer, never writes; ctx must be a live context (or
- * an empty one) of the calling thread. Does nothing when hl_srtp_prefetch_enabled() is
- * false.
+ * an empty one) of the calling thread. When hl_srtp_prefetch_enabled() is false only
+ * levels 0 and 1 fetch anything: ctx's own lines and the first line of its session.
  */
 #define HL_SRTP_PREFETCH_LEVELS 8
 void

@@ -646,146 +646,19 @@ hl_srtp_get_roc(struct hl_srtp_ctx *ctx, uint32_t ssrc, uint32_t *roc)
  * so that each load of the walk hits what the previous level fetched.
  */
 
-#define LINE 64
-
-static bool walk_on;	/* the mirrors matched live sessions at start-up */
-static bool walk_ossl;	/* ... and so did the OpenSSL backend's states */
-
-/* Every line of [p, p + len): libsrtp's calloc'd structs straddle lines at random. */
-static inline void
-prefetch_span(const void *p, size_t len)
-{
-	const char *c = p;
-
-	for (size_t o = 0; o < len; o += LINE)
-		__builtin_prefetch(c + o);
-	__builtin_prefetch(c + len - 1);
-}
-
-/* What srtp_get_stream() finds first, or the template an any-SSRC session falls back to. */
-static inline const struct mirror_stream *
-first_stream(const struct mirror_session *s)
-{
-	const struct mirror_stream *st = s->stream_list != NULL ? s->stream_list->next : NULL;
-
-	return st != NULL ? st : s->stream_template;
-}
-
-static inline bool
-cipher_is_gcm(const struct mirror_cipher *c)
-{
-	return c->algorithm == SRTP_AES_GCM_128 || c->algorithm == SRTP_AES_GCM_256;
-}
-
-/* OpenSSL 3.0's EVP_CIPHER_CTX (crypto/evp/evp_local.h) is about 190 octets. */
-#define EVP_CIPHER_CTX_SPAN 192
-
-static void
-prefetch_ossl(const struct mirror_cipher *c, const struct mirror_auth *a)
-{
-	if (c != NULL && c->state != NULL) {
-		const struct mirror_gcm_ossl *g = c->state;
-		const struct mirror_icm_ossl *m = c->state;
-		const void *evp = cipher_is_gcm(c) ? g->ctx : m->ctx;
-
-		if (evp != NULL)
-			prefetch_span(evp, EVP_CIPHER_CTX_SPAN);
-	}
-	/* HMAC only: the null auth of the GCM suites keeps no state of its own. */
-	if (a != NULL && a->state != NULL && a->key_len != 0) {
-		const struct mirror_hmac_ossl *h = a->state;
-		const void *mac = h->use_dup ? h->ctx_dup : h->ctx;
-		if (mac != NULL)
-			__builtin_prefetch(mac);
-	}
-}
+bool hl_srtp_walk_on_;	/* the mirrors matched live sessions at start-up */
+bool hl_srtp_walk_ossl_;	/* ... and so did the OpenSSL backend's states */
 
 void
 hl_srtp_prefetch(const struct hl_srtp_ctx *ctx, unsigned int level)
 {
-	const struct mirror_session *s;
-	const struct mirror_stream *st;
-	const struct mirror_session_keys *sk;
-	const struct mirror_cipher *c;
-	const struct mirror_auth *a;
-
-	/* Levels 0 and 1 are our own struct and the session pointer's target: safe on any
-	 * libsrtp, so they run with the walk off too. */
-	if (level == 0) {
-		prefetch_span(ctx, sizeof(*ctx));
-		return;
-	}
-	s = (const struct mirror_session *)ctx->session;
-	if (s == NULL)
-		return;
-	if (level == 1) {
-		__builtin_prefetch(s);
-		if (walk_on)
-			prefetch_span(s, sizeof(*s));
-		return;
-	}
-	if (!walk_on)
-		return;
-	if (level == 2) {
-		if (s->stream_list != NULL)
-			__builtin_prefetch(&s->stream_list->next);
-		return;
-	}
-	st = first_stream(s);
-	if (st == NULL)
-		return;
-	if (level == 3) {
-		prefetch_span(st, sizeof(*st));
-		return;
-	}
-	sk = st->session_keys;
-	if (level == 4) {
-		const uint32_t *w = st->rtp_rdbx.word;
-		if (sk != NULL)
-			prefetch_span(sk, sizeof(*sk));
-		/* srtp_rdbx_add_index() shifts the whole window: its first and last words */
-		if (w != NULL && st->rtp_rdbx.length != 0) {
-			__builtin_prefetch(w);
-			__builtin_prefetch(w + (st->rtp_rdbx.length - 1) / 32);
-		}
-		return;
-	}
-	if (sk == NULL)
-		return;
-	c = sk->rtp_cipher;
-	a = sk->rtp_auth;
-	if (level == 5) {
-		if (c != NULL)
-			prefetch_span(c, sizeof(*c));
-		if (a != NULL)
-			prefetch_span(a, sizeof(*a));
-		if (sk->limit != NULL)
-			prefetch_span(sk->limit, sizeof(*sk->limit));
-		if (sk->rtp_xtn_hdr_cipher != NULL)
-			prefetch_span(sk->rtp_xtn_hdr_cipher, sizeof(*sk->rtp_xtn_hdr_cipher));
-		return;
-	}
-	if (level == 6) {
-		if (c != NULL && c->state != NULL) {
-			if (!walk_ossl)
-				__builtin_prefetch(c->state);
-			else if (cipher_is_gcm(c))
-				prefetch_span(c->state, sizeof(struct mirror_gcm_ossl));
-			else
-				prefetch_span(c->state, sizeof(struct mirror_icm_ossl));
-		}
-		if (a != NULL && a->state != NULL)
-			prefetch_span(a->state, walk_ossl ? sizeof(struct mirror_hmac_ossl) : 1);
-		return;
-	}
-	if (level == 7 && walk_ossl)
-		prefetch_ossl(c, a);
+	hl_srtp_prefetch_inline(ctx, level);
 }
 
 bool
 hl_srtp_prefetch_enabled(void)
 {
-	return walk_on;
+	return hl_srtp_walk_on_;
 }
 
 /* ---- the start-up check of the mirrors ---- */
@@ -971,7 +844,7 @@ walk_setup(const char *backend)
 	const char *why = NULL;
 	bool ossl = false;
 
-	walk_on = walk_ossl = false;
+	hl_srtp_walk_on_ = hl_srtp_walk_ossl_ = false;
 	if (ev != NULL && strcmp(ev, "0") == 0)
 		why = "HL_SRTP_PREFETCH=0";
 	else if (srtp_get_version() != 0x02050000)
@@ -989,8 +862,8 @@ walk_setup(const char *backend)
 		fprintf(stderr, "hl.dp.srtp: prefetch walk off: %s\n", why);
 		return;
 	}
-	walk_on = true;
-	walk_ossl = ossl;
+	hl_srtp_walk_on_ = true;
+	hl_srtp_walk_ossl_ = ossl;
 	fprintf(stderr, "hl.dp.srtp: prefetch walk on (libsrtp 2.5.0 layout checked%s)\n",
 		ossl ? ", OpenSSL states too" : "");
 }

@@ -1,6 +1,7 @@
 /*
- * Mirrors of libsrtp 2.5.0's private structs, for the prefetch walk of srtp.c only (not
- * part of the module contract, STYLE.md rule 3). Each is copied field for field from the
+ * Mirrors of libsrtp 2.5.0's private structs and the prefetch walk over them, for
+ * srtp.c and the relay loop in media.c only (not part of the module contract, STYLE.md
+ * rule 3). Each is copied field for field from the
  * file named above it (libsrtp 2.5.0, Debian 12's 2.5.0-3), with libsrtp's names, on LP64.
  * The walk only reads pointers and lengths from them; hl_srtp_global_init() checks them
  * against a live session and leaves the walk off if anything differs, so a libsrtp of
@@ -9,8 +10,13 @@
 #ifndef HOTLINE_SRTP_PRIV_H
 #define HOTLINE_SRTP_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <srtp2/crypto_types.h>
+
+#include "hotline/srtp.h"
 
 /* crypto/include/cipher.h: srtp_cipher_t. */
 struct mirror_cipher {
@@ -128,5 +134,146 @@ _Static_assert(sizeof(struct mirror_cipher) == 24, "srtp_cipher_t");
 _Static_assert(sizeof(struct mirror_icm_ossl) == 48, "srtp_aes_icm_ctx_t");
 _Static_assert(sizeof(struct mirror_gcm_ossl) == 24, "srtp_aes_gcm_ctx_t");
 #endif
+
+/* ---- the walk itself (hl_srtp_prefetch() in hotline/srtp.h) ---- */
+
+#define HL_SRTP_WALK_LINE 64
+
+/* Set once by hl_srtp_global_init(), before any worker runs; read-only after. */
+extern bool hl_srtp_walk_on_;
+extern bool hl_srtp_walk_ossl_;
+
+/* Every line of [p, p + len): libsrtp's calloc'd structs straddle lines at random. */
+static inline void
+prefetch_span(const void *p, size_t len)
+{
+	const char *c = p;
+
+	for (size_t o = 0; o < len; o += HL_SRTP_WALK_LINE)
+		__builtin_prefetch(c + o);
+	__builtin_prefetch(c + len - 1);
+}
+
+/* What srtp_get_stream() finds first, or the template an any-SSRC session falls back to. */
+static inline const struct mirror_stream *
+first_stream(const struct mirror_session *s)
+{
+	const struct mirror_stream *st = s->stream_list != NULL ? s->stream_list->next : NULL;
+
+	return st != NULL ? st : s->stream_template;
+}
+
+static inline bool
+cipher_is_gcm(const struct mirror_cipher *c)
+{
+	return c->algorithm == SRTP_AES_GCM_128 || c->algorithm == SRTP_AES_GCM_256;
+}
+
+/* OpenSSL 3.0's EVP_CIPHER_CTX (crypto/evp/evp_local.h) is about 190 octets. */
+#define EVP_CIPHER_CTX_SPAN 192
+
+static inline void
+prefetch_ossl(const struct mirror_cipher *c, const struct mirror_auth *a)
+{
+	if (c != NULL && c->state != NULL) {
+		const struct mirror_gcm_ossl *g = c->state;
+		const struct mirror_icm_ossl *m = c->state;
+		const void *evp = cipher_is_gcm(c) ? g->ctx : m->ctx;
+
+		if (evp != NULL)
+			prefetch_span(evp, EVP_CIPHER_CTX_SPAN);
+	}
+	/* HMAC only: the null auth of the GCM suites keeps no state of its own. */
+	if (a != NULL && a->state != NULL && a->key_len != 0) {
+		const struct mirror_hmac_ossl *h = a->state;
+		const void *mac = h->use_dup ? h->ctx_dup : h->ctx;
+		if (mac != NULL)
+			__builtin_prefetch(mac);
+	}
+}
+
+/* hl_srtp_prefetch(), inline for the relay loop: with level a constant, one level's code. */
+static inline __attribute__((always_inline)) void
+hl_srtp_prefetch_inline(const struct hl_srtp_ctx *ctx, unsigned int level)
+{
+	const struct mirror_session *s;
+	const struct mirror_stream *st;
+	const struct mirror_session_keys *sk;
+	const struct mirror_cipher *c;
+	const struct mirror_auth *a;
+
+	/* Levels 0 and 1 are our own struct and the session pointer's target: safe on any
+	 * libsrtp, so they run with the walk off too. */
+	if (level == 0) {
+		prefetch_span(ctx, sizeof(*ctx));
+		return;
+	}
+	s = (const struct mirror_session *)ctx->session;
+	if (s == NULL)
+		return;
+	if (level == 1) {
+		__builtin_prefetch(s);
+		if (hl_srtp_walk_on_)
+			prefetch_span(s, sizeof(*s));
+		return;
+	}
+	if (!hl_srtp_walk_on_)
+		return;
+	if (level == 2) {
+		if (s->stream_list != NULL)
+			__builtin_prefetch(&s->stream_list->next);
+		return;
+	}
+	st = first_stream(s);
+	if (st == NULL)
+		return;
+	if (level == 3) {
+		prefetch_span(st, sizeof(*st));
+		return;
+	}
+	sk = st->session_keys;
+	if (level == 4) {
+		const uint32_t *w = st->rtp_rdbx.word;
+		if (sk != NULL)
+			prefetch_span(sk, sizeof(*sk));
+		/* srtp_rdbx_add_index() shifts the whole window: its first and last words */
+		if (w != NULL && st->rtp_rdbx.length != 0) {
+			__builtin_prefetch(w);
+			__builtin_prefetch(w + (st->rtp_rdbx.length - 1) / 32);
+		}
+		return;
+	}
+	if (sk == NULL)
+		return;
+	c = sk->rtp_cipher;
+	a = sk->rtp_auth;
+	if (level == 5) {
+		if (c != NULL)
+			prefetch_span(c, sizeof(*c));
+		if (a != NULL)
+			prefetch_span(a, sizeof(*a));
+		if (sk->limit != NULL)
+			prefetch_span(sk->limit, sizeof(*sk->limit));
+		if (sk->rtp_xtn_hdr_cipher != NULL)
+			prefetch_span(sk->rtp_xtn_hdr_cipher, sizeof(*sk->rtp_xtn_hdr_cipher));
+		return;
+	}
+	if (level == 6) {
+		if (c != NULL && c->state != NULL) {
+			if (!hl_srtp_walk_ossl_)
+				__builtin_prefetch(c->state);
+			else if (cipher_is_gcm(c))
+				prefetch_span(c->state, sizeof(struct mirror_gcm_ossl));
+			else
+				prefetch_span(c->state, sizeof(struct mirror_icm_ossl));
+		}
+		if (a != NULL && a->state != NULL)
+			prefetch_span(a->state, hl_srtp_walk_ossl_ ? sizeof(struct mirror_hmac_ossl) : 1);
+		return;
+	}
+	if (level == 7 && hl_srtp_walk_ossl_)
+		prefetch_ossl(c, a);
+}
+
 
 #endif

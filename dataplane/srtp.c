@@ -777,7 +777,7 @@ check_suite(const struct walk_expect *e, bool ossl)
 		goto out;
 	}
 
-	/* Outbound, ssrc_specific: the list holds one stream, its prev the list's stub. */
+	/* Outbound, ssrc_specific: the list holds one stream, its prev the list's head node. */
 	s = (const struct mirror_session *)out.session;
 	if (s->stream_list == NULL || s->stream_template != NULL || s->user_data != NULL) {
 		why = "session (stream list, no template)";

@@ -70,7 +70,7 @@ struct mirror_rdb {
 
 /*
  * include/srtp_priv.h: srtp_stream_ctx_t_. srtp/srtp.c's default stream list
- * (srtp_stream_list_ctx_t_) is one of these as a stub whose next is the first stream.
+ * (srtp_stream_list_ctx_t_) is one of these as a head node whose next is the first stream.
  */
 struct mirror_stream {
 	uint32_t ssrc;		/* network order, as it is compared with the header's */

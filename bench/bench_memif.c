@@ -40,7 +40,8 @@
  * it, with the wall-rate ratio printed beside it.
  *
  * Knobs: HL_MEMIF_TESTPMD (default dpdk-testpmd), HL_MEMIF_WINDOW, HL_BENCH_HUGE (see
- * bench_hugepages() in bench_relay.h; echo 1024 >/proc/sys/vm/nr_hugepages first), HL_MEMIF_VERBOSE=1
+ * bench_hugepages() in bench_relay.h; echo 1200 >/proc/sys/vm/nr_hugepages first),
+ * HL_MEMIF_VERBOSE=1
  * (the children's output on stderr). Internal: --sut SOCK N
  * SECS is the hotline role, driven over its stdin/stdout by the generator.
  */
@@ -1226,7 +1227,8 @@ main(int argc, char **argv)
 	       "testpmd's --record-core-cycles over the span; capacity = TSC %.2f GHz / cycles; "
 	       "memory: %s)\n",
 		WIN_MS, secs, hz / 1e9,
-		huge ? "2 MiB hugepages" : "4 KiB pages (--no-huge; free hugepages or HL_BENCH_HUGE=1 for the deployed case)");
+		huge ? "2 MiB hugepages" :
+		       "4 KiB pages (--no-huge; free hugepages or HL_BENCH_HUGE=1 for the deployed case)");
 	int fail = 0;
 	for (unsigned int i = 0; i < 2 * nstreams; i++) {
 		const struct run *r = &runs[i];

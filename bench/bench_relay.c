@@ -1149,7 +1149,8 @@ testpmd_pps(const char *mode, unsigned int secs, double *med)
 		"--file-prefix hlrelay-tpmd --vdev net_ring0 --vdev net_ring1 "
 		"--log-level='*:error' -- -i --forward-mode=%s --total-num-mbufs=16384 "
 		"--txpkts=%u --no-mlockall 2>&1",
-		secs, bench_hugepages(RELAY_MB) ? "--in-memory" : "--no-huge", mode, HDRS + RTP_LEN);
+		secs, bench_hugepages(RELAY_MB) ? "--in-memory" : "--no-huge", mode,
+		HDRS + RTP_LEN);
 	/* bench_hugepages() answers as main() decided (HL_BENCH_HUGE), not as memory is now */
 	FILE *p = popen(cmd, "r");
 	if (p == NULL)

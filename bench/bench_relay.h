@@ -56,8 +56,8 @@
  * about 100 MB, which 4 KiB pages cover with some 25 000 TLB entries and 2 MiB pages
  * with 50. HL_BENCH_HUGE=1 or 0 forces the choice; by default hugepages are used when
  * mb of them are free. A caller that starts other processes sets HL_BENCH_HUGE to its
- * choice first, so they all run on the same memory. EAL then runs --in-memory (memfd, no hugetlbfs mount needed),
- * else --no-huge; -m gives the heap either way.
+ * choice first, so they all run on the same memory. EAL then runs --in-memory (memfd, no
+ * hugetlbfs mount needed), else --no-huge; -m gives the heap either way.
  */
 static inline bool
 bench_hugepages(unsigned long mb)

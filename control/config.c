@@ -429,6 +429,8 @@ set_sip(struct parser *p, const char *key, const char *v)
 
 /* "srtp_suites = AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80": RFC 4568 names, separated
  * by commas and/or blanks, preferred first, each once. */
+_Static_assert(HL_CONFIG_SRTP_SUITES_MAX == HL_SRTP_SUITE_MAX_,
+	"rtp_srtp_suites[] holds every suite hotline/srtp.h runs");
 static int
 set_srtp_suites(struct parser *p, const char *key, const char *v)
 {
@@ -450,14 +452,15 @@ set_srtp_suites(struct parser *p, const char *key, const char *v)
 		su = hl_srtp_suite_from_name(s, n);
 		if (su < 0)
 			return fail(p, p->ini.line,
-				"srtp_suites: '%.*s' is not a suite hotline runs (AES_CM_128_HMAC_SHA1_80, "
-				"AES_CM_128_HMAC_SHA1_32, AES_256_CM_HMAC_SHA1_80, AEAD_AES_128_GCM, "
-				"AEAD_AES_256_GCM)", (int)(n < 64 ? n : 64), s);
+				"srtp_suites: '%.*s' is not a suite hotline runs "
+				"(AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, "
+				"AES_256_CM_HMAC_SHA1_80, AEAD_AES_128_GCM, AEAD_AES_256_GCM)",
+				(int)(n < 64 ? n : 64), s);
 		for (unsigned int k = 0; k < c->rtp_n_srtp_suites; k++)
 			if (c->rtp_srtp_suites[k] == su)
 				return fail(p, p->ini.line, "srtp_suites: '%.*s' is listed twice",
 					(int)n, s);
-		/* Five names, all different, fit: the check above comes first. */
+		/* Every suite once fits (the assert above): the check above comes first. */
 		c->rtp_srtp_suites[c->rtp_n_srtp_suites++] = (uint8_t)su;
 		s += n;
 	}

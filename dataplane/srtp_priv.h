@@ -1,8 +1,8 @@
 /*
  * Mirrors of libsrtp 2.5.0's private structs and the prefetch walk over them, for
  * srtp.c and the relay loop in media.c only (not part of the module contract, STYLE.md
- * rule 3). Each is copied field for field from the
- * file named above it (libsrtp 2.5.0, Debian 12's 2.5.0-3), with libsrtp's names, on LP64.
+ * rule 3). Each is copied field for field from the file named above it (libsrtp 2.5.0,
+ * Debian 12's 2.5.0-3), with libsrtp's names, on LP64.
  * The walk only reads pointers and lengths from them; hl_srtp_global_init() checks them
  * against a live session and leaves the walk off if anything differs, so a libsrtp of
  * another version or build never has its memory read through these.
@@ -268,7 +268,8 @@ hl_srtp_prefetch_inline(const struct hl_srtp_ctx *ctx, unsigned int level)
 				prefetch_span(c->state, sizeof(struct mirror_icm_ossl));
 		}
 		if (a != NULL && a->state != NULL)
-			prefetch_span(a->state, hl_srtp_walk_ossl_ ? sizeof(struct mirror_hmac_ossl) : 1);
+			prefetch_span(a->state,
+				hl_srtp_walk_ossl_ ? sizeof(struct mirror_hmac_ossl) : 1);
 		return;
 	}
 	if (level == 7 && hl_srtp_walk_ossl_)

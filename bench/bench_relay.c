@@ -1,5 +1,5 @@
 /*
- * bench_relay: hotline's RTP relay on one worker core, plain RTP and SRTP<->SRTP, with
+ * bench_relay: hotline's RTP relay on one worker core, plain RTP, SRTP<->SRTP and RTP<->SRTP, with
  * 1k, 10k and 100k concurrent streams, side by side with dpdk-testpmd io-forwarding on
  * net_ring vdevs (the ceiling) and bare libsrtp (unprotect + protect), in one run.
  * (bench_memif holds the plain relay against testpmd over net_memif in copy mode, a
@@ -68,11 +68,19 @@
  * that run's sessions are still alive, since the cost of libsrtp on NSS (-Dsrtp_backend
  * =system) depends on how many sessions the process holds.
  *
+ * RTP<->SRTP bridge: the same, with every call's A leg plain and its B leg SRTP (the
+ * customer on a plain trunk, the agent's phone on SRTP, or the reverse): half the packets
+ * are unprotected and leave plain, half arrive plain and are protected. Compared with bare
+ * libsrtp doing that mix round robin on as many legs, and with the plain relay of as many
+ * streams plus that: what the bridge costs beyond the sum of its parts. No target of its
+ * own (the issue's is SRTP<->SRTP); it shows the RTP->SRTP direction's prefetching.
+ *
  * SRTP set-up is bounded (HL_RELAY_SRTP_BUDGET_S, default 20 s for set-up and warm-up):
  * with libsrtp on NSS, creating and freeing sessions gets slower as sessions accumulate.
  * A run that hits the budget is measured with the legs it has, its teardown is timed on
  * a sample and the rest left to process exit, and the larger SRTP runs are skipped.
- * Other knobs: HL_RELAY_TESTPMD=0 skips testpmd, HL_RELAY_SRTP=0 the SRTP runs,
+ * Other knobs: HL_RELAY_TESTPMD=0 skips testpmd, HL_RELAY_SRTP=0 the SRTP<->SRTP runs,
+ * HL_RELAY_BRIDGE=0 the bridge runs,
  * HL_BENCH_HUGE=0/1 forces 4 KiB pages or hugepages (bench_hugepages() in bench_relay.h).
  */
 #define OPENSSL_API_COMPAT 0x10100000L /* SHA1_* and plain SHA_CTX copies */
@@ -423,9 +431,12 @@ struct vleg {
 	uint8_t started;
 };
 
+/* What a run's legs carry: g->srtp and result.srtp. */
+enum { RUN_PLAIN = 0, RUN_SRTP = 1, RUN_BRIDGE = 2 };
+
 struct gen {
 	uint32_t n;
-	int srtp;
+	int srtp;             /* RUN_*: RUN_BRIDGE, the B leg (odd) of every call is SRTP */
 	int recycle;          /* 0: drain (free what comes back) */
 	int harness;          /* the reflector answers, not hotline: no checksums to check */
 	unsigned int win;     /* packets in flight */
@@ -441,6 +452,13 @@ struct gen {
 	uint16_t rxn[NPORTS];
 	struct rte_mbuf *rxb[NPORTS][GBURST];
 };
+
+/* Whether leg receives and sends SRTP in this run. */
+static inline int
+leg_srtp(const struct gen *g, uint32_t leg)
+{
+	return g->srtp == RUN_SRTP || (g->srtp == RUN_BRIDGE && (leg & 1));
+}
 
 static void
 flush_rx(struct gen *g, unsigned int pi)
@@ -464,23 +482,24 @@ build(struct gen *g, struct rte_mbuf *m, uint32_t leg)
 {
 	struct geo q;
 	struct stream *s = &g->s[leg];
+	int sin = leg_srtp(g, leg);
 	uint8_t *p;
 
 	leg_geo(leg, &q);
 	m->data_off = RTE_PKTMBUF_HEADROOM;
 	p = rte_pktmbuf_mtod(m, uint8_t *);
-	frame_hdrs(p, tmpl[q.pi][q.host][g->srtp], &q, g->srtp ? SRTP_LEN : RTP_LEN, s->seq, s->ts,
+	frame_hdrs(p, tmpl[q.pi][q.host][sin], &q, sin ? SRTP_LEN : RTP_LEN, s->seq, s->ts,
 		remote_ssrc(leg));
-	if (g->srtp) {
-		memcpy(p + HDRS + 12, pattern, PAYLOAD); /* hotline left ciphertext here */
+	if (g->srtp != RUN_PLAIN) /* hotline may have left ciphertext here */
+		memcpy(p + HDRS + 12, pattern, PAYLOAD);
+	if (sin)
 		cm_protect(&g->rk, p + HDRS, s->roc);
-	} else {
+	else
 		frame_udp_csum(p, RTP_LEN, pattern_sum);
-	}
 	if (++s->seq == 0)
 		s->roc++;
 	s->ts += PAYLOAD;
-	m->data_len = (uint16_t)(HDRS + (g->srtp ? SRTP_LEN : RTP_LEN));
+	m->data_len = (uint16_t)(HDRS + (sin ? SRTP_LEN : RTP_LEN));
 	m->pkt_len = m->data_len;
 	m->ol_flags = 0;
 	m->nb_segs = 1;
@@ -505,7 +524,7 @@ verify(struct gen *g, uint32_t leg, uint8_t *p)
 
 	if (!sums_ok(p))
 		return 0;
-	if (g->srtp) {
+	if (leg_srtp(g, leg)) {
 		struct vleg *v = &g->v[leg];
 		uint16_t seq = hl_rd16(rtp + 2);
 		uint32_t roc = v->roc;
@@ -526,7 +545,13 @@ verify(struct gen *g, uint32_t leg, uint8_t *p)
 static inline void
 check(struct gen *g, unsigned int pi, uint8_t *p, uint16_t len)
 {
-	uint32_t leg = relayed_leg(pi, p, len, g->n, HDRS + (g->srtp ? SRTP_LEN : RTP_LEN));
+	unsigned int want = HDRS + RTP_LEN;
+	uint32_t leg;
+
+	/* relayed_leg() checks that leg_of() is in range; here it only picks a length */
+	if (g->srtp != RUN_PLAIN && leg_srtp(g, leg_of(pi, hl_rd16(p + 34))))
+		want = HDRS + SRTP_LEN;
+	leg = relayed_leg(pi, p, len, g->n, want);
 
 	if (unlikely(leg == UINT32_MAX)) {
 		g->bad++;
@@ -725,7 +750,7 @@ legs_set(struct gen *g, const struct hl_srtp_key *rkey, uint64_t deadline, doubl
 			mark_l = l;
 		}
 		leg_fill(&leg, l);
-		if (g->srtp) {
+		if (leg_srtp(g, l)) {
 			leg.srtp_rx = leg.srtp_tx = 1;
 			leg.rx_key = *rkey;
 			if (hl_srtp_key_generate(&leg.tx_key, HL_SRTP_AES_CM_128_HMAC_SHA1_80) != 0 ||
@@ -867,11 +892,13 @@ out:
  * bare libsrtp doing hotline's SRTP job on as many legs: packet j goes to leg L = j % n,
  * srtp_unprotect with L's inbound session (the trunk key, as hotline's), srtp_protect
  * with its peer's outbound session; the first pass (stream set-up) is not timed. Runs
- * on the calling lcore with its 2n sessions the only ones alive. Cycles per packet, or
- * 0 on failure.
+ * on the calling lcore with its 2n sessions the only ones alive. bridge: only the odd
+ * (B) legs have sessions, as in a RUN_BRIDGE run: a packet to B is only unprotected, one
+ * to A (plain) only protected with B's outbound session. Cycles per packet, or 0 on
+ * failure.
  */
 static double
-bare_rotating(uint32_t n, uint32_t timed)
+bare_rotating(uint32_t n, uint32_t timed, int bridge)
 {
 	uint32_t total = n + timed;
 	srtp_t *in = calloc(n, sizeof(*in)), *out = calloc(n, sizeof(*out));
@@ -886,6 +913,8 @@ bare_rotating(uint32_t n, uint32_t timed)
 		 hl_srtp_ctx_init(&far, &kt, HL_SRTP_OUTBOUND, NULL) == 0;
 
 	for (uint32_t l = 0; ok && l < n; l++) {
+		if (bridge && (l & 1) == 0)
+			continue;
 		ok = hl_srtp_key_generate(&ko, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0 &&
 		     (in[l] = bare_session(&kt, 1)) != NULL && (out[l] = bare_session(&ko, 0)) != NULL;
 		hl_srtp_key_wipe(&ko);
@@ -896,7 +925,10 @@ bare_rotating(uint32_t n, uint32_t timed)
 
 		rtp_hdr(p, seq[l]++, j * 160u, remote_ssrc(l));
 		memcpy(p + 12, pattern, PAYLOAD);
-		ok = (lens[j] = hl_srtp_protect_rtp(&far, p, RTP_LEN, SLOT)) == SRTP_LEN;
+		if (bridge && (l & 1) == 0)
+			lens[j] = RTP_LEN;
+		else
+			ok = (lens[j] = hl_srtp_protect_rtp(&far, p, RTP_LEN, SLOT)) == SRTP_LEN;
 	}
 	uint64_t t0 = 0;
 	for (uint32_t j = 0; ok && j < total; j++) {
@@ -906,8 +938,13 @@ bare_rotating(uint32_t n, uint32_t timed)
 
 		if (j == n)
 			t0 = rte_rdtsc();
-		ok = srtp_unprotect(in[l], p, &len) == srtp_err_status_ok &&
-		     srtp_protect(out[l ^ 1], p, &len) == srtp_err_status_ok;
+		if (!bridge)
+			ok = srtp_unprotect(in[l], p, &len) == srtp_err_status_ok &&
+			     srtp_protect(out[l ^ 1], p, &len) == srtp_err_status_ok;
+		else if (l & 1)
+			ok = srtp_unprotect(in[l], p, &len) == srtp_err_status_ok;
+		else
+			ok = srtp_protect(out[l ^ 1], p, &len) == srtp_err_status_ok;
 	}
 	if (ok)
 		res = (double)(rte_rdtsc() - t0) / timed;
@@ -964,6 +1001,7 @@ measure(uint32_t n, int srtp, int harness, unsigned int secs, double budget_s,
 	r->srtp = srtp;
 	r->harness = harness;
 	r->path = harness ? "harness ceiling: generator + header-rewrite reflector" :
+		  srtp == RUN_BRIDGE ? "RTP<->SRTP bridge AES_CM_128_HMAC_SHA1_80" :
 		  srtp ? "SRTP<->SRTP AES_CM_128_HMAC_SHA1_80" : "RTP relay (plain)";
 	g.n = n;
 	g.srtp = srtp;
@@ -999,8 +1037,9 @@ measure(uint32_t n, int srtp, int harness, unsigned int secs, double budget_s,
 	if (k < 0)
 		goto out;
 	r->streams = g.n = (uint32_t)k;
-	if (srtp)
-		live_sessions += 2 * (uint64_t)k;
+	/* two sessions per SRTP leg: every leg, or every B leg of a bridge */
+	uint64_t sess_per_2legs = srtp == RUN_BRIDGE ? 2 : srtp ? 4 : 0;
+	live_sessions += sess_per_2legs * (uint64_t)k / 2;
 	r->sessions = live_sessions;
 	printf("%" PRId64 " legs up in %.2f s (%" PRIu64 " in the table)", k,
 		(double)(rte_rdtsc() - t0) / hz, hl_media_legs(eng));
@@ -1096,13 +1135,13 @@ measure(uint32_t n, int srtp, int harness, unsigned int secs, double budget_s,
 		double t = legs_del(m, &fs);
 		note(r, "teardown: %.2f ms per leg (hl_media_del + hl_srtp_ctx_fini on control, "
 			"sample of %u), rest left to exit; ", t * 1e3 / m, m);
-		live_sessions -= 2 * (uint64_t)m;
+		live_sessions -= sess_per_2legs * (uint64_t)m / 2;
 		srtp_leaked = 1;
 	} else {
 		double t = legs_del(g.n, &fs);
 		if (srtp) {
 			note(r, "teardown %.2f ms per leg; ", t * 1e3 / g.n);
-			live_sessions -= 2 * (uint64_t)g.n;
+			live_sessions -= sess_per_2legs * (uint64_t)g.n / 2;
 		}
 		if (fs.legs != g.n || fs.latched != g.n || fs.auth_fail || fs.replay ||
 		    fs.wrong_source || fs.ssrc_changes) {
@@ -1114,8 +1153,9 @@ measure(uint32_t n, int srtp, int harness, unsigned int secs, double budget_s,
 		}
 		note(r, "legs' rx %" PRIu64 " tx %" PRIu64 " lost %" PRId64, fs.rx, fs.tx, fs.lost);
 		if (srtp && g.n <= BARE_ROT_MAX) {
-			r->bare_rot = bare_rotating(g.n, g.n > 4000 ? g.n : 4000);
-			note(r, "; bare libsrtp on %u legs round robin: %.0f cycles", g.n, r->bare_rot);
+			r->bare_rot = bare_rotating(g.n, g.n > 4000 ? g.n : 4000, srtp == RUN_BRIDGE);
+			note(r, "; bare libsrtp on %u legs round robin: %.0f cycles%s", g.n, r->bare_rot,
+				srtp == RUN_BRIDGE ? " (unprotect or protect)" : "");
 		}
 	}
 	rc = 0;
@@ -1266,6 +1306,9 @@ print_row(const struct result *r, const struct ceil *c)
 			c->sw > 0 ? 100.0 * r->mpps_best * 1e6 / c->sw : 0,
 			c->io_med > 0 ? 100.0 * r->mpps_med * 1e6 / c->io_med : 0,
 			c->sw_med > 0 ? 100.0 * r->mpps_med * 1e6 / c->sw_med : 0);
+	else if (r->srtp == RUN_BRIDGE)
+		snprintf(vs, sizeof(vs), "%.2fx half of bare; %.2fx bare on as many legs (one op)",
+			cpp / (c->bare / 2), r->bare_rot > 0 ? cpp / r->bare_rot : 0);
 	else {
 		int l = snprintf(vs, sizeof(vs), "%.2fx bare", cpp / c->bare);
 		if (r->bare_rot > 0)
@@ -1297,6 +1340,7 @@ main(int argc, char **argv)
 	const char *ev;
 	int with_tpmd = (ev = getenv("HL_RELAY_TESTPMD")) == NULL || atoi(ev) != 0;
 	int with_srtp = (ev = getenv("HL_RELAY_SRTP")) == NULL || atoi(ev) != 0;
+	int with_bridge = (ev = getenv("HL_RELAY_BRIDGE")) == NULL || atoi(ev) != 0;
 	double budget = (ev = getenv("HL_RELAY_SRTP_BUDGET_S")) != NULL ? atof(ev) : 20;
 
 	if ((ev = getenv("HL_RELAY_WINDOW")) != NULL)
@@ -1404,17 +1448,19 @@ main(int argc, char **argv)
 	/* Harness ceilings and plain runs first, then SRTP from the smallest up: SRTP leaves
 	 * libsrtp/NSS state behind that only grows, and a run that hits the budget ends the
 	 * SRTP series. */
-	struct result res[48];
+	struct result res[64];
 	unsigned int nres = 0;
 	int fail = 0, stop_srtp = 0;
-	for (int pass = 0; pass < 2 + with_srtp; pass++)
+	for (int pass = 0; pass < 2 + with_srtp + with_bridge; pass++)
 		for (unsigned int i = 0; i < nstreams; i++) {
 			struct result *r = &res[nres++];
-			int srtp = pass == 2, harness = pass == 0;
+			int srtp = pass < 2 ? RUN_PLAIN : pass == 2 && with_srtp ? RUN_SRTP : RUN_BRIDGE;
+			int harness = pass == 0;
 			if (srtp && stop_srtp) {
 				memset(r, 0, sizeof(*r));
-				r->path = "SRTP<->SRTP AES_CM_128_HMAC_SHA1_80";
-				r->srtp = 1;
+				r->path = srtp == RUN_BRIDGE ? "RTP<->SRTP bridge AES_CM_128_HMAC_SHA1_80" :
+					  "SRTP<->SRTP AES_CM_128_HMAC_SHA1_80";
+				r->srtp = srtp;
 				r->skipped = 1;
 				r->requested = r->streams = streams[i];
 				snprintf(r->notes, sizeof(r->notes), "skipped: a smaller SRTP run did not "
@@ -1464,7 +1510,20 @@ main(int argc, char **argv)
 		if (r->harness)
 			continue;
 		if (r->skipped) {
-			printf("  SRTP  %6u streams: not measured\n", r->requested);
+			printf("  %s %6u streams: not measured\n",
+				r->srtp == RUN_BRIDGE ? "bridge" : "SRTP ", r->requested);
+		} else if (r->srtp == RUN_BRIDGE) {
+			/* No target of its own: what the bridge costs over the plain relay of as
+			 * many streams plus libsrtp's one operation per packet on as many legs. */
+			double cpp = row_cpp(r), plain = 0;
+			for (unsigned int k = 0; k < nres; k++)
+				if (!res[k].harness && res[k].srtp == RUN_PLAIN &&
+				    res[k].streams == r->streams)
+					plain = row_cpp(&res[k]);
+			printf("  bridge %5u streams: %.0f cycles/pkt; plain relay %.0f + bare libsrtp "
+			       "on as many legs %.0f = %.0f -> %.2fx of that sum\n", r->streams, cpp,
+			       plain, r->bare_rot, plain + r->bare_rot,
+			       plain + r->bare_rot > 0 ? cpp / (plain + r->bare_rot) : 0);
 		} else if (!r->srtp) {
 			double cap = r->cpp_med > 0 ? hz / r->cpp_med / 1e6 : 0, hcap = 0;
 			for (unsigned int k = 0; k < nres; k++)

@@ -81,6 +81,10 @@ struct media_leg {
 	uint16_t local_port, remote_port;
 	uint8_t family, pi, latched, recv_only, dtmf_suppress, srtp_rx, srtp_tx;
 	uint8_t codec_pt, rtcp_mux;
+	/* peer->srtp_tx when the link was made, for the prefetch walk only: a one-way link
+	 * (X names Y, Y another) is not refreshed when Y's keys change, and a stale hint
+	 * costs a walk or a miss, never a wrong packet. */
+	uint8_t peer_srtp_tx;
 	/* line 1: y */
 	uint8_t local_ip[16] __rte_aligned(8);
 	struct hl_neigh_hint nh; /* next hop towards remote_ip */
@@ -117,7 +121,7 @@ struct media_leg {
 
 /* The lines the comment above names, and that prefetch_rx()/prefetch_tx() fetch. */
 #define LEG_LINE(f) (offsetof(struct media_leg, f) / RTE_CACHE_LINE_SIZE)
-_Static_assert(LEG_LINE(rtcp_mux) == 0 && LEG_LINE(local_ip) == 1, "leg line 0");
+_Static_assert(LEG_LINE(peer_srtp_tx) == 0 && LEG_LINE(local_ip) == 1, "leg line 0");
 _Static_assert(LEG_LINE(remote_silent) == 1 && LEG_LINE(rx) == 2, "leg line 1");
 _Static_assert(offsetof(struct media_leg, rx) % RTE_CACHE_LINE_SIZE == 0 &&
 		      offsetof(struct hl_rtp_rx_stats, received_prior) + 4 <= RTE_CACHE_LINE_SIZE,
@@ -334,6 +338,7 @@ link_to(struct media_leg *x, struct media_leg *y)
 {
 	x->peer = y;
 	x->peer_gen = y != NULL ? y->gen : 0;
+	x->peer_srtp_tx = y != NULL && y->srtp_tx;
 }
 
 /* X's outgoing PT map: what its peer Y receives (Y's PTs) to what X's remote expects. */
@@ -1008,10 +1013,12 @@ prefetch_tx(const struct media_leg *x, const struct media_leg *l)
  * legs each level misses the caches in turn, each load waiting for the one before.
  * hl_srtp_prefetch() walks it a level per call; packet i asks level k for packet
  * i + HL_SRTP_PREFETCH_LEVELS - k, so each level's loads hit what the level before
- * fetched a packet earlier (x's own line, with srtp_rx and peer, prefetch_rx fetched for
- * the whole burst). y's head line, with srtp_tx, comes only PREFETCH_AHEAD packets ahead:
- * before that x's srtp_rx stands for the call being SRTP, and y's walk stops at its
- * context's session pointer, NULL when y does not protect (srtp_tx is session != NULL).
+ * fetched a packet earlier (x's own line, with srtp_rx, peer and peer_srtp_tx,
+ * prefetch_rx fetched for the whole burst). y's own lines come only PREFETCH_AHEAD
+ * packets ahead, so whether y protects is x's hint, not y->srtp_tx: level 0 of y's walk
+ * is an address (&y->srtp_out), no load of y, and level 1 reads the context it fetched.
+ * Each direction walks only what it uses: SRTP to RTP x's inbound side, RTP to SRTP y's
+ * outbound side, SRTP to SRTP both.
  */
 static inline __attribute__((always_inline)) void
 prefetch_srtp(const struct media_leg *x, unsigned int level)
@@ -1023,12 +1030,9 @@ prefetch_srtp(const struct media_leg *x, unsigned int level)
 		/* unprotect_in() reads srtp_prev.session on every packet */
 		if (level == 0)
 			rte_prefetch0(&x->srtp_prev);
-		if (y != NULL)
-			hl_srtp_prefetch_inline(&y->srtp_out, level);
-	} else if (level == HL_SRTP_PREFETCH_LEVELS - 1 && y != NULL && y->srtp_tx) {
-		/* RTP to SRTP: y's line came a packet ago; its context's line, no walk */
-		rte_prefetch0(&y->srtp_out);
 	}
+	if (x->peer_srtp_tx && y != NULL)
+		hl_srtp_prefetch_inline(&y->srtp_out, level);
 }
 
 /* The walk's levels for packet j at the loop's turn i (i < 0: before the loop). */

@@ -51,6 +51,8 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sip_port", c->sip_port);
 	rte_tel_data_add_dict_u64(d, "rtp_port_min", c->rtp_port_min);
 	rte_tel_data_add_dict_u64(d, "rtp_port_max", c->rtp_port_max);
+	rte_tel_data_add_dict_string(d, "rtp_dtmf_inband",
+		c->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO ? "auto" : "off");
 	return 0;
 }
 

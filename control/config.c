@@ -126,6 +126,8 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->rtp_max_legs = 0;
 	cfg->rtp_srtp = HL_CONFIG_SRTP_OPTIONAL;
 	cfg->rtp_agent_srtp = 0;
+	cfg->rtp_dtmf_inband = HL_CONFIG_INBAND_AUTO;
+	cfg->rtp_dtmf_inband_slots = 0;
 	cfg->mbufs = 0;
 	cfg->frag_max_flows = 1024;
 	cfg->frag_timeout_ms = 2000;
@@ -551,8 +553,26 @@ set_rtp(struct parser *p, const char *key, const char *v)
 	}
 	if (KEY("srtp_suites"))
 		return set_srtp_suites(p, key, v);
+	if (KEY("dtmf_inband")) {
+		if ((rc = once(p, 7, key)) < 0)
+			return rc;
+		if (strcmp(v, "off") == 0)
+			p->cfg->rtp_dtmf_inband = HL_CONFIG_INBAND_OFF;
+		else if (strcmp(v, "auto") == 0)
+			p->cfg->rtp_dtmf_inband = HL_CONFIG_INBAND_AUTO;
+		else
+			return fail(p, p->ini.line, "dtmf_inband: '%s' is not auto or off", v);
+		return 0;
+	}
+	if (KEY("dtmf_inband_slots")) {
+		if ((rc = once(p, 8, key)) < 0 || (rc = parse_uint(p, key, v, 0, 1u << 22, &x)) < 0)
+			return rc;
+		p->cfg->rtp_dtmf_inband_slots = (uint32_t)x;
+		return 0;
+	}
 	return fail(p, p->ini.line, "unknown key '%s' in [rtp] (ports, timeout_s, hold_timeout_s, "
-				"max_legs, srtp, agent_srtp, srtp_suites)", key);
+				"max_legs, srtp, agent_srtp, srtp_suites, dtmf_inband, "
+				"dtmf_inband_slots)", key);
 }
 
 static int

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hotline/common.h"
+#include "hotline/dtmf.h"
 #include "hotline/sdp.h"
 #include "control/sig_priv.h"
 
@@ -536,6 +537,9 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		if (l == NULL || !l->media_ready || l->state == LEG_DONE)
 			continue;
 		copy = l->media;
+		/* In-band DTMF where no RFC 4733 will come: G.711 without telephone-event. */
+		copy.dtmf_inband = s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO &&
+				   copy.te_pt < 0 && (copy.codec_pt == 0 || copy.codec_pt == 8);
 		copy.peer_port = p != NULL && p->media_ready ? p->media.local_port : 0;
 		copy.peer_port_index = p != NULL ? p->media.port_index : 0;
 		/* New keys are new sessions; the same keys keep the worker's (and its
@@ -2306,7 +2310,11 @@ hl_sig_media_event(struct hl_sig *s, const struct hl_media_event *ev, uint64_t n
 	if (ev->type == HL_MEDIA_EV_DTMF) {
 		size_t n = strlen(s->st.last_dtmf_digits);
 
+		/* Both kinds of press from the media (RFC 4733, in-band tones) are
+		 * dtmf_rtp; in-band ones are dtmf_inband too. */
 		sig_count(s, HL_SIG_CTR_DTMF_RTP);
+		if (ev->how == HL_DTMF_END_TONE)
+			sig_count(s, HL_SIG_CTR_DTMF_INBAND);
 		s->st.dtmf_events++;
 		s->st.last_dtmf = (uint64_t)(unsigned char)ev->digit;
 		if (n + 1 >= sizeof(s->st.last_dtmf_digits)) {

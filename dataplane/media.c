@@ -9,6 +9,10 @@
  * commands back (worker -> control, the same pointers) and events (worker -> control,
  * struct hl_media_event by value). Nothing here allocates on a worker except libsrtp's
  * one clone per new authenticated inbound SSRC (see hotline/srtp.h).
+ *
+ * In-band DTMF detectors (SpanDSP's dtmf_rx state, about 1 KiB each) do not live in the
+ * leg: most legs never need one, and the leg array is walked by cache line. A shard
+ * has a pool of them, allocated with it, and a leg that needs one holds its index.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,6 +45,9 @@
 #define SWEEP_PER_TICK 2048
 #define RTCP_INTERVAL_MS 5000
 #define DTMF_LOST_END_MS 200
+/* An in-band tone with no audio for this long is ended (the sender went silent, or
+ * sends comfort noise, with a key down): as long as RFC 4733's lost end waits. */
+#define INBAND_QUIET_MS DTMF_LOST_END_MS
 /* How long a re-keyed leg still accepts its previous inbound key. */
 #define REKEY_GRACE_MS 2000
 
@@ -117,6 +124,8 @@ struct media_leg {
 	uint64_t auth_fail_prior, replay_prior; /* of inbound sessions replaced */
 	uint64_t next_rtcp_tsc;
 	struct hl_dtmf_4733 dtmf_rx;
+	/* The in-band detector this leg holds: index in the shard's pool + 1; 0: none. */
+	uint32_t inband;
 } __rte_cache_aligned;
 
 /* The lines the comment above names, and that prefetch_rx()/prefetch_tx() fetch. */
@@ -128,6 +137,14 @@ _Static_assert(offsetof(struct media_leg, rx) % RTE_CACHE_LINE_SIZE == 0 &&
 	"rx: the per-packet fields in one line");
 _Static_assert(offsetof(struct hl_rtp_rewriter, pt_map) + 24 <= RTE_CACHE_LINE_SIZE,
 	"rw: per-packet fields and the low PTs' map in one line");
+_Static_assert(offsetof(struct media_leg, inband) > offsetof(struct media_leg, srtp_out),
+	"inband: in the cold part, read per packet only on in-band legs");
+
+/* One in-band DTMF detector of a shard's pool. */
+struct inband_slot {
+	struct hl_dtmf_inband d;
+	uint64_t last_ms;	/* when audio was last fed */
+} __rte_cache_aligned;
 
 
 struct hl_media_shard {
@@ -139,6 +156,7 @@ struct hl_media_shard {
 	uint32_t n_active;
 	uint32_t *active;
 	uint32_t n_srtp; /* legs with srtp_rx or srtp_tx: none, no SRTP prefetch walk */
+	uint32_t n_inband; /* legs holding an in-band detector: none, no leg's inband read */
 	uint32_t cursor;
 	uint32_t gen_next;
 	struct rte_ring *cmd, *done, *ev;
@@ -149,6 +167,10 @@ struct hl_media_shard {
 	 * shares it, so a burst divides once instead of twice per packet. */
 	uint64_t memo_now, memo_tpu;
 	uint32_t memo_units;
+	/* In-band DTMF detectors: a stack of free slot indexes, as for legs. */
+	struct inband_slot *inband;
+	uint32_t *inband_free;
+	uint32_t inband_cap, n_inband_free;
 };
 
 static inline uint32_t
@@ -187,7 +209,8 @@ leg_key_cmp(const void *a, const void *b, size_t len)
 /* ---- shard life ---- */
 
 struct hl_media_shard *
-hl_media_shard_create(struct hl_worker *w, unsigned int capacity, int socket)
+hl_media_shard_create(struct hl_worker *w, unsigned int capacity, unsigned int inband_slots,
+	int socket)
 {
 	struct hl_media_shard *sh;
 	char name[RTE_HASH_NAMESIZE];
@@ -221,14 +244,24 @@ hl_media_shard_create(struct hl_worker *w, unsigned int capacity, int socket)
 	snprintf(name, sizeof(name), "hl_mev_%u", w->index);
 	sh->ev = rte_ring_create_elem(name, sizeof(struct hl_media_event), EV_RING, socket,
 		RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (inband_slots > 0) {
+		sh->inband = rte_zmalloc_socket("hl_media_inband",
+			sizeof(*sh->inband) * inband_slots, RTE_CACHE_LINE_SIZE, socket);
+		sh->inband_free = rte_malloc_socket("hl_media_inband_free",
+			sizeof(uint32_t) * inband_slots, 0, socket);
+	}
 	if (sh->legs == NULL || sh->free_stack == NULL || sh->active == NULL || sh->h == NULL ||
-		sh->cmd == NULL || sh->done == NULL || sh->ev == NULL) {
+		sh->cmd == NULL || sh->done == NULL || sh->ev == NULL ||
+		(inband_slots > 0 && (sh->inband == NULL || sh->inband_free == NULL))) {
 		hl_media_shard_free(sh);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < capacity; i++)
 		sh->free_stack[i] = capacity - 1 - i;
 	sh->n_free = capacity;
+	for (uint32_t i = 0; i < inband_slots; i++)
+		sh->inband_free[i] = inband_slots - 1 - i;
+	sh->inband_cap = sh->n_inband_free = inband_slots;
 	sh->tsc_hz = rte_get_tsc_hz();
 	sh->tsc_per_ms = sh->tsc_hz / 1000;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -278,6 +311,8 @@ hl_media_shard_free(struct hl_media_shard *sh)
 	rte_free(sh->legs);
 	rte_free(sh->free_stack);
 	rte_free(sh->active);
+	rte_free(sh->inband);
+	rte_free(sh->inband_free);
 	rte_free(sh);
 }
 
@@ -311,8 +346,57 @@ emit_dtmf(struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *
 		.duration_ms = d->duration_ms,
 	};
 	l->dtmf++;
-	w->st->ctr[HL_CTR_DTMF_4733]++;
+	w->st->ctr[d->how == HL_DTMF_END_TONE ? HL_CTR_DTMF_INBAND : HL_CTR_DTMF_4733]++;
 	emit(w, &ev);
+}
+
+/* ---- in-band DTMF detectors (worker) ---- */
+
+static inline struct inband_slot *
+inband_of(struct hl_media_shard *sh, const struct media_leg *l)
+{
+	return &sh->inband[l->inband - 1];
+}
+
+/* What the leg's settings ask: PCMU or PCMA without telephone-events (hotline/media.h). */
+static inline bool
+inband_wanted(const struct hl_media_leg *s)
+{
+	return s->dtmf_inband && s->te_pt < 0 && (s->codec_pt == 0 || s->codec_pt == 8);
+}
+
+/* Takes a detector for l from the pool; none free: counted, l runs without. */
+static void
+inband_take(struct hl_worker *w, struct media_leg *l)
+{
+	struct hl_media_shard *sh = w->media;
+	uint32_t i;
+
+	if (sh->n_inband_free == 0) {
+		w->st->ctr[HL_CTR_DTMF_INBAND_NO_SLOT]++;
+		return;
+	}
+	i = sh->inband_free[--sh->n_inband_free];
+	if (hl_dtmf_inband_init(&sh->inband[i].d) != 0) {
+		sh->inband_free[sh->n_inband_free++] = i;
+		w->st->ctr[HL_CTR_DTMF_INBAND_NO_SLOT]++;
+		return;
+	}
+	sh->inband[i].last_ms = w->now / sh->tsc_per_ms;
+	l->inband = i + 1;
+	sh->n_inband++;
+}
+
+/* Gives l's detector back. A press still running is dropped with it: the call or its
+ * codec is gone. */
+static void
+inband_give(struct hl_media_shard *sh, struct media_leg *l)
+{
+	if (l->inband == 0)
+		return;
+	sh->inband_free[sh->n_inband_free++] = l->inband - 1;
+	l->inband = 0;
+	sh->n_inband--;
 }
 
 /* The leg x relays to, if the link is still to the same leg (links are one-way: X
@@ -462,6 +546,12 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	l->codec_pt = s->codec_pt & 0x7f;
 	l->te_pt = s->te_pt;
 	l->local_port = s->local_port;
+	/* A detector kept across a change (PCMU to PCMA, a new remote) carries on: it
+	 * sees linear audio either way. */
+	if (!inband_wanted(s))
+		inband_give(sh, l);
+	else if (l->inband == 0)
+		inband_take(w, l);
 	if (!fresh && l->clock_rate != (s->clock_rate ? s->clock_rate : 8000))
 		/* RFC 4733 §2.3: telephone-events run on the codec's clock; durations
 		 * are in its units. */
@@ -553,6 +643,7 @@ cmd_del(struct hl_worker *w, struct hl_media_cmd *c)
 	}
 	leg_stats(sh, l, &c->final);
 	sh->n_srtp -= (uint32_t)(l->srtp_rx | l->srtp_tx);
+	inband_give(sh, l);
 	c->srtp_old[0] = l->srtp_in;
 	c->srtp_old[1] = l->srtp_out;
 	c->srtp_old[2] = l->srtp_prev;
@@ -833,6 +924,37 @@ struct rx_pkt {
 	bool v6;
 };
 
+/*
+ * In-band DTMF: x's audio payload (G.711 of x's PT), after SRTP and RFC 3550
+ * validation, into x's detector; the packet itself is relayed as it is. A plain
+ * datagram is checked first, as consumed ones are: a press is not reported from a
+ * datagram damaged on the way. Returns whether that check was made and held, so the
+ * relay need not sum it again. Every 20 ms packet costs a 160-entry table decode and
+ * SpanDSP's eight Goertzel filters over 160 samples (docs/media.md).
+ */
+static __rte_noinline bool
+inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p,
+	const uint8_t *audio, uint16_t len)
+{
+	struct hl_media_shard *sh = w->media;
+	struct inband_slot *sl = inband_of(sh, x);
+	struct hl_dtmf_event ev[4];
+	bool checked = false;
+	int k;
+
+	if (!x->srtp_rx) {
+		if (!udp_intact(p->m, p->l3, p->v6, p->u))
+			return false;
+		checked = true;
+	}
+	sl->last_ms = w->now / sh->tsc_per_ms;
+	k = hl_dtmf_inband_feed_g711(&sl->d, x->codec_pt == 8 ? HL_DTMF_PCMA : HL_DTMF_PCMU, audio,
+		len, ev, RTE_DIM(ev));
+	for (int i = 0; i < k; i++)
+		emit_dtmf(w, x, &ev[i]);
+	return checked;
+}
+
 /* RTCP from x's remote: terminated here (our own reports go out from the tick). */
 static void
 rtcp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
@@ -929,6 +1051,13 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		x->nh.seq_at = NULL;
 		w->st->ctr[HL_CTR_RTP_LATCHED]++;
 	}
+	/* In-band DTMF, before the relay decides, so a press counts while the leg is not
+	 * bridged (IVR) or its peer holds. n_inband and line 0 first: a shard without
+	 * in-band legs, and legs with telephone-events or another codec, never read the
+	 * leg's cold line for it. */
+	if (unlikely(sh->n_inband != 0) && x->te_pt < 0 && h.pt == x->codec_pt && x->inband != 0 &&
+		inband_input(w, x, p, pl + h.payload_off, h.payload_len))
+		checked = true;
 	y = peer_of(x);
 	if (y == NULL) {
 		drop_m(w, m, HL_DROP_RTP_NOT_BRIDGED);
@@ -1209,6 +1338,17 @@ hl_media_tick(struct hl_worker *w, uint64_t now)
 			emit_dtmf(w, l, &ev);
 			work++;
 		}
+		if (l->inband != 0) {
+			struct inband_slot *sl = inband_of(sh, l);
+			struct hl_dtmf_event iev[4];
+
+			if (sl->d.tone != 0 && now_ms - sl->last_ms >= INBAND_QUIET_MS) {
+				int ne = hl_dtmf_inband_flush(&sl->d, iev, RTE_DIM(iev));
+				for (int i = 0; i < ne; i++)
+					emit_dtmf(w, l, &iev[i]);
+				work++;
+			}
+		}
 		if (limit && !l->timed_out && now - l->last_rx_tsc > sh->tsc_per_ms * limit) {
 			struct hl_media_event te = {
 				.call = l->call,
@@ -1367,4 +1507,15 @@ uint64_t
 hl_media_pending(const struct hl_engine *e)
 {
 	return e->media_pending;
+}
+
+uint64_t
+hl_media_inband_legs(const struct hl_engine *e)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < e->n_workers; i++)
+		if (e->workers[i]->media != NULL)
+			n += e->workers[i]->media->n_inband;
+	return n;
 }

@@ -51,6 +51,8 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sip_port", c->sip_port);
 	rte_tel_data_add_dict_u64(d, "rtp_port_min", c->rtp_port_min);
 	rte_tel_data_add_dict_u64(d, "rtp_port_max", c->rtp_port_max);
+	rte_tel_data_add_dict_string(d, "rtp_dtmf_inband",
+		c->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO ? "auto" : "off");
 	return 0;
 }
 
@@ -280,6 +282,7 @@ cmd_media(const char *cmd, const char *params, struct rte_tel_data *d)
 	(void)params;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "legs", hl_media_legs(tel_engine));
+	rte_tel_data_add_dict_u64(d, "dtmf_inband_legs", hl_media_inband_legs(tel_engine));
 	media_leg_dict(d, "last_a_", hl_control_last_media(tel_engine->control, 0));
 	media_leg_dict(d, "last_b_", hl_control_last_media(tel_engine->control, 1));
 	for (unsigned int i = 0; sg != NULL && hl_sig_tenant_media(sg, i, &name, &tm) == 0; i++) {

@@ -127,6 +127,14 @@ static const struct {
 	{"[rtp]\nsrtp_suites = , ,\n", "t.conf:2: srtp_suites: no suite given"},
 	{"[rtp]\nsrtp_suites = AEAD_AES_128_GCM\nsrtp_suites = AEAD_AES_256_GCM\n",
 		"t.conf:3: 'srtp_suites' is given twice in this section"},
+	{"[rtp]\ndtmf_inband = on\n", "t.conf:2: dtmf_inband: 'on' is not auto or off"},
+	{"[rtp]\ndtmf_inband = off\ndtmf_inband = auto\n",
+		"t.conf:3: 'dtmf_inband' is given twice in this section"},
+	{"[rtp]\ndtmf_inband_slots = 4194305\n",
+		"t.conf:2: dtmf_inband_slots: 4194305 is out of range 0..4194304"},
+	{"[rtp]\ndtmf_inband_slot = 8\n", "t.conf:2: unknown key 'dtmf_inband_slot' in [rtp] (ports, "
+		"timeout_s, hold_timeout_s, max_legs, srtp, agent_srtp, srtp_suites, dtmf_inband, "
+		"dtmf_inband_slots)"},
 	{"[rtp]\nports = 20000-29998\n", "t.conf:2: ports: the range must end on an odd port "
 					 "(29998)"},
 	{"[lcores]\nworkers = 1,1\n", "t.conf:2: workers: lcore 1 is listed twice"},
@@ -277,6 +285,29 @@ HL_TEST(srtp_suites_key)
 	HL_CHECK_INT(c.rtp_n_srtp_suites, 0);
 }
 
+/* [rtp] dtmf_inband: auto (the default) or off; dtmf_inband_slots: 0 sizes the pool from
+ * the worker's legs. */
+HL_TEST(dtmf_inband_keys)
+{
+	static const char text[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
+				   "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n"
+				   "[rtp]\n"
+				   "dtmf_inband = off\n"
+				   "dtmf_inband_slots = 300\n";
+	struct hl_config c;
+	char err[HL_CONFIG_ERR_MAX];
+	int rc = hl_config_parse(&c, "d.conf", minimal_head, strlen(minimal_head), err,
+		sizeof(err));
+
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK_INT(c.rtp_dtmf_inband, HL_CONFIG_INBAND_AUTO);
+	HL_CHECK_INT(c.rtp_dtmf_inband_slots, 0);
+	rc = hl_config_parse(&c, "d.conf", text, sizeof(text) - 1, err, sizeof(err));
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK_INT(c.rtp_dtmf_inband, HL_CONFIG_INBAND_OFF);
+	HL_CHECK_INT(c.rtp_dtmf_inband_slots, 300);
+}
+
 HL_TEST(sip_keys)
 {
 	static const char text[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
@@ -384,6 +415,7 @@ HL_TEST(example_config_is_valid)
 	int rc = hl_config_load(&c, path, err, sizeof(err));
 	HL_CHECK_MSG(rc == 0, "%s", err);
 	HL_CHECK_INT(c.n_ports, 1);
+	HL_CHECK_INT(c.rtp_dtmf_inband, HL_CONFIG_INBAND_AUTO);
 }
 
 HL_TEST_MAIN()

@@ -300,4 +300,145 @@ HL_TEST(inband_own_sines_and_no_false_hits)
 	HL_CHECK_STR(got, "66");
 }
 
+HL_TEST(g711_tables_are_spandsp_g711)
+{
+	for (unsigned int i = 0; i < 256; i++) {
+		HL_CHECK_INT(hl_dtmf_g711_linear(HL_DTMF_PCMU, (uint8_t)i), ulaw_to_linear((uint8_t)i));
+		HL_CHECK_INT(hl_dtmf_g711_linear(HL_DTMF_PCMA, (uint8_t)i), alaw_to_linear((uint8_t)i));
+	}
+}
+
+/* digits from dtmf_tx (on_ms/off_ms), then 500 ms of silence, encoded in law; *n octets */
+static size_t
+g711_tones(const char *digits, int on_ms, int off_ms, enum hl_dtmf_law law, uint8_t *out,
+	   size_t max)
+{
+	static int16_t lin[8000 * 10];
+	dtmf_tx_state_t tx;
+	size_t n = 0;
+
+	memset(lin, 0, sizeof(lin));
+	HL_CHECK(dtmf_tx_init(&tx) != NULL);
+	dtmf_tx_set_timing(&tx, on_ms, off_ms);
+	HL_CHECK_INT(dtmf_tx_put(&tx, digits, -1), 0);
+	for (;;) {
+		int k = dtmf_tx(&tx, lin + n, 160);
+		if (k <= 0)
+			break;
+		n += 160;
+	}
+	n += 4000;
+	HL_CHECK(n <= max && n <= HL_ARRAY_SIZE(lin));
+	for (size_t i = 0; i < n; i++)
+		out[i] = law == HL_DTMF_PCMA ? linear_to_alaw(lin[i]) : linear_to_ulaw(lin[i]);
+	return n;
+}
+
+/* Every digit once, in order, through either law and in payloads of any length
+ * (30 ms packets, and odd sizes a broken sender might use). Durations are SpanDSP's:
+ * from the block the tone was confirmed in to the one it was lost in, so a 70 ms key
+ * may read 40 ms. */
+HL_TEST(inband_g711_payloads_any_length)
+{
+	static const char digits[] = "0123456789*#ABCD";
+	static uint8_t pcm[8000 * 10];
+	static const size_t sizes[] = {160, 240, 77, 1, 333};
+
+	for (int law = HL_DTMF_PCMU; law <= HL_DTMF_PCMA; law++) {
+		size_t n = g711_tones(digits, 70, 60, (enum hl_dtmf_law)law, pcm, sizeof(pcm));
+		for (unsigned int z = 0; z < HL_ARRAY_SIZE(sizes); z++) {
+			struct hl_dtmf_inband d;
+			struct hl_dtmf_event ev[4];
+			char got[64];
+			int ngot = 0;
+
+			HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+			for (size_t off = 0; off < n; off += sizes[z]) {
+				size_t c = n - off < sizes[z] ? n - off : sizes[z];
+				int k = hl_dtmf_inband_feed_g711(&d, (enum hl_dtmf_law)law, pcm + off,
+					c, ev, 4);
+				for (int i = 0; i < k && ngot < 63; i++) {
+					HL_CHECK_INT(ev[i].how, HL_DTMF_END_TONE);
+					HL_CHECK_MSG(ev[i].duration_ms >= 30 && ev[i].duration_ms <= 90,
+						"%c: %u ms", ev[i].digit, ev[i].duration_ms);
+					got[ngot++] = ev[i].digit;
+				}
+			}
+			got[ngot] = '\0';
+			HL_CHECK_MSG(strcmp(got, digits) == 0, "law %d, %zu-octet payloads: '%s'", law,
+				sizes[z], got);
+		}
+	}
+}
+
+/* A tone whose audio stops (silence suppression) ends on flush, once; nothing to flush
+ * afterwards or when no tone runs. */
+HL_TEST(inband_flush_ends_a_tone_cut_short)
+{
+	static uint8_t pcm[8000 * 4];
+	struct hl_dtmf_inband d;
+	struct hl_dtmf_event ev[4];
+	size_t n = g711_tones("7", 400, 0, HL_DTMF_PCMU, pcm, sizeof(pcm));
+	int got = 0;
+
+	(void)n;
+	HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+	HL_CHECK_INT(hl_dtmf_inband_flush(&d, ev, 4), 0);
+	/* 200 ms of the 400 ms tone, then nothing */
+	for (size_t off = 0; off < 1600; off += 160)
+		got += hl_dtmf_inband_feed_g711(&d, HL_DTMF_PCMU, pcm + off, 160, ev, 4);
+	HL_CHECK_INT(got, 0);
+	HL_CHECK(d.tone == '7');
+	HL_CHECK_INT(hl_dtmf_inband_flush(&d, ev, 4), 1);
+	HL_CHECK(ev[0].digit == '7');
+	HL_CHECK_MSG(ev[0].duration_ms >= 180 && ev[0].duration_ms <= 240, "%u ms",
+		ev[0].duration_ms);
+	HL_CHECK_INT(hl_dtmf_inband_flush(&d, ev, 4), 0);
+	HL_CHECK(d.tone == 0);
+}
+
+/* Speech-like audio: a voiced sound (harmonics of 120 Hz with a formant envelope, pitch
+ * drifting), noise, and music-like chords near DTMF frequencies but not pairs of them.
+ * None of it may be taken for a key. */
+HL_TEST(inband_speech_like_audio_gives_nothing)
+{
+	static int16_t buf[8000 * 7];
+	struct hl_dtmf_inband d;
+	char got[64];
+	uint32_t durs[64];
+	int ngot = 0;
+	uint32_t r = 12345;
+	double ph = 0;
+
+	/* 2 s each, then half a second of silence after each (a press is reported when its
+	 * tone stops; the silence also ends whatever was taken for one) */
+	memset(buf, 0, sizeof(buf));
+	for (size_t i = 0; i < 8000 * 2; i++) {
+		double f0 = 110 + 30 * sin(2 * M_PI * 0.7 * i / 8000.0), v = 0;
+		ph += 2 * M_PI * f0 / 8000.0;
+		for (int h = 1; h * f0 < 3400; h++) {
+			double f = h * f0;
+			double g = exp(-((f - 700) * (f - 700)) / (2 * 200.0 * 200)) +
+				   0.6 * exp(-((f - 1200) * (f - 1200)) / (2 * 250.0 * 250)) +
+				   0.3 * exp(-((f - 2500) * (f - 2500)) / (2 * 300.0 * 300));
+			v += g * sin(h * ph) / h;
+		}
+		buf[i] = (int16_t)(6000 * v);
+	}
+	for (size_t i = 8000 * 5 / 2; i < 8000 * 9 / 2; i++) {
+		r = r * 1103515245u + 12345u;
+		buf[i] = (int16_t)((int32_t)(r >> 16) % 8000 - 4000);
+	}
+	for (size_t i = 8000 * 5; i < 8000 * 13 / 2; i++) {
+		double t = i / 8000.0;
+		/* 697 and 770 Hz are both low-group: no valid pair */
+		buf[i] = (int16_t)(4000 * sin(2 * M_PI * 697 * t) + 4000 * sin(2 * M_PI * 770 * t) +
+				   2000 * sin(2 * M_PI * 440 * t));
+	}
+	HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+	detect(&d, buf, HL_ARRAY_SIZE(buf), got, &ngot, durs);
+	HL_CHECK_MSG(ngot == 0, "false keys '%s'", got);
+	HL_CHECK(d.tone == 0);
+}
+
 HL_TEST_MAIN()

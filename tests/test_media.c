@@ -21,10 +21,13 @@
 #include <rte_ring.h>
 #include <rte_udp.h>
 
+#include <spandsp.h>
+
 #include "hl_test.h"
 #include "hotline/common.h"
 #include "hotline/config.h"
 #include "hotline/counters.h"
+#include "hotline/dtmf.h"
 #include "hotline/engine.h"
 #include "hotline/media.h"
 #include "hotline/srtp.h"
@@ -40,13 +43,13 @@ static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 static const char conf_fmt[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
 			       "[port t]\ndevice = %s\nipv4 = 10.0.0.1/24\nipv6 = fd00::1/64\n"
-			       "[rtp]\nports = 20000-20999\n";
+			       "[rtp]\nports = 20000-20999\ndtmf_inband_slots = 4\n";
 
 #define CUST "10.0.0.2"
 #define AGENT "10.0.0.3"
 #define OUR6 "fd00::1"
 
-static struct hl_media_event events[64];
+static struct hl_media_event events[128];
 static unsigned int n_events;
 static struct hl_media_stats finals[8];
 static unsigned int n_finals;
@@ -1466,6 +1469,346 @@ HL_TEST(srtp_on_ipv6_leg_checksum_computed)
 	hl_srtp_key_wipe(&kc);
 	hl_srtp_key_wipe(&kh);
 	end_call(22, 20028, 20030, legs0, 3, 3);
+}
+
+/* ---- in-band DTMF ---- */
+
+/*
+ * G.711 audio (law PT 0 or 8) of digits as SpanDSP's generator makes them: lead_ms of
+ * silence, each digit on_ms with off_ms between, then tail_ms of silence. Returns the
+ * octets written.
+ */
+static size_t
+tone_audio(uint8_t *out, size_t max, uint8_t pt, const char *digits, int on_ms, int off_ms,
+	int lead_ms, int tail_ms)
+{
+	dtmf_tx_state_t *tx = dtmf_tx_init(NULL);
+	int16_t lin[160];
+	size_t n = (size_t)lead_ms * 8;
+
+	HL_CHECK(tx != NULL && n <= max);
+	memset(out, pt == 8 ? 0xd5 : 0xff, n); /* G.711 zero */
+	dtmf_tx_set_timing(tx, on_ms, off_ms);
+	HL_CHECK_INT(dtmf_tx_put(tx, digits, -1), 0);
+	for (;;) {
+		int k = dtmf_tx(tx, lin, 160);
+		if (k <= 0)
+			break;
+		for (int i = k; i < 160; i++)
+			lin[i] = 0;
+		for (int i = 0; i < 160 && n < max; i++)
+			out[n++] = pt == 8 ? linear_to_alaw(lin[i]) : linear_to_ulaw(lin[i]);
+	}
+	dtmf_tx_free(tx);
+	for (int i = 0; i < tail_ms * 8 && n < max; i++)
+		out[n++] = pt == 8 ? 0xd5 : 0xff;
+	return n;
+}
+
+/* Something like speech: a voiced sound with three formants and a drifting pitch,
+ * syllables of 200 ms with 50 ms pauses, and some noise. */
+static size_t
+speech_audio(uint8_t *out, size_t max, uint8_t pt, int ms)
+{
+	uint32_t r = 777;
+	double ph = 0;
+	size_t n = (size_t)ms * 8;
+
+	HL_CHECK(n <= max);
+	for (size_t i = 0; i < n; i++) {
+		double f0 = 120 + 40 * sin(2 * M_PI * 1.3 * i / 8000.0), v = 0;
+		ph += 2 * M_PI * f0 / 8000.0;
+		for (int h = 1; h * f0 < 3400; h++) {
+			double f = h * f0;
+			v += (exp(-(f - 650) * (f - 650) / 80000.0) +
+			      0.7 * exp(-(f - 1100) * (f - 1100) / 120000.0) +
+			      0.4 * exp(-(f - 2400) * (f - 2400) / 180000.0)) * sin(h * ph) / h;
+		}
+		r = r * 1103515245u + 12345u;
+		v = (i % 2000) < 1600 ? 7000 * v + (int)(r >> 20) % 400 - 200 : 0;
+		out[i] = pt == 8 ? linear_to_alaw((int)v) : linear_to_ulaw((int)v);
+	}
+	return n;
+}
+
+/* An RTP stream from a remote to one of our ports. */
+struct stream {
+	const char *src;
+	uint16_t sport, dport;
+	uint8_t pt;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+};
+
+/*
+ * Sends n octets of audio on st in packets of size octets (the last may be shorter),
+ * losing every lose_every-th packet on the way (0: none), the worker running every 32.
+ * Relayed packets are checked to carry the audio unchanged (when a batch had no loss or
+ * probation drop: then the k-th out is the k-th sent) and counted into the return value.
+ */
+static unsigned int
+send_audio(struct stream *st, const uint8_t *audio, size_t n, size_t size, unsigned int lose_every)
+{
+	struct rte_mbuf *out[64];
+	size_t offs[32];
+	unsigned int relayed = 0, idx = 0, batch = 0;
+
+	for (size_t off = 0; off < n || batch; ) {
+		if (off < n && batch < 32) {
+			uint8_t rtp[1600], f[1700];
+			size_t c = n - off < size ? n - off : size;
+			size_t k = rtp_pkt(rtp, st->pt, 0, st->seq++, st->ts, st->ssrc, audio + off, c);
+
+			st->ts += (uint32_t)c;
+			if (lose_every == 0 || ++idx % lose_every != 0) {
+				inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
+				offs[batch++] = off;
+			}
+			off += c;
+			continue;
+		}
+		unsigned int m = run(out, 64);
+		for (unsigned int i = 0; i < m; i++) {
+			struct seen sn;
+			size_t o = offs[batch - m + i];
+			size_t c = n - o < size ? n - o : size;
+			HL_CHECK(parse_out(out[i], &sn, NULL) == 0);
+			HL_CHECK(sn.plen == c && c <= sizeof(sn.payload) &&
+				 memcmp(sn.payload, audio + o, c) == 0);
+		}
+		free_all(out, m);
+		relayed += m;
+		batch = 0;
+	}
+	return relayed;
+}
+
+/* The digits of the DTMF events since n_events was zeroed; each must be in-band, of
+ * call and side. */
+static const char *
+inband_digits(uint32_t call, uint8_t side)
+{
+	static char got[HL_ARRAY_SIZE(events) + 1];
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < n_events; i++) {
+		HL_CHECK(events[i].type == HL_MEDIA_EV_DTMF);
+		HL_CHECK(events[i].how == HL_DTMF_END_TONE);
+		HL_CHECK(events[i].call == call && events[i].side == side);
+		got[k++] = events[i].digit;
+	}
+	got[k] = '\0';
+	return got;
+}
+
+static uint8_t tone_buf[8000 * 8], speech_buf[8000 * 4];
+
+/*
+ * A customer on PCMU without telephone-events keys in through the trunk's audio: one
+ * event per key, in order, marked in-band, counted on the leg and the worker; the audio
+ * reaches the agent unchanged. Then what must not give a key: silence, speech-like
+ * audio, and tones in packets of another PT (comfort noise, PT 13). Loss (every fifth
+ * packet gone), an SSRC change and PCMA in odd-sized packets still give each key once.
+ */
+HL_TEST(inband_dtmf_reported_once_audio_relayed)
+{
+	static const char digits[] = "159*#0";
+	struct hl_media_leg a, b;
+	struct stream st = {CUST, 4300, 20200, 0, 1000, 0, 0x1b1b1b1b};
+	uint64_t ib0 = ctr(HL_CTR_DTMF_INBAND), te0 = ctr(HL_CTR_DTMF_4733);
+	uint64_t legs0 = hl_media_legs(eng), ibl0 = hl_media_inband_legs(eng);
+	size_t n;
+
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 40, 0, 20200, 20202, CUST, 4300, 0, -1);
+	a.dtmf_inband = 1;
+	leg(&b, 40, 1, 20202, 20200, AGENT, 5300, 0, 101);
+	b.dtmf_inband = 1; /* ignored: the agent has telephone-events */
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), ibl0 + 1);
+
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, digits, 100, 100, 200, 400);
+	unsigned int sent = (unsigned int)((n + 159) / 160);
+	unsigned int relayed = send_audio(&st, tone_buf, n, 160, 0);
+	HL_CHECK_MSG(relayed == sent - 1, "relayed %u of %u", relayed, sent); /* probation */
+	HL_CHECK_STR(inband_digits(40, 0), digits);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INBAND), ib0 + 6);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_4733), te0);
+	for (unsigned int i = 0; i < n_events; i++)
+		HL_CHECK_MSG(events[i].duration_ms >= 60 && events[i].duration_ms <= 130, "%c %u ms",
+			events[i].digit, events[i].duration_ms);
+
+	/* Silence and speech-like audio: nothing. */
+	n_events = 0;
+	memset(tone_buf, 0xff, 8000);
+	send_audio(&st, tone_buf, 8000, 160, 0);
+	n = speech_audio(speech_buf, sizeof(speech_buf), 0, 3000);
+	send_audio(&st, speech_buf, n, 160, 0);
+	HL_CHECK_MSG(n_events == 0, "keys '%s' from speech", inband_digits(40, 0));
+
+	/* Tones in comfort-noise packets (PT 13) are not audio of the leg: not fed. */
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "9", 200, 0, 0, 200);
+	st.pt = 13;
+	send_audio(&st, tone_buf, n, 160, 0);
+	st.pt = 0;
+	HL_CHECK_MSG(n_events == 0, "keys '%s' from PT 13", inband_digits(40, 0));
+
+	/* Every fifth packet lost: what arrives is fed as it is, each key still once. */
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "2468", 120, 100, 100, 400);
+	send_audio(&st, tone_buf, n, 160, 5);
+	HL_CHECK_STR(inband_digits(40, 0), "2468");
+
+	/* A new SSRC (a transfer upstream): its first packet is on probation, then on. */
+	n_events = 0;
+	st.ssrc = 0x2c2c2c2c;
+	st.seq = 9000;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "37", 100, 100, 100, 400);
+	send_audio(&st, tone_buf, n, 160, 0);
+	HL_CHECK_STR(inband_digits(40, 0), "37");
+
+	/* The same leg re-set to PCMA keeps its detector; odd-sized packets. */
+	n_events = 0;
+	a.codec_pt = 8;
+	b.codec_pt = 8;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), ibl0 + 1);
+	st.pt = 8;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 8, "AD", 100, 100, 100, 400);
+	send_audio(&st, tone_buf, n, 123, 0);
+	HL_CHECK_STR(inband_digits(40, 0), "AD");
+
+	/* The agent holds: not relayed, but the keys still count (as RFC 4733 ones do). */
+	n_events = 0;
+	b.recv_only = 1;
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	uint64_t held = drop_of(HL_DROP_RTP_HELD);
+	n = tone_audio(tone_buf, sizeof(tone_buf), 8, "6", 100, 0, 100, 400);
+	HL_CHECK_INT(send_audio(&st, tone_buf, n, 160, 0), 0);
+	HL_CHECK(drop_of(HL_DROP_RTP_HELD) >= held + n / 160);
+	HL_CHECK_STR(inband_digits(40, 0), "6");
+
+	/* The figures at hang-up count every key; the detector goes back to the pool. */
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, 20200) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20202) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_legs(eng), legs0);
+	HL_CHECK_INT(hl_media_inband_legs(eng), ibl0);
+	HL_CHECK_INT(n_finals, 2);
+	for (unsigned int i = 0; i < n_finals; i++)
+		HL_CHECK_INT(finals[i].dtmf, finals[i].side == 0 ? 6 + 4 + 2 + 2 + 1 : 0);
+}
+
+/* A key down when the audio stops (the sender suppresses silence): the tick ends the
+ * tone once no audio came for 200 ms, one event; audio after it gives no second. */
+HL_TEST(inband_tone_cut_short_ended_by_tick)
+{
+	struct hl_media_leg a;
+	struct stream st = {CUST, 4310, 20210, 0, 1, 0, 0x3d3d3d3d};
+	struct rte_mbuf *out[16];
+	size_t n;
+
+	leg(&a, 41, 0, 20210, 0, CUST, 4310, 0, -1);
+	a.dtmf_inband = 1;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "8", 300, 0, 100, 0);
+	send_audio(&st, tone_buf, n, 160, 0);
+	HL_CHECK_INT(n_events, 0);
+	for (int i = 0; i < 50 && n_events == 0; i++) {
+		usleep(10000);
+		free_all(out, run(out, 16));
+	}
+	HL_CHECK_STR(inband_digits(41, 0), "8");
+	memset(tone_buf, 0xff, 4000);
+	send_audio(&st, tone_buf, 4000, 160, 0);
+	usleep(250000);
+	free_all(out, run(out, 16));
+	HL_CHECK_INT(n_events, 1);
+	HL_CHECK(hl_media_del(eng, 0, 20210) == 0);
+	drain();
+}
+
+/*
+ * The pool has 4 detectors (dtmf_inband_slots in the test's config): a fifth in-band
+ * leg runs without one, counted, and reports nothing; a leg changed to one that needs
+ * none (telephone-events, another codec) gives its detector back, and so does a
+ * delete; a thousand calls set up and torn down leave the pool as it was.
+ */
+HL_TEST(inband_pool_exhausted_counted_and_slots_returned)
+{
+	struct hl_media_leg l[5];
+	struct stream st = {CUST, 4320, 20228, 0, 1, 0, 0x4e4e4e4e};
+	uint64_t ibl0 = hl_media_inband_legs(eng), legs0 = hl_media_legs(eng);
+	uint64_t none0 = ctr(HL_CTR_DTMF_INBAND_NO_SLOT);
+	size_t n;
+
+	HL_CHECK_INT(ibl0, 0);
+	for (unsigned int i = 0; i < 5; i++) {
+		leg(&l[i], 50 + i, 0, (uint16_t)(20220 + 2 * i), 0, CUST, (uint16_t)(4320 + i), 0, -1);
+		l[i].dtmf_inband = 1;
+		HL_CHECK(hl_media_set(eng, &l[i]) == 0);
+	}
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 4);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INBAND_NO_SLOT), none0 + 1);
+	/* the fifth (port 20228) has none: its keys go unseen */
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "12", 100, 100, 100, 300);
+	send_audio(&st, tone_buf, n, 160, 0);
+	HL_CHECK_INT(n_events, 0);
+
+	/* telephone-events now, then G.729: no detector either way; set again: one */
+	l[0].te_pt = 101;
+	HL_CHECK(hl_media_set(eng, &l[0]) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 3);
+	l[0].te_pt = -1;
+	l[0].codec_pt = 18;
+	HL_CHECK(hl_media_set(eng, &l[0]) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 3);
+	/* the fifth, set again (a re-INVITE), finds the one now free */
+	HL_CHECK(hl_media_set(eng, &l[4]) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 4);
+	n_events = 0;
+	st.seq += 100;
+	send_audio(&st, tone_buf, n, 160, 0);
+	HL_CHECK_STR(inband_digits(54, 0), "12");
+	for (unsigned int i = 0; i < 5; i++)
+		HL_CHECK(hl_media_del(eng, 0, (uint16_t)(20220 + 2 * i)) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	HL_CHECK_INT(hl_media_legs(eng), legs0);
+
+	/* set-up and tear-down over and over: never short of a detector */
+	none0 = ctr(HL_CTR_DTMF_INBAND_NO_SLOT);
+	for (unsigned int r = 0; r < 1000; r++) {
+		for (unsigned int i = 0; i < 4; i++) {
+			l[i].codec_pt = (r + i) % 2 ? 8 : 0;
+			l[i].te_pt = -1;
+			HL_CHECK(hl_media_set(eng, &l[i]) == 0);
+		}
+		drain();
+		if (hl_media_inband_legs(eng) != 4)
+			HL_CHECK_INT(hl_media_inband_legs(eng), 4);
+		for (unsigned int i = 0; i < 4; i++)
+			HL_CHECK(hl_media_del(eng, 0, (uint16_t)(20220 + 2 * i)) == 0);
+		drain();
+	}
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	HL_CHECK_INT(hl_media_legs(eng), legs0);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INBAND_NO_SLOT), none0);
 }
 
 int

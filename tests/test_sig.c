@@ -10,6 +10,7 @@
 #include "hl_test.h"
 #include "hotline/config.h"
 #include "hotline/digest.h"
+#include "hotline/dtmf.h"
 #include "hotline/sdp.h"
 #include "hotline/sig.h"
 #include "hotline/sip.h"
@@ -2014,6 +2015,87 @@ HL_TEST(media_refused_ends_call)
 	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == fail + 1 && nout == 0);
 out:
 	teardown();
+}
+
+/* [rtp] dtmf_inband = auto: a G.711 leg that negotiated no telephone-event goes to the
+ * worker with in-band detection on, one with telephone-events without; off: none. An
+ * in-band press counts as dtmf_rtp and dtmf_inband and shows in last_dtmf_digits. */
+HL_TEST(dtmf_inband_where_no_telephone_event)
+{
+	static const char cust[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+				   "c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0 8\r\n"
+				   "a=sendrecv\r\n";
+	static const char agent_pcmu[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+					 "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+					 "m=audio 7000 RTP/AVP 0\r\n";
+	static const char agent_te[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+				       "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+				       "m=audio 7000 RTP/AVP 0 101\r\n"
+				       "a=rtpmap:101 telephone-event/8000\r\n";
+	static const struct {
+		const char *agent;
+		uint8_t mode;
+		uint8_t a_inband, b_inband;
+	} cases[] = {
+		{agent_pcmu, HL_CONFIG_INBAND_AUTO, 1, 1},
+		{agent_te, HL_CONFIG_INBAND_AUTO, 1, 0},
+		{agent_pcmu, HL_CONFIG_INBAND_OFF, 0, 0},
+	};
+
+	for (unsigned int c = 0; c < HL_ARRAY_SIZE(cases); c++) {
+		char inv[4096], totag[64], msg[1024], callid[32];
+		struct hl_sdp ans;
+		const struct hl_media_leg *a, *b;
+		int i;
+
+		setup_ops(1);
+		cfg.rtp_dtmf_inband = cases[c].mode;
+		snprintf(callid, sizeof(callid), "ib%u@trunk", c);
+		i = srtp_call("z9hG4bKib1", callid, cust, cases[c].agent, inv, sizeof(inv), totag,
+			sizeof(totag), &ans);
+		a = last_push(0);
+		b = last_push(1);
+		HL_CHECK_MSG(i >= 0 && a != NULL && b != NULL, "case %u: no call", c);
+		if (i < 0 || a == NULL || b == NULL) {
+			teardown();
+			continue;
+		}
+		HL_CHECK_INT(a->codec_pt, 0);
+		HL_CHECK_INT(a->te_pt, -1);
+		HL_CHECK_MSG(a->dtmf_inband == cases[c].a_inband, "case %u: A %u", c,
+			a->dtmf_inband);
+		HL_CHECK_MSG(b->dtmf_inband == cases[c].b_inband, "case %u: B %u", c,
+			b->dtmf_inband);
+
+		uint64_t rtp = stats().ctr[HL_SIG_CTR_DTMF_RTP];
+		uint64_t ib = stats().ctr[HL_SIG_CTR_DTMF_INBAND];
+		struct hl_media_event ev = {
+			.call = a->call,
+			.type = HL_MEDIA_EV_DTMF,
+			.side = 0,
+			.digit = '#',
+			.how = HL_DTMF_END_TONE,
+			.local_port = a->local_port,
+			.duration_ms = 90,
+		};
+		hl_sig_media_event(sig, &ev, now);
+		ev.digit = '4';
+		ev.how = HL_DTMF_END_BIT;
+		hl_sig_media_event(sig, &ev, now);
+		struct hl_sig_stats st = stats();
+		size_t n = strlen(st.last_dtmf_digits);
+		HL_CHECK(st.ctr[HL_SIG_CTR_DTMF_RTP] == rtp + 2);
+		HL_CHECK(st.ctr[HL_SIG_CTR_DTMF_INBAND] == ib + 1);
+		HL_CHECK_MSG(n >= 2 && strcmp(st.last_dtmf_digits + n - 2, "#4") == 0, "'%s'",
+			st.last_dtmf_digits);
+		HL_CHECK(st.calls == 1);
+
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKib2", callid, totag, 2);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+		HL_CHECK(stats().calls == 0);
+		teardown();
+	}
 }
 
 HL_TEST_MAIN()

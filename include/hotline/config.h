@@ -103,6 +103,8 @@ struct hl_config {
 	 * strongest first, and answers accept any of the five. */
 	uint8_t rtp_srtp_suites[HL_CONFIG_SRTP_SUITES_MAX];
 	uint8_t rtp_n_srtp_suites;
+	uint8_t rtp_dtmf_inband;        /* HL_CONFIG_INBAND_*: in-band DTMF detection */
+	uint32_t rtp_dtmf_inband_slots; /* detectors per worker; 0: half its max_legs */
 
 	/* [limits] */
 	uint32_t mbufs;            /* 0: sized from ports, queues and workers */
@@ -116,6 +118,11 @@ enum {
 	HL_CONFIG_SRTP_OFF = 0,   /* RTP/AVP only: an RTP/SAVP offer is refused */
 	HL_CONFIG_SRTP_OPTIONAL,  /* follow the offer */
 	HL_CONFIG_SRTP_MANDATORY, /* RTP/SAVP only */
+};
+
+enum {
+	HL_CONFIG_INBAND_OFF = 0, /* RFC 4733 only */
+	HL_CONFIG_INBAND_AUTO,    /* G.711 legs that negotiated no telephone-event */
 };
 
 /* Fills cfg with the defaults every key falls back to. */

@@ -63,6 +63,8 @@
 	_(RTCP_IN, "rtcp_in")                                                         \
 	_(RTCP_OUT, "rtcp_out")                                                       \
 	_(DTMF_4733, "dtmf_4733_presses")                                             \
+	_(DTMF_INBAND, "dtmf_inband_presses")                                         \
+	_(DTMF_INBAND_NO_SLOT, "dtmf_inband_no_slot")                                 \
 	_(MEDIA_TIMEOUTS, "media_timeouts")                                           \
 	_(MEDIA_CMDS, "media_commands")                                               \
 	_(MEDIA_EV_LOST, "media_events_lost")

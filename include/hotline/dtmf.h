@@ -15,7 +15,9 @@
  * of a multi-event payload (§2.5.1.4) can close the current press (its lost end) but
  * never open one.
  * struct hl_dtmf_inband wraps dtmf_rx with caller storage and reports a press when the
- * tone stops (ITU-T Q.24 timing as SpanDSP implements it).
+ * tone stops (ITU-T Q.24 timing as SpanDSP implements it); hl_dtmf_inband_feed_g711()
+ * decodes a G.711 payload (ITU-T G.711, one octet a sample) through a 256-entry table
+ * first, and hl_dtmf_inband_flush() ends a tone whose audio stopped coming.
  */
 #ifndef HOTLINE_DTMF_H
 #define HOTLINE_DTMF_H
@@ -150,5 +152,33 @@ hl_dtmf_inband_init(struct hl_dtmf_inband *d);
 int
 hl_dtmf_inband_feed(struct hl_dtmf_inband *d, const int16_t *samples, size_t n,
 		    struct hl_dtmf_event *out, unsigned int max);
+
+/* The law of a G.711 payload: RFC 3551 §4.5.14, PT 0 PCMU (mu-law), PT 8 PCMA (A-law). */
+enum hl_dtmf_law {
+	HL_DTMF_PCMU = 1,
+	HL_DTMF_PCMA = 2,
+};
+
+/*
+ * hl_dtmf_inband_feed() of a G.711 payload: len octets (any length, odd ones too), one
+ * sample each, decoded through a table into 160 samples of stack at a time. No
+ * allocation. Returns the number of presses written to out, at most max.
+ */
+int
+hl_dtmf_inband_feed_g711(struct hl_dtmf_inband *d, enum hl_dtmf_law law, const uint8_t *payload,
+			 size_t len, struct hl_dtmf_event *out, unsigned int max);
+
+/*
+ * Ends the running tone, if any, as if it had been followed by silence: up to 60 ms of
+ * zero samples, stopping as soon as the tone is reported. For a sender that stops
+ * sending audio while a key is down (silence suppression: comfort noise, or nothing),
+ * whose press would otherwise wait for its next audio. Returns the presses written.
+ */
+int
+hl_dtmf_inband_flush(struct hl_dtmf_inband *d, struct hl_dtmf_event *out, unsigned int max);
+
+/* Linear sample of a G.711 octet (the table the feed uses; for tests and tools). */
+int16_t
+hl_dtmf_g711_linear(enum hl_dtmf_law law, uint8_t octet);
 
 #endif

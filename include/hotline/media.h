@@ -16,17 +16,26 @@
  * no longer needs (replaced SRTP sessions) and, for hl_media_del(), the leg's final
  * statistics. hl_media_poll() on the control lcore collects done commands (freeing the
  * old sessions, passing final statistics to the callback) and the worker's events:
- * one per DTMF key press (RFC 4733), one per media timeout.
+ * one per DTMF key press (RFC 4733, or in-band tones in G.711 audio), one per media
+ * timeout.
  *
  * Per packet, on the owner worker: lookup -> RTCP or RTP -> source check (latching:
  * the first packet that passes SRTP authentication and RFC 3550 A.1 validation fixes
  * the remote address, so a NAT'd phone is reached where it really is and nobody else
  * can inject afterwards) -> SRTP unprotect with this leg's inbound key -> statistics
- * (loss, jitter) -> telephone-event detection -> payload-type map -> the peer leg's
+ * (loss, jitter) -> telephone-event detection, or in-band detection of the G.711 audio
+ * on a leg without telephone-events -> payload-type map -> the peer leg's
  * rewriter (one continuous SSRC/sequence/timestamp per outgoing stream) -> SRTP protect
  * with the peer leg's outbound key -> IP/UDP headers of the peer leg -> TX. RTCP is
  * terminated: the peer's reports feed RTT and its view of our stream, and each leg
  * sends its own SR (or RR) every 5 s from the worker's tick.
+ *
+ * In-band DTMF (ITU-T Q.23/Q.24, detected by SpanDSP through hotline/dtmf.h): a leg
+ * with dtmf_inband, PCMU (PT 0) or PCMA (PT 8) and no telephone-event PT takes a
+ * detector from its worker's pool (fixed at start, [rtp] dtmf_inband_slots) and feeds
+ * it every valid audio packet it receives; the audio is relayed unchanged. With no
+ * detector free the leg runs without one (counted); it gives its detector back when
+ * it is deleted or changed to something that needs none.
  */
 #ifndef HOTLINE_MEDIA_H
 #define HOTLINE_MEDIA_H
@@ -51,6 +60,9 @@ struct hl_media_leg {
 	uint8_t remote_silent;    /* the remote will not send (we hold it / it sends
 				     sendonly->inactive): use hold_timeout_ms */
 	uint8_t dtmf_suppress;    /* do not relay this leg's telephone-events (PCI) */
+	uint8_t dtmf_inband;      /* detect DTMF tones in the audio this leg receives;
+				     only with codec_pt 0 or 8 and te_pt < 0, else
+				     ignored (a leg with telephone-events reports those) */
 	uint8_t srtp_rx;          /* rx_key valid: the remote sends SRTP */
 	uint8_t srtp_tx;          /* tx_key valid: we send SRTP */
 	uint8_t srtp_keep;        /* keep the leg's SRTP sessions as they are (keys
@@ -109,7 +121,7 @@ struct hl_media_event {
 	uint8_t type;          /* enum hl_media_ev_type */
 	uint8_t side;
 	char digit;            /* DTMF */
-	uint8_t how;           /* DTMF: enum hl_dtmf_end */
+	uint8_t how;           /* DTMF: enum hl_dtmf_end; HL_DTMF_END_TONE: in-band */
 	uint16_t local_port;
 	uint16_t pad_;
 	uint32_t duration_ms;  /* DTMF */
@@ -139,13 +151,16 @@ unsigned int hl_media_poll(struct hl_engine *e, const struct hl_media_sink *sink
 uint64_t hl_media_legs(const struct hl_engine *e);
 /* Commands sent and not yet returned. */
 uint64_t hl_media_pending(const struct hl_engine *e);
+/* Legs holding an in-band DTMF detector, in every worker (telemetry). */
+uint64_t hl_media_inband_legs(const struct hl_engine *e);
 
 /* ---- worker side (dataplane/ only) ---- */
 
-/* Per-worker state: created by the engine, NULL-tolerant free. */
+/* Per-worker state: created by the engine, NULL-tolerant free. capacity legs, and
+ * inband_slots in-band DTMF detectors for them (0: none, no leg gets one). */
 struct hl_media_shard;
 struct hl_media_shard *hl_media_shard_create(struct hl_worker *w, unsigned int capacity,
-	int socket);
+	unsigned int inband_slots, int socket);
 void hl_media_shard_free(struct hl_media_shard *sh);
 /* Applies pending commands (bounded); returns how many. */
 unsigned int hl_media_commands(struct hl_worker *w);

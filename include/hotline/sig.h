@@ -101,6 +101,7 @@ struct hl_sig_ops {
 	_(TOO_MANY_HOPS, "too_many_hops")                                              \
 	_(ACK_TIMEOUT, "ack_timeouts")                                                 \
 	_(DTMF_RTP, "dtmf_rtp")                                                        \
+	_(DTMF_INBAND, "dtmf_inband")                                                  \
 	_(MEDIA_TIMEOUT, "media_timeouts")                                             \
 	_(MEDIA_FAIL, "media_setup_failures")
 

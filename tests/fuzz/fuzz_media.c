@@ -198,6 +198,7 @@ struct mleg {
 	uint8_t side;
 	uint8_t family, rtcp_mux, recv_only, remote_silent, dtmf_suppress;
 	uint8_t codec_pt;
+	uint8_t inband_ever; /* was set with in-band DTMF on G.711 without events */
 	int16_t te_pt;
 	uint8_t bridged, peer_pi, peer_slot;
 	uint16_t remote_port, remote_rtcp_port;
@@ -353,7 +354,7 @@ on_event(void *ctx, const struct hl_media_event *ev)
 	if (ev->type == HL_MEDIA_EV_DTMF) {
 		if (ev->digit == 0 || strchr("0123456789*#ABCD!", ev->digit) == NULL)
 			FAIL("DTMF digit 0x%02x", (unsigned char)ev->digit);
-		if (ev->how > HL_DTMF_END_TIMEOUT)
+		if (ev->how > HL_DTMF_END_TONE || (ev->how == HL_DTMF_END_TONE && !l->inband_ever))
 			FAIL("DTMF end %u", ev->how);
 		l->dtmf_events++;
 	} else if (ev->type == HL_MEDIA_EV_TIMEOUT) {
@@ -968,7 +969,7 @@ take(struct cursor *c, uint8_t *out, size_t n)
  * SET: a0 slot | pi << 3 | v6 << 4 | rtcp_mux << 5 | side << 6 | srtp_keep << 7
  *      a1 recv_only | remote_silent << 1 | dtmf_suppress << 2 | rtcp port given << 3 |
  *         clock rate (3 bits) << 4 | tenant << 7
- *      a2 codec PT (7 bits)          a3 te PT (7 bits), bit 7: none
+ *      a2 codec PT (7 bits), bit 7: dtmf_inband     a3 te PT (7 bits), bit 7: none
  *      a4 peer slot | pi << 3, bit 7: bridged
  *      a5 host (2 bits) | remote port (3 bits, 0: none yet) << 2
  *      a6 rx key | tx key << 3 (0: plain, 1-6: key_specs[k - 1], 7: plain) |
@@ -1003,6 +1004,7 @@ op_set(struct cursor *c)
 	ml.srtp_rx_keep = (a[6] >> 6) & 1;
 	ml.srtp_tx_keep = a[6] >> 7;
 	ml.codec_pt = a[2] & 0x7f;
+	ml.dtmf_inband = a[2] >> 7;
 	ml.te_pt = (a[3] & 0x80) ? -1 : (int16_t)(a[3] & 0x7f);
 	ml.local_port = leg_port(slot);
 	ml.peer_port = (a[4] & 0x80) ? leg_port(a[4] & 7) : 0;
@@ -1051,6 +1053,8 @@ op_set(struct cursor *c)
 	l->dtmf_suppress = ml.dtmf_suppress;
 	l->codec_pt = ml.codec_pt;
 	l->te_pt = ml.te_pt;
+	if (ml.dtmf_inband && ml.te_pt < 0 && (ml.codec_pt == 0 || ml.codec_pt == 8))
+		l->inband_ever = 1;
 	l->bridged = ml.peer_port != 0;
 	l->peer_pi = ml.peer_port_index;
 	l->peer_slot = a[4] & 7;
@@ -1290,10 +1294,11 @@ cleanup(void)
 	turn();
 	for (int i = 0; i < 8 && hl_media_pending(eng) != 0; i++)
 		turn();
-	if (hl_media_legs(eng) != 0 || hl_media_pending(eng) != 0)
-		FAIL("after clean-up %llu legs, %llu commands pending",
+	if (hl_media_legs(eng) != 0 || hl_media_pending(eng) != 0 || hl_media_inband_legs(eng) != 0)
+		FAIL("after clean-up %llu legs, %llu commands pending, %llu in-band detectors held",
 			(unsigned long long)hl_media_legs(eng),
-			(unsigned long long)hl_media_pending(eng));
+			(unsigned long long)hl_media_pending(eng),
+			(unsigned long long)hl_media_inband_legs(eng));
 	for (unsigned int k = 0; k < N_KEY; k++)
 		if (have_sender[k]) {
 			hl_srtp_ctx_fini(&senders[k]);

@@ -8,6 +8,7 @@
 #
 #   hl_media_require                 skip (77) unless rtp_pcap builds and a capture tool exists
 #   hl_rtp_pcap_tool                 builds rtp_pcap once, echoes its path
+#   hl_dtmf_pcap_tool                builds dtmf_pcap (in-band DTMF pcaps) once, echoes its path
 #   hl_media_prepare DIR [AUDIO_MS] [DTMF]   pcaps and SIPp arguments for the scenarios
 #   hl_media_srtp SUITE [KEY]        the SRTP pcaps again under another suite and key
 #   hl_capture_start NS IFACE FILE [FILTER]  capture in NS, PID in HL_CAPTURE_PID
@@ -50,6 +51,30 @@ hl_rtp_pcap_tool() {
 	tmp="$bin.$$.$RANDOM"
 	if ! cc -O2 -Wall -o "$tmp" "$src" -lsrtp2 -lpcap >"$tmp.log" 2>&1; then
 		echo "rtp_pcap does not build (needs cc, libsrtp2-dev, libpcap-dev):" >&2
+		cat "$tmp.log" >&2
+		rm -f "$tmp" "$tmp.log"
+		return 1
+	fi
+	rm -f "$tmp.log"
+	mv -f "$tmp" "$bin" || return 1
+	echo "$bin"
+}
+
+# hl_dtmf_pcap_tool: as hl_rtp_pcap_tool, for tests/tools/dtmf_pcap.c (cc, SpanDSP,
+# libpcap): PCMU/PCMA pcaps of in-band DTMF keys.
+hl_dtmf_pcap_tool() {
+	local src dir bin tmp
+	src="$(_hl_media_srcdir)/tests/tools/dtmf_pcap.c"
+	dir=${HL_RTP_PCAP_DIR:-${HL_TMP:-/tmp/hl-media-$(id -u)}}
+	bin="$dir/dtmf_pcap"
+	if [ -x "$bin" ] && [ "$bin" -nt "$src" ]; then
+		echo "$bin"
+		return 0
+	fi
+	mkdir -p "$dir" || return 1
+	tmp="$bin.$$.$RANDOM"
+	if ! cc -O2 -Wall -o "$tmp" "$src" -lspandsp -lpcap -lm >"$tmp.log" 2>&1; then
+		echo "dtmf_pcap does not build (needs cc, libspandsp-dev, libpcap-dev):" >&2
 		cat "$tmp.log" >&2
 		rm -f "$tmp" "$tmp.log"
 		return 1

@@ -42,6 +42,8 @@ enum sip_key {
 	SIP_FLOOD_PPS,
 	SIP_FLOOD_BURST,
 	SIP_QUALIFY,
+	SIP_CDR_KEEP_DAYS,
+	SIP_CDR_MAX,
 	SIP_N_KEYS,
 };
 
@@ -102,7 +104,8 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->control_lcore = 0;
 	cfg->sip_port = 5060;
 	strcpy(cfg->sip_store, "/var/lib/hotline");
-	cfg->sip_store_map_mb = 256;
+	/* Room for cdr_max call records at the default: see validate(). */
+	cfg->sip_store_map_mb = 1024;
 	/* RFC 3261 §17.1.1.1 and Appendix A: T1 500 ms, T2 4 s, T4 5 s. */
 	cfg->sip_t1_ms = 500;
 	cfg->sip_t2_ms = 4000;
@@ -117,6 +120,8 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->sip_flood_pps = 2000;
 	cfg->sip_flood_burst = 4000;
 	cfg->sip_qualify_s = 30;
+	cfg->sip_cdr_keep_days = 90;
+	cfg->sip_cdr_max = 1000000;
 	cfg->sip_digest[0] = HL_CONFIG_DIGEST_SHA256;
 	cfg->sip_digest[1] = HL_CONFIG_DIGEST_MD5;
 	cfg->rtp_port_min = 20000;
@@ -358,6 +363,10 @@ static const struct {
 	[SIP_QUALIFY] = {"qualify_s", offsetof(struct hl_config, sip_qualify_s), 0, 3600},
 	[SIP_FLOOD_BURST] = {"flood_burst", offsetof(struct hl_config, sip_flood_burst), 1,
 		1000000},
+	/* Call record retention; 0 turns that limit off. 36500 days: a century. */
+	[SIP_CDR_KEEP_DAYS] = {"cdr_keep_days", offsetof(struct hl_config, sip_cdr_keep_days), 0,
+		36500},
+	[SIP_CDR_MAX] = {"cdr_max", offsetof(struct hl_config, sip_cdr_max), 0, 1000000000},
 };
 
 static int
@@ -426,7 +435,8 @@ set_sip(struct parser *p, const char *key, const char *v)
 	return fail(p, p->ini.line, "unknown key '%s' in [sip] (port, tenants, store, digest, "
 				"store_map_mb, t1_ms, t2_ms, t4_ms, session_expires_s, min_se_s, "
 				"nonce_ttl_s, max_calls, max_cps, no_answer_s, max_transactions, "
-				"max_dialogs, flood_pps, flood_burst, qualify_s)", key);
+				"max_dialogs, flood_pps, flood_burst, qualify_s, cdr_keep_days, "
+				"cdr_max)", key);
 }
 
 /* "srtp_suites = AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80": RFC 4568 names, separated
@@ -745,6 +755,21 @@ validate(struct parser *p)
 		return fail(p, p->sip_line[SIP_MIN_SE],
 			"min_se_s: %u is above session_expires_s (%u): raise session_expires_s too",
 			cfg->sip_min_se_s, cfg->sip_session_expires_s);
+	}
+	/* A call record takes about 0.5 KiB of the map; with the rule above ("about twice the
+	 * data") cdr_max records need 1 KiB each. A full map fails registrations too. */
+	if (cfg->sip_store[0] != '\0' && cfg->sip_cdr_max != 0 &&
+		cfg->sip_cdr_max > (uint64_t)cfg->sip_store_map_mb * 1024) {
+		unsigned int need = (unsigned int)((cfg->sip_cdr_max + 1023) / 1024);
+
+		if (p->sip_line[SIP_STORE_MAP_MB] != 0)
+			return fail(p, p->sip_line[SIP_STORE_MAP_MB],
+				"store_map_mb: %u MiB is too small for cdr_max (%u call records "
+				"need %u): raise it or lower cdr_max",
+				cfg->sip_store_map_mb, cfg->sip_cdr_max, need);
+		return fail(p, p->sip_line[SIP_CDR_MAX],
+			"cdr_max: %u call records need store_map_mb >= %u (it is %u)",
+			cfg->sip_cdr_max, need, cfg->sip_store_map_mb);
 	}
 	if (cfg->sip_port >= cfg->rtp_port_min && cfg->sip_port <= cfg->rtp_port_max)
 		return fail(p, 0, "SIP port %u lies inside the RTP range %u-%u", cfg->sip_port,

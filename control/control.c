@@ -98,6 +98,33 @@ ctl_media_final(void *ctx, const struct hl_media_stats *st)
 	hl_sig_media_final(c->sig, st);
 }
 
+/*
+ * A finished call's record, as signalling wrote it to the store (or not): one line, so
+ * the log keeps the record even where the store could not (hlctl cdr shows the stored
+ * ones with every figure).
+ */
+static void
+ctl_cdr(void *ctx, const struct hl_cdr *r, int rc)
+{
+	struct hl_control *c = ctx;
+
+	LOG(INFO, "cdr %llu%s: call-id %s tenant %s from %s to %s agent %s: %s (by %s, sip %u), "
+		  "%llu ms, talk %llu ms, A rx %llu pkts MOS %.2f, B rx %llu pkts MOS %.2f%s\n",
+		(unsigned long long)r->id,
+		rc > 0 ? "" : rc == 0 ? " (no store)" : " (NOT STORED)", r->call_id,
+		r->tenant[0] ? r->tenant : "-", r->caller_user[0] ? r->caller_user : "-",
+		r->called[0] ? r->called : "-", r->agent[0] ? r->agent : "-",
+		hl_store_cdr_disposition_name(r->disposition),
+		hl_store_cdr_party_name(r->ended_by), r->sip_status,
+		(unsigned long long)r->duration_ms, (unsigned long long)r->talk_ms,
+		(unsigned long long)r->leg[0].rx_packets, r->leg[0].mos,
+		(unsigned long long)r->leg[1].rx_packets, r->leg[1].mos,
+		(r->flags & HL_CDR_F_FIGURES_MISSING) ? ", figures missing" : "");
+	if (rc < 0)
+		LOG(ERR, "cdr of call-id %s not stored: %s\n", r->call_id,
+			hl_store_last_error(c->store));
+}
+
 static int
 ctl_route(void *ctx, struct hl_sig_addr *dst, uint8_t local[16])
 {
@@ -149,6 +176,7 @@ hl_control_create(const struct hl_config *cfg, struct hl_engine *e)
 		.route = ctl_route,
 		.media_set = ctl_media_set,
 		.media_del = ctl_media_del,
+		.cdr = ctl_cdr,
 		.ctx = c};
 	c->media_sink = (struct hl_media_sink){ctl_media_event, ctl_media_final, c};
 	c->sig = hl_sig_create(cfg, c->tenants, c->store, &ops, now_ms(c), (uint64_t)time(NULL));

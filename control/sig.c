@@ -1124,6 +1124,7 @@ sync_fire(struct hl_timer *tm, void *arg)
 	struct hl_sig *s = arg;
 
 	(void)tm;
+	sig_cdr_tick(s);
 	if (s->store != NULL)
 		hl_store_sync(s->store);
 	hl_timer_arm(s->wheel, &s->t_sync, 1000);
@@ -1187,6 +1188,10 @@ hl_sig_create(const struct hl_config *cfg, const struct hl_tenants *tenants,
 	}
 	if (sig_reg_init(s) != 0)
 		goto fail;
+	if (sig_cdr_init(s) != 0) {
+		hl_errno = -ENOMEM;
+		goto fail;
+	}
 	hl_timer_init(&s->t_sync, sync_fire, s);
 	hl_timer_arm(s->wheel, &s->t_sync, 1000);
 	return s;
@@ -1203,7 +1208,10 @@ hl_sig_free(struct hl_sig *s)
 	/* Without sending: the engine's workers (and their legs) may be gone already. */
 	s->ops.media_set = NULL;
 	s->ops.media_del = NULL;
+	s->freeing = 1;
 	sig_call_free_all(s);
+	/* After the calls: theirs are written at once (no figures will come now). */
+	sig_cdr_free(s);
 	if (s->txn_hash != NULL) {
 		for (uint32_t i = 0; i <= s->txn_mask; i++) {
 			while (s->txn_hash[i] != NULL)

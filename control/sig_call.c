@@ -727,6 +727,15 @@ call_unlink(struct hl_sig *s, struct sig_call *c)
 static void
 call_free(struct hl_sig *s, struct sig_call *c)
 {
+	/* The legs the workers hold report their final figures once deleted: the record
+	 * waits for those. */
+	unsigned int want = 0;
+
+	if (s->ops.media_del != NULL) {
+		want |= c->a != NULL && c->a->media_sent ? 1u : 0u;
+		want |= c->b != NULL && c->b->media_sent ? 2u : 0u;
+	}
+	sig_cdr_call_done(s, c, want);
 	hl_timer_cancel(s->wheel, &c->t_noanswer);
 	if (c->agent != NULL && c->agent->call == c)
 		sig_agent_set_idle(s, c->agent);
@@ -869,12 +878,28 @@ leg_end(struct hl_sig *s, struct sig_leg *l, int a_code)
 	}
 	/* A leg before its 2xx: a final answer ends it. */
 	sig_reply_stored(s, l->inv, a_code, NULL, l->ltag, NULL, NULL, NULL, 0);
+	if (l->call != NULL && a_code != 0)
+		l->call->a_status = (uint16_t)a_code;
 	leg_done(s, l);
 }
 
+/* What the call's record says of its end: the first reason found, when it was. */
 static void
-call_end(struct hl_sig *s, struct sig_call *c, int a_code)
+call_why(struct hl_sig *s, struct sig_call *c, uint8_t disposition, uint8_t by)
 {
+	if (c->disposition == 0) {
+		c->disposition = disposition;
+		c->ended_by = by;
+	}
+	if (c->ended_ms == 0)
+		c->ended_ms = s->now_ms;
+}
+
+/* Ends both legs: a_code answers the customer's INVITE when it is still unanswered. */
+static void
+call_end(struct hl_sig *s, struct sig_call *c, int a_code, uint8_t disposition)
+{
+	call_why(s, c, disposition, HL_CDR_BY_HOTLINE);
 	c->state = CALL_ENDING;
 	hl_timer_cancel(s->wheel, &c->t_noanswer);
 	if (c->b != NULL)
@@ -963,7 +988,7 @@ route_next_agent(struct hl_sig *s, struct sig_call *c)
 		if (ag == NULL || c->ntried >= SIG_TRIED_MAX) {
 			sig_count(s, HL_SIG_CTR_CALLS_NO_AGENT);
 			sig_count(s, HL_SIG_CTR_CALLS_FAILED);
-			call_end(s, c, 480);
+			call_end(s, c, 480, HL_CDR_NO_AGENT);
 			return;
 		}
 		c->tried[c->ntried++] = ag;
@@ -1014,7 +1039,7 @@ route_next_agent(struct hl_sig *s, struct sig_call *c)
 	if (sdplen < 0) {
 		/* Nothing in the customer's offer that an agent leg can carry. */
 		sig_count(s, HL_SIG_CTR_CALLS_FAILED);
-		call_end(s, c, 488);
+		call_end(s, c, 488, HL_CDR_REJECTED);
 		return;
 	}
 	store_sdp(&b->sdp_local, &b->sdp_local_len, sdp, (size_t)sdplen);
@@ -1045,7 +1070,7 @@ route_next_agent(struct hl_sig *s, struct sig_call *c)
 		sig_agent_set_idle(s, ag);
 		leg_free(s, b);
 		sig_count(s, HL_SIG_CTR_CALLS_FAILED);
-		call_end(s, c, 503);
+		call_end(s, c, 503, HL_CDR_REJECTED);
 		return;
 	}
 	b->inv->cseq = b->lcseq;
@@ -1332,7 +1357,7 @@ leg_ack_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 	if (rc < 0) {
 		sig_count(s, HL_SIG_CTR_MEDIA_FAIL);
 		if (fresh)
-			call_end(s, c, 0);
+			call_end(s, c, 0, HL_CDR_MEDIA_FAILED);
 		return;
 	}
 	if (rc > 0)
@@ -1451,6 +1476,7 @@ a_send_2xx(struct hl_sig *s, struct sig_call *c, const char *sdp, int sdplen)
 	char hdrs[512], host[64], port[11], se[11];
 	size_t off;
 
+	c->a_status = 200;
 	sig_local_host(s, &a->peer, host, sizeof(host));
 	off = sig_cat(hdrs, sizeof(hdrs), "Contact: <sip:hotline@", host, ":",
 		sig_utoa(port, s->cfg->sip_port), ">\r\nAllow: ", sig_allow,
@@ -1533,7 +1559,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			if (sdplen < 0) {
 				/* The agent answered with nothing the customer offered. */
 				sig_count(s, HL_SIG_CTR_CALLS_FAILED);
-				call_end(s, c, 488);
+				call_end(s, c, 488, HL_CDR_REJECTED);
 				return;
 			}
 		} else {
@@ -1542,7 +1568,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			if (sdplen < 0) {
 				/* No SDP from the agent, or nothing we carry in it. */
 				sig_count(s, HL_SIG_CTR_CALLS_FAILED);
-				call_end(s, c, 488);
+				call_end(s, c, 488, HL_CDR_REJECTED);
 				return;
 			}
 		}
@@ -1556,6 +1582,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		sig_agent_set_busy(s, c->agent, AGENT_BUSY);
 		c->state = CALL_CONNECTED;
 		c->answered_ms = s->now_ms;
+		sig_cat(c->agent_user, sizeof(c->agent_user), c->agent->cfg->user, NULL);
 		sig_count(s, HL_SIG_CTR_CALLS_ANSWERED);
 		a_send_2xx(s, c, sdp, sdplen);
 		c->a->ack_answer = c->a_offer == NULL;
@@ -1655,7 +1682,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	if (status == 481 || status == 408) {
 		/* §12.2.1.2: the dialog is gone; so is the call. */
 		if (c != NULL)
-			call_end(s, c, 0);
+			call_end(s, c, 0, HL_CDR_DIALOG_LOST);
 		return;
 	}
 	if (status < 300)
@@ -1797,7 +1824,7 @@ session_fire(struct hl_timer *tm, void *arg)
 	}
 	/* RFC 4028 §10: no refresh came; the session is over. */
 	sig_count(s, HL_SIG_CTR_SESSION_EXPIRED);
-	call_end(s, l->call, 0);
+	call_end(s, l->call, 0, HL_CDR_SESSION_EXPIRED);
 }
 
 void
@@ -1807,7 +1834,7 @@ sig_leg_noack(struct hl_sig *s, struct sig_txn *t)
 
 	/* §13.3.1.4: no ACK for our 2xx in 64*T1: BYE, and the other leg too. */
 	if (l != NULL && l->call != NULL)
-		call_end(s, l->call, 0);
+		call_end(s, l->call, 0, HL_CDR_NO_ACK);
 }
 
 /* ---- the initial INVITE ---- */
@@ -1939,11 +1966,15 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 		sig_copy(buf, h->value, a->ruri, sizeof(a->ruri)) != 0 ||
 		sig_copy(buf, hl_sip_hdr_first(m, HL_SIP_HDR_TO)->value, a->luri, sizeof(a->luri)) != 0) {
 		sig_reply(s, t, buf, m, 400, "Header Too Long", NULL, NULL, NULL, NULL, 0);
+		c->a_status = 400;
+		call_why(s, c, HL_CDR_REJECTED, HL_CDR_BY_HOTLINE);
 		call_free(s, c);
 		return;
 	}
 	{
-		struct hl_sip_uri fu;
+		struct hl_sip_uri fu, ru;
+		if (hl_sip_parse_uri(buf, m->ruri, &ru) == 0 && ru.user.len)
+			sig_copy(buf, ru.user, c->called, sizeof(c->called));
 		if (hl_sip_parse_uri(buf, na.uri, &fu) == 0 && fu.user.len)
 			sig_copy(buf, fu.user, c->caller_user, sizeof(c->caller_user));
 		if (na.display.len && na.display.len < sizeof(c->caller_display)) {
@@ -2033,7 +2064,8 @@ sig_call_cancel(struct hl_sig *s, struct sig_txn *inv)
 	}
 	sig_count(s, HL_SIG_CTR_CALLS_CANCELLED);
 	/* §9.2: 487 to the INVITE; the agent's leg is cancelled in turn. */
-	call_end(s, a->call, 487);
+	call_why(s, a->call, HL_CDR_ABANDONED, HL_CDR_BY_CUSTOMER);
+	call_end(s, a->call, 487, HL_CDR_ABANDONED);
 }
 
 /* ---- requests inside a dialog ---- */
@@ -2237,10 +2269,15 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 		sig_count(s, l->side == 0 ? HL_SIG_CTR_BYE_FROM_CUSTOMER : HL_SIG_CTR_BYE_FROM_AGENT);
 		if (c->state == CALL_CONNECTED)
 			sig_count(s, HL_SIG_CTR_CALLS_COMPLETED);
+		call_why(s, c, c->answered_ms ? HL_CDR_ANSWERED :
+			l->side == 0 ? HL_CDR_ABANDONED : HL_CDR_REJECTED,
+			l->side == 0 ? HL_CDR_BY_CUSTOMER : HL_CDR_BY_AGENT);
 		c->state = CALL_ENDING;
 		hl_timer_cancel(s->wheel, &c->t_noanswer);
-		if (l->side == 0 && l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED)
+		if (l->side == 0 && l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED) {
 			sig_reply_stored(s, l->inv, 487, NULL, l->ltag, NULL, NULL, NULL, 0);
+			c->a_status = 487;
+		}
 		l->state = LEG_DONE;
 		if (peer != NULL)
 			leg_end(s, peer, 487);
@@ -2329,13 +2366,13 @@ hl_sig_media_event(struct hl_sig *s, const struct hl_media_event *ev, uint64_t n
 		/* The worker's leg table is full: a call that cannot carry media is
 		 * ended rather than left silent. */
 		sig_count(s, HL_SIG_CTR_MEDIA_FAIL);
-		call_end(s, c, 0);
+		call_end(s, c, 0, HL_CDR_MEDIA_FAILED);
 		return;
 	}
 	if (ev->type == HL_MEDIA_EV_TIMEOUT && c != NULL && c->state != CALL_ENDING) {
 		/* No media on a leg for [rtp] timeout_s: the call is dead; BYE both legs. */
 		sig_count(s, HL_SIG_CTR_MEDIA_TIMEOUT);
-		call_end(s, c, 0);
+		call_end(s, c, 0, HL_CDR_MEDIA_TIMEOUT);
 	}
 }
 
@@ -2344,6 +2381,7 @@ hl_sig_media_final(struct hl_sig *s, const struct hl_media_stats *st)
 {
 	struct hl_sig_tenant_media *t;
 
+	sig_cdr_media_final(s, st);
 	if (s->ts == NULL || s->tenants == NULL || st->tenant >= hl_tenants_count(s->tenants))
 		return;
 	t = &s->ts[st->tenant].media;

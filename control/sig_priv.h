@@ -158,23 +158,50 @@ enum sig_call_state {
 
 struct sig_tenant;
 
+/* Call records waiting for their legs' final figures (sig_cdr.c). */
+#define SIG_CDR_PENDING 4096 /* finished calls at once; more: the oldest is written */
+#define SIG_CDR_HASH 1024    /* buckets by call id */
+#define SIG_CDR_WAIT_MS 3000 /* then written with the figures it has */
+
+struct sig_cdr_pend {
+	struct hl_cdr r;
+	uint32_t call;            /* sig_call.id, as the legs' figures name it */
+	uint8_t want;             /* bit per side: final figures still to come */
+	uint64_t deadline_ms;
+	struct sig_cdr_pend *hnext; /* hash chain */
+	struct sig_cdr_pend *prev, *next; /* oldest first; next: free list too */
+};
+
+struct sig_cdrs {
+	struct sig_cdr_pend *pool;  /* SIG_CDR_PENDING, allocated at create */
+	struct sig_cdr_pend *free;
+	struct sig_cdr_pend *head, *tail;
+	struct sig_cdr_pend **hash; /* SIG_CDR_HASH */
+	uint64_t seq;               /* record ids without a store */
+};
+
 struct sig_call {
 	uint32_t id;
 	uint8_t state;
 	uint8_t answered_a; /* 2xx sent to the customer */
 	uint8_t ntried;
 	uint8_t rejected_busy; /* every agent tried answered 486/600 */
+	uint8_t disposition;   /* enum hl_cdr_disposition: the first reason it ended */
+	uint8_t ended_by;      /* enum hl_cdr_party */
+	uint16_t a_status;     /* final status sent to the customer's INVITE */
 	struct sig_tenant *tenant;
 	struct sig_leg *a, *b;
 	struct sig_agent *agent;  /* the agent of b */
 	struct sig_agent *tried[SIG_TRIED_MAX];
 	struct hl_timer t_noanswer;
-	uint64_t created_ms, answered_ms;
+	uint64_t created_ms, answered_ms, ended_ms;
 	uint16_t a_local_port, b_local_port;
 	char *a_offer;            /* the customer's initial offer (NULL: late offer) */
 	uint16_t a_offer_len;
 	char caller_user[64];
 	char caller_display[64];
+	char called[64];          /* Request-URI user: the DID */
+	char agent_user[64];      /* the agent who answered */
 	struct sig_call *next;    /* all calls, for free */
 	struct sig_call *prev;
 };
@@ -261,7 +288,9 @@ struct hl_sig {
 	uint64_t cps_stamp_ms;
 	uint32_t cps_tokens;
 	struct sig_ports ports;
-	struct hl_timer t_sync; /* LMDB sync, once a second */
+	struct hl_timer t_sync; /* LMDB sync, CDR wait and retention, once a second */
+	struct sig_cdrs cdrs;
+	uint8_t freeing;        /* hl_sig_free: calls still up end as shutdown */
 	struct sig_lhost lhost[HL_CONFIG_MAX_PORTS][2];
 
 	struct hl_sig_stats st;
@@ -279,6 +308,13 @@ static inline uint64_t
 sig_wall_s(const struct hl_sig *s)
 {
 	return s->wall_base_s + (s->now_ms - s->wall_base_ms) / 1000;
+}
+
+/* Unix milliseconds of an instant t of the owner's clock (t >= the one at create). */
+static inline uint64_t
+sig_wall_ms(const struct hl_sig *s, uint64_t t)
+{
+	return s->wall_base_s * 1000 + (t - s->wall_base_ms);
 }
 
 /* ---- sig.c: transport, transactions, helpers ---- */
@@ -361,5 +397,16 @@ void sig_leg_noack(struct hl_sig *s, struct sig_txn *t);
 /* Ports */
 int sig_ports_init(struct sig_ports *p, uint16_t lo, uint16_t hi);
 void sig_ports_free(struct sig_ports *p);
+
+/* ---- sig_cdr.c: call records ---- */
+int sig_cdr_init(struct hl_sig *s);
+/* Writes every pending record as it is and frees the pool (hl_sig_free). */
+void sig_cdr_free(struct hl_sig *s);
+/* Call c is being freed: its record, written now or once the final figures of the legs
+ * in want (bit per side) have come. */
+void sig_cdr_call_done(struct hl_sig *s, const struct sig_call *c, unsigned int want);
+void sig_cdr_media_final(struct hl_sig *s, const struct hl_media_stats *st);
+/* Once a second: records waited for long enough, and retention (bounded). */
+void sig_cdr_tick(struct hl_sig *s);
 
 #endif

@@ -12,10 +12,21 @@
  *   bindings key  u32be tenant id, user bytes, 0x00, contact bytes
  *            val  u8 1, u8 ipver 4|6, 16 bytes address, u16 port, u64 expires_at, u32 cseq,
  *                 u16 q, str call_id
- * Address families are stored as 4/6, not AF_* values, which differ between systems.
+ *   cdrs     key  u64be record id
+ *            val  u8 1, u32 tenant id, u8 disposition, u8 ended_by, u16 sip_status,
+ *                 u8 flags, u8 agents_tried, u64 created_ms, u64 answered_ms, u64 ended_ms,
+ *                 str call_id, str tenant, str caller_user, str caller_display, str called,
+ *                 str agent, then per leg (A, B): u8 state, u8 latched, u16 local_port,
+ *                 u64 rx_packets, u64 rx_bytes, u64 tx_packets, u64 tx_bytes, u64 lost
+ *                 (two's complement), f64 loss_pct, f64 jitter_ms, u32 rtt_ms, f64 mos,
+ *                 u64 dtmf, u64 srtp_auth_fail, u64 srtp_replay, u64 wrong_source,
+ *                 u64 ssrc_changes, u64 rtcp_in, u64 rtcp_out
+ * Address families are stored as 4/6, not AF_* values, which differ between systems. f64 is
+ * the IEEE 754 binary64 bit pattern as a u64; a decoded figure must be finite.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,12 +48,17 @@
 #define TENANT_REC_MAX 8192
 /* Bindings copied out per read transaction by hl_store_bindings_each(). */
 #define EACH_BATCH 64
+/* Named databases: tenants, agents, bindings, cdrs, and room for the kinds to come
+ * (queues, callbacks, KPI counters) without a format change. */
+#define MAX_DBS 8
 
 struct hl_store {
 	MDB_env *env;
 	MDB_dbi tenants;
 	MDB_dbi agents;
 	MDB_dbi bindings;
+	MDB_dbi cdrs;
+	uint64_t cdr_next; /* id of the next call record */
 	struct hl_store_stats stats;
 	char err[ERR_MAX];
 };
@@ -459,6 +475,58 @@ make_dirs(const char *dir)
 	return 0;
 }
 
+static uint64_t
+rd_be64(const uint8_t *b)
+{
+	return (uint64_t)rd_be32(b) << 32 | rd_be32(b + 4);
+}
+
+static void
+be64(uint8_t *b, uint64_t v)
+{
+	be32(b, (uint32_t)(v >> 32));
+	be32(b + 4, (uint32_t)v);
+}
+
+/*
+ * The named databases (created unless the environment is read-only) and the next call
+ * record id: the last well-formed key + 1. Keys of another length sort anywhere, so the
+ * walk back from the end skips them; there is at most a handful of such junk.
+ */
+static int
+open_dbs(struct hl_store *s, MDB_txn *txn, unsigned int flags, const char *dir)
+{
+	static const char *const names[] = {"tenants", "agents", "bindings", "cdrs"};
+	MDB_dbi *dbis[] = {&s->tenants, &s->agents, &s->bindings, &s->cdrs};
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int mrc;
+
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(names); i++) {
+		if ((mrc = mdb_dbi_open(txn, names[i], flags, dbis[i])) == MDB_NOTFOUND) {
+			snprintf(open_err, sizeof(open_err),
+				"%s: not a hotline store (no \"%s\" database)", dir, names[i]);
+			return HL_E_DEPENDENCY;
+		}
+		if (mrc != 0)
+			return lmdb_fail(open_err, mrc, "%s: opening the databases", dir);
+	}
+	s->cdr_next = 1;
+	if ((mrc = mdb_cursor_open(txn, s->cdrs, &cur)) != 0)
+		return lmdb_fail(open_err, mrc, "%s: mdb_cursor_open(cdrs)", dir);
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST); mrc == 0;
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+		if (k.mv_size == 8) {
+			s->cdr_next = rd_be64(k.mv_data) + 1;
+			break;
+		}
+	}
+	mdb_cursor_close(cur);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return lmdb_fail(open_err, mrc, "%s: reading cdrs", dir);
+	return 0;
+}
+
 struct hl_store *
 hl_store_open(const char *dir, uint32_t map_mb)
 {
@@ -488,7 +556,7 @@ hl_store_open(const char *dir, uint32_t map_mb)
 		lmdb_fail(open_err, mrc, "mdb_env_create");
 		goto fail;
 	}
-	if ((mrc = mdb_env_set_maxdbs(s->env, 4)) != 0 ||
+	if ((mrc = mdb_env_set_maxdbs(s->env, MAX_DBS)) != 0 ||
 		(mrc = mdb_env_set_mapsize(s->env, (size_t)map_mb << 20)) != 0) {
 		lmdb_fail(open_err, mrc, "%s: mdb_env_set", dir);
 		goto fail;
@@ -504,13 +572,98 @@ hl_store_open(const char *dir, uint32_t map_mb)
 	}
 	/* Reader slots of a process that died holding a read transaction pin old pages. */
 	(void)mdb_reader_check(s->env, &dead);
-	if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0 ||
-		(mrc = mdb_dbi_open(txn, "tenants", MDB_CREATE, &s->tenants)) != 0 ||
-		(mrc = mdb_dbi_open(txn, "agents", MDB_CREATE, &s->agents)) != 0 ||
-		(mrc = mdb_dbi_open(txn, "bindings", MDB_CREATE, &s->bindings)) != 0) {
-		lmdb_fail(open_err, mrc, "%s: opening the databases", dir);
+	if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		lmdb_fail(open_err, mrc, "%s: mdb_txn_begin", dir);
 		goto fail;
 	}
+	if (open_dbs(s, txn, MDB_CREATE, dir) != 0)
+		goto fail;
+	mrc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (mrc != 0) {
+		lmdb_fail(open_err, mrc, "%s: mdb_txn_commit", dir);
+		goto fail;
+	}
+	return s;
+fail:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (s != NULL && s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+	hl_errno = rc;
+	return NULL;
+}
+
+struct hl_store *
+hl_store_open_readonly(const char *dir)
+{
+	struct hl_store *s = NULL;
+	MDB_txn *txn = NULL;
+	struct stat st;
+	char data[4096];
+	int rc, mrc;
+
+	open_err[0] = '\0';
+	if (dir == NULL || dir[0] == '\0') {
+		rc = -EINVAL;
+		snprintf(open_err, sizeof(open_err), "store: no directory");
+		goto fail;
+	}
+	if (stat(dir, &st) != 0) {
+		rc = -errno;
+		snprintf(open_err, sizeof(open_err), "%s: %s", dir,
+			errno == ENOENT ? "no such directory" : strerror(errno));
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		rc = -ENOTDIR;
+		snprintf(open_err, sizeof(open_err), "%s: not a directory", dir);
+		goto fail;
+	}
+	snprintf(data, sizeof(data), "%s/data.mdb", dir);
+	if (stat(data, &st) != 0) {
+		rc = -errno;
+		snprintf(open_err, sizeof(open_err), "%s: %s", dir,
+			errno == ENOENT ? "not a store (no data.mdb in it)" : strerror(errno));
+		goto fail;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		rc = -ENOMEM;
+		snprintf(open_err, sizeof(open_err), "store: out of memory");
+		goto fail;
+	}
+	rc = HL_E_DEPENDENCY;
+	if ((mrc = mdb_env_create(&s->env)) != 0) {
+		s->env = NULL;
+		lmdb_fail(open_err, mrc, "mdb_env_create");
+		goto fail;
+	}
+	if ((mrc = mdb_env_set_maxdbs(s->env, MAX_DBS)) != 0) {
+		lmdb_fail(open_err, mrc, "%s: mdb_env_set_maxdbs", dir);
+		goto fail;
+	}
+	/* The map size is the writer's, from the file. A reader takes a slot in lock.mdb,
+	 * so it needs write access to that file, not to the data. */
+	mrc = mdb_env_open(s->env, dir, MDB_RDONLY | MDB_NOTLS, 0640);
+	if (mrc != 0) {
+		if (mrc > 0)
+			rc = -mrc;
+		if (mrc == MDB_INVALID || mrc == MDB_VERSION_MISMATCH)
+			snprintf(open_err, sizeof(open_err), "%s: not a store: %s", dir,
+				mdb_strerror(mrc));
+		else
+			lmdb_fail(open_err, mrc, "%s: mdb_env_open", dir);
+		goto fail;
+	}
+	if ((mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		lmdb_fail(open_err, mrc, "%s: mdb_txn_begin", dir);
+		goto fail;
+	}
+	if (open_dbs(s, txn, 0, dir) != 0)
+		goto fail;
+	/* Committed, not aborted: the database handles outlive the transaction. */
 	mrc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (mrc != 0) {
@@ -531,9 +684,12 @@ fail:
 void
 hl_store_close(struct hl_store *s)
 {
+	unsigned int flags = 0;
+
 	if (s == NULL)
 		return;
-	(void)mdb_env_sync(s->env, 1);
+	if (mdb_env_get_flags(s->env, &flags) == 0 && !(flags & MDB_RDONLY))
+		(void)mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
 	free(s);
 }
@@ -1180,6 +1336,8 @@ hl_store_raw_put(struct hl_store *s, const char *db, const void *key, size_t kle
 		dbi = s->agents;
 	else if (strcmp(db, "bindings") == 0)
 		dbi = s->bindings;
+	else if (strcmp(db, "cdrs") == 0)
+		dbi = s->cdrs;
 	else
 		return -EINVAL;
 	if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
@@ -1191,4 +1349,385 @@ hl_store_raw_put(struct hl_store *s, const char *db, const void *key, size_t kle
 	if ((mrc = mdb_txn_commit(txn)) != 0)
 		return lmdb_fail(s->err, mrc, "mdb_txn_commit(%s)", db);
 	return 0;
+}
+
+/* --- call records -------------------------------------------------------------------- */
+
+/* Records copied out per read transaction by hl_store_cdrs_each(). */
+#define CDR_BATCH 64
+
+static const char *const disp_names[HL_CDR_DISP_MAX_] = {
+	[HL_CDR_DISP_NONE_] = "unknown",
+#define DISP_NAME_(sym, name) [HL_CDR_##sym] = name,
+	HL_CDR_FOREACH_DISPOSITION(DISP_NAME_)
+#undef DISP_NAME_
+};
+
+const char *
+hl_store_cdr_disposition_name(unsigned int d)
+{
+	return d > HL_CDR_DISP_NONE_ && d < HL_CDR_DISP_MAX_ ? disp_names[d] : "unknown";
+}
+
+const char *
+hl_store_cdr_party_name(unsigned int p)
+{
+	static const char *const names[] = {"hotline", "customer", "agent"};
+
+	return p < HL_ARRAY_SIZE(names) ? names[p] : "unknown";
+}
+
+static void
+put_f64(struct wbuf *w, double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, sizeof(v));
+	put_u64(w, v);
+}
+
+static double
+get_f64(struct rbuf *r)
+{
+	uint64_t v = get_u64(r);
+	double d;
+
+	memcpy(&d, &v, sizeof(d));
+	if (!isfinite(d))
+		r->bad = true;
+	return d;
+}
+
+/* A string field of struct hl_cdr: its NUL must be inside the array. */
+static bool
+str_ok(const char *s, size_t cap)
+{
+	return strnlen(s, cap) < cap;
+}
+
+int
+hl_store_cdr_encode(const struct hl_cdr *r, uint8_t *buf, size_t cap)
+{
+	struct wbuf w = {.p = buf, .cap = cap};
+
+	if (!str_ok(r->call_id, sizeof(r->call_id)) || !str_ok(r->tenant, sizeof(r->tenant)) ||
+		!str_ok(r->caller_user, sizeof(r->caller_user)) ||
+		!str_ok(r->caller_display, sizeof(r->caller_display)) ||
+		!str_ok(r->called, sizeof(r->called)) || !str_ok(r->agent, sizeof(r->agent)) ||
+		r->disposition == HL_CDR_DISP_NONE_ || r->disposition >= HL_CDR_DISP_MAX_ ||
+		r->ended_by > HL_CDR_BY_AGENT || (r->flags & ~HL_CDR_F_FIGURES_MISSING))
+		return -EINVAL;
+	put_u8(&w, REC_VERSION);
+	put_u32(&w, r->tenant_id);
+	put_u8(&w, r->disposition);
+	put_u8(&w, r->ended_by);
+	put_u16(&w, r->sip_status);
+	put_u8(&w, r->flags);
+	put_u8(&w, r->agents_tried);
+	put_u64(&w, r->created_ms);
+	put_u64(&w, r->answered_ms);
+	put_u64(&w, r->ended_ms);
+	put_str(&w, r->call_id);
+	put_str(&w, r->tenant);
+	put_str(&w, r->caller_user);
+	put_str(&w, r->caller_display);
+	put_str(&w, r->called);
+	put_str(&w, r->agent);
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct hl_cdr_leg *l = &r->leg[i];
+
+		if (l->state > HL_CDR_LEG_MISSING)
+			return -EINVAL;
+		put_u8(&w, l->state);
+		put_u8(&w, l->latched);
+		put_u16(&w, l->local_port);
+		put_u64(&w, l->rx_packets);
+		put_u64(&w, l->rx_bytes);
+		put_u64(&w, l->tx_packets);
+		put_u64(&w, l->tx_bytes);
+		put_u64(&w, (uint64_t)l->lost);
+		put_f64(&w, l->loss_pct);
+		put_f64(&w, l->jitter_ms);
+		put_u32(&w, l->rtt_ms);
+		put_f64(&w, l->mos);
+		put_u64(&w, l->dtmf);
+		put_u64(&w, l->srtp_auth_fail);
+		put_u64(&w, l->srtp_replay);
+		put_u64(&w, l->wrong_source);
+		put_u64(&w, l->ssrc_changes);
+		put_u64(&w, l->rtcp_in);
+		put_u64(&w, l->rtcp_out);
+	}
+	if (w.over)
+		return HL_E_TOOBIG;
+	return (int)w.n;
+}
+
+int
+hl_store_cdr_decode(const void *buf, size_t len, uint64_t id, struct hl_cdr *out)
+{
+	struct rbuf r = {.p = buf, .n = len};
+
+	memset(out, 0, sizeof(*out));
+	if (get_u8(&r) != REC_VERSION)
+		return HL_E_PARSE;
+	out->id = id;
+	out->tenant_id = get_u32(&r);
+	out->disposition = get_u8(&r);
+	out->ended_by = get_u8(&r);
+	out->sip_status = get_u16(&r);
+	out->flags = get_u8(&r);
+	out->agents_tried = get_u8(&r);
+	out->created_ms = get_u64(&r);
+	out->answered_ms = get_u64(&r);
+	out->ended_ms = get_u64(&r);
+	get_str(&r, out->call_id, sizeof(out->call_id));
+	get_str(&r, out->tenant, sizeof(out->tenant));
+	get_str(&r, out->caller_user, sizeof(out->caller_user));
+	get_str(&r, out->caller_display, sizeof(out->caller_display));
+	get_str(&r, out->called, sizeof(out->called));
+	get_str(&r, out->agent, sizeof(out->agent));
+	for (unsigned int i = 0; i < 2; i++) {
+		struct hl_cdr_leg *l = &out->leg[i];
+
+		l->state = get_u8(&r);
+		l->latched = get_u8(&r);
+		l->local_port = get_u16(&r);
+		l->rx_packets = get_u64(&r);
+		l->rx_bytes = get_u64(&r);
+		l->tx_packets = get_u64(&r);
+		l->tx_bytes = get_u64(&r);
+		l->lost = (int64_t)get_u64(&r);
+		l->loss_pct = get_f64(&r);
+		l->jitter_ms = get_f64(&r);
+		l->rtt_ms = get_u32(&r);
+		l->mos = get_f64(&r);
+		l->dtmf = get_u64(&r);
+		l->srtp_auth_fail = get_u64(&r);
+		l->srtp_replay = get_u64(&r);
+		l->wrong_source = get_u64(&r);
+		l->ssrc_changes = get_u64(&r);
+		l->rtcp_in = get_u64(&r);
+		l->rtcp_out = get_u64(&r);
+		if (l->state > HL_CDR_LEG_MISSING)
+			r.bad = true;
+	}
+	if (r.bad || r.off != r.n || out->disposition == HL_CDR_DISP_NONE_ ||
+		out->disposition >= HL_CDR_DISP_MAX_ || out->ended_by > HL_CDR_BY_AGENT ||
+		(out->flags & ~HL_CDR_F_FIGURES_MISSING)) {
+		memset(out, 0, sizeof(*out));
+		return HL_E_PARSE;
+	}
+	out->duration_ms = out->ended_ms > out->created_ms ? out->ended_ms - out->created_ms : 0;
+	out->talk_ms = out->answered_ms != 0 && out->ended_ms > out->answered_ms ?
+			       out->ended_ms - out->answered_ms : 0;
+	return 0;
+}
+
+int
+hl_store_cdr_put(struct hl_store *s, struct hl_cdr *r)
+{
+	uint8_t kb[8], vb[HL_STORE_CDR_REC_MAX];
+	int n = hl_store_cdr_encode(r, vb, sizeof(vb));
+	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v;
+	MDB_txn *txn;
+	int mrc;
+
+	if (n < 0)
+		return n;
+	v = (MDB_val){.mv_size = (size_t)n, .mv_data = vb};
+	be64(kb, s->cdr_next);
+	if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_fail(s->err, mrc, "mdb_txn_begin");
+	/* Not MDB_APPEND: a stray key of another length may sort after ours. */
+	if ((mrc = mdb_put(txn, s->cdrs, &k, &v, MDB_NOOVERWRITE)) != 0) {
+		mdb_txn_abort(txn);
+		return lmdb_fail(s->err, mrc, "mdb_put(cdrs)");
+	}
+	if ((mrc = mdb_txn_commit(txn)) != 0)
+		return lmdb_fail(s->err, mrc, "mdb_txn_commit(cdrs)");
+	r->id = s->cdr_next++;
+	s->stats.cdrs_written++;
+	return 0;
+}
+
+int
+hl_store_cdr_get(struct hl_store *s, uint64_t id, struct hl_cdr *out)
+{
+	uint8_t kb[8], buf[HL_STORE_CDR_REC_MAX];
+	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v;
+	int rc;
+
+	be64(kb, id);
+	rc = get_one(s, s->cdrs, &k, &v, buf, sizeof(buf));
+	if (rc == 0 && hl_store_cdr_decode(v.mv_data, v.mv_size, id, out) != 0) {
+		s->stats.bad_records++;
+		rc = HL_E_NOTFOUND;
+	}
+	return rc;
+}
+
+uint64_t
+hl_store_cdr_next_id(const struct hl_store *s)
+{
+	return s->cdr_next;
+}
+
+int
+hl_store_cdr_count(struct hl_store *s, uint64_t *n)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	int mrc;
+
+	*n = 0;
+	if ((mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_fail(s->err, mrc, "mdb_txn_begin");
+	mrc = mdb_stat(txn, s->cdrs, &st);
+	mdb_txn_abort(txn);
+	if (mrc != 0)
+		return lmdb_fail(s->err, mrc, "mdb_stat(cdrs)");
+	*n = st.ms_entries;
+	return 0;
+}
+
+int
+hl_store_cdrs_each(struct hl_store *s, uint64_t from_id, hl_store_cdr_fn fn, void *ctx)
+{
+	struct hl_cdr *batch = malloc(CDR_BATCH * sizeof(*batch));
+	uint8_t from[8];
+	bool done = false;
+	int rc = 0;
+
+	if (batch == NULL)
+		return -ENOMEM;
+	be64(from, from_id);
+	while (!done && rc == 0) {
+		MDB_txn *txn;
+		MDB_cursor *cur;
+		MDB_val k = {.mv_size = sizeof(from), .mv_data = from}, v;
+		unsigned int n = 0;
+		int mrc;
+
+		/* Short read transactions: a long one would pin pages the writer wants back. */
+		if ((mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
+			rc = lmdb_fail(s->err, mrc, "mdb_txn_begin");
+			break;
+		}
+		if ((mrc = mdb_cursor_open(txn, s->cdrs, &cur)) != 0) {
+			mdb_txn_abort(txn);
+			rc = lmdb_fail(s->err, mrc, "mdb_cursor_open(cdrs)");
+			break;
+		}
+		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && n < CDR_BATCH;
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			uint64_t id;
+
+			if (k.mv_size != 8) {
+				s->stats.bad_records++;
+				continue;
+			}
+			id = rd_be64(k.mv_data);
+			/* The next batch starts after this key. */
+			if (id == UINT64_MAX) {
+				mrc = MDB_NOTFOUND;
+				done = true;
+			} else {
+				be64(from, id + 1);
+			}
+			if (hl_store_cdr_decode(v.mv_data, v.mv_size, id, &batch[n]) == 0)
+				n++;
+			else
+				s->stats.bad_records++;
+			if (done)
+				break;
+		}
+		mdb_cursor_close(cur);
+		mdb_txn_abort(txn);
+		if (mrc == MDB_NOTFOUND)
+			done = true;
+		else if (mrc != 0)
+			rc = lmdb_fail(s->err, mrc, "reading cdrs");
+		for (unsigned int i = 0; i < n && rc == 0; i++)
+			rc = fn(ctx, &batch[i]);
+	}
+	free(batch);
+	return rc;
+}
+
+int
+hl_store_cdr_prune(struct hl_store *s, uint64_t older_than_ms, uint64_t keep_max,
+	unsigned int max_del)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_stat st;
+	MDB_val k, v;
+	uint64_t over = 0, by_age = 0, n_del;
+	int rc = 0, mrc;
+
+	if (max_del == 0 || (older_than_ms == 0 && keep_max == 0))
+		return 0;
+	if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_fail(s->err, mrc, "mdb_txn_begin");
+	if ((mrc = mdb_stat(txn, s->cdrs, &st)) != 0 ||
+		(mrc = mdb_cursor_open(txn, s->cdrs, &cur)) != 0) {
+		rc = lmdb_fail(s->err, mrc, "pruning cdrs");
+		goto fail;
+	}
+	if (keep_max != 0 && st.ms_entries > keep_max)
+		over = st.ms_entries - keep_max;
+	/* By age: how far from the oldest the records that ended too long ago reach. Keys
+	 * are in write order, so the walk stops at the first one young enough to keep. */
+	if (older_than_ms != 0 && over < max_del) {
+		uint64_t i = 0;
+
+		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0 && i < max_del;
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), i++) {
+			struct hl_cdr r;
+
+			if (k.mv_size != 8 || hl_store_cdr_decode(v.mv_data, v.mv_size, 0, &r) != 0)
+				continue;
+			if (r.ended_ms >= older_than_ms)
+				break;
+			by_age = i + 1;
+		}
+		if (mrc != 0 && mrc != MDB_NOTFOUND) {
+			rc = lmdb_fail(s->err, mrc, "reading cdrs");
+			goto fail;
+		}
+	}
+	n_del = over > by_age ? over : by_age;
+	if (n_del > max_del)
+		n_del = max_del;
+	if (n_del == 0)
+		goto fail; /* nothing to do: abort the empty transaction */
+	mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (uint64_t i = 0; i < n_del && mrc == 0; i++) {
+		/* The cursor then rests on the next record, which MDB_NEXT returns (C_DEL). */
+		if ((mrc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		if (i + 1 < n_del)
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (mrc != 0) {
+		rc = lmdb_fail(s->err, mrc, "pruning cdrs");
+		goto fail;
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+	mrc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (mrc != 0) {
+		rc = lmdb_fail(s->err, mrc, "mdb_txn_commit(cdrs)");
+		goto fail;
+	}
+	s->stats.cdrs_pruned += n_del;
+	rc = (int)n_del;
+fail:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return rc;
 }

@@ -10,7 +10,7 @@
 
 #include "hotline/store.h"
 
-/* db: "tenants", "agents" or "bindings". 0, -EINVAL or HL_E_DEPENDENCY. */
+/* db: "tenants", "agents", "bindings" or "cdrs". 0, -EINVAL or HL_E_DEPENDENCY. */
 int hl_store_raw_put(struct hl_store *s, const char *db, const void *key, size_t klen,
 	const void *val, size_t vlen);
 

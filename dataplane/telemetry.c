@@ -239,6 +239,7 @@ cmd_sip(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "last_dtmf", digit);
 	rte_tel_data_add_dict_string(d, "last_dtmf_digits", st.last_dtmf_digits);
 	rte_tel_data_add_dict_u64(d, "media_legs", st.media_legs);
+	rte_tel_data_add_dict_u64(d, "cdrs_pending", st.cdrs_pending);
 	return 0;
 }
 

@@ -167,7 +167,7 @@ static const struct {
 			     "digest, store_map_mb, t1_ms, t2_ms, t4_ms, session_expires_s, "
 			     "min_se_s, nonce_ttl_s, max_calls, max_cps, no_answer_s, "
 			     "max_transactions, max_dialogs, flood_pps, flood_burst, "
-			     "qualify_s)"},
+			     "qualify_s, cdr_keep_days, cdr_max)"},
 	{"[sip]\ntenants = a\ntenants = b\n", "t.conf:3: 'tenants' is given twice in this "
 					      "section"},
 	{"[sip]\nstore = /var/lib/hotline/" A40 A40 A40 A40 A40 A40 "\n",
@@ -178,6 +178,14 @@ static const struct {
 	{"[sip]\ndigest = md5, md5\n", "t.conf:2: digest: 'md5' is listed twice"},
 	{"[sip]\ndigest = ,\n", "t.conf:2: digest: name md5, sha256 or both, in order"},
 	{"[sip]\nqualify_s = 3601\n", "t.conf:2: qualify_s: 3601 is out of range 0..3600"},
+	{"[sip]\nstore = /x\ncdr_keep_days = 36501\n",
+		"t.conf:3: cdr_keep_days: 36501 is out of range 0..36500"},
+	{"[sip]\ncdr_keep_days = 90d\n", "t.conf:2: cdr_keep_days: '90d' is not a number"},
+	{"[sip]\ncdr_max = 1000000001\n",
+		"t.conf:2: cdr_max: 1000000001 is out of range 0..1000000000"},
+	{"[sip]\ncdr_max = -5\n", "t.conf:2: cdr_max: '-5' is not a number"},
+	{"[sip]\ncdr_max = 10\ncdr_max = 20\n",
+		"t.conf:3: 'cdr_max' is given twice in this section"},
 	{"[sip]\nt1_ms = 9\n", "t.conf:2: t1_ms: 9 is out of range 10..10000"},
 	{"[sip]\nt2_ms = 4s\n", "t.conf:2: t2_ms: '4s' is not a number"},
 	{"[sip]\nt4_ms = 60001\n", "t.conf:2: t4_ms: 60001 is out of range 10..60000"},
@@ -206,6 +214,14 @@ static const struct {
 	 "min_se_s = 600\nsession_expires_s = 300\n",
 		"t.conf:9: session_expires_s: 300 is below min_se_s (600); 0 turns session timers "
 		"off"},
+	/* cdr_max records must fit the map (1 KiB each) */
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0\n[sip]\n"
+	 "store_map_mb = 256\n",
+		"t.conf:8: store_map_mb: 256 MiB is too small for cdr_max (1000000 call records "
+		"need 977): raise it or lower cdr_max"},
+	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0\n[sip]\n"
+	 "cdr_max = 2000000\n",
+		"t.conf:8: cdr_max: 2000000 call records need store_map_mb >= 1954 (it is 1024)"},
 	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\n[lcores]\ncontrol=0\nworkers=0\n[sip]\n"
 	 "min_se_s = 3600\n",
 		"t.conf:8: min_se_s: 3600 is above session_expires_s (1800): raise "
@@ -242,7 +258,7 @@ HL_TEST(minimal_file_gets_defaults)
 	HL_CHECK_INT(c.ports[0].vlan, 0);
 	HL_CHECK_STR(c.sip_tenants, "");
 	HL_CHECK_STR(c.sip_store, "/var/lib/hotline");
-	HL_CHECK_INT(c.sip_store_map_mb, 256);
+	HL_CHECK_INT(c.sip_store_map_mb, 1024);
 	HL_CHECK_INT(c.sip_t1_ms, 500);
 	HL_CHECK_INT(c.sip_t2_ms, 4000);
 	HL_CHECK_INT(c.sip_t4_ms, 5000);
@@ -257,6 +273,8 @@ HL_TEST(minimal_file_gets_defaults)
 	HL_CHECK_INT(c.sip_flood_pps, 2000);
 	HL_CHECK_INT(c.sip_flood_burst, 4000);
 	HL_CHECK_INT(c.sip_qualify_s, 30);
+	HL_CHECK_INT(c.sip_cdr_keep_days, 90);
+	HL_CHECK_INT(c.sip_cdr_max, 1000000);
 	HL_CHECK_INT(c.sip_digest[0], HL_CONFIG_DIGEST_SHA256);
 	HL_CHECK_INT(c.sip_digest[1], HL_CONFIG_DIGEST_MD5);
 }
@@ -330,6 +348,8 @@ HL_TEST(sip_keys)
 				   "max_dialogs = 30000\n"
 				   "flood_pps = 0\n"
 				   "flood_burst = 1\n"
+				   "cdr_keep_days = 0\n"
+				   "cdr_max = 5000\n"
 				   "digest = md5\n";
 	struct hl_config c;
 	char err[HL_CONFIG_ERR_MAX];
@@ -353,8 +373,24 @@ HL_TEST(sip_keys)
 	HL_CHECK_INT(c.sip_max_dialogs, 30000);
 	HL_CHECK_INT(c.sip_flood_pps, 0);
 	HL_CHECK_INT(c.sip_flood_burst, 1);
+	HL_CHECK_INT(c.sip_cdr_keep_days, 0);
+	HL_CHECK_INT(c.sip_cdr_max, 5000);
 	HL_CHECK_INT(c.sip_digest[0], HL_CONFIG_DIGEST_MD5);
 	HL_CHECK_INT(c.sip_digest[1], 0);
+
+	/* A small map with few call records, or with no count limit, is fine. */
+	static const char small[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
+				    "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n"
+				    "[sip]\nstore_map_mb = 16\ncdr_max = 16384\n";
+	rc = hl_config_parse(&c, "s.conf", small, strlen(small), err, sizeof(err));
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	static const char nolimit[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
+				      "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n"
+				      "[sip]\nstore_map_mb = 16\ncdr_max = 0\ncdr_keep_days = 7\n";
+	rc = hl_config_parse(&c, "s.conf", nolimit, strlen(nolimit), err, sizeof(err));
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK_INT(c.sip_cdr_max, 0);
+	HL_CHECK_INT(c.sip_cdr_keep_days, 7);
 
 	/* Session timers off: no lower bound from min_se_s. */
 	static const char off[] = "[lcores]\ncontrol = 0\nworkers = 0\n"

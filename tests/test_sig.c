@@ -14,6 +14,7 @@
 #include "hotline/sdp.h"
 #include "hotline/sig.h"
 #include "hotline/sip.h"
+#include "hotline/store.h"
 #include "hotline/tenant.h"
 #include "control/sig_priv.h"
 
@@ -2096,6 +2097,391 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 		HL_CHECK(stats().calls == 0);
 		teardown();
 	}
+}
+
+/* ---- call records ---- */
+
+static struct hl_cdr cdrs[8];
+static int cdr_rc[8];
+static unsigned int ncdr;
+static unsigned int ndel;
+
+static void
+cap_cdr(void *ctx, const struct hl_cdr *r, int rc)
+{
+	(void)ctx;
+	if (ncdr < HL_ARRAY_SIZE(cdrs)) {
+		cdrs[ncdr] = *r;
+		cdr_rc[ncdr] = rc;
+	}
+	ncdr++;
+}
+
+static int
+cap_media_del(void *ctx, uint8_t port_index, uint16_t local_port)
+{
+	(void)ctx;
+	(void)port_index;
+	(void)local_port;
+	ndel++;
+	return 0;
+}
+
+/* As setup_ops(1), with legs that are deleted (and so report figures) and records. */
+static void
+setup_cdr(struct hl_store *store)
+{
+	char err[256];
+	struct hl_sig_ops ops = {.send = cap_send,
+		.route = cap_route,
+		.media_set = cap_media_set,
+		.media_del = cap_media_del,
+		.cdr = cap_cdr};
+
+	npushed = 0;
+	ncdr = 0;
+	ndel = 0;
+	memset(cdrs, 0, sizeof(cdrs));
+	hl_config_defaults(&cfg);
+	cfg.sip_no_answer_s = 5;
+	cfg.sip_qualify_s = 0;
+	tenants = hl_tenants_parse("t.conf", tenants_text, sizeof(tenants_text) - 1, err, sizeof(err));
+	HL_CHECK_MSG(tenants != NULL, "%s", err);
+	now = 1000;
+	nout = 0;
+	sig = hl_sig_create(&cfg, tenants, store, &ops, now, 1700000000);
+	HL_CHECK(sig != NULL);
+}
+
+/* The final figures the worker would report for a leg pushed to it. */
+static void
+leg_final(const struct hl_media_leg *l, uint64_t rx, uint64_t dtmf)
+{
+	struct hl_media_stats st = {
+		.call = l->call,
+		.tenant = l->tenant,
+		.side = l->side,
+		.latched = 1,
+		.local_port = l->local_port,
+		.rx_packets = rx,
+		.rx_bytes = rx * 160,
+		.tx_packets = rx + 1,
+		.tx_bytes = (rx + 1) * 160,
+		.lost = 2,
+		.loss_pct = 0.4,
+		.jitter_ms = 1.5,
+		.rtt_ms = 20,
+		.mos = 4.3,
+		.dtmf = dtmf,
+		.srtp_auth_fail = 0,
+		.wrong_source = 3,
+		.rtcp_in = 4,
+		.rtcp_out = 5,
+	};
+	hl_sig_media_final(sig, &st);
+}
+
+/* An answered call through alice, talked for 7 s, ended by the customer's BYE: one
+ * record, once both legs' figures are in, holding all of them. */
+HL_TEST(cdr_answered_call)
+{
+	char inv[4096], totag[64], msg[1024];
+	struct hl_sdp ans;
+	struct hl_media_leg a, b;
+	uint64_t t0 = now;
+
+	setup_cdr(NULL);
+	int i = srtp_call("z9hG4bKcdr1", "cdr1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0 && last_push(0) != NULL && last_push(1) != NULL);
+	if (i < 0 || last_push(0) == NULL || last_push(1) == NULL)
+		goto out;
+	a = *last_push(0);
+	b = *last_push(1);
+	advance(7000);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKcdr1b", "cdr1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	uint64_t t_bye = now;
+	advance(20);
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK_INT(ndel, 2);
+	/* Nothing yet: the figures come from the workers after the call. */
+	HL_CHECK_INT(ncdr, 0);
+	HL_CHECK(stats().cdrs_pending == 1);
+	leg_final(&a, 350, 1);
+	HL_CHECK_INT(ncdr, 0);
+	leg_final(&a, 999, 9); /* a repeat of a leg already in changes nothing */
+	leg_final(&b, 340, 0);
+	HL_CHECK_INT(ncdr, 1);
+	HL_CHECK(stats().cdrs_pending == 0);
+	const struct hl_cdr *r = &cdrs[0];
+	HL_CHECK_INT(cdr_rc[0], 0);
+	HL_CHECK(r->id == 1);
+	HL_CHECK_STR(hl_store_cdr_disposition_name(r->disposition), "answered");
+	HL_CHECK_INT(r->ended_by, HL_CDR_BY_CUSTOMER);
+	HL_CHECK_INT(r->sip_status, 200);
+	HL_CHECK_INT(r->flags, 0);
+	HL_CHECK_INT(r->agents_tried, 1);
+	HL_CHECK_STR(r->call_id, "cdr1@trunk");
+	HL_CHECK_STR(r->tenant, "acme");
+	HL_CHECK_INT(r->tenant_id, 1);
+	HL_CHECK_STR(r->caller_user, "+4930123");
+	HL_CHECK_STR(r->caller_display, "Customer");
+	HL_CHECK_STR(r->called, "+15550100");
+	HL_CHECK_STR(r->agent, "alice");
+	/* Unix ms: the clock started at 1700000000 s when now was 1000 ms. */
+	HL_CHECK(r->created_ms >= 1700000000000ull + (t0 - 1000));
+	HL_CHECK(r->ended_ms == 1700000000000ull + (t_bye - 1000));
+	HL_CHECK(r->answered_ms >= r->created_ms && r->answered_ms < r->ended_ms);
+	HL_CHECK(r->duration_ms == r->ended_ms - r->created_ms);
+	HL_CHECK(r->talk_ms == r->ended_ms - r->answered_ms && r->talk_ms >= 7000);
+	HL_CHECK_INT(r->leg[0].state, HL_CDR_LEG_FIGURES);
+	HL_CHECK_INT(r->leg[1].state, HL_CDR_LEG_FIGURES);
+	HL_CHECK(r->leg[0].rx_packets == 350 && r->leg[0].dtmf == 1);
+	HL_CHECK(r->leg[1].rx_packets == 340 && r->leg[1].dtmf == 0);
+	HL_CHECK(r->leg[0].local_port == a.local_port && r->leg[1].local_port == b.local_port);
+	HL_CHECK(r->leg[0].mos == 4.3 && r->leg[0].jitter_ms == 1.5 && r->leg[0].rtt_ms == 20);
+	HL_CHECK(r->leg[1].wrong_source == 3 && r->leg[1].rtcp_out == 5 && r->leg[1].latched);
+	/* A late or stray leg's figures make no second record. */
+	leg_final(&b, 1, 0);
+	HL_CHECK_INT(ncdr, 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_FIGURES_MISSING] == 0);
+out:
+	teardown();
+	HL_CHECK_INT(ncdr, 1);
+}
+
+/* A leg whose figures never come: the record goes after the wait, flagged. */
+HL_TEST(cdr_figures_missing_after_wait)
+{
+	char inv[4096], totag[64], msg[1024];
+	struct hl_sdp ans;
+	struct hl_media_leg a;
+
+	setup_cdr(NULL);
+	int i = srtp_call("z9hG4bKcdr2", "cdr2@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0 && last_push(0) != NULL);
+	if (i < 0 || last_push(0) == NULL)
+		goto out;
+	a = *last_push(0);
+	/* The agent hangs up this time. */
+	char bye[4096];
+	{
+		/* alice's BYE in the B dialog: From her (the INVITE's To, with her tag),
+		 * To us (the INVITE's From). */
+		struct hl_sip_msg m;
+		const struct hl_sip_hdr_field *h;
+		char from[256], to[256], cid[256];
+		HL_CHECK(hl_sip_parse((const uint8_t *)inv, strlen(inv), &m) > 0);
+		h = hl_sip_hdr_first(&m, HL_SIP_HDR_FROM);
+		snprintf(to, sizeof(to), "%.*s", h->value.len, inv + h->value.off);
+		h = hl_sip_hdr_first(&m, HL_SIP_HDR_TO);
+		snprintf(from, sizeof(from), "%.*s;tag=ag1", h->value.len, inv + h->value.off);
+		h = hl_sip_hdr_first(&m, HL_SIP_HDR_CALL_ID);
+		snprintf(cid, sizeof(cid), "%.*s", h->value.len, inv + h->value.off);
+		snprintf(bye, sizeof(bye),
+			"BYE sip:hotline@10.99.98.1:5060 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 10.99.98.2:5090;branch=z9hG4bKabye\r\n"
+			"Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\n"
+			"CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n", from, to, cid);
+	}
+	advance(1000);
+	feed(bye, addr('a', 5090));
+	HL_CHECK(status_of(0) == 200);
+	HL_CHECK(find_out("BYE") >= 0);
+	int k = find_out("BYE");
+	if (k >= 0) {
+		snprintf(msg, sizeof(msg), "%s", out[k].buf);
+		respond_sdp(msg, 200, addr('t', 5060), NULL);
+	}
+	HL_CHECK(stats().calls == 0);
+	leg_final(&a, 100, 0);
+	HL_CHECK_INT(ncdr, 0);
+	advance(SIG_CDR_WAIT_MS - 500);
+	HL_CHECK_INT(ncdr, 0);
+	advance(1600);
+	HL_CHECK_INT(ncdr, 1);
+	const struct hl_cdr *r = &cdrs[0];
+	HL_CHECK_STR(hl_store_cdr_disposition_name(r->disposition), "answered");
+	HL_CHECK_INT(r->ended_by, HL_CDR_BY_AGENT);
+	HL_CHECK_INT(r->flags, HL_CDR_F_FIGURES_MISSING);
+	HL_CHECK_INT(r->leg[0].state, HL_CDR_LEG_FIGURES);
+	HL_CHECK(r->leg[0].rx_packets == 100);
+	HL_CHECK_INT(r->leg[1].state, HL_CDR_LEG_MISSING);
+	HL_CHECK(r->leg[1].rx_packets == 0 && r->leg[1].local_port != 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_FIGURES_MISSING] == 1);
+	HL_CHECK(stats().cdrs_pending == 0);
+out:
+	teardown();
+}
+
+/* How unanswered and failed calls end up in their records. */
+HL_TEST(cdr_dispositions)
+{
+	char inv[4096], totag[64];
+	struct hl_sdp ans;
+	int i;
+
+	/* Cancelled by the caller while alice rang: abandoned, 487, no agent, no media. */
+	setup_cdr(NULL);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKcdr3", "cdr3@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i >= 0) {
+		snprintf(inv, sizeof(inv), "%s", out[i].buf);
+		agent_respond(inv, 180, 5090);
+		advance(2000);
+		feed("CANCEL sip:+15550100@10.99.0.1 SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 10.99.0.2:5060;branch=z9hG4bKcdr3\r\n"
+		     "Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		     "To: <sip:+15550100@10.99.0.1>\r\nCall-ID: cdr3@trunk\r\nCSeq: 1 CANCEL\r\n"
+		     "Content-Length: 0\r\n\r\n", addr('t', 5060));
+		agent_respond(inv, 487, 5090);
+	}
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK_INT(ncdr, 1);
+	HL_CHECK_STR(hl_store_cdr_disposition_name(cdrs[0].disposition), "abandoned");
+	HL_CHECK_INT(cdrs[0].ended_by, HL_CDR_BY_CUSTOMER);
+	HL_CHECK_INT(cdrs[0].sip_status, 487);
+	HL_CHECK_STR(cdrs[0].agent, "");
+	HL_CHECK(cdrs[0].answered_ms == 0 && cdrs[0].talk_ms == 0);
+	HL_CHECK(cdrs[0].duration_ms == 2000);
+	HL_CHECK_INT(cdrs[0].leg[0].state, HL_CDR_LEG_NONE);
+	HL_CHECK_INT(cdrs[0].leg[1].state, HL_CDR_LEG_NONE);
+	HL_CHECK_INT(cdrs[0].flags, 0);
+
+	/* bob is not registered and alice busy: no agent, 480, after trying alice. */
+	send_invite("+15550100", "z9hG4bKcdr4", "cdr4@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i >= 0) {
+		snprintf(inv, sizeof(inv), "%s", out[i].buf);
+		agent_respond(inv, 486, 5090);
+	}
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK_INT(ncdr, 2);
+	HL_CHECK_STR(hl_store_cdr_disposition_name(cdrs[1].disposition), "no_agent");
+	HL_CHECK_INT(cdrs[1].ended_by, HL_CDR_BY_HOTLINE);
+	HL_CHECK_INT(cdrs[1].sip_status, 480);
+	HL_CHECK_INT(cdrs[1].agents_tried, 1);
+	HL_CHECK(cdrs[1].id == 2);
+
+	/* Answered, then silence: the worker's media timeout ends it. */
+	i = srtp_call("z9hG4bKcdr5", "cdr5@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	const struct hl_media_leg *a = last_push(0), *b = last_push(1);
+	HL_CHECK(i >= 0 && a != NULL && b != NULL);
+	if (i >= 0 && a != NULL && b != NULL) {
+		struct hl_media_leg la = *a, lb = *b;
+		struct hl_media_event ev = {
+			.call = la.call,
+			.type = HL_MEDIA_EV_TIMEOUT,
+			.side = 0,
+			.local_port = la.local_port,
+		};
+		hl_sig_media_event(sig, &ev, now);
+		/* both legs got BYE; both answer (feeding overwrites out[]) */
+		static struct sent byes[2];
+		unsigned int nb = 0;
+		for (unsigned int k = 0; k < nout && nb < 2; k++)
+			if (is_method(k, "BYE"))
+				byes[nb++] = out[k];
+		HL_CHECK_INT(nb, 2);
+		for (unsigned int k = 0; k < nb; k++)
+			respond_sdp(byes[k].buf, 200, byes[k].dst, NULL);
+		HL_CHECK(stats().calls == 0);
+		leg_final(&la, 0, 0);
+		leg_final(&lb, 120, 0);
+		HL_CHECK_INT(ncdr, 3);
+		HL_CHECK_STR(hl_store_cdr_disposition_name(cdrs[2].disposition),
+			"media_timeout");
+		HL_CHECK_INT(cdrs[2].ended_by, HL_CDR_BY_HOTLINE);
+		HL_CHECK_INT(cdrs[2].sip_status, 200);
+		HL_CHECK_STR(cdrs[2].agent, "alice");
+		HL_CHECK(cdrs[2].leg[0].rx_packets == 0 && cdrs[2].leg[1].rx_packets == 120);
+	}
+
+	/* Up when hotlined stops: written by hl_sig_free, flagged (no figures now). */
+	i = srtp_call("z9hG4bKcdr6", "cdr6@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0 && stats().calls == 1);
+	teardown();
+	HL_CHECK_INT(ncdr, 4);
+	HL_CHECK_STR(hl_store_cdr_disposition_name(cdrs[3].disposition), "shutdown");
+	HL_CHECK_STR(cdrs[3].call_id, "cdr6@trunk");
+	HL_CHECK_INT(cdrs[3].flags, HL_CDR_F_FIGURES_MISSING);
+}
+
+/* With a store: the record lands there, under the id the owner is told, and records
+ * still waiting when signalling is freed are written too. */
+HL_TEST(cdr_to_store)
+{
+	char dir[] = "/tmp/hl_sigcdr_XXXXXX", inv[4096], totag[64], msg[1024];
+	struct hl_sdp ans;
+	struct hl_store *st;
+	struct hl_cdr got;
+	uint64_t n;
+
+	HL_CHECK(mkdtemp(dir) != NULL);
+	st = hl_store_open(dir, 16);
+	HL_CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	setup_cdr(st);
+	int i = srtp_call("z9hG4bKcdr7", "cdr7@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	const struct hl_media_leg *a = last_push(0), *b = last_push(1);
+	HL_CHECK(i >= 0 && a != NULL && b != NULL);
+	if (i < 0 || a == NULL || b == NULL) {
+		teardown();
+		hl_store_close(st);
+		return;
+	}
+	struct hl_media_leg la = *a, lb = *b;
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKcdr7b", "cdr7@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	leg_final(&la, 77, 2);
+	leg_final(&lb, 66, 0);
+	HL_CHECK_INT(ncdr, 1);
+	HL_CHECK_INT(cdr_rc[0], 1);
+	HL_CHECK(cdrs[0].id == 1);
+	HL_CHECK_INT(hl_store_cdr_get(st, 1, &got), 0);
+	HL_CHECK_STR(got.call_id, "cdr7@trunk");
+	HL_CHECK(got.leg[0].rx_packets == 77 && got.leg[0].dtmf == 2 && got.leg[1].rx_packets == 66);
+	HL_CHECK_INT(got.disposition, HL_CDR_ANSWERED);
+	HL_CHECK(got.talk_ms == cdrs[0].talk_ms && got.created_ms == cdrs[0].created_ms);
+	/* A second call, ended but its figures not in when signalling goes. */
+	i = srtp_call("z9hG4bKcdr8", "cdr8@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKcdr8b", "cdr8@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().cdrs_pending == 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_WRITTEN] == 1);
+	teardown();
+	HL_CHECK_INT(ncdr, 2);
+	HL_CHECK_INT(hl_store_cdr_count(st, &n), 0);
+	HL_CHECK(n == 2);
+	HL_CHECK_INT(hl_store_cdr_get(st, 2, &got), 0);
+	HL_CHECK_STR(got.call_id, "cdr8@trunk");
+	HL_CHECK_INT(got.flags, HL_CDR_F_FIGURES_MISSING);
+	/* Retention on signalling's tick: cdr_max 1 keeps the newest. */
+	setup_cdr(st);
+	cfg.sip_cdr_max = 1;
+	advance(1100);
+	HL_CHECK_INT(hl_store_cdr_count(st, &n), 0);
+	HL_CHECK(n == 1);
+	HL_CHECK_INT(hl_store_cdr_get(st, 2, &got), 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_PRUNED] == 1);
+	teardown();
+	hl_store_close(st);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	HL_CHECK(system(cmd) == 0);
 }
 
 HL_TEST_MAIN()

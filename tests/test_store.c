@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ftw.h>
+#include <math.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -549,6 +550,352 @@ HL_TEST(bad_arguments_and_errors)
 		"%s", hl_store_last_error(s));
 	hl_store_close(s);
 out:
+	drop_tmp();
+}
+
+/* ---- call records ---- */
+
+static struct hl_cdr
+cdr(unsigned int n, uint64_t ended_ms)
+{
+	struct hl_cdr r;
+
+	memset(&r, 0, sizeof(r));
+	r.tenant_id = 1;
+	r.disposition = n % 3 == 0 ? HL_CDR_ANSWERED : HL_CDR_ABANDONED;
+	r.ended_by = HL_CDR_BY_CUSTOMER;
+	r.sip_status = n % 3 == 0 ? 200 : 487;
+	r.agents_tried = 1;
+	r.created_ms = ended_ms - 60000;
+	r.answered_ms = n % 3 == 0 ? ended_ms - 50000 : 0;
+	r.ended_ms = ended_ms;
+	snprintf(r.call_id, sizeof(r.call_id), "call-%u@trunk", n);
+	snprintf(r.tenant, sizeof(r.tenant), "acme");
+	snprintf(r.caller_user, sizeof(r.caller_user), "+4930%u", n);
+	snprintf(r.caller_display, sizeof(r.caller_display), "Caller \"%u\"", n);
+	snprintf(r.called, sizeof(r.called), "+15550100");
+	if (n % 3 == 0)
+		snprintf(r.agent, sizeof(r.agent), "alice");
+	for (unsigned int i = 0; i < 2; i++) {
+		struct hl_cdr_leg *l = &r.leg[i];
+
+		l->state = HL_CDR_LEG_FIGURES;
+		l->latched = 1;
+		l->local_port = (uint16_t)(20000 + 2 * i);
+		l->rx_packets = 1000 + n + i;
+		l->rx_bytes = 160 * l->rx_packets;
+		l->tx_packets = 999 + n;
+		l->tx_bytes = 160 * l->tx_packets;
+		l->lost = i ? -2 : 3;
+		l->loss_pct = 0.3;
+		l->jitter_ms = 1.25;
+		l->rtt_ms = 12;
+		l->mos = 4.41;
+		l->dtmf = i ? 0 : 4;
+		l->srtp_auth_fail = 5;
+		l->srtp_replay = 6;
+		l->wrong_source = 7;
+		l->ssrc_changes = 1;
+		l->rtcp_in = 11;
+		l->rtcp_out = 12;
+	}
+	return r;
+}
+
+static int
+cdr_same(const struct hl_cdr *a, const struct hl_cdr *b)
+{
+	struct hl_cdr x = *a, y = *b;
+
+	/* Derived on decode. */
+	x.duration_ms = y.duration_ms = 0;
+	x.talk_ms = y.talk_ms = 0;
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+struct cdr_seen {
+	unsigned int n, stop_at;
+	uint64_t ids[4096];
+};
+
+static int
+collect_cdr(void *ctx, const struct hl_cdr *r)
+{
+	struct cdr_seen *c = ctx;
+
+	if (c->n < HL_ARRAY_SIZE(c->ids))
+		c->ids[c->n] = r->id;
+	c->n++;
+	return c->stop_at != 0 && c->n == c->stop_at ? 42 : 0;
+}
+
+/* Put, get, walk from an id, and the ids carry on after close and reopen. */
+HL_TEST(cdr_put_get_walk_reopen)
+{
+	char dir[128];
+	struct hl_store *s;
+	static struct cdr_seen seen;
+	struct hl_cdr r, got;
+	uint64_t n;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK(hl_store_cdr_next_id(s) == 1);
+	for (unsigned int i = 1; i <= 150; i++) {
+		r = cdr(i, 1700000000000ull + i * 1000ull);
+		HL_CHECK_INT(hl_store_cdr_put(s, &r), 0);
+		HL_CHECK_MSG(r.id == i, "record %u got id %llu", i, (unsigned long long)r.id);
+	}
+	HL_CHECK(hl_store_cdr_next_id(s) == 151);
+	r = cdr(42, 1700000000000ull + 42000ull);
+	r.id = 42;
+	HL_CHECK_INT(hl_store_cdr_get(s, 42, &got), 0);
+	HL_CHECK(cdr_same(&r, &got));
+	HL_CHECK(got.id == 42 && got.duration_ms == 60000 && got.talk_ms == 50000);
+	HL_CHECK_STR(got.caller_display, "Caller \"42\"");
+	HL_CHECK(got.leg[1].lost == -2 && got.leg[0].mos == 4.41);
+	HL_CHECK_INT(hl_store_cdr_get(s, 151, &got), HL_E_NOTFOUND);
+	HL_CHECK_INT(hl_store_cdr_get(s, 0, &got), HL_E_NOTFOUND);
+	/* The walk crosses read batches, in id order, from where it is asked to. */
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_cdrs_each(s, 0, collect_cdr, &seen), 0);
+	HL_CHECK_INT(seen.n, 150);
+	for (unsigned int i = 0; i < 150 && i < seen.n; i++)
+		HL_CHECK_MSG(seen.ids[i] == i + 1, "walk[%u] = %llu", i,
+			(unsigned long long)seen.ids[i]);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_cdrs_each(s, 70, collect_cdr, &seen), 0);
+	HL_CHECK_INT(seen.n, 81);
+	HL_CHECK(seen.ids[0] == 70 && seen.ids[80] == 150);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_cdrs_each(s, 151, collect_cdr, &seen), 0);
+	HL_CHECK_INT(seen.n, 0);
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_at = 65;
+	HL_CHECK_INT(hl_store_cdrs_each(s, 1, collect_cdr, &seen), 42);
+	HL_CHECK_INT(seen.n, 65);
+	hl_store_close(s);
+
+	/* Reopened: the next record follows the last one written before. */
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK(hl_store_cdr_next_id(s) == 151);
+	r = cdr(151, 1700000151000ull);
+	HL_CHECK_INT(hl_store_cdr_put(s, &r), 0);
+	HL_CHECK(r.id == 151);
+	HL_CHECK_INT(hl_store_cdr_count(s, &n), 0);
+	HL_CHECK(n == 151);
+	/* Provisioning tenants leaves the records alone. */
+	struct hl_tenants *t = tenants(tenants_v1);
+	HL_CHECK_INT(hl_store_provision(s, t), 0);
+	hl_tenants_free(t);
+	HL_CHECK_INT(hl_store_cdr_count(s, &n), 0);
+	HL_CHECK(n == 151);
+	hl_store_close(s);
+
+	/* Read-only, as hlctl opens it, while a writer has it open. */
+	struct hl_store *w = hl_store_open(dir, 16);
+	s = hl_store_open_readonly(dir);
+	HL_CHECK_MSG(s != NULL, "%s", hl_store_last_error(NULL));
+	if (s != NULL && w != NULL) {
+		HL_CHECK(hl_store_cdr_next_id(s) == 152);
+		r = cdr(152, 1700000152000ull);
+		HL_CHECK_INT(hl_store_cdr_put(w, &r), 0);
+		HL_CHECK_INT(hl_store_cdr_get(s, 152, &got), 0);
+		HL_CHECK_STR(got.call_id, "call-152@trunk");
+		r = cdr(153, 1700000153000ull);
+		HL_CHECK(hl_store_cdr_put(s, &r) < 0);
+	}
+	hl_store_close(s);
+	hl_store_close(w);
+out:
+	drop_tmp();
+}
+
+/* Retention: by count and by age, a bounded number per call, oldest first. */
+HL_TEST(cdr_prune)
+{
+	char dir[128];
+	struct hl_store *s;
+	struct hl_store_stats st;
+	static struct cdr_seen seen;
+	struct hl_cdr r;
+	uint64_t n;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	/* Records 1..3000 ended at second 1..3000. */
+	for (unsigned int i = 1; i <= 3000; i++) {
+		r = cdr(i, i * 1000ull);
+		HL_CHECK_INT(hl_store_cdr_put(s, &r), 0);
+	}
+	HL_CHECK_INT(hl_store_cdr_prune(s, 0, 0, 1000), 0);
+	HL_CHECK_INT(hl_store_cdr_prune(s, 0, 5000, 1000), 0);
+	/* At most 2500 kept: 500 go. */
+	HL_CHECK_INT(hl_store_cdr_prune(s, 0, 2500, 1000), 500);
+	HL_CHECK_INT(hl_store_cdr_count(s, &n), 0);
+	HL_CHECK(n == 2500);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_cdrs_each(s, 0, collect_cdr, &seen), 0);
+	HL_CHECK(seen.n == 2500 && seen.ids[0] == 501);
+	/* Ended before second 2800: 501..2799 go, 1000 per call. */
+	HL_CHECK_INT(hl_store_cdr_prune(s, 2800000, 0, 1000), 1000);
+	HL_CHECK_INT(hl_store_cdr_prune(s, 2800000, 0, 1000), 1000);
+	HL_CHECK_INT(hl_store_cdr_prune(s, 2800000, 0, 1000), 299);
+	HL_CHECK_INT(hl_store_cdr_prune(s, 2800000, 0, 1000), 0);
+	HL_CHECK_INT(hl_store_cdr_get(s, 2799, &r), HL_E_NOTFOUND);
+	HL_CHECK_INT(hl_store_cdr_get(s, 2800, &r), 0);
+	/* Both limits: the stricter one. */
+	HL_CHECK_INT(hl_store_cdr_prune(s, 2900000, 10, 1000), 191);
+	HL_CHECK_INT(hl_store_cdr_count(s, &n), 0);
+	HL_CHECK(n == 10);
+	HL_CHECK_INT(hl_store_cdr_get(s, 2991, &r), 0);
+	/* Junk in front is taken away with the old records behind it. */
+	uint8_t key[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+	HL_CHECK_INT(hl_store_raw_put(s, "cdrs", key, sizeof(key), "\1", 1), 0);
+	HL_CHECK_INT(hl_store_cdr_prune(s, 2992000, 0, 1000), 2);
+	HL_CHECK_INT(hl_store_cdr_get(s, 2992, &r), 0);
+	hl_store_stats(s, &st);
+	HL_CHECK(st.cdrs_pruned == 500 + 2299 + 191 + 2);
+	/* Ids keep counting after the oldest records went. */
+	HL_CHECK(hl_store_cdr_next_id(s) == 3001);
+	hl_store_close(s);
+out:
+	drop_tmp();
+}
+
+/* Records that do not decode are skipped and counted; so is every truncation. */
+HL_TEST(cdr_bad_records)
+{
+	char dir[128];
+	struct hl_store *s;
+	struct hl_store_stats st;
+	static struct cdr_seen seen;
+	struct hl_cdr r = cdr(3, 1700000000000ull), got;
+	uint8_t val[HL_STORE_CDR_REC_MAX];
+	int vlen;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK_INT(hl_store_cdr_put(s, &r), 0);
+	vlen = hl_store_cdr_encode(&r, val, sizeof(val));
+	HL_CHECK(vlen > 0 && vlen <= HL_STORE_CDR_REC_MAX);
+	if (vlen <= 0)
+		goto close;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 9, &got), 0);
+	HL_CHECK(got.id == 9);
+	HL_CHECK_INT(hl_store_cdr_encode(&r, val, 10), HL_E_TOOBIG);
+	/* Every prefix, a longer value, another version, a bad disposition. */
+	uint8_t key[8] = {0, 0, 0, 0, 0, 0, 0, 2};
+	vlen = hl_store_cdr_encode(&r, val, sizeof(val));
+	for (int cut = 0; cut < vlen; cut += 7) {
+		HL_CHECK_INT(hl_store_raw_put(s, "cdrs", key, sizeof(key), val, (size_t)cut), 0);
+		HL_CHECK_MSG(hl_store_cdr_get(s, 2, &got) == HL_E_NOTFOUND, "cut at %d", cut);
+	}
+	val[vlen] = 0;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen + 1, 2, &got), HL_E_PARSE);
+	val[0] = 2;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), HL_E_PARSE);
+	val[0] = 1;
+	val[5] = HL_CDR_DISP_MAX_;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), HL_E_PARSE);
+	val[5] = HL_CDR_ANSWERED;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), 0);
+	/* A figure that is not a number. */
+	struct hl_cdr nan_r = r;
+	nan_r.leg[1].mos = NAN;
+	vlen = hl_store_cdr_encode(&nan_r, val, sizeof(val));
+	HL_CHECK(vlen > 0);
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), HL_E_PARSE);
+	/* Stored junk: one under id 2, one with a long key; the walk shows the good ones. */
+	HL_CHECK_INT(hl_store_raw_put(s, "cdrs", key, sizeof(key), val, (size_t)vlen), 0);
+	HL_CHECK_INT(hl_store_raw_put(s, "cdrs", "\0\0\0\0\0\0\0\1X", 9, "\1", 1), 0);
+	/* Reopened, the next id follows the junk too: an id is never given twice. */
+	hl_store_close(s);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK(hl_store_cdr_next_id(s) == 3);
+	r = cdr(4, 1700000001000ull);
+	HL_CHECK_INT(hl_store_cdr_put(s, &r), 0);
+	HL_CHECK(r.id == 3);
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_cdrs_each(s, 0, collect_cdr, &seen), 0);
+	HL_CHECK_INT(seen.n, 2);
+	HL_CHECK(seen.ids[0] == 1 && seen.ids[1] == 3);
+	hl_store_stats(s, &st);
+	HL_CHECK(st.bad_records >= 2);
+	/* Bad arguments: an unterminated string, an unknown disposition. */
+	r = cdr(5, 1700000002000ull);
+	memset(r.agent, 'a', sizeof(r.agent));
+	HL_CHECK_INT(hl_store_cdr_put(s, &r), -EINVAL);
+	r = cdr(5, 1700000002000ull);
+	r.disposition = 0;
+	HL_CHECK_INT(hl_store_cdr_put(s, &r), -EINVAL);
+	r.disposition = HL_CDR_DISP_MAX_;
+	HL_CHECK_INT(hl_store_cdr_encode(&r, val, sizeof(val)), -EINVAL);
+	HL_CHECK_STR(hl_store_cdr_disposition_name(HL_CDR_MEDIA_TIMEOUT), "media_timeout");
+	HL_CHECK_STR(hl_store_cdr_disposition_name(0), "unknown");
+	HL_CHECK_STR(hl_store_cdr_party_name(HL_CDR_BY_AGENT), "agent");
+close:
+	hl_store_close(s);
+out:
+	drop_tmp();
+}
+
+/* What hlctl gets when the directory is not a store. */
+HL_TEST(cdr_readonly_errors)
+{
+	char dir[128], file[160];
+	struct hl_store *s;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/none", tmp_root);
+	HL_CHECK(hl_store_open_readonly(dir) == NULL);
+	HL_CHECK_INT(hl_errno, -ENOENT);
+	HL_CHECK(strstr(hl_store_last_error(NULL), "no such directory") != NULL);
+	/* The read-only open never creates it. */
+	struct stat stt;
+	HL_CHECK(stat(dir, &stt) != 0);
+	HL_CHECK(hl_store_open_readonly(tmp_root) == NULL);
+	HL_CHECK_INT(hl_errno, -ENOENT);
+	HL_CHECK(strstr(hl_store_last_error(NULL), "not a store") != NULL);
+	snprintf(file, sizeof(file), "%s/data.mdb", tmp_root);
+	FILE *f = fopen(file, "w");
+	HL_CHECK(f != NULL);
+	if (f != NULL) {
+		fputs("this is not an LMDB file, not even close to one, at all\n", f);
+		fclose(f);
+	}
+	HL_CHECK(hl_store_open_readonly(tmp_root) == NULL);
+	HL_CHECK_MSG(strstr(hl_store_last_error(NULL), "not a store") != NULL, "%s",
+		hl_store_last_error(NULL));
+	HL_CHECK(hl_store_open_readonly(file) == NULL);
+	HL_CHECK_INT(hl_errno, -ENOTDIR);
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	hl_store_close(s);
+	s = hl_store_open_readonly(dir);
+	HL_CHECK(s != NULL);
+	if (s != NULL)
+		HL_CHECK(hl_store_cdr_next_id(s) == 1);
+	hl_store_close(s);
 	drop_tmp();
 }
 

@@ -10,6 +10,8 @@
  * timers live on one hashed wheel (hotline/timer.h) and do bounded work per poll.
  * Tenants come from the provisioning file (hotline/tenant.h); registrations persist
  * in LMDB (hotline/store.h) and are loaded back at create, so a restart loses none.
+ * Every call that got as far as a call state leaves one record (CDR) at its end,
+ * written to the store once the workers' final figures of its legs are in (sig_cdr.c).
  *
  * Specs: RFC 3261 §8, §10 (registrar), §12-§15 (dialogs, re-INVITE, BYE), §16.3
  * (Max-Forwards, loops), §17 (transactions, timers A-K), §18.2.2 and RFC 3581
@@ -30,6 +32,7 @@
 struct hl_tenants;
 struct hl_store;
 struct hl_sig;
+struct hl_cdr;
 
 /* A transport address: where a datagram came from or goes to. */
 struct hl_sig_addr {
@@ -52,6 +55,13 @@ struct hl_sig_ops {
 	 * keys of the leg it is given. */
 	int (*media_set)(void *ctx, struct hl_media_leg *leg);
 	int (*media_del)(void *ctx, uint8_t port_index, uint16_t local_port);
+	/*
+	 * A finished call's record (hotline/store.h), once its legs' final figures are in
+	 * (hl_sig_media_final) or waited for long enough: rc 1 when it was written to the
+	 * store, 0 without a store (r->id then counts from 1 per hl_sig), negative when the
+	 * store refused it (r->id 0). r is valid during the call only. May be NULL.
+	 */
+	void (*cdr)(void *ctx, const struct hl_cdr *r, int rc);
 	void *ctx;
 };
 
@@ -103,7 +113,12 @@ struct hl_sig_ops {
 	_(DTMF_RTP, "dtmf_rtp")                                                        \
 	_(DTMF_INBAND, "dtmf_inband")                                                  \
 	_(MEDIA_TIMEOUT, "media_timeouts")                                             \
-	_(MEDIA_FAIL, "media_setup_failures")
+	_(MEDIA_FAIL, "media_setup_failures")                                         \
+	_(CDR_WRITTEN, "cdrs_written")                                                 \
+	_(CDR_STORE_FAIL, "cdr_store_failures")                                        \
+	_(CDR_FIGURES_MISSING, "cdrs_figures_missing")                                 \
+	_(CDR_PENDING_FULL, "cdrs_pending_full")                                       \
+	_(CDR_PRUNED, "cdrs_pruned")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,
@@ -124,6 +139,7 @@ struct hl_sig_stats {
 	uint64_t last_dtmf;       /* the digit of the last DTMF event (ASCII), 0 none */
 	uint64_t dtmf_events;
 	uint64_t media_legs;      /* legs given to the workers and not yet ended */
+	uint64_t cdrs_pending;    /* finished calls waiting for their legs' figures */
 	char last_dtmf_digits[33]; /* the last key presses of any call, oldest first */
 };
 
@@ -148,7 +164,9 @@ const char *hl_sig_ctr_name(enum hl_sig_ctr c);
  */
 struct hl_sig *hl_sig_create(const struct hl_config *cfg, const struct hl_tenants *tenants,
 	struct hl_store *store, const struct hl_sig_ops *ops, uint64_t now_ms, uint64_t wall_s);
-/* Frees everything, live calls included, without sending; NULL-tolerant. */
+/* Frees everything, live calls included, without sending; NULL-tolerant. Calls still up
+ * get a record (disposition shutdown) and records waiting for figures are written with
+ * what they have, so a clean stop loses none. */
 void hl_sig_free(struct hl_sig *s);
 
 /* One SIP datagram from src. buf need not outlive the call. */
@@ -160,7 +178,7 @@ unsigned int hl_sig_poll(struct hl_sig *s, uint64_t now_ms);
 
 /* A worker's media event (DTMF press, media timeout) for the call it names. */
 void hl_sig_media_event(struct hl_sig *s, const struct hl_media_event *ev, uint64_t now_ms);
-/* A finished leg's figures: summed into its tenant's. */
+/* A finished leg's figures: summed into its tenant's, and into its call's record. */
 void hl_sig_media_final(struct hl_sig *s, const struct hl_media_stats *st);
 /* Tenant i's media sums (i < number of tenants): 0, or -1 when out of range. */
 int hl_sig_tenant_media(const struct hl_sig *s, unsigned int i, const char **name,

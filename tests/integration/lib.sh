@@ -13,6 +13,7 @@ set -uo pipefail
 
 HL_SRCDIR=${HL_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 HOTLINED=${HOTLINED:-$HL_SRCDIR/build/hotlined}
+HLCTL=${HLCTL:-$(dirname "$HOTLINED")/hlctl}
 HLTEL="$HL_SRCDIR/scripts/hltel"
 HL_ID=$(( ($$ % 9000) + 1000 ))          # keeps interface names under 15 chars
 HL_PREFIX="hlt$HL_ID"                    # EAL file prefix: telemetry socket dir

@@ -14,11 +14,15 @@
 #      address, PCMU alone: the codec the agent took), the ACK answers; the audio goes
 #      both ways unchanged, as in 1;
 #   3. a customer that sends no RTP: [rtp] timeout_s ends the call with BYE both ways;
-#   and nothing is left behind (calls, legs).
+#   and nothing is left behind (calls, legs). Every call leaves exactly one call record
+#   in the store, read back with `hlctl cdr --json` while hotlined runs: answered, with
+#   the legs' figures as telemetry reported them, and media_timeout for call 3.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_media.sh"
 hl_begin "media: relay, DTMF, SRTP bridging, timeout" sipp
 hl_media_require
+command -v jq >/dev/null || hl_skip "needs jq (call records)"
+[ -x "$HLCTL" ] || hl_skip "no hlctl at $HLCTL"
 
 hl_peer v4only || exit 1
 hl_agents_host || exit 1
@@ -66,6 +70,43 @@ hl_call() {
 	return $rc
 }
 
+# Call records: CALLS counts the calls made; cdr_next waits for the record of the latest
+# one (it waits for both legs' final figures, 3 s at most) and leaves it in $CDR, JSON.
+CALLS=0
+CDR=
+cdr_next() {
+	local out=
+	CALLS=$((CALLS + 1))
+	for _ in $(seq 50); do
+		out=$("$HLCTL" cdr --store "$HL_TMP/store" --json --since-id "$CALLS") || return 1
+		[ -n "$out" ] && break
+		sleep 0.2
+	done
+	CDR=$(head -1 <<<"$out")
+	[ -n "$CDR" ]
+}
+cdr() { jq -r "$1" <<<"$CDR"; }
+# One record per call so far, no more.
+cdr_count_is_calls() {
+	local n
+	n=$("$HLCTL" cdr --store "$HL_TMP/store" --csv | tail -n +2 | wc -l)
+	[ "$n" -eq "$CALLS" ] || { echo "    $n records for $CALLS calls"; return 1; }
+}
+# cdr_answered NAME: the latest record is an answered call of acme's DID through alice,
+# with media received on both legs.
+cdr_answered() {
+	hl_check "$1: one call record ($(cdr .id): $(cdr .disposition), $(cdr .call_id))" \
+		cdr_count_is_calls
+	hl_check "$1: record says answered, status 200, agent alice" \
+		[ "$(cdr '[.disposition, .sip_status, .agent, .tenant, .called] | join(" ")')" = \
+		"answered 200 alice acme +15550100" ]
+	hl_check "$1: record has both legs' figures ($(cdr .a.rx_packets)/$(cdr .b.rx_packets))" \
+		[ "$(cdr '[.a.media, .b.media, .figures_missing] | join(" ")')" = \
+		"figures figures false" ]
+	hl_check "$1: record's talk time is within its duration ($(cdr .talk_ms) ms)" \
+		[ "$(cdr '.talk_ms > 0 and .talk_ms <= .duration_ms')" = true ]
+}
+
 # ---- 1. plain RTP both ways, DTMF ----
 AGENT_ARGS=("${HL_MEDIA_AGENT_ARGS[@]}")
 hl_check "RTP call answered, audio both ways, hung up" \
@@ -94,6 +135,15 @@ hl_check "customer leg MOS above 4 ($(MED last_a_mos_x100))" [ "$(MED last_a_mos
 hl_check "customer leg saw one press ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq 1 ]
 hl_check "tenant sums carry the legs ($(MED acme_legs))" [ "$(MED acme_legs)" -eq 2 ]
 hl_check "the call record went to the log" grep -q "call [0-9]* leg A: rx" "$HL_TMP/engine.log"
+hl_check "the call's record is in the store" cdr_next
+cdr_answered plain
+hl_check "plain: record's leg figures are telemetry's ($(cdr .a.rx_packets) $(cdr .b.rx_packets))" \
+	[ "$(cdr '[.a.rx_packets, .b.rx_packets] | join(" ")')" = \
+	"$(MED last_a_rx_packets) $(MED last_b_rx_packets)" ]
+hl_check "plain: record counts the press on the customer leg ($(cdr .a.dtmf))" \
+	[ "$(cdr .a.dtmf)" = 1 ]
+hl_check "plain: the record went to the log too" grep -q "cdr 1: call-id .* answered" \
+	"$HL_TMP/engine.log"
 
 # ---- 1b. late offer: no SDP in the INVITE, the offer in the 200, the answer in the ACK ----
 hl_check "late-offer call answered, audio both ways, hung up" \
@@ -119,6 +169,11 @@ hl_check "late offer: customer leg received the audio ($(MED last_a_rx_packets))
 hl_check "late offer: agent leg received the audio ($(MED last_b_rx_packets))" \
 	[ "$(MED last_b_rx_packets)" -ge 200 ]
 hl_check_sip media_setup_failures -eq 0
+hl_check "late offer: the call's record is in the store" cdr_next
+cdr_answered late
+hl_check "late offer: record's figures are telemetry's" \
+	[ "$(cdr '[.a.rx_packets, .b.rx_packets] | join(" ")')" = \
+	"$(MED last_a_rx_packets) $(MED last_b_rx_packets)" ]
 
 # ---- 2. SRTP customer, plain agent ----
 hl_check "SRTP call answered, audio both ways, hung up" \
@@ -136,6 +191,10 @@ hl_check_media "agent's RTP reached the customer as SRTP under hotline's key" "$
 	--recv-pt 0 --ordered --allow-missing 1
 hl_check_drop srtp_auth_failed -eq 0
 hl_check_sip dtmf_rtp -eq $((2 * ${#HL_MEDIA_DTMF_DIGITS}))
+hl_check "SRTP: the call's record is in the store" cdr_next
+cdr_answered srtp
+hl_check "SRTP: record counts the press, no SRTP failures ($(cdr .a.dtmf), $(cdr .a.srtp_auth_fail))" \
+	[ "$(cdr '[.a.dtmf, .a.srtp_auth_fail] | join(" ")')" = "1 0" ]
 
 # ---- 2b. the customer offers a 256-bit suite: answered in that suite ----
 read -r -a SRTP_SUITES <<<"${HL_MEDIA_SRTP_SUITES-AEAD_AES_256_GCM AES_256_CM_HMAC_SHA1_80}"
@@ -159,6 +218,8 @@ for suite in "${SRTP_SUITES[@]}"; do
 	hl_check_media "agent's RTP reached the customer as $suite under hotline's key" \
 		"$M/audio.pcap" "$HL_TMP/$name-customer.pcap" --recv-udp-dport 6000 \
 		--recv-srtp "$suite" "$OURKEY" --recv-pt 0 --ordered --allow-missing 1
+	hl_check "$suite: the call's record is in the store" cdr_next
+	cdr_answered "$suite"
 done
 hl_check_drop srtp_auth_failed -eq 0
 hl_check_sip dtmf_rtp -eq $(((2 + ${#SRTP_SUITES[@]}) * ${#HL_MEDIA_DTMF_DIGITS}))
@@ -169,6 +230,13 @@ hl_check "a silent call is ended by hotline (BYE to both sides)" \
 	hl_call silent customer_uac_silent.xml
 hl_check_sip media_timeouts -eq 1
 hl_check_ctr media_timeouts -ge 1
+hl_check "silent: the call's record is in the store" cdr_next
+hl_check "silent: one call record ($(cdr .id))" cdr_count_is_calls
+hl_check "silent: record says media_timeout, ended by hotline ($(cdr .disposition))" \
+	[ "$(cdr '[.disposition, .ended_by, .agent] | join(" ")')" = "media_timeout hotline alice" ]
+hl_check_sip cdrs_written -eq "$CALLS"
+hl_check_sip cdr_store_failures -eq 0
+hl_check_sip cdrs_pending -eq 0
 
 hl_check_sip calls -eq 0
 hl_check_sip media_legs -eq 0

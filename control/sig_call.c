@@ -1093,6 +1093,10 @@ agent_failed(struct hl_sig *s, struct sig_call *c, bool orphan_leg)
 		sig_agent_set_idle(s, ag);
 	}
 	if (b != NULL) {
+		/* Early media (183) gave its worker the leg: delete it now, so the next
+		 * agent's leg on the same port starts fresh and the worker holds nothing for
+		 * an attempt that is over. Its figures come back as a leg of no record. */
+		media_end(s, b);
 		if (orphan_leg) {
 			b->call = NULL; /* it finishes its CANCEL on its own */
 		} else {

@@ -348,7 +348,8 @@ respond_sdp(const char *invite, int code, struct hl_sig_addr src, const char *sd
 	snprintf(cid, sizeof(cid), "%.*s", h->value.len, invite + h->value.off);
 	h = hl_sip_hdr_first(&m, HL_SIP_HDR_CSEQ);
 	snprintf(cseq, sizeof(cseq), "%.*s", h->value.len, invite + h->value.off);
-	int body = code >= 200 && code < 300;
+	/* SDP in 2xx, and in a 183 when the case gives one (early media) */
+	int body = (code >= 200 && code < 300) || (code == 183 && sdp != NULL);
 	snprintf(msg, sizeof(msg),
 		"SIP/2.0 %d X\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
 		"Contact: <sip:agent@10.99.98.2:%u>\r\n%sContent-Length: %zu\r\n\r\n%s",
@@ -2413,6 +2414,50 @@ HL_TEST(cdr_dispositions)
 	HL_CHECK_STR(hl_store_cdr_disposition_name(cdrs[3].disposition), "shutdown");
 	HL_CHECK_STR(cdrs[3].call_id, "cdr6@trunk");
 	HL_CHECK_INT(cdrs[3].flags, HL_CDR_F_FIGURES_MISSING);
+}
+
+/* alice sends early media (183 with SDP), then rejects: the worker's B leg is deleted
+ * then, not left for bob's leg on the same port, and the call's record has bob's
+ * figures alone. */
+HL_TEST(early_media_then_reject)
+{
+	static const char early[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+				    "c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+				    "a=rtpmap:101 telephone-event/8000\r\n";
+	char inv[4096];
+	int i;
+
+	setup_cdr(NULL);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	advance(10);
+	HL_CHECK(do_register("bob", "bobpw", 5091, 0) == 200);
+	send_invite("+15550100", "z9hG4bKearly", "early@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), early);
+	HL_CHECK(find_out("183") >= 0);
+	HL_CHECK(last_push(1) != NULL);
+	HL_CHECK_INT(ndel, 0);
+	agent_respond(inv, 486, 5090);
+	HL_CHECK_INT(ndel, 1); /* alice's B leg, while the call rings bob */
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5091);
+	HL_CHECK(stats().calls == 1);
+	if (i < 0)
+		goto out;
+	/* its figures come back: not the call's (its record is not written yet) */
+	leg_final(last_push(1), 50, 0);
+	HL_CHECK_INT(ncdr, 0);
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 486, 5091);
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK_INT(ndel, 2); /* and the customer's at the end; bob's never got media */
+	HL_CHECK(stats().media_legs == 0);
+out:
+	teardown();
 }
 
 /* With a store: the record lands there, under the id the owner is told, and records

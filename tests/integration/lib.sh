@@ -157,6 +157,9 @@ hl_capture() {
 hl_engine_start() {
 	local conf="$HL_TMP/hotline.conf" lcores=${2:-0}
 	printf '%s\n' "$1" >"$conf"
+	# Emptied here, not by the background job's own redirection, which runs after the
+	# fork: the wait below would otherwise find a previous run's "running:" line.
+	: >"$HL_TMP/engine.log"
 	"$HOTLINED" -l "$lcores" --no-pci --no-huge -m 256 --no-shconf \
 		--file-prefix "$HL_PREFIX" --log-level='hl.*:info' \
 		-- --config "$conf" >"$HL_TMP/engine.log" 2>&1 &

@@ -105,6 +105,8 @@ done
 printf '  %-20s %s\n' "key presses (RFC 4733)" "$(scripts/hltel -f "$PREFIX" /hotline/sip last_dtmf_digits)"
 grep -o 'call [0-9]* leg [AB]: .*' "$LOG" | sed 's/^/  /; s/leg A/leg A (customer, SRTP)/; s/leg B/leg B (agent, RTP)/'
 sleep 0.5
+step "the call's record in the LMDB store (build/hlctl cdr --store /tmp/hl-demo-store)"
+build/hlctl cdr --store /tmp/hl-demo-store | tr ' ' '\n' | paste -d' ' - - - - - - | sed 's/^/  /'
 step "the SIP ladder (tshark on the test host; hotline is 10.99.0.1)"
 for p in $PEERS; do kill -INT "$p" 2>/dev/null; done
 sleep 0.5

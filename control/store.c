@@ -527,11 +527,44 @@ open_dbs(struct hl_store *s, MDB_txn *txn, unsigned int flags, const char *dir)
 	return 0;
 }
 
+/* An open that failed: what it had made undone, hl_errno set, NULL. */
+static struct hl_store *
+open_fail(struct hl_store *s, int rc)
+{
+	if (s != NULL && s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+	hl_errno = rc;
+	return NULL;
+}
+
+/* The end of both opens, the environment open: the database handles (created when
+ * writer), in a transaction committed, not aborted, since the handles outlive it. */
+static struct hl_store *
+open_finish(struct hl_store *s, const char *dir, bool writer, int rc)
+{
+	MDB_txn *txn;
+	int mrc;
+
+	if ((mrc = mdb_txn_begin(s->env, NULL, writer ? 0 : MDB_RDONLY, &txn)) != 0) {
+		lmdb_fail(open_err, mrc, "%s: mdb_txn_begin", dir);
+		return open_fail(s, rc);
+	}
+	if (open_dbs(s, txn, writer ? MDB_CREATE : 0, dir) != 0) {
+		mdb_txn_abort(txn);
+		return open_fail(s, rc);
+	}
+	if ((mrc = mdb_txn_commit(txn)) != 0) {
+		lmdb_fail(open_err, mrc, "%s: mdb_txn_commit", dir);
+		return open_fail(s, rc);
+	}
+	return s;
+}
+
 struct hl_store *
 hl_store_open(const char *dir, uint32_t map_mb)
 {
 	struct hl_store *s = NULL;
-	MDB_txn *txn = NULL;
 	int rc, mrc, dead;
 
 	open_err[0] = '\0';
@@ -572,34 +605,15 @@ hl_store_open(const char *dir, uint32_t map_mb)
 	}
 	/* Reader slots of a process that died holding a read transaction pin old pages. */
 	(void)mdb_reader_check(s->env, &dead);
-	if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-		lmdb_fail(open_err, mrc, "%s: mdb_txn_begin", dir);
-		goto fail;
-	}
-	if (open_dbs(s, txn, MDB_CREATE, dir) != 0)
-		goto fail;
-	mrc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (mrc != 0) {
-		lmdb_fail(open_err, mrc, "%s: mdb_txn_commit", dir);
-		goto fail;
-	}
-	return s;
+	return open_finish(s, dir, true, rc);
 fail:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	if (s != NULL && s->env != NULL)
-		mdb_env_close(s->env);
-	free(s);
-	hl_errno = rc;
-	return NULL;
+	return open_fail(s, rc);
 }
 
 struct hl_store *
 hl_store_open_readonly(const char *dir)
 {
 	struct hl_store *s = NULL;
-	MDB_txn *txn = NULL;
 	struct stat st;
 	char data[4096];
 	int rc, mrc;
@@ -657,28 +671,9 @@ hl_store_open_readonly(const char *dir)
 			lmdb_fail(open_err, mrc, "%s: mdb_env_open", dir);
 		goto fail;
 	}
-	if ((mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
-		lmdb_fail(open_err, mrc, "%s: mdb_txn_begin", dir);
-		goto fail;
-	}
-	if (open_dbs(s, txn, 0, dir) != 0)
-		goto fail;
-	/* Committed, not aborted: the database handles outlive the transaction. */
-	mrc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (mrc != 0) {
-		lmdb_fail(open_err, mrc, "%s: mdb_txn_commit", dir);
-		goto fail;
-	}
-	return s;
+	return open_finish(s, dir, false, rc);
 fail:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	if (s != NULL && s->env != NULL)
-		mdb_env_close(s->env);
-	free(s);
-	hl_errno = rc;
-	return NULL;
+	return open_fail(s, rc);
 }
 
 void

@@ -34,23 +34,25 @@ _hl_media_srcdir() {
 	fi
 }
 
-# hl_rtp_pcap_tool: builds tests/tools/rtp_pcap.c (cc, libsrtp2, libpcap) into
-# $HL_RTP_PCAP_DIR (default: $HL_TMP, else /tmp/hl-media-$UID) unless the binary
-# there is newer than the source, and echoes its path. Safe to call in $(...) and
-# from several tests at once (built under a temporary name, then renamed).
-hl_rtp_pcap_tool() {
-	local src dir bin tmp
-	src="$(_hl_media_srcdir)/tests/tools/rtp_pcap.c"
+# _hl_media_tool NAME NEEDS LIBS...: builds tests/tools/NAME.c with cc and LIBS into
+# $HL_RTP_PCAP_DIR (default: $HL_TMP, else /tmp/hl-media-$UID) unless the binary there
+# is newer than the source, and echoes its path. Safe to call in $(...) and from
+# several tests at once (built under a temporary name, then renamed). NEEDS names the
+# packages a failed build asks for.
+_hl_media_tool() {
+	local name=$1 needs=$2 src dir bin tmp
+	shift 2
+	src="$(_hl_media_srcdir)/tests/tools/$name.c"
 	dir=${HL_RTP_PCAP_DIR:-${HL_TMP:-/tmp/hl-media-$(id -u)}}
-	bin="$dir/rtp_pcap"
+	bin="$dir/$name"
 	if [ -x "$bin" ] && [ "$bin" -nt "$src" ]; then
 		echo "$bin"
 		return 0
 	fi
 	mkdir -p "$dir" || return 1
 	tmp="$bin.$$.$RANDOM"
-	if ! cc -O2 -Wall -o "$tmp" "$src" -lsrtp2 -lpcap >"$tmp.log" 2>&1; then
-		echo "rtp_pcap does not build (needs cc, libsrtp2-dev, libpcap-dev):" >&2
+	if ! cc -O2 -Wall -o "$tmp" "$src" "$@" >"$tmp.log" 2>&1; then
+		echo "$name does not build (needs $needs):" >&2
 		cat "$tmp.log" >&2
 		rm -f "$tmp" "$tmp.log"
 		return 1
@@ -60,28 +62,14 @@ hl_rtp_pcap_tool() {
 	echo "$bin"
 }
 
-# hl_dtmf_pcap_tool: as hl_rtp_pcap_tool, for tests/tools/dtmf_pcap.c (cc, SpanDSP,
-# libpcap): PCMU/PCMA pcaps of in-band DTMF keys.
+# hl_rtp_pcap_tool: tests/tools/rtp_pcap.c (G.711 and SRTP pcaps), built as above.
+hl_rtp_pcap_tool() {
+	_hl_media_tool rtp_pcap "cc, libsrtp2-dev, libpcap-dev" -lsrtp2 -lpcap
+}
+
+# hl_dtmf_pcap_tool: tests/tools/dtmf_pcap.c (PCMU/PCMA pcaps of in-band DTMF keys).
 hl_dtmf_pcap_tool() {
-	local src dir bin tmp
-	src="$(_hl_media_srcdir)/tests/tools/dtmf_pcap.c"
-	dir=${HL_RTP_PCAP_DIR:-${HL_TMP:-/tmp/hl-media-$(id -u)}}
-	bin="$dir/dtmf_pcap"
-	if [ -x "$bin" ] && [ "$bin" -nt "$src" ]; then
-		echo "$bin"
-		return 0
-	fi
-	mkdir -p "$dir" || return 1
-	tmp="$bin.$$.$RANDOM"
-	if ! cc -O2 -Wall -o "$tmp" "$src" -lspandsp -lpcap -lm >"$tmp.log" 2>&1; then
-		echo "dtmf_pcap does not build (needs cc, libspandsp-dev, libpcap-dev):" >&2
-		cat "$tmp.log" >&2
-		rm -f "$tmp" "$tmp.log"
-		return 1
-	fi
-	rm -f "$tmp.log"
-	mv -f "$tmp" "$bin" || return 1
-	echo "$bin"
+	_hl_media_tool dtmf_pcap "cc, libspandsp-dev, libpcap-dev" -lspandsp -lpcap -lm
 }
 
 # hl_media_require: what the media tests need, or skip (exit 77) as lib.sh does.

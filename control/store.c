@@ -13,14 +13,18 @@
  *            val  u8 1, u8 ipver 4|6, 16 bytes address, u16 port, u64 expires_at, u32 cseq,
  *                 u16 q, str call_id
  *   cdrs     key  u64be record id
- *            val  u8 1, u32 tenant id, u8 disposition, u8 ended_by, u16 sip_status,
+ *            val  u8 2 (CDR_VERSION), u32 tenant id, u8 disposition, u8 ended_by, u16 sip_status,
  *                 u8 flags, u8 agents_tried, u64 created_ms, u64 answered_ms, u64 ended_ms,
  *                 str call_id, str tenant, str caller_user, str caller_display, str called,
  *                 str agent, then per leg (A, B): u8 state, u8 latched, u16 local_port,
  *                 u64 rx_packets, u64 rx_bytes, u64 tx_packets, u64 tx_bytes, u64 lost
  *                 (two's complement), f64 loss_pct, f64 jitter_ms, u32 rtt_ms, f64 mos,
  *                 u64 dtmf, u64 srtp_auth_fail, u64 srtp_replay, u64 wrong_source,
- *                 u64 ssrc_changes, u64 rtcp_in, u64 rtcp_out
+ *                 u64 ssrc_changes, u64 rtcp_in, u64 rtcp_out, then the source: u8 ipver
+ *                 0|4|6, 0|4|16 bytes address, u16 port
+ *            version 1 (read, never written): the same up to the legs, without the
+ *            source; its flags and dispositions are those up to figures_missing and
+ *            shutdown
  * Address families are stored as 4/6, not AF_* values, which differ between systems. f64 is
  * the IEEE 754 binary64 bit pattern as a u64; a decoded figure must be finite.
  */
@@ -42,6 +46,9 @@
 #include "hotline/tenant.h"
 
 #define REC_VERSION 1
+/* Call records have their own version: 2 added the source address and refused attempts. */
+#define CDR_VERSION 2
+#define CDR_VERSION_1 1
 #define ERR_MAX 256
 /* u32 id + user (63) + NUL + contact (255) */
 #define BINDING_KEY_MAX (4 + 63 + 1 + 255)
@@ -1410,9 +1417,11 @@ hl_store_cdr_encode(const struct hl_cdr *r, uint8_t *buf, size_t cap)
 		!str_ok(r->caller_display, sizeof(r->caller_display)) ||
 		!str_ok(r->called, sizeof(r->called)) || !str_ok(r->agent, sizeof(r->agent)) ||
 		r->disposition == HL_CDR_DISP_NONE_ || r->disposition >= HL_CDR_DISP_MAX_ ||
-		r->ended_by > HL_CDR_BY_AGENT || (r->flags & ~HL_CDR_F_FIGURES_MISSING))
+		r->ended_by > HL_CDR_BY_AGENT ||
+		(r->flags & ~(HL_CDR_F_FIGURES_MISSING | HL_CDR_F_REFUSED)) ||
+		(r->src_family != 0 && ipver(r->src_family) == 0))
 		return -EINVAL;
-	put_u8(&w, REC_VERSION);
+	put_u8(&w, CDR_VERSION);
 	put_u32(&w, r->tenant_id);
 	put_u8(&w, r->disposition);
 	put_u8(&w, r->ended_by);
@@ -1453,6 +1462,10 @@ hl_store_cdr_encode(const struct hl_cdr *r, uint8_t *buf, size_t cap)
 		put_u64(&w, l->rtcp_in);
 		put_u64(&w, l->rtcp_out);
 	}
+	put_u8(&w, ipver(r->src_family));
+	if (r->src_family != 0)
+		put_bytes(&w, r->src_addr, r->src_family == AF_INET ? 4 : 16);
+	put_u16(&w, r->src_port);
 	if (w.over)
 		return HL_E_TOOBIG;
 	return (int)w.n;
@@ -1462,10 +1475,18 @@ int
 hl_store_cdr_decode(const void *buf, size_t len, uint64_t id, struct hl_cdr *out)
 {
 	struct rbuf r = {.p = buf, .n = len};
+	unsigned int flags_ok = HL_CDR_F_FIGURES_MISSING | HL_CDR_F_REFUSED;
+	unsigned int disp_max = HL_CDR_DISP_MAX_;
+	uint8_t version;
 
 	memset(out, 0, sizeof(*out));
-	if (get_u8(&r) != REC_VERSION)
+	version = get_u8(&r);
+	if (version == CDR_VERSION_1) {
+		flags_ok = HL_CDR_F_FIGURES_MISSING;
+		disp_max = HL_CDR_SHUTDOWN + 1;
+	} else if (version != CDR_VERSION) {
 		return HL_E_PARSE;
+	}
 	out->id = id;
 	out->tenant_id = get_u32(&r);
 	out->disposition = get_u8(&r);
@@ -1507,9 +1528,23 @@ hl_store_cdr_decode(const void *buf, size_t len, uint64_t id, struct hl_cdr *out
 		if (l->state > HL_CDR_LEG_MISSING)
 			r.bad = true;
 	}
+	if (version >= 2) {
+		uint8_t v = get_u8(&r);
+		const uint8_t *a;
+
+		out->src_family = (uint8_t)ipver_family(v);
+		if (out->src_family == 0 && v != 0)
+			r.bad = true;
+		if (out->src_family != 0) {
+			a = get_bytes(&r, out->src_family == AF_INET ? 4 : 16);
+			if (a != NULL)
+				memcpy(out->src_addr, a, out->src_family == AF_INET ? 4 : 16);
+		}
+		out->src_port = get_u16(&r);
+	}
 	if (r.bad || r.off != r.n || out->disposition == HL_CDR_DISP_NONE_ ||
-		out->disposition >= HL_CDR_DISP_MAX_ || out->ended_by > HL_CDR_BY_AGENT ||
-		(out->flags & ~HL_CDR_F_FIGURES_MISSING)) {
+		out->disposition >= disp_max || out->ended_by > HL_CDR_BY_AGENT ||
+		(out->flags & ~flags_ok)) {
 		memset(out, 0, sizeof(*out));
 		return HL_E_PARSE;
 	}
@@ -1544,6 +1579,46 @@ hl_store_cdr_put(struct hl_store *s, struct hl_cdr *r)
 	r->id = s->cdr_next++;
 	s->stats.cdrs_written++;
 	return 0;
+}
+
+int
+hl_store_cdr_put_many(struct hl_store *s, struct hl_cdr *r, unsigned int n)
+{
+	uint8_t kb[8], vb[HL_STORE_CDR_REC_MAX];
+	MDB_val k = {.mv_size = sizeof(kb), .mv_data = kb}, v;
+	MDB_txn *txn;
+	uint64_t id = s->cdr_next;
+	int mrc;
+
+	for (unsigned int i = 0; i < n; i++)
+		r[i].id = 0;
+	if (n == 0)
+		return 0;
+	if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_fail(s->err, mrc, "mdb_txn_begin");
+	for (unsigned int i = 0; i < n; i++) {
+		int len = hl_store_cdr_encode(&r[i], vb, sizeof(vb));
+
+		if (len < 0)
+			continue;
+		v = (MDB_val){.mv_size = (size_t)len, .mv_data = vb};
+		be64(kb, id);
+		if ((mrc = mdb_put(txn, s->cdrs, &k, &v, MDB_NOOVERWRITE)) != 0) {
+			mdb_txn_abort(txn);
+			goto fail;
+		}
+		r[i].id = id++;
+	}
+	if ((mrc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	n = (unsigned int)(id - s->cdr_next);
+	s->cdr_next = id;
+	s->stats.cdrs_written += n;
+	return (int)n;
+fail:
+	for (unsigned int i = 0; i < n; i++)
+		r[i].id = 0;
+	return lmdb_fail(s->err, mrc, "writing cdrs");
 }
 
 int

@@ -599,6 +599,15 @@ cdr(unsigned int n, uint64_t ended_ms)
 		l->rtcp_in = 11;
 		l->rtcp_out = 12;
 	}
+	/* The trunk it came from: both families, so each round trip covers one. */
+	r.src_port = (uint16_t)(5060 + n);
+	if (n % 2 == 0) {
+		r.src_family = AF_INET;
+		inet_pton(AF_INET, "10.99.0.2", r.src_addr);
+	} else {
+		r.src_family = AF_INET6;
+		inet_pton(AF_INET6, "2001:db8::5", r.src_addr);
+	}
 	return r;
 }
 
@@ -808,13 +817,37 @@ HL_TEST(cdr_bad_records)
 	}
 	val[vlen] = 0;
 	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen + 1, 2, &got), HL_E_PARSE);
-	val[0] = 2;
+	val[0] = 3;
 	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), HL_E_PARSE);
-	val[0] = 1;
+	val[0] = 0;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), HL_E_PARSE);
+	val[0] = 2;
 	val[5] = HL_CDR_DISP_MAX_;
 	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), HL_E_PARSE);
 	val[5] = HL_CDR_ANSWERED;
 	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), 0);
+	/* An unknown flag; a source family that is neither 4 nor 6 (r is id 3: IPv6, so
+	 * the family byte is 16 + 2 bytes from the end). */
+	val[9] = 4;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), HL_E_PARSE);
+	val[9] = HL_CDR_F_FIGURES_MISSING | HL_CDR_F_REFUSED;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), 0);
+	val[9] = 0;
+	HL_CHECK_INT(val[vlen - 19], 6);
+	val[vlen - 19] = 5;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), HL_E_PARSE);
+	val[vlen - 19] = 4; /* IPv4 reads 4 address bytes: 12 left over */
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), HL_E_PARSE);
+	val[vlen - 19] = 6;
+	HL_CHECK_INT(hl_store_cdr_decode(val, (size_t)vlen, 2, &got), 0);
+	HL_CHECK(got.src_family == AF_INET6 && got.src_port == 5063);
+	r.src_family = 7;
+	HL_CHECK_INT(hl_store_cdr_encode(&r, val, sizeof(val)), -EINVAL);
+	r.src_family = AF_INET6;
+	r.flags = 4;
+	HL_CHECK_INT(hl_store_cdr_encode(&r, val, sizeof(val)), -EINVAL);
+	r.flags = 0;
+	vlen = hl_store_cdr_encode(&r, val, sizeof(val));
 	/* A figure that is not a number. */
 	struct hl_cdr nan_r = r;
 	nan_r.leg[1].mos = NAN;
@@ -853,6 +886,155 @@ HL_TEST(cdr_bad_records)
 	HL_CHECK_STR(hl_store_cdr_disposition_name(0), "unknown");
 	HL_CHECK_STR(hl_store_cdr_party_name(HL_CDR_BY_AGENT), "agent");
 close:
+	hl_store_close(s);
+out:
+	drop_tmp();
+}
+
+/* A record as version 1 of the layout wrote it (hotline before refused attempts and the
+ * source address): answered, ended by the agent, B leg's figures missing. */
+static const uint8_t cdr_v1[] = {
+	0x01, 0x02, 0x00, 0x00, 0x00, 0x01, 0x02, 0xc8, 0x00, 0x01, 0x01, 0x00,
+	0x68, 0xe5, 0xcf, 0x8b, 0x01, 0x00, 0x00, 0xa0, 0x77, 0xe5, 0xcf, 0x8b,
+	0x01, 0x00, 0x00, 0x10, 0x8f, 0xe5, 0xcf, 0x8b, 0x01, 0x00, 0x00, 0x08,
+	0x76, 0x31, 0x40, 0x74, 0x72, 0x75, 0x6e, 0x6b, 0x04, 0x61, 0x63, 0x6d,
+	0x65, 0x08, 0x2b, 0x34, 0x39, 0x33, 0x30, 0x31, 0x32, 0x33, 0x08, 0x43,
+	0x75, 0x73, 0x74, 0x6f, 0x6d, 0x65, 0x72, 0x09, 0x2b, 0x31, 0x35, 0x35,
+	0x35, 0x30, 0x31, 0x30, 0x30, 0x05, 0x61, 0x6c, 0x69, 0x63, 0x65, 0x01,
+	0x01, 0x20, 0x4e, 0x2c, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80,
+	0xbb, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x12, 0x40, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x22, 0x4e, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00
+};
+
+/* Records written before version 2 stay readable, by get and by the walk, with no
+ * source; version 1 never held a refused attempt, so those values do not decode in it. */
+HL_TEST(cdr_version1_reads)
+{
+	char dir[128];
+	struct hl_store *s;
+	struct hl_cdr got, r;
+	static struct cdr_seen seen;
+	uint8_t key[8] = {0, 0, 0, 0, 0, 0, 0, 1}, val[sizeof(cdr_v1)];
+
+	HL_CHECK_INT(hl_store_cdr_decode(cdr_v1, sizeof(cdr_v1), 7, &got), 0);
+	HL_CHECK(got.id == 7 && got.tenant_id == 2);
+	HL_CHECK_INT(got.disposition, HL_CDR_ANSWERED);
+	HL_CHECK_INT(got.ended_by, HL_CDR_BY_AGENT);
+	HL_CHECK_INT(got.sip_status, 200);
+	HL_CHECK_INT(got.flags, HL_CDR_F_FIGURES_MISSING);
+	HL_CHECK(got.created_ms == 1700000000000ull && got.answered_ms == 1700000004000ull);
+	HL_CHECK(got.duration_ms == 10000 && got.talk_ms == 6000);
+	HL_CHECK_STR(got.call_id, "v1@trunk");
+	HL_CHECK_STR(got.tenant, "acme");
+	HL_CHECK_STR(got.caller_user, "+4930123");
+	HL_CHECK_STR(got.caller_display, "Customer");
+	HL_CHECK_STR(got.called, "+15550100");
+	HL_CHECK_STR(got.agent, "alice");
+	HL_CHECK_INT(got.leg[0].state, HL_CDR_LEG_FIGURES);
+	HL_CHECK(got.leg[0].rx_packets == 300 && got.leg[0].lost == -1 && got.leg[0].mos == 4.5);
+	HL_CHECK_INT(got.leg[1].state, HL_CDR_LEG_MISSING);
+	HL_CHECK_INT(got.leg[1].local_port, 20002);
+	HL_CHECK_INT(got.src_family, 0);
+	HL_CHECK_INT(got.src_port, 0);
+	memcpy(val, cdr_v1, sizeof(val));
+	val[5] = HL_CDR_NO_ROUTE;
+	HL_CHECK_INT(hl_store_cdr_decode(val, sizeof(val), 7, &got), HL_E_PARSE);
+	val[5] = HL_CDR_SHUTDOWN;
+	HL_CHECK_INT(hl_store_cdr_decode(val, sizeof(val), 7, &got), 0);
+	val[9] = HL_CDR_F_REFUSED;
+	HL_CHECK_INT(hl_store_cdr_decode(val, sizeof(val), 7, &got), HL_E_PARSE);
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	/* An old store: its record under id 1, then one written now follows it. */
+	HL_CHECK_INT(hl_store_raw_put(s, "cdrs", key, sizeof(key), cdr_v1, sizeof(cdr_v1)), 0);
+	hl_store_close(s);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	r = cdr(4, 1700000020000ull);
+	HL_CHECK_INT(hl_store_cdr_put(s, &r), 0);
+	HL_CHECK(r.id == 2);
+	HL_CHECK_INT(hl_store_cdr_get(s, 1, &got), 0);
+	HL_CHECK_STR(got.call_id, "v1@trunk");
+	HL_CHECK_INT(hl_store_cdr_get(s, 2, &got), 0);
+	HL_CHECK(cdr_same(&r, &got));
+	memset(&seen, 0, sizeof(seen));
+	HL_CHECK_INT(hl_store_cdrs_each(s, 0, collect_cdr, &seen), 0);
+	HL_CHECK_INT(seen.n, 2);
+	hl_store_close(s);
+out:
+	drop_tmp();
+}
+
+/* A batch in one transaction: consecutive ids, a record that does not encode skipped. */
+HL_TEST(cdr_put_many)
+{
+	char dir[128];
+	struct hl_store *s;
+	struct hl_store_stats st;
+	struct hl_cdr rs[5], got;
+	uint64_t n;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK_INT(hl_store_cdr_put_many(s, rs, 0), 0);
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(rs); i++) {
+		rs[i] = cdr(i, 1700000000000ull + i);
+		/* refused attempts, as signalling writes them */
+		rs[i].disposition = (uint8_t)(HL_CDR_NO_ROUTE + i % 4);
+		rs[i].flags = HL_CDR_F_REFUSED;
+		rs[i].sip_status = 404;
+		rs[i].answered_ms = 0;
+		rs[i].created_ms = rs[i].ended_ms;
+		memset(rs[i].agent, 0, sizeof(rs[i].agent));
+		memset(rs[i].leg, 0, sizeof(rs[i].leg));
+	}
+	rs[2].disposition = 0;
+	HL_CHECK_INT(hl_store_cdr_put_many(s, rs, HL_ARRAY_SIZE(rs)), 4);
+	HL_CHECK(rs[0].id == 1 && rs[1].id == 2 && rs[2].id == 0 && rs[3].id == 3 &&
+		rs[4].id == 4);
+	HL_CHECK(hl_store_cdr_next_id(s) == 5);
+	HL_CHECK_INT(hl_store_cdr_count(s, &n), 0);
+	HL_CHECK(n == 4);
+	HL_CHECK_INT(hl_store_cdr_get(s, 3, &got), 0);
+	HL_CHECK(cdr_same(&rs[3], &got));
+	HL_CHECK_STR(hl_store_cdr_disposition_name(got.disposition), "tenant_busy");
+	HL_CHECK_INT(hl_store_cdr_get(s, 4, &got), 0);
+	HL_CHECK_STR(hl_store_cdr_disposition_name(got.disposition), "no_route");
+	HL_CHECK_INT(got.flags, HL_CDR_F_REFUSED);
+	HL_CHECK(got.src_family == AF_INET && got.src_port == 5064);
+	HL_CHECK(got.duration_ms == 0 && got.talk_ms == 0);
+	hl_store_stats(s, &st);
+	HL_CHECK(st.cdrs_written == 4);
 	hl_store_close(s);
 out:
 	drop_tmp();

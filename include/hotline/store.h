@@ -54,7 +54,8 @@ struct hl_binding {
 };
 
 /* How a call ended (struct hl_cdr.disposition). The first reason found wins: a call
- * ended by a media timeout stays media_timeout though both legs then get BYE. */
+ * ended by a media timeout stays media_timeout though both legs then get BYE. The
+ * values are stored: new ones go at the end. */
 #define HL_CDR_FOREACH_DISPOSITION(_)                                                    \
 	_(ANSWERED, "answered")               /* an agent answered; ended by a BYE */    \
 	_(ABANDONED, "abandoned")             /* the caller gave up before an answer */  \
@@ -65,7 +66,13 @@ struct hl_binding {
 	_(SESSION_EXPIRED, "session_expired") /* RFC 4028 §10: no refresh came */        \
 	_(NO_ACK, "no_ack")                   /* RFC 3261 §13.3.1.4: our 2xx never ACKed */ \
 	_(DIALOG_LOST, "dialog_lost")         /* 481/408 to an in-dialog request */      \
-	_(SHUTDOWN, "shutdown")               /* still up when hotlined stopped */
+	_(SHUTDOWN, "shutdown")               /* still up when hotlined stopped */      \
+	/* Refused before a call existed (HL_CDR_F_REFUSED); the rest of those are */     \
+	/* rejected, with the status in sip_status (420, 422, 482, 483, 488, 503). */     \
+	_(NO_ROUTE, "no_route")               /* 404: no tenant has the DID */           \
+	_(FORBIDDEN, "forbidden")             /* 403: source not a trunk of the tenant */ \
+	_(OVER_LIMIT, "over_limit")           /* 503: max_calls or max_cps reached */    \
+	_(TENANT_BUSY, "tenant_busy")         /* 486: the tenant's max_calls in use */
 
 enum hl_cdr_disposition {
 	HL_CDR_DISP_NONE_ = 0,
@@ -107,6 +114,8 @@ struct hl_cdr_leg {
 
 /* struct hl_cdr.flags */
 #define HL_CDR_F_FIGURES_MISSING 1 /* a leg with media has state HL_CDR_LEG_MISSING */
+#define HL_CDR_F_REFUSED 2         /* an INVITE refused before a call existed: no agent,
+				      no media, created_ms == ended_ms */
 
 #define HL_CDR_STR_MAX 64
 #define HL_CDR_CALLID_MAX 128
@@ -132,6 +141,11 @@ struct hl_cdr {
 	char called[HL_CDR_STR_MAX];          /* Request-URI user: the DID dialled */
 	char agent[HL_CDR_STR_MAX];           /* user of the agent who answered; "": none */
 	struct hl_cdr_leg leg[2];             /* 0: customer (A), 1: agent (B) */
+	/* Where the customer's INVITE came from (the trunk). Family 0: not known (records
+	 * written before version 2 of the layout). */
+	uint8_t src_family;                   /* AF_INET, AF_INET6 or 0 */
+	uint16_t src_port;                    /* host order */
+	uint8_t src_addr[16];                 /* network order; IPv4 in the first 4 bytes */
 };
 
 /* Encoded size bound of a record (version byte, fields, strings). */
@@ -220,6 +234,14 @@ const char *hl_store_cdr_party_name(unsigned int p);
  */
 int hl_store_cdr_put(struct hl_store *s, struct hl_cdr *r);
 
+/*
+ * Writes n records in one write transaction, as n hl_store_cdr_put() calls would, with
+ * consecutive ids: a burst of refused INVITEs costs one commit. Each r[i].id is its id,
+ * or 0 for a record that does not encode (-EINVAL as put; skipped, the others written).
+ * Returns how many were written, or a negative code with none written (every id 0).
+ */
+int hl_store_cdr_put_many(struct hl_store *s, struct hl_cdr *r, unsigned int n);
+
 /* Record id into out; HL_E_NOTFOUND when absent or undecodable (counted). */
 int hl_store_cdr_get(struct hl_store *s, uint64_t id, struct hl_cdr *out);
 
@@ -251,9 +273,11 @@ int hl_store_cdr_prune(struct hl_store *s, uint64_t older_than_ms, uint64_t keep
  * The record codec, for tests and fuzzing: hl_store_cdr_encode() writes r (its id is the
  * key, not in the value) into buf and returns its length, or -EINVAL (as put) or
  * HL_E_TOOBIG; hl_store_cdr_decode() fills out (id set to id) from len bytes and returns
- * 0, or HL_E_PARSE for a record that is short, long, of another version, or holds an
- * overlong string, a NUL in a string, an unknown disposition, party or leg state, or a
- * figure that is not a finite number.
+ * 0, or HL_E_PARSE for a record that is short, long, of an unknown version, or holds an
+ * overlong string, a NUL in a string, an unknown disposition, party, flag, leg state or
+ * address family, or a figure that is not a finite number. The encoder writes the
+ * current layout (version 2); the decoder also reads version 1 (no source address, no
+ * refused attempts), so records written before stay readable.
  */
 int hl_store_cdr_encode(const struct hl_cdr *r, uint8_t *buf, size_t cap);
 int hl_store_cdr_decode(const void *buf, size_t len, uint64_t id, struct hl_cdr *out);

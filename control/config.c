@@ -44,6 +44,7 @@ enum sip_key {
 	SIP_QUALIFY,
 	SIP_CDR_KEEP_DAYS,
 	SIP_CDR_MAX,
+	SIP_CDR_REFUSED_PER_S,
 	SIP_N_KEYS,
 };
 
@@ -122,6 +123,7 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->sip_qualify_s = 30;
 	cfg->sip_cdr_keep_days = 90;
 	cfg->sip_cdr_max = 1000000;
+	cfg->sip_cdr_refused_per_s = 200;
 	cfg->sip_digest[0] = HL_CONFIG_DIGEST_SHA256;
 	cfg->sip_digest[1] = HL_CONFIG_DIGEST_MD5;
 	cfg->rtp_port_min = 20000;
@@ -367,6 +369,10 @@ static const struct {
 	[SIP_CDR_KEEP_DAYS] = {"cdr_keep_days", offsetof(struct hl_config, sip_cdr_keep_days), 0,
 		36500},
 	[SIP_CDR_MAX] = {"cdr_max", offsetof(struct hl_config, sip_cdr_max), 0, 1000000000},
+	/* Refused INVITEs recorded per second: the staging pool, about 0.8 KiB a record, is
+	 * this big, and a second's records are one LMDB commit. 0: none recorded. */
+	[SIP_CDR_REFUSED_PER_S] = {"cdr_refused_per_s",
+		offsetof(struct hl_config, sip_cdr_refused_per_s), 0, 10000},
 };
 
 static int
@@ -436,7 +442,7 @@ set_sip(struct parser *p, const char *key, const char *v)
 				"store_map_mb, t1_ms, t2_ms, t4_ms, session_expires_s, min_se_s, "
 				"nonce_ttl_s, max_calls, max_cps, no_answer_s, max_transactions, "
 				"max_dialogs, flood_pps, flood_burst, qualify_s, cdr_keep_days, "
-				"cdr_max)", key);
+				"cdr_max, cdr_refused_per_s)", key);
 }
 
 /* "srtp_suites = AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80": RFC 4568 names, separated

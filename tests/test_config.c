@@ -167,7 +167,7 @@ static const struct {
 			     "digest, store_map_mb, t1_ms, t2_ms, t4_ms, session_expires_s, "
 			     "min_se_s, nonce_ttl_s, max_calls, max_cps, no_answer_s, "
 			     "max_transactions, max_dialogs, flood_pps, flood_burst, "
-			     "qualify_s, cdr_keep_days, cdr_max)"},
+			     "qualify_s, cdr_keep_days, cdr_max, cdr_refused_per_s)"},
 	{"[sip]\ntenants = a\ntenants = b\n", "t.conf:3: 'tenants' is given twice in this "
 					      "section"},
 	{"[sip]\nstore = /var/lib/hotline/" A40 A40 A40 A40 A40 A40 "\n",
@@ -184,6 +184,12 @@ static const struct {
 	{"[sip]\ncdr_max = 1000000001\n",
 		"t.conf:2: cdr_max: 1000000001 is out of range 0..1000000000"},
 	{"[sip]\ncdr_max = -5\n", "t.conf:2: cdr_max: '-5' is not a number"},
+	{"[sip]\nport = 5060\ncdr_refused_per_s = 10001\n",
+		"t.conf:3: cdr_refused_per_s: 10001 is out of range 0..10000"},
+	{"[sip]\ncdr_refused_per_s = on\n",
+		"t.conf:2: cdr_refused_per_s: 'on' is not a number"},
+	{"[sip]\ncdr_refused_per_s = 5\ncdr_refused_per_s = 6\n",
+		"t.conf:3: 'cdr_refused_per_s' is given twice in this section"},
 	{"[sip]\ncdr_max = 10\ncdr_max = 20\n",
 		"t.conf:3: 'cdr_max' is given twice in this section"},
 	{"[sip]\nt1_ms = 9\n", "t.conf:2: t1_ms: 9 is out of range 10..10000"},
@@ -275,6 +281,7 @@ HL_TEST(minimal_file_gets_defaults)
 	HL_CHECK_INT(c.sip_qualify_s, 30);
 	HL_CHECK_INT(c.sip_cdr_keep_days, 90);
 	HL_CHECK_INT(c.sip_cdr_max, 1000000);
+	HL_CHECK_INT(c.sip_cdr_refused_per_s, 200);
 	HL_CHECK_INT(c.sip_digest[0], HL_CONFIG_DIGEST_SHA256);
 	HL_CHECK_INT(c.sip_digest[1], HL_CONFIG_DIGEST_MD5);
 }
@@ -350,6 +357,7 @@ HL_TEST(sip_keys)
 				   "flood_burst = 1\n"
 				   "cdr_keep_days = 0\n"
 				   "cdr_max = 5000\n"
+				   "cdr_refused_per_s = 0\n"
 				   "digest = md5\n";
 	struct hl_config c;
 	char err[HL_CONFIG_ERR_MAX];
@@ -375,6 +383,7 @@ HL_TEST(sip_keys)
 	HL_CHECK_INT(c.sip_flood_burst, 1);
 	HL_CHECK_INT(c.sip_cdr_keep_days, 0);
 	HL_CHECK_INT(c.sip_cdr_max, 5000);
+	HL_CHECK_INT(c.sip_cdr_refused_per_s, 0);
 	HL_CHECK_INT(c.sip_digest[0], HL_CONFIG_DIGEST_MD5);
 	HL_CHECK_INT(c.sip_digest[1], 0);
 

@@ -90,6 +90,7 @@ struct hl_config {
 	uint32_t sip_qualify_s;         /* OPTIONS to each binding this often; 0: never */
 	uint32_t sip_cdr_keep_days;     /* call records older than this are pruned; 0: kept */
 	uint32_t sip_cdr_max;           /* at most this many call records; 0: no limit */
+	uint32_t sip_cdr_refused_per_s; /* records of refused INVITEs per second; 0: none */
 	uint8_t sip_digest[2];          /* challenge order, HL_CONFIG_DIGEST_*, 0: none */
 
 	/* [rtp] */

@@ -108,6 +108,16 @@ ctl_cdr(void *ctx, const struct hl_cdr *r, int rc)
 {
 	struct hl_control *c = ctx;
 
+	if (r->flags & HL_CDR_F_REFUSED) {
+		/* A flood of these is bounded ([sip] cdr_refused_per_s); its log is not. */
+		LOG(DEBUG, "cdr %llu%s: call-id %s tenant %s from %s to %s: refused %s (sip %u)\n",
+			(unsigned long long)r->id,
+			rc > 0 ? "" : rc == 0 ? " (no store)" : " (NOT STORED)", r->call_id,
+			r->tenant[0] ? r->tenant : "-", r->caller_user[0] ? r->caller_user : "-",
+			r->called[0] ? r->called : "-",
+			hl_store_cdr_disposition_name(r->disposition), r->sip_status);
+		return;
+	}
 	LOG(INFO, "cdr %llu%s: call-id %s tenant %s from %s to %s agent %s: %s (by %s, sip %u), "
 		  "%llu ms, talk %llu ms, A rx %llu pkts MOS %.2f, B rx %llu pkts MOS %.2f%s\n",
 		(unsigned long long)r->id,

@@ -1039,8 +1039,11 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 			sig_call_cancel(s, inv);
 		return;
 	}
-	if (check_require(s, t, buf, m) != 0)
+	if (check_require(s, t, buf, m) != 0) {
+		if (m->method == HL_SIP_METHOD_INVITE && tna.tag.len == 0)
+			sig_cdr_refused(s, t, buf, m, src, NULL, HL_CDR_REJECTED);
 		return;
+	}
 	if (tna.tag.len != 0) {
 		struct sig_leg *leg = sig_dialog_find(s, buf, cid->value, tna.tag);
 		if (leg == NULL) {
@@ -1056,8 +1059,10 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 		sig_reg_request(s, t, buf, m, src);
 		return;
 	case HL_SIP_METHOD_INVITE:
-		if (check_hops(s, t, buf, m) != 0)
+		if (check_hops(s, t, buf, m) != 0) {
+			sig_cdr_refused(s, t, buf, m, src, NULL, HL_CDR_REJECTED);
 			return;
+		}
 		sig_call_invite(s, t, buf, m, src);
 		return;
 	case HL_SIP_METHOD_OPTIONS: {

@@ -1896,12 +1896,14 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 	if (tn == NULL) {
 		sig_count(s, HL_SIG_CTR_CALLS_NOT_FOUND);
 		sig_reply(s, t, buf, m, 404, NULL, NULL, NULL, NULL, NULL, 0);
+		sig_cdr_refused(s, t, buf, m, src, NULL, HL_CDR_NO_ROUTE);
 		return;
 	}
 	/* Trunks are known by their source address: the tenant's ACL. */
 	if (!hl_tenant_trunk_allows(tn, src->family == 6 ? AF_INET6 : AF_INET, src->ip)) {
 		sig_count(s, HL_SIG_CTR_CALLS_FORBIDDEN);
 		sig_reply(s, t, buf, m, 403, NULL, NULL, NULL, NULL, NULL, 0);
+		sig_cdr_refused(s, t, buf, m, src, tn, HL_CDR_FORBIDDEN);
 		return;
 	}
 	st = sig_tenant_of(s, tn);
@@ -1911,12 +1913,14 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 		/* The box or the tenant's call rate is at its limit: come back soon. */
 		sig_count(s, HL_SIG_CTR_CALLS_LIMITED);
 		sig_reply(s, t, buf, m, 503, NULL, NULL, "Retry-After: 1\r\n", NULL, NULL, 0);
+		sig_cdr_refused(s, t, buf, m, src, tn, HL_CDR_OVER_LIMIT);
 		return;
 	}
 	if (tn->max_calls && st->calls >= tn->max_calls) {
 		/* The tenant's lines are all in use: busy, as a PBX trunk group is. */
 		sig_count(s, HL_SIG_CTR_CALLS_LIMITED);
 		sig_reply(s, t, buf, m, 486, NULL, NULL, NULL, NULL, NULL, 0);
+		sig_cdr_refused(s, t, buf, m, src, tn, HL_CDR_TENANT_BUSY);
 		return;
 	}
 	/* RFC 4028 §8.1: an interval below our minimum is 422 with Min-SE. */
@@ -1926,6 +1930,7 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 		se.delta < s->cfg->sip_min_se_s)) {
 		snprintf(hdrs, sizeof(hdrs), "Min-SE: %u\r\n", s->cfg->sip_min_se_s);
 		sig_reply(s, t, buf, m, 422, NULL, NULL, hdrs, NULL, NULL, 0);
+		sig_cdr_refused(s, t, buf, m, src, tn, HL_CDR_REJECTED);
 		return;
 	}
 	if (m->body.len) {
@@ -1935,6 +1940,7 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 			h->value.len < 15 ? h->value.len : 15}, "application/sdp") ||
 			hl_sdp_parse(buf, m->body, &sdp) != 0) {
 			sig_reply(s, t, buf, m, 488, NULL, NULL, NULL, NULL, NULL, 0);
+			sig_cdr_refused(s, t, buf, m, src, tn, HL_CDR_REJECTED);
 			return;
 		}
 	}
@@ -1945,10 +1951,12 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 		sig_free(a);
 		sig_free(c);
 		sig_reply(s, t, buf, m, 503, NULL, NULL, "Retry-After: 1\r\n", NULL, NULL, 0);
+		sig_cdr_refused(s, t, buf, m, src, tn, HL_CDR_REJECTED);
 		return;
 	}
 	c->id = ++s->call_seq;
 	c->tenant = st;
+	c->src = *src;
 	c->a = a;
 	c->created_ms = s->now_ms;
 	c->a_local_port = port;

@@ -10,10 +10,18 @@
  * full) and flags it. Nothing here runs per packet; each record costs one LMDB write
  * transaction on the control lcore, the only writer. A full pool writes its oldest
  * record early rather than growing.
+ *
+ * An initial INVITE refused before a call exists (404, 403, 503/486 at a limit, 420,
+ * 422, 482/483, 488) has no figures to wait for, but a flood of them must not become a
+ * flood of commits: its record goes into a second fixed pool of [sip] cdr_refused_per_s
+ * entries, which the once-a-second tick writes in one transaction and empties. What
+ * arrives while it is full is counted (cdr_attempts_dropped), not kept. The worker's
+ * per-source limit (flood_pps) bounds what one source can put in.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "control/sig_priv.h"
 #include "hotline/common.h"
@@ -44,6 +52,17 @@ sig_cdr_init(struct hl_sig *s)
 	for (unsigned int i = 0; i < SIG_CDR_PENDING; i++) {
 		q->pool[i].next = q->free;
 		q->free = &q->pool[i];
+	}
+	q->refused_cap = s->cfg->sip_cdr_refused_per_s;
+	if (q->refused_cap != 0) {
+		q->refused = calloc(q->refused_cap, sizeof(*q->refused));
+		if (q->refused == NULL) {
+			free(q->pool);
+			free(q->hash);
+			q->pool = NULL;
+			q->hash = NULL;
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -82,6 +101,16 @@ emit(struct hl_sig *s, struct hl_cdr *r)
 	}
 	if (s->ops.cdr != NULL)
 		s->ops.cdr(s->ops.ctx, r, rc);
+}
+
+static void
+set_src(struct hl_cdr *r, const struct hl_sig_addr *a)
+{
+	if (a->family != 4 && a->family != 6)
+		return;
+	r->src_family = a->family == 6 ? AF_INET6 : AF_INET;
+	r->src_port = a->port;
+	memcpy(r->src_addr, a->ip, a->family == 6 ? 16 : 4);
 }
 
 static struct sig_cdr_pend **
@@ -156,6 +185,7 @@ sig_cdr_call_done(struct hl_sig *s, const struct sig_call *c, unsigned int want)
 	copy_str(r->caller_display, sizeof(r->caller_display), c->caller_display);
 	copy_str(r->called, sizeof(r->called), c->called);
 	copy_str(r->agent, sizeof(r->agent), c->agent_user);
+	set_src(r, &c->src);
 	for (unsigned int i = 0; i < 2; i++) {
 		const struct sig_leg *l = legs[i];
 
@@ -224,11 +254,106 @@ sig_cdr_media_final(struct hl_sig *s, const struct hl_media_stats *st)
 		release(s, p);
 }
 
+/* A slice of the request as a string, cut to fit (a record keeps what it can). */
+static void
+copy_slice(const uint8_t *buf, struct hl_sip_slice sl, char *dst, size_t cap)
+{
+	size_t n = sl.len < cap - 1 ? sl.len : cap - 1;
+
+	memcpy(dst, buf + sl.off, n);
+	dst[n] = '\0';
+}
+
+void
+sig_cdr_refused(struct hl_sig *s, const struct sig_txn *t, const uint8_t *req,
+	const struct hl_sip_msg *m, const struct hl_sig_addr *src, const struct hl_tenant *tn,
+	enum hl_cdr_disposition d)
+{
+	struct sig_cdrs *q = &s->cdrs;
+	const struct hl_sip_hdr_field *h;
+	struct hl_sip_name_addr na;
+	struct hl_sip_uri u;
+	struct hl_cdr *r;
+
+	/* No final sent (the response did not build): nothing was refused on the wire. */
+	if (q->refused == NULL || t->status < 300)
+		return;
+	if (q->nrefused == q->refused_cap) {
+		sig_count(s, HL_SIG_CTR_CDR_ATTEMPTS_DROPPED);
+		return;
+	}
+	sig_count(s, HL_SIG_CTR_CDR_ATTEMPTS);
+	r = &q->refused[q->nrefused++];
+	memset(r, 0, sizeof(*r));
+	r->disposition = (uint8_t)d;
+	r->ended_by = HL_CDR_BY_HOTLINE;
+	r->sip_status = t->status;
+	r->flags = HL_CDR_F_REFUSED;
+	r->created_ms = r->ended_ms = sig_wall_ms(s, s->now_ms);
+	if (tn != NULL) {
+		r->tenant_id = tn->id;
+		copy_str(r->tenant, sizeof(r->tenant), tn->name);
+	}
+	/* hl_sip_validate() let it through: Call-ID, From and To are there. */
+	if ((h = hl_sip_hdr_first(m, HL_SIP_HDR_CALL_ID)) != NULL)
+		copy_slice(req, h->value, r->call_id, sizeof(r->call_id));
+	if (hl_sip_parse_uri(req, m->ruri, &u) == 0 && u.user.len)
+		copy_slice(req, u.user, r->called, sizeof(r->called));
+	h = hl_sip_hdr_first(m, HL_SIP_HDR_FROM);
+	if (h != NULL && hl_sip_parse_name_addr(req, h->value, &na) > 0) {
+		if (hl_sip_parse_uri(req, na.uri, &u) == 0 && u.user.len)
+			copy_slice(req, u.user, r->caller_user, sizeof(r->caller_user));
+		/* As a call's caller_display (sig_call.c): no quote or backslash kept. */
+		if (na.display.len && na.display.len < sizeof(r->caller_display)) {
+			copy_slice(req, na.display, r->caller_display, sizeof(r->caller_display));
+			for (char *p = r->caller_display; *p; p++)
+				if (*p == '"' || *p == '\\')
+					*p = ' ';
+		}
+	}
+	set_src(r, src);
+}
+
+/* The refused INVITEs of the last second: one write transaction for all. */
+static void
+flush_refused(struct hl_sig *s)
+{
+	struct sig_cdrs *q = &s->cdrs;
+	unsigned int n = q->nrefused;
+	int rc = 0;
+
+	if (n == 0)
+		return;
+	q->nrefused = 0;
+	if (s->store != NULL) {
+		rc = hl_store_cdr_put_many(s->store, q->refused, n);
+		if (rc >= 0) {
+			s->st.ctr[HL_SIG_CTR_CDR_WRITTEN] += (uint64_t)rc;
+			s->st.ctr[HL_SIG_CTR_CDR_STORE_FAIL] += n - (unsigned int)rc;
+		} else {
+			s->st.ctr[HL_SIG_CTR_CDR_STORE_FAIL] += n;
+		}
+	} else {
+		for (unsigned int i = 0; i < n; i++)
+			q->refused[i].id = ++q->seq;
+	}
+	if (s->ops.cdr == NULL)
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct hl_cdr *r = &q->refused[i];
+
+		s->ops.cdr(s->ops.ctx, r, s->store == NULL ? 0 : r->id != 0 ? 1 : rc < 0 ? rc :
+			-EINVAL);
+	}
+}
+
 void
 sig_cdr_tick(struct hl_sig *s)
 {
 	struct sig_cdrs *q = &s->cdrs;
 	unsigned int n = 0;
+
+	flush_refused(s);
 
 	/* In end order, so the first one still in its wait ends the walk. */
 	while (q->head != NULL && q->head->deadline_ms <= s->now_ms && n++ < CDR_TICK_MAX)
@@ -254,9 +379,13 @@ sig_cdr_free(struct hl_sig *s)
 
 	while (q->head != NULL)
 		release(s, q->head);
+	flush_refused(s);
 	free(q->pool);
 	free(q->hash);
+	free(q->refused);
 	q->pool = NULL;
 	q->hash = NULL;
 	q->free = NULL;
+	q->refused = NULL;
+	q->refused_cap = 0;
 }

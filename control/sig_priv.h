@@ -178,6 +178,10 @@ struct sig_cdrs {
 	struct sig_cdr_pend *head, *tail;
 	struct sig_cdr_pend **hash; /* SIG_CDR_HASH */
 	uint64_t seq;               /* record ids without a store */
+	/* Refused INVITEs since the last tick: [sip] cdr_refused_per_s, allocated at
+	 * create (NULL: none recorded); written by the tick in one transaction. */
+	struct hl_cdr *refused;
+	uint32_t nrefused, refused_cap;
 };
 
 struct sig_call {
@@ -189,6 +193,7 @@ struct sig_call {
 	uint8_t disposition;   /* enum hl_cdr_disposition: the first reason it ended */
 	uint8_t ended_by;      /* enum hl_cdr_party */
 	uint16_t a_status;     /* final status sent to the customer's INVITE */
+	struct hl_sig_addr src; /* where the customer's INVITE came from */
 	struct sig_tenant *tenant;
 	struct sig_leg *a, *b;
 	struct sig_agent *agent;  /* the agent of b */
@@ -406,6 +411,16 @@ void sig_cdr_free(struct hl_sig *s);
  * in want (bit per side) have come. */
 void sig_cdr_call_done(struct hl_sig *s, const struct sig_call *c, unsigned int want);
 void sig_cdr_media_final(struct hl_sig *s, const struct hl_media_stats *st);
+/*
+ * The initial INVITE req/m from src was refused in server transaction t (its final
+ * status, t->status, sent) before a call existed: its record, with disposition d and
+ * tenant tn (NULL: not resolved), waits for the next tick in a pool of [sip]
+ * cdr_refused_per_s; when the pool is full it is counted in cdr_attempts_dropped. A
+ * retransmission never gets here: the transaction answers it (sig.c request()).
+ */
+void sig_cdr_refused(struct hl_sig *s, const struct sig_txn *t, const uint8_t *req,
+	const struct hl_sip_msg *m, const struct hl_sig_addr *src, const struct hl_tenant *tn,
+	enum hl_cdr_disposition d);
 /* Once a second: records waited for long enough, and retention (bounded). */
 void sig_cdr_tick(struct hl_sig *s);
 

@@ -2102,8 +2102,8 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 
 /* ---- call records ---- */
 
-static struct hl_cdr cdrs[8];
-static int cdr_rc[8];
+static struct hl_cdr cdrs[16];
+static int cdr_rc[16];
 static unsigned int ncdr;
 static unsigned int ndel;
 
@@ -2128,9 +2128,11 @@ cap_media_del(void *ctx, uint8_t port_index, uint16_t local_port)
 	return 0;
 }
 
-/* As setup_ops(1), with legs that are deleted (and so report figures) and records. */
+/* As setup_ops(1), with legs that are deleted (and so report figures) and records;
+ * with tenants text tt (NULL: tenants_text) and refused INVITEs recorded at most
+ * refused_per_s a second. */
 static void
-setup_cdr(struct hl_store *store)
+setup_cdr_with(struct hl_store *store, const char *tt, uint32_t refused_per_s)
 {
 	char err[256];
 	struct hl_sig_ops ops = {.send = cap_send,
@@ -2146,12 +2148,21 @@ setup_cdr(struct hl_store *store)
 	hl_config_defaults(&cfg);
 	cfg.sip_no_answer_s = 5;
 	cfg.sip_qualify_s = 0;
-	tenants = hl_tenants_parse("t.conf", tenants_text, sizeof(tenants_text) - 1, err, sizeof(err));
+	cfg.sip_cdr_refused_per_s = refused_per_s;
+	if (tt == NULL)
+		tt = tenants_text;
+	tenants = hl_tenants_parse("t.conf", tt, strlen(tt), err, sizeof(err));
 	HL_CHECK_MSG(tenants != NULL, "%s", err);
 	now = 1000;
 	nout = 0;
 	sig = hl_sig_create(&cfg, tenants, store, &ops, now, 1700000000);
 	HL_CHECK(sig != NULL);
+}
+
+static void
+setup_cdr(struct hl_store *store)
+{
+	setup_cdr_with(store, NULL, 200);
 }
 
 /* The final figures the worker would report for a leg pushed to it. */
@@ -2523,6 +2534,233 @@ HL_TEST(cdr_to_store)
 	HL_CHECK_INT(hl_store_cdr_get(st, 2, &got), 0);
 	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_PRUNED] == 1);
 	teardown();
+	hl_store_close(st);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	HL_CHECK(system(cmd) == 0);
+}
+
+/* ---- records of refused INVITEs ---- */
+
+/* acme takes one call at a time, slow one call a second; open has no limit. */
+static const char refuse_tenants[] = "[tenant acme]\n"
+				     "realm = acme.test\n"
+				     "domains = acme.test\n"
+				     "dids = +15550100\n"
+				     "trunks = 10.99.0.0/24\n"
+				     "max_calls = 1\n"
+				     "[agent alice@acme]\n"
+				     "password = alicepw\n"
+				     "[tenant slow]\n"
+				     "dids = +15550200\n"
+				     "trunks = 10.99.0.0/24\n"
+				     "max_cps = 1\n"
+				     "[tenant open]\n"
+				     "dids = +15550300\n"
+				     "trunks = 10.99.0.0/24\n";
+
+/* An INVITE as send_invite_sdp() builds it, from src, into msg (sent when send). */
+static void
+invite_from(char *msg, size_t cap, const char *did, const char *branch, const char *callid,
+	const char *hdrs, const char *sdp, struct hl_sig_addr src)
+{
+	snprintf(msg, cap,
+		"INVITE sip:%s@10.99.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\n"
+		"%sFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"To: <sip:%s@10.99.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+		"Contact: <sip:trunk@10.99.0.2:5060>\r\nContent-Type: application/sdp\r\n"
+		"Content-Length: %zu\r\n\r\n%s",
+		did, branch, hdrs, did, callid, strlen(sdp), sdp);
+	feed(msg, src);
+}
+
+static const struct hl_cdr *
+cdr_of(const char *callid)
+{
+	for (unsigned int i = 0; i < ncdr && i < HL_ARRAY_SIZE(cdrs); i++)
+		if (strcmp(cdrs[i].call_id, callid) == 0)
+			return &cdrs[i];
+	return NULL;
+}
+
+/* One refused attempt's record: what the INVITE said, the status we sent, and why. */
+static void
+check_refused(const char *callid, const char *did, const char *tenant, unsigned int status,
+	const char *disposition, uint8_t src3)
+{
+	const struct hl_cdr *r = cdr_of(callid);
+
+	HL_CHECK_MSG(r != NULL, "no record of %s", callid);
+	if (r == NULL)
+		return;
+	HL_CHECK_STR(hl_store_cdr_disposition_name(r->disposition), disposition);
+	HL_CHECK_INT(r->sip_status, status);
+	HL_CHECK_INT(r->flags, HL_CDR_F_REFUSED);
+	HL_CHECK_INT(r->ended_by, HL_CDR_BY_HOTLINE);
+	HL_CHECK_STR(r->called, did);
+	HL_CHECK_STR(r->tenant, tenant);
+	HL_CHECK(tenant[0] != '\0' ? r->tenant_id != 0 : r->tenant_id == 0);
+	HL_CHECK_STR(r->caller_user, "+4930123");
+	HL_CHECK_STR(r->caller_display, "Customer");
+	HL_CHECK_STR(r->agent, "");
+	HL_CHECK(r->created_ms >= 1700000000000ull && r->created_ms == r->ended_ms);
+	HL_CHECK(r->answered_ms == 0 && r->duration_ms == 0 && r->talk_ms == 0);
+	HL_CHECK_INT(r->agents_tried, 0);
+	HL_CHECK_INT(r->leg[0].state, HL_CDR_LEG_NONE);
+	HL_CHECK_INT(r->leg[1].state, HL_CDR_LEG_NONE);
+	HL_CHECK_INT(r->src_family, AF_INET);
+	HL_CHECK(r->src_addr[0] == 10 && r->src_addr[1] == 99 && r->src_addr[2] == src3 &&
+		r->src_addr[3] == 2);
+	HL_CHECK_INT(r->src_port, 5060);
+}
+
+/* Each way an initial INVITE is refused before a call exists leaves one record, at the
+ * next tick; its retransmissions, answered by the transaction, leave none. */
+HL_TEST(cdr_refused_reasons)
+{
+	char msg[4096];
+	struct hl_sig_addr stranger = addr('t', 5060);
+	uint64_t absorbed;
+
+	stranger.ip[2] = 77;
+	setup_cdr_with(NULL, refuse_tenants, 200);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	/* 404: no tenant has the DID; then the same INVITE again, twice */
+	invite_from(msg, sizeof(msg), "+19999", "z9hG4bKrf1", "rf1@trunk", "", sdp_offer,
+		addr('t', 5060));
+	HL_CHECK(find_out("404") >= 0);
+	absorbed = stats().ctr[HL_SIG_CTR_RETRANS_ABSORBED];
+	feed(msg, addr('t', 5060));
+	HL_CHECK(find_out("404") >= 0);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(stats().ctr[HL_SIG_CTR_RETRANS_ABSORBED] == absorbed + 2);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_ATTEMPTS] == 1);
+	/* 403: acme's DID from a source that is not one of its trunks */
+	invite_from(msg, sizeof(msg), "+15550100", "z9hG4bKrf2", "rf2@trunk", "", sdp_offer,
+		stranger);
+	HL_CHECK(find_out("403") >= 0);
+	/* 486: acme's one line rings alice */
+	send_invite("+15550100", "z9hG4bKrf3", "rf3@trunk");
+	HL_CHECK(find_out("INVITE") >= 0 && stats().calls == 1);
+	send_invite("+15550100", "z9hG4bKrf4", "rf4@trunk");
+	HL_CHECK(find_out("486") >= 0);
+	/* 503: slow's one call this second was the first (480: nobody to take it) */
+	send_invite("+15550200", "z9hG4bKrf5", "rf5@trunk");
+	HL_CHECK(find_out("480") >= 0);
+	send_invite("+15550200", "z9hG4bKrf6", "rf6@trunk");
+	HL_CHECK(find_out("503") >= 0 && strstr(out[find_out("503")].buf, "Retry-After") != NULL);
+	/* rejected: 420 (a Require we lack), 422 (below Min-SE), 488 (not SDP), 483 (hops) */
+	send_invite_hdrs("+15550300", "z9hG4bKrf7", "rf7@trunk", "Require: frobnicate\r\n");
+	HL_CHECK(find_out("420") >= 0);
+	send_invite_hdrs("+15550300", "z9hG4bKrf8", "rf8@trunk", "Session-Expires: 30\r\n");
+	HL_CHECK(find_out("422") >= 0);
+	send_invite_sdp("+15550300", "z9hG4bKrf9", "rf9@trunk", "", "this is not SDP\r\n");
+	HL_CHECK(find_out("488") >= 0);
+	send_invite_hdrs("+15550300", "z9hG4bKrfa", "rfa@trunk", "Max-Forwards: 0\r\n");
+	HL_CHECK(find_out("483") >= 0);
+	/* A stateless 400 (a To that does not parse) has no transaction to tell a
+	 * retransmission by: counted, not recorded. */
+	feed("INVITE sip:+15550300@10.99.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;"
+	     "branch=z9hG4bKrfb\r\nFrom: <sip:+4930123@trunk.test>;tag=c1\r\n"
+	     "To: <sip:+15550300@10.99.0.1\r\nCall-ID: rfb@trunk\r\nCSeq: 1 INVITE\r\n"
+	     "Content-Length: 0\r\n\r\n",
+		addr('t', 5060));
+	HL_CHECK_MSG(find_out("400") >= 0, "%u out, first: %.40s", nout, nout ? out[0].buf : "");
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_ATTEMPTS] == 8);
+
+	/* The call to slow (480) has its record at once, with its source; the refused
+	 * ones wait for the tick, which writes them together. */
+	HL_CHECK_INT(ncdr, 1);
+	HL_CHECK_STR(cdrs[0].call_id, "rf5@trunk");
+	HL_CHECK_STR(hl_store_cdr_disposition_name(cdrs[0].disposition), "no_agent");
+	HL_CHECK_INT(cdrs[0].flags, 0);
+	HL_CHECK(cdrs[0].src_family == AF_INET && cdrs[0].src_addr[2] == 0 &&
+		cdrs[0].src_port == 5060);
+	advance(1000);
+	HL_CHECK_INT(ncdr, 9);
+	check_refused("rf1@trunk", "+19999", "", 404, "no_route", 0);
+	check_refused("rf2@trunk", "+15550100", "acme", 403, "forbidden", 77);
+	check_refused("rf4@trunk", "+15550100", "acme", 486, "tenant_busy", 0);
+	check_refused("rf6@trunk", "+15550200", "slow", 503, "over_limit", 0);
+	check_refused("rf7@trunk", "+15550300", "", 420, "rejected", 0);
+	check_refused("rf8@trunk", "+15550300", "open", 422, "rejected", 0);
+	check_refused("rf9@trunk", "+15550300", "open", 488, "rejected", 0);
+	check_refused("rfa@trunk", "+15550300", "", 483, "rejected", 0);
+	HL_CHECK(cdr_of("rf3@trunk") == NULL); /* still ringing */
+	/* ids in the order written: the call's first, then the attempts in arrival order */
+	for (unsigned int i = 1; i < 9; i++)
+		HL_CHECK(cdrs[i].id == cdrs[i - 1].id + 1);
+	HL_CHECK_STR(cdrs[1].call_id, "rf1@trunk");
+	HL_CHECK_INT(cdr_rc[1], 0);
+	/* A retransmission after the tick: the transaction still answers it (Timer H). */
+	invite_from(msg, sizeof(msg), "+19999", "z9hG4bKrf1", "rf1@trunk", "", sdp_offer,
+		addr('t', 5060));
+	HL_CHECK(find_out("404") >= 0);
+	advance(1000);
+	HL_CHECK_INT(ncdr, 9);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_ATTEMPTS] == 8);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_ATTEMPTS_DROPPED] == 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_FIGURES_MISSING] == 0);
+	teardown();
+}
+
+/* A flood of refusals: at most cdr_refused_per_s records a tick, the rest counted; with
+ * a store, a tick's records are one batch, and a stop writes those still waiting. */
+HL_TEST(cdr_refused_cap)
+{
+	char dir[] = "/tmp/hl_sigref_XXXXXX", branch[32], callid[32];
+	struct hl_store *st;
+	struct hl_cdr got;
+	uint64_t n;
+
+	HL_CHECK(mkdtemp(dir) != NULL);
+	st = hl_store_open(dir, 16);
+	HL_CHECK(st != NULL);
+	if (st == NULL)
+		return;
+	setup_cdr_with(st, NULL, 3);
+	for (unsigned int i = 0; i < 5; i++) {
+		snprintf(branch, sizeof(branch), "z9hG4bKcap%u", i);
+		snprintf(callid, sizeof(callid), "cap%u@trunk", i);
+		send_invite("+19999", branch, callid);
+		HL_CHECK(find_out("404") >= 0);
+	}
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_ATTEMPTS] == 3);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_ATTEMPTS_DROPPED] == 2);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_NOT_FOUND] == 5);
+	HL_CHECK_INT(ncdr, 0);
+	advance(1000);
+	HL_CHECK_INT(ncdr, 3);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_WRITTEN] == 3);
+	HL_CHECK_INT(cdr_rc[0], 1);
+	HL_CHECK(cdrs[0].id == 1 && cdrs[2].id == 3);
+	HL_CHECK_INT(hl_store_cdr_get(st, 3, &got), 0);
+	HL_CHECK_STR(got.call_id, "cap2@trunk");
+	HL_CHECK_STR(hl_store_cdr_disposition_name(got.disposition), "no_route");
+	HL_CHECK_INT(got.sip_status, 404);
+	HL_CHECK_INT(got.flags, HL_CDR_F_REFUSED);
+	HL_CHECK(got.src_family == AF_INET && got.src_port == 5060);
+	/* The next second has room again; what waits at the stop is written then. */
+	send_invite("+19999", "z9hG4bKcap5", "cap5@trunk");
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_ATTEMPTS] == 4);
+	teardown();
+	HL_CHECK_INT(ncdr, 4);
+	HL_CHECK_INT(hl_store_cdr_count(st, &n), 0);
+	HL_CHECK(n == 4);
+	HL_CHECK_INT(hl_store_cdr_get(st, 4, &got), 0);
+	HL_CHECK_STR(got.call_id, "cap5@trunk");
+	/* cdr_refused_per_s = 0: none recorded, none counted as dropped. */
+	setup_cdr_with(st, NULL, 0);
+	send_invite("+19999", "z9hG4bKcap6", "cap6@trunk");
+	HL_CHECK(find_out("404") >= 0);
+	advance(1000);
+	HL_CHECK_INT(ncdr, 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_ATTEMPTS] == 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CDR_ATTEMPTS_DROPPED] == 0);
+	teardown();
+	HL_CHECK_INT(hl_store_cdr_count(st, &n), 0);
+	HL_CHECK(n == 4);
 	hl_store_close(st);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

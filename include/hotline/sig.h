@@ -11,7 +11,9 @@
  * Tenants come from the provisioning file (hotline/tenant.h); registrations persist
  * in LMDB (hotline/store.h) and are loaded back at create, so a restart loses none.
  * Every call that got as far as a call state leaves one record (CDR) at its end,
- * written to the store once the workers' final figures of its legs are in (sig_cdr.c).
+ * written to the store once the workers' final figures of its legs are in (sig_cdr.c);
+ * an initial INVITE refused before that (no tenant, not a trunk, a limit, a Require or
+ * SDP we cannot take) leaves one too, at most [sip] cdr_refused_per_s a second.
  *
  * Specs: RFC 3261 §8, §10 (registrar), §12-§15 (dialogs, re-INVITE, BYE), §16.3
  * (Max-Forwards, loops), §17 (transactions, timers A-K), §18.2.2 and RFC 3581
@@ -60,6 +62,8 @@ struct hl_sig_ops {
 	 * (hl_sig_media_final) or waited for long enough: rc 1 when it was written to the
 	 * store, 0 without a store (r->id then counts from 1 per hl_sig), negative when the
 	 * store refused it (r->id 0). r is valid during the call only. May be NULL.
+	 * Records of refused INVITEs (HL_CDR_F_REFUSED) come the same way, a second's
+	 * worth at a time from the once-a-second tick.
 	 */
 	void (*cdr)(void *ctx, const struct hl_cdr *r, int rc);
 	void *ctx;
@@ -118,7 +122,9 @@ struct hl_sig_ops {
 	_(CDR_STORE_FAIL, "cdr_store_failures")                                        \
 	_(CDR_FIGURES_MISSING, "cdrs_figures_missing")                                 \
 	_(CDR_PENDING_FULL, "cdrs_pending_full")                                       \
-	_(CDR_PRUNED, "cdrs_pruned")
+	_(CDR_PRUNED, "cdrs_pruned")                                                   \
+	_(CDR_ATTEMPTS, "cdr_attempts")                                                \
+	_(CDR_ATTEMPTS_DROPPED, "cdr_attempts_dropped")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,

@@ -13,6 +13,7 @@
  * No DPDK here: it links the store module and LMDB only. Exit status: 0, 1 when the store
  * cannot be read, 2 for bad arguments.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -177,6 +178,8 @@ static const char *const call_cols[] = {"id", "call_id", "tenant_id", "tenant",
 	"caller_user", "caller_display", "called", "agent", "created_ms", "answered_ms",
 	"ended_ms", "duration_ms", "talk_ms", "disposition", "ended_by", "sip_status",
 	"agents_tried", "figures_missing"};
+/* After the legs' columns, so those keep their place in CSV from before version 2. */
+static const char *const tail_cols[] = {"refused", "source"};
 static const char *const leg_cols[] = {"media", "rx_packets", "rx_bytes", "tx_packets",
 	"tx_bytes", "lost", "loss_pct", "jitter_ms", "rtt_ms", "mos", "dtmf", "srtp_auth_fail",
 	"srtp_replay", "wrong_source", "ssrc_changes", "rtcp_in", "rtcp_out", "latched",
@@ -190,13 +193,28 @@ csv_header(FILE *f)
 	for (int s = 0; s < 2; s++)
 		for (size_t i = 0; i < HL_ARRAY_SIZE(leg_cols); i++)
 			fprintf(f, ",%s_%s", s ? "b" : "a", leg_cols[i]);
+	for (size_t i = 0; i < HL_ARRAY_SIZE(tail_cols); i++)
+		fprintf(f, ",%s", tail_cols[i]);
 	fputc('\n', f);
+}
+
+/* "192.0.2.1:5060", "[2001:db8::1]:5060"; "" when the record has none. */
+static void
+source(const struct hl_cdr *r, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	out[0] = '\0';
+	if (r->src_family == 0 || inet_ntop(r->src_family, r->src_addr, ip, sizeof(ip)) == NULL)
+		return;
+	snprintf(out, cap, r->src_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, r->src_port);
 }
 
 static int
 print_cdr(void *ctx, const struct hl_cdr *r)
 {
 	struct out *o = ctx;
+	char src[INET6_ADDRSTRLEN + 8];
 
 	o->first = true;
 	o->prefix = "";
@@ -222,6 +240,9 @@ print_cdr(void *ctx, const struct hl_cdr *r)
 	f_bool(o, "figures_missing", (r->flags & HL_CDR_F_FIGURES_MISSING) != 0);
 	leg(o, "a", &r->leg[0]);
 	leg(o, "b", &r->leg[1]);
+	f_bool(o, "refused", (r->flags & HL_CDR_F_REFUSED) != 0);
+	source(r, src, sizeof(src));
+	f_str(o, "source", src);
 	if (o->fmt == FMT_JSON)
 		fputc('}', o->f);
 	fputc('\n', o->f);

@@ -471,7 +471,8 @@ set_tenant(struct parser *p, const char *key, char *v)
 		else if (strcmp(v, "suppress") == 0)
 			tn->dtmf_to_agent = HL_TENANT_DTMF_SUPPRESS;
 		else
-			return fail(p, p->ini.line, "dtmf_to_agent: '%s' is not relay or suppress", v);
+			return fail(p, p->ini.line, "dtmf_to_agent: '%s' is not relay or suppress",
+				v);
 		return 0;
 	}
 	return fail(p, p->ini.line, "unknown key '%s' in [tenant] (realm, domains, dids, trunks, "

@@ -933,7 +933,7 @@ struct rx_pkt {
 
 /* What inband_input() did to a packet. */
 #define INBAND_CHECKED 1 /* a plain datagram's UDP checksum was verified and holds */
-#define INBAND_MUTED 2	 /* its audio was replaced by silence */
+#define INBAND_MUTED   2 /* its audio was replaced by silence */
 
 /*
  * In-band DTMF: x's audio payload (G.711 of x's PT), after SRTP and RFC 3550

@@ -421,7 +421,7 @@ HL_TEST(inband_heard_covers_the_tone_from_its_second_block)
 			int presses = 0;
 			long first = -1, last_heard = -1, gap = -1;
 			size_t tail = 0; /* tone samples after the last heard packet */
-			int holes = 0;   /* unheard packets inside the tone, heard ones after */
+			int holes = 0;	 /* unheard packets inside the tone, heard ones after */
 
 			/* lead of G.711 zero, the key from dtmf_tx (100 ms on), then zero */
 			memset(pcm, z, n);
@@ -431,20 +431,22 @@ HL_TEST(inband_heard_covers_the_tone_from_its_second_block)
 			for (size_t o = lead; o < lead + tone; o += 160) {
 				int k = dtmf_tx(&tx, lin, 160);
 				for (int i = 0; i < k && o + (size_t)i < lead + tone; i++)
-					pcm[o + (size_t)i] = law == HL_DTMF_PCMA ?
-						linear_to_alaw(lin[i]) : linear_to_ulaw(lin[i]);
+					pcm[o + (size_t)i] = law == HL_DTMF_PCMA
+								     ? linear_to_alaw(lin[i])
+								     : linear_to_ulaw(lin[i]);
 			}
 			HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
 			memcpy(muted, pcm, n);
 			for (size_t o = 0; o < n; o += 160) {
 				long pk = (long)(o / 160);
-				presses += hl_dtmf_inband_feed_g711(&d, (enum hl_dtmf_law)law,
-					pcm + o, 160, ev, 4);
+				presses += hl_dtmf_inband_feed_g711(
+					&d, (enum hl_dtmf_law)law, pcm + o, 160, ev, 4);
 				if (!d.heard) {
 					if (first >= 0 && o < lead + tone) {
 						if (gap < 0)
 							gap = pk;
-						tail += lead + tone - o < 160 ? lead + tone - o : 160;
+						tail += lead + tone - o < 160 ? lead + tone - o
+									      : 160;
 					}
 					continue;
 				}
@@ -462,24 +464,25 @@ HL_TEST(inband_heard_covers_the_tone_from_its_second_block)
 			HL_CHECK_MSG(first >= 0, "law %d offset %u: never heard", law, s);
 			if (first < 0)
 				continue;
-			unsigned int leak = (size_t)first * 160 > lead ?
-				(unsigned int)((size_t)first * 160 - lead) : 0;
+			unsigned int leak = (size_t)first * 160 > lead
+						    ? (unsigned int)((size_t)first * 160 - lead)
+						    : 0;
 			worst = leak > worst ? leak : worst;
 			best = leak < best ? leak : best;
-			HL_CHECK_MSG(leak <= 203, "law %d offset %u: %u samples before heard", law, s,
-				leak);
+			HL_CHECK_MSG(leak <= 203, "law %d offset %u: %u samples before heard", law,
+				s, leak);
 			HL_CHECK_MSG(holes == 0, "law %d offset %u: packets of the tone not heard",
 				law, s);
-			HL_CHECK_MSG(tail < 102, "law %d offset %u: last %zu samples not heard", law,
-				s, tail);
+			HL_CHECK_MSG(tail < 102, "law %d offset %u: last %zu samples not heard",
+				law, s, tail);
 			long end_pk = (long)((lead + tone - 1) / 160);
 			HL_CHECK_MSG(last_heard >= end_pk - (tail > 0) && last_heard <= end_pk + 3,
-				"law %d offset %u: heard until packet %ld, tone ends in %ld", law, s,
-				last_heard, end_pk);
+				"law %d offset %u: heard until packet %ld, tone ends in %ld", law,
+				s, last_heard, end_pk);
 			HL_CHECK_STR(far_end_digits(pcm, n, (enum hl_dtmf_law)law), key);
 			const char *left = far_end_digits(muted, n, (enum hl_dtmf_law)law);
-			HL_CHECK_MSG(left[0] == '\0', "law %d offset %u: '%s' left after muting", law,
-				s, left);
+			HL_CHECK_MSG(left[0] == '\0', "law %d offset %u: '%s' left after muting",
+				law, s, left);
 		}
 	/* SpanDSP's blocks do not line up with packets: some starts leak nothing. */
 	HL_CHECK_MSG(best == 0 && worst > 160 && worst <= 203, "leak %u..%u samples", best, worst);
@@ -555,8 +558,8 @@ HL_TEST(inband_speech_like_audio_gives_nothing)
 	}
 	HL_CHECK_MSG(ngot == 0, "%d false keys", ngot);
 	/* Nor is any of it heard as a tone: a relay muting tones leaves it alone. */
-	HL_CHECK_MSG(heard == 0, "%u of %zu packets heard as tone", heard,
-		HL_ARRAY_SIZE(buf) / 160);
+	HL_CHECK_MSG(
+		heard == 0, "%u of %zu packets heard as tone", heard, HL_ARRAY_SIZE(buf) / 160);
 	HL_CHECK(d.tone == 0);
 }
 

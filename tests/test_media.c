@@ -1827,7 +1827,8 @@ far_end_digits(const uint8_t *audio, size_t n, uint8_t pt)
 	for (size_t off = 0; off < n; off += 160) {
 		size_t c = n - off < 160 ? n - off : 160;
 		for (size_t i = 0; i < c; i++)
-			lin[i] = pt == 8 ? alaw_to_linear(audio[off + i]) : ulaw_to_linear(audio[off + i]);
+			lin[i] = pt == 8 ? alaw_to_linear(audio[off + i])
+					 : ulaw_to_linear(audio[off + i]);
 		dtmf_rx(rx, lin, (int)c);
 	}
 	k = dtmf_rx_get(rx, got, (int)sizeof(got) - 1);
@@ -1841,8 +1842,8 @@ struct relayed {
 	uint8_t audio[8000 * 8]; /* the payloads, in order */
 	size_t n;
 	unsigned int packets, muted, unchanged;
-	unsigned int silent; /* relayed packets sent as silence already: muted or not */
-	unsigned int leaked; /* octets other than silence relayed unchanged */
+	unsigned int silent;	    /* relayed packets sent as silence already: muted or not */
+	unsigned int leaked;	    /* octets other than silence relayed unchanged */
 	unsigned int run, leak_max; /* of those, since the last muted packet; the most */
 };
 
@@ -1872,7 +1873,8 @@ relay_collect(struct stream *st, const uint8_t *audio, size_t n, struct hl_srtp_
 		if (off < n && batch < 32) {
 			uint8_t rtp[1600], f[1700];
 			size_t c = n - off < 160 ? n - off : 160;
-			size_t k = rtp_pkt(rtp, st->pt, 0, st->seq++, st->ts, st->ssrc, audio + off, c);
+			size_t k = rtp_pkt(
+				rtp, st->pt, 0, st->seq++, st->ts, st->ssrc, audio + off, c);
 			size_t fl;
 
 			if (tx != NULL) {
@@ -1896,7 +1898,8 @@ relay_collect(struct stream *st, const uint8_t *audio, size_t n, struct hl_srtp_
 			size_t c = n - o < 160 ? n - o : 160;
 
 			HL_CHECK(parse_out(out[i], &sn, rx) == 0);
-			HL_CHECK_MSG(sn.udp_ok && sn.csum_ok, "packet %u: UDP checksum", r->packets);
+			HL_CHECK_MSG(
+				sn.udp_ok && sn.csum_ok, "packet %u: UDP checksum", r->packets);
 			HL_CHECK_MSG(!have_seq || sn.seq == next_seq, "packet %u: seq %u, want %u",
 				r->packets, sn.seq, next_seq);
 			have_seq = 1;
@@ -1916,7 +1919,8 @@ relay_collect(struct stream *st, const uint8_t *audio, size_t n, struct hl_srtp_
 				r->muted++;
 				r->run = 0;
 			} else {
-				HL_CHECK_MSG(0, "packet %u: payload neither sent nor silence", r->packets);
+				HL_CHECK_MSG(0, "packet %u: payload neither sent nor silence",
+					r->packets);
 			}
 			if (r->n + sn.plen <= sizeof(r->audio)) {
 				memcpy(r->audio + r->n, sn.payload, sn.plen);
@@ -1944,8 +1948,8 @@ check_muted(uint64_t before, const struct relayed *r, unsigned int max)
 /* Deletes a call whose agent sent nothing: the customer's figures count its keys, the
  * agent's what was relayed to it. */
 static void
-end_pci_call(uint32_t call, uint16_t pa, uint16_t pb, uint64_t legs0, uint64_t keys,
-	uint64_t to_agent)
+end_pci_call(
+	uint32_t call, uint16_t pa, uint16_t pb, uint64_t legs0, uint64_t keys, uint64_t to_agent)
 {
 	n_finals = 0;
 	HL_CHECK(hl_media_del(eng, 0, pa) == 0);
@@ -2026,14 +2030,15 @@ HL_TEST(inband_dtmf_suppressed_muted_toward_agent)
 
 		n_events = 0;
 		memset(tone_buf, 0xff, 100 + off);
-		n = 100 + off + tone_audio(tone_buf + 100 + off, sizeof(tone_buf) - 200, 0, key, 100,
-			0, 0, 200);
+		n = 100 + off +
+		    tone_audio(
+			    tone_buf + 100 + off, sizeof(tone_buf) - 200, 0, key, 100, 0, 0, 200);
 		relay_collect(&st, tone_buf, n, NULL, NULL, -1, &r);
 		tot += r.packets;
 		HL_CHECK_STR(inband_digits(60, 0), key);
 		HL_CHECK_MSG(r.leak_max <= 203, "key at %u: %u samples relayed", off, r.leak_max);
-		HL_CHECK_MSG(far_end_digits(r.audio, r.n, 0)[0] == '\0', "key at %u: agent hears '%s'",
-			off, far_end_digits(r.audio, r.n, 0));
+		HL_CHECK_MSG(far_end_digits(r.audio, r.n, 0)[0] == '\0',
+			"key at %u: agent hears '%s'", off, far_end_digits(r.audio, r.n, 0));
 	}
 	/* speech goes through as it is */
 	n_events = 0;

@@ -2124,8 +2124,8 @@ HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 	};
 
 	for (unsigned int c = 0; c < HL_ARRAY_SIZE(files); c++) {
-		struct hl_sig_ops ops = {.send = cap_send, .route = cap_route,
-			.media_set = cap_media_set};
+		struct hl_sig_ops ops = {
+			.send = cap_send, .route = cap_route, .media_set = cap_media_set};
 		char inv[4096], totag[64], msg[1024], callid[32], err[256];
 		struct hl_sdp ans;
 		const struct hl_media_leg *a, *b;

@@ -521,9 +521,9 @@ HL_TEST(tenant_record_dtmf_to_agent_and_version_1)
 	/* Version 1, byte for byte as written before: id 1 "acme", realm "acme.test",
 	 * max_calls 100, max_cps 20, no_answer_s 12, 0 agents, one domain, no DID, one
 	 * trunk 10.99.0.0/24. */
-	static const uint8_t v1[] = {1, 1, 0, 0, 0, 4, 'a', 'c', 'm', 'e', 9, 'a', 'c', 'm',
-		'e', '.', 't', 'e', 's', 't', 100, 0, 0, 0, 20, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0,
-		1, 9, 'a', 'c', 'm', 'e', '.', 't', 'e', 's', 't', 0, 1, 4, 24, 10, 99, 0, 0};
+	static const uint8_t v1[] = {1, 1, 0, 0, 0, 4, 'a', 'c', 'm', 'e', 9, 'a', 'c', 'm', 'e',
+		'.', 't', 'e', 's', 't', 100, 0, 0, 0, 20, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 1, 9,
+		'a', 'c', 'm', 'e', '.', 't', 'e', 's', 't', 0, 1, 4, 24, 10, 99, 0, 0};
 	HL_CHECK_INT(hl_store_raw_put(s, "tenants", "\0\0\0\1", 4, v1, sizeof(v1)), 0);
 	memset(&tn, 0x55, sizeof(tn));
 	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);

@@ -1478,7 +1478,7 @@ ulaw_of(double v)
 		x = 32767;
 	for (int m = x >> 8; m > 1 && seg < 7; m >>= 1)
 		seg++;
-	return (uint8_t)~(sign | seg << 4 | ((x >> (seg + 3)) & 0x0f));
+	return (uint8_t) ~(sign | seg << 4 | ((x >> (seg + 3)) & 0x0f));
 }
 
 static int
@@ -1624,10 +1624,11 @@ write_seeds(const char *dir)
 	for (int i = 0, t = 0; i < 20; i++) {
 		uint8_t tone[160];
 		for (int k = 0; k < 160; k++, t++)
-			tone[k] = i >= 4 && i < 16 ?
-				ulaw_of(4000 * (sin(2 * M_PI * 770 * t / 8000.0) +
-						       sin(2 * M_PI * 1336 * t / 8000.0))) :
-				0xff;
+			tone[k] =
+				i >= 4 && i < 16
+					? ulaw_of(4000 * (sin(2 * M_PI * 770 * t / 8000.0) +
+								 sin(2 * M_PI * 1336 * t / 8000.0)))
+					: 0xff;
 		seed_rtp(&p, 0, 0, 0, 0, 0, tone, sizeof(tone));
 		EMIT(&p, OP_TIME, 20);
 	}

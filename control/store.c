@@ -1,11 +1,15 @@
 /*
  * LMDB store of provisioned tenants and registrations: see include/hotline/store.h.
  *
- * Record layouts, version 1 (values little-endian, strings as u8 length + bytes, no NUL):
+ * Record layouts, version 1 unless said (values little-endian, strings as u8 length +
+ * bytes, no NUL):
  *   tenants  key  u32be id
- *            val  u8 1, u32 id, str name, str realm, u32 max_calls, u32 max_cps,
+ *            val  u8 2, u32 id, str name, str realm, u32 max_calls, u32 max_cps,
  *                 u32 no_answer_s, u32 n_agents, u8 n + n str domain, u8 n + n str did,
- *                 u8 n + n (u8 ipver 4|6, u8 prefix, 4|16 bytes address)
+ *                 u8 n + n (u8 ipver 4|6, u8 prefix, 4|16 bytes address),
+ *                 u8 dtmf_to_agent (0 relay, 1 suppress)
+ *            version 1 (before dtmf_to_agent) ends after the trunks and reads as relay;
+ *            provisioning rewrites it as version 2
  *   agents   key  u32be tenant id, user bytes
  *            val  u8 1, u32 index, str display, u8 flags (1 md5, 2 sha256),
  *                 [16 bytes MD5 HA1], [32 bytes SHA-256 HA1]
@@ -49,6 +53,8 @@
 /* Call records have their own version: 2 added the source address and refused attempts. */
 #define CDR_VERSION 2
 #define CDR_VERSION_1 1
+/* Tenant records: 2 added dtmf_to_agent; 1 is still read. */
+#define TENANT_REC_VERSION 2
 #define ERR_MAX 256
 /* u32 id + user (63) + NUL + contact (255) */
 #define BINDING_KEY_MAX (4 + 63 + 1 + 255)
@@ -287,7 +293,7 @@ tohex(const uint8_t *raw, size_t nbytes, char *hex)
 static void
 enc_tenant(struct wbuf *w, const struct hl_tenant *tn)
 {
-	put_u8(w, REC_VERSION);
+	put_u8(w, TENANT_REC_VERSION);
 	put_u32(w, tn->id);
 	put_str(w, tn->name);
 	put_str(w, tn->realm);
@@ -309,6 +315,7 @@ enc_tenant(struct wbuf *w, const struct hl_tenant *tn)
 		put_u8(w, c->prefix);
 		put_bytes(w, c->addr, c->family == AF_INET ? 4 : 16);
 	}
+	put_u8(w, tn->dtmf_to_agent);
 }
 
 static bool
@@ -316,9 +323,11 @@ dec_tenant(const MDB_val *v, struct hl_tenant *tn)
 {
 	struct rbuf r = {.p = v->mv_data, .n = v->mv_size};
 	uint32_t n;
+	uint8_t ver;
 
 	memset(tn, 0, sizeof(*tn));
-	if (get_u8(&r) != REC_VERSION)
+	ver = get_u8(&r);
+	if (ver != 1 && ver != TENANT_REC_VERSION)
 		return false;
 	tn->id = get_u32(&r);
 	get_str(&r, tn->name, sizeof(tn->name));
@@ -351,6 +360,11 @@ dec_tenant(const MDB_val *v, struct hl_tenant *tn)
 		a = get_bytes(&r, c->family == AF_INET ? 4 : 16);
 		if (a != NULL)
 			memcpy(c->addr, a, c->family == AF_INET ? 4 : 16);
+	}
+	if (ver >= 2) {
+		tn->dtmf_to_agent = get_u8(&r);
+		if (tn->dtmf_to_agent > HL_TENANT_DTMF_SUPPRESS)
+			return false;
 	}
 	tn->agents = NULL;
 	tn->agents_by_user = NULL;

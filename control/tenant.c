@@ -44,6 +44,7 @@ enum tenant_key {
 	TK_MAX_CALLS,
 	TK_MAX_CPS,
 	TK_NO_ANSWER,
+	TK_DTMF_TO_AGENT,
 };
 
 enum agent_key {
@@ -462,8 +463,20 @@ set_tenant(struct parser *p, const char *key, char *v)
 		tn->no_answer_s = (uint32_t)x;
 		return 0;
 	}
+	if (KEY("dtmf_to_agent")) {
+		if ((rc = once(p, TK_DTMF_TO_AGENT, key)) < 0)
+			return rc;
+		if (strcmp(v, "relay") == 0)
+			tn->dtmf_to_agent = HL_TENANT_DTMF_RELAY;
+		else if (strcmp(v, "suppress") == 0)
+			tn->dtmf_to_agent = HL_TENANT_DTMF_SUPPRESS;
+		else
+			return fail(p, p->ini.line, "dtmf_to_agent: '%s' is not relay or suppress",
+				v);
+		return 0;
+	}
 	return fail(p, p->ini.line, "unknown key '%s' in [tenant] (realm, domains, dids, trunks, "
-				    "max_calls, max_cps, no_answer_s)", key);
+				    "max_calls, max_cps, no_answer_s, dtmf_to_agent)", key);
 }
 
 static int

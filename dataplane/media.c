@@ -48,6 +48,11 @@
 /* An in-band tone with no audio for this long is ended (the sender went silent, or
  * sends comfort noise, with a key down): as long as RFC 4733's lost end waits. */
 #define INBAND_QUIET_MS DTMF_LOST_END_MS
+/* On a leg whose DTMF is kept from the peer (dtmf_suppress), audio is muted this long
+ * (samples, 40 ms: two 20 ms packets) after the last packet heard as tone, so the
+ * tone's last samples (under one detector block, which the detector may let go of
+ * early) and its decay are muted too. */
+#define INBAND_MUTE_HANGOVER 320
 /* How long a re-keyed leg still accepts its previous inbound key. */
 #define REKEY_GRACE_MS 2000
 
@@ -144,6 +149,7 @@ _Static_assert(offsetof(struct media_leg, inband) > offsetof(struct media_leg, s
 struct inband_slot {
 	struct hl_dtmf_inband d;
 	uint64_t last_ms;	/* when audio was last fed */
+	uint64_t mute_until;	/* dtmf_suppress: mute audio that starts before this sample */
 } __rte_cache_aligned;
 
 
@@ -383,6 +389,7 @@ inband_take(struct hl_worker *w, struct media_leg *l)
 		return;
 	}
 	sh->inband[i].last_ms = w->now / sh->tsc_per_ms;
+	sh->inband[i].mute_until = 0;
 	l->inband = i + 1;
 	sh->n_inband++;
 }
@@ -924,35 +931,55 @@ struct rx_pkt {
 	bool v6;
 };
 
+/* What inband_input() did to a packet. */
+#define INBAND_CHECKED 1 /* a plain datagram's UDP checksum was verified and holds */
+#define INBAND_MUTED   2 /* its audio was replaced by silence */
+
 /*
  * In-band DTMF: x's audio payload (G.711 of x's PT), after SRTP and RFC 3550
- * validation, into x's detector; the packet itself is relayed as it is. A plain
- * datagram is checked first, as consumed ones are: a press is not reported from a
- * datagram damaged on the way. Returns whether that check was made and held, so the
- * relay need not sum it again. Every 20 ms packet costs a 160-entry table decode and
- * SpanDSP's eight Goertzel filters over 160 samples (docs/media.md).
+ * validation, into x's detector. A plain datagram is checked first, as consumed ones
+ * are: a press is not reported from a datagram damaged on the way. Every 20 ms packet
+ * costs a 160-entry table decode and SpanDSP's eight Goertzel filters over 160 samples
+ * (docs/media.md).
+ *
+ * On a leg with dtmf_suppress (PCI) the packet is then muted, in place, when the
+ * detector heard a tone in it or it starts within INBAND_MUTE_HANGOVER samples after
+ * the last packet that did: its audio becomes G.711 silence of the same length (0xFF
+ * for PCMU, 0xD5 for PCMA, RFC 3551 §4.5.14) and the packet is relayed as any other,
+ * so the peer's stream keeps its sequence and timing. The audio is plaintext here
+ * (SRTP unprotected before, protected for the peer after). A damaged datagram is not
+ * fed, but still muted inside the hangover; the relay then sums the new payload
+ * afresh. Returns INBAND_* flags.
  */
-static __rte_noinline bool
-inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p,
-	const uint8_t *audio, uint16_t len)
+static __rte_noinline unsigned int
+inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, uint8_t *audio,
+	uint16_t len)
 {
 	struct hl_media_shard *sh = w->media;
 	struct inband_slot *sl = inband_of(sh, x);
 	struct hl_dtmf_event ev[4];
-	bool checked = false;
+	uint64_t start = sl->d.samples;
+	unsigned int r = 0;
 	int k;
 
 	if (!x->srtp_rx) {
 		if (!udp_intact(p->m, p->l3, p->v6, p->u))
-			return false;
-		checked = true;
+			goto mute;
+		r = INBAND_CHECKED;
 	}
 	sl->last_ms = w->now / sh->tsc_per_ms;
 	k = hl_dtmf_inband_feed_g711(&sl->d, x->codec_pt == 8 ? HL_DTMF_PCMA : HL_DTMF_PCMU, audio,
 		len, ev, RTE_DIM(ev));
 	for (int i = 0; i < k; i++)
 		emit_dtmf(w, x, &ev[i]);
-	return checked;
+	if (sl->d.heard)
+		sl->mute_until = sl->d.samples + INBAND_MUTE_HANGOVER;
+mute:
+	if (x->dtmf_suppress && start < sl->mute_until) {
+		memset(audio, x->codec_pt == 8 ? 0xd5 : 0xff, len);
+		r |= INBAND_MUTED;
+	}
+	return r;
 }
 
 /* RTCP from x's remote: terminated here (our own reports go out from the tick). */
@@ -1002,7 +1029,7 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 	struct hl_rtp_hdr h;
 	struct media_leg *y;
 	uint64_t seed = CSUM_FULL;
-	bool checked = false;
+	bool checked = false, muted = false;
 	int n = plen;
 
 	if (x->latched && !src_is(x, p->sip, p->sport, x->remote_port)) {
@@ -1055,9 +1082,12 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 	 * bridged (IVR) or its peer holds. n_inband and line 0 first: a shard without
 	 * in-band legs, and legs with telephone-events or another codec, never read the
 	 * leg's cold line for it. */
-	if (unlikely(sh->n_inband != 0) && x->te_pt < 0 && h.pt == x->codec_pt && x->inband != 0 &&
-		inband_input(w, x, p, pl + h.payload_off, h.payload_len))
-		checked = true;
+	if (unlikely(sh->n_inband != 0) && x->te_pt < 0 && h.pt == x->codec_pt && x->inband != 0) {
+		unsigned int r = inband_input(w, x, p, pl + h.payload_off, h.payload_len);
+
+		checked = r & INBAND_CHECKED;
+		muted = r & INBAND_MUTED;
+	}
 	y = peer_of(x);
 	if (y == NULL) {
 		drop_m(w, m, HL_DROP_RTP_NOT_BRIDGED);
@@ -1077,8 +1107,9 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 				drop_m(w, m, HL_DROP_UDP_BAD_CSUM);
 				return;
 			}
-		} else if (p->u->dgram_cksum != 0) {
-			/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); m' is added in leg_send. */
+		} else if (p->u->dgram_cksum != 0 && !muted) {
+			/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); m' is added in leg_send.
+			 * A muted payload is new: summed afresh. */
 			seed = (uint16_t)~p->u->dgram_cksum +
 			       (uint64_t)(uint16_t)~hl_csum_fold(csum_mutable(p->l3, p->v6, p->u, pl));
 		}
@@ -1103,6 +1134,8 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 	y->tx_packets++;
 	y->tx_bytes += h.payload_len;
 	w->st->ctr[HL_CTR_RTP_RELAYED]++;
+	if (muted)
+		w->st->ctr[HL_CTR_RTP_DTMF_MUTED]++;
 	leg_send(w, y, m, pl, (uint16_t)n, y->local_port, y->remote_port, seed);
 }
 

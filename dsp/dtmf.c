@@ -181,6 +181,7 @@ tone_report(void *user_data, int code, int level, int delay)
 	(void)level;
 	(void)delay;
 	if (code) {
+		d->heard = 1;
 		d->tone = (char)code;
 		d->tone_start = d->samples;
 		d->start_ms = d->samples * 1000 / INBAND_RATE;
@@ -214,9 +215,16 @@ hl_dtmf_inband_init(struct hl_dtmf_inband *d)
 /* Chunk the input so the reported positions are within 20 ms of the truth. */
 #define INBAND_CHUNK 160
 
-int
-hl_dtmf_inband_feed(struct hl_dtmf_inband *d, const int16_t *samples, size_t n,
-		    struct hl_dtmf_event *out, unsigned int max)
+/*
+ * Feeds n samples without clearing heard. After each chunk, the tone is heard when
+ * SpanDSP's last block analysis found a key (last_hit: one 102-sample block, before
+ * the second one that confirms it and calls tone_report) or a confirmed one still runs
+ * (in_digit: it clears only after two blocks without). tone_report() sets it too, for
+ * a tone that starts and ends within one feed (packets longer than 40 ms).
+ */
+static int
+feed_linear(struct hl_dtmf_inband *d, const int16_t *samples, size_t n,
+	    struct hl_dtmf_event *out, unsigned int max)
 {
 	dtmf_rx_state_t *rx = (dtmf_rx_state_t *)d->rx_storage;
 	unsigned int w = 0;
@@ -224,6 +232,7 @@ hl_dtmf_inband_feed(struct hl_dtmf_inband *d, const int16_t *samples, size_t n,
 	while (n) {
 		size_t c = n < INBAND_CHUNK ? n : INBAND_CHUNK;
 		dtmf_rx(rx, samples, (int)c);
+		d->heard |= (uint8_t)(rx->last_hit != 0 || rx->in_digit != 0);
 		d->samples += c;
 		samples += c;
 		n -= c;
@@ -235,6 +244,14 @@ hl_dtmf_inband_feed(struct hl_dtmf_inband *d, const int16_t *samples, size_t n,
 	rx->current_digits = 0;
 	rx->digits[0] = '\0';
 	return (int)w;
+}
+
+int
+hl_dtmf_inband_feed(struct hl_dtmf_inband *d, const int16_t *samples, size_t n,
+		    struct hl_dtmf_event *out, unsigned int max)
+{
+	d->heard = 0;
+	return feed_linear(d, samples, n, out, max);
 }
 
 /* ---- G.711 payloads ---- */
@@ -327,11 +344,12 @@ hl_dtmf_inband_feed_g711(struct hl_dtmf_inband *d, enum hl_dtmf_law law, const u
 	int16_t buf[INBAND_CHUNK];
 	unsigned int w = 0;
 
+	d->heard = 0;
 	while (len) {
 		size_t c = len < INBAND_CHUNK ? len : INBAND_CHUNK;
 		for (size_t i = 0; i < c; i++)
 			buf[i] = tab[payload[i]];
-		w += (unsigned int)hl_dtmf_inband_feed(d, buf, c, out + w, max - w);
+		w += (unsigned int)feed_linear(d, buf, c, out + w, max - w);
 		payload += c;
 		len -= c;
 	}
@@ -348,7 +366,6 @@ hl_dtmf_inband_flush(struct hl_dtmf_inband *d, struct hl_dtmf_event *out, unsign
 	unsigned int w = 0;
 
 	for (unsigned int n = 0; d->tone != 0 && n < FLUSH_SAMPLES; n += HL_ARRAY_SIZE(zero))
-		w += (unsigned int)hl_dtmf_inband_feed(d, zero, HL_ARRAY_SIZE(zero), out + w,
-			max - w);
+		w += (unsigned int)feed_linear(d, zero, HL_ARRAY_SIZE(zero), out + w, max - w);
 	return (int)w;
 }

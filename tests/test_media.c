@@ -1811,6 +1811,314 @@ HL_TEST(inband_pool_exhausted_counted_and_slots_returned)
 	HL_CHECK_INT(ctr(HL_CTR_DTMF_INBAND_NO_SLOT), none0);
 }
 
+/* ---- PCI: in-band DTMF muted toward the peer ---- */
+
+/* SpanDSP's detector over G.711 audio, as the agent's side (or a recorder) might run it:
+ * the keys it finds. */
+static const char *
+far_end_digits(const uint8_t *audio, size_t n, uint8_t pt)
+{
+	static char got[64];
+	dtmf_rx_state_t *rx = dtmf_rx_init(NULL, NULL, NULL);
+	int16_t lin[160];
+	int k;
+
+	HL_CHECK(rx != NULL);
+	for (size_t off = 0; off < n; off += 160) {
+		size_t c = n - off < 160 ? n - off : 160;
+		for (size_t i = 0; i < c; i++)
+			lin[i] = pt == 8 ? alaw_to_linear(audio[off + i])
+					 : ulaw_to_linear(audio[off + i]);
+		dtmf_rx(rx, lin, (int)c);
+	}
+	k = dtmf_rx_get(rx, got, (int)sizeof(got) - 1);
+	got[k > 0 ? k : 0] = '\0';
+	dtmf_rx_free(rx);
+	return got;
+}
+
+/* What left for the agent from relay_collect(). */
+struct relayed {
+	uint8_t audio[8000 * 8]; /* the payloads, in order */
+	size_t n;
+	unsigned int packets, muted, unchanged;
+	unsigned int silent;	    /* relayed packets sent as silence already: muted or not */
+	unsigned int leaked;	    /* octets other than silence relayed unchanged */
+	unsigned int run, leak_max; /* of those, since the last muted packet; the most */
+};
+
+/*
+ * Sends n octets of audio on st in 160-octet packets (SRTP-protected with tx when not
+ * NULL; packet number damage, counting from 0, with one payload octet flipped after the
+ * UDP checksum, -1: none) and collects what the engine relays (unprotected with rx). Each
+ * relayed packet must have a valid UDP checksum, the next sequence number and a payload
+ * of the length sent that is either the one sent or G.711 silence of the leg's law
+ * throughout (muted: counted when that changed it).
+ */
+static void
+relay_collect(struct stream *st, const uint8_t *audio, size_t n, struct hl_srtp_ctx *tx,
+	struct hl_srtp_ctx *rx, long damage, struct relayed *r)
+{
+	struct rte_mbuf *out[64];
+	size_t offs[32];
+	unsigned int batch = 0;
+	long idx = 0;
+	uint8_t z = st->pt == 8 ? 0xd5 : 0xff;
+	static int have_seq;
+	static uint16_t next_seq;
+
+	memset(r, 0, sizeof(*r));
+	have_seq = 0;
+	for (size_t off = 0; off < n || batch;) {
+		if (off < n && batch < 32) {
+			uint8_t rtp[1600], f[1700];
+			size_t c = n - off < 160 ? n - off : 160;
+			size_t k = rtp_pkt(
+				rtp, st->pt, 0, st->seq++, st->ts, st->ssrc, audio + off, c);
+			size_t fl;
+
+			if (tx != NULL) {
+				int e = hl_srtp_protect_rtp(tx, rtp, k, sizeof(rtp));
+				HL_CHECK(e > 0);
+				k = (size_t)e;
+			}
+			st->ts += (uint32_t)c;
+			fl = udp_frame(f, st->src, st->sport, st->dport, rtp, k);
+			if (idx++ == damage)
+				f[fl - 20] ^= 0x10; /* inside the audio, after the checksum */
+			inject(f, fl);
+			offs[batch++] = off;
+			off += c;
+			continue;
+		}
+		unsigned int m = run(out, 64);
+		for (unsigned int i = 0; i < m; i++) {
+			struct seen sn;
+			size_t o = offs[batch - m + i];
+			size_t c = n - o < 160 ? n - o : 160;
+
+			HL_CHECK(parse_out(out[i], &sn, rx) == 0);
+			HL_CHECK_MSG(
+				sn.udp_ok && sn.csum_ok, "packet %u: UDP checksum", r->packets);
+			HL_CHECK_MSG(!have_seq || sn.seq == next_seq, "packet %u: seq %u, want %u",
+				r->packets, sn.seq, next_seq);
+			have_seq = 1;
+			next_seq = (uint16_t)(sn.seq + 1);
+			HL_CHECK_MSG(sn.plen == c, "packet %u: %zu octets, sent %zu", r->packets,
+				sn.plen, c);
+			if (all_are(audio + o, c, z))
+				r->silent++;
+			if (sn.plen == c && memcmp(sn.payload, audio + o, c) == 0) {
+				r->unchanged++;
+				for (size_t q = 0; q < c; q++) {
+					r->leaked += audio[o + q] != z;
+					r->run += audio[o + q] != z;
+				}
+				r->leak_max = r->run > r->leak_max ? r->run : r->leak_max;
+			} else if (all_are(sn.payload, sn.plen, z)) {
+				r->muted++;
+				r->run = 0;
+			} else {
+				HL_CHECK_MSG(0, "packet %u: payload neither sent nor silence",
+					r->packets);
+			}
+			if (r->n + sn.plen <= sizeof(r->audio)) {
+				memcpy(r->audio + r->n, sn.payload, sn.plen);
+				r->n += sn.plen;
+			}
+			r->packets++;
+		}
+		free_all(out, m);
+		batch = 0;
+	}
+}
+
+/* rtp_dtmf_muted grew by what relay_collect() saw muted, give or take packets that were
+ * silence already, and by at most max. */
+static void
+check_muted(uint64_t before, const struct relayed *r, unsigned int max)
+{
+	uint64_t d = ctr(HL_CTR_RTP_DTMF_MUTED) - before;
+
+	HL_CHECK_MSG(d >= r->muted && d <= r->muted + r->silent && d <= max,
+		"rtp_dtmf_muted +%llu: %u changed to silence, %u silent, at most %u",
+		(unsigned long long)d, r->muted, r->silent, max);
+}
+
+/* Deletes a call whose agent sent nothing: the customer's figures count its keys, the
+ * agent's what was relayed to it. */
+static void
+end_pci_call(
+	uint32_t call, uint16_t pa, uint16_t pb, uint64_t legs0, uint64_t keys, uint64_t to_agent)
+{
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, pa) == 0);
+	HL_CHECK(hl_media_del(eng, 0, pb) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_legs(eng), legs0);
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	HL_CHECK_INT(n_finals, 2);
+	for (unsigned int i = 0; i < n_finals; i++) {
+		HL_CHECK(finals[i].call == call);
+		HL_CHECK_INT(finals[i].dtmf, finals[i].side == 0 ? keys : 0);
+		HL_CHECK_INT(finals[i].tx_packets, finals[i].side == 0 ? 0 : to_agent);
+	}
+}
+
+/*
+ * dtmf_suppress on a customer leg that listens in-band (PCI: a tenant with dtmf_to_agent
+ * = suppress). Without it, the keys reach the agent as tones: SpanDSP finds them in what
+ * was relayed. With it, each key is still reported once, but every packet that carries
+ * a tone leaves with G.711 silence of the same length, in sequence, so SpanDSP at the
+ * agent finds none; the rest of the audio (speech included) is untouched, and
+ * rtp_dtmf_muted counts the muted packets. The same at PCMA (0xD5), for a datagram
+ * damaged inside a tone (muted all the same, its checksum summed afresh), and with SRTP
+ * on both legs (muted before the agent's leg protects it).
+ */
+HL_TEST(inband_dtmf_suppressed_muted_toward_agent)
+{
+	static struct relayed r;
+	struct hl_media_leg a, b;
+	struct stream st = {CUST, 4340, 20240, 0, 7000, 0, 0x5f5f5f5f};
+	uint64_t mu0 = ctr(HL_CTR_RTP_DTMF_MUTED), legs0 = hl_media_legs(eng), tot = 0;
+	size_t n;
+
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 60, 0, 20240, 20242, CUST, 4340, 0, -1);
+	a.dtmf_inband = 1;
+	leg(&b, 60, 1, 20242, 20240, AGENT, 5340, 0, 101);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+
+	/* Relay: the tones reach the agent; nothing muted. */
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "1590", 100, 100, 200, 400);
+	relay_collect(&st, tone_buf, n, NULL, NULL, -1, &r);
+	tot += r.packets;
+	HL_CHECK_STR(inband_digits(60, 0), "1590");
+	HL_CHECK_INT(r.packets, (n + 159) / 160 - 1); /* the first on probation */
+	HL_CHECK_INT(r.muted, 0);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 0), "1590");
+	HL_CHECK_INT(ctr(HL_CTR_RTP_DTMF_MUTED), mu0);
+
+	/* Suppress: reported once each, none at the agent, the stream unbroken. */
+	a.dtmf_suppress = 1;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "2468*#", 100, 100, 200, 400);
+	relay_collect(&st, tone_buf, n, NULL, NULL, -1, &r);
+	tot += r.packets;
+	HL_CHECK_STR(inband_digits(60, 0), "2468*#");
+	HL_CHECK_INT(r.packets, (n + 159) / 160);
+	HL_CHECK_STR(far_end_digits(tone_buf, n, 0), "2468*#"); /* what was sent */
+	HL_CHECK_MSG(far_end_digits(r.audio, r.n, 0)[0] == '\0', "agent hears '%s'",
+		far_end_digits(r.audio, r.n, 0));
+	/* 100 ms a key is five or six packets: all but the first changed (it may leak up
+	 * to 23 ms, docs/media.md), and two more muted after it, silent already */
+	HL_CHECK_MSG(r.muted >= 6 * 4 && r.muted <= 6 * 6, "%u packets muted", r.muted);
+	/* before each key was heard: at most 203 samples of its tone (docs/media.md) */
+	HL_CHECK_MSG(r.leak_max <= 203, "%u samples of a tone relayed", r.leak_max);
+	check_muted(mu0, &r, 6 * 8);
+	/* Keys starting anywhere in a packet (and anywhere in the detector's blocks): each
+	 * leaks at most 203 samples before it is heard. */
+	for (unsigned int off = 0; off < 160; off += 9) {
+		const char key[2] = {"0123456789*#ABCD"[off % 16], '\0'};
+
+		n_events = 0;
+		memset(tone_buf, 0xff, 100 + off);
+		n = 100 + off +
+		    tone_audio(
+			    tone_buf + 100 + off, sizeof(tone_buf) - 200, 0, key, 100, 0, 0, 200);
+		relay_collect(&st, tone_buf, n, NULL, NULL, -1, &r);
+		tot += r.packets;
+		HL_CHECK_STR(inband_digits(60, 0), key);
+		HL_CHECK_MSG(r.leak_max <= 203, "key at %u: %u samples relayed", off, r.leak_max);
+		HL_CHECK_MSG(far_end_digits(r.audio, r.n, 0)[0] == '\0',
+			"key at %u: agent hears '%s'", off, far_end_digits(r.audio, r.n, 0));
+	}
+	/* speech goes through as it is */
+	n_events = 0;
+	n = speech_audio(speech_buf, sizeof(speech_buf), 0, 2000);
+	relay_collect(&st, speech_buf, n, NULL, NULL, -1, &r);
+	tot += r.packets;
+	HL_CHECK_INT(n_events, 0);
+	HL_CHECK_INT(r.muted, 0);
+	HL_CHECK_INT(r.unchanged, n / 160);
+
+	/* A datagram damaged in the middle of a key (its fourth packet): not fed, but muted
+	 * and relayed with a checksum of its own. */
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "7", 200, 0, 100, 300);
+	uint64_t mu1 = ctr(HL_CTR_RTP_DTMF_MUTED);
+	relay_collect(&st, tone_buf, n, NULL, NULL, 5 + 4, &r);
+	tot += r.packets;
+	HL_CHECK_STR(inband_digits(60, 0), "7");
+	HL_CHECK_INT(r.packets, (n + 159) / 160);
+	HL_CHECK(r.muted >= 9);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 0), "");
+	check_muted(mu1, &r, 10 + 3);
+
+	/* PCMA: silence is 0xD5. */
+	a.codec_pt = b.codec_pt = 8;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	st.pt = 8;
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 8, "3C", 120, 100, 200, 400);
+	relay_collect(&st, tone_buf, n, NULL, NULL, -1, &r);
+	tot += r.packets;
+	HL_CHECK_STR(inband_digits(60, 0), "3C");
+	HL_CHECK(r.muted >= 2 * 5);
+	HL_CHECK_STR(far_end_digits(tone_buf, n, 8), "3C");
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 8), "");
+	HL_CHECK_MSG(r.leak_max <= 203, "%u samples of a tone relayed", r.leak_max);
+	end_pci_call(60, 20240, 20242, legs0, 4 + 6 + 18 + 1 + 2, tot);
+
+	/* SRTP in from the customer, SRTP out to the agent under another key: the audio is
+	 * muted as plaintext, then protected; the agent decrypts silence. */
+	struct hl_srtp_key kc, kh, kb;
+	struct hl_srtp_ctx c_out, b_in;
+	HL_CHECK(hl_srtp_key_generate(&kc, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kh, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kb, HL_SRTP_AEAD_AES_128_GCM) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c_out, &kc, HL_SRTP_OUTBOUND, NULL) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&b_in, &kb, HL_SRTP_INBOUND, NULL) == 0);
+	leg(&a, 61, 0, 20244, 20246, CUST, 4344, 0, -1);
+	a.dtmf_inband = a.dtmf_suppress = 1;
+	a.srtp_rx = a.srtp_tx = 1;
+	a.rx_key = kc;
+	a.tx_key = kh;
+	leg(&b, 61, 1, 20246, 20244, AGENT, 5344, 0, 101);
+	b.srtp_rx = b.srtp_tx = 1;
+	b.rx_key = kh;
+	b.tx_key = kb;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	struct stream ss = {CUST, 4344, 20244, 0, 100, 0, 0x6a6a6a6a};
+	n_events = 0;
+	mu0 = ctr(HL_CTR_RTP_DTMF_MUTED);
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "908", 100, 100, 200, 400);
+	relay_collect(&ss, tone_buf, n, &c_out, &b_in, -1, &r);
+	HL_CHECK_STR(inband_digits(61, 0), "908");
+	HL_CHECK_INT(r.packets, (n + 159) / 160 - 1);
+	HL_CHECK(r.muted >= 3 * 4);
+	HL_CHECK_MSG(r.leak_max <= 203, "%u samples of a tone relayed", r.leak_max);
+	check_muted(mu0, &r, 3 * 8);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 0), "");
+	end_pci_call(61, 20244, 20246, legs0, 3, r.packets);
+	hl_srtp_ctx_fini(&c_out);
+	hl_srtp_ctx_fini(&b_in);
+	hl_srtp_key_wipe(&kc);
+	hl_srtp_key_wipe(&kh);
+	hl_srtp_key_wipe(&kb);
+}
+
 int
 main(int argc, char **argv)
 {

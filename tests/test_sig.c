@@ -2100,6 +2100,100 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 	}
 }
 
+/* A tenant with dtmf_to_agent = suppress: the customer's (A) leg goes to the worker with
+ * dtmf_suppress, at answer and at a re-INVITE, the agent's never; relay (the default)
+ * sets it on neither. Its presses are still events. */
+HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
+{
+	static const char cust[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+				   "c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0 101\r\n"
+				   "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
+	static const char hold[] = "v=0\r\no=trunk 1 2 IN IP4 10.99.0.2\r\ns=-\r\n"
+				   "c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0 101\r\n"
+				   "a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n";
+	static const char agent_te[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+				       "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+				       "m=audio 7000 RTP/AVP 0 101\r\n"
+				       "a=rtpmap:101 telephone-event/8000\r\n";
+	static const char *const files[] = {
+		"[tenant acme]\nrealm = acme.test\ndomains = acme.test\ndids = +15550100\n"
+		"trunks = 10.99.0.0/24\ndtmf_to_agent = suppress\n"
+		"[agent alice@acme]\npassword = alicepw\n",
+		"[tenant acme]\nrealm = acme.test\ndomains = acme.test\ndids = +15550100\n"
+		"trunks = 10.99.0.0/24\n[agent alice@acme]\npassword = alicepw\n",
+	};
+
+	for (unsigned int c = 0; c < HL_ARRAY_SIZE(files); c++) {
+		struct hl_sig_ops ops = {
+			.send = cap_send, .route = cap_route, .media_set = cap_media_set};
+		char inv[4096], totag[64], msg[1024], callid[32], err[256];
+		struct hl_sdp ans;
+		const struct hl_media_leg *a, *b;
+		uint8_t want = c == 0;
+		int i;
+
+		setup_ops(1);
+		hl_sig_free(sig);
+		hl_tenants_free(tenants);
+		tenants = hl_tenants_parse("t.conf", files[c], strlen(files[c]), err, sizeof(err));
+		HL_CHECK_MSG(tenants != NULL, "%s", err);
+		sig = hl_sig_create(&cfg, tenants, NULL, &ops, now, 1700000000);
+		HL_CHECK(sig != NULL);
+		if (tenants == NULL || sig == NULL) {
+			teardown();
+			continue;
+		}
+		snprintf(callid, sizeof(callid), "pci%u@trunk", c);
+		i = srtp_call("z9hG4bKpci1", callid, cust, agent_te, inv, sizeof(inv), totag,
+			sizeof(totag), &ans);
+		a = last_push(0);
+		b = last_push(1);
+		HL_CHECK_MSG(i >= 0 && a != NULL && b != NULL, "case %u: no call", c);
+		if (i < 0 || a == NULL || b == NULL) {
+			teardown();
+			continue;
+		}
+		HL_CHECK_INT(a->te_pt, 101);
+		HL_CHECK_MSG(a->dtmf_suppress == want, "case %u: A %u", c, a->dtmf_suppress);
+		HL_CHECK_MSG(b->dtmf_suppress == 0, "case %u: B %u", c, b->dtmf_suppress);
+
+		/* The customer holds: the A leg changes and keeps its setting. */
+		npushed = 0;
+		customer_reinvite("z9hG4bKpci2", callid, totag, 2, hold);
+		i = find_out("INVITE");
+		HL_CHECK_MSG(i >= 0, "case %u: re-INVITE not relayed", c);
+		if (i >= 0) {
+			snprintf(inv, sizeof(inv), "%s", out[i].buf);
+			agent_respond(inv, 200, 5090);
+			customer_req(msg, sizeof(msg), "ACK", "z9hG4bKpci2", callid, totag, 2);
+			feed(msg, addr('t', 5060));
+		}
+		a = last_push(0);
+		HL_CHECK_MSG(npushed > 0 && a != NULL && a->dtmf_suppress == want && a->recv_only,
+			"case %u: re-INVITE push", c);
+		for (unsigned int k = 0; k < npushed; k++)
+			HL_CHECK(pushed[k].side == 0 || pushed[k].dtmf_suppress == 0);
+
+		uint64_t rtp = stats().ctr[HL_SIG_CTR_DTMF_RTP];
+		struct hl_media_event ev = {
+			.call = a != NULL ? a->call : 0,
+			.type = HL_MEDIA_EV_DTMF,
+			.digit = '7',
+			.how = HL_DTMF_END_BIT,
+			.local_port = a != NULL ? a->local_port : 0,
+			.duration_ms = 100,
+		};
+		hl_sig_media_event(sig, &ev, now);
+		HL_CHECK(stats().ctr[HL_SIG_CTR_DTMF_RTP] == rtp + 1);
+
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKpci3", callid, totag, 3);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+		HL_CHECK(stats().calls == 0);
+		teardown();
+	}
+}
+
 /* ---- call records ---- */
 
 static struct hl_cdr cdrs[16];

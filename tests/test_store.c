@@ -485,6 +485,89 @@ out:
 	drop_tmp();
 }
 
+/*
+ * dtmf_to_agent goes into the tenant record (version 2) and reads back; a version-1
+ * record, as stores written before the key hold, still reads (as relay), and
+ * provisioning rewrites it. A version-2 record cut before the key, or with a value
+ * beyond suppress, is refused.
+ */
+HL_TEST(tenant_record_dtmf_to_agent_and_version_1)
+{
+	static const char pci[] = "[tenant acme]\n"
+				  "domains = acme.test\n"
+				  "dtmf_to_agent = suppress\n"
+				  "[tenant globex]\n"
+				  "dtmf_to_agent = relay\n";
+	char dir[128];
+	struct hl_tenants *t = tenants(pci), *t1 = tenants(tenants_v1);
+	struct hl_store *s;
+	struct hl_store_stats st;
+	struct hl_tenant tn;
+	uint64_t w0;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK_INT(hl_store_provision(s, t), 0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_STR(tn.name, "acme");
+	HL_CHECK_INT(tn.dtmf_to_agent, HL_TENANT_DTMF_SUPPRESS);
+	HL_CHECK_INT(hl_store_tenant_get(s, 2, &tn), 0);
+	HL_CHECK_INT(tn.dtmf_to_agent, HL_TENANT_DTMF_RELAY);
+
+	/* Version 1, byte for byte as written before: id 1 "acme", realm "acme.test",
+	 * max_calls 100, max_cps 20, no_answer_s 12, 0 agents, one domain, no DID, one
+	 * trunk 10.99.0.0/24. */
+	static const uint8_t v1[] = {1, 1, 0, 0, 0, 4, 'a', 'c', 'm', 'e', 9, 'a', 'c', 'm', 'e',
+		'.', 't', 'e', 's', 't', 100, 0, 0, 0, 20, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 1, 9,
+		'a', 'c', 'm', 'e', '.', 't', 'e', 's', 't', 0, 1, 4, 24, 10, 99, 0, 0};
+	HL_CHECK_INT(hl_store_raw_put(s, "tenants", "\0\0\0\1", 4, v1, sizeof(v1)), 0);
+	memset(&tn, 0x55, sizeof(tn));
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_STR(tn.name, "acme");
+	HL_CHECK_STR(tn.realm, "acme.test");
+	HL_CHECK_INT(tn.max_calls, 100);
+	HL_CHECK_INT(tn.no_answer_s, 12);
+	HL_CHECK_INT(tn.n_domains, 1);
+	HL_CHECK_INT(tn.n_trunks, 1);
+	HL_CHECK_INT(tn.trunks[0].prefix, 24);
+	HL_CHECK_INT(tn.dtmf_to_agent, HL_TENANT_DTMF_RELAY);
+	/* Provisioning the same file over it writes version 2 again. */
+	hl_store_stats(s, &st);
+	w0 = st.records_written;
+	HL_CHECK_INT(hl_store_provision(s, t), 0);
+	hl_store_stats(s, &st);
+	HL_CHECK(st.records_written > w0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_INT(tn.dtmf_to_agent, HL_TENANT_DTMF_SUPPRESS);
+
+	/* Version 2 without its last octet, or with dtmf_to_agent 2: refused. */
+	uint8_t v2[sizeof(v1) + 1];
+	memcpy(v2, v1, sizeof(v1));
+	v2[0] = 2;
+	HL_CHECK_INT(hl_store_raw_put(s, "tenants", "\0\0\0\1", 4, v2, sizeof(v1)), 0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), HL_E_NOTFOUND);
+	v2[sizeof(v1)] = 2;
+	HL_CHECK_INT(hl_store_raw_put(s, "tenants", "\0\0\0\1", 4, v2, sizeof(v2)), 0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), HL_E_NOTFOUND);
+	v2[sizeof(v1)] = 1;
+	HL_CHECK_INT(hl_store_raw_put(s, "tenants", "\0\0\0\1", 4, v2, sizeof(v2)), 0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_INT(tn.dtmf_to_agent, HL_TENANT_DTMF_SUPPRESS);
+	/* A version-1 file reads as relay everywhere. */
+	HL_CHECK_INT(hl_store_provision(s, t1), 0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_INT(tn.dtmf_to_agent, HL_TENANT_DTMF_RELAY);
+	hl_store_close(s);
+out:
+	hl_tenants_free(t);
+	hl_tenants_free(t1);
+	drop_tmp();
+}
+
 HL_TEST(bad_arguments_and_errors)
 {
 	char dir[128], file[128];

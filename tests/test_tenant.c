@@ -34,6 +34,7 @@ static const char good[] =
 static const char good2[] =
 	"[tenant acme]\n"
 	"domains = acme.test, sip.acme.test\n"
+	"dtmf_to_agent = suppress   # PCI: card numbers keyed in\n"
 	"dids = +15550100, 15550100\n"
 	"trunks = 10.99.0.0/24, fd99::/64, 0.0.0.0/0\n"
 	"[tenant globex]\n"
@@ -93,6 +94,8 @@ HL_TEST(parses_tenants_and_indexes_them)
 	HL_CHECK_INT(acme->n_trunks, 3);
 	HL_CHECK_INT(acme->max_calls, 0);
 	HL_CHECK_INT(acme->no_answer_s, 0);
+	HL_CHECK_INT(acme->dtmf_to_agent, HL_TENANT_DTMF_SUPPRESS);
+	HL_CHECK_INT(globex->dtmf_to_agent, HL_TENANT_DTMF_RELAY); /* the default */
 	HL_CHECK_INT(acme->n_agents, 3);
 	HL_CHECK_INT(globex->n_agents, 1);
 	HL_CHECK_INT(globex->n_domains, 0);
@@ -225,7 +228,17 @@ static const struct {
 	{"[tenant a\n", "t.conf:1: section header must be [tenant NAME] or [agent USER@TENANT]"},
 	{"[tenants a]\n", "t.conf:1: unknown section [tenants] (tenant NAME, agent USER@TENANT)"},
 	{"[tenant a]\nfoo = 1\n", "t.conf:2: unknown key 'foo' in [tenant] (realm, domains, "
-				  "dids, trunks, max_calls, max_cps, no_answer_s)"},
+				  "dids, trunks, max_calls, max_cps, no_answer_s, dtmf_to_agent)"},
+	{"[tenant a]\ndtmf_to_agent = mute\n",
+		"t.conf:2: dtmf_to_agent: 'mute' is not relay or suppress"},
+	{"[tenant a]\ndtmf_to_agent = Suppress\n",
+		"t.conf:2: dtmf_to_agent: 'Suppress' is not relay or suppress"},
+	{"[tenant a]\ndtmf_to_agent = suppress\ndtmf_to_agent = relay\n",
+		"t.conf:3: 'dtmf_to_agent' is given twice in this section"},
+	{"[tenant a]\ndtmf_to_agent =\n", "t.conf:2: dtmf_to_agent: missing value"},
+	{"[tenant b]\n[agent a@b]\npassword = x\ndtmf_to_agent = suppress\n",
+		"t.conf:4: unknown key 'dtmf_to_agent' in [agent] (password, ha1_md5, ha1_sha256, "
+		"display)"},
 	{"[tenant a]\nrealm = x\nrealm = y\n", "t.conf:3: 'realm' is given twice in this section"},
 	{"[tenant a]\nrealm = a\"b\n", "t.conf:2: realm: 'a\"b' holds '\"' or '\\'"},
 	{"[tenant a]\nmax_calls = -1\n", "t.conf:2: max_calls: '-1' is not a number"},
@@ -492,6 +505,9 @@ HL_TEST(example_tenants_file_is_valid)
 	HL_CHECK(globex != NULL);
 	if (globex != NULL)
 		HL_CHECK_STR(globex->realm, "globex.test");
+	/* The example shows both settings: acme takes card payments, globex relays. */
+	HL_CHECK(acme != NULL && acme->dtmf_to_agent == HL_TENANT_DTMF_SUPPRESS);
+	HL_CHECK(globex != NULL && globex->dtmf_to_agent == HL_TENANT_DTMF_RELAY);
 	hl_tenants_free(t);
 }
 

@@ -136,6 +136,7 @@ struct hl_dtmf_inband {
 	uint64_t start_ms;	/* ms of the running tone's start (sample clock) */
 	uint64_t tone_start;	/* sample of the running tone's start */
 	char tone;		/* running tone, 0 when none */
+	uint8_t heard;		/* the last feed held a tone, or its start: see below */
 	uint8_t n_pending;
 	struct hl_dtmf_event pending[4];
 };
@@ -152,6 +153,21 @@ hl_dtmf_inband_init(struct hl_dtmf_inband *d);
 int
 hl_dtmf_inband_feed(struct hl_dtmf_inband *d, const int16_t *samples, size_t n,
 		    struct hl_dtmf_event *out, unsigned int max);
+
+/*
+ * After hl_dtmf_inband_feed() or hl_dtmf_inband_feed_g711(), d->heard says whether
+ * those samples held a DTMF tone as far as the detector can tell by their end: a key in
+ * SpanDSP's last 102-sample block (12.75 ms: one block, before the second that confirms
+ * the key and reports it), or a confirmed key still running (it stays so up to two
+ * blocks after the tone stops). For muting tones out of relayed audio (PCI). It turns
+ * on at the end of the first block that holds the key, for a clean tone the first block
+ * wholly inside it at the latest, so within 203 samples (25.4 ms) of the tone's start:
+ * what comes before is less than the two blocks SpanDSP needs to find a key
+ * (tests/test_dtmf.c measures 0 to 187 samples over every start within a 20 ms
+ * packet). It may turn off before the last samples of a tone (less than a block) have
+ * all been fed; a relay that mutes keeps muting a packet or two longer. Speech-like
+ * audio does not set it (tests/test_dtmf.c). A flush does not change it.
+ */
 
 /* The law of a G.711 payload: RFC 3551 §4.5.14, PT 0 PCMU (mu-law), PT 8 PCMA (A-law). */
 enum hl_dtmf_law {

@@ -33,7 +33,10 @@
  * In-band DTMF (ITU-T Q.23/Q.24, detected by SpanDSP through hotline/dtmf.h): a leg
  * with dtmf_inband, PCMU (PT 0) or PCMA (PT 8) and no telephone-event PT takes a
  * detector from its worker's pool (fixed at start, [rtp] dtmf_inband_slots) and feeds
- * it every valid audio packet it receives; the audio is relayed unchanged. With no
+ * it every valid audio packet it receives; the audio is relayed unchanged, unless the
+ * leg has dtmf_suppress: then each packet the detector heard a tone in, and those of
+ * the next 40 ms, leave with their audio replaced by G.711 silence of the same length
+ * (the packet, its sequence and timestamp stay), counted in rtp_dtmf_muted. With no
  * detector free the leg runs without one (counted); it gives its detector back when
  * it is deleted or changed to something that needs none.
  */
@@ -59,7 +62,9 @@ struct hl_media_leg {
 	uint8_t recv_only;        /* the remote put us on hold: do not send it media */
 	uint8_t remote_silent;    /* the remote will not send (we hold it / it sends
 				     sendonly->inactive): use hold_timeout_ms */
-	uint8_t dtmf_suppress;    /* do not relay this leg's telephone-events (PCI) */
+	uint8_t dtmf_suppress;    /* PCI: report this leg's key presses but keep them from
+				     the peer: its telephone-events are not relayed, and
+				     with dtmf_inband its tones are muted in the audio */
 	uint8_t dtmf_inband;      /* detect DTMF tones in the audio this leg receives;
 				     only with codec_pt 0 or 8 and te_pt < 0, else
 				     ignored (a leg with telephone-events reports those) */

@@ -24,6 +24,10 @@
  *   max_calls = N        concurrent calls, 0 unlimited (default)
  *   max_cps = N          new calls per second, 0 unlimited (default)
  *   no_answer_s = N      ring time per agent, 0 (default): [sip] no_answer_s
+ *   dtmf_to_agent = X    relay (default) or suppress: the customer's key presses (RFC
+ *                        4733 events, and tones in G.711 audio where no telephone-event
+ *                        was negotiated) do not reach the agent, for card payments (PCI
+ *                        DSS); they are still detected and reported to control
  *   [agent USER@TENANT]  after [tenant TENANT]; USER: RFC 3261 user characters, 63 max
  *   password = P         or ha1_md5 = 32 hex and/or ha1_sha256 = 64 hex (for this realm)
  *   display = NAME       optional display name, no '"' or '\'
@@ -62,6 +66,12 @@ struct hl_tenant_agent {
 	unsigned int line;                   /* of the [agent] header */
 };
 
+/* What the customer's DTMF does on its way to the agent (dtmf_to_agent). */
+enum hl_tenant_dtmf {
+	HL_TENANT_DTMF_RELAY = 0,    /* relayed: RFC 4733 events as events, tones as audio */
+	HL_TENANT_DTMF_SUPPRESS = 1, /* events dropped, tones replaced by silence */
+};
+
 struct hl_tenant_cidr {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t prefix;
@@ -75,6 +85,7 @@ struct hl_tenant {
 	uint32_t max_calls;   /* 0: unlimited */
 	uint32_t max_cps;     /* 0: unlimited */
 	uint32_t no_answer_s; /* 0: the [sip] default */
+	uint8_t dtmf_to_agent; /* enum hl_tenant_dtmf */
 	uint32_t n_domains;
 	char domains[HL_TENANT_MAX_DOMAINS][HL_TENANT_DOMAIN_MAX]; /* lowercase */
 	uint32_t n_dids;

@@ -40,6 +40,8 @@
  * - a timeout event comes only after its silence;
  * - each deleted leg gets one final whose counts match what was seen and whose figures
  *   are in range;
+ * - audio is muted (rtp_dtmf_muted) only in an input that set a leg in-band with
+ *   dtmf_suppress;
  * - after clean-up no legs and no pending commands remain and both mbuf pools are full.
  * DPDK memory is not ASan-instrumented, so the mempool object headers (and padding) of
  * both pools are poisoned: a write past the end of an mbuf's buffer is reported.
@@ -227,6 +229,7 @@ struct mleg {
 };
 
 static struct mleg legs[N_PI][N_SLOT];
+static uint8_t mute_ever; /* this input set a leg in-band with dtmf_suppress */
 static uint32_t next_call;
 static unsigned int n_legs;		  /* legs the worker holds */
 static struct hl_srtp_ctx senders[N_KEY]; /* the remote sides' outbound sessions */
@@ -1053,8 +1056,10 @@ op_set(struct cursor *c)
 	l->dtmf_suppress = ml.dtmf_suppress;
 	l->codec_pt = ml.codec_pt;
 	l->te_pt = ml.te_pt;
-	if (ml.dtmf_inband && ml.te_pt < 0 && (ml.codec_pt == 0 || ml.codec_pt == 8))
+	if (ml.dtmf_inband && ml.te_pt < 0 && (ml.codec_pt == 0 || ml.codec_pt == 8)) {
 		l->inband_ever = 1;
+		mute_ever |= ml.dtmf_suppress;
+	}
 	l->bridged = ml.peer_port != 0;
 	l->peer_pi = ml.peer_port_index;
 	l->peer_slot = a[4] & 7;
@@ -1323,9 +1328,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned int ops = 0;
 	uint8_t seed = 0;
 
-	if (trace)
-		hl_stats_sum(&before);
-
+	hl_stats_sum(&before);
+	mute_ever = 0;
 	(void)take(&c, &seed, 1);
 	/* Same input, same run: the engine's random first sequence numbers and RTCP
 	 * intervals come from rte_rand(), and the clock starts on a second. */
@@ -1394,8 +1398,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	cleanup();
 	last_len = 0;
+	hl_stats_sum(&after);
+	if (!mute_ever && after.ctr[HL_CTR_RTP_DTMF_MUTED] != before.ctr[HL_CTR_RTP_DTMF_MUTED])
+		FAIL("%llu packets muted without a leg that mutes",
+			(unsigned long long)(after.ctr[HL_CTR_RTP_DTMF_MUTED] -
+					     before.ctr[HL_CTR_RTP_DTMF_MUTED]));
 	if (trace) {
-		hl_stats_sum(&after);
 		fprintf(stderr, "  %u ops, %.3f s;", ops,
 			(double)(vnow - input_t0) / (double)tsc_hz);
 		for (unsigned int i = 0; i < HL_CTR_MAX; i++)
@@ -1414,13 +1422,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 /* ---- seeds ---- */
 
 struct prog {
-	uint8_t b[1024];
+	uint8_t b[4096];
 	size_t n;
 };
 
 static void
 emit(struct prog *p, const uint8_t *b, size_t n)
 {
+	if (p->n + n > sizeof(p->b))
+		abort();
 	memcpy(p->b + p->n, b, n);
 	p->n += n;
 }
@@ -1455,6 +1465,20 @@ seed_dtmf(struct prog *p, unsigned int pi, unsigned int slot, uint8_t te, uint8_
 		emit(p, pl, 4);
 		EMIT(p, OP_TIME, 20);
 	}
+}
+
+/* ITU-T G.711 mu-law of a linear sample (for seeds of in-band tones). */
+static uint8_t
+ulaw_of(double v)
+{
+	int x = (int)v, sign = x < 0 ? 0x80 : 0, seg = 0;
+
+	x = (x < 0 ? -x : x) + 132;
+	if (x > 32767)
+		x = 32767;
+	for (int m = x >> 8; m > 1 && seg < 7; m >>= 1)
+		seg++;
+	return (uint8_t) ~(sign | seg << 4 | ((x >> (seg + 3)) & 0x0f));
 }
 
 static int
@@ -1589,6 +1613,26 @@ write_seeds(const char *dir)
 	seed_rtp(&p, 0, 1, 0, 0, 1, audio, 20);
 	seed_rtp(&p, 1, 1, 0, 0, 1, audio, 20);
 	rc |= write_seed(dir, "rekey_grace", &p);
+
+	/* inband_suppress: A (port 0, PCMU, no telephone-event, in-band, dtmf_suppress) <->
+	 * B (port 1, PCMU, te 100); A sends a '5' (770 + 1336 Hz) for 240 ms between
+	 * silence, muted toward B. */
+	memset(&p, 0, sizeof(p));
+	EMIT(&p, 6);
+	EMIT(&p, OP_SET, 0x00, 1 << 2, 0x80 | 0, 0x80, 0x80 | 0x08 | 1, 1 << 2, 0, 0, 0);
+	EMIT(&p, OP_SET, 0x09, 0x00, 0, 100, 0x80 | 0, 2 << 2 | 1, 0, 0, 0);
+	for (int i = 0, t = 0; i < 20; i++) {
+		uint8_t tone[160];
+		for (int k = 0; k < 160; k++, t++)
+			tone[k] =
+				i >= 4 && i < 16
+					? ulaw_of(4000 * (sin(2 * M_PI * 770 * t / 8000.0) +
+								 sin(2 * M_PI * 1336 * t / 8000.0)))
+					: 0xff;
+		seed_rtp(&p, 0, 0, 0, 0, 0, tone, sizeof(tone));
+		EMIT(&p, OP_TIME, 20);
+	}
+	rc |= write_seed(dir, "inband_suppress", &p);
 	return rc;
 }
 

@@ -24,6 +24,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (hl_tenants_by_id(t, tn->id) != tn)
 			abort();
+		if (tn->dtmf_to_agent != HL_TENANT_DTMF_RELAY &&
+			tn->dtmf_to_agent != HL_TENANT_DTMF_SUPPRESS)
+			abort();
 		for (uint32_t j = 0; j < tn->n_domains; j++)
 			if (hl_tenants_by_domain(t, tn->domains[j], strlen(tn->domains[j])) != tn)
 				abort();

@@ -14,6 +14,14 @@
  * noise under everything make every payload unique.
  * Prints "packets N ms N digits D".
  *
+ *   dtmf_pcap --detect <in.pcap> [--udp-dport N] [--pt N]
+ *
+ * The other way: SpanDSP's dtmf_rx (its defaults) over the G.711 RTP in a capture
+ * (Ethernet with VLAN tags, or Linux cooked v1/v2; IPv4 or IPv6), payloads in capture
+ * order, PCMU for PT 0 and PCMA for PT 8; --pt keeps one PT (default both), --udp-dport
+ * one destination port. Prints "packets N silent N digits D", silent counting payloads
+ * of G.711 silence throughout (0xFF PCMU, 0xD5 PCMA), D "" when no key was found.
+ *
  * Build: cc -O2 -o dtmf_pcap tests/tools/dtmf_pcap.c -lspandsp -lpcap -lm
  */
 #include <errno.h>
@@ -113,6 +121,129 @@ frame(uint8_t *f, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc,
 	return 14 + 20 + ulen;
 }
 
+/* UDP payload of an IPv4/IPv6 datagram at ip (n octets), or NULL. */
+static const uint8_t *
+udp_of(const uint8_t *ip, size_t n, uint16_t *dport, size_t *len)
+{
+	const uint8_t *u;
+	size_t ulen;
+
+	if (n >= 20 && ip[0] >> 4 == 4) {
+		size_t ihl = (size_t)(ip[0] & 15) * 4;
+		if (ip[9] != 17 || ihl < 20 || n < ihl + 8 || ((ip[6] & 0x3f) | ip[7]) != 0)
+			return NULL;
+		u = ip + ihl;
+		n -= ihl;
+	} else if (n >= 48 && ip[0] >> 4 == 6) {
+		if (ip[6] != 17)
+			return NULL;
+		u = ip + 40;
+		n -= 40;
+	} else {
+		return NULL;
+	}
+	ulen = (size_t)(u[4] << 8 | u[5]);
+	if (ulen < 8 || ulen > n)
+		return NULL;
+	*dport = (uint16_t)(u[2] << 8 | u[3]);
+	*len = ulen - 8;
+	return u + 8;
+}
+
+static int
+detect(int argc, char **argv)
+{
+	char err[PCAP_ERRBUF_SIZE], digits[128];
+	long dport = -1, want_pt = -1, packets = 0, silent = 0;
+	struct pcap_pkthdr *h;
+	const u_char *f;
+	dtmf_rx_state_t *rx;
+	pcap_t *in;
+	int link, k;
+
+	for (int i = 3; i < argc; i++) {
+		if (i + 1 >= argc)
+			die("option without a value:", argv[i]);
+		if (!strcmp(argv[i], "--udp-dport"))
+			dport = num(argv[++i], 0, 65535);
+		else if (!strcmp(argv[i], "--pt"))
+			want_pt = num(argv[++i], 0, 127);
+		else
+			die("unknown option", argv[i]);
+	}
+	in = pcap_open_offline(argv[2], err);
+	if (in == NULL)
+		die("cannot read", argv[2]);
+	link = pcap_datalink(in);
+	rx = dtmf_rx_init(NULL, NULL, NULL);
+	if (rx == NULL)
+		die("dtmf_rx_init failed", NULL);
+	while (pcap_next_ex(in, &h, &f) == 1) {
+		size_t n = h->caplen, off, len, pl;
+		const uint8_t *r;
+		uint16_t dp, et;
+		int16_t lin[1600];
+
+		if (link == DLT_EN10MB && n >= 14) {
+			off = 12;
+			et = (uint16_t)(f[off] << 8 | f[off + 1]);
+			while ((et == 0x8100 || et == 0x88a8) && n >= off + 6) {
+				off += 4;
+				et = (uint16_t)(f[off] << 8 | f[off + 1]);
+			}
+			off += 2;
+		} else if (link == DLT_LINUX_SLL && n >= 16) {
+			et = (uint16_t)(f[14] << 8 | f[15]);
+			off = 16;
+		} else if (link == DLT_LINUX_SLL2 && n >= 20) {
+			et = (uint16_t)(f[0] << 8 | f[1]);
+			off = 20;
+		} else {
+			continue;
+		}
+		if ((et != 0x0800 && et != 0x86dd) || n <= off)
+			continue;
+		r = udp_of(f + off, n - off, &dp, &len);
+		if (r == NULL || len < 12 || (r[0] >> 6) != 2 || (dport >= 0 && dp != dport))
+			continue;
+		int pt = r[1] & 0x7f;
+		size_t hl = 12 + 4 * (size_t)(r[0] & 15);
+		if ((pt != 0 && pt != 8) || (want_pt >= 0 && pt != want_pt) || len < hl)
+			continue;
+		if (r[0] & 0x10) { /* header extension */
+			if (len < hl + 4)
+				continue;
+			hl += 4 + 4 * (size_t)(r[hl + 2] << 8 | r[hl + 3]);
+		}
+		pl = len - hl;
+		if ((r[0] & 0x20) && pl > 0) /* padding */
+			pl -= pl < r[len - 1] ? pl : r[len - 1];
+		if (hl > len || pl > sizeof(lin) / sizeof(lin[0]))
+			continue;
+		size_t z = 0;
+		for (size_t i = 0; i < pl; i++) {
+			uint8_t o = r[hl + i];
+			lin[i] = pt == 8 ? alaw_to_linear(o) : ulaw_to_linear(o);
+			z += o == (pt == 8 ? 0xd5 : 0xff);
+		}
+		dtmf_rx(rx, lin, (int)pl);
+		packets++;
+		silent += pl > 0 && z == pl;
+	}
+	pcap_close(in);
+	/* a tone still running at the end of the capture: what a receiver's next audio
+	 * (silence) would end */
+	memset(digits, 0, sizeof(digits));
+	int16_t zero[160] = {0};
+	for (int i = 0; i < 5; i++)
+		dtmf_rx(rx, zero, 160);
+	k = dtmf_rx_get(rx, digits, (int)sizeof(digits) - 1);
+	digits[k > 0 ? k : 0] = '\0';
+	dtmf_rx_free(rx);
+	printf("packets %ld silent %ld digits %s\n", packets, silent, digits);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -128,9 +259,12 @@ main(int argc, char **argv)
 	long total, packets;
 	uint32_t noise = 1;
 
+	if (argc >= 3 && !strcmp(argv[1], "--detect"))
+		return detect(argc, argv);
 	if (argc < 3)
 		die("usage: dtmf_pcap <out.pcap> <digits> [--law pcmu|pcma] [--on MS] [--off MS] "
-		    "[--lead MS] [--tail MS] [--ssrc HEX]", NULL);
+		    "[--lead MS] [--tail MS] [--ssrc HEX]\n       dtmf_pcap --detect <in.pcap> "
+		    "[--udp-dport N] [--pt N]", NULL);
 	for (int i = 3; i < argc; i++) {
 		if (i + 1 >= argc)
 			die("option without a value:", argv[i]);

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# PCI: a tenant with dtmf_to_agent = suppress keeps the customer's key presses from the
+# agent, and hotline still reports every one:
+#   1. in-band: a trunk offering PCMU without telephone-event keys in through the audio
+#      (SpanDSP's tones, a pcap from tests/tools/dtmf_pcap.c); hotline reports each key
+#      once, in order, and what reaches the agent's phone holds no key SpanDSP can find
+#      (the packets carrying tones arrive as G.711 silence, rtp_dtmf_muted), every other
+#      payload unchanged and none missing but the first (probation);
+#   2. RFC 4733: a customer sending telephone-events (SIPp's dtmf_2833 pcaps) with its
+#      audio; hotline reports the presses, the agent gets the audio unchanged and not one
+#      telephone-event (rtp_dtmf_suppressed);
+#   and no leg or detector is left.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_media.sh"
+hl_begin "media: DTMF kept from the agent (dtmf_to_agent = suppress)" sipp
+hl_media_require
+DTMF_PCAP=$(hl_dtmf_pcap_tool) || hl_skip "dtmf_pcap does not build"
+
+hl_peer v4only || exit 1
+hl_agents_host || exit 1
+hl_capture "$NS" "$PIF" trunk
+cat >"$HL_TMP/tenants.conf" <<TEN
+[tenant acme]
+realm = acme.test
+domains = acme.test
+dids = +15550100
+trunks = 10.99.0.0/24
+dtmf_to_agent = suppress
+[agent alice@acme]
+password = alicepw
+TEN
+hl_engine_start "$(hl_sip_conf "" "dtmf_inband = auto")" || exit 1
+hl_media_prepare "$HL_TMP/media" 7500 all || exit 1
+M=$HL_MEDIA_DIR
+S=$HL_SIPP_DIR
+KEYS="1234567890*#"
+hl_check "in-band pcap of $KEYS" "$DTMF_PCAP" "$M/inband.pcap" "$KEYS"
+# detect PCAP [OPTS]: "packets N silent N digits D" of SpanDSP over PCAP's G.711
+detect() { "$DTMF_PCAP" --detect "$@"; }
+field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+# The checks below can fail: what the customer sends carries every key.
+SENT=$(detect "$M/inband.pcap")
+hl_check "SpanDSP finds $KEYS in what the customer sends ($SENT)" \
+	[ "$(field digits <<<"$SENT")" = "$KEYS" ]
+
+hl_check "alice registers" \
+	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
+	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
+
+# pci_call NAME CUSTOMER_SCENARIO MS CUSTOMER_ARGS...: one call to alice (who plays
+# audio.pcap, with telephone-event in her SDP), the customer's RTP captured at her phone
+# ($HL_TMP/NAME-agent.pcap); the customer hangs up MS after its media starts.
+pci_call() {
+	local name=$1 scen=$2 ms=$3 rc
+	shift 3
+	hl_capture_start "$ANS" "$APIF" "$HL_TMP/$name-agent.pcap" "udp port 6000" || return 1
+	local acap=$HL_CAPTURE_PID
+	ip netns exec "$ANS" timeout 60 sipp -nostdin -timeout 40 -timeout_error \
+		-sf "$S/agent_uas_rtp.xml" -i 10.98.0.2 -p 5090 -mp 6000 -m 1 \
+		"${HL_MEDIA_AGENT_ARGS[@]}" </dev/null >"$HL_TMP/$name-agent.log" 2>&1 &
+	local agent=$!
+	HL_PIDS+=("$agent")
+	sleep 0.5
+	ip netns exec "$NS" timeout 60 sipp -nostdin -timeout 40 -timeout_error \
+		10.99.0.1:5060 -sf "$S/$scen" -s +15550100 -i 10.99.0.2 -p 5070 -mp 6000 -m 1 \
+		-d "$ms" "$@" </dev/null >"$HL_TMP/$name-customer.log" 2>&1
+	rc=$?
+	wait "$agent" || rc=1
+	hl_capture_stop "$acap"
+	return $rc
+}
+MED() { hl_tel /hotline/media "$1"; }
+legs_gone() {
+	for _ in $(seq 20); do [ "$(MED legs)" -eq 0 ] && break; sleep 0.2; done
+	[ "$(MED legs)" -eq 0 ]
+}
+
+# ---- 1. in-band ----
+ms=$("$(hl_rtp_pcap_tool)" payloads "$M/inband.pcap" 2>/dev/null |
+	awk '!/^#/ { t = $8 } END { printf "%d", t * 1000 + 0.5 }')
+sent=$(field packets <<<"$SENT")
+hl_check "in-band call answered, keys played, hung up" \
+	pci_call ib customer_uac_inband.xml $((ms + 1000)) -key audio_pcap "$M/inband.pcap"
+hl_check "in-band call: legs ended" legs_gone
+hl_check "hotline reported $KEYS once each ($(hl_sip last_dtmf_digits))" \
+	[ "$(hl_sip last_dtmf_digits)" = "$KEYS" ]
+hl_check_sip dtmf_inband -eq "${#KEYS}"
+hl_check_ctr dtmf_inband_presses -eq "${#KEYS}"
+hl_check_ctr dtmf_inband_no_slot -eq 0
+hl_check "customer leg counted the keys ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq "${#KEYS}" ]
+GOT=$(detect "$HL_TMP/ib-agent.pcap" --udp-dport 6000 --pt 0)
+muted=$(hl_ctr rtp_dtmf_muted)
+hl_check "SpanDSP finds no key in what reached the agent ($GOT)" \
+	[ -n "$GOT" -a -z "$(field digits <<<"$GOT")" ]
+hl_check "the agent got every packet but the first ($(field packets <<<"$GOT") of $sent)" \
+	[ "$(field packets <<<"$GOT")" -eq $((sent - 1)) ]
+# 100 ms a key: five or six packets, two more after it; the pcap's own silence has
+# line noise, so every silent packet at the agent is one hotline muted
+hl_check "$muted packets muted, 4-8 a key" \
+	[ "$muted" -ge $((4 * ${#KEYS})) -a "$muted" -le $((8 * ${#KEYS})) ]
+hl_check "the agent received them as silence ($(field silent <<<"$GOT"))" \
+	[ "$(field silent <<<"$GOT")" -eq "$muted" ]
+hl_check_media "the rest of the customer's audio reached the agent unchanged" "$M/inband.pcap" \
+	"$HL_TMP/ib-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered \
+	--allow-missing $((muted + 1)) --allow-extra "$muted"
+hl_check "no RFC 4733 event reached the agent" \
+	[ -z "$(hl_media_dtmf "$HL_TMP/ib-agent.pcap" --udp-dport 6000)" ]
+
+# ---- 2. RFC 4733 ----
+D=$HL_MEDIA_DTMF_DIGITS
+hl_check "RFC 4733 pcap holds presses ($D)" [ -n "$D" ]
+hl_check "RFC 4733 call answered, audio and presses sent, hung up" \
+	pci_call te customer_uac_rtp.xml $((HL_MEDIA_DTMF_MS + 500)) "${HL_MEDIA_RTP_ARGS[@]}"
+hl_check "RFC 4733 call: legs ended" legs_gone
+hl_check "hotline reported $D once each ($(hl_sip last_dtmf_digits))" \
+	[ "$(hl_sip last_dtmf_digits)" = "$KEYS$D" ]
+hl_check_ctr dtmf_4733_presses -eq "${#D}"
+hl_check_sip dtmf_rtp -eq $((${#KEYS} + ${#D}))
+hl_check "customer leg counted the presses ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq "${#D}" ]
+hl_check "the agent got no telephone-event ('$(hl_media_dtmf "$HL_TMP/te-agent.pcap" --udp-dport 6000)')" \
+	[ -z "$(hl_media_dtmf "$HL_TMP/te-agent.pcap" --udp-dport 6000)" ]
+hl_check_drop rtp_dtmf_suppressed -ge "${#D}"
+hl_check_media "the customer's audio reached the agent unchanged" "$M/audio.pcap" \
+	"$HL_TMP/te-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+hl_check "nothing muted in a call with telephone-events ($(hl_ctr rtp_dtmf_muted))" \
+	[ "$(hl_ctr rtp_dtmf_muted)" -eq "$muted" ]
+
+hl_check_sip calls -eq 0
+hl_check_sip media_legs -eq 0
+hl_check "no detector left ($(MED dtmf_inband_legs))" [ "$(MED dtmf_inband_legs)" -eq 0 ]
+hl_done

@@ -383,6 +383,48 @@ hl_sip_parse_cseq(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_cseq 
 	return 0;
 }
 
+/* RFC 3262 §7.1: RSeq = response-num; §3: the first is 1 to 2^31 - 1, then + 1 each. */
+int
+hl_sip_parse_rseq(const uint8_t *buf, struct hl_sip_slice s, uint32_t *rseq)
+{
+	uint32_t v;
+
+	if (hl_sip_parse_uint(buf, s, &v) != 0 || v == 0)
+		return HL_E_PARSE;
+	*rseq = v;
+	return 0;
+}
+
+/* RFC 3262 §7.2: RAck = response-num LWS CSeq-num LWS Method. */
+int
+hl_sip_parse_rack(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_rack *rack)
+{
+	const uint8_t *p = buf + s.off, *end = p + s.len, *q, *b;
+	uint64_t rn = 0, cn = 0;
+
+	p = scan_uint(skip_lws(p, end), end, UINT32_MAX, &rn);
+	if (p == NULL || rn == 0)
+		return HL_E_PARSE;
+	q = skip_lws(p, end);
+	if (q == p)
+		return HL_E_PARSE;
+	p = scan_uint(q, end, 0x7fffffffu, &cn);
+	if (p == NULL)
+		return HL_E_PARSE;
+	q = skip_lws(p, end);
+	if (q == p)
+		return HL_E_PARSE;
+	b = q;
+	q = scan_cls(q, end, C_TOKEN);
+	if (q == b || skip_lws(q, end) != end)
+		return HL_E_PARSE;
+	rack->rseq = (uint32_t)rn;
+	rack->cseq = (uint32_t)cn;
+	rack->method_s = mkslice(buf, b, q);
+	rack->method = (uint8_t)hl_sip_method_lookup(b, (size_t)(q - b));
+	return 0;
+}
+
 /* RFC 4028 §4: Session-Expires = delta-seconds *( SEMI se-params ); Min-SE alike. */
 int
 hl_sip_parse_session_expires(const uint8_t *buf, struct hl_sip_slice s,

@@ -39,6 +39,7 @@ all_prefixes(const char *in, parse_fn fn)
 		struct hl_sip_via v;
 		struct hl_sip_name_addr na;
 		struct hl_sip_digest d;
+		struct hl_sip_rack ra;
 	} out;
 	size_t n = strlen(in);
 	for (size_t k = 0; k < n; k++) {
@@ -398,6 +399,53 @@ HL_TEST(cseq_and_numbers)
 	HL_CHECK_INT(hl_sip_parse_uint(b, s, &v), HL_E_PARSE);
 	b = put("12 3", &s);
 	HL_CHECK_INT(hl_sip_parse_uint(b, s, &v), HL_E_PARSE);
+}
+
+static int
+rack_fn(const uint8_t *b, struct hl_sip_slice s, void *o)
+{
+	return hl_sip_parse_rack(b, s, o);
+}
+
+/* RFC 3262 §7: RSeq is one number, not 0; RAck is RSeq, CSeq number and method. */
+HL_TEST(rseq_and_rack)
+{
+	struct hl_sip_slice s;
+	struct hl_sip_rack r;
+	uint32_t v;
+	const char *in = "776656 1 INVITE";
+	const uint8_t *b = put(in, &s);
+	HL_CHECK_INT(hl_sip_parse_rack(b, s, &r), 0);
+	HL_CHECK_INT(r.rseq, 776656);
+	HL_CHECK_INT(r.cseq, 1);
+	HL_CHECK_INT(r.method, HL_SIP_METHOD_INVITE);
+	CHECK_SLICE(b, r.method_s, "INVITE");
+	in = " 4294967295\t 2147483647  FOO ";
+	b = put(in, &s);
+	HL_CHECK_INT(hl_sip_parse_rack(b, s, &r), 0);
+	HL_CHECK_INT(r.rseq, 4294967295u);
+	HL_CHECK_INT(r.cseq, 2147483647);
+	HL_CHECK_INT(r.method, HL_SIP_METHOD_OTHER);
+	CHECK_SLICE(b, r.method_s, "FOO");
+	static const char *const bad[] = {"", "1", "1 1", "1 INVITE", "0 1 INVITE",
+		"4294967296 1 INVITE", "1 2147483648 INVITE", "1 1 INVITE x", "1 1 INV;ITE",
+		"-1 1 INVITE", "1 -1 INVITE", "11INVITE", "1 1INVITE", "a 1 INVITE"};
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(bad); i++) {
+		b = put(bad[i], &s);
+		HL_CHECK_MSG(hl_sip_parse_rack(b, s, &r) == HL_E_PARSE, "%s", bad[i]);
+	}
+	all_prefixes("776656 1 INVITE", rack_fn);
+	b = put(" 1 ", &s);
+	HL_CHECK_INT(hl_sip_parse_rseq(b, s, &v), 0);
+	HL_CHECK_INT(v, 1);
+	b = put("4294967295", &s);
+	HL_CHECK_INT(hl_sip_parse_rseq(b, s, &v), 0);
+	HL_CHECK_INT(v, 4294967295u);
+	static const char *const badr[] = {"", "0", "4294967296", "1 2", "x", "1;a"};
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(badr); i++) {
+		b = put(badr[i], &s);
+		HL_CHECK_MSG(hl_sip_parse_rseq(b, s, &v) == HL_E_PARSE, "%s", badr[i]);
+	}
 }
 
 HL_TEST(session_expires)

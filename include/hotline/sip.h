@@ -326,6 +326,21 @@ int hl_sip_parse_cseq(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_c
 /* 1*DIGIT fitting 32 bits, surrounding LWS allowed: 0 or HL_E_PARSE. */
 int hl_sip_parse_uint(const uint8_t *buf, struct hl_sip_slice s, uint32_t *out);
 
+/* ---- RSeq, RAck: RFC 3262 §7.1, §7.2 ---- */
+
+/* RSeq = response-num: 1*DIGIT, not 0 (§3 starts it at 1 or more), fitting 32 bits. */
+int hl_sip_parse_rseq(const uint8_t *buf, struct hl_sip_slice s, uint32_t *rseq);
+
+struct hl_sip_rack {
+	uint32_t rseq;  /* response-num: the RSeq of the provisional acknowledged */
+	uint32_t cseq;  /* CSeq-num of the request it answered, < 2^31 */
+	uint8_t method; /* enum hl_sip_method of that request */
+	struct hl_sip_slice method_s;
+};
+
+/* RAck = response-num LWS CSeq-num LWS Method: 0 or HL_E_PARSE. */
+int hl_sip_parse_rack(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_rack *rack);
+
 /* ---- Session-Expires / Min-SE: RFC 4028 §4 ---- */
 
 enum hl_sip_refresher {

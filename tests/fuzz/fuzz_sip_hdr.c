@@ -14,7 +14,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > HL_SIP_MAX_LEN)
 		return 0;
-	unsigned int which = data[0] % 14;
+	unsigned int which = data[0] % 16;
 	size--;
 	/* An exact-size copy: ASan flags any read past the value. */
 	uint8_t *b = malloc(size ? size : 1);
@@ -31,6 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct hl_sip_media_type mt;
 		struct hl_sip_reason r;
 		struct hl_sip_replaces rp;
+		struct hl_sip_rack ra;
 		struct hl_sip_uri uri;
 		struct hl_sip_slice tok;
 		uint32_t u;
@@ -99,6 +100,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 12:
 		hl_sip_parse_allow(b, s, &o.u);
+		break;
+	case 14:
+		if (hl_sip_parse_rack(b, s, &o.ra) == 0 &&
+			(o.ra.method_s.off + o.ra.method_s.len > size || o.ra.rseq == 0 ||
+				o.ra.cseq > 0x7fffffffu))
+			abort();
+		break;
+	case 15:
+		if (hl_sip_parse_rseq(b, s, &o.u) == 0 && o.u == 0)
+			abort();
 		break;
 	case 13:
 		hl_sip_host_type(b, size);

@@ -18,7 +18,9 @@
 /* Expirations run per poll: a mass timeout drains over several loop turns. */
 #define SIG_TIMER_BUDGET 256
 
-const char sig_allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REGISTER";
+const char sig_allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REGISTER, PRACK";
+/* RFC 3262 §3, RFC 4028 §7: the option tags we support, as Supported lists them. */
+const char sig_supported[] = "100rel, timer";
 
 static const char *const ctr_names[] = {
 #define HL_SIG_C_NAME_(sym, name) name,
@@ -264,6 +266,12 @@ mix64(uint64_t x)
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
 	return x ^ (x >> 31);
+}
+
+uint64_t
+sig_rand64(struct hl_sig *s)
+{
+	return mix64(s->salt ^ (0x52534571ull * ++s->seq));
 }
 
 void
@@ -864,11 +872,13 @@ options_request(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 
 	sig_count(s, HL_SIG_CTR_OPTIONS_IN);
 	snprintf(hdrs, sizeof(hdrs),
-		"Allow: %s\r\nAccept: application/sdp\r\nSupported: timer\r\n", sig_allow);
+		"Allow: %s\r\nAccept: application/sdp\r\nSupported: %s\r\n", sig_allow,
+		sig_supported);
 	sig_reply(s, t, buf, m, 200, NULL, to_tag, hdrs, NULL, NULL, 0);
 }
 
-/* RFC 3261 §8.2.2.3: a Require we do not support is 420 with Unsupported. */
+/* RFC 3261 §8.2.2.3: a Require we do not support is 420 with Unsupported. We support
+ * timer (RFC 4028) and 100rel (RFC 3262: our 18x to such a customer go reliably). */
 static int
 check_require(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 	const struct hl_sip_msg *m)
@@ -883,7 +893,8 @@ check_require(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 		while (rest.len > 0 && (n = hl_sip_parse_token(buf, rest, &tok)) > 0) {
 			rest.off += (uint16_t)n;
 			rest.len -= (uint16_t)n;
-			if (tok.len == 0 || hl_sip_slice_ieq(buf, tok, "timer"))
+			if (tok.len == 0 || hl_sip_slice_ieq(buf, tok, "timer") ||
+				hl_sip_slice_ieq(buf, tok, "100rel"))
 				continue;
 			snprintf(hdrs, sizeof(hdrs), "Unsupported: %.*s\r\n", tok.len,
 				(const char *)buf + tok.off);
@@ -1048,6 +1059,10 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 		struct sig_leg *leg = sig_dialog_find(s, buf, cid->value, tna.tag);
 		if (leg == NULL) {
 			/* §12.2.2: a request for a dialog we do not have. */
+			if (m->method == HL_SIP_METHOD_PRACK) {
+				sig_count(s, HL_SIG_CTR_PRACK_IN);
+				sig_count(s, HL_SIG_CTR_PRACK_UNMATCHED);
+			}
 			sig_reply(s, t, buf, m, 481, NULL, NULL, NULL, NULL, NULL, 0);
 			return;
 		}
@@ -1071,10 +1086,14 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 		options_request(s, t, buf, m, tag);
 		return;
 	}
+	case HL_SIP_METHOD_PRACK:
+		/* RFC 3262 §3: a PRACK matching no reliable 1xx of ours is 481. */
+		sig_count(s, HL_SIG_CTR_PRACK_IN);
+		sig_count(s, HL_SIG_CTR_PRACK_UNMATCHED);
+		/* fall through */
 	case HL_SIP_METHOD_BYE:
 	case HL_SIP_METHOD_INFO:
 	case HL_SIP_METHOD_UPDATE:
-	case HL_SIP_METHOD_PRACK:
 		sig_reply(s, t, buf, m, 481, NULL, NULL, NULL, NULL, NULL, 0);
 		return;
 	case HL_SIP_METHOD_OTHER:

@@ -7,7 +7,8 @@
  * each rung for no_answer_s; the ACD replaces exactly that function.
  *
  * RFC 3261 §12-§15 (dialogs, re-INVITE, BYE), §9 (CANCEL), §13.3.1.4 (2xx until
- * ACK), RFC 4028 (session timers), RFC 3264 (offer/answer), RFC 2976 / the
+ * ACK), RFC 3262 (reliable 18x to a customer that takes them, PRACK to an agent that
+ * sends them), RFC 4028 (session timers), RFC 3264 (offer/answer), RFC 2976 / the
  * application/dtmf-relay convention for INFO.
  */
 #include <arpa/inet.h>
@@ -645,6 +646,7 @@ sig_host_addr(const char *host, char *addr, size_t cap)
 
 static void call_maybe_free(struct hl_sig *s, struct sig_call *c);
 static void session_fire(struct hl_timer *tm, void *arg);
+static void rel_fire(struct hl_timer *tm, void *arg);
 
 static struct sig_leg *
 leg_new(struct hl_sig *s, struct sig_call *c, int side)
@@ -660,6 +662,7 @@ leg_new(struct hl_sig *s, struct sig_call *c, int side)
 	l->sess_id = s->seq * 7919 + (uint64_t)side;
 	l->sdp_version = 1;
 	hl_timer_init(&l->t_session, session_fire, l);
+	hl_timer_init(&l->t_rel, rel_fire, l);
 	return l;
 }
 
@@ -682,6 +685,7 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 		sig_txn_detach(t);
 	}
 	hl_timer_cancel(s->wheel, &l->t_session);
+	hl_timer_cancel(s->wheel, &l->t_rel);
 	leg_srtp_wipe(l);
 	sig_free(l->ack);
 	sig_free(l->sdp_remote);
@@ -698,6 +702,7 @@ leg_done(struct hl_sig *s, struct sig_leg *l)
 	l->state = LEG_DONE;
 	dlg_remove(s, l);
 	hl_timer_cancel(s->wheel, &l->t_session);
+	hl_timer_cancel(s->wheel, &l->t_rel);
 	if (c == NULL) {
 		leg_free(s, l);
 		return;
@@ -858,7 +863,8 @@ leg_send_cancel(struct hl_sig *s, struct sig_leg *l)
 	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_FROM));
 	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_TO));
 	hl_sip_w_copy_hdr(&w, q, hl_sip_hdr_first(&req, HL_SIP_HDR_CALL_ID));
-	sig_w_cseq(&w, l->lcseq, "CANCEL");
+	/* §9.1: the INVITE's CSeq number; a PRACK may have taken the dialog's on. */
+	sig_w_cseq(&w, inv->cseq ? inv->cseq : l->lcseq, "CANCEL");
 	hl_sip_w_body(&w, NULL, NULL, 0);
 	n = hl_sip_w_finish(&w);
 	if (n > 0)
@@ -1059,7 +1065,9 @@ route_next_agent(struct hl_sig *s, struct sig_call *c)
 	hl_sip_w_raw(&w, "\r\n", 2);
 	sig_w_cseq(&w, b->lcseq, "INVITE");
 	sig_w_contact(s, &w, host);
-	sig_w_strs(&w, "Allow: ", sig_allow, "\r\nSupported: timer\r\n", NULL);
+	/* RFC 3262 §4: 100rel supported, not required; b_rel_1xx() PRACKs what comes. */
+	sig_w_strs(&w, "Allow: ", sig_allow, "\r\nSupported: ", sig_supported);
+	hl_sip_w_raw(&w, "\r\n", 2);
 	if (s->cfg->sip_session_expires_s)
 		hl_sip_w_fmt(&w, "Session-Expires: %u;refresher=uac\r\nMin-SE: %u\r\n",
 			s->cfg->sip_session_expires_s, s->cfg->sip_min_se_s);
@@ -1193,8 +1201,9 @@ leg_sdp_addr(struct hl_sig *s, struct sig_leg *l, char *host, size_t hcap, char 
 
 /*
  * Late offer (RFC 3264 §5, RFC 3261 §13.2.1, §13.3.1.4): the customer's INVITE had no
- * SDP, so our 2xx to it must be the offer and the ACK brings the answer (no offer in a
- * 183: it is not reliable without PRACK). Anchored as an answer would be:
+ * SDP, so the offer must be in a reliable response: our 2xx, the ACK bringing the
+ * answer, or, to a customer that takes 100rel, our reliable 183 (RFC 3262 §5), the
+ * PRACK bringing it. Built from the agent's 183 or 200. Anchored as an answer would be:
  * our address and the A leg's port, and of our codecs only the one the agent answered
  * with (bsdp, the agent's answer to our offer), since the legs relay one codec and
  * never transcode. SRTP follows [rtp] srtp (caps_leg_srtp): mandatory lists our suites
@@ -1488,7 +1497,7 @@ a_send_2xx(struct hl_sig *s, struct sig_call *c, const char *sdp, int sdplen)
 	sig_local_host(s, &a->peer, host, sizeof(host));
 	off = sig_cat(hdrs, sizeof(hdrs), "Contact: <sip:hotline@", host, ":",
 		sig_utoa(port, s->cfg->sip_port), ">\r\nAllow: ", sig_allow,
-		"\r\nSupported: timer\r\n", NULL);
+		"\r\nSupported: ", sig_supported, "\r\n", NULL);
 	/* RFC 4028 §9: Require: timer only towards a UAC that supports it; one that
 	 * does not still gets Session-Expires with us as the refresher. */
 	if (a->session_s)
@@ -1504,6 +1513,232 @@ a_send_2xx(struct hl_sig *s, struct sig_call *c, const char *sdp, int sdplen)
 	session_arm(s, a);
 }
 
+/*
+ * The customer's 2xx once the agent answered (now, or at the PRACK it waited for). RFC
+ * 3262 §3: once the final is sent, reliable 1xx still unacknowledged (none with SDP can
+ * be left by then) are not retransmitted, but their PRACK is still answered; a 1xx held
+ * behind one is dropped, since none may follow a final. The ACK brings an answer only
+ * when the 2xx is our offer (a late offer whose offer did not go in a reliable 1xx).
+ */
+static void
+a_answer_call(struct hl_sig *s, struct sig_call *c, const char *sdp, int sdplen)
+{
+	struct sig_leg *a = c->a;
+
+	hl_timer_cancel(s->wheel, &a->t_rel);
+	a->rel_next = 0;
+	a->final_due = 0;
+	c->answered_ms = s->now_ms;
+	sig_count(s, HL_SIG_CTR_CALLS_ANSWERED);
+	a_send_2xx(s, c, sdp, sdplen);
+	a->ack_answer = c->a_offer == NULL && a->early_sdp != EARLY_SDP_DONE;
+}
+
+/* ---- RFC 3262 on the A leg: our 18x go reliably, the customer PRACKs them ---- */
+
+/*
+ * Sends status (180/183) reliably on the A leg (§3): Require: 100rel, the next RSeq, a
+ * Contact (the PRACK is a request in the early dialog), and our SDP when it is built
+ * and not yet sent (EARLY_SDP_BUILT: our answer to an early offer, our offer to a late
+ * one). The transaction keeps it as its last response; rel_fire() resends that copy,
+ * so nothing is allocated per retransmission.
+ */
+static void
+a_send_rel(struct hl_sig *s, struct sig_call *c, int status)
+{
+	struct sig_leg *a = c->a;
+	char hdrs[512], host[64], port[11], rseq[11];
+	int sdp = a->early_sdp == EARLY_SDP_BUILT && a->sdp_local != NULL;
+
+	if (a->inv == NULL)
+		return;
+	sig_local_host(s, &a->peer, host, sizeof(host));
+	a->rseq++;
+	sig_cat(hdrs, sizeof(hdrs), "Contact: <sip:hotline@", host, ":",
+		sig_utoa(port, s->cfg->sip_port), ">\r\nAllow: ", sig_allow, "\r\nSupported: ",
+		sig_supported, "\r\nRequire: 100rel\r\nRSeq: ", sig_utoa(rseq, a->rseq), "\r\n",
+		NULL);
+	sig_reply_stored(s, a->inv, status, NULL, a->ltag, hdrs, sdp ? "application/sdp" : NULL,
+		sdp ? a->sdp_local : NULL, sdp ? a->sdp_local_len : 0);
+	sig_count(s, HL_SIG_CTR_REL1XX_SENT);
+	a->rel_unacked = 1;
+	a->rel_sdp = (uint8_t)sdp;
+	if (sdp)
+		a->early_sdp = EARLY_SDP_SENT;
+	/* §3: T1, doubling each time, not capped at T2 (unlike a 2xx): PRACK
+	 * retransmissions do not wait for ours. Given up 64*T1 after the first. */
+	a->rel_retx_ms = s->t1;
+	a->rel_deadline_ms = s->now_ms + 64ull * s->t1;
+	hl_timer_arm(s->wheel, &a->t_rel, s->t1);
+}
+
+/* An 18x for the customer who takes them reliably: sent now, or, while one is
+ * unacknowledged (§3: one at a time), held, the latest replacing an earlier one. */
+static void
+a_provisional(struct hl_sig *s, struct sig_call *c, int status)
+{
+	if (c->a->rel_unacked) {
+		c->a->rel_next = (uint16_t)status;
+		return;
+	}
+	a_send_rel(s, c, status);
+}
+
+static void
+rel_fire(struct hl_timer *tm, void *arg)
+{
+	struct sig_leg *a = arg;
+	struct hl_sig *s = a->sig;
+	struct sig_txn *t = a->inv;
+	uint64_t left;
+
+	(void)tm;
+	if (!a->rel_unacked || a->state != LEG_EARLY || a->call == NULL || t == NULL ||
+		t->msg == NULL)
+		return;
+	if (s->now_ms >= a->rel_deadline_ms) {
+		/* §3: no PRACK in 64*T1: the INVITE is refused with a 5xx, and the agent's
+		 * leg is cancelled (or sent BYE, when its 2xx waited for this PRACK). */
+		sig_count(s, HL_SIG_CTR_REL1XX_TIMEOUT);
+		sig_count(s, HL_SIG_CTR_CALLS_FAILED);
+		a->rel_unacked = 0;
+		call_end(s, a->call, 500, HL_CDR_NO_PRACK);
+		return;
+	}
+	sig_send(s, &t->peer, t->msg, t->msg_len);
+	sig_count(s, HL_SIG_CTR_REL1XX_RETRANS);
+	a->rel_retx_ms *= 2;
+	left = a->rel_deadline_ms - s->now_ms;
+	hl_timer_arm(s->wheel, &a->t_rel, a->rel_retx_ms < left ? a->rel_retx_ms : left);
+}
+
+/*
+ * A PRACK on the A leg (§3): it matches the unacknowledged reliable 1xx by RAck (its
+ * RSeq, the INVITE's CSeq number and method), which stops that 1xx's retransmission;
+ * anything else is 481. A retransmitted PRACK never gets here: its own transaction
+ * answers it. Offer/answer (§5, RFC 6337 Table 1): when the 1xx was our offer (a late
+ * offer), the PRACK must carry the answer, checked as an ACK's is (media_from_answer);
+ * it fills the A leg and both legs go to the worker, so early media flows both ways
+ * before the 2xx. A PRACK without one, or with one that does not answer our offer, is
+ * a call without media, as an ACK without an answer is: the PRACK gets its 200 (it
+ * did match), the INVITE 488 and the agent CANCEL or BYE, counted in
+ * media_setup_failures. A new offer in a PRACK is refused with 488: the session stays
+ * as the 1xx set it (the 1xx counts as acknowledged all the same).
+ */
+static void
+prack_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m)
+{
+	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, HL_SIP_HDR_RACK);
+	struct sig_call *c = l->call;
+	struct hl_sip_rack ra;
+	int offer;
+
+	sig_count(s, HL_SIG_CTR_PRACK_IN);
+	if (h == NULL || hl_sip_parse_rack(buf, h->value, &ra) != 0) {
+		sig_count(s, HL_SIG_CTR_PRACK_UNMATCHED);
+		sig_reply(s, t, buf, m, 400, "Bad RAck", NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (l->side != 0 || !l->rel_unacked || ra.rseq != l->rseq || ra.cseq != l->inv_cseq ||
+		ra.method != HL_SIP_METHOD_INVITE) {
+		sig_count(s, HL_SIG_CTR_PRACK_UNMATCHED);
+		sig_reply(s, t, buf, m, 481, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	l->rel_unacked = 0;
+	hl_timer_cancel(s->wheel, &l->t_rel);
+	offer = l->rel_sdp && c->a_offer == NULL;
+	if (l->rel_sdp)
+		l->early_sdp = EARLY_SDP_DONE;
+	l->rel_sdp = 0;
+	if (offer) {
+		if (media_from_answer(s, c, l, buf, m) < 0) {
+			sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
+			sig_count(s, HL_SIG_CTR_MEDIA_FAIL);
+			sig_count(s, HL_SIG_CTR_CALLS_FAILED);
+			call_end(s, c, 488, HL_CDR_MEDIA_FAILED);
+			return;
+		}
+		sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
+		media_push(s, c);
+	} else if (m->body.len) {
+		sig_reply(s, t, buf, m, 488, NULL, NULL, NULL, NULL, NULL, 0);
+	} else {
+		sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
+	}
+	if (l->state != LEG_EARLY || c->state == CALL_ENDING)
+		return;
+	if (l->final_due) {
+		/* The agent's answer waited for this PRACK: the 2xx repeats our SDP. */
+		a_answer_call(s, c, l->sdp_local, l->sdp_local ? l->sdp_local_len : 0);
+		return;
+	}
+	if (l->rel_next) {
+		int st = l->rel_next;
+		l->rel_next = 0;
+		a_send_rel(s, c, st);
+	}
+}
+
+/* ---- RFC 3262 on the B leg: the agent's reliable 18x get our PRACK ---- */
+
+static void
+b_send_prack(struct hl_sig *s, struct sig_leg *b, uint32_t rseq, uint32_t inv_cseq)
+{
+	struct hl_sip_writer w;
+	char branch[SIG_BRANCH_MAX];
+	int n;
+
+	/* §4, §7.2: a request of the early dialog (the 18x's route set, to its Contact),
+	 * its own CSeq, RAck naming the 18x. */
+	sig_new_branch(s, branch, sizeof(branch));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	w_in_dialog(s, &w, b, "PRACK", ++b->lcseq, branch);
+	hl_sip_w_raw(&w, "RAck: ", 6);
+	hl_sip_w_uint(&w, rseq);
+	hl_sip_w_raw(&w, " ", 1);
+	hl_sip_w_uint(&w, inv_cseq);
+	hl_sip_w_raw(&w, " INVITE\r\n", 9);
+	hl_sip_w_body(&w, NULL, NULL, 0);
+	n = hl_sip_w_finish(&w);
+	if (n > 0 && sig_txn_client(s, HL_SIP_METHOD_PRACK, branch, &b->peer, s->out, (size_t)n,
+		b, leg_req_resp) != NULL)
+		sig_count(s, HL_SIG_CTR_PRACK_OUT);
+}
+
+/*
+ * A 1xx of the agent's INVITE with Require: 100rel (§4): the first, and then each whose
+ * RSeq is one more than the last, learns the early dialog and gets a PRACK; any other
+ * (a retransmission of one PRACKed already, whose PRACK our transaction retransmits,
+ * or one out of order) is neither PRACKed nor processed. 1 when it is to be processed.
+ * We never send an offer in a PRACK, and the 18x carries no offer (ours was in the
+ * INVITE), so the PRACK has no body.
+ */
+static int
+b_rel_1xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	struct sig_leg *b = t->leg;
+	const struct hl_sip_hdr_field *h;
+	uint32_t rseq;
+
+	if (!hl_sip_has_option(buf, m, HL_SIP_HDR_REQUIRE, "100rel"))
+		return 1;
+	h = hl_sip_hdr_first(m, HL_SIP_HDR_RSEQ);
+	if (h == NULL || hl_sip_parse_rseq(buf, h->value, &rseq) != 0)
+		return 0; /* no reliable 1xx without RSeq (§7.1): not one we can PRACK */
+	if (b->rel_b && rseq != b->rseq + 1) {
+		sig_count(s, HL_SIG_CTR_RETRANS_ABSORBED);
+		return 0;
+	}
+	sig_count(s, HL_SIG_CTR_REL1XX_IN);
+	b->rel_b = 1;
+	b->rseq = rseq;
+	b_learn_dialog(s, b, buf, m);
+	b_send_prack(s, b, rseq, t->cseq);
+	return 1;
+}
+
 static void
 b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m,
 	int status)
@@ -1514,14 +1749,44 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 	int sdplen = -1;
 
 	if (status < 200) {
+		int go = status <= 100 || m == NULL || b_rel_1xx(s, t, buf, m);
 		if (t->cancel_pending) {
 			t->cancel_pending = 0;
 			leg_send_cancel(s, b);
 			return;
 		}
+		if (!go)
+			return;
 		if (c == NULL || b->cancelled || c->b != b || c->a == NULL ||
 			c->a->state != LEG_EARLY || (status != 180 && status != 183))
 			return;
+		if (c->a->rel100) {
+			struct sig_leg *a = c->a;
+			/* Reliably (RFC 3262 §3). The A leg's SDP is built once, from the
+			 * first 183 with SDP: our answer to an early offer (early media at
+			 * once, as below), or our offer to a late one (the agent's leg waits
+			 * with it for the answer in the PRACK). A later 183 (the next agent's,
+			 * say) does not change it; its media updates the B leg. */
+			if (status == 183 && m->body.len) {
+				if (a->early_sdp == EARLY_SDP_NONE) {
+					sdplen = c->a_offer != NULL ?
+						a_answer(s, c, buf, m->body, sdp, sizeof(sdp)) :
+						a_late_offer(s, c, buf, m->body, sdp, sizeof(sdp));
+					if (sdplen > 0) {
+						store_sdp(&a->sdp_local, &a->sdp_local_len, sdp,
+							(size_t)sdplen);
+						a->early_sdp = EARLY_SDP_BUILT;
+					}
+				}
+				if (a->early_sdp != EARLY_SDP_NONE) {
+					media_from_sdp(s, c, b, buf, m->body, 1, 1);
+					if (a->media_ready)
+						media_push(s, c);
+				}
+			}
+			a_provisional(s, c, status);
+			return;
+		}
 		/* 180/183 to the customer; early media gets our answer now (§13.3.1.1). */
 		if (status == 183 && m->body.len) {
 			sdplen = a_answer(s, c, buf, m->body, sdp, sizeof(sdp));
@@ -1562,7 +1827,22 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			leg_send_bye(s, b);
 			return;
 		}
-		if (c->a_offer != NULL) {
+		if (c->a->early_sdp != EARLY_SDP_NONE) {
+			/*
+			 * Our SDP went, or is to go, in a reliable 1xx: the 2xx repeats it as it
+			 * is, the same o= version, which RFC 3264 §8 makes no change to the
+			 * session and so neither a new offer nor a new answer. RFC 3261 §13.2.1
+			 * has the UAC take the first SDP of the responses as the answer and
+			 * ignore the rest; after an offer in a 1xx answered in the PRACK (one
+			 * of the exchanges of RFC 6337 Table 1) the exchange is over, and a
+			 * repeat is what trunks expect of the 2xx.
+			 */
+			sdplen = 0;
+			if (c->a->sdp_local != NULL && c->a->sdp_local_len < sizeof(sdp)) {
+				sdplen = (int)c->a->sdp_local_len;
+				memcpy(sdp, c->a->sdp_local, (size_t)sdplen);
+			}
+		} else if (c->a_offer != NULL) {
 			sdplen = a_answer(s, c, buf, m->body, sdp, sizeof(sdp));
 			if (sdplen < 0) {
 				/* The agent answered with nothing the customer offered. */
@@ -1582,18 +1862,23 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		}
 		media_from_sdp(s, c, b, buf, m->body, 1, 1);
 		/* A late-offer call's legs go to the worker with the customer's answer
-		 * (leg_ack_answer): the A leg has no remote until then. */
-		if (c->a_offer != NULL)
+		 * (leg_ack_answer, or prack_request when it came in a PRACK): the A leg
+		 * has no remote until then. */
+		if (c->a_offer != NULL || c->a->media_ready)
 			media_push(s, c);
 		/* The offer is answered for good: the keys of the lines not taken go. */
 		leg_srtp_offer_wipe(b);
 		sig_agent_set_busy(s, c->agent, AGENT_BUSY);
 		c->state = CALL_CONNECTED;
-		c->answered_ms = s->now_ms;
 		sig_cat(c->agent_user, sizeof(c->agent_user), c->agent->cfg->user, NULL);
-		sig_count(s, HL_SIG_CTR_CALLS_ANSWERED);
-		a_send_2xx(s, c, sdp, sdplen);
-		c->a->ack_answer = c->a_offer == NULL;
+		if (c->a->early_sdp == EARLY_SDP_SENT) {
+			/* RFC 3262 §3: no 2xx while a reliable 1xx with SDP is unacknowledged;
+			 * it goes with the PRACK (prack_request), or a 5xx at its timeout. */
+			c->a->final_due = 1;
+			c->a->rel_next = 0;
+			return;
+		}
+		a_answer_call(s, c, sdp, sdplen);
 		return;
 	}
 	/* 3xx-6xx or a timeout: the transaction ACKed it; this agent is done. */
@@ -2003,6 +2288,12 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 	sig_new_tag(s, a->ltag, sizeof(a->ltag));
 	hl_sip_parse_cseq(buf, hl_sip_hdr_first(m, HL_SIP_HDR_CSEQ)->value, &cs);
 	a->rcseq = cs.seq;
+	a->inv_cseq = cs.seq;
+	/* RFC 3262 §3: a UAC that supports or requires 100rel gets our 18x reliably;
+	 * RSeq starts anywhere in 1 .. 2^31 - 1 (a_send_rel adds one before each). */
+	a->rel100 = hl_sip_has_option(buf, m, HL_SIP_HDR_SUPPORTED, "100rel") ||
+		    hl_sip_has_option(buf, m, HL_SIP_HDR_REQUIRE, "100rel");
+	a->rseq = (uint32_t)(sig_rand64(s) % 0x7fffffffu);
 	if ((h = hl_sip_hdr_first(m, HL_SIP_HDR_MAX_FORWARDS)) != NULL)
 		hl_sip_parse_uint(buf, h->value, &mf);
 	a->max_fwd = (uint16_t)(mf > 70 ? 69 : mf - 1);
@@ -2183,8 +2474,8 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	if (l->session_s && !l->we_refresh)
 		session_arm(s, l);
 	sig_local_host(s, &l->peer, host, sizeof(host));
-	snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\nSupported: timer\r\n", host,
-		s->cfg->sip_port);
+	snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\nSupported: %s\r\n", host,
+		s->cfg->sip_port, sig_supported);
 	if (l->session_s)
 		snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs),
 			"Session-Expires: %u;refresher=%s\r\n", l->session_s, l->we_refresh ? "uas" : "uac");
@@ -2323,11 +2614,14 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 	case HL_SIP_METHOD_INFO:
 		info_request(s, t, buf, m);
 		return;
+	case HL_SIP_METHOD_PRACK:
+		prack_request(s, l, t, buf, m);
+		return;
 	case HL_SIP_METHOD_OPTIONS: {
 		char hdrs[256];
 		sig_count(s, HL_SIG_CTR_OPTIONS_IN);
 		snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\nAccept: application/sdp\r\n"
-			"Supported: timer\r\n", sig_allow);
+			"Supported: %s\r\n", sig_allow, sig_supported);
 		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, NULL, NULL, 0);
 		return;
 	}

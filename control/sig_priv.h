@@ -113,6 +113,20 @@ struct sig_leg {
 	uint8_t hold;          /* last offer received on this leg put media on hold */
 	uint8_t ack_answer;    /* our 2xx on leg->inv offered (late offer, re-INVITE
 				  without SDP): its ACK carries the answer (RFC 3264 §5) */
+	/* RFC 3262 on the A leg (we are its UAS), when the customer's INVITE named
+	 * 100rel in Supported or Require: our 18x go reliably, one at a time. */
+	uint8_t rel100;        /* A: the customer takes reliable provisionals */
+	uint8_t rel_unacked;   /* A: our 1xx of RSeq rseq waits for its PRACK */
+	uint8_t rel_sdp;       /* A: that 1xx carries our SDP */
+	uint8_t early_sdp;     /* A: enum sig_early_sdp, our SDP in reliable 1xx */
+	uint8_t final_due;     /* A: the agent answered; our 2xx waits for the PRACK */
+	uint16_t rel_next;     /* A: the latest 18x held behind the unacked one, 0: none */
+	uint32_t rseq;         /* A: RSeq of our last reliable 1xx; B: last PRACKed */
+	uint32_t inv_cseq;     /* CSeq of the initial INVITE (a RAck names it) */
+	uint32_t rel_retx_ms;  /* A: the next retransmission's interval */
+	uint64_t rel_deadline_ms; /* A: 64*T1 after the 1xx went: no PRACK, 5xx */
+	struct hl_timer t_rel; /* A: the reliable 1xx's retransmission and deadline */
+	uint8_t rel_b;         /* B: the agent's 1xx with RSeq rseq was PRACKed */
 	uint32_t lcseq, rcseq;
 	uint32_t session_s;    /* negotiated Session-Expires, 0: none */
 	uint16_t rtp_port;     /* our media port for this leg */
@@ -148,6 +162,14 @@ struct sig_leg {
 	uint32_t srtp_offer_tag;    /* tag of srtp_offer[0]; srtp_offer[k] has tag + k */
 	struct hl_srtp_key srtp_next; /* ours in the answer being built (its suite's) */
 	struct hl_srtp_key srtp_offer[SIG_SRTP_OFFER_MAX]; /* ours in that offer, by tag */
+};
+
+/* sig_leg.early_sdp: where the A leg's SDP stands before the 2xx, with 100rel. */
+enum sig_early_sdp {
+	EARLY_SDP_NONE = 0, /* no SDP yet: the 2xx carries it as without 100rel */
+	EARLY_SDP_BUILT,    /* in sdp_local, for a 1xx held behind an unacked one */
+	EARLY_SDP_SENT,     /* in the unacked reliable 1xx: the 2xx waits (RFC 3262 §3) */
+	EARLY_SDP_DONE,     /* PRACKed (answered, for an offer): the 2xx repeats it */
 };
 
 enum sig_call_state {
@@ -348,6 +370,8 @@ void sig_txn_detach(struct sig_txn *t);
 void sig_txn_acked(struct hl_sig *s, struct sig_txn *t);
 void sig_new_branch(struct hl_sig *s, char *out, size_t cap);
 void sig_new_tag(struct hl_sig *s, char *out, size_t cap);
+/* 64 bits nobody outside can guess (RSeq starts, RFC 3262 §3). */
+uint64_t sig_rand64(struct hl_sig *s);
 /* Copies a slice as a NUL-terminated string: 0, or HL_E_TOOBIG. */
 int sig_copy(const uint8_t *buf, struct hl_sip_slice sl, char *out, size_t cap);
 /*
@@ -371,6 +395,7 @@ void sig_addr_str(const struct hl_sig_addr *a, const uint8_t *ip, char *out, siz
 /* "ip" or "[ip6]" of our address towards dst (routes dst), "" when none. */
 int sig_local_host(struct hl_sig *s, struct hl_sig_addr *dst, char *out, size_t cap);
 extern const char sig_allow[];
+extern const char sig_supported[];
 /* Header writers: up to four strings; our Via (with branch, rport), Contact, CSeq. */
 void sig_w_strs(struct hl_sip_writer *w, const char *a, const char *b, const char *c,
 	const char *d);

@@ -17,9 +17,10 @@
  *
  * Specs: RFC 3261 §8, §10 (registrar), §12-§15 (dialogs, re-INVITE, BYE), §16.3
  * (Max-Forwards, loops), §17 (transactions, timers A-K), §18.2.2 and RFC 3581
- * (where responses go), RFC 6026 (2xx handling: Accepted state), RFC 3262-free
- * (no PRACK), RFC 4028 (session timers), RFC 7616 / RFC 8760 (digest, via
- * hotline/digest.h), RFC 3264 offer/answer through hotline/sdp.h.
+ * (where responses go), RFC 6026 (2xx handling: Accepted state), RFC 3262
+ * (reliable provisionals and PRACK, both legs), RFC 4028 (session timers), RFC 7616 /
+ * RFC 8760 (digest, via hotline/digest.h), RFC 3264 offer/answer through
+ * hotline/sdp.h, in 1xx and PRACK as RFC 6337 lists.
  */
 #ifndef HOTLINE_SIG_H
 #define HOTLINE_SIG_H
@@ -124,7 +125,14 @@ struct hl_sig_ops {
 	_(CDR_PENDING_FULL, "cdrs_pending_full")                                       \
 	_(CDR_PRUNED, "cdrs_pruned")                                                   \
 	_(CDR_ATTEMPTS, "cdr_attempts")                                                \
-	_(CDR_ATTEMPTS_DROPPED, "cdr_attempts_dropped")
+	_(CDR_ATTEMPTS_DROPPED, "cdr_attempts_dropped")                                \
+	_(PRACK_IN, "prack_in")                                                        \
+	_(PRACK_OUT, "prack_out")                                                      \
+	_(PRACK_UNMATCHED, "prack_unmatched")                                          \
+	_(REL1XX_SENT, "rel1xx_sent")                                                  \
+	_(REL1XX_RETRANS, "rel1xx_retrans")                                            \
+	_(REL1XX_TIMEOUT, "rel1xx_timeout")                                            \
+	_(REL1XX_IN, "rel1xx_in")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,

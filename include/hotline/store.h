@@ -72,7 +72,8 @@ struct hl_binding {
 	_(NO_ROUTE, "no_route")               /* 404: no tenant has the DID */           \
 	_(FORBIDDEN, "forbidden")             /* 403: source not a trunk of the tenant */ \
 	_(OVER_LIMIT, "over_limit")           /* 503: max_calls or max_cps reached */    \
-	_(TENANT_BUSY, "tenant_busy")         /* 486: the tenant's max_calls in use */
+	_(TENANT_BUSY, "tenant_busy")         /* 486: the tenant's max_calls in use */ \
+	_(NO_PRACK, "no_prack")               /* RFC 3262 §3: our reliable 1xx unPRACKed */
 
 enum hl_cdr_disposition {
 	HL_CDR_DISP_NONE_ = 0,

@@ -1590,13 +1590,12 @@ rel_fire(struct hl_timer *tm, void *arg)
 	struct sig_leg *a = arg;
 	struct hl_sig *s = a->sig;
 	struct sig_txn *t = a->inv;
-	uint64_t left;
+	uint64_t at = tm->expire_ms; /* the wheel's clock runs one slot behind in here */
 
-	(void)tm;
 	if (!a->rel_unacked || a->state != LEG_EARLY || a->call == NULL || t == NULL ||
 		t->msg == NULL)
 		return;
-	if (s->now_ms >= a->rel_deadline_ms) {
+	if (at >= a->rel_deadline_ms) {
 		/* §3: no PRACK in 64*T1: the INVITE is refused with a 5xx, and the agent's
 		 * leg is cancelled (or sent BYE, when its 2xx waited for this PRACK). */
 		sig_count(s, HL_SIG_CTR_REL1XX_TIMEOUT);
@@ -1608,8 +1607,8 @@ rel_fire(struct hl_timer *tm, void *arg)
 	sig_send(s, &t->peer, t->msg, t->msg_len);
 	sig_count(s, HL_SIG_CTR_REL1XX_RETRANS);
 	a->rel_retx_ms *= 2;
-	left = a->rel_deadline_ms - s->now_ms;
-	hl_timer_arm(s->wheel, &a->t_rel, a->rel_retx_ms < left ? a->rel_retx_ms : left);
+	at += a->rel_retx_ms;
+	hl_timer_arm_at(s->wheel, &a->t_rel, at < a->rel_deadline_ms ? at : a->rel_deadline_ms);
 }
 
 /*

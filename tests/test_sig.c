@@ -94,13 +94,17 @@ addr(int c, uint16_t port)
 /* What the B2BUA gave the worker (hl_sig_ops.media_set), in order, when a case asks. */
 static struct hl_media_leg pushed[32];
 static unsigned int npushed;
+/* How many messages had gone out of the current feed when each leg was pushed. */
+static unsigned int pushed_nout[32];
 
 static int
 cap_media_set(void *ctx, struct hl_media_leg *leg)
 {
 	(void)ctx;
-	if (npushed < HL_ARRAY_SIZE(pushed))
+	if (npushed < HL_ARRAY_SIZE(pushed)) {
+		pushed_nout[npushed] = nout;
 		pushed[npushed++] = *leg;
+	}
 	/* as hl_media_set(): the caller's copy of the keys is wiped */
 	hl_srtp_key_wipe(&leg->rx_key);
 	hl_srtp_key_wipe(&leg->tx_key);
@@ -323,6 +327,9 @@ customer_req(char *msg, size_t cap, const char *method, const char *branch, cons
 	customer_req_sdp(msg, cap, method, branch, callid, totag, cseq, NULL);
 }
 
+/* Header lines respond_sdp() adds to its responses (a case sets them, then clears). */
+static const char *resp_hdrs = "";
+
 /* The response of the party at src to request req: a to-tag unless it has one, and
  * SDP (sdp, else the agent's plain one) for 2xx. */
 static void
@@ -352,9 +359,9 @@ respond_sdp(const char *invite, int code, struct hl_sig_addr src, const char *sd
 	int body = (code >= 200 && code < 300) || (code == 183 && sdp != NULL);
 	snprintf(msg, sizeof(msg),
 		"SIP/2.0 %d X\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
-		"Contact: <sip:agent@10.99.98.2:%u>\r\n%sContent-Length: %zu\r\n\r\n%s",
+		"Contact: <sip:agent@10.99.98.2:%u>\r\n%s%sContent-Length: %zu\r\n\r\n%s",
 		code, via, from, to, code > 100 && strstr(to, ";tag=") == NULL ? ";tag=ag1" : "",
-		cid, cseq, src.port, body ? "Content-Type: application/sdp\r\n" : "",
+		cid, cseq, src.port, resp_hdrs, body ? "Content-Type: application/sdp\r\n" : "",
 		body ? strlen(asdp) : (size_t)0, body ? asdp : "");
 	feed(msg, src);
 }
@@ -2859,6 +2866,550 @@ HL_TEST(cdr_refused_cap)
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	HL_CHECK(system(cmd) == 0);
+}
+
+/* ---- RFC 3262: reliable 18x to a customer that takes them, PRACK to an agent ---- */
+
+static const char agent_sdp[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+				"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+				"a=rtpmap:101 telephone-event/8000\r\n";
+
+/* A customer's INVITE with header lines hdrs and SDP sdp (NULL: a late offer). */
+static void
+rel_invite(const char *branch, const char *callid, const char *hdrs, const char *sdp)
+{
+	char msg[4096];
+
+	if (sdp != NULL) {
+		send_invite_sdp("+15550100", branch, callid, hdrs, sdp);
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		"INVITE sip:+15550100@10.99.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\nMax-Forwards: 70\r\n%s"
+		"From: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"To: <sip:+15550100@10.99.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+		"Contact: <sip:trunk@10.99.0.2:5060>\r\nContent-Length: 0\r\n\r\n",
+		branch, hdrs, callid);
+	feed(msg, addr('t', 5060));
+}
+
+/* The customer's PRACK in the A dialog: RAck rseq 1 INVITE, CSeq cseq, SDP sdp. */
+static void
+customer_prack(char *msg, size_t cap, const char *branch, const char *callid,
+	const char *totag, unsigned int cseq, uint32_t rseq, const char *sdp)
+{
+	snprintf(msg, cap,
+		"PRACK sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;"
+		"branch=%s\r\nMax-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;"
+		"tag=c1\r\nTo: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: %s\r\n"
+		"CSeq: %u PRACK\r\nRAck: %u 1 INVITE\r\n%sContent-Length: %zu\r\n\r\n%s",
+		branch, totag, callid, cseq, rseq, sdp ? "Content-Type: application/sdp\r\n" : "",
+		sdp ? strlen(sdp) : (size_t)0, sdp ? sdp : "");
+}
+
+/* Output i is a reliable provisional: Require: 100rel, a Contact, its RSeq into *rseq,
+ * our To tag into totag. */
+static int
+rel_1xx(unsigned int i, uint32_t *rseq, char *totag, size_t tagcap)
+{
+	char v[512];
+
+	if (hdr(i, HL_SIP_HDR_REQUIRE, v, sizeof(v)) != 0 || strcmp(v, "100rel") != 0)
+		return -1;
+	if (hdr(i, HL_SIP_HDR_CONTACT, v, sizeof(v)) != 0)
+		return -1;
+	if (hdr(i, HL_SIP_HDR_RSEQ, v, sizeof(v)) != 0)
+		return -1;
+	*rseq = (uint32_t)strtoul(v, NULL, 10);
+	if (hdr(i, HL_SIP_HDR_TO, v, sizeof(v)) != 0 || param(v, ";tag=", totag, tagcap) != 0)
+		return -1;
+	return 0;
+}
+
+/* The body of output i, "" when none. */
+static const char *
+body_of(unsigned int i)
+{
+	struct hl_sip_msg m;
+
+	if (parse_out(i, &m) < 0 || m.body.len == 0)
+		return "";
+	return out[i].buf + m.body.off;
+}
+
+/*
+ * Early offer, Supported: 100rel. The agent's 183 goes reliably (Require, RSeq in
+ * range, Contact, our answer); it is resent at T1, 2*T1, ... until the PRACK, which
+ * gets 200 (a retransmitted one from its transaction, another for the same RSeq 481).
+ * A later 180 is the next RSeq, without SDP; the 2xx does not wait for its PRACK and
+ * repeats the 183's SDP; the PRACK of the 180 after it still gets 200.
+ */
+HL_TEST(rel_early_offer)
+{
+	char inv[4096], msg[2048], totag[64], sdp183[2048], tag2[64];
+	uint32_t rseq = 0, rseq2 = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKre1", "re1@trunk", "Supported: 100rel\r\n", sdp_offer);
+	HL_CHECK(status_of(0) == 100);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	/* agents are offered 100rel too */
+	HL_CHECK(strstr(inv, "Supported: 100rel, timer\r\n") != NULL);
+	HL_CHECK(strstr(inv, "PRACK") != NULL);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0);
+	if (i < 0 || rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) != 0) {
+		HL_CHECK_MSG(0, "the 183 is not reliable");
+		goto out;
+	}
+	HL_CHECK(rseq >= 1 && rseq <= 0x7fffffffu);
+	HL_CHECK(strstr(out[i].buf, "Supported: 100rel, timer\r\n") != NULL);
+	snprintf(sdp183, sizeof(sdp183), "%s", body_of((unsigned int)i));
+	HL_CHECK(strstr(sdp183, "c=IN IP4 10.99.0.1\r\n") != NULL);
+	HL_CHECK(strstr(sdp183, "RTP/AVP 8 101") != NULL);
+	/* early media at once, as without 100rel: our answer is ours to give */
+	HL_CHECK_INT(pushes(0), 1);
+	HL_CHECK_INT(pushes(1), 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_SENT] == 1);
+	/* resent at T1 and 3*T1 (T1, then doubling) */
+	nout = 0;
+	advance(490);
+	HL_CHECK(find_out("183") < 0);
+	advance(20);
+	HL_CHECK(find_out("183") >= 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_RETRANS] == 1);
+	advance(1000);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_RETRANS] == 2);
+	/* a PRACK naming another RSeq matches nothing */
+	customer_prack(msg, sizeof(msg), "z9hG4bKre1p0", "re1@trunk", totag, 2, rseq + 5, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 481);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_PRACK_UNMATCHED] == 1);
+	customer_prack(msg, sizeof(msg), "z9hG4bKre1p1", "re1@trunk", totag, 3, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_PRACK_IN] == 2);
+	/* its retransmission is answered by its transaction */
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_PRACK_IN] == 2);
+	/* no more 183 (up to the no-answer timer, 5 s) */
+	nout = 0;
+	advance(3000);
+	HL_CHECK(find_out("183") < 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_RETRANS] == 2);
+	/* the same RSeq again, in a new transaction: acknowledged already, 481 */
+	customer_prack(msg, sizeof(msg), "z9hG4bKre1p2", "re1@trunk", totag, 4, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 481);
+	/* a 180 now: the next RSeq, no SDP (the answer went) */
+	agent_respond(inv, 180, 5090);
+	i = find_out("180");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq2, tag2, sizeof(tag2)) == 0);
+	HL_CHECK_INT(rseq2, rseq + 1);
+	HL_CHECK(i >= 0 && body_of((unsigned int)i)[0] == '\0');
+	/* the agent answers: the 2xx need not wait for the PRACK of a 1xx without SDP */
+	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+	i = find_out("200");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK_STR(body_of((unsigned int)i), sdp183);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 1);
+	/* not resent once the final went (§3); its PRACK still matches */
+	nout = 0;
+	advance(600);
+	HL_CHECK(find_out("180") < 0);
+	customer_prack(msg, sizeof(msg), "z9hG4bKre1p3", "re1@trunk", totag, 5, rseq2, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKre1a", "re1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(nout, 0);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKre1b", "re1@trunk", totag, 6);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(status_of(0) == 200);
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 0);
+out:
+	teardown();
+}
+
+/*
+ * No PRACK: the 183 goes at 0, T1, 3, 7, 15 and 31 T1 (doubling, not capped at T2), and
+ * at 64*T1 the INVITE gets 500. The agent answered meanwhile (our 2xx waited for the
+ * PRACK of the 183 with SDP), so it gets a BYE; the record says no_prack.
+ */
+HL_TEST(rel_timeout)
+{
+	char inv[4096], cancel[4096];
+	uint64_t start, at[8];
+	unsigned int n = 0;
+	int i, final = -1;
+
+	setup_cdr(NULL);
+	cfg.sip_no_answer_s = 60;
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKrt1", "rt1@trunk", "Require: 100rel\r\n", sdp_offer);
+	HL_CHECK(find_out("420") < 0);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	HL_CHECK(find_out("183") >= 0);
+	start = now;
+	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("200") < 0);
+	cancel[0] = '\0';
+	while (now - start < 64 * 500 + 100 && final < 0) {
+		nout = 0;
+		advance(10);
+		if (find_out("183") >= 0 && n < HL_ARRAY_SIZE(at))
+			at[n++] = now - start;
+		if (find_out("500") >= 0) {
+			final = (int)(now - start);
+			i = find_out("BYE");
+			HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+			if (i >= 0)
+				snprintf(cancel, sizeof(cancel), "%s", out[i].buf);
+		}
+	}
+	static const uint64_t want[] = {500, 1500, 3500, 7500, 15500, 31500};
+	HL_CHECK_INT(n, HL_ARRAY_SIZE(want));
+	for (unsigned int k = 0; k < n && k < HL_ARRAY_SIZE(want); k++)
+		HL_CHECK_MSG(at[k] == want[k], "retransmission %u at %llu ms", k,
+			(unsigned long long)at[k]);
+	HL_CHECK_INT(final, 32000);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_RETRANS] == 6);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_TIMEOUT] == 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 0);
+	if (cancel[0])
+		respond_sdp(cancel, 200, addr('a', 5090), NULL);
+	HL_CHECK(stats().calls == 0);
+	advance(4000);
+	{
+		const struct hl_cdr *r = cdr_of("rt1@trunk");
+		HL_CHECK(r != NULL);
+		if (r != NULL) {
+			HL_CHECK_STR(hl_store_cdr_disposition_name(r->disposition), "no_prack");
+			HL_CHECK_INT(r->sip_status, 500);
+		}
+	}
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * Late offer with 100rel: the reliable 183 carries our offer (as the 200 would without
+ * 100rel), the PRACK the answer, checked as an ACK's is: both legs go to the worker at
+ * the PRACK, so early media flows before the 200. Twice: the agent's 200 after the
+ * PRACK, then before it (the 2xx waits for the PRACK, §3). Either way the 200 repeats
+ * the 183's SDP and the ACK brings nothing.
+ */
+HL_TEST(rel_late_offer)
+{
+	for (int order = 0; order < 2; order++) {
+		char inv[4096], msg[4096], totag[64], sdp183[2048], ans[1024];
+		struct hl_sdp offer;
+		uint32_t rseq = 0;
+		int i, j;
+
+		setup_ops(1);
+		HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+		rel_invite("z9hG4bKrl1", "rl1@trunk", "Supported: timer, 100rel\r\n", NULL);
+		i = find_out("INVITE");
+		HL_CHECK(i >= 0);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		snprintf(inv, sizeof(inv), "%s", out[i].buf);
+		respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+		i = find_out("183");
+		HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		/* our offer: the trunk side's address, the A leg's port, the agent's codec */
+		snprintf(sdp183, sizeof(sdp183), "%s", body_of((unsigned int)i));
+		HL_CHECK(sdp_of((unsigned int)i, &offer) == 0 && offer.nmedia == 1);
+		HL_CHECK(strstr(sdp183, "c=IN IP4 10.99.0.1\r\n") != NULL);
+		HL_CHECK_INT(offer.media[0].fmt[0].pt, 8);
+		HL_CHECK_INT(npushed, 0); /* nothing before the answer */
+		if (order == 1) {
+			/* the agent answers before the PRACK: its 2xx is ACKed, ours waits */
+			respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+			HL_CHECK(find_out("ACK") >= 0);
+			HL_CHECK(find_out("200") < 0);
+			HL_CHECK_INT(npushed, 0);
+			/* and the 183 is still resent */
+			nout = 0;
+			advance(500);
+			HL_CHECK(find_out("183") >= 0 && find_out("200") < 0);
+		}
+		late_answer(ans, sizeof(ans), 6002, "RTP/AVP", "8 101", "");
+		customer_prack(msg, sizeof(msg), "z9hG4bKrl1p", "rl1@trunk", totag, 2, rseq, ans);
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(status_of(0), 200);
+		HL_CHECK_INT(pushes(0), 1);
+		HL_CHECK_INT(pushes(1), 1);
+		{
+			const struct hl_media_leg *a = last_push(0), *b = last_push(1);
+			HL_CHECK(a != NULL && a->remote_port == 6002 && a->codec_pt == 8 &&
+				ip4_is(a->remote_ip, "10.99.0.2"));
+			HL_CHECK(b != NULL && b->remote_port == 7000 && a != NULL &&
+				a->peer_port == b->local_port);
+		}
+		if (order == 0) {
+			HL_CHECK(find_out("200") == 0 && nout == 1);
+			respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+		}
+		/* the 200, after the legs went */
+		j = -1;
+		for (unsigned int k = 0; k < nout; k++)
+			if (status_of(k) == 200 && strstr(out[k].buf, "CSeq: 1 INVITE") != NULL)
+				j = (int)k;
+		HL_CHECK_MSG(j >= 0, "order %d: no 200 to the INVITE", order);
+		if (j < 0) {
+			teardown();
+			continue;
+		}
+		if (order == 1)
+			HL_CHECK(pushed_nout[0] <= (unsigned int)j && pushed_nout[1] <= (unsigned int)j);
+		HL_CHECK_STR(body_of((unsigned int)j), sdp183);
+		HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 1);
+		/* the ACK has nothing to answer: no BYE, nothing more to the worker */
+		customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrl1a", "rl1@trunk", totag, 1);
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(nout, 0);
+		HL_CHECK_INT(npushed, order == 0 ? 4 : 2);
+		HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 0);
+		nout = 0;
+		advance(2000);
+		HL_CHECK(find_out("200") < 0 && find_out("183") < 0);
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKrl1b", "rl1@trunk", totag, 3);
+		feed(msg, addr('t', 5060));
+		HL_CHECK(status_of(0) == 200);
+		agent_answers_bye();
+		HL_CHECK(stats().calls == 0 && stats().media_legs == 0);
+		advance(40000);
+		HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+		teardown();
+	}
+}
+
+/* A PRACK without the answer to our offer in the 183: 200 to it, 488 to the INVITE,
+ * CANCEL to the agent, counted as a media set-up failure; nothing went to the worker. */
+HL_TEST(rel_prack_without_answer)
+{
+	char inv[4096], msg[2048], totag[64], cancel[4096];
+	uint32_t rseq = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKrn1", "rn1@trunk", "Supported: 100rel\r\n", NULL);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	customer_prack(msg, sizeof(msg), "z9hG4bKrn1p", "rn1@trunk", totag, 2, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(find_out("488") >= 0);
+	i = find_out("CANCEL");
+	HL_CHECK(i >= 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 1);
+	HL_CHECK_INT(npushed, 0);
+	if (i >= 0) {
+		snprintf(cancel, sizeof(cancel), "%s", out[i].buf);
+		respond_sdp(cancel, 200, addr('a', 5090), NULL);
+		agent_respond(inv, 487, 5090);
+	}
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/* Without 100rel from the customer nothing is reliable; PRACKs that match no dialog,
+ * or whose RAck does not parse, are refused and counted. */
+HL_TEST(rel_not_asked_and_unmatched)
+{
+	char inv[4096], msg[2048], v[256], totag[64];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKru1", "ru1@trunk", "Max-Forwards: 70\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(hdr((unsigned int)i, HL_SIP_HDR_REQUIRE, v, sizeof(v)) != 0);
+	HL_CHECK(hdr((unsigned int)i, HL_SIP_HDR_RSEQ, v, sizeof(v)) != 0);
+	HL_CHECK(strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL);
+	HL_CHECK(hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) == 0 &&
+		param(v, ";tag=", totag, sizeof(totag)) == 0);
+	HL_CHECK_INT(npushed, 2);
+	/* not resent: it is not reliable */
+	nout = 0;
+	advance(2000);
+	HL_CHECK(find_out("183") < 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_SENT] == 0);
+	/* a PRACK in this early dialog: nothing of ours to acknowledge */
+	customer_prack(msg, sizeof(msg), "z9hG4bKru1p", "ru1@trunk", totag, 2, 1, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 481);
+	/* in no dialog at all, and outside any */
+	customer_prack(msg, sizeof(msg), "z9hG4bKru1q", "ru1@trunk", "nosuchtag", 3, 1, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 481);
+	customer_prack(msg, sizeof(msg), "z9hG4bKru1r", "ru9@trunk", "x", 3, 1, NULL);
+	{
+		char *tag = strstr(msg, ";tag=x");
+		memmove(tag, tag + 6, strlen(tag + 6) + 1);
+	}
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 481);
+	/* a RAck that does not parse */
+	customer_prack(msg, sizeof(msg), "z9hG4bKru1s", "ru1@trunk", totag, 4, 1, NULL);
+	{
+		char *ra = strstr(msg, "RAck: 1 1 INVITE");
+		memcpy(ra, "RAck: x 1 INVITE", 16);
+	}
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 400);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_PRACK_IN] == 4);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_PRACK_UNMATCHED] == 4);
+	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+	HL_CHECK(find_out("200") >= 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKru1a", "ru1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKru1b", "ru1@trunk", totag, 5);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+out:
+	teardown();
+}
+
+/* The agent's PRACK (the number of the first and the last PRACK hotline sent, by RAck). */
+static int
+prack_to_agent(uint32_t rseq, unsigned int cseq, char *prack, size_t cap)
+{
+	char v[128], want[64];
+	int i = find_out("PRACK");
+
+	if (i < 0 || out[i].dst.port != 5090)
+		return -1;
+	snprintf(want, sizeof(want), "%u 1 INVITE", rseq);
+	if (hdr((unsigned int)i, HL_SIP_HDR_RACK, v, sizeof(v)) != 0 || strcmp(v, want) != 0)
+		return -1;
+	snprintf(want, sizeof(want), "%u PRACK", cseq);
+	if (hdr((unsigned int)i, HL_SIP_HDR_CSEQ, v, sizeof(v)) != 0 || strcmp(v, want) != 0)
+		return -1;
+	snprintf(prack, cap, "%s", out[i].buf);
+	return 0;
+}
+
+/*
+ * An agent's reliable 18x (§4): each new RSeq in order gets one PRACK in the early
+ * dialog (its tag, to its Contact through its Record-Route, CSeq on from the INVITE's,
+ * RAck); a retransmission gets none and goes no further. The customer without 100rel
+ * gets the 18x as today. A CANCEL after the PRACKs keeps the INVITE's CSeq.
+ */
+HL_TEST(rel_agent_prack)
+{
+	char inv[4096], prack[4096], prack1[4096], cancel[4096];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKra1", "ra1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	resp_hdrs = "Require: 100rel\r\nRSeq: 77\r\nRecord-Route: <sip:10.99.98.7;lr>\r\n";
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	HL_CHECK(prack_to_agent(77, 2, prack, sizeof(prack)) == 0);
+	HL_CHECK(strstr(prack, "PRACK sip:agent@10.99.98.2:5090 SIP/2.0\r\n") != NULL);
+	HL_CHECK(strstr(prack, "Route: <sip:10.99.98.7;lr>\r\n") != NULL);
+	HL_CHECK(strstr(prack, ";tag=ag1") != NULL);
+	snprintf(prack1, sizeof(prack1), "%s", prack);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_PRACK_OUT] == 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_IN] == 1);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "RSeq") == NULL);
+	HL_CHECK_INT(npushed, 2);
+	/* the agent resends it (our PRACK was slow): no second PRACK, not forwarded */
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	HL_CHECK(find_out("PRACK") < 0 && find_out("183") < 0);
+	/* one out of order (RSeq 79): neither */
+	resp_hdrs = "Require: 100rel\r\nRSeq: 79\r\n";
+	agent_respond(inv, 180, 5090);
+	HL_CHECK(find_out("PRACK") < 0 && find_out("180") < 0);
+	/* the next one */
+	resp_hdrs = "Require: 100rel\r\nRSeq: 78\r\n";
+	agent_respond(inv, 180, 5090);
+	HL_CHECK(prack_to_agent(78, 3, prack, sizeof(prack)) == 0);
+	HL_CHECK(find_out("180") >= 0);
+	resp_hdrs = "";
+	/* our PRACK is resent until its 200 (Timer E) */
+	nout = 0;
+	advance(510);
+	HL_CHECK(find_out("PRACK") >= 0);
+	respond_sdp(prack1, 200, addr('a', 5090), NULL);
+	respond_sdp(prack, 200, addr('a', 5090), NULL);
+	nout = 0;
+	advance(2000);
+	HL_CHECK(find_out("PRACK") < 0);
+	/* nobody answers: the CANCEL names the INVITE's CSeq, not the PRACK's */
+	nout = 0;
+	advance(2500);
+	i = find_out("CANCEL");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(cancel, sizeof(cancel), "%s", out[i].buf);
+	HL_CHECK(strstr(cancel, "CSeq: 1 CANCEL\r\n") != NULL);
+	respond_sdp(cancel, 200, addr('a', 5090), NULL);
+	agent_respond(inv, 487, 5090);
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	resp_hdrs = "";
+	teardown();
 }
 
 HL_TEST_MAIN()

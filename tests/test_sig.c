@@ -3215,6 +3215,61 @@ HL_TEST(rel_late_offer)
 	}
 }
 
+/*
+ * One reliable 1xx unacknowledged at a time (§3): a late offer's 183 (our offer) that
+ * comes while the 180 waits for its PRACK goes out with that PRACK, as the next RSeq;
+ * its own PRACK brings the answer, and the agent's 200 is then answered at once.
+ */
+HL_TEST(rel_one_at_a_time)
+{
+	char inv[4096], msg[4096], totag[64], tag2[64], ans[1024];
+	uint32_t rseq = 0, rseq2 = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKrq1", "rq1@trunk", "Require: 100rel\r\n", NULL);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	i = find_out("180");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	HL_CHECK(i >= 0 && body_of((unsigned int)i)[0] == '\0');
+	/* the 183 waits behind the 180 */
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	HL_CHECK_INT(nout, 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_SENT] == 1);
+	customer_prack(msg, sizeof(msg), "z9hG4bKrq1p", "rq1@trunk", totag, 2, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq2, tag2, sizeof(tag2)) == 0);
+	HL_CHECK_INT(rseq2, rseq + 1);
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "m=audio ") != NULL);
+	HL_CHECK_INT(npushed, 0);
+	late_answer(ans, sizeof(ans), 6004, "RTP/AVP", "8 101", "");
+	customer_prack(msg, sizeof(msg), "z9hG4bKrq1q", "rq1@trunk", totag, 3, rseq2, ans);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_INT(npushed, 2);
+	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+	HL_CHECK(find_out("200") >= 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrq1a", "rq1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(nout, 0);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKrq1b", "rq1@trunk", totag, 4);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0 && stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 /* A PRACK without the answer to our offer in the 183: 200 to it, 488 to the INVITE,
  * CANCEL to the agent, counted as a media set-up failure; nothing went to the worker. */
 HL_TEST(rel_prack_without_answer)

@@ -871,9 +871,8 @@ options_request(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 	char hdrs[256];
 
 	sig_count(s, HL_SIG_CTR_OPTIONS_IN);
-	snprintf(hdrs, sizeof(hdrs),
-		"Allow: %s\r\nAccept: application/sdp\r\nSupported: %s\r\n", sig_allow,
-		sig_supported);
+	snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\nAccept: application/sdp\r\nSupported: %s\r\n",
+		sig_allow, sig_supported);
 	sig_reply(s, t, buf, m, 200, NULL, to_tag, hdrs, NULL, NULL, 0);
 }
 

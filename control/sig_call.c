@@ -1555,9 +1555,9 @@ a_send_rel(struct hl_sig *s, struct sig_call *c, int status)
 	sig_local_host(s, &a->peer, host, sizeof(host));
 	a->rseq++;
 	sig_cat(hdrs, sizeof(hdrs), "Contact: <sip:hotline@", host, ":",
-		sig_utoa(port, s->cfg->sip_port), ">\r\nAllow: ", sig_allow, "\r\nSupported: ",
-		sig_supported, "\r\nRequire: 100rel\r\nRSeq: ", sig_utoa(rseq, a->rseq), "\r\n",
-		NULL);
+		sig_utoa(port, s->cfg->sip_port), ">\r\nAllow: ", sig_allow,
+		"\r\nSupported: ", sig_supported,
+		"\r\nRequire: 100rel\r\nRSeq: ", sig_utoa(rseq, a->rseq), "\r\n", NULL);
 	sig_reply_stored(s, a->inv, status, NULL, a->ltag, hdrs, sdp ? "application/sdp" : NULL,
 		sdp ? a->sdp_local : NULL, sdp ? a->sdp_local_len : 0);
 	sig_count(s, HL_SIG_CTR_REL1XX_SENT);
@@ -1701,8 +1701,8 @@ b_send_prack(struct hl_sig *s, struct sig_leg *b, uint32_t rseq, uint32_t inv_cs
 	hl_sip_w_raw(&w, " INVITE\r\n", 9);
 	hl_sip_w_body(&w, NULL, NULL, 0);
 	n = hl_sip_w_finish(&w);
-	if (n > 0 && sig_txn_client(s, HL_SIP_METHOD_PRACK, branch, &b->peer, s->out, (size_t)n,
-		b, leg_req_resp) != NULL)
+	if (n > 0 && sig_txn_client(s, HL_SIP_METHOD_PRACK, branch, &b->peer, s->out, (size_t)n, b,
+			     leg_req_resp) != NULL)
 		sig_count(s, HL_SIG_CTR_PRACK_OUT);
 }
 
@@ -1768,9 +1768,12 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			 * say) does not change it; its media updates the B leg. */
 			if (status == 183 && m->body.len) {
 				if (a->early_sdp == EARLY_SDP_NONE) {
-					sdplen = c->a_offer != NULL ?
-						a_answer(s, c, buf, m->body, sdp, sizeof(sdp)) :
-						a_late_offer(s, c, buf, m->body, sdp, sizeof(sdp));
+					if (c->a_offer != NULL)
+						sdplen = a_answer(s, c, buf, m->body, sdp,
+							sizeof(sdp));
+					else
+						sdplen = a_late_offer(s, c, buf, m->body, sdp,
+							sizeof(sdp));
 					if (sdplen > 0) {
 						store_sdp(&a->sdp_local, &a->sdp_local_len, sdp,
 							(size_t)sdplen);
@@ -2619,8 +2622,10 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 	case HL_SIP_METHOD_OPTIONS: {
 		char hdrs[256];
 		sig_count(s, HL_SIG_CTR_OPTIONS_IN);
-		snprintf(hdrs, sizeof(hdrs), "Allow: %s\r\nAccept: application/sdp\r\n"
-			"Supported: %s\r\n", sig_allow, sig_supported);
+		snprintf(hdrs, sizeof(hdrs),
+			"Allow: %s\r\nAccept: application/sdp\r\n"
+			"Supported: %s\r\n",
+			sig_allow, sig_supported);
 		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, NULL, NULL, 0);
 		return;
 	}

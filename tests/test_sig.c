@@ -2896,8 +2896,8 @@ rel_invite(const char *branch, const char *callid, const char *hdrs, const char 
 
 /* The customer's PRACK in the A dialog: RAck rseq 1 INVITE, CSeq cseq, SDP sdp. */
 static void
-customer_prack(char *msg, size_t cap, const char *branch, const char *callid,
-	const char *totag, unsigned int cseq, uint32_t rseq, const char *sdp)
+customer_prack(char *msg, size_t cap, const char *branch, const char *callid, const char *totag,
+	unsigned int cseq, uint32_t rseq, const char *sdp)
 {
 	snprintf(msg, cap,
 		"PRACK sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;"
@@ -3173,9 +3173,9 @@ HL_TEST(rel_late_offer)
 		{
 			const struct hl_media_leg *a = last_push(0), *b = last_push(1);
 			HL_CHECK(a != NULL && a->remote_port == 6002 && a->codec_pt == 8 &&
-				ip4_is(a->remote_ip, "10.99.0.2"));
+				 ip4_is(a->remote_ip, "10.99.0.2"));
 			HL_CHECK(b != NULL && b->remote_port == 7000 && a != NULL &&
-				a->peer_port == b->local_port);
+				 a->peer_port == b->local_port);
 		}
 		if (order == 0) {
 			HL_CHECK(find_out("200") == 0 && nout == 1);
@@ -3192,7 +3192,8 @@ HL_TEST(rel_late_offer)
 			continue;
 		}
 		if (order == 1)
-			HL_CHECK(pushed_nout[0] <= (unsigned int)j && pushed_nout[1] <= (unsigned int)j);
+			HL_CHECK(pushed_nout[0] <= (unsigned int)j &&
+				 pushed_nout[1] <= (unsigned int)j);
 		HL_CHECK_STR(body_of((unsigned int)j), sdp183);
 		HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 1);
 		/* the ACK has nothing to answer: no BYE, nothing more to the worker */
@@ -3333,7 +3334,7 @@ HL_TEST(rel_not_asked_and_unmatched)
 	HL_CHECK(hdr((unsigned int)i, HL_SIP_HDR_RSEQ, v, sizeof(v)) != 0);
 	HL_CHECK(strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL);
 	HL_CHECK(hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) == 0 &&
-		param(v, ";tag=", totag, sizeof(totag)) == 0);
+		 param(v, ";tag=", totag, sizeof(totag)) == 0);
 	HL_CHECK_INT(npushed, 2);
 	/* not resent: it is not reliable */
 	nout = 0;

@@ -43,6 +43,7 @@ struct hl_config_port {
 	uint16_t mtu;
 	uint16_t rx_desc;
 	uint16_t tx_desc;
+	bool flow_rules; /* steer the RTP slices to their queues by rte_flow where the PMD can */
 	unsigned int line; /* where the section starts, for later error messages */
 };
 

@@ -489,12 +489,12 @@ dedup_report(
 }
 
 /* A press of leg l: straight to control, or through dedup_report() when l hears its
- * keys both ways (telephone-events and a detector). */
+ * keys both ways (telephone-events and a detector, which only dtmf_suppress gives). */
 static inline void
 report_dtmf(
 	struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *ev, uint64_t now_ms)
 {
-	if (l->te_pt >= 0 && l->inband != 0)
+	if (l->dtmf_suppress && l->te_pt >= 0 && l->inband != 0)
 		dedup_report(w, l, ev, now_ms);
 	else
 		emit_dtmf(w, l, ev);

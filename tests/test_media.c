@@ -2161,7 +2161,9 @@ keyed_collect(struct stream *st, uint8_t te, const char *digits, enum keyed_even
 			inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
 			queued++;
 		}
-		/* The events of audio packet j = i - lag: key number and place in it. */
+		/* The events of audio packet j = i - lag: key number and place in it (after
+		 * 10 packets of lead, a key every 10: 5 of tone, 5 of pause); one event a
+		 * packet of tone, with the last the end, three times. */
 		long j = (long)i - (long)lag;
 		long key = j - 10 < 0 ? -1 : (j - 10) / 10, pos = j - 10 - key * 10;
 		if (how != KEYED_NONE && j >= 0 && key >= 0 && (size_t)key < strlen(digits) &&

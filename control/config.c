@@ -332,8 +332,13 @@ set_port(struct parser *p, const char *key, const char *v)
 		pt->tx_desc = (uint16_t)x;
 		return 0;
 	}
+	if (KEY("flow_rules")) {
+		if ((rc = once(p, 9, key)) < 0)
+			return rc;
+		return parse_bool(p, key, v, &pt->flow_rules);
+	}
 	return fail(p, p->ini.line, "unknown key '%s' in [port] (device, ipv4, gateway4, ipv6, "
-				"gateway6, vlan, mtu, rx_desc, tx_desc)", key);
+				"gateway6, vlan, mtu, rx_desc, tx_desc, flow_rules)", key);
 }
 
 /* [sip] numeric keys: each a uint32_t of struct hl_config with its range. Cross-key rules
@@ -673,6 +678,7 @@ open_section(struct parser *p, const char *name, const char *arg)
 		strcpy(p->port->name, arg);
 		p->port->mtu = 1500;
 		p->port->rx_desc = 1024;
+		p->port->flow_rules = true;
 		p->port->tx_desc = 1024;
 		p->port->line = p->ini.line;
 		return 0;

@@ -169,6 +169,18 @@ hl_control_create(const struct hl_config *cfg, struct hl_engine *e)
 			goto fail;
 		}
 	}
+	/* PCI tenants without detectors: nothing mutes their customers' tones. */
+	if (c->tenants != NULL && cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_OFF) {
+		for (unsigned int i = 0; i < hl_tenants_count(c->tenants); i++) {
+			const struct hl_tenant *tn = hl_tenants_get(c->tenants, i);
+
+			if (tn->dtmf_to_agent == HL_TENANT_DTMF_SUPPRESS)
+				LOG(WARNING,
+					"tenant %s: dtmf_to_agent = suppress, [rtp] dtmf_inband "
+					"= off: key tones in the audio reach agents\n",
+					tn->name);
+		}
+	}
 	if (cfg->sip_store[0] != '\0') {
 		c->store = hl_store_open(cfg->sip_store, cfg->sip_store_map_mb);
 		if (c->store == NULL) {

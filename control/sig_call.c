@@ -538,13 +538,17 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		if (l == NULL || !l->media_ready || l->state == LEG_DONE)
 			continue;
 		copy = l->media;
-		/* In-band DTMF where no RFC 4733 will come: G.711 without telephone-event. */
-		copy.dtmf_inband = s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO &&
-				   copy.te_pt < 0 && (copy.codec_pt == 0 || copy.codec_pt == 8);
 		/* PCI: the customer's keys are reported but kept from the agent (its
 		 * telephone-events not relayed, its in-band tones muted). */
 		copy.dtmf_suppress = l == c->a && c->tenant != NULL &&
 				     c->tenant->cfg->dtmf_to_agent == HL_TENANT_DTMF_SUPPRESS;
+		/* In-band DTMF on G.711 where no RFC 4733 will come (no telephone-event),
+		 * and where keys must not reach the agent even as tones: senders that
+		 * negotiate telephone-event may still put the keys in the audio, alone or
+		 * with the events (the worker reports such a press once). */
+		copy.dtmf_inband = s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO &&
+				   (copy.te_pt < 0 || copy.dtmf_suppress) &&
+				   (copy.codec_pt == 0 || copy.codec_pt == 8);
 		copy.peer_port = p != NULL && p->media_ready ? p->media.local_port : 0;
 		copy.peer_port_index = p != NULL ? p->media.port_index : 0;
 		/* New keys are new sessions; the same keys keep the worker's (and its

@@ -22,6 +22,7 @@
 #include "hotline/common.h"
 #include "hotline/control.h"
 #include "hotline/engine.h"
+#include "hotline/flow.h"
 #include "hotline/media.h"
 #include "hotline/neigh.h"
 #include "hotline/net.h"
@@ -628,6 +629,10 @@ hl_engine_create(const struct hl_config *cfg, char *err, size_t errlen)
 	for (unsigned int i = 0; i < e->n_workers; i++)
 		if (worker_queues(e, e->workers[i], err, errlen) != 0)
 			goto fail;
+	/* Where the NIC can put each slice on its owner's queue; a refusal only means
+	 * the handoff carries it (hotline/flow.h), so it does not fail the start. */
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		(void)hl_flow_steer(e, i);
 
 	memset(lcore_ctx, 0, sizeof(lcore_ctx));
 	for (unsigned int i = 0; i < e->n_workers; i++) {
@@ -650,6 +655,7 @@ hl_engine_free(struct hl_engine *e)
 	for (unsigned int i = 0; i < e->n_ports; i++) {
 		if (e->ports[i].cfg == NULL)
 			continue;
+		hl_flow_release(e, i);
 		(void)rte_eth_dev_stop(e->ports[i].port_id);
 		(void)rte_eth_dev_close(e->ports[i].port_id);
 	}

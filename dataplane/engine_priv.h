@@ -45,6 +45,11 @@ struct hl_port {
 	uint8_t ll6[16];       /* fe80::/64 from the MAC (RFC 4291 §2.5.1, EUI-64) */
 	bool has_gw6;
 	uint8_t gw6[16];
+	/* NIC steering of the RTP slices (hotline/flow.h): the rules made, and what
+	 * telemetry says of them ("5 rules", "not needed: 1 queue", the PMD's refusal). */
+	struct rte_flow **flows;
+	uint16_t n_flows;
+	char flow_state[128];
 };
 
 struct hl_neigh_table;

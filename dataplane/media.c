@@ -53,6 +53,16 @@
  * tone's last samples (under one detector block, which the detector may let go of
  * early) and its decay are muted too. */
 #define INBAND_MUTE_HANGOVER 320
+/*
+ * On a leg with both telephone-events and a detector (dtmf_suppress, docs/media.md), a
+ * press that came both ways is reported once: an RFC 4733 press and a tone of the same
+ * key are one when their times overlap, give or take this much, so events that lag
+ * the tone by up to its length and this (a gateway's detection delay is tens of ms)
+ * still pair. Each press pairs with at most one of the other kind, and the reports of
+ * one key come in order, so a window wider than the pause between two presses of one
+ * key (40 ms at least, ITU-T Q.24) does not merge them while both sources see each.
+ */
+#define DTMF_DEDUP_SLACK_MS 100
 /* How long a re-keyed leg still accepts its previous inbound key. */
 #define REKEY_GRACE_MS 2000
 
@@ -145,13 +155,26 @@ _Static_assert(offsetof(struct hl_rtp_rewriter, pt_map) + 24 <= RTE_CACHE_LINE_S
 _Static_assert(offsetof(struct media_leg, inband) > offsetof(struct media_leg, srtp_out),
 	"inband: in the cold part, read per packet only on in-band legs");
 
+/* A press reported from one source of a leg that has two, not yet paired with the
+ * other's report of it. Worker ms, truncated: only differences are compared. */
+struct dtmf_seen {
+	uint32_t from_ms, to_ms;
+	char digit; /* 0: none */
+};
+
 /* One in-band DTMF detector of a shard's pool. */
 struct inband_slot {
 	struct hl_dtmf_inband d;
 	uint64_t last_ms;	/* when audio was last fed */
 	uint64_t mute_until;	/* dtmf_suppress: mute audio that starts before this sample */
+	/* Legs with telephone-events too (dedup_report()): the last unpaired press of each
+	 * source, and the running RFC 4733 press when a tone was already paired with it. */
+	struct dtmf_seen te, tone;
+	uint32_t te_paired_ts; /* its RTP timestamp */
+	uint8_t te_paired;
 } __rte_cache_aligned;
-
+_Static_assert(sizeof(struct inband_slot) <= 15 * RTE_CACHE_LINE_SIZE,
+	"inband_slot: fifteen lines (docs/media.md)");
 
 struct hl_media_shard {
 	struct rte_hash *h;
@@ -364,11 +387,13 @@ inband_of(struct hl_media_shard *sh, const struct media_leg *l)
 	return &sh->inband[l->inband - 1];
 }
 
-/* What the leg's settings ask: PCMU or PCMA without telephone-events (hotline/media.h). */
+/* What the leg's settings ask: PCMU or PCMA, without telephone-events unless its keys
+ * are kept from the peer (hotline/media.h). */
 static inline bool
 inband_wanted(const struct hl_media_leg *s)
 {
-	return s->dtmf_inband && s->te_pt < 0 && (s->codec_pt == 0 || s->codec_pt == 8);
+	return s->dtmf_inband && (s->te_pt < 0 || s->dtmf_suppress) &&
+	       (s->codec_pt == 0 || s->codec_pt == 8);
 }
 
 /* Takes a detector for l from the pool; none free: counted, l runs without. */
@@ -390,6 +415,9 @@ inband_take(struct hl_worker *w, struct media_leg *l)
 	}
 	sh->inband[i].last_ms = w->now / sh->tsc_per_ms;
 	sh->inband[i].mute_until = 0;
+	memset(&sh->inband[i].te, 0, sizeof(sh->inband[i].te));
+	memset(&sh->inband[i].tone, 0, sizeof(sh->inband[i].tone));
+	sh->inband[i].te_paired = 0;
 	l->inband = i + 1;
 	sh->n_inband++;
 }
@@ -404,6 +432,72 @@ inband_give(struct hl_media_shard *sh, struct media_leg *l)
 	sh->inband_free[sh->n_inband_free++] = l->inband - 1;
 	l->inband = 0;
 	sh->n_inband--;
+}
+
+/* Is s a press of digit within [from, to], give or take DTMF_DEDUP_SLACK_MS? */
+static inline bool
+seen_overlaps(const struct dtmf_seen *s, char digit, uint32_t from, uint32_t to)
+{
+	return s->digit == digit && (int32_t)(from - s->to_ms) <= DTMF_DEDUP_SLACK_MS &&
+	       (int32_t)(s->from_ms - to) <= DTMF_DEDUP_SLACK_MS;
+}
+
+/*
+ * Reports a press of leg l, which has telephone-events and a detector, unless the other
+ * source already reported it: the first report of a press wins, the other is swallowed
+ * (dtmf_dup_presses). A press pairs with the other source's last unpaired one when
+ * their times overlap (DTMF_DEDUP_SLACK_MS); a tone also pairs with the RFC 4733 press
+ * still running (its end lost or not yet come), which is then reported when it ends
+ * and pairs with nothing more. A press neither pairs with waits, as its source's last
+ * unpaired one, for the other's. O(1), two records a leg; a source that misses a press
+ * the other saw leaves that one unpaired, and the next of its own replaces it.
+ */
+static void
+dedup_report(
+	struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *ev, uint64_t now_ms)
+{
+	struct inband_slot *sl = inband_of(w->media, l);
+	bool tone = ev->how == HL_DTMF_END_TONE;
+	uint32_t to = (uint32_t)now_ms;
+	/* An RFC 4733 press ran from its first packet; a tone for its duration, up to
+	 * when the detector saw it stop. */
+	uint32_t from = tone ? to - ev->duration_ms : (uint32_t)ev->start_ms;
+	struct dtmf_seen *other = tone ? &sl->te : &sl->tone, *mine = tone ? &sl->tone : &sl->te;
+
+	if (!tone && sl->te_paired && sl->te_paired_ts == ev->start_ts) {
+		/* its tone came first, while it ran, and was swallowed */
+		sl->te_paired = 0;
+		emit_dtmf(w, l, ev);
+		return;
+	}
+	if (seen_overlaps(other, ev->digit, from, to)) {
+		other->digit = 0;
+		w->st->ctr[HL_CTR_DTMF_DUP]++;
+		return;
+	}
+	if (tone && l->dtmf_rx.active && hl_dtmf_digit(l->dtmf_rx.event) == ev->digit &&
+		!(sl->te_paired && sl->te_paired_ts == l->dtmf_rx.start_ts)) {
+		sl->te_paired = 1;
+		sl->te_paired_ts = l->dtmf_rx.start_ts;
+		w->st->ctr[HL_CTR_DTMF_DUP]++;
+		return;
+	}
+	emit_dtmf(w, l, ev);
+	mine->digit = ev->digit;
+	mine->from_ms = from;
+	mine->to_ms = to;
+}
+
+/* A press of leg l: straight to control, or through dedup_report() when l hears its
+ * keys both ways (telephone-events and a detector, which only dtmf_suppress gives). */
+static inline void
+report_dtmf(
+	struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *ev, uint64_t now_ms)
+{
+	if (l->dtmf_suppress && l->te_pt >= 0 && l->inband != 0)
+		dedup_report(w, l, ev, now_ms);
+	else
+		emit_dtmf(w, l, ev);
 }
 
 /* The leg x relays to, if the link is still to the same leg (links are one-way: X
@@ -971,7 +1065,7 @@ inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, u
 	k = hl_dtmf_inband_feed_g711(&sl->d, x->codec_pt == 8 ? HL_DTMF_PCMA : HL_DTMF_PCMU, audio,
 		len, ev, RTE_DIM(ev));
 	for (int i = 0; i < k; i++)
-		emit_dtmf(w, x, &ev[i]);
+		report_dtmf(w, x, &ev[i], sl->last_ms);
 	if (sl->d.heard)
 		sl->mute_until = sl->d.samples + INBAND_MUTE_HANGOVER;
 mute:
@@ -1063,7 +1157,7 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		k = hl_dtmf_4733_feed(&x->dtmf_rx, h.seq, h.ts, h.marker, pl + h.payload_off,
 			h.payload_len, w->now / sh->tsc_per_ms, ev);
 		for (int i = 0; i < k; i++)
-			emit_dtmf(w, x, &ev[i]);
+			report_dtmf(w, x, &ev[i], w->now / sh->tsc_per_ms);
 	}
 	if (!hl_rtp_rx_stats_update(&x->rx, &h, arrival)) {
 		drop_m(w, m, HL_DROP_RTP_PROBATION);
@@ -1080,9 +1174,11 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 	}
 	/* In-band DTMF, before the relay decides, so a press counts while the leg is not
 	 * bridged (IVR) or its peer holds. n_inband and line 0 first: a shard without
-	 * in-band legs, and legs with telephone-events or another codec, never read the
-	 * leg's cold line for it. */
-	if (unlikely(sh->n_inband != 0) && x->te_pt < 0 && h.pt == x->codec_pt && x->inband != 0) {
+	 * in-band legs, and legs with another codec or with telephone-events that are
+	 * relayed (only dtmf_suppress listens to those), never read the leg's cold line
+	 * for it. */
+	if (unlikely(sh->n_inband != 0) && (x->te_pt < 0 || x->dtmf_suppress) &&
+		h.pt == x->codec_pt && x->inband != 0) {
 		unsigned int r = inband_input(w, x, p, pl + h.payload_off, h.payload_len);
 
 		checked = r & INBAND_CHECKED;
@@ -1367,8 +1463,9 @@ hl_media_tick(struct hl_worker *w, uint64_t now)
 		struct hl_dtmf_event ev;
 		uint32_t limit = l->remote_silent ? l->hold_timeout_ms : l->timeout_ms;
 
+		/* Presses ended here end when their last packet or audio came. */
 		if (hl_dtmf_4733_tick(&l->dtmf_rx, now_ms, &ev) == 1) {
-			emit_dtmf(w, l, &ev);
+			report_dtmf(w, l, &ev, l->dtmf_rx.last_ms);
 			work++;
 		}
 		if (l->inband != 0) {
@@ -1378,7 +1475,7 @@ hl_media_tick(struct hl_worker *w, uint64_t now)
 			if (sl->d.tone != 0 && now_ms - sl->last_ms >= INBAND_QUIET_MS) {
 				int ne = hl_dtmf_inband_flush(&sl->d, iev, RTE_DIM(iev));
 				for (int i = 0; i < ne; i++)
-					emit_dtmf(w, l, &iev[i]);
+					report_dtmf(w, l, &iev[i], sl->last_ms);
 				work++;
 			}
 		}

@@ -160,6 +160,9 @@ cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 		}
 		rte_tel_data_add_dict_u64(c, "vlan", p->vlan);
 		rte_tel_data_add_dict_u64(c, "queues", p->n_queues);
+		rte_tel_data_add_dict_u64(c, "flow_rules", p->n_flows);
+		rte_tel_data_add_dict_string(c, "flow_steering",
+			p->flow_state[0] ? p->flow_state : "not set up");
 		if (rte_eth_stats_get(p->port_id, &es) == 0) {
 			rte_tel_data_add_dict_u64(c, "ipackets", es.ipackets);
 			rte_tel_data_add_dict_u64(c, "opackets", es.opackets);

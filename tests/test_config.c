@@ -25,6 +25,7 @@ static const char good[] =
 	"[port agents]\n"
 	"device=0000:03:00.0\n"
 	"ipv4=192.168.7.1/16\n"
+	"flow_rules = off\n"
 	"[sip]\n"
 	"port = 5080\n"
 	"[rtp]\n"
@@ -53,6 +54,8 @@ HL_TEST(parses_a_full_file)
 	HL_CHECK_INT(c.n_ports, 2);
 	HL_CHECK_STR(c.ports[0].name, "trunk");
 	HL_CHECK_STR(c.ports[0].device, "net_af_packet0,iface=veth0");
+	HL_CHECK(c.ports[0].flow_rules);
+	HL_CHECK(!c.ports[1].flow_rules);
 	HL_CHECK_MEM(c.ports[0].ip4, "\x0a\x01\x02\x03", 4);
 	HL_CHECK_INT(c.ports[0].ip4_prefix, 24);
 	HL_CHECK(c.ports[0].has_gw4);
@@ -101,7 +104,7 @@ static const struct {
 	{"[port p]\ndevice = x\nvlan = 1x\n", "t.conf:3: vlan: '1x' is not a number"},
 	{"[port p]\ndevice = x\nfoo = 1\n", "t.conf:3: unknown key 'foo' in [port] (device, "
 					    "ipv4, gateway4, ipv6, gateway6, vlan, mtu, "
-					    "rx_desc, tx_desc)"},
+					    "rx_desc, tx_desc, flow_rules)"},
 	{"\n\n[ports p]\n", "t.conf:3: unknown section [ports] (engine, lcores, port NAME, sip, "
 			    "rtp, limits)"},
 	{"[port]\n", "t.conf:1: [port] needs a name: [port NAME]"},
@@ -143,6 +146,10 @@ static const struct {
 	{"[limits]\nneigh_entries = 1000\n", "t.conf:2: neigh_entries: 1000 is not a power of "
 					     "two"},
 	{"[engine]\nbusy_poll = maybe\n", "t.conf:2: busy_poll: 'maybe' is not on/off"},
+	{"[port p]\ndevice = x\nflow_rules = auto\n",
+		"t.conf:3: flow_rules: 'auto' is not on/off"},
+	{"[port p]\ndevice = x\nflow_rules = on\nflow_rules = off\n",
+		"t.conf:4: 'flow_rules' is given twice in this section"},
 	{"[engine]\nidle_sleep_min_us = 0\n", "t.conf:2: idle_sleep_min_us: 0 is out of range 1..100000"},
 	{"[sip]\nport = 1\x01\n", "t.conf:2: control character 0x01 in line"},
 	{"[port p]\ndevice = x\nipv4 = 10.0.0.1/24\ngateway4 = 10.0.1.1\n[lcores]\ncontrol=0\n"
@@ -261,6 +268,7 @@ HL_TEST(minimal_file_gets_defaults)
 	HL_CHECK_INT(c.rtp_port_min, 20000);
 	HL_CHECK_INT(c.rtp_port_max, 29999);
 	HL_CHECK_INT(c.ports[0].rx_desc, 1024);
+	HL_CHECK(c.ports[0].flow_rules);
 	HL_CHECK_INT(c.ports[0].vlan, 0);
 	HL_CHECK_STR(c.sip_tenants, "");
 	HL_CHECK_STR(c.sip_store, "/var/lib/hotline");

@@ -2119,6 +2119,259 @@ HL_TEST(inband_dtmf_suppressed_muted_toward_agent)
 	hl_srtp_key_wipe(&kb);
 }
 
+/* ---- PCI on a leg with telephone-events: tones muted, each press reported once ---- */
+
+/* What keyed_collect() sends with the audio, per key: RFC 4733 events of it. */
+enum keyed_events {
+	KEYED_NONE,	/* tones only */
+	KEYED_EVENTS,	/* events with the tone, the end packet three times */
+	KEYED_LOST_END, /* the same, every end packet lost */
+};
+
+/*
+ * Sends digits on st as a sender that negotiated telephone-event (PT te) and keys in
+ * both ways, as phones and gateways do: SpanDSP's tone in the audio (100 ms a key, 100
+ * ms between, 200 ms before and 400 ms after), and per how RFC 4733 events of each key
+ * in the same stream (one per 20 ms of the tone, lag packets after the audio they
+ * describe, the press's timestamp and a growing duration, RFC 4733 §2.5.1). Collects
+ * the audio relayed into r as relay_collect() does (payloads the ones sent or silence,
+ * valid checksums); a telephone-event relayed fails. Returns the audio packets sent.
+ */
+static unsigned int
+keyed_collect(struct stream *st, uint8_t te, const char *digits, enum keyed_events how,
+	unsigned int lag, struct relayed *r)
+{
+	static uint8_t audio[8000 * 8];
+	static const char codes[] = "0123456789*#ABCD";
+	struct rte_mbuf *out[64];
+	uint8_t z = st->pt == 8 ? 0xd5 : 0xff;
+	size_t n = tone_audio(audio, sizeof(audio), st->pt, digits, 100, 100, 200, 400);
+	unsigned int np = (unsigned int)((n + 159) / 160), queued = 0;
+	uint32_t ts0 = st->ts;
+
+	memset(r, 0, sizeof(*r));
+	for (unsigned int i = 0; i < np + lag + 1; i++) {
+		uint8_t rtp[256], f[512];
+
+		if (i < np) {
+			size_t c = n - i * 160 < 160 ? n - i * 160 : 160;
+			size_t k = rtp_pkt(
+				rtp, st->pt, 0, st->seq++, st->ts, st->ssrc, audio + i * 160, c);
+			st->ts += (uint32_t)c;
+			inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
+			queued++;
+		}
+		/* The events of audio packet j = i - lag: key number and place in it (after
+		 * 10 packets of lead, a key every 10: 5 of tone, 5 of pause); one event a
+		 * packet of tone, with the last the end, three times. */
+		long j = (long)i - (long)lag;
+		long key = j - 10 < 0 ? -1 : (j - 10) / 10, pos = j - 10 - key * 10;
+		if (how != KEYED_NONE && j >= 0 && key >= 0 && (size_t)key < strlen(digits) &&
+			pos < 5) {
+			uint8_t ev[4];
+			int end = pos == 4, copies = end ? (how == KEYED_LOST_END ? 0 : 3) : 1;
+			uint16_t dur = (uint16_t)(160 * (pos + 1));
+
+			ev[0] = (uint8_t)(strchr(codes, digits[key]) - codes);
+			ev[1] = (uint8_t)((end ? 0x80 : 0) | 10);
+			ev[2] = (uint8_t)(dur >> 8);
+			ev[3] = (uint8_t)dur;
+			uint32_t ets = ts0 + (uint32_t)(10 + key * 10) * 160;
+			for (int c = 0; c < copies; c++) {
+				size_t k =
+					rtp_pkt(rtp, te, pos == 0, st->seq, ets, st->ssrc, ev, 4);
+				inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
+				queued++;
+			}
+			if (copies)
+				st->seq++;
+		}
+		if (queued < 24 && i + 1 < np + lag + 1)
+			continue;
+		unsigned int m = run(out, 64);
+		for (unsigned int q = 0; q < m; q++) {
+			struct seen sn;
+
+			HL_CHECK(parse_out(out[q], &sn, NULL) == 0);
+			HL_CHECK_MSG(
+				sn.udp_ok && sn.csum_ok, "packet %u: UDP checksum", r->packets);
+			HL_CHECK_MSG(
+				sn.pt == st->pt, "packet %u: PT %u relayed", r->packets, sn.pt);
+			if (all_are(sn.payload, sn.plen, z))
+				r->muted++;
+			else
+				r->unchanged++;
+			if (r->n + sn.plen <= sizeof(r->audio)) {
+				memcpy(r->audio + r->n, sn.payload, sn.plen);
+				r->n += sn.plen;
+			}
+			r->packets++;
+		}
+		free_all(out, m);
+		queued = 0;
+	}
+	return np;
+}
+
+/* The digits of the DTMF events since n_events was zeroed, of call and side; *tones
+ * counts those reported from in-band tones. */
+static const char *
+any_digits(uint32_t call, uint8_t side, unsigned int *tones)
+{
+	static char got[HL_ARRAY_SIZE(events) + 1];
+	unsigned int k = 0;
+
+	*tones = 0;
+	for (unsigned int i = 0; i < n_events; i++) {
+		HL_CHECK(events[i].type == HL_MEDIA_EV_DTMF);
+		HL_CHECK(events[i].call == call && events[i].side == side);
+		*tones += events[i].how == HL_DTMF_END_TONE;
+		got[k++] = events[i].digit;
+	}
+	got[k] = '\0';
+	return got;
+}
+
+/* Lets the tick end what waits for a timeout (an RFC 4733 press without its end). */
+static void
+settle(void)
+{
+	struct rte_mbuf *out[16];
+
+	for (int i = 0; i < 30; i++) {
+		usleep(10000);
+		free_all(out, run(out, 16));
+	}
+}
+
+/*
+ * A suppress tenant's customer leg that negotiated telephone-event: it takes a detector
+ * (a relay tenant's does not), and whatever way the keys come they are kept from the
+ * agent and each reported once. Tones alone (a card number, keys repeated): each key
+ * once, from the tone, muted. Events with the tones: each key once, from the events
+ * that end first, the tone muted and swallowed (dtmf_dup_presses). Events that lag the
+ * audio by 160 ms: the tone ends first and is reported, the events swallowed. Events
+ * whose end packets are all lost: the tone ends while the RFC 4733 press still runs
+ * and is swallowed; the press ends at the next key or by the tick. The same at PCMA.
+ */
+HL_TEST(inband_dtmf_suppressed_on_leg_with_telephone_events)
+{
+	static struct relayed r;
+	struct hl_media_leg a, b;
+	struct stream st = {CUST, 4350, 20250, 0, 3000, 0, 0x7a7a7a7a};
+	uint64_t mu0 = ctr(HL_CTR_RTP_DTMF_MUTED), legs0 = hl_media_legs(eng);
+	uint64_t dup0 = ctr(HL_CTR_DTMF_DUP), ib0 = ctr(HL_CTR_DTMF_INBAND);
+	uint64_t te0 = ctr(HL_CTR_DTMF_4733), sup0 = drop_of(HL_DROP_RTP_DTMF_SUPPRESSED);
+	unsigned int tones, keys = 0;
+	size_t n;
+
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	leg(&a, 62, 0, 20250, 20252, CUST, 4350, 0, 101);
+	a.dtmf_inband = a.dtmf_suppress = 1;
+	leg(&b, 62, 1, 20252, 20250, AGENT, 5350, 0, 101);
+	b.dtmf_inband = 1; /* the agent's leg: telephone-events, keys not suppressed */
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 1);
+
+	/* Tones only, keys repeated: each once, from the tone; none at the agent. */
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "4111", 100, 100, 200, 400);
+	relay_collect(&st, tone_buf, n, NULL, NULL, -1, &r);
+	HL_CHECK_STR(inband_digits(62, 0), "4111");
+	keys += 4;
+	HL_CHECK_INT(r.packets, (n + 159) / 160 - 1); /* the first on probation */
+	HL_CHECK_STR(far_end_digits(tone_buf, n, 0), "4111");
+	HL_CHECK_MSG(far_end_digits(r.audio, r.n, 0)[0] == '\0', "agent hears '%s'",
+		far_end_digits(r.audio, r.n, 0));
+	HL_CHECK_MSG(r.muted >= 4 * 4 && r.muted <= 4 * 6, "%u packets muted", r.muted);
+	HL_CHECK_MSG(r.leak_max <= 203, "%u samples of a tone relayed", r.leak_max);
+	check_muted(mu0, &r, 4 * 8);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0);
+
+	/* Events with the tones: once each, from the events; tones muted, swallowed. */
+	static const char both[] = "5500#";
+	n_events = 0;
+	uint64_t mu1 = ctr(HL_CTR_RTP_DTMF_MUTED);
+	unsigned int np = keyed_collect(&st, 101, both, KEYED_EVENTS, 0, &r);
+	HL_CHECK_STR(any_digits(62, 0, &tones), both);
+	HL_CHECK_INT(tones, 0);
+	keys += 5;
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0 + 5);
+	HL_CHECK_INT(r.packets, np);
+	HL_CHECK_MSG(far_end_digits(r.audio, r.n, 0)[0] == '\0', "agent hears '%s'",
+		far_end_digits(r.audio, r.n, 0));
+	HL_CHECK_MSG(r.muted >= 5 * 4, "%u packets muted", r.muted);
+	HL_CHECK(ctr(HL_CTR_RTP_DTMF_MUTED) - mu1 >= 5 * 4);
+	HL_CHECK(drop_of(HL_DROP_RTP_DTMF_SUPPRESSED) >= sup0 + 5 * 7);
+
+	/* Events 160 ms behind the audio (100 ms start the press while the tone still
+	 * runs, which pairs it as above): the tone ends first, the events are swallowed. */
+	n_events = 0;
+	keyed_collect(&st, 101, "3663", KEYED_EVENTS, 8, &r);
+	HL_CHECK_STR(any_digits(62, 0, &tones), "3663");
+	HL_CHECK_INT(tones, 4);
+	keys += 4;
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0 + 9);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 0), "");
+
+	/* No end packet: the tone pairs with the press still running, which ends at the
+	 * next key's first event or, for the last, by the tick. */
+	n_events = 0;
+	keyed_collect(&st, 101, "7789", KEYED_LOST_END, 0, &r);
+	settle();
+	HL_CHECK_STR(any_digits(62, 0, &tones), "7789");
+	HL_CHECK_INT(tones, 0);
+	keys += 4;
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0 + 13);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 0), "");
+
+	/* PCMA, events with the tones. */
+	a.codec_pt = b.codec_pt = 8;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 1);
+	st.pt = 8;
+	n_events = 0;
+	keyed_collect(&st, 101, "*D", KEYED_EVENTS, 0, &r);
+	HL_CHECK_STR(any_digits(62, 0, &tones), "*D");
+	HL_CHECK_INT(tones, 0);
+	keys += 2;
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0 + 15);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 8), "");
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INBAND) - ib0 + ctr(HL_CTR_DTMF_4733) - te0, keys);
+
+	/* A relay tenant's leg like it: no detector, the tones reach the agent. */
+	a.dtmf_suppress = 0;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	n_events = 0;
+	mu1 = ctr(HL_CTR_RTP_DTMF_MUTED);
+	n = tone_audio(tone_buf, sizeof(tone_buf), 8, "258", 100, 100, 200, 400);
+	relay_collect(&st, tone_buf, n, NULL, NULL, -1, &r);
+	HL_CHECK_INT(n_events, 0);
+	HL_CHECK_INT(r.muted, 0);
+	HL_CHECK_INT(r.unchanged, (n + 159) / 160);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 8), "258");
+	HL_CHECK_INT(ctr(HL_CTR_RTP_DTMF_MUTED), mu1);
+
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, 20250) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20252) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_legs(eng), legs0);
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	HL_CHECK_INT(n_finals, 2);
+	for (unsigned int i = 0; i < n_finals; i++)
+		HL_CHECK_INT(finals[i].dtmf, finals[i].side == 0 ? keys : 0);
+}
+
 int
 main(int argc, char **argv)
 {

@@ -2109,7 +2109,9 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 
 /* A tenant with dtmf_to_agent = suppress: the customer's (A) leg goes to the worker with
  * dtmf_suppress, at answer and at a re-INVITE, the agent's never; relay (the default)
- * sets it on neither. Its presses are still events. */
+ * sets it on neither. With [rtp] dtmf_inband = auto the suppressed A leg listens in-band
+ * although it negotiated telephone-event (its tones are muted too); off: it does not.
+ * The agent's leg, with telephone-event, never listens. Its presses are still events. */
 HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 {
 	static const char cust[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
@@ -2128,6 +2130,9 @@ HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 		"[agent alice@acme]\npassword = alicepw\n",
 		"[tenant acme]\nrealm = acme.test\ndomains = acme.test\ndids = +15550100\n"
 		"trunks = 10.99.0.0/24\n[agent alice@acme]\npassword = alicepw\n",
+		"[tenant acme]\nrealm = acme.test\ndomains = acme.test\ndids = +15550100\n"
+		"trunks = 10.99.0.0/24\ndtmf_to_agent = suppress\n"
+		"[agent alice@acme]\npassword = alicepw\n",
 	};
 
 	for (unsigned int c = 0; c < HL_ARRAY_SIZE(files); c++) {
@@ -2136,10 +2141,11 @@ HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 		char inv[4096], totag[64], msg[1024], callid[32], err[256];
 		struct hl_sdp ans;
 		const struct hl_media_leg *a, *b;
-		uint8_t want = c == 0;
+		uint8_t want = c != 1, inband = c == 0;
 		int i;
 
 		setup_ops(1);
+		cfg.rtp_dtmf_inband = c == 2 ? HL_CONFIG_INBAND_OFF : HL_CONFIG_INBAND_AUTO;
 		hl_sig_free(sig);
 		hl_tenants_free(tenants);
 		tenants = hl_tenants_parse("t.conf", files[c], strlen(files[c]), err, sizeof(err));
@@ -2163,6 +2169,8 @@ HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 		HL_CHECK_INT(a->te_pt, 101);
 		HL_CHECK_MSG(a->dtmf_suppress == want, "case %u: A %u", c, a->dtmf_suppress);
 		HL_CHECK_MSG(b->dtmf_suppress == 0, "case %u: B %u", c, b->dtmf_suppress);
+		HL_CHECK_MSG(a->dtmf_inband == inband, "case %u: A in-band %u", c, a->dtmf_inband);
+		HL_CHECK_MSG(b->dtmf_inband == 0, "case %u: B in-band %u", c, b->dtmf_inband);
 
 		/* The customer holds: the A leg changes and keeps its setting. */
 		npushed = 0;
@@ -2176,7 +2184,8 @@ HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 			feed(msg, addr('t', 5060));
 		}
 		a = last_push(0);
-		HL_CHECK_MSG(npushed > 0 && a != NULL && a->dtmf_suppress == want && a->recv_only,
+		HL_CHECK_MSG(npushed > 0 && a != NULL && a->dtmf_suppress == want &&
+				     a->dtmf_inband == inband && a->recv_only,
 			"case %u: re-INVITE push", c);
 		for (unsigned int k = 0; k < npushed; k++)
 			HL_CHECK(pushed[k].side == 0 || pushed[k].dtmf_suppress == 0);

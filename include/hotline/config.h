@@ -43,6 +43,7 @@ struct hl_config_port {
 	uint16_t mtu;
 	uint16_t rx_desc;
 	uint16_t tx_desc;
+	bool flow_rules; /* steer the RTP slices to their queues by rte_flow where the PMD can */
 	unsigned int line; /* where the section starts, for later error messages */
 };
 
@@ -124,8 +125,10 @@ enum {
 };
 
 enum {
-	HL_CONFIG_INBAND_OFF = 0, /* RFC 4733 only */
-	HL_CONFIG_INBAND_AUTO,    /* G.711 legs that negotiated no telephone-event */
+	HL_CONFIG_INBAND_OFF = 0, /* RFC 4733 only; no tone is muted, suppress or not */
+	HL_CONFIG_INBAND_AUTO,    /* G.711 legs that negotiated no telephone-event, and
+				     the customers' G.711 legs of dtmf_to_agent =
+				     suppress tenants (to mute their tones) */
 };
 
 /* Fills cfg with the defaults every key falls back to. */

@@ -65,6 +65,7 @@
 	_(DTMF_4733, "dtmf_4733_presses")                                             \
 	_(DTMF_INBAND, "dtmf_inband_presses")                                         \
 	_(DTMF_INBAND_NO_SLOT, "dtmf_inband_no_slot")                                 \
+	_(DTMF_DUP, "dtmf_dup_presses")                                               \
 	_(RTP_DTMF_MUTED, "rtp_dtmf_muted")                                           \
 	_(MEDIA_TIMEOUTS, "media_timeouts")                                           \
 	_(MEDIA_CMDS, "media_commands")                                               \

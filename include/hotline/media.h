@@ -23,8 +23,9 @@
  * the first packet that passes SRTP authentication and RFC 3550 A.1 validation fixes
  * the remote address, so a NAT'd phone is reached where it really is and nobody else
  * can inject afterwards) -> SRTP unprotect with this leg's inbound key -> statistics
- * (loss, jitter) -> telephone-event detection, or in-band detection of the G.711 audio
- * on a leg without telephone-events -> payload-type map -> the peer leg's
+ * (loss, jitter) -> telephone-event detection, and in-band detection of the G.711 audio
+ * on a leg without telephone-events or whose keys are suppressed -> payload-type map ->
+ * the peer leg's
  * rewriter (one continuous SSRC/sequence/timestamp per outgoing stream) -> SRTP protect
  * with the peer leg's outbound key -> IP/UDP headers of the peer leg -> TX. RTCP is
  * terminated: the peer's reports feed RTT and its view of our stream, and each leg
@@ -38,7 +39,11 @@
  * the next 40 ms, leave with their audio replaced by G.711 silence of the same length
  * (the packet, its sequence and timestamp stay), counted in rtp_dtmf_muted. With no
  * detector free the leg runs without one (counted); it gives its detector back when
- * it is deleted or changed to something that needs none.
+ * it is deleted or changed to something that needs none. A leg with dtmf_suppress
+ * listens to its audio even when it has telephone-events (senders put keys in both):
+ * its tones are muted the same way, and a press that came both as events and as a
+ * tone is reported once, by whichever source ended it first (dtmf_dup_presses counts
+ * the other).
  */
 #ifndef HOTLINE_MEDIA_H
 #define HOTLINE_MEDIA_H
@@ -66,8 +71,9 @@ struct hl_media_leg {
 				     the peer: its telephone-events are not relayed, and
 				     with dtmf_inband its tones are muted in the audio */
 	uint8_t dtmf_inband;      /* detect DTMF tones in the audio this leg receives;
-				     only with codec_pt 0 or 8 and te_pt < 0, else
-				     ignored (a leg with telephone-events reports those) */
+				     only with codec_pt 0 or 8, and te_pt < 0 unless
+				     dtmf_suppress, else ignored (a leg with relayed
+				     telephone-events reports those alone) */
 	uint8_t srtp_rx;          /* rx_key valid: the remote sends SRTP */
 	uint8_t srtp_tx;          /* tx_key valid: we send SRTP */
 	uint8_t srtp_keep;        /* keep the leg's SRTP sessions as they are (keys

@@ -25,9 +25,10 @@
  *   max_cps = N          new calls per second, 0 unlimited (default)
  *   no_answer_s = N      ring time per agent, 0 (default): [sip] no_answer_s
  *   dtmf_to_agent = X    relay (default) or suppress: the customer's key presses (RFC
- *                        4733 events, and tones in G.711 audio where no telephone-event
- *                        was negotiated) do not reach the agent, for card payments (PCI
- *                        DSS); they are still detected and reported to control
+ *                        4733 events, and tones in G.711 audio, telephone-event
+ *                        negotiated or not) do not reach the agent, for card payments
+ *                        (PCI DSS); they are still detected and reported to control,
+ *                        once each
  *   [agent USER@TENANT]  after [tenant TENANT]; USER: RFC 3261 user characters, 63 max
  *   password = P         or ha1_md5 = 32 hex and/or ha1_sha256 = 64 hex (for this realm)
  *   display = NAME       optional display name, no '"' or '\'

@@ -41,7 +41,11 @@
  * - each deleted leg gets one final whose counts match what was seen and whose figures
  *   are in range;
  * - audio is muted (rtp_dtmf_muted) only in an input that set a leg in-band with
- *   dtmf_suppress;
+ *   dtmf_suppress (with or without telephone-events);
+ * - a press is swallowed as the duplicate of one reported from the other source
+ *   (dtmf_dup_presses) only in an input that set a leg in-band with telephone-events
+ *   and dtmf_suppress; every press the worker counts (dtmf_4733_presses,
+ *   dtmf_inband_presses) reaches control as one event, unless the event ring was full;
  * - after clean-up no legs and no pending commands remain and both mbuf pools are full.
  * DPDK memory is not ASan-instrumented, so the mempool object headers (and padding) of
  * both pools are poisoned: a write past the end of an mbuf's buffer is reported.
@@ -200,7 +204,8 @@ struct mleg {
 	uint8_t side;
 	uint8_t family, rtcp_mux, recv_only, remote_silent, dtmf_suppress;
 	uint8_t codec_pt;
-	uint8_t inband_ever; /* was set with in-band DTMF on G.711 without events */
+	uint8_t inband_ever; /* was set with in-band DTMF on G.711, without telephone-events
+				or with dtmf_suppress */
 	int16_t te_pt;
 	uint8_t bridged, peer_pi, peer_slot;
 	uint16_t remote_port, remote_rtcp_port;
@@ -229,7 +234,9 @@ struct mleg {
 };
 
 static struct mleg legs[N_PI][N_SLOT];
-static uint8_t mute_ever; /* this input set a leg in-band with dtmf_suppress */
+static uint8_t mute_ever;  /* this input set a leg in-band with dtmf_suppress */
+static uint8_t dedup_ever; /* ... and with telephone-events */
+static uint64_t dtmf_seen; /* DTMF events control got in this input */
 static uint32_t next_call;
 static unsigned int n_legs;		  /* legs the worker holds */
 static struct hl_srtp_ctx senders[N_KEY]; /* the remote sides' outbound sessions */
@@ -360,6 +367,7 @@ on_event(void *ctx, const struct hl_media_event *ev)
 		if (ev->how > HL_DTMF_END_TONE || (ev->how == HL_DTMF_END_TONE && !l->inband_ever))
 			FAIL("DTMF end %u", ev->how);
 		l->dtmf_events++;
+		dtmf_seen++;
 	} else if (ev->type == HL_MEDIA_EV_TIMEOUT) {
 		uint32_t limit = l->remote_silent ? l->hold_timeout_ms : l->timeout_ms;
 		if (!l->exists || limit == 0)
@@ -1056,9 +1064,11 @@ op_set(struct cursor *c)
 	l->dtmf_suppress = ml.dtmf_suppress;
 	l->codec_pt = ml.codec_pt;
 	l->te_pt = ml.te_pt;
-	if (ml.dtmf_inband && ml.te_pt < 0 && (ml.codec_pt == 0 || ml.codec_pt == 8)) {
+	if (ml.dtmf_inband && (ml.te_pt < 0 || ml.dtmf_suppress) &&
+		(ml.codec_pt == 0 || ml.codec_pt == 8)) {
 		l->inband_ever = 1;
 		mute_ever |= ml.dtmf_suppress;
+		dedup_ever |= ml.te_pt >= 0;
 	}
 	l->bridged = ml.peer_port != 0;
 	l->peer_pi = ml.peer_port_index;
@@ -1329,7 +1339,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t seed = 0;
 
 	hl_stats_sum(&before);
-	mute_ever = 0;
+	mute_ever = dedup_ever = 0;
+	dtmf_seen = 0;
 	(void)take(&c, &seed, 1);
 	/* Same input, same run: the engine's random first sequence numbers and RTCP
 	 * intervals come from rte_rand(), and the clock starts on a second. */
@@ -1403,6 +1414,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FAIL("%llu packets muted without a leg that mutes",
 			(unsigned long long)(after.ctr[HL_CTR_RTP_DTMF_MUTED] -
 					     before.ctr[HL_CTR_RTP_DTMF_MUTED]));
+	if (!dedup_ever && after.ctr[HL_CTR_DTMF_DUP] != before.ctr[HL_CTR_DTMF_DUP])
+		FAIL("%llu presses swallowed without a leg that hears both ways",
+			(unsigned long long)(after.ctr[HL_CTR_DTMF_DUP] - before.ctr[HL_CTR_DTMF_DUP]));
+	uint64_t counted = after.ctr[HL_CTR_DTMF_4733] - before.ctr[HL_CTR_DTMF_4733] +
+			   after.ctr[HL_CTR_DTMF_INBAND] - before.ctr[HL_CTR_DTMF_INBAND];
+	uint64_t ev_lost = after.ctr[HL_CTR_MEDIA_EV_LOST] - before.ctr[HL_CTR_MEDIA_EV_LOST];
+	if (counted < dtmf_seen || counted > dtmf_seen + ev_lost)
+		FAIL("%llu presses counted, %llu reported, %llu events lost",
+			(unsigned long long)counted, (unsigned long long)dtmf_seen,
+			(unsigned long long)ev_lost);
 	if (trace) {
 		fprintf(stderr, "  %u ops, %.3f s;", ops,
 			(double)(vnow - input_t0) / (double)tsc_hz);
@@ -1422,7 +1443,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 /* ---- seeds ---- */
 
 struct prog {
-	uint8_t b[4096];
+	uint8_t b[8192];
 	size_t n;
 };
 
@@ -1633,6 +1654,27 @@ write_seeds(const char *dir)
 		EMIT(&p, OP_TIME, 20);
 	}
 	rc |= write_seed(dir, "inband_suppress", &p);
+
+	/* inband_te_suppress: the same with telephone-event 101 on A too: a '5' as a tone,
+	 * then as RFC 4733 events (muted, one press reported, the events swallowed), then
+	 * a '5' as a tone alone, reported. */
+	memset(&p, 0, sizeof(p));
+	EMIT(&p, 6);
+	EMIT(&p, OP_SET, 0x00, 1 << 2, 0x80 | 0, 101, 0x80 | 0x08 | 1, 1 << 2, 0, 0, 0);
+	EMIT(&p, OP_SET, 0x09, 0x00, 0, 100, 0x80 | 0, 2 << 2 | 1, 0, 0, 0);
+	for (int i = 0, t = 0; i < 26; i++) {
+		uint8_t tone[160];
+		int on = (i >= 2 && i < 10) || (i >= 16 && i < 22);
+		for (int k = 0; k < 160; k++, t++)
+			tone[k] = on ? ulaw_of(4000 * (sin(2 * M_PI * 770 * t / 8000.0) +
+							      sin(2 * M_PI * 1336 * t / 8000.0)))
+				     : 0xff;
+		seed_rtp(&p, 0, 0, 0, 0, 0, tone, sizeof(tone));
+		EMIT(&p, OP_TIME, 20);
+		if (i == 11)
+			seed_dtmf(&p, 0, 0, 101, 5, 0);
+	}
+	rc |= write_seed(dir, "inband_te_suppress", &p);
 	return rc;
 }
 

@@ -10,6 +10,9 @@ hl_begin "dispatch: two workers, one queue" ping python3
 hl_peer || exit 1
 HL_WORKERS=0,1 hl_engine_start "$(HL_WORKERS=0,1 hl_conf "$EIF")" 0-1 || exit 1
 hl_check "two workers and one queue" [ "$(hl_tel /hotline/ports trunk.queues)" -eq 1 ]
+hl_check "no flow rules on one queue ($(hl_tel /hotline/ports trunk.flow_steering))" \
+	[ "$(hl_tel /hotline/ports trunk.flow_rules)/$(hl_tel /hotline/ports trunk.flow_steering)" \
+	= "0/not needed: 1 queue" ]
 hl_check "lcore 1 is a worker" [ "$(hl_tel /hotline/lcores 1.role)" = worker ]
 hl_check "ping through worker 0" ip netns exec "$NS" ping -c 3 -i 0.2 -W 2 -q 10.99.0.1
 # RTP range 20000-29999 splits into 20000-24999 (worker 0) and 25000-29999 (worker 1).

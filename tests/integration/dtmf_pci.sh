@@ -9,6 +9,11 @@
 #   2. RFC 4733: a customer sending telephone-events (SIPp's dtmf_2833 pcaps) with its
 #      audio; hotline reports the presses, the agent gets the audio unchanged and not one
 #      telephone-event (rtp_dtmf_suppressed);
+#   3. a customer that offers telephone-event but keys in through the audio alone: the
+#      leg listens all the same, each key is reported once and muted as in 1;
+#   4. a customer that offers telephone-event and sends each key both ways, as events
+#      and as tones (dtmf_pcap --te): each key reported once (the other source's report
+#      swallowed, dtmf_dup_presses), the tones muted, no event at the agent;
 #   and no leg or detector is left.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_media.sh"
@@ -35,6 +40,11 @@ M=$HL_MEDIA_DIR
 S=$HL_SIPP_DIR
 KEYS="1234567890*#"
 hl_check "in-band pcap of $KEYS" "$DTMF_PCAP" "$M/inband.pcap" "$KEYS"
+# a card number's keys, repeated ones among them, as tones and telephone-events
+BOTH="4111#5"
+hl_check "pcap of $BOTH as tones and events" "$DTMF_PCAP" "$M/both.pcap" "$BOTH" --te 101
+hl_check "RFC 4733 presses in it ($(hl_media_dtmf "$M/both.pcap"))" \
+	[ "$(hl_media_dtmf "$M/both.pcap")" = "$BOTH" ]
 # detect PCAP [OPTS]: "packets N silent N digits D" of SpanDSP over PCAP's G.711
 detect() { "$DTMF_PCAP" --detect "$@"; }
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
@@ -122,8 +132,73 @@ hl_check "the agent got no telephone-event ('$(hl_media_dtmf "$HL_TMP/te-agent.p
 hl_check_drop rtp_dtmf_suppressed -ge "${#D}"
 hl_check_media "the customer's audio reached the agent unchanged" "$M/audio.pcap" \
 	"$HL_TMP/te-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
-hl_check "nothing muted in a call with telephone-events ($(hl_ctr rtp_dtmf_muted))" \
+hl_check "nothing muted in a call whose audio has no tones ($(hl_ctr rtp_dtmf_muted))" \
 	[ "$(hl_ctr rtp_dtmf_muted)" -eq "$muted" ]
+hl_check_ctr dtmf_dup_presses -eq 0
+
+# last N: the last N keys hotline reported
+last() { local d; d=$(hl_sip last_dtmf_digits); echo "${d: -$1}"; }
+
+# ---- 3. telephone-event offered, keys as tones alone ----
+ib0=$(hl_ctr dtmf_inband_presses)
+te0=$(hl_ctr dtmf_4733_presses)
+mu0=$(hl_ctr rtp_dtmf_muted)
+hl_check "tones-only call with telephone-event answered, keys played, hung up" \
+	pci_call tt customer_uac_inband_te.xml $((ms + 1000)) -key audio_pcap "$M/inband.pcap"
+hl_check "tones-only call: legs ended" legs_gone
+hl_check "hotline reported $KEYS once each ($(last ${#KEYS}))" [ "$(last ${#KEYS})" = "$KEYS" ]
+hl_check_ctr dtmf_inband_presses -eq $((ib0 + ${#KEYS}))
+hl_check_ctr dtmf_4733_presses -eq "$te0"
+hl_check_ctr dtmf_dup_presses -eq 0
+hl_check "customer leg counted the keys ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq "${#KEYS}" ]
+GOT=$(detect "$HL_TMP/tt-agent.pcap" --udp-dport 6000 --pt 0)
+mu=$(($(hl_ctr rtp_dtmf_muted) - mu0))
+hl_check "SpanDSP finds no key in what reached the agent ($GOT)" \
+	[ -n "$GOT" -a -z "$(field digits <<<"$GOT")" ]
+hl_check "the agent got every packet but the first ($(field packets <<<"$GOT") of $sent)" \
+	[ "$(field packets <<<"$GOT")" -eq $((sent - 1)) ]
+hl_check "$mu packets muted, 4-8 a key" [ "$mu" -ge $((4 * ${#KEYS})) -a "$mu" -le $((8 * ${#KEYS})) ]
+hl_check "the agent received them as silence ($(field silent <<<"$GOT"))" \
+	[ "$(field silent <<<"$GOT")" -eq "$mu" ]
+hl_check_media "the rest of the customer's audio reached the agent unchanged" "$M/inband.pcap" \
+	"$HL_TMP/tt-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered \
+	--allow-missing $((mu + 1)) --allow-extra "$mu"
+
+# ---- 4. telephone-event offered, keys as events and tones ----
+ib0=$(hl_ctr dtmf_inband_presses)
+te0=$(hl_ctr dtmf_4733_presses)
+mu0=$(hl_ctr rtp_dtmf_muted)
+sup0=$(hl_drop rtp_dtmf_suppressed)
+SENT2=$(detect "$M/both.pcap")
+sent2=$(field packets <<<"$SENT2")
+ms2=$("$(hl_rtp_pcap_tool)" payloads "$M/both.pcap" 2>/dev/null |
+	awk '!/^#/ { t = $8 } END { printf "%d", t * 1000 + 0.5 }')
+hl_check "both-ways call answered, keys sent, hung up" \
+	pci_call bw customer_uac_inband_te.xml $((ms2 + 1000)) -key audio_pcap "$M/both.pcap"
+hl_check "both-ways call: legs ended" legs_gone
+hl_check "hotline reported $BOTH once each ($(last ${#BOTH}), $(hl_sip last_dtmf_digits))" \
+	[ "$(last $((${#BOTH} + 1)))" = "${KEYS: -1}$BOTH" ]
+presses=$(($(hl_ctr dtmf_inband_presses) - ib0 + $(hl_ctr dtmf_4733_presses) - te0))
+hl_check "$presses presses counted, one a key" [ "$presses" -eq "${#BOTH}" ]
+hl_check_ctr dtmf_dup_presses -eq "${#BOTH}"
+hl_check "customer leg counted the keys ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq "${#BOTH}" ]
+GOT=$(detect "$HL_TMP/bw-agent.pcap" --udp-dport 6000 --pt 0)
+mu=$(($(hl_ctr rtp_dtmf_muted) - mu0))
+hl_check "SpanDSP finds no key in what reached the agent ($GOT)" \
+	[ -n "$GOT" -a -z "$(field digits <<<"$GOT")" ]
+hl_check "the agent got every audio packet but the first ($(field packets <<<"$GOT") of $sent2)" \
+	[ "$(field packets <<<"$GOT")" -eq $((sent2 - 1)) ]
+hl_check "$mu packets muted, 4-8 a key" [ "$mu" -ge $((4 * ${#BOTH})) -a "$mu" -le $((8 * ${#BOTH})) ]
+hl_check "the agent received them as silence ($(field silent <<<"$GOT"))" \
+	[ "$(field silent <<<"$GOT")" -eq "$mu" ]
+hl_check "no RFC 4733 event reached the agent" \
+	[ -z "$(hl_media_dtmf "$HL_TMP/bw-agent.pcap" --udp-dport 6000)" ]
+# five events and the end three times a key
+hl_check "the events were dropped ($(($(hl_drop rtp_dtmf_suppressed) - sup0)))" \
+	[ $(($(hl_drop rtp_dtmf_suppressed) - sup0)) -ge $((7 * ${#BOTH})) ]
+hl_check_media "the rest of the customer's audio reached the agent unchanged" "$M/both.pcap" \
+	"$HL_TMP/bw-agent.pcap" --sent-pt 0 --recv-udp-dport 6000 --recv-pt 0 --ordered \
+	--allow-missing $((mu + 1)) --allow-extra "$mu"
 
 hl_check_sip calls -eq 0
 hl_check_sip media_legs -eq 0

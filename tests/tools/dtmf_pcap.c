@@ -2,7 +2,7 @@
  * dtmf_pcap: writes a pcap of G.711 RTP carrying in-band DTMF, for the media tests.
  *
  *   dtmf_pcap <out.pcap> <digits> [--law pcmu|pcma] [--on MS] [--off MS]
- *             [--lead MS] [--tail MS] [--ssrc HEX]
+ *             [--lead MS] [--tail MS] [--ssrc HEX] [--te PT]
  *
  * The keys are SpanDSP's dtmf_tx (its default level and twist), each --on ms (default
  * 100) with --off ms (100) between, after --lead ms (500) of silence and before --tail
@@ -11,8 +11,12 @@
  * first, SSRC --ssrc (default 1b1b1b1b); in Ethernet + IPv4 + UDP frames 10.0.0.1:6000 ->
  * 10.0.0.2:6000 (SIPp's play_pcap_audio keeps the RTP and timing and sends it from the
  * call's media address to the remote's), pcap timestamps 20 ms apart. A few LSB of
- * noise under everything make every payload unique.
- * Prints "packets N ms N digits D".
+ * noise under everything make every payload unique. With --te, the keys also go as RFC
+ * 4733 telephone-events of PT PT in the same stream, as phones and gateways that send
+ * both do: after each audio packet of a key one event packet (the press's timestamp,
+ * marker on its first, duration so far), and after its tone the end packet three times
+ * (RFC 4733 §2.5.1.3, one sequence number); sequence numbers count every packet.
+ * Prints "packets N ms N digits D" (N: the audio packets).
  *
  *   dtmf_pcap --detect <in.pcap> [--udp-dport N] [--pt N]
  *
@@ -86,6 +90,9 @@ static size_t
 frame(uint8_t *f, int pt, int marker, uint16_t seq, uint32_t ts, uint32_t ssrc,
       const uint8_t *pl, size_t n)
 {
+	/* 12 + 8 + 12 + 160 below */
+	if (n > 160)
+		die("payload too long", NULL);
 	static const uint8_t src[4] = {10, 0, 0, 1}, dst[4] = {10, 0, 0, 2};
 	uint8_t *ip = f + 14, *u = ip + 20, *r = u + 8, ph[12 + 8 + 12 + 160];
 	size_t ulen = 8 + 12 + n;
@@ -249,7 +256,7 @@ main(int argc, char **argv)
 {
 	long on = 100, off = 100, lead = 500, tail = 500;
 	uint32_t ssrc = 0x1b1b1b1b;
-	int pt = 0;
+	int pt = 0, te = -1;
 	dtmf_tx_state_t *tx;
 	pcap_t *dead;
 	pcap_dumper_t *out;
@@ -263,7 +270,7 @@ main(int argc, char **argv)
 		return detect(argc, argv);
 	if (argc < 3)
 		die("usage: dtmf_pcap <out.pcap> <digits> [--law pcmu|pcma] [--on MS] [--off MS] "
-		    "[--lead MS] [--tail MS] [--ssrc HEX]\n       dtmf_pcap --detect <in.pcap> "
+		    "[--lead MS] [--tail MS] [--ssrc HEX] [--te PT]\n       dtmf_pcap --detect <in.pcap> "
 		    "[--udp-dport N] [--pt N]", NULL);
 	for (int i = 3; i < argc; i++) {
 		if (i + 1 >= argc)
@@ -286,6 +293,8 @@ main(int argc, char **argv)
 			tail = num(argv[++i], 0, 60000);
 		else if (!strcmp(argv[i], "--ssrc"))
 			ssrc = (uint32_t)strtoul(argv[++i], NULL, 16);
+		else if (!strcmp(argv[i], "--te"))
+			te = (int)num(argv[++i], 96, 127);
 		else
 			die("unknown option", argv[i]);
 	}
@@ -304,16 +313,21 @@ main(int argc, char **argv)
 	/* lead silence, the keys until the generator runs dry, tail silence */
 	total = lead / 20 + tail / 20;
 	packets = 0;
+	uint16_t seq = 1;
+	const char *key = argv[2];
+	long key_start = -1; /* audio packet where the running key's tone began */
 	for (int phase = 0; phase < 3; phase++) {
 		long n = phase == 0 ? lead / 20 : phase == 2 ? tail / 20 : -1;
 		for (long k = 0; n < 0 || k < n; k++) {
-			int got = 160;
+			int got = 160, tone = 0;
 			memset(lin, 0, sizeof(lin));
 			if (phase == 1) {
 				got = dtmf_tx(tx, lin, 160);
 				if (got <= 0)
 					break;
 				total++;
+				for (int i = 0; i < got; i++)
+					tone |= lin[i] != 0;
 			}
 			for (int i = 0; i < 160; i++) {
 				/* line noise of a few LSB (about -75 dBm0): no two packets alike,
@@ -324,9 +338,32 @@ main(int argc, char **argv)
 			}
 			h.ts.tv_sec = 1700000000 + packets / 50;
 			h.ts.tv_usec = (packets % 50) * 20000;
-			h.caplen = h.len = (uint32_t)frame(f, pt, packets == 0,
-				(uint16_t)(packets + 1), (uint32_t)(packets * 160), ssrc, pl, 160);
+			h.caplen = h.len = (uint32_t)frame(f, pt, packets == 0, seq++,
+				(uint32_t)(packets * 160), ssrc, pl, 160);
 			pcap_dump((u_char *)out, &h, f);
+			if (te >= 0 && (tone || key_start >= 0)) {
+				/* RFC 4733 §2.3: event, E | volume 10, duration */
+				static const char codes[] = "0123456789*#ABCD";
+				uint8_t ev[4];
+				int end = !tone, copies = end ? 3 : 1;
+				if (key_start < 0)
+					key_start = packets;
+				uint16_t dur = (uint16_t)((packets - key_start + !end) * 160);
+				ev[0] = (uint8_t)(strchr(codes, *key) - codes);
+				ev[1] = (uint8_t)((end ? 0x80 : 0) | 10);
+				put16(ev + 2, dur);
+				h.ts.tv_usec += 1;
+				for (int c = 0; c < copies; c++) {
+					h.caplen = h.len = (uint32_t)frame(f, te, packets == key_start,
+						seq, (uint32_t)(key_start * 160), ssrc, ev, 4);
+					pcap_dump((u_char *)out, &h, f);
+				}
+				seq++;
+				if (end) {
+					key_start = -1;
+					key++;
+				}
+			}
 			packets++;
 		}
 	}

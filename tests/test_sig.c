@@ -3280,6 +3280,51 @@ out:
 	teardown();
 }
 
+/* An offer in the PRACK of our 183 that answered the customer's offer: refused with 488
+ * (documented), the 183 counts as acknowledged all the same, the session is the 183's
+ * and the agent's 200 is answered at once with it. */
+HL_TEST(rel_prack_offer_refused)
+{
+	char inv[4096], msg[4096], totag[64], sdp183[2048], ans[1024];
+	uint32_t rseq = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKro1", "ro1@trunk", "Supported: 100rel\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	if (i < 0)
+		goto out;
+	snprintf(sdp183, sizeof(sdp183), "%s", body_of((unsigned int)i));
+	late_answer(ans, sizeof(ans), 6008, "RTP/AVP", "8 101", "");
+	customer_prack(msg, sizeof(msg), "z9hG4bKro1p", "ro1@trunk", totag, 2, rseq, ans);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 488);
+	nout = 0;
+	advance(1000);
+	HL_CHECK(find_out("183") < 0);
+	HL_CHECK_INT(pushes(0), 1);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->remote_port == 6000);
+	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strcmp(body_of((unsigned int)i), sdp183) == 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKro1a", "ro1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKro1b", "ro1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0 && stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 0);
+out:
+	teardown();
+}
+
 /* A PRACK without the answer to our offer in the 183: 200 to it, 488 to the INVITE,
  * CANCEL to the agent, counted as a media set-up failure; nothing went to the worker. */
 HL_TEST(rel_prack_without_answer)

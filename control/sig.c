@@ -17,6 +17,8 @@
 
 /* Expirations run per poll: a mass timeout drains over several loop turns. */
 #define SIG_TIMER_BUDGET 256
+/* The longest a client INVITE stays in Proceeding without a final (client_response()). */
+#define SIG_INVITE_PROCEEDING_MS 360000
 
 const char sig_allow[] = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REGISTER, PRACK";
 /* RFC 3262 §3, RFC 4028 §7: the option tags we support, as Supported lists them. */
@@ -797,9 +799,15 @@ client_response(struct hl_sig *s, const uint8_t *buf, const struct hl_sip_msg *m
 	if (st < 200) {
 		if (t->state == TXN_TRYING)
 			t->state = TXN_PROCEEDING;
-		if (t->method == HL_SIP_METHOD_INVITE)
+		if (t->method == HL_SIP_METHOD_INVITE) {
 			hl_timer_cancel(s->wheel, &t->t_retx);
-		else if (t->retx_ms < s->t2) /* §17.1.2.2: Proceeding retransmits at T2 */
+			/* §17.1.1.2: Timer B ends only the Calling state; a ringing INVITE
+			 * waits for its final as long as its user wants (the ring timer,
+			 * no_answer_s up to 300 s, then CANCEL and 64*T1, §9.1). What stays is
+			 * a guard against a UAS that never sends one, as Timer C is for a
+			 * proxy (§16.6 step 11, > 3 min), restarted by each provisional. */
+			hl_timer_arm(s->wheel, &t->t_end, SIG_INVITE_PROCEEDING_MS);
+		} else if (t->retx_ms < s->t2) /* §17.1.2.2: Proceeding retransmits at T2 */
 			t->retx_ms = s->t2;
 		t->got_1xx = 1;
 	} else {

@@ -874,6 +874,8 @@ leg_send_cancel(struct hl_sig *s, struct sig_leg *l)
 	if (n > 0)
 		sig_txn_client(s, HL_SIP_METHOD_CANCEL, inv->branch, &inv->peer, s->out, (size_t)n,
 			NULL, NULL);
+	/* §9.1: no final to the INVITE within 64*T1 of the CANCEL, and it is over. */
+	hl_timer_arm(s->wheel, &inv->t_end, 64ull * s->t1);
 }
 
 /* Ends leg l whatever its state: BYE when confirmed, CANCEL when ringing. */

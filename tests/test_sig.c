@@ -670,6 +670,44 @@ out:
 	teardown();
 }
 
+/* A ring longer than 64*T1: Timer B ends only the Calling state (RFC 3261 §17.1.1.2),
+ * so the agent rings for all of no_answer_s; then CANCEL, and an agent that never
+ * sends its 487 lets the INVITE go 64*T1 later (§9.1), nothing left behind. */
+HL_TEST(long_ring_outlives_timer_b)
+{
+	int i;
+
+	setup();
+	cfg.sip_no_answer_s = 60;
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKlong", "long@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	char inv[4096];
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	HL_CHECK(find_out("180") >= 0);
+	advance(45000); /* well past 64*T1 = 32 s */
+	HL_CHECK(find_out("CANCEL") < 0);
+	HL_CHECK(find_out("480") < 0);
+	HL_CHECK(stats().calls == 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_TXN_TIMEOUT] == 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_AGENT_NO_ANSWER] == 0);
+	advance(15100); /* 60 s rung */
+	HL_CHECK(find_out("CANCEL") >= 0);
+	HL_CHECK(find_out("480") >= 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_AGENT_NO_ANSWER] == 1);
+	/* No 487, no 200 to the CANCEL: both client transactions time out. */
+	advance(40000);
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_TXN_TIMEOUT] >= 1);
+out:
+	teardown();
+}
+
 /* Every ACK of the customer lost, then its BYE: the 2xx is not resent any more and
  * no ack_timeout is counted (the call ended normally). */
 HL_TEST(bye_before_ack)

@@ -21,6 +21,8 @@ struct suite_info {
 	uint8_t tag_len;
 };
 
+_Static_assert(HL_SRTP_MAX_KEYS <= SRTP_MAX_NUM_MASTER_KEYS, "libsrtp holds that many keys");
+
 static const struct suite_info suites[] = {
 #define SUITE_INFO_(sym, name, kl, sl, tl) {name, kl, sl, tl},
 	HL_SRTP_FOREACH_SUITE(SUITE_INFO_)
@@ -436,15 +438,44 @@ set_crypto_policy(srtp_policy_t *pol, unsigned int suite)
 	}
 }
 
+/* RFC 4568 §6.1: several keys of one line each carry an MKI, all of one length, and the
+ * receiver picks the key by it, so the MKIs must differ; one suite for the line. */
+static int
+keys_ok(const struct hl_srtp_key *keys, unsigned int nkeys)
+{
+	for (unsigned int i = 0; i < nkeys; i++) {
+		const struct hl_srtp_key *k = &keys[i];
+		if (k->suite >= HL_SRTP_SUITE_MAX_ ||
+		    k->key_salt_len != hl_srtp_suite_key_salt_len(k->suite) || k->mki_len > 4)
+			return 0;
+		if (nkeys == 1)
+			return 1;
+		if (k->suite != keys[0].suite || k->mki_len == 0 || k->mki_len != keys[0].mki_len)
+			return 0;
+		for (unsigned int j = 0; j < i; j++)
+			if (keys[j].mki == k->mki)
+				return 0;
+	}
+	return nkeys != 0;
+}
+
 int
 hl_srtp_ctx_init(struct hl_srtp_ctx *ctx, const struct hl_srtp_key *key, enum hl_srtp_dir dir,
 		 const struct hl_srtp_opts *opts)
 {
+	return hl_srtp_ctx_init_keys(ctx, key, 1, dir, opts);
+}
+
+int
+hl_srtp_ctx_init_keys(struct hl_srtp_ctx *ctx, const struct hl_srtp_key *keys,
+		      unsigned int nkeys, enum hl_srtp_dir dir, const struct hl_srtp_opts *opts)
+{
 	static const struct hl_srtp_opts defaults;
+	const struct hl_srtp_key *key = keys;
 	srtp_policy_t pol;
-	srtp_master_key_t mk, *mkp = &mk;
-	uint8_t keybuf[HL_SRTP_MAX_KEY_SALT];
-	uint8_t mki[4];
+	srtp_master_key_t mk[HL_SRTP_MAX_KEYS], *mkp[HL_SRTP_MAX_KEYS];
+	uint8_t keybuf[HL_SRTP_MAX_KEYS][HL_SRTP_MAX_KEY_SALT];
+	uint8_t mki[HL_SRTP_MAX_KEYS][4];
 	int xtn[14];
 	srtp_err_status_t st;
 	int rc = 0;
@@ -452,8 +483,9 @@ hl_srtp_ctx_init(struct hl_srtp_ctx *ctx, const struct hl_srtp_key *key, enum hl
 	memset(ctx, 0, sizeof(*ctx));
 	if (opts == NULL)
 		opts = &defaults;
-	if (key->suite >= HL_SRTP_SUITE_MAX_ ||
-	    key->key_salt_len != hl_srtp_suite_key_salt_len(key->suite) || key->mki_len > 4 ||
+	/* Outbound is ours: one key, so hl_srtp_protect_*() never has to pick. */
+	if (nkeys > HL_SRTP_MAX_KEYS || !keys_ok(keys, nkeys) ||
+	    (nkeys > 1 && dir != HL_SRTP_INBOUND) ||
 	    opts->enc_xtn_count > HL_ARRAY_SIZE(opts->enc_xtn_ids) ||
 	    (opts->window && (opts->window < 64 || opts->window > 32768)) ||
 	    (dir != HL_SRTP_INBOUND && dir != HL_SRTP_OUTBOUND))
@@ -468,23 +500,28 @@ hl_srtp_ctx_init(struct hl_srtp_ctx *ctx, const struct hl_srtp_key *key, enum hl
 
 	memset(&pol, 0, sizeof(pol));
 	set_crypto_policy(&pol, key->suite);
-	memcpy(keybuf, key->key, key->key_salt_len);
 	if (opts->ssrc_specific) {
 		pol.ssrc.type = ssrc_specific;
 		pol.ssrc.value = opts->ssrc;
 	} else {
 		pol.ssrc.type = dir == HL_SRTP_INBOUND ? ssrc_any_inbound : ssrc_any_outbound;
 	}
+	for (unsigned int k = 0; k < nkeys; k++) {
+		memcpy(keybuf[k], keys[k].key, keys[k].key_salt_len);
+		for (unsigned int i = 0; i < keys[k].mki_len; i++)
+			mki[k][i] = (uint8_t)(keys[k].mki >> (8 * (keys[k].mki_len - 1 - i)));
+		mk[k].key = keybuf[k];
+		mk[k].mki_id = mki[k];
+		mk[k].mki_size = keys[k].mki_len;
+		mkp[k] = &mk[k];
+	}
+	/* With MKIs libsrtp takes the keys array and, unprotecting with use_mki, picks the
+	 * key whose MKI the packet carries (srtp_err_status_bad_mki when none does). */
 	if (key->mki_len) {
-		for (unsigned int i = 0; i < key->mki_len; i++)
-			mki[i] = (uint8_t)(key->mki >> (8 * (key->mki_len - 1 - i)));
-		mk.key = keybuf;
-		mk.mki_id = mki;
-		mk.mki_size = key->mki_len;
-		pol.keys = &mkp;
-		pol.num_master_keys = 1;
+		pol.keys = mkp;
+		pol.num_master_keys = nkeys;
 	} else {
-		pol.key = keybuf;
+		pol.key = keybuf[0];
 	}
 	pol.window_size = opts->window ? opts->window : 128;
 	for (unsigned int i = 0; i < opts->enc_xtn_count; i++)

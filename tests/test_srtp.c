@@ -700,6 +700,136 @@ HL_TEST(wrong_key_is_auth_failure)
 	HL_CHECK_INT(hl_srtp_protect_rtp(&out, pkt, len, sizeof(pkt)), HL_E_PARSE);
 }
 
+/* RFC 4568 §6.1: an inbound context with two keys takes packets under either, picked by
+ * the MKI each carries, the sender switching back and forth on one stream; an MKI that
+ * is neither key's is an authentication failure, counted. */
+HL_TEST(multi_key_inbound_picks_by_mki)
+{
+	static const unsigned int run[] = {
+		HL_SRTP_AES_CM_128_HMAC_SHA1_80,
+		HL_SRTP_AES_256_CM_HMAC_SHA1_80,
+		HL_SRTP_AEAD_AES_128_GCM,
+		HL_SRTP_AEAD_AES_256_GCM,
+	};
+
+	init_once();
+	for (unsigned int r = 0; r < HL_ARRAY_SIZE(run); r++) {
+		for (uint8_t ml = 1; ml <= 4; ml += 3) {
+			unsigned int s = run[r];
+			struct hl_srtp_key k[2], stray;
+			struct hl_srtp_ctx out[2], bad, in;
+			uint8_t pkt[256], orig[256];
+			size_t len;
+			int n;
+
+			for (unsigned int i = 0; i < 2; i++) {
+				HL_CHECK_INT(hl_srtp_key_generate(&k[i], s), 0);
+				k[i].mki_len = ml;
+				k[i].mki = ml == 4 ? 0x01020300u + i + 1 : i + 1;
+			}
+			/* key 1's material under an MKI the receiver does not hold */
+			stray = k[0];
+			stray.mki = ml == 4 ? 0x0a0b0c0du : 7;
+			HL_CHECK_INT(hl_srtp_ctx_init_keys(&in, k, 2, HL_SRTP_INBOUND, NULL), 0);
+			for (unsigned int i = 0; i < 2; i++)
+				HL_CHECK_INT(hl_srtp_ctx_init(&out[i], &k[i], HL_SRTP_OUTBOUND, NULL),
+					     0);
+			HL_CHECK_INT(hl_srtp_ctx_init(&bad, &stray, HL_SRTP_OUTBOUND, NULL), 0);
+			hl_srtp_key_wipe(&k[0]);
+			hl_srtp_key_wipe(&k[1]);
+			hl_srtp_key_wipe(&stray);
+
+			/* key 1, then key 2, then key 1 again: one stream, one replay window */
+			for (uint16_t seq = 100; seq < 115; seq++) {
+				unsigned int w = seq >= 105 && seq < 110;
+				len = make_rtp(pkt, seq, seq * 160u, 0xc0ffee, 160);
+				memcpy(orig, pkt, len);
+				n = hl_srtp_protect_rtp(&out[w], pkt, len, sizeof(pkt));
+				HL_CHECK(n > (int)len + ml);
+				n = hl_srtp_unprotect_rtp(&in, pkt, (size_t)n);
+				HL_CHECK_MSG(n == (int)len, "suite %u mki_len %u seq %u key %u: %d", s,
+					     ml, seq, w + 1, n);
+				HL_CHECK_MEM(pkt, orig, len);
+			}
+			/* an MKI that is neither: dropped as an auth failure */
+			len = make_rtp(pkt, 115, 0, 0xc0ffee, 160);
+			n = hl_srtp_protect_rtp(&bad, pkt, len, sizeof(pkt));
+			HL_CHECK_INT(hl_srtp_unprotect_rtp(&in, pkt, (size_t)n), HL_E_AUTH);
+			/* key 2's MKI on a packet of key 1's: the tag fails under key 2 */
+			len = make_rtp(pkt, 116, 0, 0xc0ffee, 160);
+			n = hl_srtp_protect_rtp(&out[0], pkt, len, sizeof(pkt));
+			pkt[n - 1 - (s >= HL_SRTP_AEAD_AES_128_GCM ? 0 : 10)] ^= 3;
+			HL_CHECK_INT(hl_srtp_unprotect_rtp(&in, pkt, (size_t)n), HL_E_AUTH);
+			HL_CHECK_INT(in.cnt[HL_SRTP_CNT_AUTH_FAIL], 2);
+			HL_CHECK_INT(in.cnt[HL_SRTP_CNT_OK], 15);
+
+			/* SRTCP under either key; each sender keeps its own SRTCP index, so
+			 * key 2's first is at key 1's index and is a replay, its second not */
+			memcpy(pkt, rr_pkt, sizeof(rr_pkt));
+			n = hl_srtp_protect_rtcp(&out[0], pkt, sizeof(rr_pkt), sizeof(pkt));
+			HL_CHECK_INT(hl_srtp_unprotect_rtcp(&in, pkt, (size_t)n), sizeof(rr_pkt));
+			HL_CHECK_MEM(pkt, rr_pkt, sizeof(rr_pkt));
+			memcpy(pkt, rr_pkt, sizeof(rr_pkt));
+			n = hl_srtp_protect_rtcp(&out[1], pkt, sizeof(rr_pkt), sizeof(pkt));
+			HL_CHECK_INT(hl_srtp_unprotect_rtcp(&in, pkt, (size_t)n), HL_E_REPLAY);
+			memcpy(pkt, rr_pkt, sizeof(rr_pkt));
+			n = hl_srtp_protect_rtcp(&out[1], pkt, sizeof(rr_pkt), sizeof(pkt));
+			HL_CHECK_INT(hl_srtp_unprotect_rtcp(&in, pkt, (size_t)n), sizeof(rr_pkt));
+			HL_CHECK_MEM(pkt, rr_pkt, sizeof(rr_pkt));
+			memcpy(pkt, rr_pkt, sizeof(rr_pkt));
+			n = hl_srtp_protect_rtcp(&bad, pkt, sizeof(rr_pkt), sizeof(pkt));
+			HL_CHECK_INT(hl_srtp_unprotect_rtcp(&in, pkt, (size_t)n), HL_E_AUTH);
+			HL_CHECK_INT(in.cnt[HL_SRTP_CNT_AUTH_FAIL], 3);
+
+			hl_srtp_ctx_fini(&in);
+			hl_srtp_ctx_fini(&out[0]);
+			hl_srtp_ctx_fini(&out[1]);
+			hl_srtp_ctx_fini(&bad);
+		}
+	}
+}
+
+/* What a several-key context refuses (RFC 4568 §6.1), and the 32-bit-tag suite with MKIs. */
+HL_TEST(multi_key_refused)
+{
+	struct hl_srtp_key k[HL_SRTP_MAX_KEYS + 1];
+	struct hl_srtp_ctx c;
+
+	init_once();
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(k); i++) {
+		HL_CHECK_INT(hl_srtp_key_generate(&k[i], HL_SRTP_AES_CM_128_HMAC_SHA1_80), 0);
+		k[i].mki_len = 1;
+		k[i].mki = i + 1;
+	}
+	HL_CHECK_INT(hl_srtp_ctx_init_keys(&c, k, HL_SRTP_MAX_KEYS, HL_SRTP_INBOUND, NULL), 0);
+	hl_srtp_ctx_fini(&c);
+	HL_CHECK_INT(hl_srtp_ctx_init_keys(&c, k, HL_SRTP_MAX_KEYS + 1, HL_SRTP_INBOUND, NULL),
+		     HL_E_CONFIG);
+	HL_CHECK_INT(hl_srtp_ctx_init_keys(&c, k, 0, HL_SRTP_INBOUND, NULL), HL_E_CONFIG);
+	/* ours is one key */
+	HL_CHECK_INT(hl_srtp_ctx_init_keys(&c, k, 2, HL_SRTP_OUTBOUND, NULL), HL_E_CONFIG);
+	k[1].mki = 1; /* the same MKI twice */
+	HL_CHECK_INT(hl_srtp_ctx_init_keys(&c, k, 2, HL_SRTP_INBOUND, NULL), HL_E_CONFIG);
+	k[1].mki = 2;
+	k[1].mki_len = 2; /* MKI lengths differ */
+	HL_CHECK_INT(hl_srtp_ctx_init_keys(&c, k, 2, HL_SRTP_INBOUND, NULL), HL_E_CONFIG);
+	k[1].mki_len = 0; /* a key without */
+	HL_CHECK_INT(hl_srtp_ctx_init_keys(&c, k, 2, HL_SRTP_INBOUND, NULL), HL_E_CONFIG);
+	HL_CHECK_INT(hl_srtp_key_generate(&k[1], HL_SRTP_AES_256_CM_HMAC_SHA1_80), 0);
+	k[1].mki_len = 1;
+	k[1].mki = 2; /* another suite */
+	HL_CHECK_INT(hl_srtp_ctx_init_keys(&c, k, 2, HL_SRTP_INBOUND, NULL), HL_E_CONFIG);
+	HL_CHECK(c.session == NULL);
+	for (unsigned int i = 0; i < 2; i++) {
+		HL_CHECK_INT(hl_srtp_key_generate(&k[i], HL_SRTP_AES_CM_128_HMAC_SHA1_32), 0);
+		k[i].mki_len = 1;
+		k[i].mki = i + 1;
+	}
+	HL_CHECK_INT(hl_srtp_ctx_init_keys(&c, k, 2, HL_SRTP_INBOUND, NULL), HL_E_UNSUPPORTED);
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(k); i++)
+		hl_srtp_key_wipe(&k[i]);
+}
+
 HL_TEST(roc_rollover_and_continuation)
 {
 	struct hl_srtp_key k;

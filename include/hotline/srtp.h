@@ -39,6 +39,9 @@ enum hl_srtp_suite {
 	HL_SRTP_SUITE_MAX_
 };
 
+/* Master keys an inbound context holds at most (hl_srtp_ctx_init_keys(); libsrtp's own
+ * bound, SRTP_MAX_NUM_MASTER_KEYS, is 16). Offers seen in the field carry one or two. */
+#define HL_SRTP_MAX_KEYS 4
 /* Largest master key || master salt of any suite (AES-256-CM: 32 + 14). */
 #define HL_SRTP_MAX_KEY_SALT 46
 /* Octets hl_srtp_protect_*() may append: 16-octet tag, 4-octet SRTCP index, MKI. */
@@ -177,6 +180,18 @@ hl_srtp_key_wipe(struct hl_srtp_key *key);
 int
 hl_srtp_ctx_init(struct hl_srtp_ctx *ctx, const struct hl_srtp_key *key, enum hl_srtp_dir dir,
 		 const struct hl_srtp_opts *opts);
+
+/*
+ * The same with nkeys master keys (1..HL_SRTP_MAX_KEYS), for an inbound context only:
+ * RFC 4568 §6.1 lets a crypto line carry several key-params, each with an MKI of one
+ * length, and the sender switch between them; unprotect picks the key by the MKI each
+ * packet carries (libsrtp's num_master_keys), and a packet whose MKI is none of them is
+ * HL_E_AUTH. HL_E_CONFIG when the keys differ in suite or MKI length, lack an MKI, repeat
+ * one, or are several for an outbound context. keys are copied; the caller may wipe them.
+ */
+int
+hl_srtp_ctx_init_keys(struct hl_srtp_ctx *ctx, const struct hl_srtp_key *keys,
+		      unsigned int nkeys, enum hl_srtp_dir dir, const struct hl_srtp_opts *opts);
 
 /* Frees the libsrtp session; NULL-tolerant and idempotent. */
 void

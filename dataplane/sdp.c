@@ -150,7 +150,12 @@ parse_crypto(const uint8_t *buf, struct cur *c, struct hl_sdp_crypto *cr)
 			ke = end;
 		if (ke - kb < 8 || !IEQ(kb, 7, "inline:"))
 			return HL_E_PARSE;
-		if (cr->nkeys++ == 0) {
+		unsigned int i = cr->nkeys;
+		if (cr->nkeys < UINT8_MAX)
+			cr->nkeys++;
+		if (i > 0 && i < HL_SDP_MAX_KEYS)
+			cr->more[i - 1] = mkslice(buf, kb, ke);
+		if (i == 0) {
 			const uint8_t *k = kb + 7, *q = k;
 			while (q < ke && *q != '|') {
 				if (!CC(*q, C_ALPHA | C_DIGIT) && *q != '+' && *q != '/' && *q != '=')
@@ -218,45 +223,85 @@ session_params_ok(const uint8_t *buf, struct hl_sip_slice sp)
 	return 0;
 }
 
-int
-hl_sdp_crypto_key(const uint8_t *buf, const struct hl_sdp_crypto *cr, struct hl_srtp_key *key)
+/* One key-param (RFC 4568 §9.1, "inline:" on) as hotline/srtp.h parses it. */
+static int
+key_param(const uint8_t *buf, struct hl_sip_slice kp, unsigned int suite, struct hl_srtp_key *key)
 {
 	/* "inline:" + base64 of 46 octets (64) + "|2^nn" + "|mki:len": well under this. */
 	char tmp[192];
-	int suite = hl_sdp_suite_srtp((enum hl_sdp_suite)cr->suite);
-	const struct hl_sip_slice kp = cr->key_params, k = cr->key;
-	size_t head, pad = 0, n;
+	const uint8_t *p = buf + kp.off;
+	const uint8_t *bar = kp.len > 7 ? memchr(p + 7, '|', kp.len - 7u) : NULL;
+	size_t head = bar != NULL ? (size_t)(bar - p) : kp.len, pad = 0, n;
 	int rc;
 
-	memset(key, 0, sizeof(*key));
-	if (suite < 0 || cr->nkeys != 1 || cr->mki_len > 4)
-		return HL_E_UNSUPPORTED;
-	if ((rc = session_params_ok(buf, cr->session_params)) != 0)
-		return rc;
-	if (kp.len == 0 || k.off < kp.off || k.off + k.len > kp.off + kp.len)
+	if (kp.len < 8 || !IEQ(p, 7, "inline:") || head == 7)
 		return HL_E_PARSE;
 	/* RFC 4568 §6.1 wants RFC 3548 base64, padded; FreeSWITCH strips the '='s
 	 * (switch_core_media_build_crypto), so a 46-octet AES-256 key comes as 62
 	 * characters. Put them back: the decoded length is still checked exactly. */
-	if (k.len % 4 && buf[k.off + k.len - 1] != '=')
-		pad = 4 - k.len % 4;
-	head = (size_t)(k.off + k.len - kp.off);
+	if ((head - 7) % 4 && p[head - 1] != '=')
+		pad = 4 - (head - 7) % 4;
 	n = kp.len + pad;
 	if (pad > 2 || n > sizeof(tmp))
 		return HL_E_PARSE;
-	memcpy(tmp, buf + kp.off, head);
+	memcpy(tmp, p, head);
 	memset(tmp + head, '=', pad);
-	memcpy(tmp + head + pad, buf + kp.off + head, kp.len - head);
-	rc = hl_srtp_key_params_parse(tmp, n, (unsigned int)suite, key);
+	memcpy(tmp + head + pad, p + head, kp.len - head);
+	rc = hl_srtp_key_params_parse(tmp, n, suite, key);
 	explicit_bzero(tmp, sizeof(tmp));
-	if (rc != 0)
-		return rc;
-	/* hl_srtp_ctx_init() refuses this pair (libsrtp 2.5.0's SRTCP MKI offset). */
-	if (key->suite == HL_SRTP_AES_CM_128_HMAC_SHA1_32 && key->mki_len) {
-		hl_srtp_key_wipe(key);
+	return rc;
+}
+
+int
+hl_sdp_crypto_keys(const uint8_t *buf, const struct hl_sdp_crypto *cr,
+	struct hl_srtp_key keys[HL_SDP_MAX_KEYS])
+{
+	int suite = hl_sdp_suite_srtp((enum hl_sdp_suite)cr->suite);
+	unsigned int n = cr->nkeys;
+	int rc;
+
+	memset(keys, 0, HL_SDP_MAX_KEYS * sizeof(keys[0]));
+	if (suite < 0 || n > HL_SDP_MAX_KEYS)
 		return HL_E_UNSUPPORTED;
+	if (n == 0)
+		return HL_E_PARSE;
+	if ((rc = session_params_ok(buf, cr->session_params)) != 0)
+		return rc;
+	for (unsigned int i = 0; i < n; i++) {
+		struct hl_srtp_key *k = &keys[i];
+		rc = key_param(
+			buf, i == 0 ? cr->key_params : cr->more[i - 1], (unsigned int)suite, k);
+		if (rc != 0)
+			goto fail;
+		/* §6.1: with several keys each MUST carry an MKI, of one length for all; the
+		 * receiver tells them apart by it, so a repeated MKI is no key to pick. */
+		rc = HL_E_PARSE;
+		if (n > 1 && (k->mki_len == 0 || k->mki_len != keys[0].mki_len))
+			goto fail;
+		for (unsigned int j = 0; j < i; j++)
+			if (keys[j].mki == k->mki)
+				goto fail;
 	}
-	return 0;
+	/* hl_srtp_ctx_init() refuses this pair (libsrtp 2.5.0's SRTCP MKI offset). */
+	if (keys[0].suite == HL_SRTP_AES_CM_128_HMAC_SHA1_32 && keys[0].mki_len) {
+		rc = HL_E_UNSUPPORTED;
+		goto fail;
+	}
+	return (int)n;
+fail:
+	explicit_bzero(keys, HL_SDP_MAX_KEYS * sizeof(keys[0]));
+	return rc;
+}
+
+int
+hl_sdp_crypto_key(const uint8_t *buf, const struct hl_sdp_crypto *cr, struct hl_srtp_key *key)
+{
+	struct hl_srtp_key keys[HL_SDP_MAX_KEYS];
+	int rc = hl_sdp_crypto_keys(buf, cr, keys);
+
+	*key = keys[0];
+	explicit_bzero(keys, sizeof(keys));
+	return rc < 0 ? rc : 0;
 }
 
 static int

@@ -102,6 +102,8 @@ HL_TEST(parse_fields)
 	HL_CHECK_INT(m->crypto[1].mki, 1);
 	HL_CHECK_INT(m->crypto[1].mki_len, 4);
 	HL_CHECK_INT(m->crypto[1].nkeys, 2);
+	HL_CHECK(is(
+		b, m->crypto[1].more[0], "inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVph|2^20|2:4"));
 	HL_CHECK(is(b, m->crypto[1].session_params, "KDR=1"));
 	HL_CHECK(is(b, m->crypto[1].key_params,
 		"inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4"));
@@ -490,7 +492,32 @@ static const struct {
 		0, 0},
 	{"mki_with_32", "a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" K30 "|1:4", HL_E_UNSUPPORTED,
 		0, 0},
-	{"two_keys", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30B "|2:1",
+	/* RFC 4568 §6.1: several keys, each with an MKI of one length; the first here. */
+	{"two_keys", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30B "|2:1", 0,
+		30, 1},
+	{"two_keys_one_without_mki",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30B, HL_E_PARSE, 0,
+		0},
+	{"two_keys_neither_with_mki",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 ";inline:" K30B, HL_E_PARSE, 0, 0},
+	{"two_keys_mki_lengths_differ",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30B "|2:2",
+		HL_E_PARSE, 0, 0},
+	{"two_keys_same_mki",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30B "|1:1",
+		HL_E_PARSE, 0, 0},
+	{"two_keys_second_short",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K29 "|2:1",
+		HL_E_PARSE, 0, 0},
+	{"two_keys_second_mki_5_octets",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:5;inline:" K30B "|2:5",
+		HL_E_UNSUPPORTED, 0, 0},
+	{"two_keys_with_32",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_32 inline:" K30 "|1:1;inline:" K30B "|2:1",
+		HL_E_UNSUPPORTED, 0, 0},
+	{"five_keys",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30B
+		"|2:1;inline:" K30 "|3:1;inline:" K30B "|4:1;inline:" K30 "|5:1",
 		HL_E_UNSUPPORTED, 0, 0},
 	{"kdr_1", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 " KDR=1", HL_E_UNSUPPORTED, 0,
 		0},
@@ -513,7 +540,7 @@ HL_TEST(crypto_key)
 		const uint8_t *b;
 		struct hl_sdp sdp;
 		struct hl_srtp_key key;
-		char line[256];
+		char line[512];
 		snprintf(line, sizeof(line), "%s\r\n", key_cases[i].line);
 		int r = one_crypto(line, 0, &sdp, &g, &b);
 		HL_CHECK_MSG(r == 0, "%s: parse %d", key_cases[i].what, r);
@@ -535,6 +562,91 @@ HL_TEST(crypto_key)
 			static const uint8_t zero[HL_SRTP_MAX_KEY_SALT];
 			HL_CHECK(memcmp(key.key, zero, sizeof(zero)) == 0);
 		}
+		hl_test_guard_free(&g);
+	}
+}
+
+/* hl_sdp_crypto_keys(): every key of a line, in order, each with its MKI and lifetime;
+ * up to HL_SDP_MAX_KEYS, padding put back on any of them. */
+HL_TEST(crypto_keys_multi)
+{
+	static const struct {
+		const char *what, *line;
+		int n;
+		uint32_t mki[HL_SDP_MAX_KEYS];
+		uint8_t mki_len, lifetime_log2[HL_SDP_MAX_KEYS];
+	} cases[] = {
+		{"one", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30, 1, {0}, 0, {0}},
+		{"two",
+			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|2^20|1:4;inline:" K30B
+			"|2^20|2:4",
+			2, {1, 2}, 4, {20, 20}},
+		{"four_gcm256",
+			"a=crypto:7 AEAD_AES_256_GCM inline:" K44 "|9:2;inline:" K44
+			"|2^31|8:2;inline:"
+			"aG90bGluZS1zZGVzLWdjbTI1Ni1rZXktaXMtNDQtb2N0ZXRzLWxvbmchISE|65535:2;"
+			"inline:" K44 "|2^10|256:2 WSH=128",
+			4, {9, 8, 65535, 256}, 2, {0, 31, 0, 10}},
+		{"two_cm256",
+			"a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:" K46 "|1:1;inline:" K46 "|2:1",
+			2, {1, 2}, 1, {0}},
+		{"two_gcm128", "a=crypto:1 AEAD_AES_128_GCM inline:" K28 "|3:3;inline:" K28 "|4:3",
+			2, {3, 4}, 3, {0}},
+		{"five",
+			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30
+			"|2:1;inline:" K30 "|3:1;inline:" K30 "|4:1;inline:" K30 "|5:1",
+			HL_E_UNSUPPORTED, {0}, 0, {0}},
+		{"third_repeats_first",
+			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:" K30
+			"|2:1;inline:" K30 "|1:1",
+			HL_E_PARSE, {0}, 0, {0}},
+		{"second_bad_base64",
+			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:*" K30 "|2:1",
+			HL_E_PARSE, {0}, 0, {0}},
+		{"second_empty_key",
+			"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:1;inline:|2:1",
+			HL_E_PARSE, {0}, 0, {0}},
+	};
+
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(cases); i++) {
+		struct hl_test_guard_buf g = {0};
+		const uint8_t *b;
+		struct hl_sdp sdp;
+		struct hl_srtp_key keys[HL_SDP_MAX_KEYS];
+		char line[512];
+		snprintf(line, sizeof(line), "%s\r\n", cases[i].line);
+		int r = one_crypto(line, 0, &sdp, &g, &b);
+		HL_CHECK_MSG(r == 0, "%s: parse %d", cases[i].what, r);
+		if (r != 0) {
+			hl_test_guard_free(&g);
+			continue;
+		}
+		memset(keys, 0xa5, sizeof(keys));
+		r = hl_sdp_crypto_keys(b, &sdp.media[0].crypto[0], keys);
+		HL_CHECK_MSG(r == cases[i].n, "%s: %d want %d", cases[i].what, r, cases[i].n);
+		for (int k = 0; r > 0 && k < r; k++) {
+			HL_CHECK_INT(keys[k].mki, cases[i].mki[k]);
+			HL_CHECK_INT(keys[k].mki_len, cases[i].mki_len);
+			HL_CHECK_INT(keys[k].lifetime_log2, cases[i].lifetime_log2[k]);
+			HL_CHECK_INT(
+				hl_sdp_suite_of_srtp(keys[k].suite), sdp.media[0].crypto[0].suite);
+			HL_CHECK_INT(
+				keys[k].key_salt_len, hl_srtp_suite_key_salt_len(keys[k].suite));
+		}
+		/* Nothing past the keys returned, nothing at all on refusal. */
+		static const uint8_t zero[sizeof(keys[0])];
+		for (int k = r > 0 ? r : 0; k < HL_SDP_MAX_KEYS; k++)
+			HL_CHECK_MSG(memcmp(&keys[k], zero, sizeof(zero)) == 0, "%s: key %d left",
+				cases[i].what, k);
+		/* The first key alone, as before. */
+		struct hl_srtp_key one;
+		int r1 = hl_sdp_crypto_key(b, &sdp.media[0].crypto[0], &one);
+		HL_CHECK_INT(r1, r > 0 ? 0 : r);
+		if (r > 0)
+			HL_CHECK(memcmp(&one, &keys[0], sizeof(one)) == 0);
+		hl_srtp_key_wipe(&one);
+		for (int k = 0; k < HL_SDP_MAX_KEYS; k++)
+			hl_srtp_key_wipe(&keys[k]);
 		hl_test_guard_free(&g);
 	}
 }
@@ -582,7 +694,8 @@ answer_crypto(const char *out, int n, struct hl_sdp_crypto *cr, struct hl_srtp_k
 HL_TEST(answer_crypto_per_suite)
 {
 	/* One offered line of each suite: the answer is that suite with a key of its
-	 * length, ours, asked for once. */
+	 * length, ours, asked for once; one key without an MKI whatever the offer had
+	 * (RFC 4568 §6.1: each side's key-params are its own). */
 	for (unsigned int i = 0; i < HL_ARRAY_SIZE(key_cases); i++) {
 		if (key_cases[i].rc != 0)
 			continue;
@@ -604,6 +717,8 @@ HL_TEST(answer_crypto_per_suite)
 			key_cases[i].what, key.key_salt_len);
 		HL_CHECK_INT(cr.suite, neg.s[0].suite);
 		HL_CHECK_INT(cr.suite, kc.last);
+		HL_CHECK_INT(cr.nkeys, 1);
+		HL_CHECK_INT(key.mki_len, 0);
 		HL_CHECK_INT(cr.tag, 1);
 		HL_CHECK(strstr(out, kc.b64) != NULL);
 		/* Ours, not an echo of the offerer's. */
@@ -615,13 +730,14 @@ HL_TEST(answer_crypto_per_suite)
 HL_TEST(answer_crypto_first_usable)
 {
 	/* In the offerer's order: an unknown suite, one we do not run, a key one octet
-	 * short, several keys, then AEAD_AES_256_GCM, then AES_CM_128_HMAC_SHA1_80. The
+	 * short, several keys without MKIs (RFC 4568 §6.1), then AEAD_AES_256_GCM, then
+	 * AES_CM_128_HMAC_SHA1_80. The
 	 * parser keeps four lines, the known suites displacing the unknown one. */
 	static const char offer[] =
 		SRTP_HEAD "a=crypto:1 AES_192_CM_HMAC_SHA1_80 inline:" K30 "\r\n"
 			  "a=crypto:2 AES_256_CM_HMAC_SHA1_32 inline:" K46 "\r\n"
 			  "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:" K29 "\r\n"
-			  "a=crypto:4 AEAD_AES_128_GCM inline:" K28 "|1:1;inline:" K28 "|2:1\r\n"
+			  "a=crypto:4 AEAD_AES_128_GCM inline:" K28 ";inline:" K28 "\r\n"
 			  "a=crypto:5 AEAD_AES_256_GCM inline:" K44 "\r\n"
 			  "a=crypto:6 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n";
 	struct hl_sdp_caps caps = caps_default();

@@ -10,11 +10,12 @@
  * payload type numbers for the codec we prefer, port 0 for what we refuse.
  *
  * SDES (RFC 4568): the parser names the crypto suites of RFC 4568 §6.2, RFC 6188 and
- * RFC 7714 §14.2; hl_sdp_crypto_key() turns an offered or answered line into the
- * master key hotline/srtp.h runs, and refuses what that layer cannot honour. An answer
- * takes the first offered line it can honour (§7.1.2), with our key for that suite
- * from the caller's callback, asked for only then; an offer lists a line per suite of
- * the caller's list, each with its own tag and key.
+ * RFC 7714 §14.2; hl_sdp_crypto_keys() turns an offered or answered line into the
+ * master keys hotline/srtp.h runs (one, or several told apart by MKI), and refuses what
+ * that layer cannot honour. An answer takes the first offered line it can honour
+ * (§7.1.2), with our key for that suite from the caller's callback, asked for only then
+ * (one key, no MKI, whatever the offer had); an offer lists a line per suite of the
+ * caller's list, each with its own tag and key.
  *
  * Grammar: RFC 4566 §5 and §9 (SDP), RFC 3264 §5-§6 (offer/answer), RFC 3551 §6
  * (static payload types), RFC 3605 (rtcp), RFC 5761 (rtcp-mux), RFC 4568 §9 (crypto),
@@ -88,10 +89,14 @@ struct hl_sdp_fmt {
 	struct hl_sip_slice fmtp;  /* format parameters of a=fmtp */
 };
 
+/* Key-params kept per crypto line (RFC 4568 §6.1: several, told apart by MKI); a line
+ * with more is not run. */
+#define HL_SDP_MAX_KEYS HL_SRTP_MAX_KEYS
+
 struct hl_sdp_crypto {
 	uint32_t tag;
 	uint8_t suite; /* enum hl_sdp_suite */
-	uint8_t nkeys; /* key-params present; the first is below */
+	uint8_t nkeys; /* key-params present (at most 255 counted); the first is below */
 	uint8_t mki_len;
 	uint32_t mki;
 	struct hl_sip_slice suite_s;
@@ -99,6 +104,7 @@ struct hl_sdp_crypto {
 	struct hl_sip_slice lifetime; /* "2^20" or a number, 0 len if absent */
 	struct hl_sip_slice session_params;
 	struct hl_sip_slice key_params; /* the first key-param as written, "inline:" on */
+	struct hl_sip_slice more[HL_SDP_MAX_KEYS - 1]; /* the next ones, as written */
 };
 
 struct hl_sdp_media {
@@ -153,14 +159,20 @@ int hl_sdp_suite_srtp(enum hl_sdp_suite s);
 enum hl_sdp_suite hl_sdp_suite_of_srtp(unsigned int srtp_suite);
 
 /*
- * The master key of crypto line cr (parsed from buf) as hotline/srtp.h runs it. Returns 0;
- * HL_E_UNSUPPORTED for what that layer cannot honour: a suite it does not run, several
- * key-params (MKI rotation), an MKI over 4 octets or with AES_CM_128_HMAC_SHA1_32, a
- * session parameter other than KDR=0, WSH or a "-" extension (RFC 4568 §6.3, §9.2);
- * HL_E_PARSE for a key of the wrong length for the suite or a bad lifetime, MKI or WSH.
- * A key||salt without its base64 padding is accepted (FreeSWITCH strips it). key is
- * wiped on failure; the caller wipes it when done.
+ * The master keys of crypto line cr (parsed from buf) as hotline/srtp.h runs them, into
+ * keys[0..n). Returns n (1..HL_SDP_MAX_KEYS); HL_E_UNSUPPORTED for what that layer cannot
+ * honour: a suite it does not run, more than HL_SDP_MAX_KEYS key-params, an MKI over 4
+ * octets or with AES_CM_128_HMAC_SHA1_32, a session parameter other than KDR=0, WSH or a
+ * "-" extension (RFC 4568 §6.3, §9.2); HL_E_PARSE for a key of the wrong length for the
+ * suite or a bad lifetime, MKI or WSH, and for several keys that break §6.1 (one without
+ * an MKI, MKI lengths that differ, an MKI repeated). A key||salt without its base64
+ * padding is accepted (FreeSWITCH strips it). keys are wiped on failure; the caller
+ * wipes them when done. Per-key lifetimes are parsed and kept, as for one key.
  */
+int hl_sdp_crypto_keys(const uint8_t *buf, const struct hl_sdp_crypto *cr,
+	struct hl_srtp_key keys[HL_SDP_MAX_KEYS]);
+
+/* The first of those keys: 0 or the HL_E_* of hl_sdp_crypto_keys(), key wiped then. */
 int hl_sdp_crypto_key(const uint8_t *buf, const struct hl_sdp_crypto *cr, struct hl_srtp_key *key);
 
 /* ---- offer/answer ---- */

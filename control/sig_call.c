@@ -262,6 +262,8 @@ leg_srtp_wipe(struct sig_leg *l)
 	leg_srtp_offer_wipe(l);
 	hl_srtp_key_wipe(&l->srtp_next);
 	hl_srtp_key_wipe(&l->media.rx_key);
+	explicit_bzero(l->media.rx_more, sizeof(l->media.rx_more));
+	l->media.rx_nmore = 0;
 	hl_srtp_key_wipe(&l->media.tx_key);
 }
 
@@ -325,24 +327,42 @@ key_same(const struct hl_srtp_key *a, const struct hl_srtp_key *b)
 	       memcmp(a->key, b->key, a->key_salt_len) == 0;
 }
 
+/* The remote's keys rx[0..n) of a line against those the leg holds: all of them, in
+ * order, so a re-offer that changes only a second key (RFC 4568 §6.1) is a new key. */
+static int
+rx_same(const struct hl_media_leg *ml, const struct hl_srtp_key *rx, unsigned int n)
+{
+	if (n != 1u + ml->rx_nmore || !key_same(&rx[0], &ml->rx_key))
+		return 0;
+	for (unsigned int i = 1; i < n; i++)
+		if (!key_same(&rx[i], &ml->rx_more[i - 1]))
+			return 0;
+	return 1;
+}
+
 /*
- * The keys an offer/answer on l settled: theirs (rx, wiped here) and ours (tx), of one
- * suite, on the crypto line tag. RFC 4568 §7.1.4: a new offer may change either key or
- * the suite. Keys that change go to the worker as new sessions (srtp_rekey: the next
- * push is without srtp_keep); keys that stay keep the worker's sessions, and with them
- * the ROC and the replay windows (RFC 3711 §3.3.1, §3.3.2).
+ * The keys an offer/answer on l settled: theirs (rx[0..nrx), one or several told apart
+ * by MKI; wiped here) and ours (tx), of one suite, on the crypto line tag. RFC 4568
+ * §7.1.4: a new offer may change either key or the suite. Keys that change go to the
+ * worker as new sessions (srtp_rekey: the next push is without srtp_keep); keys that
+ * stay keep the worker's sessions, and with them the ROC and the replay windows
+ * (RFC 3711 §3.3.1, §3.3.2).
  */
 static void
-leg_srtp_set(struct sig_leg *l, struct hl_srtp_key *rx, const struct hl_srtp_key *tx,
-	uint32_t tag)
+leg_srtp_set(struct sig_leg *l, struct hl_srtp_key *rx, unsigned int nrx,
+	const struct hl_srtp_key *tx, uint32_t tag)
 {
 	struct hl_media_leg *ml = &l->media;
 
-	int rx_new = !l->srtp || !key_same(rx, &ml->rx_key);
+	int rx_new = !l->srtp || !rx_same(ml, rx, nrx);
 	int tx_new = !l->srtp || !key_same(tx, &ml->tx_key);
 
 	if (rx_new || tx_new) {
-		ml->rx_key = *rx;
+		ml->rx_key = rx[0];
+		explicit_bzero(ml->rx_more, sizeof(ml->rx_more));
+		for (unsigned int i = 1; i < nrx; i++)
+			ml->rx_more[i - 1] = rx[i];
+		ml->rx_nmore = (uint8_t)(nrx - 1);
 		if (tx != &ml->tx_key)
 			ml->tx_key = *tx;
 		ml->srtp_rx = ml->srtp_tx = 1;
@@ -352,24 +372,26 @@ leg_srtp_set(struct sig_leg *l, struct hl_srtp_key *rx, const struct hl_srtp_key
 		l->srtp_rekey |= (uint8_t)((rx_new ? SRTP_REKEY_RX : 0) | (tx_new ? SRTP_REKEY_TX : 0));
 	}
 	l->srtp_tag = tag;
-	hl_srtp_key_wipe(rx);
+	explicit_bzero(rx, nrx * sizeof(*rx));
 }
 
-/* We answered offer stream m (in buf) on l with ns: the offerer's key of the line we
- * took, ours of srtp_next (a new suite) or in use. */
+/* We answered offer stream m (in buf) on l with ns: the offerer's keys of the line we
+ * took (all of them: it may switch between them by MKI, RFC 4568 §6.1), ours of
+ * srtp_next (a new suite) or in use. Our answer carries our one key, without an MKI. */
 static void
 leg_srtp_answered(struct sig_leg *l, const uint8_t *buf, const struct hl_sdp_media *m,
 	const struct hl_sdp_neg_stream *ns)
 {
-	struct hl_srtp_key rx;
+	struct hl_srtp_key rx[HL_SDP_MAX_KEYS];
+	int n;
 
 	if (ns->srtp && ns->crypto < m->ncrypto &&
-		hl_sdp_crypto_key(buf, &m->crypto[ns->crypto], &rx) == 0) {
-		const struct hl_srtp_key *tx = has_key(&l->srtp_next, rx.suite) ? &l->srtp_next :
-			&l->media.tx_key;
-		if (has_key(tx, rx.suite))
-			leg_srtp_set(l, &rx, tx, ns->crypto_tag);
-		hl_srtp_key_wipe(&rx);
+		(n = hl_sdp_crypto_keys(buf, &m->crypto[ns->crypto], rx)) > 0) {
+		const struct hl_srtp_key *tx =
+			has_key(&l->srtp_next, rx[0].suite) ? &l->srtp_next : &l->media.tx_key;
+		if (has_key(tx, rx[0].suite))
+			leg_srtp_set(l, rx, (unsigned int)n, tx, ns->crypto_tag);
+		explicit_bzero(rx, sizeof(rx));
 	}
 	hl_srtp_key_wipe(&l->srtp_next);
 }
@@ -388,7 +410,8 @@ leg_srtp_answer(struct sig_leg *l, const uint8_t *buf, const struct hl_sdp_media
 		int su = hl_sdp_suite_srtp((enum hl_sdp_suite)cr->suite);
 		uint32_t k = cr->tag - l->srtp_offer_tag;
 		const struct hl_srtp_key *tx = NULL;
-		struct hl_srtp_key rx;
+		struct hl_srtp_key rx[HL_SDP_MAX_KEYS];
+		int n;
 
 		if (su < 0)
 			continue;
@@ -397,9 +420,9 @@ leg_srtp_answer(struct sig_leg *l, const uint8_t *buf, const struct hl_sdp_media
 			tx = &l->srtp_offer[k];
 		else if (l->srtp && cr->tag == l->srtp_tag && has_key(&l->media.tx_key, su))
 			tx = &l->media.tx_key;
-		if (tx == NULL || hl_sdp_crypto_key(buf, cr, &rx) != 0)
+		if (tx == NULL || (n = hl_sdp_crypto_keys(buf, cr, rx)) <= 0)
 			continue;
-		leg_srtp_set(l, &rx, tx, cr->tag);
+		leg_srtp_set(l, rx, (unsigned int)n, tx, cr->tag);
 		return 0;
 	}
 	return -1;
@@ -534,6 +557,7 @@ media_push(struct hl_sig *s, struct sig_call *c)
 	for (unsigned int i = 0; i < 2; i++) {
 		struct sig_leg *l = legs[i], *p = legs[1 - i];
 		struct hl_media_leg copy;
+		int rc;
 
 		if (l == NULL || !l->media_ready || l->state == LEG_DONE)
 			continue;
@@ -556,7 +580,9 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		copy.srtp_keep = l->media_sent && !l->srtp_rekey;
 		copy.srtp_rx_keep = l->media_sent && !(l->srtp_rekey & SRTP_REKEY_RX);
 		copy.srtp_tx_keep = l->media_sent && !(l->srtp_rekey & SRTP_REKEY_TX);
-		if (s->ops.media_set(s->ops.ctx, &copy) != 0) {
+		rc = s->ops.media_set(s->ops.ctx, &copy);
+		explicit_bzero(&copy, sizeof(copy));
+		if (rc != 0) {
 			sig_count(s, HL_SIG_CTR_MEDIA_FAIL);
 			continue;
 		}

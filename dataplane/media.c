@@ -1520,7 +1520,8 @@ hl_media_set(struct hl_engine *e, struct hl_media_leg *leg)
 	int rc = 0;
 
 	if (w == NULL || w->media == NULL || (leg->local_port & 1) ||
-		leg->port_index >= e->n_ports || (leg->family != 4 && leg->family != 6)) {
+		leg->port_index >= e->n_ports || (leg->family != 4 && leg->family != 6) ||
+		leg->rx_nmore >= HL_SRTP_MAX_KEYS) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -1535,12 +1536,20 @@ hl_media_set(struct hl_engine *e, struct hl_media_leg *leg)
 	c->leg = *leg;
 	if (!leg->srtp_keep) {
 		struct hl_srtp_opts o = {.ssrc = leg->ssrc, .ssrc_specific = 1};
-		if (leg->srtp_rx && !leg->srtp_rx_keep)
-			rc = hl_srtp_ctx_init(&c->srtp_new[0], &leg->rx_key, HL_SRTP_INBOUND, NULL);
+		if (leg->srtp_rx && !leg->srtp_rx_keep) {
+			/* All the remote's keys in one session: libsrtp picks by MKI. */
+			struct hl_srtp_key keys[HL_SRTP_MAX_KEYS];
+			keys[0] = leg->rx_key;
+			memcpy(&keys[1], leg->rx_more, leg->rx_nmore * sizeof(keys[0]));
+			rc = hl_srtp_ctx_init_keys(
+				&c->srtp_new[0], keys, 1u + leg->rx_nmore, HL_SRTP_INBOUND, NULL);
+			explicit_bzero(keys, sizeof(keys));
+		}
 		if (rc == 0 && leg->srtp_tx && !leg->srtp_tx_keep)
 			rc = hl_srtp_ctx_init(&c->srtp_new[1], &leg->tx_key, HL_SRTP_OUTBOUND, &o);
 	}
 	hl_srtp_key_wipe(&c->leg.rx_key);
+	explicit_bzero(c->leg.rx_more, sizeof(c->leg.rx_more));
 	hl_srtp_key_wipe(&c->leg.tx_key);
 	if (rc == 0 && rte_ring_sp_enqueue(w->media->cmd, c) != 0)
 		rc = -ENOBUFS;
@@ -1553,6 +1562,7 @@ hl_media_set(struct hl_engine *e, struct hl_media_leg *leg)
 	e->media_pending++;
 out:
 	hl_srtp_key_wipe(&leg->rx_key);
+	explicit_bzero(leg->rx_more, sizeof(leg->rx_more));
 	hl_srtp_key_wipe(&leg->tx_key);
 	return rc;
 }

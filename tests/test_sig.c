@@ -107,6 +107,7 @@ cap_media_set(void *ctx, struct hl_media_leg *leg)
 	}
 	/* as hl_media_set(): the caller's copy of the keys is wiped */
 	hl_srtp_key_wipe(&leg->rx_key);
+	explicit_bzero(leg->rx_more, sizeof(leg->rx_more));
 	hl_srtp_key_wipe(&leg->tx_key);
 	return 0;
 }
@@ -1418,6 +1419,97 @@ HL_TEST(srtp_rekey_reinvite)
 	i = reoffer(totag, ++cseq, "RTP/AVP", "sendrecv", "", sdp, sizeof(sdp), 488, &ans);
 	check_kept(cseq);
 out:
+	teardown();
+}
+
+/* Every key of crypto line k of the SDP text sdp: their count, or a negative code. */
+static int
+keys_of_text(const char *sdp, unsigned int k, struct hl_srtp_key keys[HL_SDP_MAX_KEYS])
+{
+	static struct hl_sdp p;
+
+	if (hl_sdp_parse((const uint8_t *)sdp, (struct hl_sip_slice){0, (uint16_t)strlen(sdp)},
+		    &p) != 0 ||
+		p.nmedia < 1 || p.media[0].ncrypto <= k)
+		return -1;
+	return hl_sdp_crypto_keys((const uint8_t *)sdp, &p.media[0].crypto[k], keys);
+}
+
+#define TWO_KEYS(k2) "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:4;inline:" k2 "|2:4\r\n"
+
+/* RFC 4568 §6.1 on the customer's leg: a line with two keys told apart by MKI gives the
+ * worker both for the inbound session, and our answer one key of ours without an MKI; a
+ * re-offer of the same pair keeps the sessions, one that changes only the second key
+ * re-keys the inbound direction (ours kept), and back to one key too. */
+HL_TEST(srtp_multi_key_reinvite)
+{
+	char sdp[1024], inv[4096], totag[64];
+	struct hl_sdp ans;
+	struct hl_srtp_key ours, now_ours, theirs[HL_SDP_MAX_KEYS];
+	const struct hl_media_leg *a;
+	unsigned int cseq = 1;
+	int i;
+
+	setup_ops(1);
+	srtp_sdp(sdp, sizeof(sdp), "RTP/SAVP", "sendrecv", TWO_KEYS(K30B));
+	i = srtp_call(
+		"z9hG4bKmk1", "rk1@trunk", sdp, NULL, inv, sizeof(inv), totag, sizeof(totag), &ans);
+	HL_CHECK(i >= 0 && answer_key((unsigned int)i, &ans, &ours) == 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK_INT(ans.media[0].crypto[0].tag, 1);
+	HL_CHECK_INT(ans.media[0].crypto[0].nkeys, 1);
+	HL_CHECK_INT(ours.mki_len, 0);
+	HL_CHECK_INT(keys_of_text(sdp, 0, theirs), 2);
+	a = last_push(0);
+	HL_CHECK(a != NULL && a->srtp_rx && a->rx_nmore == 1);
+	if (a != NULL) {
+		HL_CHECK(key_eq(&a->rx_key, &theirs[0]) && key_eq(&a->rx_more[0], &theirs[1]));
+		HL_CHECK(
+			a->rx_key.mki == 1 && a->rx_more[0].mki == 2 && a->rx_more[0].mki_len == 4);
+		HL_CHECK(key_eq(&a->tx_key, &ours) && a->tx_key.mki_len == 0);
+	}
+
+	/* the same pair (hold): the worker keeps its sessions */
+	i = reoffer(
+		totag, ++cseq, "RTP/SAVP", "sendonly", TWO_KEYS(K30B), sdp, sizeof(sdp), 200, &ans);
+	if (i < 0)
+		goto out;
+	HL_CHECK(answer_key((unsigned int)i, &ans, &now_ours) == 0 && key_eq(&now_ours, &ours));
+	check_kept(cseq);
+	reoffer_ack(totag, cseq);
+
+	/* only the second key changes: a new inbound session, ours kept */
+	i = reoffer(
+		totag, ++cseq, "RTP/SAVP", "sendrecv", TWO_KEYS(K30), sdp, sizeof(sdp), 200, &ans);
+	if (i < 0)
+		goto out;
+	HL_CHECK(answer_key((unsigned int)i, &ans, &now_ours) == 0 && key_eq(&now_ours, &ours));
+	HL_CHECK_INT(keys_of_text(sdp, 0, theirs), 2);
+	a = last_push(0);
+	HL_CHECK(a != NULL && !a->srtp_keep && !a->srtp_rx_keep && a->srtp_tx_keep);
+	HL_CHECK(a != NULL && a->rx_nmore == 1 && key_eq(&a->rx_key, &theirs[0]) &&
+		 key_eq(&a->rx_more[0], &theirs[1]));
+	reoffer_ack(totag, cseq);
+
+	/* one key again (the first, its MKI kept): a new inbound session of one key */
+	i = reoffer(totag, ++cseq, "RTP/SAVP", "sendrecv",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|2^20|1:4\r\n", sdp, sizeof(sdp),
+		200, &ans);
+	if (i < 0)
+		goto out;
+	a = last_push(0);
+	HL_CHECK(a != NULL && !a->srtp_keep && !a->srtp_rx_keep && a->srtp_tx_keep);
+	HL_CHECK(a != NULL && a->rx_nmore == 0 && key_eq(&a->rx_key, &theirs[0]));
+	reoffer_ack(totag, cseq);
+
+	/* a pair that breaks §6.1 (second key without an MKI): no line we can run, 488 */
+	i = reoffer(totag, ++cseq, "RTP/SAVP", "sendrecv",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "|1:4;inline:" K30B "\r\n", sdp,
+		sizeof(sdp), 488, &ans);
+	check_kept(cseq);
+out:
+	explicit_bzero(theirs, sizeof(theirs));
 	teardown();
 }
 

@@ -22,8 +22,9 @@
  * Per packet, on the owner worker: lookup -> RTCP or RTP -> source check (latching:
  * the first packet that passes SRTP authentication and RFC 3550 A.1 validation fixes
  * the remote address, so a NAT'd phone is reached where it really is and nobody else
- * can inject afterwards) -> SRTP unprotect with this leg's inbound key -> statistics
- * (loss, jitter) -> telephone-event detection, and in-band detection of the G.711 audio
+ * can inject afterwards) -> SRTP unprotect with this leg's inbound key (or keys, picked
+ * by MKI) -> statistics (loss, jitter) -> telephone-event detection, and in-band
+ * detection of the G.711 audio
  * on a leg without telephone-events or whose keys are suppressed -> payload-type map ->
  * the peer leg's
  * rewriter (one continuous SSRC/sequence/timestamp per outgoing stream) -> SRTP protect
@@ -82,6 +83,8 @@ struct hl_media_leg {
 				     its replay window), rx_key ignored; a replaced
 				     inbound session is still tried for 2 s */
 	uint8_t srtp_tx_keep;     /* with srtp_keep 0: keep the outbound session */
+	uint8_t rx_nmore;         /* remote keys in rx_more[] after rx_key: its crypto
+				     line had several, told apart by MKI (RFC 4568 §6.1) */
 	uint8_t peer_port_index;  /* engine port of the peer leg */
 	uint8_t codec_pt;         /* the codec's PT on this leg (both directions) */
 	int16_t te_pt;            /* telephone-event PT on this leg, -1: none */
@@ -96,6 +99,7 @@ struct hl_media_leg {
 	uint8_t local_ip[16];     /* our address on port_index (4 bytes for IPv4) */
 	uint8_t remote_ip[16];
 	struct hl_srtp_key rx_key; /* the remote's SDES key: we unprotect with it */
+	struct hl_srtp_key rx_more[HL_SRTP_MAX_KEYS - 1]; /* and with these, by MKI */
 	struct hl_srtp_key tx_key; /* ours: we protect with it */
 };
 

@@ -792,6 +792,80 @@ HL_TEST(udp_checksum_carried_through_or_checked)
 	HL_CHECK(drop_of(HL_DROP_UDP_BAD_CSUM) == bad + 3);
 }
 
+/* RFC 4568 §6.1 through the worker: a customer leg whose crypto line had two keys told
+ * apart by MKI takes packets under either, the sender switching back and forth on one
+ * stream; an MKI that is neither key's is an authentication failure, counted, never
+ * relayed. */
+HL_TEST(srtp_two_keys_picked_by_mki)
+{
+	static const uint8_t zero[sizeof(struct hl_srtp_key)];
+	static const uint8_t by[] = {0, 1, 0, 1, 1, 0, 0, 1}; /* the key of each packet */
+	struct hl_media_leg a, b;
+	struct hl_srtp_key k[2], kh, stray;
+	struct hl_srtp_ctx c[2], cs;
+	struct rte_mbuf *out[16];
+	struct seen s;
+	unsigned int n;
+
+	/* Call 34: an SRTP customer (ports 20060/20062), AEAD_AES_128_GCM, 2-octet MKIs. */
+	for (unsigned int i = 0; i < 2; i++) {
+		HL_CHECK(hl_srtp_key_generate(&k[i], HL_SRTP_AEAD_AES_128_GCM) == 0);
+		k[i].mki_len = 2;
+		k[i].mki = 0x100 + i;
+		HL_CHECK(hl_srtp_ctx_init(&c[i], &k[i], HL_SRTP_OUTBOUND, NULL) == 0);
+	}
+	stray = k[0];
+	stray.mki = 0x1ff;
+	HL_CHECK(hl_srtp_ctx_init(&cs, &stray, HL_SRTP_OUTBOUND, NULL) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kh, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	leg(&a, 34, 0, 20060, 20062, CUST, 4600, 0, -1);
+	leg(&b, 34, 1, 20062, 20060, AGENT, 5600, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.tx_key = kh;
+	/* more keys than a session holds: refused, nothing built */
+	a.rx_key = k[0];
+	a.rx_nmore = HL_SRTP_MAX_KEYS;
+	HL_CHECK(hl_media_set(eng, &a) == -EINVAL);
+	a.rx_key = k[0];
+	a.rx_more[0] = k[1];
+	a.rx_nmore = 1;
+	a.tx_key = kh;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(memcmp(&a.rx_more[0], zero, sizeof(zero)) == 0); /* wiped */
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	uint64_t auth = drop_of(HL_DROP_SRTP_AUTH);
+	for (uint16_t i = 0; i < sizeof(by); i++)
+		send_rtp(CUST, 4600, 20060, 0, (uint16_t)(600 + i), 0x77, (uint8_t)(0x40 + i),
+			&c[by[i]]);
+	n = run(out, 16);
+	/* the first is on probation; the rest, under either key, in order */
+	HL_CHECK_MSG(n == sizeof(by) - 1, "relayed %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		HL_CHECK(s.payload[0] == 0x41 + i && s.dport == 5600);
+	}
+	free_all(out, n);
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == auth);
+	send_rtp(CUST, 4600, 20060, 0, 608, 0x77, 0x48, &cs);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == auth + 1);
+	send_rtp(CUST, 4600, 20060, 0, 609, 0x77, 0x49, &c[1]);
+	n = run(out, 16);
+	HL_CHECK(n == 1 && parse_out(out[0], &s, NULL) == 0 && s.payload[0] == 0x49);
+	free_all(out, n);
+	HL_CHECK(hl_media_del(eng, 0, 20060) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20062) == 0);
+	drain();
+	for (unsigned int i = 0; i < 2; i++) {
+		hl_srtp_ctx_fini(&c[i]);
+		hl_srtp_key_wipe(&k[i]);
+	}
+	hl_srtp_ctx_fini(&cs);
+	hl_srtp_key_wipe(&stray);
+	hl_srtp_key_wipe(&kh);
+}
+
 HL_TEST(srtp_rekey_accepts_old_key_during_grace_then_not)
 {
 	struct hl_media_leg a, b;

@@ -10,7 +10,8 @@
 #   hl_rtp_pcap_tool                 builds rtp_pcap once, echoes its path
 #   hl_dtmf_pcap_tool                builds dtmf_pcap (in-band DTMF pcaps) once, echoes its path
 #   hl_media_prepare DIR [AUDIO_MS] [DTMF]   pcaps and SIPp arguments for the scenarios
-#   hl_media_srtp SUITE [KEY]        the SRTP pcaps again under another suite and key
+#   hl_media_srtp SUITE [KEY [EVERY]] the SRTP pcaps again under another suite and key
+#                                    (or several keys by MKI, switched every EVERY)
 #   hl_capture_start NS IFACE FILE [FILTER]  capture in NS, PID in HL_CAPTURE_PID
 #   hl_capture_stop [PID]            stops a capture (the last one by default)
 #   hl_media_compare SENT RECV [OPTS]        rtp_pcap compare, its summary line
@@ -161,24 +162,31 @@ hl_media_prepare() {
 	HL_MEDIA_AGENT_ARGS=(-key audio_pcap "$dir/audio.pcap")
 }
 
-# hl_media_srtp SUITE [KEY]: after hl_media_prepare, the customer's SRTP pcaps of the
-# same audio and DTMF under SUITE (any of rtp_pcap's: the five SDES suites hotline
-# runs) and KEY (default: a fresh one from rtp_pcap keygen), for one more call:
-#   $HL_MEDIA_DIR/srtp_SUITE_audio.pcap, srtp_SUITE_dtmf.pcap
+# hl_media_srtp SUITE [KEY [EVERY]]: after hl_media_prepare, the customer's SRTP pcaps
+# of the same audio and DTMF under SUITE (any of rtp_pcap's: the five SDES suites
+# hotline runs) and KEY (default: a fresh one from rtp_pcap keygen), for one more call.
+# KEY may be several keys with MKIs, as rtp_pcap takes them ("K1|1:4;K2|2:4", each
+# optionally with its "|2^n" lifetime before the MKI): the crypto line offers them all
+# (RFC 4568 §6.1) and, with EVERY, the pcaps switch to the next key every EVERY packets.
+#   $HL_MEDIA_DIR/srtp_SUITE[_mki]_audio.pcap, srtp_SUITE[_mki]_dtmf.pcap
 #   HL_MEDIA_SRTP_KEY        the key (base64 key||salt, as after inline:)
 #   HL_MEDIA_SRTP_SUITE_ARGS -key/-set for customer_uac_srtp.xml
 hl_media_srtp() {
-	local suite=$1 key=${2:-} tool dir=${HL_MEDIA_DIR:?hl_media_prepare first}
+	local suite=$1 key=${2:-} every=${3:-} tool dir=${HL_MEDIA_DIR:?hl_media_prepare first}
+	local f=srtp_${suite}${every:+_mki}
+	local -a opt=()
 	tool=$(hl_rtp_pcap_tool) || return 1
 	[ -n "$key" ] || key=$("$tool" keygen "$suite") || return 1
-	"$tool" encrypt "$dir/audio.pcap" "$dir/srtp_${suite}_audio.pcap" "$suite" "$key" \
+	[ -z "$every" ] || opt=(--key-every "$every")
+	"$tool" encrypt "$dir/audio.pcap" "$dir/${f}_audio.pcap" "$suite" "$key" "${opt[@]}" \
 		2>/dev/null || return 1
-	"$tool" encrypt "$dir/dtmf.pcap" "$dir/srtp_${suite}_dtmf.pcap" "$suite" "$key" \
+	"$tool" encrypt "$dir/dtmf.pcap" "$dir/${f}_dtmf.pcap" "$suite" "$key" "${opt[@]}" \
 		2>/dev/null || return 1
 	HL_MEDIA_SRTP_KEY=$key
-	HL_MEDIA_SRTP_SUITE_ARGS=(-key audio_pcap "$dir/srtp_${suite}_audio.pcap"
-		-key dtmf_pcap "$dir/srtp_${suite}_dtmf.pcap" -set audio_ms "${HL_MEDIA_AUDIO_MS:-7500}"
-		-key srtp_suite "$suite" -key srtp_key "$key")
+	# the key-params of the crypto line: "inline:" before each key after the first
+	HL_MEDIA_SRTP_SUITE_ARGS=(-key audio_pcap "$dir/${f}_audio.pcap"
+		-key dtmf_pcap "$dir/${f}_dtmf.pcap" -set audio_ms "${HL_MEDIA_AUDIO_MS:-7500}"
+		-key srtp_suite "$suite" -key srtp_key "${key//;/;inline:}")
 }
 
 # hl_capture_start NS IFACE FILE [FILTER]: dumpcap (or tshark) on IFACE inside NS

@@ -10,6 +10,10 @@
 #      offering AEAD_AES_256_GCM (RFC 7714) and AES_256_CM_HMAC_SHA1_80 (RFC 6188):
 #      hotline answers that suite with a key of its own for it
 #      (HL_MEDIA_SRTP_SUITES="..." picks others, "" none);
+#   2c. a customer whose crypto line carries two keys told apart by MKI (RFC 4568
+#      §6.1) and whose audio switches between them every 50 packets: the agent gets
+#      all of it, hotline answers with one key of its own without an MKI, no SRTP
+#      failures;
 #   1b. a late offer: the customer's INVITE has no SDP, hotline's 200 offers (its trunk
 #      address, PCMU alone: the codec the agent took), the ACK answers; the audio goes
 #      both ways unchanged, as in 1;
@@ -223,6 +227,42 @@ for suite in "${SRTP_SUITES[@]}"; do
 done
 hl_check_drop srtp_auth_failed -eq 0
 hl_check_sip dtmf_rtp -eq $(((2 + ${#SRTP_SUITES[@]}) * ${#HL_MEDIA_DTMF_DIGITS}))
+
+# ---- 2c. two keys in one crypto line (RFC 4568 §6.1), the customer switching by MKI ----
+not_all() { ! hl_media_compare "$@" >/dev/null 2>&1; }
+suite=AES_CM_128_HMAC_SHA1_80 name=srtp-mki
+TOOL=$(hl_rtp_pcap_tool)
+MK1=$("$TOOL" keygen $suite) MK2=$("$TOOL" keygen $suite)
+if ! hl_media_srtp $suite "$MK1|2^20|1:4;$MK2|2^20|2:4" 50; then
+	hl_check "SRTP pcaps under two keys" false
+else
+	hl_check "two-key call answered, audio both ways, hung up" \
+		hl_call $name customer_uac_srtp.xml "${HL_MEDIA_SRTP_SUITE_ARGS[@]}" \
+		-d $((HL_MEDIA_DTMF_MS + 500))
+	# the customer's audio went out under key 1, then key 2 from its 51st packet, back
+	# and forth every 50: all of it reaches the agent
+	hl_check "the customer's pcap switches keys (key 2 alone decrypts part of it)" \
+		not_all "$M/audio.pcap" "$M/srtp_${suite}_mki_audio.pcap" --recv-srtp $suite "$MK2|2:4"
+	hl_check_media "two keys: the customer's audio reached the agent unchanged" \
+		"$M/audio.pcap" "$HL_TMP/$name-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 \
+		--ordered --allow-missing 1
+	# hotline answers with one key of its own, no MKI
+	ANSWER=$(tshark -r "$HL_TMP/trunk.pcap" \
+		-Y 'sdp.media_attr contains "crypto" && sip.Status-Code == 200' \
+		-T fields -e sdp.media_attr 2>/dev/null | grep -o "$suite inline:[^ ,]*" | tail -1)
+	OURKEY=${ANSWER#*inline:}
+	hl_check "hotline answered with one key, without MKI ($OURKEY)" \
+		grep -Eq '^[A-Za-z0-9+/]{38}==?$|^[A-Za-z0-9+/]{40}$' <<<"$OURKEY"
+	hl_check_media "two keys: agent's RTP reached the customer under hotline's key" \
+		"$M/audio.pcap" "$HL_TMP/$name-customer.pcap" --recv-udp-dport 6000 \
+		--recv-srtp $suite "$OURKEY" --recv-pt 0 --ordered --allow-missing 1
+	hl_check "two keys: the call's record is in the store" cdr_next
+	cdr_answered "two keys"
+	hl_check "two keys: record counts the press, no SRTP failures ($(cdr .a.dtmf), $(cdr .a.srtp_auth_fail))" \
+		[ "$(cdr '[.a.dtmf, .a.srtp_auth_fail] | join(" ")')" = "1 0" ]
+fi
+hl_check_drop srtp_auth_failed -eq 0
+hl_check_sip dtmf_rtp -eq $(((3 + ${#SRTP_SUITES[@]}) * ${#HL_MEDIA_DTMF_DIGITS}))
 
 # ---- 3. silence ends the call ----
 AGENT_SCEN=agent_uas.xml AGENT_ARGS=()

@@ -1,7 +1,7 @@
 /*
  * rtp_pcap: offline RTP/SRTP tooling for the media tests.
  *
- *   rtp_pcap encrypt <in.pcap> <out.pcap> <suite> <b64 key||salt> [filters]
+ *   rtp_pcap encrypt <in.pcap> <out.pcap> <suite> <keys> [--key-every N] [filters]
  *   rtp_pcap transcode <in.pcap> <out.pcap> pcmu|pcma [filters]
  *   rtp_pcap restamp <in.pcap> <out.pcap> [--set-ssrc HEX] [--set-seq N]
  *            [--set-ts N] [--set-pt N] [filters]
@@ -21,7 +21,11 @@
  * Suites: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32,
  * AES_256_CM_HMAC_SHA1_80, AES_256_CM_HMAC_SHA1_32, AEAD_AES_128_GCM,
  * AEAD_AES_256_GCM. The key is base64 of key||salt, as in SDES inline: (30, 30,
- * 46, 46, 28 and 44 bytes).
+ * 46, 46, 28 and 44 bytes), optionally with "|MKI:LEN" (RFC 4568 §9.1); several
+ * such keys joined by ';' (each with an MKI of one length) make one session that
+ * unprotects by the MKI each packet carries, and encrypt protects under the first
+ * one, or with --key-every N under the next one every N packets (round robin), as a
+ * sender that switches keys mid-stream.
  *
  * payloads: one line per RTP packet, "ssrc seq ts pt len fnv1a64 marker time
  * sport>dport", the hash over the payload (after SRTP unprotect, padding off).
@@ -89,8 +93,11 @@ struct filter {
 
 struct srtp_opt {
 	const char *suite;       /* NULL: plain RTP */
-	const char *key;
+	const char *key;         /* "B64[|MKI:LEN]", several joined by ';' */
+	long key_every;          /* encrypt: the next key every N packets, 0: the first */
 };
+
+#define MAX_KEYS 4
 
 static long parse_num(const char *s, const char *what, long lo, long hi)
 {
@@ -235,35 +242,98 @@ static const struct suite *find_suite(const char *name)
 	return NULL;
 }
 
-static srtp_t srtp_session(const struct srtp_opt *o, int outbound)
+/* One session of o's suite with its key or keys; *nkeys of them, *use_mki whether
+ * they carry MKIs (libsrtp's _mki calls then). */
+static srtp_t srtp_session(const struct srtp_opt *o, int outbound, int *nkeys, int *use_mki)
 {
 	static int inited;
 	const struct suite *s = find_suite(o->suite);
-	uint8_t key[64];
+	uint8_t key[MAX_KEYS][64], mki[MAX_KEYS][4];
+	srtp_master_key_t mk[MAX_KEYS], *mkp[MAX_KEYS];
+	char b64[128];
+	const char *p = o->key;
 	srtp_policy_t pol;
 	srtp_t ctx;
 	srtp_err_status_t st;
-	int n;
+	int n, k = 0, mki_len = -1;
 
 	if (!inited) {
 		if (srtp_init() != srtp_err_status_ok)
 			die("srtp_init failed");
 		inited = 1;
 	}
-	n = b64dec(o->key, key, sizeof(key));
-	if (n != s->key_len)
-		die("%s needs %d bytes of key||salt, the key has %d", s->name, s->key_len, n);
+	for (;;) {
+		const char *e = strchr(p, ';'), *bar;
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		long v = 0, l = 0;
+
+		if (k == MAX_KEYS)
+			die("more than %d keys", MAX_KEYS);
+		bar = memchr(p, '|', len);
+		if ((size_t)((bar ? bar : p + len) - p) >= sizeof(b64))
+			die("key too long");
+		memcpy(b64, p, (size_t)((bar ? bar : p + len) - p));
+		b64[(bar ? bar : p + len) - p] = 0;
+		n = b64dec(b64, key[k], sizeof(key[k]));
+		if (n != s->key_len)
+			die("%s needs %d bytes of key||salt, key %d has %d", s->name, s->key_len,
+			    k + 1, n);
+		mk[k].mki_size = 0;
+		/* "|lifetime" is skipped; "|MKI:LEN" comes last (RFC 4568 §9.1) */
+		for (const char *q = bar; q && q < p + len;
+		     q = memchr(q + 1, '|', (size_t)(p + len - q - 1)))
+			bar = q;
+		if (bar && memchr(bar, ':', (size_t)(p + len - bar))) {
+			char tail[32], *colon, *end;
+			size_t tl = (size_t)(p + len - bar - 1);
+			if (tl >= sizeof(tail))
+				die("bad MKI in key %d", k + 1);
+			memcpy(tail, bar + 1, tl);
+			tail[tl] = 0;
+			colon = strchr(tail, ':');
+			*colon = 0;
+			v = strtol(tail, &end, 10);
+			if (*end || v < 0)
+				die("bad MKI in key %d", k + 1);
+			l = strtol(colon + 1, &end, 10);
+			if (*end || l < 1 || l > 4 || (l < 4 && v >> (8 * l)))
+				die("bad MKI length in key %d", k + 1);
+			for (int i = 0; i < l; i++)
+				mki[k][i] = (uint8_t)((unsigned long)v >> (8 * (l - 1 - i)));
+			mk[k].mki_size = (unsigned int)l;
+		}
+		if (mki_len >= 0 && (int)mk[k].mki_size != mki_len)
+			die("every key needs an MKI of one length");
+		mki_len = (int)mk[k].mki_size;
+		mk[k].key = key[k];
+		mk[k].mki_id = mki[k];
+		mkp[k] = &mk[k];
+		k++;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	if (k > 1 && mki_len == 0)
+		die("several keys need MKIs");
 	memset(&pol, 0, sizeof(pol));
 	s->set(&pol.rtp);
 	s->set(&pol.rtcp);
 	pol.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
-	pol.key = key;
+	if (mki_len) {
+		pol.keys = mkp;
+		pol.num_master_keys = (unsigned long)k;
+	} else {
+		pol.key = key[0];
+	}
 	pol.window_size = 1024;
 	pol.allow_repeat_tx = 1;
 	st = srtp_create(&ctx, &pol);
 	memset(key, 0, sizeof(key));
+	memset(b64, 0, sizeof(b64));
 	if (st != srtp_err_status_ok)
 		die("srtp_create(%s) failed: %d", s->name, (int)st);
+	*nkeys = k;
+	*use_mki = mki_len != 0;
 	return ctx;
 }
 
@@ -554,7 +624,8 @@ static void each_rtp(const char *file, const struct filter *f, const struct srtp
 {
 	pcap_t *pc = open_pcap(file);
 	int dlt = pcap_datalink(pc);
-	srtp_t s = so->suite ? srtp_session(so, 0) : NULL;
+	int nkeys = 0, use_mki = 0;
+	srtp_t s = so->suite ? srtp_session(so, 0, &nkeys, &use_mki) : NULL;
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	static uint8_t buf[MAXPKT + SRTP_MAX_TRAILER_LEN];
@@ -588,7 +659,7 @@ static void each_rtp(const char *file, const struct filter *f, const struct srtp
 		}
 		if (s) {
 			uint64_t raw = fnv1a(buf, len);
-			srtp_err_status_t st = srtp_unprotect(s, buf, &len);
+			srtp_err_status_t st = srtp_unprotect_mki(s, buf, &len, use_mki);
 			if (st == srtp_err_status_replay_fail) {
 				unsigned int k;
 				for (k = 0; k < DUPS; k++)
@@ -751,7 +822,7 @@ static int cmd_rewrite(int argc, char **argv, enum rewrite mode)
 	const u_char *d;
 	static uint8_t frame[MAXPKT + SRTP_MAX_TRAILER_LEN + 64];
 	unsigned long n = 0, changed = 0, kept = 0;
-	int i, rc, dlt, first = 4;
+	int i, rc, dlt, first = 4, nkeys = 1, use_mki = 0;
 	struct restamp rs = { -1, -1, -1, -1, 0, 0, 0 };
 
 	filter_init(&f);
@@ -761,7 +832,8 @@ static int cmd_rewrite(int argc, char **argv, enum rewrite mode)
 			    " [--set-ts N] [--set-pt N] [filters]");
 	} else if (mode == RW_ENCRYPT) {
 		if (argc < 6)
-			die("usage: encrypt <in.pcap> <out.pcap> <suite> <b64 key||salt> [filters]");
+			die("usage: encrypt <in.pcap> <out.pcap> <suite> <b64 key||salt[|mki:len]"
+			    "[;...]> [--key-every N] [filters]");
 		so.suite = argv[4];
 		so.key = argv[5];
 		first = 6;
@@ -784,6 +856,8 @@ static int cmd_rewrite(int argc, char **argv, enum rewrite mode)
 			rs.ts = (int64_t)strtoull(argv[++i], NULL, 0) & 0xffffffffLL;
 		else if (mode == RW_RESTAMP && i + 1 < argc && !strcmp(argv[i], "--set-pt"))
 			rs.pt = parse_num(argv[++i], "payload type", 0, 127);
+		else if (mode == RW_ENCRYPT && i + 1 < argc && !strcmp(argv[i], "--key-every"))
+			so.key_every = parse_num(argv[++i], "packet count", 0, 1L << 30);
 		else if (!filter_opt(&f, argc, argv, &i))
 			die("unknown option '%s'", argv[i]);
 	}
@@ -793,7 +867,7 @@ static int cmd_rewrite(int argc, char **argv, enum rewrite mode)
 	if (!dump)
 		die("%s: %s", out, pcap_geterr(pc));
 	if (mode == RW_ENCRYPT)
-		s = srtp_session(&so, 1);
+		s = srtp_session(&so, 1, &nkeys, &use_mki);
 	while ((rc = pcap_next_ex(pc, &h, &d)) == 1) {
 		struct pcap_pkthdr oh = *h;
 		struct pkt p;
@@ -818,7 +892,11 @@ static int cmd_rewrite(int argc, char **argv, enum rewrite mode)
 		tail = 0;
 		plen = p.plen;
 		if (mode == RW_ENCRYPT) {
-			srtp_err_status_t st = srtp_protect(s, frame + p.pl, &plen);
+			unsigned int idx = so.key_every ?
+				(unsigned int)((changed / (unsigned long)so.key_every) %
+					       (unsigned long)nkeys) : 0;
+			srtp_err_status_t st =
+				srtp_protect_mki(s, frame + p.pl, &plen, use_mki, idx);
 			if (st != srtp_err_status_ok)
 				die("frame %lu: srtp_protect: %d", n, (int)st);
 		} else if (mode == RW_RESTAMP) {

@@ -13,7 +13,8 @@
  * collected.
  *
  * An input is a small program (enum op; layouts at op_set(), op_rtp(), op_rtcp()):
- * - legs set with hl_media_set(): plain or SRTP under six fixed keys, PTs, te_pt, mux,
+ * - legs set with hl_media_set(): plain or SRTP under seven fixed keys (the last, inbound,
+ *   as a pair with the fifth told apart by MKI, RFC 4568 §6.1), PTs, te_pt, mux,
  *   hold flags, timeouts, bridged to any slot of either port; hl_media_del();
  * - Ethernet + IPv4/IPv6 + UDP frames to a leg's RTP or RTCP port, from a chosen host
  *   and port, with IP options or an extension header, in one or two segments, with a
@@ -21,8 +22,9 @@
  * - their payload: an RTP header from fuzz fields (sequence and timestamp relative to
  *   the stream so far, CSRCs, extension, padding), a built SR/RR (a block about our
  *   SSRC, LSR echoing the last SR the leg sent), or raw bytes; SRTP/SRTCP-protected on
- *   request by a remote-side libsrtp session under the leg's inbound key, so
- *   authenticated packets reach statistics, DTMF and the relay;
+ *   request by a remote-side libsrtp session under the leg's inbound key (either of a
+ *   pair, by the packet's second and third octets), so authenticated packets reach
+ *   statistics, DTMF and the relay;
  * - replays of the last frame, a host moving to a new MAC, jumps of the clock.
  * At the end every leg is deleted and commands and events are drained.
  *
@@ -109,7 +111,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define N_PI	      2
 #define N_SLOT	      8
 #define N_HOST	      4
-#define N_KEY	      6
+#define N_KEY	      7
+/* A leg whose inbound key is PAIR_KEY also holds PAIR_WITH (MKIs 0x0103 and 0x0102). */
+#define PAIR_KEY      6
+#define PAIR_WITH     4
 #define N_SSRC	      4
 #define PORT_BASE     20000
 #define FRAME_MAX     600
@@ -156,6 +161,7 @@ enum op {
 struct key_spec {
 	uint8_t suite;
 	uint8_t mki_len;
+	uint16_t mki;
 };
 
 static const struct key_spec key_specs[N_KEY] = {
@@ -163,8 +169,9 @@ static const struct key_spec key_specs[N_KEY] = {
 	{HL_SRTP_AES_CM_128_HMAC_SHA1_32, 0},
 	{HL_SRTP_AEAD_AES_128_GCM, 0},
 	{HL_SRTP_AES_256_CM_HMAC_SHA1_80, 0},
-	{HL_SRTP_AES_CM_128_HMAC_SHA1_80, 2},
-	{HL_SRTP_AEAD_AES_256_GCM, 0},
+	{HL_SRTP_AES_CM_128_HMAC_SHA1_80, 2, 0x0102},
+	{HL_SRTP_AEAD_AES_256_GCM, 0, 0},
+	{HL_SRTP_AES_CM_128_HMAC_SHA1_80, 2, 0x0103},
 };
 
 static const uint32_t clock_rates[8] = {8000, 8000, 16000, 48000, 0, 8000, 90000, 44100};
@@ -268,7 +275,7 @@ make_key(struct hl_srtp_key *k, unsigned int idx)
 	k->suite = s->suite;
 	k->key_salt_len = (uint8_t)hl_srtp_suite_key_salt_len(s->suite);
 	k->mki_len = s->mki_len;
-	k->mki = s->mki_len ? 0x0102u : 0;
+	k->mki = s->mki;
 	for (unsigned int i = 0; i < k->key_salt_len; i++)
 		k->key[i] = (uint8_t)(0x11 * (idx + 1) + 7 * i);
 }
@@ -950,12 +957,16 @@ protect_for(const struct mleg *l, uint8_t *pkt, size_t *n, size_t cap, int rtcp,
 
 	if (l->rx_key < 0)
 		return 1; /* a plain leg takes anything that parses */
+	/* A pair's remote switches keys as it likes; the receiver picks by MKI. */
+	if (key == PAIR_KEY && *n > 3 && ((pkt[2] ^ pkt[3]) & 1))
+		key = PAIR_WITH;
 	k = rtcp ? hl_srtp_protect_rtcp(sender_of(key), pkt, *n, cap)
 		 : hl_srtp_protect_rtp(sender_of(key), pkt, *n, cap);
 	if (k <= 0)
 		return 0;
 	*n = (size_t)k;
-	return key == l->rx_key || vnow < l->prev_until;
+	return key == l->rx_key || (l->rx_key == PAIR_KEY && key == PAIR_WITH) ||
+	       vnow < l->prev_until;
 }
 
 /* ---- ops ---- */
@@ -983,7 +994,7 @@ take(struct cursor *c, uint8_t *out, size_t n)
  *      a2 codec PT (7 bits), bit 7: dtmf_inband     a3 te PT (7 bits), bit 7: none
  *      a4 peer slot | pi << 3, bit 7: bridged
  *      a5 host (2 bits) | remote port (3 bits, 0: none yet) << 2
- *      a6 rx key | tx key << 3 (0: plain, 1-6: key_specs[k - 1], 7: plain) |
+ *      a6 rx key | tx key << 3 (0: plain, 1-7: key_specs[k - 1]; rx 7 with 5 too) |
  *         srtp_rx_keep << 6 | srtp_tx_keep << 7
  *      a7 timeout (20 ms units)      a8 hold timeout (20 ms units)
  */
@@ -1032,6 +1043,10 @@ op_set(struct cursor *c)
 	ml.srtp_tx = tk >= 1 && tk <= N_KEY;
 	if (ml.srtp_rx)
 		make_key(&ml.rx_key, rk - 1);
+	if (ml.srtp_rx && rk - 1 == PAIR_KEY) {
+		make_key(&ml.rx_more[0], PAIR_WITH);
+		ml.rx_nmore = 1;
+	}
 	if (ml.srtp_tx)
 		make_key(&ml.tx_key, tk - 1);
 	if (hl_media_set(eng, &ml) != 0)
@@ -1609,6 +1624,27 @@ write_seeds(const char *dir)
 	}
 	EMIT(&p, OP_RTCP, 0x18 | FH_V6, 0x00, 0, 0x03 | 0x10, 0x00, 1, 2, OP_TIME, 209);
 	rc |= write_seed(dir, "mki_sha32", &p);
+
+	/* mki_pair: A's remote offered two keys told apart by MKI (RFC 4568 §6.1) and
+	 * switches between them packet by packet; SRTCP under either; then a re-key to
+	 * one of them alone, the other still taken through the grace. */
+	memset(&p, 0, sizeof(p));
+	EMIT(&p, 7);
+	EMIT(&p, OP_SET, 0x02, 0x00, 0, 101, 0x80 | 3, 1 << 2, 7 | 1 << 3, 0, 0);
+	EMIT(&p, OP_SET, 0x03, 0x00, 0, 101, 0x80 | 2, 2 << 2 | 1, 0, 0, 0);
+	for (int i = 0; i < 6; i++) {
+		seed_rtp(&p, 0, 2, 0, 0, 1, audio, sizeof(audio));
+		seed_rtp(&p, 0, 3, 0, 0, 0, audio, sizeof(audio));
+		EMIT(&p, OP_TIME, 20);
+	}
+	EMIT(&p, OP_RTCP, 0x12, 0x00, 0, 0x03 | 0x10, 0x00, 3, 5);
+	EMIT(&p, OP_RTCP, 0x12, 0x00, 0, 0x03 | 0x10, 0x00, 3, 6);
+	EMIT(&p, OP_SET, 0x02, 0x00, 0, 101, 0x80 | 3, 1 << 2, 5 | 1 << 3 | 0x80, 0, 0);
+	for (int i = 0; i < 3; i++)
+		seed_rtp(&p, 0, 2, 0, 0, 1, audio, sizeof(audio));
+	EMIT(&p, OP_TIME, 201, OP_TIME, 201);
+	seed_rtp(&p, 0, 2, 0, 0, 1, audio, sizeof(audio));
+	rc |= write_seed(dir, "mki_pair", &p);
 
 	/* rekey_grace: A SRTP both ways, re-keyed (new keys in and out, the stream and ROC
 	 * carry on); the remote's old key still works for 2 s, then not. */

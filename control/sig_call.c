@@ -127,8 +127,9 @@ codec_of(const uint8_t *buf, const struct hl_sdp_fmt *f)
 /* ---- media legs (hotline/media.h): each leg's SDP, as the worker relays it ---- */
 
 /*
- * SDES (RFC 4568). Each leg has its own keys: the remote's (media.rx_key, from its SDP)
- * and ours (media.tx_key, in our SDP), for the one suite negotiated on that leg, so
+ * SDES (RFC 4568). Each leg has its own keys: the remote's (media.rx_key, from its SDP,
+ * and media.rx_more[] when its line had several told apart by MKI, §6.1) and ours
+ * (media.tx_key, in our SDP, always one), for the one suite negotiated on that leg, so
  * RTP<->SRTP and SRTP<->SRTP with other keys or suites are the same relay. Our key is
  * made for the suite as it is picked: lazily for an answer (srtp_next, only the suite
  * hl_sdp_answer() takes), one per listed suite for an offer (srtp_offer[], by tag,

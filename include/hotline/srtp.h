@@ -7,7 +7,9 @@
  * AEAD_AES_256_GCM (RFC 7714), plus RFC 6904 header-extension encryption on request.
  *
  * How it works: hl_srtp_ctx_init() builds a libsrtp session from a struct hl_srtp_key
- * (control path; libsrtp allocates there). Packet functions work in place on
+ * (control path; libsrtp allocates there); hl_srtp_ctx_init_keys() an inbound one from
+ * several, which unprotect picks among by each packet's MKI (RFC 4568 §6.1, RFC 3711
+ * §3.1). Packet functions work in place on
  * (pkt, len) and return the new length or a negative HL_E_*; replay protection
  * (RFC 3711 §3.3.2) and the rollover counter (§3.3.1) are libsrtp's, exposed through
  * hl_srtp_set_roc()/hl_srtp_get_roc() so a continuing stream keeps its index. Each

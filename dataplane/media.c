@@ -54,13 +54,14 @@
  * early) and its decay are muted too. */
 #define INBAND_MUTE_HANGOVER 320
 /*
- * On a leg with both telephone-events and a detector (dtmf_suppress, docs/media.md), a
- * press that came both ways is reported once: an RFC 4733 press and a tone of the same
- * key are one when their times overlap, give or take this much, so events that lag
- * the tone by up to its length and this (a gateway's detection delay is tens of ms)
- * still pair. Each press pairs with at most one of the other kind, and the reports of
- * one key come in order, so a window wider than the pause between two presses of one
- * key (40 ms at least, ITU-T Q.24) does not merge them while both sources see each.
+ * On a leg with both telephone-events and a detector (dtmf_suppress, or dtmf_inband =
+ * HL_MEDIA_INBAND_ALWAYS; docs/media.md), a press that came both ways is reported
+ * once: an RFC 4733 press and a tone of the same key are one when their times overlap,
+ * give or take this much, so events that lag the tone by up to its length and this (a
+ * gateway's detection delay is tens of ms) still pair. Each press pairs with at most
+ * one of the other kind, and the reports of one key come in order, so a window wider
+ * than the pause between two presses of one key (40 ms at least, ITU-T Q.24) does not
+ * merge them while both sources see each.
  */
 #define DTMF_DEDUP_SLACK_MS 100
 /* How long a re-keyed leg still accepts its previous inbound key. */
@@ -101,7 +102,9 @@ struct media_leg {
 	uint32_t gen, peer_gen;
 	int16_t te_pt;
 	uint16_t local_port, remote_port;
-	uint8_t family, pi, latched, recv_only, dtmf_suppress, srtp_rx, srtp_tx;
+	uint8_t family, pi, latched, recv_only, srtp_rx, srtp_tx;
+	uint8_t dtmf_suppress : 1;
+	uint8_t listens : 1; /* holds an in-band detector (inband, cold, says which) */
 	uint8_t codec_pt, rtcp_mux;
 	/* peer->srtp_tx when the link was made, for the prefetch walk only: a one-way link
 	 * (X names Y, Y another) is not refreshed when Y's keys change, and a stale hint
@@ -388,11 +391,12 @@ inband_of(struct hl_media_shard *sh, const struct media_leg *l)
 }
 
 /* What the leg's settings ask: PCMU or PCMA, without telephone-events unless its keys
- * are kept from the peer (hotline/media.h). */
+ * are kept from the peer or control asks for it whatever the SDP (hotline/media.h). */
 static inline bool
 inband_wanted(const struct hl_media_leg *s)
 {
-	return s->dtmf_inband && (s->te_pt < 0 || s->dtmf_suppress) &&
+	return s->dtmf_inband != HL_MEDIA_INBAND_OFF &&
+	       (s->te_pt < 0 || s->dtmf_suppress || s->dtmf_inband == HL_MEDIA_INBAND_ALWAYS) &&
 	       (s->codec_pt == 0 || s->codec_pt == 8);
 }
 
@@ -419,6 +423,7 @@ inband_take(struct hl_worker *w, struct media_leg *l)
 	memset(&sh->inband[i].tone, 0, sizeof(sh->inband[i].tone));
 	sh->inband[i].te_paired = 0;
 	l->inband = i + 1;
+	l->listens = 1;
 	sh->n_inband++;
 }
 
@@ -431,6 +436,7 @@ inband_give(struct hl_media_shard *sh, struct media_leg *l)
 		return;
 	sh->inband_free[sh->n_inband_free++] = l->inband - 1;
 	l->inband = 0;
+	l->listens = 0;
 	sh->n_inband--;
 }
 
@@ -489,12 +495,13 @@ dedup_report(
 }
 
 /* A press of leg l: straight to control, or through dedup_report() when l hears its
- * keys both ways (telephone-events and a detector, which only dtmf_suppress gives). */
+ * keys both ways (telephone-events and a detector: dtmf_suppress, or
+ * HL_MEDIA_INBAND_ALWAYS; muting or not changes nothing here). */
 static inline void
 report_dtmf(
 	struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *ev, uint64_t now_ms)
 {
-	if (l->dtmf_suppress && l->te_pt >= 0 && l->inband != 0)
+	if (l->te_pt >= 0 && l->listens)
 		dedup_report(w, l, ev, now_ms);
 	else
 		emit_dtmf(w, l, ev);
@@ -643,7 +650,7 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	l->rtcp_mux = s->rtcp_mux;
 	l->recv_only = s->recv_only;
 	l->remote_silent = s->remote_silent;
-	l->dtmf_suppress = s->dtmf_suppress;
+	l->dtmf_suppress = s->dtmf_suppress != 0;
 	l->codec_pt = s->codec_pt & 0x7f;
 	l->te_pt = s->te_pt;
 	l->local_port = s->local_port;
@@ -1173,12 +1180,10 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		w->st->ctr[HL_CTR_RTP_LATCHED]++;
 	}
 	/* In-band DTMF, before the relay decides, so a press counts while the leg is not
-	 * bridged (IVR) or its peer holds. n_inband and line 0 first: a shard without
-	 * in-band legs, and legs with another codec or with telephone-events that are
-	 * relayed (only dtmf_suppress listens to those), never read the leg's cold line
-	 * for it. */
-	if (unlikely(sh->n_inband != 0) && (x->te_pt < 0 || x->dtmf_suppress) &&
-		h.pt == x->codec_pt && x->inband != 0) {
+	 * bridged (IVR) or its peer holds. n_inband and line 0 (listens) first: a shard
+	 * without in-band legs, and legs without a detector, never read the leg's cold
+	 * line for it. */
+	if (unlikely(sh->n_inband != 0) && x->listens && h.pt == x->codec_pt) {
 		unsigned int r = inband_input(w, x, p, pl + h.payload_off, h.payload_len);
 
 		checked = r & INBAND_CHECKED;

@@ -1916,6 +1916,7 @@ struct relayed {
 	uint8_t audio[8000 * 8]; /* the payloads, in order */
 	size_t n;
 	unsigned int packets, muted, unchanged;
+	unsigned int events;	    /* keyed_collect(): telephone-events relayed (not in audio) */
 	unsigned int silent;	    /* relayed packets sent as silence already: muted or not */
 	unsigned int leaked;	    /* octets other than silence relayed unchanged */
 	unsigned int run, leak_max; /* of those, since the last muted packet; the most */
@@ -2209,7 +2210,8 @@ enum keyed_events {
  * in the same stream (one per 20 ms of the tone, lag packets after the audio they
  * describe, the press's timestamp and a growing duration, RFC 4733 §2.5.1). Collects
  * the audio relayed into r as relay_collect() does (payloads the ones sent or silence,
- * valid checksums); a telephone-event relayed fails. Returns the audio packets sent.
+ * valid checksums); telephone-events relayed (PT te at the peer too) are counted in
+ * r->events, any other PT fails. Returns the audio packets sent.
  */
 static unsigned int
 keyed_collect(struct stream *st, uint8_t te, const char *digits, enum keyed_events how,
@@ -2269,6 +2271,10 @@ keyed_collect(struct stream *st, uint8_t te, const char *digits, enum keyed_even
 			HL_CHECK(parse_out(out[q], &sn, NULL) == 0);
 			HL_CHECK_MSG(
 				sn.udp_ok && sn.csum_ok, "packet %u: UDP checksum", r->packets);
+			if (sn.pt == te && te != st->pt) {
+				r->events++;
+				continue;
+			}
 			HL_CHECK_MSG(
 				sn.pt == st->pt, "packet %u: PT %u relayed", r->packets, sn.pt);
 			if (all_are(sn.payload, sn.plen, z))
@@ -2372,6 +2378,7 @@ HL_TEST(inband_dtmf_suppressed_on_leg_with_telephone_events)
 	n_events = 0;
 	uint64_t mu1 = ctr(HL_CTR_RTP_DTMF_MUTED);
 	unsigned int np = keyed_collect(&st, 101, both, KEYED_EVENTS, 0, &r);
+	HL_CHECK_INT(r.events, 0);
 	HL_CHECK_STR(any_digits(62, 0, &tones), both);
 	HL_CHECK_INT(tones, 0);
 	keys += 5;
@@ -2387,6 +2394,7 @@ HL_TEST(inband_dtmf_suppressed_on_leg_with_telephone_events)
 	 * runs, which pairs it as above): the tone ends first, the events are swallowed. */
 	n_events = 0;
 	keyed_collect(&st, 101, "3663", KEYED_EVENTS, 8, &r);
+	HL_CHECK_INT(r.events, 0);
 	HL_CHECK_STR(any_digits(62, 0, &tones), "3663");
 	HL_CHECK_INT(tones, 4);
 	keys += 4;
@@ -2397,6 +2405,7 @@ HL_TEST(inband_dtmf_suppressed_on_leg_with_telephone_events)
 	 * next key's first event or, for the last, by the tick. */
 	n_events = 0;
 	keyed_collect(&st, 101, "7789", KEYED_LOST_END, 0, &r);
+	HL_CHECK_INT(r.events, 0);
 	settle();
 	HL_CHECK_STR(any_digits(62, 0, &tones), "7789");
 	HL_CHECK_INT(tones, 0);
@@ -2413,6 +2422,7 @@ HL_TEST(inband_dtmf_suppressed_on_leg_with_telephone_events)
 	st.pt = 8;
 	n_events = 0;
 	keyed_collect(&st, 101, "*D", KEYED_EVENTS, 0, &r);
+	HL_CHECK_INT(r.events, 0);
 	HL_CHECK_STR(any_digits(62, 0, &tones), "*D");
 	HL_CHECK_INT(tones, 0);
 	keys += 2;
@@ -2444,6 +2454,117 @@ HL_TEST(inband_dtmf_suppressed_on_leg_with_telephone_events)
 	HL_CHECK_INT(n_finals, 2);
 	for (unsigned int i = 0; i < n_finals; i++)
 		HL_CHECK_INT(finals[i].dtmf, finals[i].side == 0 ? keys : 0);
+}
+
+/*
+ * dtmf_inband = HL_MEDIA_INBAND_ALWAYS (a relay tenant under [rtp] dtmf_inband =
+ * always): both legs negotiated telephone-event and both take a detector (AUTO gives
+ * them none). A customer that keys in by tones alone is heard: each key once, from the
+ * tone, nothing muted, the audio relayed unchanged (the agent's own detector still
+ * finds every key). Tones with events: each key once, from the events that end first,
+ * the tones swallowed (dtmf_dup_presses), the events and the audio relayed unchanged.
+ * Events 160 ms behind the audio: from the tones, the events swallowed. The agent's
+ * leg listens too. Back to AUTO: the detectors go back to the pool.
+ */
+HL_TEST(inband_always_on_relay_leg_with_telephone_events)
+{
+	static struct relayed r;
+	static uint8_t want[8000 * 8];
+	struct hl_media_leg a, b;
+	struct stream st = {CUST, 4370, 20270, 0, 5000, 0, 0x5c5c5c5c};
+	struct stream sb = {AGENT, 5370, 20272, 0, 7000, 0, 0x6d6d6d6d};
+	uint64_t mu0 = ctr(HL_CTR_RTP_DTMF_MUTED), legs0 = hl_media_legs(eng);
+	uint64_t dup0 = ctr(HL_CTR_DTMF_DUP), ib0 = ctr(HL_CTR_DTMF_INBAND);
+	uint64_t te0 = ctr(HL_CTR_DTMF_4733), sup0 = drop_of(HL_DROP_RTP_DTMF_SUPPRESSED);
+	unsigned int tones, keys = 0;
+	size_t n;
+
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	leg(&a, 63, 0, 20270, 20272, CUST, 4370, 0, 101);
+	leg(&b, 63, 1, 20272, 20270, AGENT, 5370, 0, 101);
+	a.dtmf_inband = b.dtmf_inband = HL_MEDIA_INBAND_AUTO;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	a.dtmf_inband = b.dtmf_inband = HL_MEDIA_INBAND_ALWAYS;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 2);
+
+	/* Tones only, keys repeated: each once, from the tone; relayed as sent. */
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "4111", 100, 100, 200, 400);
+	relay_collect(&st, tone_buf, n, NULL, NULL, -1, &r);
+	HL_CHECK_STR(inband_digits(63, 0), "4111");
+	keys += 4;
+	HL_CHECK_INT(r.packets, (n + 159) / 160 - 1); /* the first on probation */
+	HL_CHECK_INT(r.unchanged, r.packets);
+	HL_CHECK_INT(r.muted, 0);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 0), "4111");
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0);
+
+	/* Events with the tones: once each, from the events; both relayed as sent. */
+	static const char both[] = "5500#";
+	n_events = 0;
+	unsigned int np = keyed_collect(&st, 101, both, KEYED_EVENTS, 0, &r);
+	HL_CHECK_STR(any_digits(63, 0, &tones), both);
+	HL_CHECK_INT(tones, 0);
+	keys += 5;
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0 + 5);
+	HL_CHECK_INT(r.packets, np);
+	HL_CHECK_MSG(r.events >= 5 * 7, "%u telephone-events relayed", r.events);
+	n = tone_audio(want, sizeof(want), 0, both, 100, 100, 200, 400);
+	HL_CHECK_INT(r.n, n);
+	HL_CHECK(r.n == n && memcmp(r.audio, want, n) == 0);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 0), both);
+
+	/* Events 160 ms behind the audio: the tone ends first, the events are swallowed. */
+	n_events = 0;
+	keyed_collect(&st, 101, "3663", KEYED_EVENTS, 8, &r);
+	HL_CHECK_STR(any_digits(63, 0, &tones), "3663");
+	HL_CHECK_INT(tones, 4);
+	keys += 4;
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0 + 9);
+	n = tone_audio(want, sizeof(want), 0, "3663", 100, 100, 200, 400);
+	HL_CHECK(r.n == n && memcmp(r.audio, want, n) == 0);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 0), "3663");
+	HL_CHECK_INT(ctr(HL_CTR_RTP_DTMF_MUTED), mu0);
+	HL_CHECK_INT(drop_of(HL_DROP_RTP_DTMF_SUPPRESSED), sup0);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INBAND) - ib0 + ctr(HL_CTR_DTMF_4733) - te0, keys);
+
+	/* The agent keys in by tone: its leg hears it. */
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "9", 100, 0, 200, 400);
+	relay_collect(&sb, tone_buf, n, NULL, NULL, -1, &r);
+	HL_CHECK_STR(inband_digits(63, 1), "9");
+	HL_CHECK_INT(r.muted, 0);
+
+	/* AUTO again: neither leg listens, the tones go on unheard. */
+	a.dtmf_inband = b.dtmf_inband = HL_MEDIA_INBAND_AUTO;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "28", 100, 100, 200, 400);
+	relay_collect(&st, tone_buf, n, NULL, NULL, -1, &r);
+	HL_CHECK_INT(n_events, 0);
+	HL_CHECK_STR(far_end_digits(r.audio, r.n, 0), "28");
+
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, 20270) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20272) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_legs(eng), legs0);
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	HL_CHECK_INT(n_finals, 2);
+	for (unsigned int i = 0; i < n_finals; i++)
+		HL_CHECK_INT(finals[i].dtmf, finals[i].side == 0 ? keys : 1);
 }
 
 int

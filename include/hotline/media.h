@@ -25,7 +25,7 @@
  * can inject afterwards) -> SRTP unprotect with this leg's inbound key (or keys, picked
  * by MKI) -> statistics (loss, jitter) -> telephone-event detection, and in-band
  * detection of the G.711 audio
- * on a leg without telephone-events or whose keys are suppressed -> payload-type map ->
+ * on a leg that listens (below) -> payload-type map ->
  * the peer leg's
  * rewriter (one continuous SSRC/sequence/timestamp per outgoing stream) -> SRTP protect
  * with the peer leg's outbound key -> IP/UDP headers of the peer leg -> TX. RTCP is
@@ -33,18 +33,20 @@
  * sends its own SR (or RR) every 5 s from the worker's tick.
  *
  * In-band DTMF (ITU-T Q.23/Q.24, detected by SpanDSP through hotline/dtmf.h): a leg
- * with dtmf_inband, PCMU (PT 0) or PCMA (PT 8) and no telephone-event PT takes a
- * detector from its worker's pool (fixed at start, [rtp] dtmf_inband_slots) and feeds
- * it every valid audio packet it receives; the audio is relayed unchanged, unless the
+ * with dtmf_inband, PCMU (PT 0) or PCMA (PT 8) and no telephone-event PT (or one, with
+ * HL_MEDIA_INBAND_ALWAYS or dtmf_suppress) takes a detector from its worker's pool
+ * (fixed at start, [rtp] dtmf_inband_slots) and feeds it every valid audio packet it
+ * receives; the audio is relayed unchanged, unless the
  * leg has dtmf_suppress: then each packet the detector heard a tone in, and those of
  * the next 40 ms, leave with their audio replaced by G.711 silence of the same length
  * (the packet, its sequence and timestamp stay), counted in rtp_dtmf_muted. With no
  * detector free the leg runs without one (counted); it gives its detector back when
  * it is deleted or changed to something that needs none. A leg with dtmf_suppress
  * listens to its audio even when it has telephone-events (senders put keys in both):
- * its tones are muted the same way, and a press that came both as events and as a
- * tone is reported once, by whichever source ended it first (dtmf_dup_presses counts
- * the other).
+ * its tones are muted the same way. On any leg that listens and has telephone-events
+ * (dtmf_suppress, or HL_MEDIA_INBAND_ALWAYS, which mutes nothing), a press that came
+ * both as events and as a tone is reported once, by whichever source ended it first
+ * (dtmf_dup_presses counts the other).
  */
 #ifndef HOTLINE_MEDIA_H
 #define HOTLINE_MEDIA_H
@@ -56,6 +58,13 @@
 struct hl_engine;
 struct hl_worker;
 struct rte_mbuf;
+
+/* hl_media_leg.dtmf_inband: which G.711 legs listen to their audio. */
+enum {
+	HL_MEDIA_INBAND_OFF = 0,
+	HL_MEDIA_INBAND_AUTO,   /* without telephone-events, or with dtmf_suppress */
+	HL_MEDIA_INBAND_ALWAYS, /* with telephone-events too: one report a press */
+};
 
 /* What control asks for one leg. Zero-filled plus the fields below is valid. */
 struct hl_media_leg {
@@ -71,8 +80,9 @@ struct hl_media_leg {
 	uint8_t dtmf_suppress;    /* PCI: report this leg's key presses but keep them from
 				     the peer: its telephone-events are not relayed, and
 				     with dtmf_inband its tones are muted in the audio */
-	uint8_t dtmf_inband;      /* detect DTMF tones in the audio this leg receives;
-				     only with codec_pt 0 or 8, and te_pt < 0 unless
+	uint8_t dtmf_inband;      /* HL_MEDIA_INBAND_*: detect DTMF tones in the audio
+				     this leg receives; only with codec_pt 0 or 8, and
+				     with AUTO (any value but ALWAYS) te_pt < 0 unless
 				     dtmf_suppress, else ignored (a leg with relayed
 				     telephone-events reports those alone) */
 	uint8_t srtp_rx;          /* rx_key valid: the remote sends SRTP */

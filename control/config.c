@@ -581,8 +581,11 @@ set_rtp(struct parser *p, const char *key, const char *v)
 			p->cfg->rtp_dtmf_inband = HL_CONFIG_INBAND_OFF;
 		else if (strcmp(v, "auto") == 0)
 			p->cfg->rtp_dtmf_inband = HL_CONFIG_INBAND_AUTO;
+		else if (strcmp(v, "always") == 0)
+			p->cfg->rtp_dtmf_inband = HL_CONFIG_INBAND_ALWAYS;
 		else
-			return fail(p, p->ini.line, "dtmf_inband: '%s' is not auto or off", v);
+			return fail(
+				p, p->ini.line, "dtmf_inband: '%s' is not auto, always or off", v);
 		return 0;
 	}
 	if (KEY("dtmf_inband_slots")) {

@@ -570,10 +570,17 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		/* In-band DTMF on G.711 where no RFC 4733 will come (no telephone-event),
 		 * and where keys must not reach the agent even as tones: senders that
 		 * negotiate telephone-event may still put the keys in the audio, alone or
-		 * with the events (the worker reports such a press once). */
-		copy.dtmf_inband = s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO &&
-				   (copy.te_pt < 0 || copy.dtmf_suppress) &&
-				   (copy.codec_pt == 0 || copy.codec_pt == 8);
+		 * with the events (the worker reports such a press once). always: every
+		 * G.711 leg, for the senders that negotiate telephone-event and key in by
+		 * tones on a relay tenant's call too. */
+		copy.dtmf_inband = HL_MEDIA_INBAND_OFF;
+		if (copy.codec_pt == 0 || copy.codec_pt == 8) {
+			if (s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_ALWAYS)
+				copy.dtmf_inband = HL_MEDIA_INBAND_ALWAYS;
+			else if (s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO &&
+				 (copy.te_pt < 0 || copy.dtmf_suppress))
+				copy.dtmf_inband = HL_MEDIA_INBAND_AUTO;
+		}
 		copy.peer_port = p != NULL && p->media_ready ? p->media.local_port : 0;
 		copy.peer_port_index = p != NULL ? p->media.port_index : 0;
 		/* New keys are new sessions; the same keys keep the worker's (and its

@@ -479,10 +479,14 @@ worker_create(struct hl_engine *e, unsigned int idx, char *err, size_t errlen)
 	}
 	unsigned int legs = cfg->rtp_max_legs ? cfg->rtp_max_legs :
 		((unsigned int)(w->rtp_hi - w->rtp_lo) + 1) / 2 * e->n_ports;
-	/* In-band DTMF detectors: by default one per call at full load (two legs a call). */
-	unsigned int inband = cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_OFF ? 0 :
-			      cfg->rtp_dtmf_inband_slots ? cfg->rtp_dtmf_inband_slots :
-							   (legs + 1) / 2;
+	/* In-band DTMF detectors: by default one per call at full load (two legs a call),
+	 * and with always one per leg, since every G.711 leg then takes one. */
+	unsigned int inband = cfg->rtp_dtmf_inband_slots;
+
+	if (cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_OFF)
+		inband = 0;
+	else if (inband == 0)
+		inband = cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_ALWAYS ? legs : (legs + 1) / 2;
 	w->media = hl_media_shard_create(w, legs, inband, sock);
 	if (w->media == NULL) {
 		set_err(err, errlen, "worker %u: media table of %u legs, %u in-band detectors: %s",

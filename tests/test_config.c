@@ -130,7 +130,9 @@ static const struct {
 	{"[rtp]\nsrtp_suites = , ,\n", "t.conf:2: srtp_suites: no suite given"},
 	{"[rtp]\nsrtp_suites = AEAD_AES_128_GCM\nsrtp_suites = AEAD_AES_256_GCM\n",
 		"t.conf:3: 'srtp_suites' is given twice in this section"},
-	{"[rtp]\ndtmf_inband = on\n", "t.conf:2: dtmf_inband: 'on' is not auto or off"},
+	{"[rtp]\ndtmf_inband = on\n", "t.conf:2: dtmf_inband: 'on' is not auto, always or off"},
+	{"[rtp]\nports = 20000-20999\ndtmf_inband = Always\n",
+		"t.conf:3: dtmf_inband: 'Always' is not auto, always or off"},
 	{"[rtp]\ndtmf_inband = off\ndtmf_inband = auto\n",
 		"t.conf:3: 'dtmf_inband' is given twice in this section"},
 	{"[rtp]\ndtmf_inband_slots = 4194305\n",
@@ -318,8 +320,8 @@ HL_TEST(srtp_suites_key)
 	HL_CHECK_INT(c.rtp_n_srtp_suites, 0);
 }
 
-/* [rtp] dtmf_inband: auto (the default) or off; dtmf_inband_slots: 0 sizes the pool from
- * the worker's legs. */
+/* [rtp] dtmf_inband: auto (the default), always or off; dtmf_inband_slots: 0 sizes the
+ * pool from the worker's legs. */
 HL_TEST(dtmf_inband_keys)
 {
 	static const char text[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
@@ -339,6 +341,15 @@ HL_TEST(dtmf_inband_keys)
 	HL_CHECK_MSG(rc == 0, "%s", err);
 	HL_CHECK_INT(c.rtp_dtmf_inband, HL_CONFIG_INBAND_OFF);
 	HL_CHECK_INT(c.rtp_dtmf_inband_slots, 300);
+
+	static const char always[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
+				     "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n"
+				     "[rtp]\n"
+				     "dtmf_inband = always\n";
+	rc = hl_config_parse(&c, "d.conf", always, sizeof(always) - 1, err, sizeof(err));
+	HL_CHECK_MSG(rc == 0, "%s", err);
+	HL_CHECK_INT(c.rtp_dtmf_inband, HL_CONFIG_INBAND_ALWAYS);
+	HL_CHECK_INT(c.rtp_dtmf_inband_slots, 0);
 }
 
 HL_TEST(sip_keys)

@@ -2157,13 +2157,18 @@ out:
 }
 
 /* [rtp] dtmf_inband = auto: a G.711 leg that negotiated no telephone-event goes to the
- * worker with in-band detection on, one with telephone-events without; off: none. An
- * in-band press counts as dtmf_rtp and dtmf_inband and shows in last_dtmf_digits. */
+ * worker with in-band detection on, one with telephone-events without; always: both legs
+ * of a relay tenant's call, telephone-events or not; off: none. An in-band press counts
+ * as dtmf_rtp and dtmf_inband and shows in last_dtmf_digits. */
 HL_TEST(dtmf_inband_where_no_telephone_event)
 {
 	static const char cust[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
 				   "c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0 8\r\n"
 				   "a=sendrecv\r\n";
+	static const char cust_te[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+				      "c=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+				      "m=audio 6000 RTP/AVP 0 101\r\n"
+				      "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
 	static const char agent_pcmu[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
 					 "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
 					 "m=audio 7000 RTP/AVP 0\r\n";
@@ -2172,13 +2177,21 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 				       "m=audio 7000 RTP/AVP 0 101\r\n"
 				       "a=rtpmap:101 telephone-event/8000\r\n";
 	static const struct {
-		const char *agent;
+		const char *cust, *agent;
 		uint8_t mode;
 		uint8_t a_inband, b_inband;
 	} cases[] = {
-		{agent_pcmu, HL_CONFIG_INBAND_AUTO, 1, 1},
-		{agent_te, HL_CONFIG_INBAND_AUTO, 1, 0},
-		{agent_pcmu, HL_CONFIG_INBAND_OFF, 0, 0},
+		{cust, agent_pcmu, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO,
+			HL_MEDIA_INBAND_AUTO},
+		{cust, agent_te, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO, HL_MEDIA_INBAND_OFF},
+		{cust, agent_pcmu, HL_CONFIG_INBAND_OFF, HL_MEDIA_INBAND_OFF, HL_MEDIA_INBAND_OFF},
+		{cust_te, agent_te, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_OFF,
+			HL_MEDIA_INBAND_OFF},
+		{cust_te, agent_te, HL_CONFIG_INBAND_ALWAYS, HL_MEDIA_INBAND_ALWAYS,
+			HL_MEDIA_INBAND_ALWAYS},
+		{cust, agent_pcmu, HL_CONFIG_INBAND_ALWAYS, HL_MEDIA_INBAND_ALWAYS,
+			HL_MEDIA_INBAND_ALWAYS},
+		{cust_te, agent_te, HL_CONFIG_INBAND_OFF, HL_MEDIA_INBAND_OFF, HL_MEDIA_INBAND_OFF},
 	};
 
 	for (unsigned int c = 0; c < HL_ARRAY_SIZE(cases); c++) {
@@ -2190,8 +2203,8 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 		setup_ops(1);
 		cfg.rtp_dtmf_inband = cases[c].mode;
 		snprintf(callid, sizeof(callid), "ib%u@trunk", c);
-		i = srtp_call("z9hG4bKib1", callid, cust, cases[c].agent, inv, sizeof(inv), totag,
-			sizeof(totag), &ans);
+		i = srtp_call("z9hG4bKib1", callid, cases[c].cust, cases[c].agent, inv, sizeof(inv),
+			totag, sizeof(totag), &ans);
 		a = last_push(0);
 		b = last_push(1);
 		HL_CHECK_MSG(i >= 0 && a != NULL && b != NULL, "case %u: no call", c);
@@ -2200,7 +2213,8 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 			continue;
 		}
 		HL_CHECK_INT(a->codec_pt, 0);
-		HL_CHECK_INT(a->te_pt, -1);
+		HL_CHECK_INT(a->te_pt, cases[c].cust == cust ? -1 : 101);
+		HL_CHECK_INT(a->dtmf_suppress, 0);
 		HL_CHECK_MSG(a->dtmf_inband == cases[c].a_inband, "case %u: A %u", c,
 			a->dtmf_inband);
 		HL_CHECK_MSG(b->dtmf_inband == cases[c].b_inband, "case %u: B %u", c,
@@ -2241,7 +2255,8 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
  * dtmf_suppress, at answer and at a re-INVITE, the agent's never; relay (the default)
  * sets it on neither. With [rtp] dtmf_inband = auto the suppressed A leg listens in-band
  * although it negotiated telephone-event (its tones are muted too); off: it does not.
- * The agent's leg, with telephone-event, never listens. Its presses are still events. */
+ * The agent's leg, with telephone-event, listens only with always, which gives both legs
+ * a detector, suppress or relay. Its presses are still events. */
 HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 {
 	static const char cust[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
@@ -2263,7 +2278,23 @@ HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 		"[tenant acme]\nrealm = acme.test\ndomains = acme.test\ndids = +15550100\n"
 		"trunks = 10.99.0.0/24\ndtmf_to_agent = suppress\n"
 		"[agent alice@acme]\npassword = alicepw\n",
+		"[tenant acme]\nrealm = acme.test\ndomains = acme.test\ndids = +15550100\n"
+		"trunks = 10.99.0.0/24\ndtmf_to_agent = suppress\n"
+		"[agent alice@acme]\npassword = alicepw\n",
+		"[tenant acme]\nrealm = acme.test\ndomains = acme.test\ndids = +15550100\n"
+		"trunks = 10.99.0.0/24\n[agent alice@acme]\npassword = alicepw\n",
 	};
+	/* per file: [rtp] dtmf_inband, and what each leg gets */
+	static const struct {
+		uint8_t mode, suppress, a_inband, b_inband;
+	} want_of[] = {
+		{HL_CONFIG_INBAND_AUTO, 1, HL_MEDIA_INBAND_AUTO, HL_MEDIA_INBAND_OFF},
+		{HL_CONFIG_INBAND_AUTO, 0, HL_MEDIA_INBAND_OFF, HL_MEDIA_INBAND_OFF},
+		{HL_CONFIG_INBAND_OFF, 1, HL_MEDIA_INBAND_OFF, HL_MEDIA_INBAND_OFF},
+		{HL_CONFIG_INBAND_ALWAYS, 1, HL_MEDIA_INBAND_ALWAYS, HL_MEDIA_INBAND_ALWAYS},
+		{HL_CONFIG_INBAND_ALWAYS, 0, HL_MEDIA_INBAND_ALWAYS, HL_MEDIA_INBAND_ALWAYS},
+	};
+	_Static_assert(HL_ARRAY_SIZE(files) == HL_ARRAY_SIZE(want_of), "one row a file");
 
 	for (unsigned int c = 0; c < HL_ARRAY_SIZE(files); c++) {
 		struct hl_sig_ops ops = {
@@ -2271,11 +2302,11 @@ HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 		char inv[4096], totag[64], msg[1024], callid[32], err[256];
 		struct hl_sdp ans;
 		const struct hl_media_leg *a, *b;
-		uint8_t want = c != 1, inband = c == 0;
+		uint8_t want = want_of[c].suppress, inband = want_of[c].a_inband;
 		int i;
 
 		setup_ops(1);
-		cfg.rtp_dtmf_inband = c == 2 ? HL_CONFIG_INBAND_OFF : HL_CONFIG_INBAND_AUTO;
+		cfg.rtp_dtmf_inband = want_of[c].mode;
 		hl_sig_free(sig);
 		hl_tenants_free(tenants);
 		tenants = hl_tenants_parse("t.conf", files[c], strlen(files[c]), err, sizeof(err));
@@ -2300,7 +2331,8 @@ HL_TEST(dtmf_to_agent_suppress_sets_customer_leg)
 		HL_CHECK_MSG(a->dtmf_suppress == want, "case %u: A %u", c, a->dtmf_suppress);
 		HL_CHECK_MSG(b->dtmf_suppress == 0, "case %u: B %u", c, b->dtmf_suppress);
 		HL_CHECK_MSG(a->dtmf_inband == inband, "case %u: A in-band %u", c, a->dtmf_inband);
-		HL_CHECK_MSG(b->dtmf_inband == 0, "case %u: B in-band %u", c, b->dtmf_inband);
+		HL_CHECK_MSG(b->dtmf_inband == want_of[c].b_inband, "case %u: B in-band %u", c,
+			b->dtmf_inband);
 
 		/* The customer holds: the A leg changes and keeps its setting. */
 		npushed = 0;

@@ -108,7 +108,8 @@ struct hl_config {
 	uint8_t rtp_srtp_suites[HL_CONFIG_SRTP_SUITES_MAX];
 	uint8_t rtp_n_srtp_suites;
 	uint8_t rtp_dtmf_inband;        /* HL_CONFIG_INBAND_*: in-band DTMF detection */
-	uint32_t rtp_dtmf_inband_slots; /* detectors per worker; 0: half its max_legs */
+	uint32_t rtp_dtmf_inband_slots; /* detectors per worker; 0: half its max_legs
+					   (all of them with INBAND_ALWAYS) */
 
 	/* [limits] */
 	uint32_t mbufs;            /* 0: sized from ports, queues and workers */
@@ -129,6 +130,8 @@ enum {
 	HL_CONFIG_INBAND_AUTO,    /* G.711 legs that negotiated no telephone-event, and
 				     the customers' G.711 legs of dtmf_to_agent =
 				     suppress tenants (to mute their tones) */
+	HL_CONFIG_INBAND_ALWAYS,  /* every G.711 leg, telephone-event or not; muting
+				     as with AUTO (suppress tenants' customers only) */
 };
 
 /* Fills cfg with the defaults every key falls back to. */

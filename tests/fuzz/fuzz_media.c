@@ -42,11 +42,15 @@
  * - a timeout event comes only after its silence;
  * - each deleted leg gets one final whose counts match what was seen and whose figures
  *   are in range;
+ * - an in-band press comes only from a leg that was set up for in-band detection on
+ *   G.711: without telephone-events, or with them and dtmf_suppress or
+ *   HL_MEDIA_INBAND_ALWAYS;
  * - audio is muted (rtp_dtmf_muted) only in an input that set a leg in-band with
- *   dtmf_suppress (with or without telephone-events);
+ *   dtmf_suppress (with or without telephone-events): HL_MEDIA_INBAND_ALWAYS alone
+ *   mutes nothing;
  * - a press is swallowed as the duplicate of one reported from the other source
  *   (dtmf_dup_presses) only in an input that set a leg in-band with telephone-events
- *   and dtmf_suppress; every press the worker counts (dtmf_4733_presses,
+ *   (dtmf_suppress or HL_MEDIA_INBAND_ALWAYS); every press the worker counts (dtmf_4733_presses,
  *   dtmf_inband_presses) reaches control as one event, unless the event ring was full;
  * - after clean-up no legs and no pending commands remain and both mbuf pools are full.
  * DPDK memory is not ASan-instrumented, so the mempool object headers (and padding) of
@@ -212,7 +216,7 @@ struct mleg {
 	uint8_t family, rtcp_mux, recv_only, remote_silent, dtmf_suppress;
 	uint8_t codec_pt;
 	uint8_t inband_ever; /* was set with in-band DTMF on G.711, without telephone-events
-				or with dtmf_suppress */
+				or with dtmf_suppress or HL_MEDIA_INBAND_ALWAYS */
 	int16_t te_pt;
 	uint8_t bridged, peer_pi, peer_slot;
 	uint16_t remote_port, remote_rtcp_port;
@@ -242,7 +246,7 @@ struct mleg {
 
 static struct mleg legs[N_PI][N_SLOT];
 static uint8_t mute_ever;  /* this input set a leg in-band with dtmf_suppress */
-static uint8_t dedup_ever; /* ... and with telephone-events */
+static uint8_t dedup_ever; /* this input set a leg in-band with telephone-events */
 static uint64_t dtmf_seen; /* DTMF events control got in this input */
 static uint32_t next_call;
 static unsigned int n_legs;		  /* legs the worker holds */
@@ -992,7 +996,7 @@ take(struct cursor *c, uint8_t *out, size_t n)
  *      a1 recv_only | remote_silent << 1 | dtmf_suppress << 2 | rtcp port given << 3 |
  *         clock rate (3 bits) << 4 | tenant << 7
  *      a2 codec PT (7 bits), bit 7: dtmf_inband     a3 te PT (7 bits), bit 7: none
- *      a4 peer slot | pi << 3, bit 7: bridged
+ *      a4 peer slot | pi << 3 | dtmf_inband always (with a2 bit 7) << 4, bit 7: bridged
  *      a5 host (2 bits) | remote port (3 bits, 0: none yet) << 2
  *      a6 rx key | tx key << 3 (0: plain, 1-7: key_specs[k - 1]; rx 7 with 5 too) |
  *         srtp_rx_keep << 6 | srtp_tx_keep << 7
@@ -1026,7 +1030,9 @@ op_set(struct cursor *c)
 	ml.srtp_rx_keep = (a[6] >> 6) & 1;
 	ml.srtp_tx_keep = a[6] >> 7;
 	ml.codec_pt = a[2] & 0x7f;
-	ml.dtmf_inband = a[2] >> 7;
+	ml.dtmf_inband = HL_MEDIA_INBAND_OFF;
+	if (a[2] >> 7)
+		ml.dtmf_inband = (a[4] >> 4) & 1 ? HL_MEDIA_INBAND_ALWAYS : HL_MEDIA_INBAND_AUTO;
 	ml.te_pt = (a[3] & 0x80) ? -1 : (int16_t)(a[3] & 0x7f);
 	ml.local_port = leg_port(slot);
 	ml.peer_port = (a[4] & 0x80) ? leg_port(a[4] & 7) : 0;
@@ -1079,7 +1085,8 @@ op_set(struct cursor *c)
 	l->dtmf_suppress = ml.dtmf_suppress;
 	l->codec_pt = ml.codec_pt;
 	l->te_pt = ml.te_pt;
-	if (ml.dtmf_inband && (ml.te_pt < 0 || ml.dtmf_suppress) &&
+	if (ml.dtmf_inband &&
+		(ml.te_pt < 0 || ml.dtmf_suppress || ml.dtmf_inband == HL_MEDIA_INBAND_ALWAYS) &&
 		(ml.codec_pt == 0 || ml.codec_pt == 8)) {
 		l->inband_ever = 1;
 		mute_ever |= ml.dtmf_suppress;
@@ -1711,6 +1718,27 @@ write_seeds(const char *dir)
 			seed_dtmf(&p, 0, 0, 101, 5, 0);
 	}
 	rc |= write_seed(dir, "inband_te_suppress", &p);
+
+	/* inband_te_always: the same keys on legs that both have telephone-events and
+	 * listen by HL_MEDIA_INBAND_ALWAYS, without dtmf_suppress: nothing muted, the events
+	 * relayed, each press reported once (the tone of the second swallowed). */
+	memset(&p, 0, sizeof(p));
+	EMIT(&p, 6);
+	EMIT(&p, OP_SET, 0x00, 0x00, 0x80 | 0, 101, 0x80 | 0x10 | 0x08 | 1, 1 << 2, 0, 0, 0);
+	EMIT(&p, OP_SET, 0x09, 0x00, 0x80 | 0, 100, 0x80 | 0x10 | 0, 2 << 2 | 1, 0, 0, 0);
+	for (int i = 0, t = 0; i < 26; i++) {
+		uint8_t tone[160];
+		int on = (i >= 2 && i < 10) || (i >= 16 && i < 22);
+		for (int k = 0; k < 160; k++, t++)
+			tone[k] = on ? ulaw_of(4000 * (sin(2 * M_PI * 770 * t / 8000.0) +
+							      sin(2 * M_PI * 1336 * t / 8000.0)))
+				     : 0xff;
+		seed_rtp(&p, 0, 0, 0, 0, 0, tone, sizeof(tone));
+		EMIT(&p, OP_TIME, 20);
+		if (i == 11)
+			seed_dtmf(&p, 0, 0, 101, 5, 0);
+	}
+	rc |= write_seed(dir, "inband_te_always", &p);
 	return rc;
 }
 

@@ -7,6 +7,12 @@
 #      payload for payload;
 #   2. to an agent without telephone-event, whose speech (a PCMU pcap) hotline listens
 #      to as well: the customer's keys again, none from the agent's speech;
+#   3. restarted with [rtp] dtmf_inband = always, a relay tenant's customer that offers
+#      telephone-event (as does the agent) and keys in by tones alone: every key once,
+#      nothing muted, the audio relayed payload for payload (SpanDSP at the agent still
+#      finds every key);
+#   4. the same customer sending each key both ways, events and tones: each key once
+#      (dtmf_dup_presses counts the other report), events and audio relayed unchanged;
 #   and no leg and no detector is left.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_media.sh"
@@ -39,10 +45,10 @@ hl_check "alice registers" \
 	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
 	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
 
-# ib_call NAME AGENT_SCENARIO PCAP: the customer plays PCAP, the agent audio.pcap; RTP
-# captured at the agent's phone ($HL_TMP/NAME-agent.pcap).
+# ib_call NAME AGENT_SCENARIO PCAP [CUSTOMER_SCENARIO]: the customer plays PCAP, the agent
+# audio.pcap; RTP captured at the agent's phone ($HL_TMP/NAME-agent.pcap).
 ib_call() {
-	local name=$1 agent_scen=$2 pcap=$3 rc ms
+	local name=$1 agent_scen=$2 pcap=$3 cust_scen=${4:-customer_uac_inband.xml} rc ms
 	ms=$("$(hl_rtp_pcap_tool)" payloads "$pcap" 2>/dev/null |
 		awk '!/^#/ { t = $8 } END { printf "%d", t * 1000 + 0.5 }')
 	hl_capture_start "$ANS" "$APIF" "$HL_TMP/$name-agent.pcap" "udp port 6000" || return 1
@@ -54,7 +60,7 @@ ib_call() {
 	HL_PIDS+=("$agent")
 	sleep 0.5
 	ip netns exec "$NS" timeout 60 sipp -nostdin -timeout 40 -timeout_error \
-		10.99.0.1:5060 -sf "$S/customer_uac_inband.xml" -s +15550100 -i 10.99.0.2 -p 5070 \
+		10.99.0.1:5060 -sf "$S/$cust_scen" -s +15550100 -i 10.99.0.2 -p 5070 \
 		-mp 6000 -m 1 -key audio_pcap "$pcap" -d $((ms + 1000)) \
 		</dev/null >"$HL_TMP/$name-customer.log" 2>&1
 	rc=$?
@@ -99,6 +105,59 @@ hl_check "agent leg received speech ($(MED last_b_rx_packets))" [ "$(MED last_b_
 hl_check "agent's speech gave no key ($(MED last_b_dtmf))" [ "$(MED last_b_dtmf)" -eq 0 ]
 hl_check_media "call 2: the agent received the customer's audio" "$M/inband2.pcap" \
 	"$HL_TMP/ib2-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+
+hl_check_sip calls -eq 0
+hl_check_sip media_legs -eq 0
+hl_check "no detector left ($(MED dtmf_inband_legs))" [ "$(MED dtmf_inband_legs)" -eq 0 ]
+
+# ---- 3. dtmf_inband = always: telephone-event offered, keys as tones alone ----
+hl_engine_stop
+hl_check "hotlined stopped cleanly" [ "${HL_ENGINE_RC:-1}" -eq 0 ]
+hl_engine_start "$(hl_sip_conf "" "dtmf_inband = always")" || exit 1
+hl_check "alice registers again" \
+	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
+	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
+detect() { "$DTMF_PCAP" --detect "$@"; }
+field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+BOTH="4111#5"
+hl_check "pcap of $BOTH as tones and events" "$DTMF_PCAP" "$M/both.pcap" "$BOTH" --te 101
+hl_check "call 3 answered, keys played, hung up" \
+	ib_call ib3 agent_uas_rtp.xml "$M/inband1.pcap" customer_uac_inband_te.xml
+hl_check "call 3: legs ended" legs_gone
+hl_check "hotline reported $KEYS1 once each ($(hl_sip last_dtmf_digits))" \
+	[ "$(hl_sip last_dtmf_digits)" = "$KEYS1" ]
+hl_check_sip dtmf_inband -eq "${#KEYS1}"
+hl_check_ctr dtmf_inband_presses -eq "${#KEYS1}"
+hl_check_ctr dtmf_4733_presses -eq 0
+hl_check_ctr dtmf_dup_presses -eq 0
+hl_check_ctr dtmf_inband_no_slot -eq 0
+hl_check_ctr rtp_dtmf_muted -eq 0
+hl_check "customer leg counted the keys ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq "${#KEYS1}" ]
+hl_check "agent leg counted none ($(MED last_b_dtmf))" [ "$(MED last_b_dtmf)" -eq 0 ]
+hl_check_media "the agent received the customer's audio, tones and all" "$M/inband1.pcap" \
+	"$HL_TMP/ib3-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered --allow-missing 1
+GOT=$(detect "$HL_TMP/ib3-agent.pcap" --udp-dport 6000 --pt 0)
+hl_check "SpanDSP finds $KEYS1 in what reached the agent ($GOT)" \
+	[ "$(field digits <<<"$GOT")" = "$KEYS1" ]
+
+# ---- 4. dtmf_inband = always: keys as events and tones ----
+ms2=$("$(hl_rtp_pcap_tool)" payloads "$M/both.pcap" 2>/dev/null |
+	awk '!/^#/ { t = $8 } END { printf "%d", t * 1000 + 0.5 }')
+hl_check "call 4 answered, keys sent both ways, hung up" \
+	ib_call ib4 agent_uas_rtp.xml "$M/both.pcap" customer_uac_inband_te.xml
+hl_check "call 4: legs ended" legs_gone
+hl_check "hotline reported $BOTH once each ($(hl_sip last_dtmf_digits))" \
+	[ "$(hl_sip last_dtmf_digits)" = "$KEYS1$BOTH" ]
+presses=$(($(hl_ctr dtmf_inband_presses) - ${#KEYS1} + $(hl_ctr dtmf_4733_presses)))
+hl_check "$presses presses counted, one a key" [ "$presses" -eq "${#BOTH}" ]
+hl_check_ctr dtmf_dup_presses -eq "${#BOTH}"
+hl_check_ctr rtp_dtmf_muted -eq 0
+hl_check "customer leg counted the keys ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq "${#BOTH}" ]
+hl_check "the agent got the telephone-events ($(hl_media_dtmf "$HL_TMP/ib4-agent.pcap" --udp-dport 6000))" \
+	[ "$(hl_media_dtmf "$HL_TMP/ib4-agent.pcap" --udp-dport 6000)" = "$BOTH" ]
+hl_check_media "the agent received the customer's audio, tones and all" "$M/both.pcap" \
+	"$HL_TMP/ib4-agent.pcap" --sent-pt 0 --recv-udp-dport 6000 --recv-pt 0 --ordered \
+	--allow-missing 1
 
 hl_check_sip calls -eq 0
 hl_check_sip media_legs -eq 0

@@ -33,6 +33,20 @@ cmd_version(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* [rtp] dtmf_inband as the config file spells it. */
+static const char *
+inband_name(uint8_t v)
+{
+	switch (v) {
+	case HL_CONFIG_INBAND_AUTO:
+		return "auto";
+	case HL_CONFIG_INBAND_ALWAYS:
+		return "always";
+	default:
+		return "off";
+	}
+}
+
 static int
 cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -51,8 +65,7 @@ cmd_config(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sip_port", c->sip_port);
 	rte_tel_data_add_dict_u64(d, "rtp_port_min", c->rtp_port_min);
 	rte_tel_data_add_dict_u64(d, "rtp_port_max", c->rtp_port_max);
-	rte_tel_data_add_dict_string(d, "rtp_dtmf_inband",
-		c->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO ? "auto" : "off");
+	rte_tel_data_add_dict_string(d, "rtp_dtmf_inband", inband_name(c->rtp_dtmf_inband));
 	return 0;
 }
 

@@ -114,6 +114,8 @@ hl_check "no detector left ($(MED dtmf_inband_legs))" [ "$(MED dtmf_inband_legs)
 hl_engine_stop
 hl_check "hotlined stopped cleanly" [ "${HL_ENGINE_RC:-1}" -eq 0 ]
 hl_engine_start "$(hl_sip_conf "" "dtmf_inband = always")" || exit 1
+hl_check "/hotline/config says always ($(hl_tel /hotline/config rtp_dtmf_inband))" \
+	[ "$(hl_tel /hotline/config rtp_dtmf_inband)" = always ]
 hl_check "alice registers again" \
 	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
 	-i 10.98.0.2 -p 5090 -m 1 -key expires 600

@@ -901,7 +901,9 @@ leg_send_cancel(struct hl_sig *s, struct sig_leg *l)
 	if (n > 0)
 		sig_txn_client(s, HL_SIP_METHOD_CANCEL, inv->branch, &inv->peer, s->out, (size_t)n,
 			NULL, NULL);
-	/* §9.1: no final to the INVITE within 64*T1 of the CANCEL, and it is over. */
+	/* §9.1: no final to the INVITE within 64*T1 of the CANCEL, and it is over; a
+	 * provisional crossing the CANCEL does not restart that (client_response()). */
+	inv->cancel_sent = 1;
 	hl_timer_arm(s->wheel, &inv->t_end, 64ull * s->t1);
 }
 

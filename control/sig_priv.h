@@ -64,6 +64,7 @@ struct sig_txn {
 	uint8_t method; /* enum hl_sip_method; ACK matches INVITE */
 	uint8_t state;
 	uint8_t cancel_pending; /* client INVITE: CANCEL once a 1xx comes */
+	uint8_t cancel_sent;    /* client INVITE: CANCEL went; t_end runs 64*T1 from it */
 	uint8_t got_1xx;
 	uint16_t status;        /* final status sent (server) or received (client) */
 	uint32_t retx_ms;

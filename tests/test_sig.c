@@ -709,6 +709,38 @@ out:
 	teardown();
 }
 
+/* A provisional after our CANCEL (a retransmitted 180, a reliable 1xx the agent repeats
+ * until PRACKed) does not give the INVITE back its 6-minute guard: RFC 3261 §9.1 counts
+ * 64*T1 from the CANCEL, whatever comes before a final. */
+HL_TEST(provisional_after_cancel_keeps_64t1)
+{
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKp1c", "p1c@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	char inv[4096];
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	nout = 0;
+	advance(5100); /* no_answer_s: CANCEL */
+	HL_CHECK(find_out("CANCEL") >= 0);
+	advance(1000);
+	agent_respond(inv, 180, 5090); /* crosses the CANCEL */
+	/* No 487 and no answer to the CANCEL: 64*T1 after it, nothing is left. */
+	advance(32000);
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK_MSG(stats().transactions == 0, "%lu transactions left",
+		(unsigned long)stats().transactions);
+	HL_CHECK(stats().dialogs == 0);
+out:
+	teardown();
+}
+
 /* Every ACK of the customer lost, then its BYE: the 2xx is not resent any more and
  * no ack_timeout is counted (the call ended normally). */
 HL_TEST(bye_before_ack)

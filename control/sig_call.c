@@ -979,7 +979,26 @@ pick_agent(struct sig_call *c)
 
 static void noanswer_fire(struct hl_timer *tm, void *arg);
 
-/* The SDP we offer an agent: the customer's codecs that we carry, in their order. */
+/* Index into our_codecs of the codec the A leg's SDP settled before its 2xx (in a
+ * reliable 1xx, RFC 3262), -1 when none is. */
+static int
+a_early_codec(const struct sig_leg *a)
+{
+	struct hl_sip_slice sl = {0, a->sdp_local_len};
+	struct hl_sdp sdp;
+
+	if (a->early_sdp == EARLY_SDP_NONE || a->sdp_local == NULL ||
+		hl_sdp_parse((const uint8_t *)a->sdp_local, sl, &sdp) != 0 || sdp.nmedia == 0 ||
+		sdp.media[0].nfmt == 0)
+		return -1;
+	return codec_of((const uint8_t *)a->sdp_local, &sdp.media[0].fmt[0]);
+}
+
+/*
+ * The SDP we offer an agent: the customer's codecs that we carry, in their order. Once
+ * a reliable 1xx settled the customer's codec (a failover after an earlier agent's 183),
+ * that codec alone: the customer's 2xx repeats that SDP and the legs never transcode.
+ */
 static int
 b_offer(struct sig_call *c, struct sig_leg *b, const char *host, char *out,
 	size_t cap)
@@ -990,11 +1009,15 @@ b_offer(struct sig_call *c, struct sig_leg *b, const char *host, char *out,
 	struct srtp_cb cb;
 	unsigned int n = 0;
 	char addr[64];
-	int rc;
+	int rc, k0 = a_early_codec(c->a);
 
 	sig_host_addr(host, addr, sizeof(addr));
 	caps_init(&caps, addr, host[0] == '[', c->b_local_port, b->sess_id, b->sdp_version);
-	if (c->a_offer != NULL) {
+	if (k0 >= 0) {
+		pick[0] = our_codecs[k0];
+		caps.codecs = pick;
+		caps.ncodecs = 1;
+	} else if (c->a_offer != NULL) {
 		struct hl_sip_slice sl = {0, c->a_offer_len};
 		if (hl_sdp_parse((const uint8_t *)c->a_offer, sl, &sdp) == 0 && sdp.nmedia > 0) {
 			const struct hl_sdp_media *m = &sdp.media[0];

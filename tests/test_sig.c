@@ -3684,4 +3684,51 @@ out:
 	teardown();
 }
 
+/*
+ * The customer's session is settled by the first agent's reliable 183 (our answer,
+ * PCMA, PRACKed); that agent then refuses. The next agent is offered only that codec:
+ * the legs relay one codec and never transcode, and the customer's 2xx repeats the
+ * 183's SDP, so an agent taking PCMU from a full offer would leave the legs apart.
+ */
+HL_TEST(rel_failover_keeps_codec)
+{
+	char inv[4096], msg[2048], totag[64];
+	uint32_t rseq = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	advance(10);
+	HL_CHECK(do_register("bob", "bobpw", 5091, 0) == 200);
+	rel_invite("z9hG4bKrf1", "rf1@trunk", "Supported: 100rel\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	HL_CHECK(strstr(body_of((unsigned int)i), "RTP/AVP 0 8 101") != NULL);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL);
+	customer_prack(msg, sizeof(msg), "z9hG4bKrf1p1", "rf1@trunk", totag, 2, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	agent_respond(inv, 486, 5090);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5091);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	HL_CHECK_MSG(strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL, "bob is offered %s",
+		body_of((unsigned int)i));
+	respond_sdp(inv, 200, addr('a', 5091), agent_sdp);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL);
+	HL_CHECK(last_push(0) != NULL && last_push(1) != NULL &&
+		 last_push(0)->codec_pt == last_push(1)->codec_pt);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

@@ -1844,6 +1844,16 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 						media_push(s, c);
 				}
 			}
+			if (c->a_offer == NULL && a->early_sdp == EARLY_SDP_NONE) {
+				/* RFC 3261 §13.2.1: a late offer gets ours in the first reliable
+				 * non-failure response, and there is none to carry yet (a 180,
+				 * a 183 without SDP). Unreliable then, as without 100rel; not
+				 * at all to a UAC that requires every 1xx reliable (§3). */
+				if (!a->rel_req)
+					sig_reply_stored(s, a->inv, status, NULL, a->ltag, NULL,
+						NULL, NULL, 0);
+				return;
+			}
 			a_provisional(s, c, status);
 			return;
 		}
@@ -2351,8 +2361,8 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 	a->inv_cseq = cs.seq;
 	/* RFC 3262 §3: a UAC that supports or requires 100rel gets our 18x reliably;
 	 * RSeq starts anywhere in 1 .. 2^31 - 1 (a_send_rel adds one before each). */
-	a->rel100 = hl_sip_has_option(buf, m, HL_SIP_HDR_SUPPORTED, "100rel") ||
-		    hl_sip_has_option(buf, m, HL_SIP_HDR_REQUIRE, "100rel");
+	a->rel_req = hl_sip_has_option(buf, m, HL_SIP_HDR_REQUIRE, "100rel");
+	a->rel100 = a->rel_req || hl_sip_has_option(buf, m, HL_SIP_HDR_SUPPORTED, "100rel");
 	a->rseq = (uint32_t)(sig_rand64(s) % 0x7fffffffu);
 	if ((h = hl_sip_hdr_first(m, HL_SIP_HDR_MAX_FORWARDS)) != NULL)
 		hl_sip_parse_uint(buf, h->value, &mf);

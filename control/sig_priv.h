@@ -117,6 +117,7 @@ struct sig_leg {
 	/* RFC 3262 on the A leg (we are its UAS), when the customer's INVITE named
 	 * 100rel in Supported or Require: our 18x go reliably, one at a time. */
 	uint8_t rel100;        /* A: the customer takes reliable provisionals */
+	uint8_t rel_req;       /* A: and requires them (Require: 100rel, every 1xx) */
 	uint8_t rel_unacked;   /* A: our 1xx of RSeq rseq waits for its PRACK */
 	uint8_t rel_sdp;       /* A: that 1xx carries our SDP */
 	uint8_t early_sdp;     /* A: enum sig_early_sdp, our SDP in reliable 1xx */

@@ -2655,10 +2655,12 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			sig_reply_stored(s, l->inv, 487, NULL, l->ltag, NULL, NULL, NULL, 0);
 			c->a_status = 487;
 		}
-		l->state = LEG_DONE;
-		if (peer != NULL)
-			leg_end(s, peer, 487);
+		/* l first: ending an early peer (the agent hung up while our 2xx waited
+		 * for a PRACK) may free the call, and l with it. */
+		bool peer_live = peer != NULL && peer->state != LEG_DONE;
 		leg_done(s, l);
+		if (peer_live)
+			leg_end(s, peer, 487);
 		return;
 	}
 	case HL_SIP_METHOD_INVITE:

@@ -3731,6 +3731,42 @@ out:
 }
 
 /*
+ * The agent hangs up while our 2xx waits for the PRACK of the reliable 183 that
+ * carried our offer: the customer's INVITE is ended and the call freed once, nothing
+ * left behind.
+ */
+HL_TEST(rel_agent_bye_before_prack)
+{
+	char inv[4096], msg[4096], totag[64];
+	uint32_t rseq = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKrab", "rab@trunk", "Supported: 100rel\r\n", NULL);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("200") < 0);
+	agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKrabb", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(find_out("487") >= 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 0);
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
  * The customer's session is settled by the first agent's reliable 183 (our answer,
  * PCMA, PRACKed); that agent then refuses. The next agent is offered only that codec:
  * the legs relay one codec and never transcode, and the customer's 2xx repeats the

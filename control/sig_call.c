@@ -2644,7 +2644,9 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			sig_txn_acked(s, l->inv);
 		sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
 		sig_count(s, l->side == 0 ? HL_SIG_CTR_BYE_FROM_CUSTOMER : HL_SIG_CTR_BYE_FROM_AGENT);
-		if (c->state == CALL_CONNECTED)
+		/* Connected to the agent is not answered: our 2xx may still wait for a
+		 * PRACK (final_due), and then the customer never had the call. */
+		if (c->state == CALL_CONNECTED && c->answered_ms)
 			sig_count(s, HL_SIG_CTR_CALLS_COMPLETED);
 		call_why(s, c, c->answered_ms ? HL_CDR_ANSWERED :
 			l->side == 0 ? HL_CDR_ABANDONED : HL_CDR_REJECTED,

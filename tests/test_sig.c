@@ -3759,6 +3759,9 @@ HL_TEST(rel_agent_bye_before_prack)
 	HL_CHECK_INT(status_of(0), 200);
 	HL_CHECK(find_out("487") >= 0);
 	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 0);
+	/* the customer never had the call: not completed, and its record says so */
+	HL_CHECK_MSG(stats().ctr[HL_SIG_CTR_CALLS_COMPLETED] == 0,
+		"a call the customer never had counts as completed");
 	HL_CHECK(stats().calls == 0);
 	advance(40000);
 	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);

@@ -805,8 +805,10 @@ client_response(struct hl_sig *s, const uint8_t *buf, const struct hl_sip_msg *m
 			 * waits for its final as long as its user wants (the ring timer,
 			 * no_answer_s up to 300 s, then CANCEL and 64*T1, §9.1). What stays is
 			 * a guard against a UAS that never sends one, as Timer C is for a
-			 * proxy (§16.6 step 11, > 3 min), restarted by each provisional. */
-			hl_timer_arm(s->wheel, &t->t_end, SIG_INVITE_PROCEEDING_MS);
+			 * proxy (§16.6 step 11, > 3 min), restarted by each provisional until a
+			 * CANCEL went: from then on only its 64*T1 counts (§9.1). */
+			if (!t->cancel_sent)
+				hl_timer_arm(s->wheel, &t->t_end, SIG_INVITE_PROCEEDING_MS);
 		} else if (t->retx_ms < s->t2) /* §17.1.2.2: Proceeding retransmits at T2 */
 			t->retx_ms = s->t2;
 		t->got_1xx = 1;

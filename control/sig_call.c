@@ -908,7 +908,9 @@ leg_send_cancel(struct hl_sig *s, struct sig_leg *l)
 	if (n > 0)
 		sig_txn_client(s, HL_SIP_METHOD_CANCEL, inv->branch, &inv->peer, s->out, (size_t)n,
 			NULL, NULL);
-	/* §9.1: no final to the INVITE within 64*T1 of the CANCEL, and it is over. */
+	/* §9.1: no final to the INVITE within 64*T1 of the CANCEL, and it is over; a
+	 * provisional crossing the CANCEL does not restart that (client_response()). */
+	inv->cancel_sent = 1;
 	hl_timer_arm(s->wheel, &inv->t_end, 64ull * s->t1);
 }
 
@@ -984,7 +986,26 @@ pick_agent(struct sig_call *c)
 
 static void noanswer_fire(struct hl_timer *tm, void *arg);
 
-/* The SDP we offer an agent: the customer's codecs that we carry, in their order. */
+/* Index into our_codecs of the codec the A leg's SDP settled before its 2xx (in a
+ * reliable 1xx, RFC 3262), -1 when none is. */
+static int
+a_early_codec(const struct sig_leg *a)
+{
+	struct hl_sip_slice sl = {0, a->sdp_local_len};
+	struct hl_sdp sdp;
+
+	if (a->early_sdp == EARLY_SDP_NONE || a->sdp_local == NULL ||
+		hl_sdp_parse((const uint8_t *)a->sdp_local, sl, &sdp) != 0 || sdp.nmedia == 0 ||
+		sdp.media[0].nfmt == 0)
+		return -1;
+	return codec_of((const uint8_t *)a->sdp_local, &sdp.media[0].fmt[0]);
+}
+
+/*
+ * The SDP we offer an agent: the customer's codecs that we carry, in their order. Once
+ * a reliable 1xx settled the customer's codec (a failover after an earlier agent's 183),
+ * that codec alone: the customer's 2xx repeats that SDP and the legs never transcode.
+ */
 static int
 b_offer(struct sig_call *c, struct sig_leg *b, const char *host, char *out,
 	size_t cap)
@@ -995,11 +1016,15 @@ b_offer(struct sig_call *c, struct sig_leg *b, const char *host, char *out,
 	struct srtp_cb cb;
 	unsigned int n = 0;
 	char addr[64];
-	int rc;
+	int rc, k0 = a_early_codec(c->a);
 
 	sig_host_addr(host, addr, sizeof(addr));
 	caps_init(&caps, addr, host[0] == '[', c->b_local_port, b->sess_id, b->sdp_version);
-	if (c->a_offer != NULL) {
+	if (k0 >= 0) {
+		pick[0] = our_codecs[k0];
+		caps.codecs = pick;
+		caps.ncodecs = 1;
+	} else if (c->a_offer != NULL) {
 		struct hl_sip_slice sl = {0, c->a_offer_len};
 		if (hl_sdp_parse((const uint8_t *)c->a_offer, sl, &sdp) == 0 && sdp.nmedia > 0) {
 			const struct hl_sdp_media *m = &sdp.media[0];
@@ -1826,6 +1851,16 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 						media_push(s, c);
 				}
 			}
+			if (c->a_offer == NULL && a->early_sdp == EARLY_SDP_NONE) {
+				/* RFC 3261 §13.2.1: a late offer gets ours in the first reliable
+				 * non-failure response, and there is none to carry yet (a 180,
+				 * a 183 without SDP). Unreliable then, as without 100rel; not
+				 * at all to a UAC that requires every 1xx reliable (§3). */
+				if (!a->rel_req)
+					sig_reply_stored(s, a->inv, status, NULL, a->ltag, NULL,
+						NULL, NULL, 0);
+				return;
+			}
 			a_provisional(s, c, status);
 			return;
 		}
@@ -2333,8 +2368,8 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 	a->inv_cseq = cs.seq;
 	/* RFC 3262 §3: a UAC that supports or requires 100rel gets our 18x reliably;
 	 * RSeq starts anywhere in 1 .. 2^31 - 1 (a_send_rel adds one before each). */
-	a->rel100 = hl_sip_has_option(buf, m, HL_SIP_HDR_SUPPORTED, "100rel") ||
-		    hl_sip_has_option(buf, m, HL_SIP_HDR_REQUIRE, "100rel");
+	a->rel_req = hl_sip_has_option(buf, m, HL_SIP_HDR_REQUIRE, "100rel");
+	a->rel100 = a->rel_req || hl_sip_has_option(buf, m, HL_SIP_HDR_SUPPORTED, "100rel");
 	a->rseq = (uint32_t)(sig_rand64(s) % 0x7fffffffu);
 	if ((h = hl_sip_hdr_first(m, HL_SIP_HDR_MAX_FORWARDS)) != NULL)
 		hl_sip_parse_uint(buf, h->value, &mf);
@@ -2616,7 +2651,9 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			sig_txn_acked(s, l->inv);
 		sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
 		sig_count(s, l->side == 0 ? HL_SIG_CTR_BYE_FROM_CUSTOMER : HL_SIG_CTR_BYE_FROM_AGENT);
-		if (c->state == CALL_CONNECTED)
+		/* Connected to the agent is not answered: our 2xx may still wait for a
+		 * PRACK (final_due), and then the customer never had the call. */
+		if (c->state == CALL_CONNECTED && c->answered_ms)
 			sig_count(s, HL_SIG_CTR_CALLS_COMPLETED);
 		call_why(s, c, c->answered_ms ? HL_CDR_ANSWERED :
 			l->side == 0 ? HL_CDR_ABANDONED : HL_CDR_REJECTED,
@@ -2627,10 +2664,12 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			sig_reply_stored(s, l->inv, 487, NULL, l->ltag, NULL, NULL, NULL, 0);
 			c->a_status = 487;
 		}
-		l->state = LEG_DONE;
-		if (peer != NULL)
-			leg_end(s, peer, 487);
+		/* l first: ending an early peer (the agent hung up while our 2xx waited
+		 * for a PRACK) may free the call, and l with it. */
+		bool peer_live = peer != NULL && peer->state != LEG_DONE;
 		leg_done(s, l);
+		if (peer_live)
+			leg_end(s, peer, 487);
 		return;
 	}
 	case HL_SIP_METHOD_INVITE:

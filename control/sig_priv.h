@@ -64,6 +64,7 @@ struct sig_txn {
 	uint8_t method; /* enum hl_sip_method; ACK matches INVITE */
 	uint8_t state;
 	uint8_t cancel_pending; /* client INVITE: CANCEL once a 1xx comes */
+	uint8_t cancel_sent;    /* client INVITE: CANCEL went; t_end runs 64*T1 from it */
 	uint8_t got_1xx;
 	uint16_t status;        /* final status sent (server) or received (client) */
 	uint32_t retx_ms;
@@ -116,6 +117,7 @@ struct sig_leg {
 	/* RFC 3262 on the A leg (we are its UAS), when the customer's INVITE named
 	 * 100rel in Supported or Require: our 18x go reliably, one at a time. */
 	uint8_t rel100;        /* A: the customer takes reliable provisionals */
+	uint8_t rel_req;       /* A: and requires them (Require: 100rel, every 1xx) */
 	uint8_t rel_unacked;   /* A: our 1xx of RSeq rseq waits for its PRACK */
 	uint8_t rel_sdp;       /* A: that 1xx carries our SDP */
 	uint8_t early_sdp;     /* A: enum sig_early_sdp, our SDP in reliable 1xx */

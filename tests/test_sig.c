@@ -709,6 +709,38 @@ out:
 	teardown();
 }
 
+/* A provisional after our CANCEL (a retransmitted 180, a reliable 1xx the agent repeats
+ * until PRACKed) does not give the INVITE back its 6-minute guard: RFC 3261 §9.1 counts
+ * 64*T1 from the CANCEL, whatever comes before a final. */
+HL_TEST(provisional_after_cancel_keeps_64t1)
+{
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKp1c", "p1c@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	char inv[4096];
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	nout = 0;
+	advance(5100); /* no_answer_s: CANCEL */
+	HL_CHECK(find_out("CANCEL") >= 0);
+	advance(1000);
+	agent_respond(inv, 180, 5090); /* crosses the CANCEL */
+	/* No 487 and no answer to the CANCEL: 64*T1 after it, nothing is left. */
+	advance(32000);
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK_MSG(stats().transactions == 0, "%lu transactions left",
+		(unsigned long)stats().transactions);
+	HL_CHECK(stats().dialogs == 0);
+out:
+	teardown();
+}
+
 /* Every ACK of the customer lost, then its BYE: the 2xx is not resent any more and
  * no ack_timeout is counted (the call ended normally). */
 HL_TEST(bye_before_ack)
@@ -3388,19 +3420,64 @@ HL_TEST(rel_late_offer)
 }
 
 /*
- * One reliable 1xx unacknowledged at a time (§3): a late offer's 183 (our offer) that
- * comes while the 180 waits for its PRACK goes out with that PRACK, as the next RSeq;
- * its own PRACK brings the answer, and the agent's 200 is then answered at once.
+ * RFC 3261 §13.2.1: an INVITE without an offer gets ours in the first reliable
+ * non-failure response. An agent's 180 before it sent any SDP has no offer of ours to
+ * carry: to a customer that only supports 100rel it goes unreliably, as without it; to
+ * one that requires 100rel (every 1xx reliable, RFC 3262 §3) it is not sent. The 183
+ * with the agent's SDP is then the first reliable 1xx, with our offer.
+ */
+HL_TEST(rel_late_offer_180_first)
+{
+	for (int req = 0; req < 2; req++) {
+		char inv[4096], v[256], totag[64];
+		uint32_t rseq = 0;
+		int i;
+
+		setup_ops(1);
+		HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+		rel_invite("z9hG4bKrlf", "rlf@trunk",
+			req ? "Require: 100rel\r\n" : "Supported: 100rel\r\n", NULL);
+		i = find_out("INVITE");
+		HL_CHECK(i >= 0);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		snprintf(inv, sizeof(inv), "%s", out[i].buf);
+		agent_respond(inv, 180, 5090);
+		i = find_out("180");
+		if (req) {
+			HL_CHECK_MSG(i < 0, "a 180 without our offer to a Require: 100rel UAC");
+		} else {
+			HL_CHECK(i >= 0);
+			HL_CHECK_MSG(i < 0 || hdr((unsigned int)i, HL_SIP_HDR_REQUIRE, v,
+						      sizeof(v)) != 0,
+				"a reliable 180 without our offer");
+		}
+		HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_SENT] == 0);
+		respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+		i = find_out("183");
+		HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+		HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "m=audio ") != NULL);
+		teardown();
+	}
+}
+
+/*
+ * One reliable 1xx unacknowledged at a time (§3): the 183 with our answer to the
+ * customer's offer that comes while the 180 waits for its PRACK goes out with that
+ * PRACK, as the next RSeq (early media starts at once all the same: the answer is ours
+ * to give); the agent's 200 after its PRACK is answered at once, with its SDP.
  */
 HL_TEST(rel_one_at_a_time)
 {
-	char inv[4096], msg[4096], totag[64], tag2[64], ans[1024];
+	char inv[4096], msg[4096], totag[64], tag2[64], sdp183[2048];
 	uint32_t rseq = 0, rseq2 = 0;
 	int i;
 
 	setup_ops(1);
 	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
-	rel_invite("z9hG4bKrq1", "rq1@trunk", "Require: 100rel\r\n", NULL);
+	rel_invite("z9hG4bKrq1", "rq1@trunk", "Require: 100rel\r\n", sdp_offer);
 	i = find_out("INVITE");
 	HL_CHECK(i >= 0);
 	if (i < 0)
@@ -3414,21 +3491,22 @@ HL_TEST(rel_one_at_a_time)
 	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
 	HL_CHECK_INT(nout, 0);
 	HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_SENT] == 1);
+	HL_CHECK_INT(npushed, 2);
 	customer_prack(msg, sizeof(msg), "z9hG4bKrq1p", "rq1@trunk", totag, 2, rseq, NULL);
 	feed(msg, addr('t', 5060));
 	HL_CHECK_INT(status_of(0), 200);
 	i = find_out("183");
 	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq2, tag2, sizeof(tag2)) == 0);
 	HL_CHECK_INT(rseq2, rseq + 1);
-	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "m=audio ") != NULL);
-	HL_CHECK_INT(npushed, 0);
-	late_answer(ans, sizeof(ans), 6004, "RTP/AVP", "8 101", "");
-	customer_prack(msg, sizeof(msg), "z9hG4bKrq1q", "rq1@trunk", totag, 3, rseq2, ans);
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL);
+	snprintf(sdp183, sizeof(sdp183), "%s", i >= 0 ? body_of((unsigned int)i) : "");
+	customer_prack(msg, sizeof(msg), "z9hG4bKrq1q", "rq1@trunk", totag, 3, rseq2, NULL);
 	feed(msg, addr('t', 5060));
 	HL_CHECK_INT(status_of(0), 200);
-	HL_CHECK_INT(npushed, 2);
 	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
-	HL_CHECK(find_out("200") >= 0);
+	i = find_out("200");
+	HL_CHECK(i >= 0);
+	HL_CHECK(i >= 0 && strcmp(body_of((unsigned int)i), sdp183) == 0);
 	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrq1a", "rq1@trunk", totag, 1);
 	feed(msg, addr('t', 5060));
 	HL_CHECK_INT(nout, 0);
@@ -3681,6 +3759,92 @@ HL_TEST(rel_agent_prack)
 	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
 out:
 	resp_hdrs = "";
+	teardown();
+}
+
+/*
+ * The agent hangs up while our 2xx waits for the PRACK of the reliable 183 that
+ * carried our offer: the customer's INVITE is ended and the call freed once, nothing
+ * left behind.
+ */
+HL_TEST(rel_agent_bye_before_prack)
+{
+	char inv[4096], msg[4096], totag[64];
+	uint32_t rseq = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKrab", "rab@trunk", "Supported: 100rel\r\n", NULL);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("200") < 0);
+	agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKrabb", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(find_out("487") >= 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 0);
+	/* the customer never had the call: not completed, and its record says so */
+	HL_CHECK_MSG(stats().ctr[HL_SIG_CTR_CALLS_COMPLETED] == 0,
+		"a call the customer never had counts as completed");
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * The customer's session is settled by the first agent's reliable 183 (our answer,
+ * PCMA, PRACKed); that agent then refuses. The next agent is offered only that codec:
+ * the legs relay one codec and never transcode, and the customer's 2xx repeats the
+ * 183's SDP, so an agent taking PCMU from a full offer would leave the legs apart.
+ */
+HL_TEST(rel_failover_keeps_codec)
+{
+	char inv[4096], msg[2048], totag[64];
+	uint32_t rseq = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	advance(10);
+	HL_CHECK(do_register("bob", "bobpw", 5091, 0) == 200);
+	rel_invite("z9hG4bKrf1", "rf1@trunk", "Supported: 100rel\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	HL_CHECK(strstr(body_of((unsigned int)i), "RTP/AVP 0 8 101") != NULL);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL);
+	customer_prack(msg, sizeof(msg), "z9hG4bKrf1p1", "rf1@trunk", totag, 2, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	agent_respond(inv, 486, 5090);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5091);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	HL_CHECK_MSG(strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL, "bob is offered %s",
+		body_of((unsigned int)i));
+	respond_sdp(inv, 200, addr('a', 5091), agent_sdp);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL);
+	HL_CHECK(last_push(0) != NULL && last_push(1) != NULL &&
+		 last_push(0)->codec_pt == last_push(1)->codec_pt);
+out:
 	teardown();
 }
 

@@ -966,6 +966,9 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 	if (hl_sip_parse_via(buf, v->value, &via) < 0 || hl_sip_parse_name_addr(buf, to->value, &tna) < 0) {
 		sig_count(s, HL_SIG_CTR_BAD_IN);
 		sig_count(s, HL_SIG_CTR_BAD_ANSWERED);
+		if (m->method == HL_SIP_METHOD_PRACK)
+			sig_count(s, HL_SIG_CTR_PRACK_IN);
+		sig_prack_refused(s, m);
 		reply_stateless(s, buf, m, src, 400);
 		return;
 	}
@@ -1009,6 +1012,10 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 			sig_send(s, &t->peer, t->msg, t->msg_len);
 		return;
 	}
+	/* Once per PRACK, not per copy: prack_request() finds what it matches, and
+	 * every refusal on the way there counts it unmatched (sig_prack_refused). */
+	if (m->method == HL_SIP_METHOD_PRACK)
+		sig_count(s, HL_SIG_CTR_PRACK_IN);
 	char fake[SIG_BRANCH_MAX];
 	struct hl_sip_slice br = via.branch;
 	const char *bp = (const char *)buf + br.off;
@@ -1021,6 +1028,7 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 	t = txn_new(s, 1, (enum hl_sip_method)key_method, bp, blen);
 	if (t == NULL) {
 		/* Table full: shed load statelessly (RFC 3261 §21.5.4). */
+		sig_prack_refused(s, m);
 		if (m->method != HL_SIP_METHOD_CANCEL) {
 			struct hl_sig_addr dst;
 			struct hl_sip_writer w;
@@ -1060,6 +1068,7 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 		return;
 	}
 	if (check_require(s, t, buf, m) != 0) {
+		sig_prack_refused(s, m);
 		if (m->method == HL_SIP_METHOD_INVITE && tna.tag.len == 0)
 			sig_cdr_refused(s, t, buf, m, src, NULL, HL_CDR_REJECTED);
 		return;
@@ -1068,10 +1077,7 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 		struct sig_leg *leg = sig_dialog_find(s, buf, cid->value, tna.tag);
 		if (leg == NULL) {
 			/* §12.2.2: a request for a dialog we do not have. */
-			if (m->method == HL_SIP_METHOD_PRACK) {
-				sig_count(s, HL_SIG_CTR_PRACK_IN);
-				sig_count(s, HL_SIG_CTR_PRACK_UNMATCHED);
-			}
+			sig_prack_refused(s, m);
 			sig_reply(s, t, buf, m, 481, NULL, NULL, NULL, NULL, NULL, 0);
 			return;
 		}
@@ -1097,8 +1103,7 @@ request(struct hl_sig *s, const uint8_t *buf, size_t len, const struct hl_sip_ms
 	}
 	case HL_SIP_METHOD_PRACK:
 		/* RFC 3262 §3: a PRACK matching no reliable 1xx of ours is 481. */
-		sig_count(s, HL_SIG_CTR_PRACK_IN);
-		sig_count(s, HL_SIG_CTR_PRACK_UNMATCHED);
+		sig_prack_refused(s, m);
 		/* fall through */
 	case HL_SIP_METHOD_BYE:
 	case HL_SIP_METHOD_INFO:

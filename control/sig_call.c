@@ -1698,7 +1698,6 @@ prack_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint
 	struct hl_sip_rack ra;
 	int offer;
 
-	sig_count(s, HL_SIG_CTR_PRACK_IN);
 	if (h == NULL || hl_sip_parse_rack(buf, h->value, &ra) != 0) {
 		sig_count(s, HL_SIG_CTR_PRACK_UNMATCHED);
 		sig_reply(s, t, buf, m, 400, "Bad RAck", NULL, NULL, NULL, NULL, 0);
@@ -2628,12 +2627,14 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 	hl_sip_parse_cseq(buf, hl_sip_hdr_first(m, HL_SIP_HDR_CSEQ)->value, &cs);
 	/* §12.2.2: a lower CSeq than the last is out of order: 500. */
 	if (l->rcseq && cs.seq <= l->rcseq && l->side == 0) {
+		sig_prack_refused(s, m);
 		sig_reply(s, t, buf, m, 500, "CSeq Out of Order", NULL, NULL, NULL, NULL, 0);
 		return;
 	}
 	if (l->side == 0 || cs.seq > l->rcseq)
 		l->rcseq = cs.seq;
 	if (c == NULL || l->state == LEG_DONE) {
+		sig_prack_refused(s, m);
 		sig_reply(s, t, buf, m, 481, NULL, NULL, NULL, NULL, NULL, 0);
 		return;
 	}

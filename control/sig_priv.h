@@ -333,6 +333,15 @@ sig_count(struct hl_sig *s, enum hl_sig_ctr c)
 	s->st.ctr[c]++;
 }
 
+/* A PRACK refused before it could match a reliable 1xx (RFC 3262 §3), whatever refused
+ * it: counted in prack_unmatched, as prack_request() counts the RAck that matches none. */
+static inline void
+sig_prack_refused(struct hl_sig *s, const struct hl_sip_msg *m)
+{
+	if (m->method == HL_SIP_METHOD_PRACK)
+		sig_count(s, HL_SIG_CTR_PRACK_UNMATCHED);
+}
+
 static inline uint64_t
 sig_wall_s(const struct hl_sig *s)
 {

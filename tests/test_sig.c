@@ -3672,6 +3672,79 @@ out:
 	teardown();
 }
 
+/*
+ * Every PRACK that reaches signalling is prack_in, and every one that matches no
+ * unacknowledged reliable 1xx is prack_unmatched, whatever refuses it: the CSeq order
+ * of the dialog (500), a Require we lack (420), a leg whose call is gone (481).
+ */
+HL_TEST(rel_prack_refusals_counted)
+{
+	char inv[4096], msg[2048], totag[64];
+	uint32_t rseq = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKrc1", "rc1@trunk", "Supported: 100rel\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	/* CSeq 1 is the INVITE's: out of order */
+	customer_prack(msg, sizeof(msg), "z9hG4bKrc1p1", "rc1@trunk", totag, 1, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 500);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_IN], 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_UNMATCHED], 1);
+	/* its retransmission is answered by its transaction, not counted again */
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 500);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_IN], 1);
+	/* an extension we do not have */
+	customer_prack(msg, sizeof(msg), "z9hG4bKrc1p2", "rc1@trunk", totag, 2, rseq, NULL);
+	{
+		char *ra = strstr(msg, "RAck:");
+		char tail[1024];
+		snprintf(tail, sizeof(tail), "%s", ra);
+		snprintf(ra, sizeof(msg) - (size_t)(ra - msg), "Require: foo\r\n%s", tail);
+	}
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 420);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_IN], 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_UNMATCHED], 2);
+	/* the one that matches */
+	customer_prack(msg, sizeof(msg), "z9hG4bKrc1p3", "rc1@trunk", totag, 3, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_IN], 3);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_UNMATCHED], 2);
+	/* no answer: the agent's leg is cancelled and left to finish on its own; a
+	 * request in its dialog finds no call */
+	advance(5100);
+	HL_CHECK(find_out("480") >= 0);
+	HL_CHECK(stats().calls == 0);
+	agent_req(msg, sizeof(msg), inv, "PRACK", "z9hG4bKrc1p4", 2, NULL);
+	{
+		char *cs = strstr(msg, "Contact:");
+		char tail[1024];
+		snprintf(tail, sizeof(tail), "%s", cs);
+		snprintf(cs, sizeof(msg) - (size_t)(cs - msg), "RAck: 1 1 INVITE\r\n%s", tail);
+	}
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 481);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_IN], 4);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_UNMATCHED], 3);
+	agent_respond(inv, 487, 5090);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 /* The agent's PRACK (the number of the first and the last PRACK hotline sent, by RAck). */
 static int
 prack_to_agent(uint32_t rseq, unsigned int cseq, char *prack, size_t cap)

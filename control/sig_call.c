@@ -1968,6 +1968,30 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 	agent_failed(s, c, false);
 }
 
+/*
+ * The agent's BYE before the customer had our 2xx: in the early dialog (RFC 3261 §15
+ * forbids it to a UAS, but it comes), or while that 2xx waits for the PRACK of a
+ * reliable 183 (final_due). Nobody cancelled the customer's INVITE, so it gets no 487
+ * (§9.2): the attempt failed as a rejection does, the next agent is rung, and with
+ * nobody left the customer gets 480 (no_agent). An INVITE of ours still open is
+ * CANCELled and its leg left to finish on its own, as after no answer.
+ */
+static void
+agent_left(struct hl_sig *s, struct sig_call *c, struct sig_leg *b)
+{
+	sig_count(s, HL_SIG_CTR_AGENT_REJECTS);
+	c->a->final_due = 0;
+	c->agent_user[0] = '\0'; /* copied at the agent's 2xx; the customer never had it */
+	c->state = CALL_ROUTING;
+	if (b->state == LEG_EARLY) {
+		leg_send_cancel(s, b);
+		agent_failed(s, c, true);
+		return;
+	}
+	b->state = LEG_DONE;
+	agent_failed(s, c, false);
+}
+
 /* Responses to BYE and re-INVITE/refresh requests we sent on a leg. */
 static void
 leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m,
@@ -2652,6 +2676,10 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			sig_txn_acked(s, l->inv);
 		sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
 		sig_count(s, l->side == 0 ? HL_SIG_CTR_BYE_FROM_CUSTOMER : HL_SIG_CTR_BYE_FROM_AGENT);
+		if (l->side == 1 && l == c->b && !c->answered_ms && c->state != CALL_ENDING) {
+			agent_left(s, c, l);
+			return;
+		}
 		/* Connected to the agent is not answered: our 2xx may still wait for a
 		 * PRACK (final_due), and then the customer never had the call. */
 		if (c->state == CALL_CONNECTED && c->answered_ms)

@@ -3837,41 +3837,182 @@ out:
 
 /*
  * The agent hangs up while our 2xx waits for the PRACK of the reliable 183 that
- * carried our offer: the customer's INVITE is ended and the call freed once, nothing
- * left behind.
+ * carried our offer: the customer never had the call, and nothing CANCELled its INVITE,
+ * so no 487 (RFC 3261 §9.2): the attempt failed as a rejection does. With nobody left
+ * the customer gets 480, the record no_agent; with another agent, that one is rung (on
+ * the codec the 183 settled) and the call goes on. The call is freed once, nothing left.
  */
 HL_TEST(rel_agent_bye_before_prack)
 {
-	char inv[4096], msg[4096], totag[64];
-	uint32_t rseq = 0;
-	int i;
+	for (int two = 0; two < 2; two++) {
+		char inv[4096], msg[4096], totag[64];
+		uint32_t rseq = 0;
+		int i;
 
-	setup_ops(1);
-	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
-	rel_invite("z9hG4bKrab", "rab@trunk", "Supported: 100rel\r\n", NULL);
-	i = find_out("INVITE");
-	HL_CHECK(i >= 0);
-	if (i < 0)
-		goto out;
-	snprintf(inv, sizeof(inv), "%s", out[i].buf);
-	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
-	i = find_out("183");
-	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
-	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
-	HL_CHECK(find_out("ACK") >= 0 && find_out("200") < 0);
-	agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKrabb", 2, NULL);
-	feed(msg, addr('a', 5090));
-	HL_CHECK_INT(status_of(0), 200);
-	HL_CHECK(find_out("487") >= 0);
-	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 0);
-	/* the customer never had the call: not completed, and its record says so */
-	HL_CHECK_MSG(stats().ctr[HL_SIG_CTR_CALLS_COMPLETED] == 0,
-		"a call the customer never had counts as completed");
-	HL_CHECK(stats().calls == 0);
-	advance(40000);
-	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
-out:
-	teardown();
+		setup_cdr(NULL);
+		HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+		advance(10);
+		if (two)
+			HL_CHECK(do_register("bob", "bobpw", 5091, 0) == 200);
+		rel_invite("z9hG4bKrab", "rab@trunk", "Supported: 100rel\r\n", NULL);
+		i = find_out("INVITE");
+		HL_CHECK(i >= 0);
+		if (i < 0)
+			goto out;
+		snprintf(inv, sizeof(inv), "%s", out[i].buf);
+		respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+		i = find_out("183");
+		HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+		respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+		HL_CHECK(find_out("ACK") >= 0 && find_out("200") < 0);
+		agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKrabb", 2, NULL);
+		feed(msg, addr('a', 5090));
+		HL_CHECK_INT(status_of(0), 200);
+		HL_CHECK_MSG(find_out("487") < 0, "487 to an INVITE nobody cancelled");
+		HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 0);
+		HL_CHECK_MSG(stats().ctr[HL_SIG_CTR_CALLS_COMPLETED] == 0,
+			"a call the customer never had counts as completed");
+		if (!two) {
+			HL_CHECK(find_out("480") >= 0);
+			HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_NO_AGENT] == 1);
+			HL_CHECK(stats().calls == 0);
+		} else {
+			i = find_out("INVITE");
+			HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5091, "bob is not rung");
+			HL_CHECK(find_out("480") < 0);
+			if (i < 0)
+				goto out;
+			snprintf(inv, sizeof(inv), "%s", out[i].buf);
+			HL_CHECK(strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL);
+			respond_sdp(inv, 200, addr('a', 5091), agent_sdp);
+			HL_CHECK(find_out("ACK") >= 0 && find_out("200") < 0);
+			/* the 183 still waits for its PRACK; it brings the 2xx */
+			customer_prack(msg, sizeof(msg), "z9hG4bKrabp", "rab@trunk", totag, 2, rseq,
+				"v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+				"c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 8 101\r\n"
+				"a=rtpmap:101 telephone-event/8000\r\n");
+			feed(msg, addr('t', 5060));
+			HL_CHECK_INT(status_of(0), 200);
+			HL_CHECK(nout == 2 && status_of(1) == 200);
+			HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 1);
+			customer_req(msg, sizeof(msg), "ACK", "z9hG4bKraba", "rab@trunk", totag, 1);
+			feed(msg, addr('t', 5060));
+			customer_req(msg, sizeof(msg), "BYE", "z9hG4bKrabc", "rab@trunk", totag, 3);
+			feed(msg, addr('t', 5060));
+			HL_CHECK_INT(status_of(0), 200);
+			i = find_out("BYE");
+			HL_CHECK(i >= 0 && out[i].dst.port == 5091);
+			if (i >= 0) {
+				snprintf(msg, sizeof(msg), "%s", out[i].buf);
+				respond_sdp(msg, 200, addr('a', 5091), NULL);
+			}
+			HL_CHECK(stats().calls == 0);
+		}
+		advance(4000);
+		{
+			const struct hl_cdr *r = cdr_of("rab@trunk");
+			HL_CHECK(r != NULL);
+			if (r != NULL) {
+				HL_CHECK_STR(hl_store_cdr_disposition_name(r->disposition),
+					two ? "answered" : "no_agent");
+				HL_CHECK_INT(r->sip_status, two ? 200 : 480);
+				HL_CHECK_INT(r->agents_tried, two ? 2 : 1);
+				HL_CHECK_STR(r->agent, two ? "bob" : "");
+			}
+		}
+		advance(40000);
+		HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+	out:
+		teardown();
+	}
+}
+
+/*
+ * An agent's BYE in the early dialog (RFC 3261 §15 forbids it to a UAS, but it comes):
+ * its INVITE is still open, so it is CANCELled and left to finish on its own, and the
+ * attempt fails as a rejection does: the next agent, else 480 (never a 487 nobody asked
+ * for). Whether the agent then answers the CANCEL (487, ACKed) or never does, nothing
+ * is left once the timers ran.
+ */
+HL_TEST(agent_bye_early_dialog)
+{
+	for (int two = 0; two < 2; two++) {
+		char inv[4096], msg[4096];
+		int i;
+
+		setup_cdr(NULL);
+		HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+		advance(10);
+		if (two)
+			HL_CHECK(do_register("bob", "bobpw", 5091, 0) == 200);
+		send_invite("+15550100", "z9hG4bKabe", "abe@trunk");
+		i = find_out("INVITE");
+		HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+		if (i < 0)
+			goto out;
+		snprintf(inv, sizeof(inv), "%s", out[i].buf);
+		agent_respond(inv, 180, 5090);
+		HL_CHECK(find_out("180") >= 0);
+		agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKabeb", 2, NULL);
+		feed(msg, addr('a', 5090));
+		HL_CHECK_INT(status_of(0), 200);
+		HL_CHECK_MSG(find_out("487") < 0, "487 to an INVITE nobody cancelled");
+		i = find_out("CANCEL");
+		HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5090, "no CANCEL to the agent");
+		if (!two) {
+			HL_CHECK(find_out("480") >= 0);
+			HL_CHECK(stats().calls == 0);
+			/* the agent answers the CANCEL and its INVITE */
+			if (i >= 0) {
+				snprintf(msg, sizeof(msg), "%s", out[i].buf);
+				agent_respond(msg, 200, 5090);
+			}
+			agent_respond(inv, 487, 5090);
+			HL_CHECK(find_out("ACK") >= 0);
+		} else {
+			/* bob is rung and answers; alice never answers again */
+			char v[256], totag[64];
+			int k = find_out("INVITE");
+			HL_CHECK_MSG(k >= 0 && out[k].dst.port == 5091, "bob is not rung");
+			HL_CHECK(find_out("480") < 0);
+			if (k < 0)
+				goto out;
+			snprintf(inv, sizeof(inv), "%s", out[k].buf);
+			agent_respond(inv, 200, 5091);
+			i = find_out("200");
+			HL_CHECK(i >= 0);
+			if (i < 0 || hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) != 0 ||
+				param(v, ";tag=", totag, sizeof(totag)) != 0)
+				goto out;
+			customer_req(msg, sizeof(msg), "ACK", "z9hG4bKabea", "abe@trunk", totag, 1);
+			feed(msg, addr('t', 5060));
+			customer_req(msg, sizeof(msg), "BYE", "z9hG4bKabec", "abe@trunk", totag, 2);
+			feed(msg, addr('t', 5060));
+			HL_CHECK_INT(status_of(0), 200);
+			i = find_out("BYE");
+			HL_CHECK(i >= 0 && out[i].dst.port == 5091);
+			if (i >= 0) {
+				snprintf(msg, sizeof(msg), "%s", out[i].buf);
+				respond_sdp(msg, 200, addr('a', 5091), NULL);
+			}
+			HL_CHECK(stats().calls == 0);
+		}
+		advance(4000);
+		{
+			const struct hl_cdr *r = cdr_of("abe@trunk");
+			HL_CHECK(r != NULL);
+			if (r != NULL) {
+				HL_CHECK_STR(hl_store_cdr_disposition_name(r->disposition),
+					two ? "answered" : "no_agent");
+				HL_CHECK_INT(r->sip_status, two ? 200 : 480);
+				HL_CHECK_INT(r->agents_tried, two ? 2 : 1);
+			}
+		}
+		advance(40000);
+		HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+	out:
+		teardown();
+	}
 }
 
 /*

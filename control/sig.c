@@ -1194,6 +1194,7 @@ hl_sig_create(const struct hl_config *cfg, const struct hl_tenants *tenants,
 	s->store = store;
 	s->ops = *ops;
 	s->now_ms = now_ms;
+	s->poll_ms = now_ms;
 	s->wall_base_ms = now_ms;
 	s->wall_base_s = wall_s;
 	s->t1 = cfg->sip_t1_ms;
@@ -1272,6 +1273,7 @@ hl_sig_poll(struct hl_sig *s, uint64_t now_ms)
 
 	if (now_ms <= s->now_ms)
 		return 0;
+	s->poll_ms = now_ms;
 	n = hl_timer_advance(s->wheel, now_ms, SIG_TIMER_BUDGET);
 	/* Run behind by design when the budget is spent: the rest fire next turn. */
 	s->now_ms = s->wheel->now_ms;

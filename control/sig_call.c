@@ -1631,10 +1631,11 @@ a_send_rel(struct hl_sig *s, struct sig_call *c, int status)
 	if (sdp)
 		a->early_sdp = EARLY_SDP_SENT;
 	/* §3: T1, doubling each time, not capped at T2 (unlike a 2xx): PRACK
-	 * retransmissions do not wait for ours. Given up 64*T1 after the first. */
+	 * retransmissions do not wait for ours. Given up 64*T1 after the first, so the
+	 * last copy goes at 63*T1; schedule and deadline count from the same instant. */
 	a->rel_retx_ms = s->t1;
 	a->rel_deadline_ms = s->now_ms + 64ull * s->t1;
-	hl_timer_arm(s->wheel, &a->t_rel, s->t1);
+	hl_timer_arm_at(s->wheel, &a->t_rel, s->now_ms + s->t1);
 }
 
 /* An 18x for the customer who takes them reliably: sent now, or, while one is
@@ -1660,7 +1661,9 @@ rel_fire(struct hl_timer *tm, void *arg)
 	if (!a->rel_unacked || a->state != LEG_EARLY || a->call == NULL || t == NULL ||
 		t->msg == NULL)
 		return;
-	if (at >= a->rel_deadline_ms) {
+	/* A timer run late (a stalled loop, the wheel catching up) goes by the clock: a
+	 * copy due before the deadline but sent at or after it would go with the 500. */
+	if (at >= a->rel_deadline_ms || s->poll_ms >= a->rel_deadline_ms) {
 		/* §3: no PRACK in 64*T1: the INVITE is refused with a 5xx, and the agent's
 		 * leg is cancelled (or sent BYE, when its 2xx waited for this PRACK). */
 		sig_count(s, HL_SIG_CTR_REL1XX_TIMEOUT);

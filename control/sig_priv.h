@@ -299,6 +299,8 @@ struct hl_sig {
 	struct hl_digest_server *digest;
 	struct hl_timer_wheel *wheel;
 	uint64_t now_ms;
+	uint64_t poll_ms; /* the clock hl_sig_poll() was given: ahead of the wheel's
+			   * while it catches up, the time a timer really runs at */
 	uint64_t wall_base_s, wall_base_ms;
 	uint64_t seq;           /* tags, branches, Call-IDs */
 	uint64_t salt;

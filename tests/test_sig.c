@@ -3251,9 +3251,9 @@ out:
 }
 
 /*
- * No PRACK: the 183 goes at 0, T1, 3, 7, 15 and 31 T1 (doubling, not capped at T2), and
- * at 64*T1 the INVITE gets 500. The agent answered meanwhile (our 2xx waited for the
- * PRACK of the 183 with SDP), so it gets a BYE; the record says no_prack.
+ * No PRACK: the 183 goes at 0 and again at 1, 3, 7, 15, 31 and 63 T1 (doubling, not
+ * capped at T2), and at 64*T1 the INVITE gets 500. The agent answered meanwhile (our 2xx
+ * waited for the PRACK of the 183 with SDP), so it gets a BYE; the record says no_prack.
  */
 HL_TEST(rel_timeout)
 {
@@ -3316,6 +3316,73 @@ HL_TEST(rel_timeout)
 	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
 out:
 	teardown();
+}
+
+/*
+ * RFC 3262 §3 at any polling pace: the reliable 183 is resent at 1, 3, 7, 15, 31 and
+ * 63 T1 after it first went, nothing at or after 64*T1, where the INVITE gets 500. The
+ * control loop polls every turn, but a stalled one (or a wheel catching up) runs the
+ * timers late: a copy due before the deadline must not go out with, or after, the 500.
+ */
+HL_TEST(rel_retransmit_deadline)
+{
+	static const uint64_t steps[] = {1, 10, 700, 3000, 33000};
+	static const uint64_t want[] = {500, 1500, 3500, 7500, 15500, 31500};
+
+	for (unsigned int k = 0; k < HL_ARRAY_SIZE(steps); k++) {
+		char inv[4096];
+		uint64_t start, deadline, final = 0, last = 0, at[16];
+		unsigned int n = 0;
+		int i;
+
+		setup_ops(1);
+		cfg.sip_no_answer_s = 60;
+		HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+		/* not on a slot boundary of the step */
+		now += 3;
+		rel_invite("z9hG4bKrd1", "rd1@trunk", "Supported: 100rel\r\n", sdp_offer);
+		i = find_out("INVITE");
+		HL_CHECK(i >= 0);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		snprintf(inv, sizeof(inv), "%s", out[i].buf);
+		respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+		HL_CHECK(find_out("183") >= 0);
+		start = now;
+		deadline = start + 64 * 500;
+		while (final == 0 && now < deadline + 40000) {
+			now += steps[k];
+			nout = 0;
+			hl_sig_poll(sig, now);
+			for (unsigned int j = 0; j < nout; j++) {
+				if (status_of(j) == 183) {
+					if (n < HL_ARRAY_SIZE(at))
+						at[n++] = now - start;
+					last = now;
+				}
+				if (status_of(j) == 500)
+					final = now;
+			}
+		}
+		HL_CHECK_MSG(final >= deadline && final < deadline + steps[k],
+			"step %llu: 500 at %llu ms", (unsigned long long)steps[k],
+			(unsigned long long)(final - start));
+		HL_CHECK_MSG(last < deadline && last != final,
+			"step %llu: a 183 at %llu ms, the 500 at %llu ms",
+			(unsigned long long)steps[k], (unsigned long long)(last - start),
+			(unsigned long long)(final - start));
+		if (steps[k] == 1) {
+			HL_CHECK_INT(n, HL_ARRAY_SIZE(want));
+			for (unsigned int j = 0; j < n && j < HL_ARRAY_SIZE(want); j++)
+				HL_CHECK_MSG(at[j] == want[j], "retransmission %u at %llu ms", j,
+					(unsigned long long)at[j]);
+		}
+		HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_TIMEOUT] == 1);
+		HL_CHECK(stats().ctr[HL_SIG_CTR_REL1XX_RETRANS] == n);
+		teardown();
+	}
 }
 
 /*

@@ -395,33 +395,25 @@ hl_sip_parse_rseq(const uint8_t *buf, struct hl_sip_slice s, uint32_t *rseq)
 	return 0;
 }
 
-/* RFC 3262 §7.2: RAck = response-num LWS CSeq-num LWS Method. */
+/* RFC 3262 §7.2: RAck = response-num LWS CSeq-num LWS Method; what follows the
+ * response-num is a CSeq value (RFC 3261 §20.16) and is parsed as one. */
 int
 hl_sip_parse_rack(const uint8_t *buf, struct hl_sip_slice s, struct hl_sip_rack *rack)
 {
-	const uint8_t *p = buf + s.off, *end = p + s.len, *q, *b;
-	uint64_t rn = 0, cn = 0;
+	const uint8_t *p = buf + s.off, *end = p + s.len, *q;
+	struct hl_sip_cseq cs;
+	uint64_t rn = 0;
 
 	p = scan_uint(skip_lws(p, end), end, UINT32_MAX, &rn);
 	if (p == NULL || rn == 0)
 		return HL_E_PARSE;
 	q = skip_lws(p, end);
-	if (q == p)
-		return HL_E_PARSE;
-	p = scan_uint(q, end, 0x7fffffffu, &cn);
-	if (p == NULL)
-		return HL_E_PARSE;
-	q = skip_lws(p, end);
-	if (q == p)
-		return HL_E_PARSE;
-	b = q;
-	q = scan_cls(q, end, C_TOKEN);
-	if (q == b || skip_lws(q, end) != end)
+	if (q == p || hl_sip_parse_cseq(buf, mkslice(buf, q, end), &cs) != 0)
 		return HL_E_PARSE;
 	rack->rseq = (uint32_t)rn;
-	rack->cseq = (uint32_t)cn;
-	rack->method_s = mkslice(buf, b, q);
-	rack->method = (uint8_t)hl_sip_method_lookup(b, (size_t)(q - b));
+	rack->cseq = cs.seq;
+	rack->method_s = cs.method_s;
+	rack->method = cs.method;
 	return 0;
 }
 

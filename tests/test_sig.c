@@ -387,18 +387,25 @@ find_out(const char *method_or_status)
 	return -1;
 }
 
-/* The BYE hotline sent the agent (to its port 5090), answered 200 by the agent. */
+/* The BYE hotline sent the agent at port, answered 200 by the agent. */
 static void
-agent_answers_bye(void)
+agent_answers_bye_at(uint16_t port)
 {
 	int i = find_out("BYE");
 	char bye[4096];
 
-	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	HL_CHECK(i >= 0 && out[i].dst.port == port);
 	if (i < 0)
 		return;
 	snprintf(bye, sizeof(bye), "%s", out[i].buf);
-	agent_respond(bye, 200, 5090);
+	agent_respond(bye, 200, port);
+}
+
+/* The same for the first agent (alice, port 5090). */
+static void
+agent_answers_bye(void)
+{
+	agent_answers_bye_at(5090);
 }
 
 static struct hl_sig_stats
@@ -2888,6 +2895,21 @@ cdr_of(const char *callid)
 	return NULL;
 }
 
+/* The record of a call whose first agent left before the customer's 2xx: answered by
+ * the second (two) or, with nobody left, no_agent with 480. */
+static void
+check_agent_left_record(const char *callid, bool two)
+{
+	const struct hl_cdr *r = cdr_of(callid);
+
+	HL_CHECK_MSG(r != NULL, "no record of %s", callid);
+	if (r == NULL)
+		return;
+	HL_CHECK_STR(hl_store_cdr_disposition_name(r->disposition), two ? "answered" : "no_agent");
+	HL_CHECK_INT(r->sip_status, two ? 200 : 480);
+	HL_CHECK_INT(r->agents_tried, two ? 2 : 1);
+}
+
 /* One refused attempt's record: what the INVITE said, the status we sent, and why. */
 static void
 check_refused(const char *callid, const char *did, const char *tenant, unsigned int status,
@@ -3967,26 +3989,13 @@ HL_TEST(rel_agent_bye_before_prack)
 			customer_req(msg, sizeof(msg), "BYE", "z9hG4bKrabc", "rab@trunk", totag, 3);
 			feed(msg, addr('t', 5060));
 			HL_CHECK_INT(status_of(0), 200);
-			i = find_out("BYE");
-			HL_CHECK(i >= 0 && out[i].dst.port == 5091);
-			if (i >= 0) {
-				snprintf(msg, sizeof(msg), "%s", out[i].buf);
-				respond_sdp(msg, 200, addr('a', 5091), NULL);
-			}
+			agent_answers_bye_at(5091);
 			HL_CHECK(stats().calls == 0);
 		}
 		advance(4000);
-		{
-			const struct hl_cdr *r = cdr_of("rab@trunk");
-			HL_CHECK(r != NULL);
-			if (r != NULL) {
-				HL_CHECK_STR(hl_store_cdr_disposition_name(r->disposition),
-					two ? "answered" : "no_agent");
-				HL_CHECK_INT(r->sip_status, two ? 200 : 480);
-				HL_CHECK_INT(r->agents_tried, two ? 2 : 1);
-				HL_CHECK_STR(r->agent, two ? "bob" : "");
-			}
-		}
+		check_agent_left_record("rab@trunk", two);
+		if (cdr_of("rab@trunk") != NULL)
+			HL_CHECK_STR(cdr_of("rab@trunk")->agent, two ? "bob" : "");
 		advance(40000);
 		HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
 	out:
@@ -4056,25 +4065,11 @@ HL_TEST(agent_bye_early_dialog)
 			customer_req(msg, sizeof(msg), "BYE", "z9hG4bKabec", "abe@trunk", totag, 2);
 			feed(msg, addr('t', 5060));
 			HL_CHECK_INT(status_of(0), 200);
-			i = find_out("BYE");
-			HL_CHECK(i >= 0 && out[i].dst.port == 5091);
-			if (i >= 0) {
-				snprintf(msg, sizeof(msg), "%s", out[i].buf);
-				respond_sdp(msg, 200, addr('a', 5091), NULL);
-			}
+			agent_answers_bye_at(5091);
 			HL_CHECK(stats().calls == 0);
 		}
 		advance(4000);
-		{
-			const struct hl_cdr *r = cdr_of("abe@trunk");
-			HL_CHECK(r != NULL);
-			if (r != NULL) {
-				HL_CHECK_STR(hl_store_cdr_disposition_name(r->disposition),
-					two ? "answered" : "no_agent");
-				HL_CHECK_INT(r->sip_status, two ? 200 : 480);
-				HL_CHECK_INT(r->agents_tried, two ? 2 : 1);
-			}
-		}
+		check_agent_left_record("abe@trunk", two);
 		advance(40000);
 		HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
 	out:

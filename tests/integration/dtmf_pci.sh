@@ -48,6 +48,22 @@ hl_check "RFC 4733 presses in it ($(hl_media_dtmf "$M/both.pcap"))" \
 # detect PCAP [OPTS]: "packets N silent N digits D" of SpanDSP over PCAP's G.711
 detect() { "$DTMF_PCAP" --detect "$@"; }
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+# muted_at_agent PCAP SENT NKEYS MUTED: what reached the agent (PCAP, the agent's side of
+# the capture) holds no key, every packet of SENT but the first, and MUTED silent ones,
+# 4-8 a key. 100 ms a key is five or six packets, two more after it; the pcap's own
+# silence has line noise, so every silent packet at the agent is one hotline muted.
+# Leaves the detector's report in GOT.
+muted_at_agent() {
+	local pcap=$1 sent=$2 n=$3 mu=$4
+	GOT=$(detect "$pcap" --udp-dport 6000 --pt 0)
+	hl_check "SpanDSP finds no key in what reached the agent ($GOT)" \
+		[ -n "$GOT" -a -z "$(field digits <<<"$GOT")" ]
+	hl_check "the agent got every packet but the first ($(field packets <<<"$GOT") of $sent)" \
+		[ "$(field packets <<<"$GOT")" -eq $((sent - 1)) ]
+	hl_check "$mu packets muted, 4-8 a key" [ "$mu" -ge $((4 * n)) -a "$mu" -le $((8 * n)) ]
+	hl_check "the agent received them as silence ($(field silent <<<"$GOT"))" \
+		[ "$(field silent <<<"$GOT")" -eq "$mu" ]
+}
 # The checks below can fail: what the customer sends carries every key.
 SENT=$(detect "$M/inband.pcap")
 hl_check "SpanDSP finds $KEYS in what the customer sends ($SENT)" \
@@ -98,18 +114,8 @@ hl_check_sip dtmf_inband -eq "${#KEYS}"
 hl_check_ctr dtmf_inband_presses -eq "${#KEYS}"
 hl_check_ctr dtmf_inband_no_slot -eq 0
 hl_check "customer leg counted the keys ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq "${#KEYS}" ]
-GOT=$(detect "$HL_TMP/ib-agent.pcap" --udp-dport 6000 --pt 0)
 muted=$(hl_ctr rtp_dtmf_muted)
-hl_check "SpanDSP finds no key in what reached the agent ($GOT)" \
-	[ -n "$GOT" -a -z "$(field digits <<<"$GOT")" ]
-hl_check "the agent got every packet but the first ($(field packets <<<"$GOT") of $sent)" \
-	[ "$(field packets <<<"$GOT")" -eq $((sent - 1)) ]
-# 100 ms a key: five or six packets, two more after it; the pcap's own silence has
-# line noise, so every silent packet at the agent is one hotline muted
-hl_check "$muted packets muted, 4-8 a key" \
-	[ "$muted" -ge $((4 * ${#KEYS})) -a "$muted" -le $((8 * ${#KEYS})) ]
-hl_check "the agent received them as silence ($(field silent <<<"$GOT"))" \
-	[ "$(field silent <<<"$GOT")" -eq "$muted" ]
+muted_at_agent "$HL_TMP/ib-agent.pcap" "$sent" "${#KEYS}" "$muted"
 hl_check_media "the rest of the customer's audio reached the agent unchanged" "$M/inband.pcap" \
 	"$HL_TMP/ib-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered \
 	--allow-missing $((muted + 1)) --allow-extra "$muted"
@@ -151,15 +157,8 @@ hl_check_ctr dtmf_inband_presses -eq $((ib0 + ${#KEYS}))
 hl_check_ctr dtmf_4733_presses -eq "$te0"
 hl_check_ctr dtmf_dup_presses -eq 0
 hl_check "customer leg counted the keys ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq "${#KEYS}" ]
-GOT=$(detect "$HL_TMP/tt-agent.pcap" --udp-dport 6000 --pt 0)
 mu=$(($(hl_ctr rtp_dtmf_muted) - mu0))
-hl_check "SpanDSP finds no key in what reached the agent ($GOT)" \
-	[ -n "$GOT" -a -z "$(field digits <<<"$GOT")" ]
-hl_check "the agent got every packet but the first ($(field packets <<<"$GOT") of $sent)" \
-	[ "$(field packets <<<"$GOT")" -eq $((sent - 1)) ]
-hl_check "$mu packets muted, 4-8 a key" [ "$mu" -ge $((4 * ${#KEYS})) -a "$mu" -le $((8 * ${#KEYS})) ]
-hl_check "the agent received them as silence ($(field silent <<<"$GOT"))" \
-	[ "$(field silent <<<"$GOT")" -eq "$mu" ]
+muted_at_agent "$HL_TMP/tt-agent.pcap" "$sent" "${#KEYS}" "$mu"
 hl_check_media "the rest of the customer's audio reached the agent unchanged" "$M/inband.pcap" \
 	"$HL_TMP/tt-agent.pcap" --recv-udp-dport 6000 --recv-pt 0 --ordered \
 	--allow-missing $((mu + 1)) --allow-extra "$mu"
@@ -182,15 +181,8 @@ presses=$(($(hl_ctr dtmf_inband_presses) - ib0 + $(hl_ctr dtmf_4733_presses) - t
 hl_check "$presses presses counted, one a key" [ "$presses" -eq "${#BOTH}" ]
 hl_check_ctr dtmf_dup_presses -eq "${#BOTH}"
 hl_check "customer leg counted the keys ($(MED last_a_dtmf))" [ "$(MED last_a_dtmf)" -eq "${#BOTH}" ]
-GOT=$(detect "$HL_TMP/bw-agent.pcap" --udp-dport 6000 --pt 0)
 mu=$(($(hl_ctr rtp_dtmf_muted) - mu0))
-hl_check "SpanDSP finds no key in what reached the agent ($GOT)" \
-	[ -n "$GOT" -a -z "$(field digits <<<"$GOT")" ]
-hl_check "the agent got every audio packet but the first ($(field packets <<<"$GOT") of $sent2)" \
-	[ "$(field packets <<<"$GOT")" -eq $((sent2 - 1)) ]
-hl_check "$mu packets muted, 4-8 a key" [ "$mu" -ge $((4 * ${#BOTH})) -a "$mu" -le $((8 * ${#BOTH})) ]
-hl_check "the agent received them as silence ($(field silent <<<"$GOT"))" \
-	[ "$(field silent <<<"$GOT")" -eq "$mu" ]
+muted_at_agent "$HL_TMP/bw-agent.pcap" "$sent2" "${#BOTH}" "$mu"
 hl_check "no RFC 4733 event reached the agent" \
 	[ -z "$(hl_media_dtmf "$HL_TMP/bw-agent.pcap" --udp-dport 6000)" ]
 # five events and the end three times a key

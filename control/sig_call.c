@@ -8,8 +8,9 @@
  *
  * RFC 3261 §12-§15 (dialogs, re-INVITE, BYE), §9 (CANCEL), §13.3.1.4 (2xx until
  * ACK), RFC 3262 (reliable 18x to a customer that takes them, PRACK to an agent that
- * sends them), RFC 4028 (session timers), RFC 3264 (offer/answer), RFC 2976 / the
- * application/dtmf-relay convention for INFO.
+ * sends them), RFC 4028 (session timers), RFC 3264 (offer/answer), RFC 6086 legacy
+ * INFO with the application/dtmf-relay convention: key presses reported and relayed
+ * to the other leg, one INFO at a time.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -547,6 +548,20 @@ media_from_sdp(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 	l->media_ready = 1;
 }
 
+/*
+ * PCI: the keys leg l presses are reported but kept from its peer when l is the
+ * customer's leg of a dtmf_to_agent = suppress tenant, however they come: the worker
+ * drops its telephone-events and mutes its tones (dtmf_suppress, media_push()),
+ * control does not relay its INFO (info_request()). The agent's keys reach the
+ * customer.
+ */
+static bool
+leg_dtmf_suppressed(const struct sig_call *c, const struct sig_leg *l)
+{
+	return l == c->a && c->tenant != NULL &&
+	       c->tenant->cfg->dtmf_to_agent == HL_TENANT_DTMF_SUPPRESS;
+}
+
 /* Gives the worker both legs as they are now, bridged to each other. */
 static void
 media_push(struct hl_sig *s, struct sig_call *c)
@@ -565,8 +580,7 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		copy = l->media;
 		/* PCI: the customer's keys are reported but kept from the agent (its
 		 * telephone-events not relayed, its in-band tones muted). */
-		copy.dtmf_suppress = l == c->a && c->tenant != NULL &&
-				     c->tenant->cfg->dtmf_to_agent == HL_TENANT_DTMF_SUPPRESS;
+		copy.dtmf_suppress = leg_dtmf_suppressed(c, l);
 		/* In-band DTMF on G.711 where no RFC 4733 will come (no telephone-event),
 		 * and where keys must not reach the agent even as tones: senders that
 		 * negotiate telephone-event may still put the keys in the audio, alone or
@@ -683,6 +697,7 @@ sig_host_addr(const char *host, char *addr, size_t cap)
 }
 
 static void call_maybe_free(struct hl_sig *s, struct sig_call *c);
+static void info_queue_drop(struct hl_sig *s, struct sig_leg *l);
 static void session_fire(struct hl_timer *tm, void *arg);
 static void rel_fire(struct hl_timer *tm, void *arg);
 
@@ -724,6 +739,7 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 	}
 	hl_timer_cancel(s->wheel, &l->t_session);
 	hl_timer_cancel(s->wheel, &l->t_rel);
+	info_queue_drop(s, l);
 	leg_srtp_wipe(l);
 	sig_free(l->ack);
 	sig_free(l->sdp_remote);
@@ -2480,44 +2496,308 @@ sig_call_cancel(struct hl_sig *s, struct sig_txn *inv)
 
 /* ---- requests inside a dialog ---- */
 
+/* ---- key presses: one report whatever carried them; INFO relayed across ---- */
+
+/* What carried a key press to us. */
+enum dtmf_src {
+	DTMF_SRC_RTP = 0, /* the worker: RFC 4733 telephone-events */
+	DTMF_SRC_TONE,    /* the worker: in-band tones its detector heard */
+	DTMF_SRC_INFO,    /* an INFO application/dtmf-relay or application/dtmf */
+};
+
+/*
+ * One key press of either leg, reported once, whatever carried it: its counter
+ * (dtmf_rtp, in-band ones dtmf_inband too; dtmf_info), dtmf_events, the last digit and
+ * its duration (0: not known) and the last digits of any call, oldest first.
+ */
 static void
-info_request(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
+dtmf_report(struct hl_sig *s, char digit, uint32_t duration_ms, enum dtmf_src src)
+{
+	size_t n = strlen(s->st.last_dtmf_digits);
+
+	if (src == DTMF_SRC_INFO) {
+		sig_count(s, HL_SIG_CTR_INFO_DTMF);
+	} else {
+		sig_count(s, HL_SIG_CTR_DTMF_RTP);
+		if (src == DTMF_SRC_TONE)
+			sig_count(s, HL_SIG_CTR_DTMF_INBAND);
+	}
+	s->st.dtmf_events++;
+	s->st.last_dtmf = (uint64_t)(unsigned char)digit;
+	s->st.last_dtmf_ms = duration_ms;
+	if (n + 1 >= sizeof(s->st.last_dtmf_digits)) {
+		memmove(s->st.last_dtmf_digits, s->st.last_dtmf_digits + 1, n);
+		n--;
+	}
+	s->st.last_dtmf_digits[n] = digit;
+	s->st.last_dtmf_digits[n + 1] = '\0';
+}
+
+/* A press is a few dozen bytes: a longer body is not one. */
+#define INFO_BODY_MAX 256
+
+static const char *const info_ctype[] = {
+	[SIG_INFO_DTMF_RELAY] = "application/dtmf-relay",
+	[SIG_INFO_DTMF] = "application/dtmf",
+};
+
+static const char info_accept[] = "Accept: application/dtmf-relay, application/dtmf\r\n";
+
+/* The key c names (upper case), 0 when it is not one of 0-9 * # A-D. */
+static char
+dtmf_key(char c)
+{
+	if (c >= 'a' && c <= 'd')
+		return (char)(c - 'a' + 'A');
+	if ((c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D'))
+		return c;
+	return 0;
+}
+
+static bool
+info_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Content-Type value v, its parameters left out, is media type t. */
+static bool
+ctype_is(const uint8_t *buf, struct hl_sip_slice v, const char *t)
+{
+	struct hl_sip_slice mt = {v.off, 0};
+
+	while (mt.len < v.len && buf[v.off + mt.len] != ';' &&
+		!info_blank((char)buf[v.off + mt.len]))
+		mt.len++;
+	return hl_sip_slice_ieq(buf, mt, t) != 0;
+}
+
+/*
+ * The key press an INFO carries, into p. application/dtmf-relay (the convention
+ * trunks and phones share, no RFC): lines "Signal=5" and "Duration=160", CRLF or LF,
+ * names in any case, blanks around '='; other lines are ignored. application/dtmf: the
+ * key alone, blanks and line ends around it. 0; -415 when the Content-Type is neither
+ * (or there is none); -400 when it is one of them but the body names no key we know
+ * (empty, no Signal, an unknown key, two keys, two Signal lines) or is longer than
+ * INFO_BODY_MAX. A Duration that is not a number of ms up to 65535 is left out: the
+ * key stands.
+ */
+static int
+info_press(const uint8_t *buf, const struct hl_sip_msg *m, struct sig_info_press *p)
 {
 	const struct hl_sip_hdr_field *ct = hl_sip_hdr_first(m, HL_SIP_HDR_CONTENT_TYPE);
 	const char *b = (const char *)buf + m->body.off;
-	char digit = 0;
+	size_t len = m->body.len;
 
-	if (ct != NULL && m->body.len) {
-		if (hl_sip_slice_ieq(buf, ct->value, "application/dtmf-relay")) {
-			/* "Signal=5\r\nDuration=160" */
-			for (unsigned int i = 0; i + 7 < m->body.len; i++) {
-				if (strncasecmp(b + i, "signal=", 7) == 0) {
-					unsigned int k = i + 7;
-					while (k < m->body.len && (b[k] == ' ' || b[k] == '\t'))
-						k++;
-					if (k < m->body.len)
-						digit = b[k];
-					break;
-				}
-			}
-		} else if (hl_sip_slice_ieq(buf, ct->value, "application/dtmf")) {
-			unsigned int k = 0;
-			while (k < m->body.len && (b[k] == ' ' || b[k] == '\t' || b[k] == '\r' || b[k] == '\n'))
-				k++;
-			if (k < m->body.len)
-				digit = b[k];
-		}
+	memset(p, 0, sizeof(*p));
+	if (ct == NULL)
+		return -415;
+	if (ctype_is(buf, ct->value, info_ctype[SIG_INFO_DTMF_RELAY]))
+		p->ctype = SIG_INFO_DTMF_RELAY;
+	else if (ctype_is(buf, ct->value, info_ctype[SIG_INFO_DTMF]))
+		p->ctype = SIG_INFO_DTMF;
+	else
+		return -415;
+	if (len == 0 || len > INFO_BODY_MAX)
+		return -400;
+	if (p->ctype == SIG_INFO_DTMF) {
+		size_t i = 0, e = len;
+		while (i < e && (info_blank(b[i]) || b[i] == '\r' || b[i] == '\n'))
+			i++;
+		while (e > i && (info_blank(b[e - 1]) || b[e - 1] == '\r' || b[e - 1] == '\n'))
+			e--;
+		p->digit = e - i == 1 ? dtmf_key(b[i]) : 0;
+		return p->digit ? 0 : -400;
 	}
-	if (digit == 0 || strchr("0123456789*#ABCDabcd", digit) == NULL) {
-		/* RFC 6086 §4.2.2: an Info Package we do not know. */
-		sig_reply(s, t, buf, m, 415, NULL, NULL, "Accept: application/dtmf-relay, application/dtmf\r\n",
+	for (size_t i = 0; i < len;) {
+		size_t e = i, k, n, v, ve;
+
+		while (e < len && b[e] != '\r' && b[e] != '\n')
+			e++;
+		/* the line is b[i, e): name, '=', value, each trimmed */
+		k = i;
+		while (k < e && info_blank(b[k]))
+			k++;
+		n = k;
+		while (n < e && b[n] != '=' && !info_blank(b[n]))
+			n++;
+		v = n;
+		while (v < e && info_blank(b[v]))
+			v++;
+		if (v < e && b[v] == '=') {
+			v++;
+			while (v < e && info_blank(b[v]))
+				v++;
+			ve = e;
+			while (ve > v && info_blank(b[ve - 1]))
+				ve--;
+			if (n - k == 6 && strncasecmp(b + k, "signal", 6) == 0) {
+				if (p->digit != 0 || ve - v != 1 ||
+					(p->digit = dtmf_key(b[v])) == 0)
+					return -400;
+			} else if (n - k == 8 && strncasecmp(b + k, "duration", 8) == 0) {
+				uint32_t ms = 0;
+				size_t d = v;
+				while (d < ve && d - v < 6 && b[d] >= '0' && b[d] <= '9')
+					ms = ms * 10 + (uint32_t)(b[d++] - '0');
+				p->duration_ms =
+					d == ve && d > v && ms <= UINT16_MAX ? (uint16_t)ms : 0;
+			}
+		}
+		i = e;
+		while (i < len && (b[i] == '\r' || b[i] == '\n'))
+			i++;
+	}
+	return p->digit ? 0 : -400;
+}
+
+static void info_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m, int status);
+
+/*
+ * Sends press p to leg l as an INFO in l's dialog, the Content-Type it came with and
+ * its body rewritten ("Signal=5\r\nDuration=160\r\n", Duration only when it had one;
+ * or "5"), in a client transaction of its own (Timer E retransmits it, Timer F gives up
+ * at 64*T1: info_resp() sees a 408). 0, or -1 when it could not go (counted failed).
+ */
+static int
+info_send(struct hl_sig *s, struct sig_leg *l, const struct sig_info_press *p)
+{
+	struct hl_sip_writer w;
+	char branch[SIG_BRANCH_MAX], body[48];
+	struct sig_txn *t = NULL;
+	int blen, n;
+
+	if (p->ctype == SIG_INFO_DTMF)
+		blen = snprintf(body, sizeof(body), "%c", p->digit);
+	else if (p->duration_ms)
+		blen = snprintf(body, sizeof(body), "Signal=%c\r\nDuration=%u\r\n", p->digit,
+			p->duration_ms);
+	else
+		blen = snprintf(body, sizeof(body), "Signal=%c\r\n", p->digit);
+	sig_new_branch(s, branch, sizeof(branch));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	w_in_dialog(s, &w, l, "INFO", ++l->lcseq, branch);
+	hl_sip_w_body(&w, info_ctype[p->ctype], body, (size_t)blen);
+	n = hl_sip_w_finish(&w);
+	if (n > 0)
+		t = sig_txn_client(s, HL_SIP_METHOD_INFO, branch, &l->peer, s->out, (size_t)n, l,
+			info_resp);
+	if (t == NULL) {
+		sig_count(s, HL_SIG_CTR_INFO_DTMF_FAILED);
+		return -1;
+	}
+	t->cseq = l->lcseq;
+	l->info = t;
+	return 0;
+}
+
+/* The presses queued for l, oldest first, while none is in flight (bounded: the queue). */
+static void
+info_send_next(struct hl_sig *s, struct sig_leg *l)
+{
+	while (l->info == NULL && l->info_qlen > 0) {
+		struct sig_info_press p = l->info_q[l->info_qhead];
+
+		l->info_qhead = (uint8_t)((l->info_qhead + 1) % SIG_INFO_QUEUE);
+		l->info_qlen--;
+		(void)info_send(s, l, &p);
+	}
+}
+
+/* Presses queued for l that will not go now (its dialog or call is ending). */
+static void
+info_queue_drop(struct hl_sig *s, struct sig_leg *l)
+{
+	s->st.ctr[HL_SIG_CTR_INFO_DTMF_DROPPED] += l->info_qlen;
+	l->info_qlen = 0;
+	l->info_qhead = 0;
+}
+
+/*
+ * The final response to an INFO we relayed on leg t->leg (408: Timer F). A 2xx counts
+ * it relayed; anything else (481, 408, 5xx) failed, and loses the press, not the call:
+ * unlike a re-INVITE's or a refresh's (leg_req_resp()), an INFO's answer says nothing
+ * of the session, and the session's own requests find a dialog that is gone. Then the
+ * next press queued goes, while the call is up.
+ */
+static void
+info_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m,
+	int status)
+{
+	struct sig_leg *l = t->leg;
+
+	(void)buf;
+	(void)m;
+	if (status < 200)
+		return;
+	if (l->info == t)
+		l->info = NULL;
+	sig_count(s, status < 300 ? HL_SIG_CTR_INFO_DTMF_RELAYED : HL_SIG_CTR_INFO_DTMF_FAILED);
+	if (l->call == NULL || l->call->state != CALL_CONNECTED || l->state != LEG_CONFIRMED) {
+		info_queue_drop(s, l);
+		return;
+	}
+	info_send_next(s, l);
+}
+
+/*
+ * Press p for leg l: sent now, or queued behind the INFO in flight. One INFO at a time
+ * in a dialog: RFC 6086 gives INFO requests no order of their own, and a retransmission
+ * of one arriving after the next has a lower CSeq, which a UAS refuses (RFC 3261
+ * §12.2.2, 500); the keys must arrive in the order pressed. SIG_INFO_QUEUE wait at
+ * most (a queue that long is a peer that does not answer); more are dropped, counted.
+ */
+static void
+info_relay(struct hl_sig *s, struct sig_leg *l, const struct sig_info_press *p)
+{
+	if (l->info == NULL && l->info_qlen == 0) {
+		(void)info_send(s, l, p);
+		return;
+	}
+	if (l->info_qlen >= SIG_INFO_QUEUE) {
+		sig_count(s, HL_SIG_CTR_INFO_DTMF_DROPPED);
+		return;
+	}
+	l->info_q[(l->info_qhead + l->info_qlen) % SIG_INFO_QUEUE] = *p;
+	l->info_qlen++;
+	info_send_next(s, l);
+}
+
+/*
+ * INFO on leg l (RFC 6086 legacy usage, no Info-Package): a key press answered 200 at
+ * once (the sender does not wait for the peer), reported as a press from the media is
+ * (dtmf_report()), then relayed to the peer's dialog when both are connected, unless
+ * the PCI rule keeps it from the agent (leg_dtmf_suppressed(), info_dtmf_suppressed).
+ * Before the call is connected (ringing, IVR, queue) the press is control's alone. A
+ * body that is no press is refused and leaves nothing: 415 for another Content-Type,
+ * 400 for a DTMF one that names no key, both with Accept (RFC 3261 §21.4.13).
+ */
+static void
+info_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m)
+{
+	struct sig_call *c = l->call;
+	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
+	struct sig_info_press p;
+	int rc = info_press(buf, m, &p);
+
+	if (rc != 0) {
+		sig_count(s, HL_SIG_CTR_INFO_REFUSED);
+		sig_reply(s, t, buf, m, -rc, rc == -400 ? "Bad DTMF Body" : NULL, NULL, info_accept,
 			NULL, NULL, 0);
 		return;
 	}
-	sig_count(s, HL_SIG_CTR_INFO_DTMF);
-	s->st.last_dtmf = (uint64_t)(digit >= 'a' && digit <= 'd' ? digit - 32 : digit);
-	s->st.dtmf_events++;
 	sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
+	dtmf_report(s, p.digit, p.duration_ms, DTMF_SRC_INFO);
+	if (c->state != CALL_CONNECTED || l->state != LEG_CONFIRMED || peer == NULL ||
+		peer->state != LEG_CONFIRMED)
+		return;
+	if (leg_dtmf_suppressed(c, l)) {
+		sig_count(s, HL_SIG_CTR_INFO_DTMF_SUPPRESSED);
+		return;
+	}
+	info_relay(s, peer, &p);
 }
 
 static enum hl_sdp_dir
@@ -2725,7 +3005,7 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 		}
 		return;
 	case HL_SIP_METHOD_INFO:
-		info_request(s, t, buf, m);
+		info_request(s, l, t, buf, m);
 		return;
 	case HL_SIP_METHOD_PRACK:
 		prack_request(s, l, t, buf, m);
@@ -2770,21 +3050,10 @@ hl_sig_media_event(struct hl_sig *s, const struct hl_media_event *ev, uint64_t n
 
 	s->now_ms = now_ms;
 	if (ev->type == HL_MEDIA_EV_DTMF) {
-		size_t n = strlen(s->st.last_dtmf_digits);
-
-		/* Both kinds of press from the media (RFC 4733, in-band tones) are
-		 * dtmf_rtp; in-band ones are dtmf_inband too. */
-		sig_count(s, HL_SIG_CTR_DTMF_RTP);
-		if (ev->how == HL_DTMF_END_TONE)
-			sig_count(s, HL_SIG_CTR_DTMF_INBAND);
-		s->st.dtmf_events++;
-		s->st.last_dtmf = (uint64_t)(unsigned char)ev->digit;
-		if (n + 1 >= sizeof(s->st.last_dtmf_digits)) {
-			memmove(s->st.last_dtmf_digits, s->st.last_dtmf_digits + 1, n);
-			n--;
-		}
-		s->st.last_dtmf_digits[n] = ev->digit;
-		s->st.last_dtmf_digits[n + 1] = '\0';
+		/* Presses from the media are relayed by the worker itself (or kept from
+		 * the agent, dtmf_suppress): control only takes the report. */
+		dtmf_report(s, ev->digit, ev->duration_ms,
+			ev->how == HL_DTMF_END_TONE ? DTMF_SRC_TONE : DTMF_SRC_RTP);
 		return;
 	}
 	if (ev->type == HL_MEDIA_EV_REFUSED && c != NULL && c->state != CALL_ENDING) {

@@ -31,6 +31,8 @@
 /* sig_leg.srtp_rekey bits: which key changed since the worker got them. */
 #define SRTP_REKEY_RX 1
 #define SRTP_REKEY_TX 2
+/* Key presses by INFO waiting for the one in flight to a leg: more are dropped. */
+#define SIG_INFO_QUEUE 8
 /* Our branches: RFC 3261 magic cookie, then this, so a Via of ours is known. */
 #define SIG_BRANCH_PREFIX "z9hG4bK-hl"
 
@@ -85,6 +87,18 @@ struct sig_txn {
 	uint32_t cseq;
 };
 
+/* One key press as INFO carries it (sig_call.c info_request()), to relay. */
+struct sig_info_press {
+	char digit;           /* 0-9 * # A-D */
+	uint8_t ctype;        /* enum sig_info_ctype: the Content-Type it came with */
+	uint16_t duration_ms; /* 0: the body gave none */
+};
+
+enum sig_info_ctype {
+	SIG_INFO_DTMF_RELAY = 0, /* application/dtmf-relay: Signal=, Duration= */
+	SIG_INFO_DTMF,           /* application/dtmf: the key alone */
+};
+
 enum sig_leg_state {
 	LEG_INIT = 0,
 	LEG_EARLY,     /* A: INVITE received; B: INVITE sent */
@@ -129,6 +143,11 @@ struct sig_leg {
 	uint64_t rel_deadline_ms; /* A: 64*T1 after the 1xx went: no PRACK, 5xx */
 	struct hl_timer t_rel; /* A: the reliable 1xx's retransmission and deadline */
 	uint8_t rel_b;         /* B: the agent's 1xx with RSeq rseq was PRACKed */
+	/* Key presses by INFO relayed into this leg's dialog, one INFO at a time: the
+	 * one in flight, and those behind it, oldest first (info_send_next()). */
+	struct sig_txn *info;  /* our INFO waiting for its final, NULL: none */
+	uint8_t info_qhead, info_qlen;
+	struct sig_info_press info_q[SIG_INFO_QUEUE];
 	uint32_t lcseq, rcseq;
 	uint32_t session_s;    /* negotiated Session-Expires, 0: none */
 	uint16_t rtp_port;     /* our media port for this leg */

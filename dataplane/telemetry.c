@@ -253,6 +253,7 @@ cmd_sip(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "dtmf_events", st.dtmf_events);
 	digit[0] = (char)st.last_dtmf;
 	rte_tel_data_add_dict_string(d, "last_dtmf", digit);
+	rte_tel_data_add_dict_u64(d, "last_dtmf_ms", st.last_dtmf_ms);
 	rte_tel_data_add_dict_string(d, "last_dtmf_digits", st.last_dtmf_digits);
 	rte_tel_data_add_dict_u64(d, "media_legs", st.media_legs);
 	rte_tel_data_add_dict_u64(d, "cdrs_pending", st.cdrs_pending);

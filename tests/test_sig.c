@@ -4,6 +4,8 @@
  * retransmissions, and that nothing is left behind. SDES: the suite and key each leg
  * gets, on the wire and in what the worker is given, and re-keys by re-INVITE. Late
  * offer: our offer in the 200, the answer in the ACK, and re-INVITEs without SDP.
+ * Key presses by INFO: reported once, relayed one at a time to the other leg (or kept
+ * from the agent for PCI), retransmitted, and refused when the body is no press.
  */
 #include <arpa/inet.h>
 
@@ -4120,6 +4122,533 @@ HL_TEST(rel_failover_keeps_codec)
 	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "RTP/AVP 8 101") != NULL);
 	HL_CHECK(last_push(0) != NULL && last_push(1) != NULL &&
 		 last_push(0)->codec_pt == last_push(1)->codec_pt);
+out:
+	teardown();
+}
+
+/* ---- key presses by INFO ---- */
+
+static const char suppress_tenants[] = "[tenant acme]\nrealm = acme.test\ndomains = acme.test\n"
+				       "dids = +15550100\ntrunks = 10.99.0.0/24\n"
+				       "dtmf_to_agent = suppress\n"
+				       "[agent alice@acme]\npassword = alicepw\n";
+
+/* setup(), or with the tenants of text (NULL: tenants_text). */
+static void
+setup_tenants(const char *text)
+{
+	struct hl_sig_ops ops = {.send = cap_send, .route = cap_route};
+	char err[256];
+
+	setup();
+	if (text == NULL)
+		return;
+	hl_sig_free(sig);
+	hl_tenants_free(tenants);
+	tenants = hl_tenants_parse("t.conf", text, strlen(text), err, sizeof(err));
+	HL_CHECK_MSG(tenants != NULL, "%s", err);
+	sig = hl_sig_create(&cfg, tenants, NULL, &ops, now, 1700000000);
+	HL_CHECK(sig != NULL);
+}
+
+/* An INFO with Content-Type ctype (NULL: none) and body: the customer's in the A dialog
+ * (our To tag totag), or, with inv, the agent's in the B dialog of our INVITE inv. */
+static void
+info_req(char *msg, size_t cap, const char *inv, const char *callid, const char *totag,
+	const char *branch, unsigned int cseq, const char *ctype, const char *body)
+{
+	char from[256], to[256], cid[256], ct[128] = "";
+
+	if (ctype != NULL)
+		snprintf(ct, sizeof(ct), "Content-Type: %s\r\n", ctype);
+	if (inv == NULL) {
+		snprintf(msg, cap,
+			"INFO sip:hotline@10.99.0.1:5060 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\nMax-Forwards: 70\r\n"
+			"From: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+			"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: %s\r\nCSeq: %u INFO\r\n"
+			"%sContent-Length: %zu\r\n\r\n%s",
+			branch, totag, callid, cseq, ct, strlen(body), body);
+		return;
+	}
+	inv_dialog(inv, from, to, cid, sizeof(from));
+	snprintf(msg, cap,
+		"INFO sip:hotline@10.99.98.1:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.99.98.2:5090;branch=%s\r\nMax-Forwards: 70\r\n"
+		"From: %s;tag=ag1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u INFO\r\n"
+		"%sContent-Length: %zu\r\n\r\n%s",
+		branch, to, from, cid, cseq, ct, strlen(body), body);
+}
+
+/* The answer code of the party at src to request req (a copy), without a body. */
+static void
+answer_req(const char *req, int code, struct hl_sig_addr src)
+{
+	char msg[2048], f[5][256];
+	static const enum hl_sip_hdr ids[5] = {HL_SIP_HDR_VIA, HL_SIP_HDR_FROM, HL_SIP_HDR_TO,
+		HL_SIP_HDR_CALL_ID, HL_SIP_HDR_CSEQ};
+	struct hl_sip_msg m;
+
+	HL_CHECK(hl_sip_parse((const uint8_t *)req, strlen(req), &m) > 0);
+	for (unsigned int k = 0; k < 5; k++) {
+		const struct hl_sip_hdr_field *h = hl_sip_hdr_first(&m, ids[k]);
+		snprintf(f[k], sizeof(f[k]), "%.*s", h ? h->value.len : 0,
+			h ? req + h->value.off : "");
+	}
+	snprintf(msg, sizeof(msg),
+		"SIP/2.0 %d X\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
+		"Content-Length: 0\r\n\r\n", code, f[0], f[1], f[2], f[3], f[4]);
+	feed(msg, src);
+}
+
+/* The last INFO hotline sent (out[i]): to port, its Content-Type, body and CSeq number;
+ * copied into req (cap 4096) for an answer. */
+static int
+relayed_info(uint16_t port, const char *ctype, const char *body, unsigned int cseq, char *req)
+{
+	char ct[128] = "", cs[64], want[32];
+	int i = -1;
+
+	for (unsigned int k = 0; k < nout; k++)
+		if (is_method(k, "INFO"))
+			i = (int)k;
+
+	HL_CHECK_MSG(i >= 0, "no INFO relayed (want %s)", body);
+	if (i < 0)
+		return -1;
+	HL_CHECK_INT(out[i].dst.port, port);
+	hdr((unsigned int)i, HL_SIP_HDR_CONTENT_TYPE, ct, sizeof(ct));
+	HL_CHECK_STR(ct, ctype);
+	HL_CHECK_STR(body_of((unsigned int)i), body);
+	snprintf(want, sizeof(want), "%u INFO", cseq);
+	HL_CHECK(hdr((unsigned int)i, HL_SIP_HDR_CSEQ, cs, sizeof(cs)) == 0);
+	HL_CHECK_STR(cs, want);
+	snprintf(req, 4096, "%s", out[i].buf);
+	return i;
+}
+
+static int
+digits_end(const char *want)
+{
+	struct hl_sig_stats st = stats();
+	size_t n = strlen(st.last_dtmf_digits), k = strlen(want);
+
+	return n >= k && strcmp(st.last_dtmf_digits + n - k, want) == 0;
+}
+
+/* A key press by INFO from either leg of a connected call: 200 to the sender first, then
+ * an INFO of its own in the other leg's dialog, the same Content-Type, the body in one
+ * form (a lower-case key upper, blanks and LF line ends gone, Duration only when
+ * given); reported once as a press from the media is (dtmf_info, not dtmf_rtp; the
+ * digit, its duration, the last digits); the peer's 200 counts it relayed. */
+HL_TEST(info_dtmf_relayed_both_ways)
+{
+	char inv[4096], totag[64], msg[4096], req[4096];
+	struct hl_sdp ans;
+	int i;
+
+	setup();
+	i = srtp_call("z9hG4bKir1", "ir1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	struct hl_sig_stats st0 = stats();
+
+	info_req(msg, sizeof(msg), NULL, "ir1@trunk", totag, "z9hG4bKir2", 2,
+		"application/dtmf-relay", "Signal=5\r\nDuration=160\r\n");
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_INT(out[0].dst.port, 5060);
+	i = relayed_info(5090, "application/dtmf-relay", "Signal=5\r\nDuration=160\r\n", 2, req);
+	HL_CHECK(i == 1);
+	HL_CHECK(i < 0 ||
+		 strncmp(out[i].buf, "INFO sip:agent@10.99.98.2:5090 SIP/2.0\r\n", 40) == 0);
+	struct hl_sig_stats st = stats();
+	HL_CHECK_INT(st.ctr[HL_SIG_CTR_INFO_DTMF], st0.ctr[HL_SIG_CTR_INFO_DTMF] + 1);
+	HL_CHECK_INT(st.ctr[HL_SIG_CTR_DTMF_RTP], st0.ctr[HL_SIG_CTR_DTMF_RTP]);
+	HL_CHECK_INT(st.dtmf_events, st0.dtmf_events + 1);
+	HL_CHECK_INT(st.last_dtmf, '5');
+	HL_CHECK_INT(st.last_dtmf_ms, 160);
+	HL_CHECK_MSG(digits_end("5"), "'%s'", st.last_dtmf_digits);
+	HL_CHECK_INT(st.ctr[HL_SIG_CTR_INFO_DTMF_RELAYED], 0);
+	if (i >= 0)
+		answer_req(req, 200, addr('a', 5090));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_RELAYED], 1);
+	HL_CHECK_INT(nout, 0);
+
+	/* the same press written loosely */
+	info_req(msg, sizeof(msg), NULL, "ir1@trunk", totag, "z9hG4bKir3", 3,
+		"Application/DTMF-Relay", "signal = b\nduration= 80 \n");
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	i = relayed_info(5090, "application/dtmf-relay", "Signal=B\r\nDuration=80\r\n", 3, req);
+	if (i >= 0)
+		answer_req(req, 200, addr('a', 5090));
+	HL_CHECK_INT(stats().last_dtmf, 'B');
+
+	/* the agent's key, application/dtmf, to the customer's Contact */
+	info_req(msg, sizeof(msg), inv, NULL, NULL, "z9hG4bKir4", 2, "application/dtmf", "#\r\n");
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_INT(out[0].dst.port, 5090);
+	i = relayed_info(5060, "application/dtmf", "#", 2, req);
+	HL_CHECK(i < 0 ||
+		 strncmp(out[i].buf, "INFO sip:trunk@10.99.0.2:5060 SIP/2.0\r\n", 39) == 0);
+	HL_CHECK(i < 0 || strstr(out[i].buf, ";tag=c1\r\n") != NULL);
+	if (i >= 0)
+		answer_req(req, 200, addr('t', 5060));
+	st = stats();
+	HL_CHECK_INT(st.ctr[HL_SIG_CTR_INFO_DTMF], st0.ctr[HL_SIG_CTR_INFO_DTMF] + 3);
+	HL_CHECK_INT(st.ctr[HL_SIG_CTR_INFO_DTMF_RELAYED], 3);
+	HL_CHECK_INT(st.ctr[HL_SIG_CTR_INFO_DTMF_FAILED], 0);
+	HL_CHECK_INT(st.last_dtmf_ms, 0);
+	HL_CHECK_MSG(digits_end("5B#"), "'%s'", st.last_dtmf_digits);
+	HL_CHECK(st.calls == 1);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKir5", "ir1@trunk", totag, 4);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK_INT(stats().transactions, 0);
+out:
+	teardown();
+}
+
+/* dtmf_to_agent = suppress: the customer's INFO press is answered and reported, and does
+ * not reach the agent (info_dtmf_suppressed); the agent's still reach the customer. */
+HL_TEST(info_dtmf_suppress_tenant)
+{
+	char inv[4096], totag[64], msg[4096], req[4096];
+	struct hl_sdp ans;
+	int i;
+
+	setup_tenants(suppress_tenants);
+	i = srtp_call("z9hG4bKis1", "is1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	uint64_t info0 = stats().ctr[HL_SIG_CTR_INFO_DTMF];
+	info_req(msg, sizeof(msg), NULL, "is1@trunk", totag, "z9hG4bKis2", 2,
+		"application/dtmf-relay", "Signal=4\r\nDuration=100\r\n");
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(find_out("INFO") < 0, "the customer's key reached the agent");
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF], info0 + 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_SUPPRESSED], 1);
+	HL_CHECK_INT(stats().last_dtmf, '4');
+	HL_CHECK_INT(stats().last_dtmf_ms, 100);
+	HL_CHECK(digits_end("4"));
+	/* its retransmission is the transaction's: no second report */
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF], info0 + 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_SUPPRESSED], 1);
+
+	info_req(msg, sizeof(msg), inv, NULL, NULL, "z9hG4bKis3", 2, "application/dtmf-relay",
+		"Signal=9\r\n");
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 200);
+	i = relayed_info(5060, "application/dtmf-relay", "Signal=9\r\n", 2, req);
+	if (i >= 0)
+		answer_req(req, 200, addr('t', 5060));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_RELAYED], 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_SUPPRESSED], 1);
+	HL_CHECK(digits_end("49"));
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKis4", "is1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+out:
+	teardown();
+}
+
+/* One INFO at a time to a leg: presses behind an unanswered one are answered 200 and
+ * reported at once, queued (SIG_INFO_QUEUE) and sent in order, each after the previous
+ * one's final; more are dropped (info_dtmf_dropped). A 481 from the peer counts the
+ * press failed, keeps the call and lets the next one go. */
+HL_TEST(info_dtmf_queue_order_and_bound)
+{
+	static const char keys[] = "1234567890*#AB";
+	char inv[4096], totag[64], msg[4096], req[4096], body[32], branch[32];
+	struct hl_sdp ans;
+	unsigned int nk = (unsigned int)strlen(keys), sent;
+	int i;
+
+	_Static_assert(SIG_INFO_QUEUE + 1 < sizeof(keys) - 1, "presses beyond the bound");
+	setup();
+	i = srtp_call("z9hG4bKiq1", "iq1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	uint64_t info0 = stats().ctr[HL_SIG_CTR_INFO_DTMF];
+	for (unsigned int k = 0; k < nk; k++) {
+		snprintf(body, sizeof(body), "Signal=%c\r\n", keys[k]);
+		snprintf(branch, sizeof(branch), "z9hG4bKiqk%u", k);
+		info_req(msg, sizeof(msg), NULL, "iq1@trunk", totag, branch, 2 + k,
+			"application/dtmf-relay", body);
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(status_of(0), 200);
+		if (k == 0)
+			i = relayed_info(5090, "application/dtmf-relay", "Signal=1\r\n", 2, req);
+		else
+			HL_CHECK_MSG(nout == 1, "press %u: %u sent, one in flight", k, nout);
+	}
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF], info0 + nk);
+	HL_CHECK(digits_end(keys));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_DROPPED], nk - 1 - SIG_INFO_QUEUE);
+	/* the first is refused by the agent: counted, the call stays, the next goes */
+	if (i >= 0)
+		answer_req(req, 481, addr('a', 5090));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_FAILED], 1);
+	HL_CHECK_MSG(find_out("BYE") < 0, "a 481 to an INFO ended the call");
+	HL_CHECK(stats().calls == 1);
+	for (sent = 1; sent <= SIG_INFO_QUEUE; sent++) {
+		snprintf(body, sizeof(body), "Signal=%c\r\n", keys[sent]);
+		i = relayed_info(5090, "application/dtmf-relay", body, 2 + sent, req);
+		HL_CHECK_INT(nout, 1);
+		if (i < 0)
+			break;
+		answer_req(req, 200, addr('a', 5090));
+	}
+	HL_CHECK_MSG(find_out("INFO") < 0, "a dropped press went");
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_RELAYED], SIG_INFO_QUEUE);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_FAILED], 1);
+
+	/* the queue is empty again: the next press goes at once */
+	info_req(msg, sizeof(msg), NULL, "iq1@trunk", totag, "z9hG4bKiqz", 2 + nk,
+		"application/dtmf-relay", "Signal=0\r\n");
+	feed(msg, addr('t', 5060));
+	i = relayed_info(5090, "application/dtmf-relay", "Signal=0\r\n", 3 + SIG_INFO_QUEUE, req);
+	/* hung up with it in flight and two behind it: those are dropped with the leg */
+	info_req(msg, sizeof(msg), NULL, "iq1@trunk", totag, "z9hG4bKiqy", 3 + nk,
+		"application/dtmf-relay", "Signal=1\r\n");
+	feed(msg, addr('t', 5060));
+	info_req(msg, sizeof(msg), NULL, "iq1@trunk", totag, "z9hG4bKiqx", 4 + nk,
+		"application/dtmf-relay", "Signal=2\r\n");
+	feed(msg, addr('t', 5060));
+	uint64_t dropped = stats().ctr[HL_SIG_CTR_INFO_DTMF_DROPPED];
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKiqw", "iq1@trunk", totag, 5 + nk);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_DROPPED], dropped + 2);
+	/* its late 481 finds no leg */
+	if (i >= 0)
+		answer_req(req, 481, addr('a', 5090));
+	HL_CHECK_INT(nout, 0);
+	advance(40000);
+	HL_CHECK_INT(stats().transactions, 0);
+out:
+	teardown();
+}
+
+/* A peer that does not answer an INFO: Timer E resends it (T1, doubling to T2), Timer F
+ * gives up at 64*T1 (info_dtmf_failed, a transaction timeout), the call stays, and the
+ * press queued behind it goes then. */
+HL_TEST(info_dtmf_retransmit_no_answer)
+{
+	char inv[4096], totag[64], msg[4096], req[4096], first[4096];
+	struct hl_sdp ans;
+	unsigned int resent = 0;
+	int i;
+
+	setup();
+	i = srtp_call("z9hG4bKin1", "in1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	info_req(msg, sizeof(msg), NULL, "in1@trunk", totag, "z9hG4bKin2", 2,
+		"application/dtmf-relay", "Signal=3\r\nDuration=250\r\n");
+	feed(msg, addr('t', 5060));
+	i = relayed_info(5090, "application/dtmf-relay", "Signal=3\r\nDuration=250\r\n", 2, first);
+	info_req(msg, sizeof(msg), NULL, "in1@trunk", totag, "z9hG4bKin3", 3,
+		"application/dtmf-relay", "Signal=7\r\n");
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(nout, 1);
+	uint64_t retx0 = stats().ctr[HL_SIG_CTR_RETRANS_SENT];
+	uint64_t to0 = stats().ctr[HL_SIG_CTR_TXN_TIMEOUT];
+	/* in the first 30 s: at 0.5, 1.5, 3.5 and 7.5 s, then every T2 (4 s): 9 copies */
+	for (unsigned int step = 0; step < 300; step++) {
+		nout = 0;
+		advance(100);
+		for (unsigned int k = 0; k < nout; k++) {
+			if (strcmp(out[k].buf, first) == 0)
+				resent++;
+			HL_CHECK_MSG(!is_method(k, "BYE"), "the call ended at %u ms", step * 100);
+		}
+	}
+	HL_CHECK_INT(resent, 9);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_RETRANS_SENT], retx0 + 9);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_FAILED], 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_RELAYED], 0);
+	/* Timer F: 64*T1 = 32 s */
+	nout = 0;
+	advance(2500);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_FAILED], 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_TXN_TIMEOUT], to0 + 1);
+	HL_CHECK(stats().calls == 1);
+	HL_CHECK_MSG(find_out("BYE") < 0, "a timed-out INFO ended the call");
+	i = relayed_info(5090, "application/dtmf-relay", "Signal=7\r\n", 3, req);
+	if (i >= 0)
+		answer_req(req, 200, addr('a', 5090));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_RELAYED], 1);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKin4", "in1@trunk", totag, 4);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+out:
+	teardown();
+}
+
+/* Before the call is connected (the agent rings: the customer's early dialog) an INFO
+ * press is answered and reported, and goes nowhere. */
+HL_TEST(info_dtmf_before_connect)
+{
+	char inv[4096], msg[4096], v[256], totag[64];
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKib1", "ib1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	i = find_out("180");
+	HL_CHECK(i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) == 0);
+	if (i < 0)
+		goto out;
+	param(v, ";tag=", totag, sizeof(totag));
+	uint64_t info0 = stats().ctr[HL_SIG_CTR_INFO_DTMF];
+	info_req(msg, sizeof(msg), NULL, "ib1@trunk", totag, "z9hG4bKib2", 2,
+		"application/dtmf-relay", "Signal=8\r\nDuration=120\r\n");
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF], info0 + 1);
+	HL_CHECK_INT(stats().last_dtmf, '8');
+	HL_CHECK_INT(stats().last_dtmf_ms, 120);
+	HL_CHECK(digits_end("8"));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_SUPPRESSED], 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_DROPPED], 0);
+	/* the call goes on: answered, and the next press is relayed */
+	agent_respond(inv, 200, 5090);
+	HL_CHECK(find_out("200") >= 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKib3", "ib1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	info_req(msg, sizeof(msg), NULL, "ib1@trunk", totag, "z9hG4bKib4", 3,
+		"application/dtmf", "6");
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(relayed_info(5090, "application/dtmf", "6", 2, msg) >= 0);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKib5", "ib1@trunk", totag, 4);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+out:
+	teardown();
+}
+
+/* INFO bodies that are no key press: 415 for another (or no) Content-Type, 400 for a
+ * DTMF one that names no key we know, both with Accept; nothing reported or relayed,
+ * and the call is as it was. A Duration that is no number leaves the key alone. */
+HL_TEST(info_bad_bodies)
+{
+	static char big[400];
+	static const struct {
+		const char *ctype, *body;
+		int status;
+		const char *relayed; /* the body the agent gets, for a 200 */
+	} cases[] = {
+		{NULL, "", 415, NULL},
+		{NULL, "Signal=5\r\n", 415, NULL},
+		{"text/plain", "Signal=5\r\n", 415, NULL},
+		{"application/dtmf-relayx", "Signal=5\r\n", 415, NULL},
+		{"application/sdp", "v=0\r\n", 415, NULL},
+		{"application/dtmf-relay", "", 400, NULL},
+		{"application/dtmf-relay", "Duration=100\r\n", 400, NULL},
+		{"application/dtmf-relay", "Signal=\r\nDuration=100\r\n", 400, NULL},
+		{"application/dtmf-relay", "Signal=X\r\n", 400, NULL},
+		{"application/dtmf-relay", "Signal=55\r\n", 400, NULL},
+		{"application/dtmf-relay", "Signal=16\r\n", 400, NULL},
+		{"application/dtmf-relay", "Signal=5\r\nSignal=6\r\n", 400, NULL},
+		{"application/dtmf-relay", "Signals=5\r\n", 400, NULL},
+		{"application/dtmf-relay", "\r\n\r\n\r\n", 400, NULL},
+		{"application/dtmf-relay", big, 400, NULL},
+		{"application/dtmf", "", 400, NULL},
+		{"application/dtmf", "12", 400, NULL},
+		{"application/dtmf", "e", 400, NULL},
+		{"application/dtmf", " \r\n", 400, NULL},
+		{"application/dtmf-relay", "Signal=5\r\nDuration=abc\r\n", 200, "Signal=5\r\n"},
+		{"application/dtmf-relay", "Signal=5\r\nDuration=99999999\r\n", 200,
+			"Signal=5\r\n"},
+		{"application/dtmf-relay", "Foo=bar\r\nSignal=*\r\nDuration=60", 200,
+			"Signal=*\r\nDuration=60\r\n"},
+		{"application/dtmf-relay;charset=US-ASCII", "Signal=d", 200, "Signal=D\r\n"},
+		{"application/dtmf", "\r\n0\r\n", 200, "0"},
+	};
+	char inv[4096], totag[64], msg[4096], req[4096], branch[32];
+	struct hl_sdp ans;
+	unsigned int cseq = 2, ok = 0, bad = 0;
+	int i;
+
+	memset(big, ' ', sizeof(big) - 1);
+	memcpy(big, "Signal=5\r\n", 10);
+	setup();
+	i = srtp_call("z9hG4bKibb", "ibb@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	uint64_t info0 = stats().ctr[HL_SIG_CTR_INFO_DTMF];
+	for (unsigned int c = 0; c < HL_ARRAY_SIZE(cases); c++) {
+		snprintf(branch, sizeof(branch), "z9hG4bKibb%u", c);
+		info_req(msg, sizeof(msg), NULL, "ibb@trunk", totag, branch, cseq++, cases[c].ctype,
+			cases[c].body);
+		feed(msg, addr('t', 5060));
+		HL_CHECK_MSG(status_of(0) == cases[c].status, "case %u: %d", c, status_of(0));
+		if (cases[c].status != 200) {
+			bad++;
+			HL_CHECK_MSG(nout == 1, "case %u: %u sent", c, nout);
+			HL_CHECK_MSG(strstr(out[0].buf, "\r\nAccept: application/dtmf-relay, "
+							"application/dtmf\r\n") != NULL,
+				"case %u: no Accept", c);
+			continue;
+		}
+		ok++;
+		const char *ct = strncmp(cases[c].ctype, "application/dtmf-relay", 22) == 0 ?
+					 "application/dtmf-relay" : "application/dtmf";
+		i = relayed_info(5090, ct, cases[c].relayed, 1 + ok, req);
+		if (i >= 0)
+			answer_req(req, 200, addr('a', 5090));
+	}
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF], info0 + ok);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_REFUSED], bad);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_RELAYED], ok);
+	HL_CHECK(digits_end("55*D0"));
+	HL_CHECK(stats().calls == 1);
+	/* outside any dialog: 481 */
+	info_req(msg, sizeof(msg), NULL, "ibb@trunk", "nosuchtag", "z9hG4bKibbx", cseq++,
+		"application/dtmf-relay", "Signal=5\r\n");
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 481);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKibby", "ibb@trunk", totag, cseq);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK_INT(stats().transactions, 0);
 out:
 	teardown();
 }

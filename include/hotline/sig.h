@@ -20,7 +20,8 @@
  * (where responses go), RFC 6026 (2xx handling: Accepted state), RFC 3262
  * (reliable provisionals and PRACK, both legs), RFC 4028 (session timers), RFC 7616 /
  * RFC 8760 (digest, via hotline/digest.h), RFC 3264 offer/answer through
- * hotline/sdp.h, in 1xx and PRACK as RFC 6337 lists.
+ * hotline/sdp.h, in 1xx and PRACK as RFC 6337 lists, RFC 6086 (legacy INFO: DTMF
+ * key presses, relayed between the legs).
  */
 #ifndef HOTLINE_SIG_H
 #define HOTLINE_SIG_H
@@ -132,7 +133,12 @@ struct hl_sig_ops {
 	_(REL1XX_SENT, "rel1xx_sent")                                                  \
 	_(REL1XX_RETRANS, "rel1xx_retrans")                                            \
 	_(REL1XX_TIMEOUT, "rel1xx_timeout")                                            \
-	_(REL1XX_IN, "rel1xx_in")
+	_(REL1XX_IN, "rel1xx_in")                                                      \
+	_(INFO_REFUSED, "info_refused")                                                \
+	_(INFO_DTMF_RELAYED, "info_dtmf_relayed")                                      \
+	_(INFO_DTMF_SUPPRESSED, "info_dtmf_suppressed")                                \
+	_(INFO_DTMF_FAILED, "info_dtmf_failed")                                        \
+	_(INFO_DTMF_DROPPED, "info_dtmf_dropped")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,
@@ -151,6 +157,7 @@ struct hl_sig_stats {
 	uint64_t agents_registered;
 	uint64_t timers;
 	uint64_t last_dtmf;       /* the digit of the last DTMF event (ASCII), 0 none */
+	uint64_t last_dtmf_ms;    /* its duration, 0: not known (an INFO without one) */
 	uint64_t dtmf_events;
 	uint64_t media_legs;      /* legs given to the workers and not yet ended */
 	uint64_t cdrs_pending;    /* finished calls waiting for their legs' figures */

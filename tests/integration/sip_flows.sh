@@ -186,12 +186,13 @@ hl_check_sip options_in -eq 1
 
 hl_log "-- 8. DTMF by INFO in the dialog"
 agent_on carol 5108
-agent_start carol 5108 agent_uas.xml -m 1
+agent_start carol 5108 agent_uas_info.xml -m 1
 sleep 0.3
 hl_check "INFO application/dtmf-relay answered 200" \
 	customer -sf "$S/customer_uac_info.xml" -s +15550100 -p 5208 -m 1 -d 300
-agent_wait carol "carol's phone saw the call end"
+agent_wait carol "carol's phone got the key by INFO and saw the call end"
 hl_check_sip dtmf_info -eq 1
+hl_check_sip info_dtmf_relayed -eq 1
 hl_check "last_dtmf is 5" [ "$(hl_sip last_dtmf)" = 5 ]
 hl_check "call 8 gone" calls_gone
 agent_off carol 5108

@@ -830,6 +830,13 @@ sig_call_free_all(struct hl_sig *s)
 {
 	while (s->calls != NULL)
 		call_free(s, s->calls);
+	/* An agent attempt given up while its CANCEL is answered (agent_failed()) is a
+	 * leg of no call: only its transactions know it. leg_free() detaches them and
+	 * leaves them in the table. */
+	for (uint32_t i = 0; s->txn_hash != NULL && i <= s->txn_mask; i++)
+		for (struct sig_txn *t = s->txn_hash[i]; t != NULL; t = t->hnext)
+			if (t->leg != NULL && t->leg->call == NULL)
+				leg_free(s, t->leg);
 }
 
 /* ---- building requests inside a dialog ---- */

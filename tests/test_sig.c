@@ -680,6 +680,34 @@ out:
 	teardown();
 }
 
+/* The ring time runs out: CANCEL to the agent, 480 to the customer, and the call is
+ * gone while the agent's leg waits for the answer to its CANCEL, a leg of no call. If
+ * hotline stops then, hl_sig_free() frees it too (the ASan run's LeakSanitizer fails
+ * this case otherwise). */
+HL_TEST(free_with_agent_attempt_cancelling)
+{
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKfac", "fac@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	char inv[4096];
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	nout = 0;
+	advance(5100);
+	HL_CHECK(find_out("CANCEL") >= 0);
+	HL_CHECK(find_out("480") >= 0);
+	HL_CHECK_INT(stats().calls, 0);
+	HL_CHECK(stats().transactions > 0);
+out:
+	teardown();
+}
+
 /* A ring longer than 64*T1: Timer B ends only the Calling state (RFC 3261 §17.1.1.2),
  * so the agent rings for all of no_answer_s; then CANCEL, and an agent that never
  * sends its 487 lets the INVITE go 64*T1 later (§9.1), nothing left behind. */

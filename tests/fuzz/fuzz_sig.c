@@ -1,15 +1,31 @@
 /*
  * libFuzzer target: the signalling state machines on hostile input. The input is a
- * script of records — one byte of kind (trunk datagram, agent datagram, time step),
- * two bytes of length, the datagram — fed to one hl_sig with a provisioned tenant.
+ * script of records — one byte of kind, two bytes of length (big-endian), then as
+ * many bytes of datagram for the kinds that take one — fed to one hl_sig with a
+ * provisioned tenant. Kinds, modulo 6:
+ *   0  a datagram from the trunk (10.99.0.2:5060)
+ *   1  a datagram from the agent (10.99.98.2:5090)
+ *   2  a time step of length ms, run in 100 ms turns; no datagram
+ *   3  the agent answers the last request hotline sent it, status = length (100-699):
+ *      its Via, From, To (with ";tag=ag1" when it has none), Call-ID and CSeq, and SDP
+ *      in a 2xx to an INVITE; no datagram
+ *   4  the trunk does the same for the last request hotline sent it
+ *   5  alice registers: REGISTER, and again with the answer to the MD5 challenge
+ * So that a script can reach a call's dialogs, whose tags and Call-ID hotline draws at
+ * random, a datagram's "$T" is replaced by the To tag of hotline's last response to
+ * the trunk, and, for the agent's dialog, "$F", "$O" and "$C" by the From, To (tagged
+ * as in 3) and Call-ID of hotline's last request to the agent.
  * Whatever it does, nothing may crash, leak (hl_sig_free at the end, LeakSanitizer),
  * or leave its books wrong: every live object counted is freed by hl_sig_free.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hotline/config.h"
+#include "hotline/digest.h"
 #include "hotline/sig.h"
+#include "hotline/sip.h"
 #include "hotline/tenant.h"
 
 static const char tenants_text[] = "[tenant acme]\nrealm = acme.test\ndomains = acme.test\n"
@@ -18,17 +34,186 @@ static const char tenants_text[] = "[tenant acme]\nrealm = acme.test\ndomains = 
 
 volatile uint8_t fz_sink;
 
+/* What hotline sent that a script may name (see the top). */
+static struct {
+	char trunk_tag[64];
+	char nonce[128];
+	char req[2][4096]; /* the last request to the trunk [0] and to the agent [1] */
+	size_t req_len[2];
+} fz;
+
+/* Header id of message buf/m into out ("" when absent). */
+static void
+fz_hdr(const char *buf, const struct hl_sip_msg *m, enum hl_sip_hdr id, char *out, size_t cap)
+{
+	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, id);
+	size_t n = h != NULL ? h->value.len : 0;
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, h != NULL ? buf + h->value.off : "", n);
+	out[n] = '\0';
+}
+
+static void
+fz_learn(const struct hl_sig_addr *dst, const char *buf, size_t len)
+{
+	struct hl_sip_msg m;
+	int side = dst->ip[2] == 98;
+
+	if (len >= sizeof(fz.req[0]) || hl_sip_parse((const uint8_t *)buf, len, &m) <= 0)
+		return;
+	if (!(m.flags & HL_SIP_F_RESPONSE)) {
+		memcpy(fz.req[side], buf, len);
+		fz.req[side][len] = '\0';
+		fz.req_len[side] = len;
+		return;
+	}
+	if (!side) {
+		char to[256], *t;
+		fz_hdr(buf, &m, HL_SIP_HDR_TO, to, sizeof(to));
+		if ((t = strstr(to, ";tag=")) != NULL) {
+			size_t n = strcspn(t + 5, ";> ");
+			if (n < sizeof(fz.trunk_tag)) {
+				memcpy(fz.trunk_tag, t + 5, n);
+				fz.trunk_tag[n] = '\0';
+			}
+		}
+		return;
+	}
+	/* the MD5 challenge's nonce, for kind 5 */
+	const char *md5 = m.status == 401 ? strstr(buf, "algorithm=MD5") : NULL;
+	if (md5 != NULL) {
+		const char *q = md5, *nonce;
+		while (q > buf && strncmp(q, "WWW-Authenticate:", 17) != 0)
+			q--;
+		if ((nonce = strstr(q, "nonce=\"")) != NULL && nonce < md5) {
+			size_t n = strcspn(nonce + 7, "\"");
+			if (n < sizeof(fz.nonce)) {
+				memcpy(fz.nonce, nonce + 7, n);
+				fz.nonce[n] = '\0';
+			}
+		}
+	}
+}
+
 static int
 fz_send(void *ctx, const struct hl_sig_addr *dst, const void *buf, size_t len)
 {
 	(void)ctx;
-	(void)dst;
 	/* every byte we send is read, so an overrun of the builder shows */
 	uint8_t x = 0;
 	for (size_t i = 0; i < len; i++)
 		x ^= ((const uint8_t *)buf)[i];
 	fz_sink = x;
+	fz_learn(dst, buf, len);
 	return 0;
+}
+
+/* The datagram data/n with the tokens replaced, into out; its length. */
+static size_t
+fz_subst(const uint8_t *data, size_t n, char *out, size_t cap)
+{
+	char from[256] = "", to[256] = "", cid[256] = "";
+	struct hl_sip_msg m;
+	size_t o = 0;
+
+	if (fz.req_len[1] && hl_sip_parse((const uint8_t *)fz.req[1], fz.req_len[1], &m) > 0) {
+		fz_hdr(fz.req[1], &m, HL_SIP_HDR_FROM, from, sizeof(from));
+		fz_hdr(fz.req[1], &m, HL_SIP_HDR_TO, to, sizeof(to));
+		fz_hdr(fz.req[1], &m, HL_SIP_HDR_CALL_ID, cid, sizeof(cid));
+		if (strstr(to, ";tag=") == NULL && strlen(to) + 9 < sizeof(to))
+			strcat(to, ";tag=ag1");
+	}
+	for (size_t i = 0; i < n && o < cap; i++) {
+		const char *v = NULL;
+		if (data[i] == '$' && i + 1 < n) {
+			switch (data[i + 1]) {
+			case 'T': v = fz.trunk_tag; break;
+			case 'F': v = from; break;
+			case 'O': v = to; break;
+			case 'C': v = cid; break;
+			}
+		}
+		if (v == NULL) {
+			out[o++] = (char)data[i];
+			continue;
+		}
+		size_t k = strlen(v);
+		if (o + k > cap)
+			break;
+		memcpy(out + o, v, k);
+		o += k;
+		i++;
+	}
+	return o;
+}
+
+/* Kinds 3 and 4: side's answer status to the last request hotline sent it. */
+static void
+fz_answer(struct hl_sig *s, int side, unsigned int status, const struct hl_sig_addr *src,
+	uint64_t now)
+{
+	static const char sdp[] = "v=0\r\no=fz 1 1 IN IP4 10.99.98.2\r\ns=-\r\n"
+				  "c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0 101\r\n"
+				  "a=rtpmap:101 telephone-event/8000\r\n";
+	char via[512], from[256], to[256], cid[256], cseq[64], msg[2048];
+	struct hl_sip_msg m;
+
+	if (status < 100 || status > 699 || fz.req_len[side] == 0 ||
+		hl_sip_parse((const uint8_t *)fz.req[side], fz.req_len[side], &m) <= 0)
+		return;
+	fz_hdr(fz.req[side], &m, HL_SIP_HDR_VIA, via, sizeof(via));
+	fz_hdr(fz.req[side], &m, HL_SIP_HDR_FROM, from, sizeof(from));
+	fz_hdr(fz.req[side], &m, HL_SIP_HDR_TO, to, sizeof(to));
+	fz_hdr(fz.req[side], &m, HL_SIP_HDR_CALL_ID, cid, sizeof(cid));
+	fz_hdr(fz.req[side], &m, HL_SIP_HDR_CSEQ, cseq, sizeof(cseq));
+	int body = status >= 200 && status < 300 && m.method == HL_SIP_METHOD_INVITE;
+	int n = snprintf(msg, sizeof(msg),
+		"SIP/2.0 %u X\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s\r\nCall-ID: %s\r\n"
+		"CSeq: %s\r\nContact: <sip:alice@%s>\r\n%sContent-Length: %zu\r\n\r\n%s",
+		status, via, from, to, status > 100 && strstr(to, ";tag=") == NULL ? ";tag=ag1" : "",
+		cid, cseq, side ? "10.99.98.2:5090" : "10.99.0.2:5060",
+		body ? "Content-Type: application/sdp\r\n" : "", body ? strlen(sdp) : (size_t)0,
+		body ? sdp : "");
+	if (n > 0 && (size_t)n < sizeof(msg))
+		hl_sig_input(s, (const uint8_t *)msg, (size_t)n, src, now);
+}
+
+/* Kind 5: alice registers, answering the MD5 challenge. */
+static void
+fz_register(struct hl_sig *s, const struct hl_sig_addr *src, uint64_t now, unsigned int *seq)
+{
+	char msg[2048], ha1[65], resp[65];
+	static const char head[] = "REGISTER sip:acme.test SIP/2.0\r\n"
+				   "Via: SIP/2.0/UDP 10.99.98.2:5090;branch=z9hG4bKfzreg%u\r\n"
+				   "Max-Forwards: 70\r\nFrom: <sip:alice@acme.test>;tag=r1\r\n"
+				   "To: <sip:alice@acme.test>\r\nCall-ID: fzreg@test\r\n"
+				   "CSeq: %u REGISTER\r\n";
+	int n;
+
+	fz.nonce[0] = '\0';
+	n = snprintf(msg, sizeof(msg), head, *seq, *seq);
+	(*seq)++;
+	n += snprintf(msg + n, sizeof(msg) - (size_t)n,
+		"Contact: <sip:alice@10.99.98.2:5090>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n");
+	hl_sig_input(s, (const uint8_t *)msg, (size_t)n, src, now);
+	if (fz.nonce[0] == '\0')
+		return;
+	hl_digest_ha1(HL_DIGEST_MD5, "alice", "acme.test", "pw", ha1);
+	if (hl_digest_client_response(HL_DIGEST_MD5, ha1, fz.nonce, "00000001", "c0ffee", "auth",
+		    "REGISTER", "sip:acme.test", resp) != 0)
+		return;
+	n = snprintf(msg, sizeof(msg), head, *seq, *seq);
+	(*seq)++;
+	n += snprintf(msg + n, sizeof(msg) - (size_t)n,
+		"Authorization: Digest username=\"alice\", realm=\"acme.test\", nonce=\"%s\", "
+		"uri=\"sip:acme.test\", response=\"%s\", algorithm=MD5, qop=auth, "
+		"nc=00000001, cnonce=\"c0ffee\"\r\n"
+		"Contact: <sip:alice@10.99.98.2:5090>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n",
+		fz.nonce, resp);
+	if (n > 0 && (size_t)n < sizeof(msg))
+		hl_sig_input(s, (const uint8_t *)msg, (size_t)n, src, now);
 }
 
 static int
@@ -66,37 +251,47 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (tenants == NULL)
 			abort();
 	}
+	static char dgram[65536 + 4096];
+	unsigned int reg_seq = 1;
+
+	memset(&fz, 0, sizeof(fz));
 	s = hl_sig_create(&cfg, tenants, NULL, &ops, now, 1700000000);
 	if (s == NULL)
 		return 0;
 	while (size >= 3) {
 		uint8_t kind = data[0];
-		size_t n = (size_t)data[1] << 8 | data[2];
+		size_t n = (size_t)data[1] << 8 | data[2], d;
 		struct hl_sig_addr src = {.family = 4, .port = 5060, .ip = {10, 99, 0, 2}};
+		struct hl_sig_addr agent = {.family = 4, .port = 5090, .ip = {10, 99, 98, 2}};
 
 		data += 3;
 		size -= 3;
-		if (n > size)
-			n = size;
-		switch (kind % 3) {
+		switch (kind % 6) {
 		case 0:
-			hl_sig_input(s, data, n, &src, now);
-			break;
 		case 1:
-			src.ip[2] = 98;
-			src.port = 5090;
-			hl_sig_input(s, data, n, &src, now);
+			if (n > size)
+				n = size;
+			d = fz_subst(data, n, dgram, sizeof(dgram));
+			hl_sig_input(s, (const uint8_t *)dgram, d, kind % 6 ? &agent : &src, now);
+			data += n;
+			size -= n;
 			break;
-		default:
+		case 2:
 			/* a time step of up to 65 s (the length field, in ms), run in 100 ms
 			 * turns as the loop would */
 			for (uint64_t t = now + n; now < t; now += 100)
 				hl_sig_poll(s, now);
-			n = 0;
+			break;
+		case 3:
+			fz_answer(s, 1, (unsigned int)n, &agent, now);
+			break;
+		case 4:
+			fz_answer(s, 0, (unsigned int)n, &src, now);
+			break;
+		default:
+			fz_register(s, &agent, now, &reg_seq);
 			break;
 		}
-		data += n;
-		size -= n;
 	}
 	hl_sig_free(s);
 	return 0;

@@ -2797,6 +2797,7 @@ info_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8
 	}
 	sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
 	dtmf_report(s, p.digit, p.duration_ms, DTMF_SRC_INFO);
+	c->info_dtmf[l->side]++;
 	if (c->state != CALL_CONNECTED || l->state != LEG_CONFIRMED || peer == NULL ||
 		peer->state != LEG_CONFIRMED)
 		return;

@@ -189,6 +189,8 @@ sig_cdr_call_done(struct hl_sig *s, const struct sig_call *c, unsigned int want)
 	for (unsigned int i = 0; i < 2; i++) {
 		const struct sig_leg *l = legs[i];
 
+		/* A side's presses by INFO; its media's come with the figures. */
+		r->leg[i].dtmf = c->info_dtmf[i];
 		if (l == NULL || !l->media_sent)
 			continue;
 		/* Until its figures come: a leg the worker had. */
@@ -242,7 +244,7 @@ sig_cdr_media_final(struct hl_sig *s, const struct hl_media_stats *st)
 	l->jitter_ms = st->jitter_ms;
 	l->rtt_ms = st->rtt_ms;
 	l->mos = st->mos;
-	l->dtmf = st->dtmf;
+	l->dtmf += st->dtmf;
 	l->srtp_auth_fail = st->srtp_auth_fail;
 	l->srtp_replay = st->srtp_replay;
 	l->wrong_source = st->wrong_source;

@@ -244,6 +244,8 @@ struct sig_call {
 	struct hl_timer t_noanswer;
 	uint64_t created_ms, answered_ms, ended_ms;
 	uint16_t a_local_port, b_local_port;
+	uint32_t info_dtmf[2];    /* key presses by INFO from each side: the record's dtmf
+				     (the workers' figures add the media's) */
 	char *a_offer;            /* the customer's initial offer (NULL: late offer) */
 	uint16_t a_offer_len;
 	char caller_user[64];

@@ -4681,4 +4681,59 @@ out:
 	teardown();
 }
 
+/* Key presses by INFO count in their side's dtmf in the call record, with the media's
+ * from the worker's figures; a side whose figures never come keeps its INFO presses. */
+HL_TEST(cdr_info_presses)
+{
+	char inv[4096], totag[64], msg[4096];
+	struct hl_sdp ans;
+	struct hl_media_leg a;
+
+	for (int figures_b = 1; figures_b >= 0; figures_b--) {
+		setup_cdr(NULL);
+		int i = srtp_call("z9hG4bKcdi1", "cdi1@trunk", sdp_offer, NULL, inv, sizeof(inv),
+			totag, sizeof(totag), &ans);
+		HL_CHECK(i >= 0 && last_push(0) != NULL && last_push(1) != NULL);
+		if (i < 0 || last_push(0) == NULL || last_push(1) == NULL) {
+			teardown();
+			continue;
+		}
+		a = *last_push(0);
+		struct hl_media_leg b = *last_push(1);
+		/* two from the customer (the first still unanswered by the agent when the
+		 * second comes), one from the agent, one refused */
+		static const char *const keys[] = {"Signal=1\r\n", "Signal=2\r\n", "Signal=X\r\n"};
+		for (unsigned int k = 0; k < 3; k++) {
+			char br[32];
+			snprintf(br, sizeof(br), "z9hG4bKcdik%u", k);
+			info_req(msg, sizeof(msg), NULL, "cdi1@trunk", totag, br, 2 + k,
+				"application/dtmf-relay", keys[k]);
+			feed(msg, addr('t', 5060));
+			HL_CHECK_INT(status_of(0), k < 2 ? 200 : 400);
+		}
+		info_req(msg, sizeof(msg), inv, NULL, NULL, "z9hG4bKcdia", 2, "application/dtmf",
+			"9");
+		feed(msg, addr('a', 5090));
+		HL_CHECK_INT(status_of(0), 200);
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKcdib", "cdi1@trunk", totag, 9);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+		HL_CHECK(stats().calls == 0);
+		leg_final(&a, 300, 3);
+		if (figures_b)
+			leg_final(&b, 300, 0);
+		else
+			advance(SIG_CDR_WAIT_MS + 1100);
+		HL_CHECK_INT(ncdr, 1);
+		if (ncdr == 1) {
+			HL_CHECK_INT(cdrs[0].leg[0].state, HL_CDR_LEG_FIGURES);
+			HL_CHECK_INT(cdrs[0].leg[0].dtmf, 3 + 2);
+			HL_CHECK_INT(cdrs[0].leg[1].state,
+				figures_b ? HL_CDR_LEG_FIGURES : HL_CDR_LEG_MISSING);
+			HL_CHECK_INT(cdrs[0].leg[1].dtmf, 1);
+		}
+		teardown();
+	}
+}
+
 HL_TEST_MAIN()

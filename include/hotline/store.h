@@ -98,7 +98,8 @@ enum hl_cdr_leg_state {
 };
 
 struct hl_cdr_leg {
-	uint8_t state;      /* enum hl_cdr_leg_state; the rest is 0 unless FIGURES */
+	uint8_t state;      /* enum hl_cdr_leg_state; the rest is 0 unless FIGURES, but
+			       dtmf, which counts the side's key presses by INFO too */
 	uint8_t latched;    /* the remote address was learnt from its first packet */
 	uint16_t local_port;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;

@@ -8,9 +8,11 @@
 #   2. a dtmf_to_agent = suppress tenant: the customer presses 5 by INFO; it is
 #      answered 200 and reported, and the agent's phone (which fails on any INFO) gets
 #      none: nothing but the call's own requests reach it (the capture);
-#   and no call, dialog or transaction is left.
+#   each side's presses are in its leg's dtmf in the call records (hlctl), and no call,
+#   dialog or transaction is left.
 source "$(dirname "$0")/lib.sh"
-hl_begin "sip: DTMF by INFO relayed, and kept from a PCI tenant's agent" sipp tshark
+hl_begin "sip: DTMF by INFO relayed, and kept from a PCI tenant's agent" sipp tshark jq
+[ -x "$HLCTL" ] || hl_skip "no hlctl at $HLCTL"
 
 hl_peer v4only || exit 1
 hl_agents_host || exit 1
@@ -97,6 +99,24 @@ hl_check_sip info_dtmf_relayed -eq 2
 hl_check "the press is reported: last_dtmf_digits 5#5 ($(hl_sip last_dtmf_digits))" \
 	[ "$(hl_sip last_dtmf_digits)" = "5#5" ]
 hl_check_sip last_dtmf_ms -eq 160
+
+hl_log "-- call records"
+RECS=
+cdrs_in() {
+	for _ in $(seq 40); do
+		RECS=$("$HLCTL" cdr --store "$HL_TMP/store" --json) || return 1
+		[ "$(wc -l <<<"$RECS")" -ge "$1" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+# rec DID JQ: JQ of the record of the call to DID
+rec() { jq -r --arg d "$1" "select(.called == \$d) | $2" <<<"$RECS"; }
+hl_check "two call records in the store" cdrs_in 2
+hl_check "relay call: one press a side ($(rec +15550100 '"\(.a.dtmf) \(.b.dtmf)"'))" \
+	[ "$(rec +15550100 '"\(.a.dtmf) \(.b.dtmf)"')" = "1 1" ]
+hl_check "suppress call: the customer's press ($(rec +15550200 '"\(.a.dtmf) \(.b.dtmf)"'))" \
+	[ "$(rec +15550200 '"\(.a.dtmf) \(.b.dtmf)"')" = "1 0" ]
 
 hl_log "-- nothing left"
 hl_check_sip calls -eq 0

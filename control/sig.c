@@ -525,6 +525,8 @@ sig_txn_detach(struct sig_txn *t)
 		leg->inv = NULL;
 	if (leg->inv_peer_req == t)
 		leg->inv_peer_req = NULL;
+	if (leg->upd == t)
+		leg->upd = NULL;
 	t->leg = NULL;
 	t->tu_next = NULL;
 }

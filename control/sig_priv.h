@@ -101,7 +101,9 @@ struct sig_leg {
 	struct sig_leg *hnext; /* dialog hash chain, key (Call-ID, local tag) */
 	struct sig_txn *txns;  /* transactions whose user this leg is */
 	struct sig_txn *inv;   /* the INVITE transaction in progress (initial or re-) */
-	struct sig_txn *inv_peer_req; /* re-INVITE relayed from the peer leg: answer it */
+	struct sig_txn *inv_peer_req; /* re-INVITE or UPDATE relayed from the peer leg:
+				       * answer it */
+	struct sig_txn *upd;   /* their UPDATE offer, relayed to the peer: not answered yet */
 	struct hl_sig *sig;
 	uint32_t hash;
 	uint8_t side;          /* 0: A (customer, we are UAS), 1: B (agent, we are UAC) */

@@ -132,7 +132,10 @@ struct hl_sig_ops {
 	_(REL1XX_SENT, "rel1xx_sent")                                                  \
 	_(REL1XX_RETRANS, "rel1xx_retrans")                                            \
 	_(REL1XX_TIMEOUT, "rel1xx_timeout")                                            \
-	_(REL1XX_IN, "rel1xx_in")
+	_(REL1XX_IN, "rel1xx_in")                                                      \
+	_(UPDATE_OFFERS_IN, "update_offers_in")                                        \
+	_(UPDATE_RELAYED, "update_relayed")                                            \
+	_(UPDATE_REFUSED, "update_refused")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,

@@ -2789,8 +2789,10 @@ early_offer_done(const struct sig_leg *l)
 
 /*
  * UPDATE (RFC 3311) in a dialog, confirmed or early. Without a body it is a session
- * refresh (RFC 4028 §7) and gets 200. With SDP it is an offer, handled as a re-INVITE's
- * (reinvite_request) but answered in the UPDATE's own 2xx, as it has no ACK:
+ * refresh (RFC 4028 §7) and gets 200, unless an UPDATE of theirs still waits for our
+ * final (§5.2: 500 with Retry-After, with a body or without). With SDP it is an offer,
+ * handled as a re-INVITE's (reinvite_request) but answered in the UPDATE's own 2xx, as
+ * it has no ACK:
  *
  * - refused first, changing nothing: 491 while an offer of ours on this dialog waits
  *   for its answer, 500 with Retry-After while one of theirs (an earlier UPDATE or a
@@ -2822,6 +2824,16 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 	char hdrs[320], sdp[2048];
 	int n, code;
 
+	if (m->body.len != 0)
+		sig_count(s, HL_SIG_CTR_UPDATE_OFFERS_IN);
+	if (l->upd != NULL) {
+		/* §5.2: an UPDATE before our final to the previous one: 500, Retry-After. */
+		if (m->body.len != 0)
+			update_refuse(s, t, buf, m, 500);
+		else
+			reply_retry(s, t, buf, m);
+		return;
+	}
 	if (m->body.len == 0) {
 		if (l->session_s && !l->we_refresh)
 			session_arm(s, l);
@@ -2833,7 +2845,6 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, NULL, NULL, 0);
 		return;
 	}
-	sig_count(s, HL_SIG_CTR_UPDATE_OFFERS_IN);
 	if (l->state == LEG_EARLY && c->state != CALL_ENDING) {
 		code = early_offer_done(l);
 		if (code == 0 && leg_offer_ours(l))

@@ -4369,6 +4369,9 @@ HL_TEST(update_glare)
 	customer_reinvite("z9hG4bKug4", "ug1@trunk", totag, 4, sdp);
 	HL_CHECK(find_out("INVITE") < 0);
 	HL_CHECK(find_out("500") >= 0 && is_retry_500((unsigned int)find_out("500")));
+	/* a session refresh by UPDATE too: our final to the first is still due */
+	customer_update("z9hG4bKug4u", "ug1@trunk", totag, 5, NULL);
+	HL_CHECK(nout == 1 && is_retry_500(0));
 
 	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
 		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
@@ -4398,7 +4401,7 @@ HL_TEST(update_glare)
 		goto out;
 	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
 	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6004, "0 8 101", "sendonly");
-	customer_update("z9hG4bKug5", "ug1@trunk", totag, 5, sdp);
+	customer_update("z9hG4bKug5", "ug1@trunk", totag, 6, sdp);
 	HL_CHECK(nout == 1 && status_of(0) == 491);
 	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 4);
 	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 3);
@@ -4409,7 +4412,69 @@ HL_TEST(update_glare)
 	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKugb3a", 3, NULL);
 	feed(msg, addr('a', 5090));
 
-	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKug6", "ug1@trunk", totag, 6);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKug6", "ug1@trunk", totag, 7);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * The agent's side: an UPDATE from the agent's phone that moves its media (a new
+ * address and port) is answered at once with our SDP of the agent's leg, the customer
+ * not asked, and the agent's leg goes to the worker moved. Its hold goes on to the
+ * customer as a re-INVITE whose answer makes ours.
+ */
+HL_TEST(update_from_agent)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096];
+	struct hl_sdp ans;
+	const struct hl_media_leg *b;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKua1", "ua1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	advance(64 * 500 + 1000); /* Timer M of our INVITE */
+	npushed = 0;
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.9\r\nt=0 0\r\nm=audio 7010 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n");
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKuab1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(nout == 1 && status_of(0) == 200 && out[0].dst.port == 5090);
+	HL_CHECK(strstr(body_of(0), "c=IN IP4 10.99.98.1\r\n") != NULL &&
+		strstr(body_of(0), " RTP/AVP 8 101\r\n") != NULL);
+	b = last_push(1);
+	HL_CHECK(b != NULL && b->remote_port == 7010 && ip4_is(b->remote_ip, "10.99.98.9"));
+	HL_CHECK(last_push(0) == NULL || last_push(0)->remote_port == 6000);
+
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 4 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.9\r\nt=0 0\r\nm=audio 7010 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n");
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKuab2", 2, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && find_out("200") < 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, "a=sendonly\r\n") != NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	HL_CHECK(find_out("ACK") >= 0);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "CSeq: 2 UPDATE\r\n") &&
+		strstr(body_of((unsigned int)i), "a=recvonly\r\n") != NULL);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 1);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKua9", "ua1@trunk", totag, 2);
 	feed(msg, addr('t', 5060));
 	agent_answers_bye();
 	advance(40000);

@@ -2015,8 +2015,8 @@ agent_left(struct hl_sig *s, struct sig_call *c, struct sig_leg *b)
 	agent_failed(s, c, false);
 }
 
-static void relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_txn *orig,
-	int status);
+static void relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l,
+	struct sig_txn *orig, int status);
 
 /* Responses to BYE and re-INVITE/refresh requests we sent on a leg. */
 static void
@@ -2042,18 +2042,19 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
 				m->body.len);
 			if (c != NULL && l->media_ready) {
-				media_from_sdp(s, c, l, buf, m->body, 0, 1);
+				media_from_sdp(s, c, l, buf, m->body, l->reoffer_codec != 0, 1);
 				media_push(s, c);
 			}
 		}
 	}
 	/* Our offer is answered or refused: the keys of the lines not taken go. */
 	leg_srtp_offer_wipe(l);
+	l->reoffer_codec = 0;
 	/* A re-INVITE or UPDATE we relayed from the other leg: answer it now. */
 	if (c != NULL && l->inv_peer_req != NULL) {
 		struct sig_txn *orig = l->inv_peer_req;
 		l->inv_peer_req = NULL;
-		relay_answered(s, c, orig, status);
+		relay_answered(s, c, l, orig, status);
 	}
 	if (status == 481 || status == 408) {
 		/* §12.2.1.2: the dialog is gone; so is the call. */
@@ -2086,18 +2087,57 @@ leg_codec(const struct sig_leg *l, struct hl_sdp_codec *one)
 	return -1;
 }
 
+/* The index into our_codecs[] of the codec leg l runs, -1 when none is known. */
+static int
+leg_codec_index(const struct sig_leg *l)
+{
+	struct hl_sdp_codec one;
+
+	if (leg_codec(l, &one) != 0)
+		return -1;
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(our_codecs); i++)
+		if (one.clock == our_codecs[i].clock && strcmp(one.name, our_codecs[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A re-offer on l (offer, parsed from ob) that drops the codec the call runs for
+ * another of ours (a trunk moving from PCMU to PCMA, say): the legs relay one codec
+ * untranscoded, so the other leg must move too. The index + 1 of the first of its
+ * codecs we carry, 0 when it keeps ours (or names none of ours: no answer).
+ */
+static int
+offer_new_codec(const struct sig_leg *l, const uint8_t *ob, const struct hl_sdp *offer)
+{
+	const struct hl_sdp_media *om = &offer->media[0];
+	int cur = leg_codec_index(l), first = -1;
+
+	if (cur < 0 || offer->nmedia == 0 || om->port == 0)
+		return 0;
+	for (unsigned int f = 0; f < om->nfmt; f++) {
+		int k = codec_of(ob, &om->fmt[f]);
+		if (k == cur)
+			return 0;
+		if (first < 0 && k >= 0)
+			first = k;
+	}
+	return first + 1;
+}
+
 /*
  * Our answer on leg x to its remote's offer (offer, parsed from ob; RFC 3264 §6, §8):
  * our address and x's port, the next version of our SDP, x's SRTP (caps_leg_srtp: our
- * key for a new suite waits in x->srtp_next), and of our codecs only the one x runs,
- * under the PT the offer gives it: the legs relay one codec and never transcode, so
- * the other leg's stays right. Length; or -1 when every stream is refused (RFC 3264
- * §8: no answer to a re-offer, the caller answers 488 and the session stays as it
- * was), with x->srtp_next wiped.
+ * key for a new suite waits in x->srtp_next), and of our codecs one, under the PT the
+ * offer gives it: our_codecs[k], or with k < 0 the one leg run runs (x itself, or the
+ * other leg once it moved codec), since the legs relay one codec and never transcode.
+ * Length; or -1 when every stream is refused (RFC 3264 §8: no answer to a re-offer,
+ * the caller answers 488 and the session stays as it was), with x->srtp_next wiped.
  */
 static int
-leg_answer_sdp(struct hl_sig *s, struct sig_leg *x, const uint8_t *ob, const struct hl_sdp *offer,
-	char *out, size_t cap, struct hl_sdp_negotiated *neg)
+leg_answer_sdp(struct hl_sig *s, struct sig_leg *x, const struct sig_leg *run, int k,
+	const uint8_t *ob, const struct hl_sdp *offer, char *out, size_t cap,
+	struct hl_sdp_negotiated *neg)
 {
 	struct hl_sdp_caps caps;
 	struct hl_sdp_codec one[1];
@@ -2108,7 +2148,11 @@ leg_answer_sdp(struct hl_sig *s, struct sig_leg *x, const uint8_t *ob, const str
 	leg_sdp_addr(s, x, host, sizeof(host), addr, sizeof(addr));
 	caps_init(&caps, addr, host[0] == '[', x->rtp_port, x->sess_id, x->sdp_version + 1);
 	caps_leg_srtp(s, x, &caps, &cb, 0);
-	if (leg_codec(x, one) == 0) {
+	if (k >= 0 && k < (int)HL_ARRAY_SIZE(our_codecs)) {
+		one[0] = our_codecs[k];
+		caps.codecs = one;
+		caps.ncodecs = 1;
+	} else if (leg_codec(run != NULL && run->media_ready ? run : x, one) == 0) {
 		caps.codecs = one;
 		caps.ncodecs = 1;
 	}
@@ -2184,13 +2228,14 @@ leg_offer_theirs(const struct sig_leg *l)
  * to the worker before the offerer hears of them.
  */
 static void
-relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_txn *orig, int status)
+relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct sig_txn *orig,
+	int status)
 {
 	struct sig_leg *x = orig->leg;
 	struct hl_sdp offer;
 	struct hl_sdp_negotiated neg;
 	char hdrs[320], sdp[2048];
-	int n = -1;
+	int n = -1, moved = 0;
 
 	if (x == NULL || status >= 300 || x->sdp_remote == NULL) {
 		sig_reply_stored(s, orig, status >= 300 ? status : 500, NULL, NULL, NULL, NULL,
@@ -2203,14 +2248,29 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_txn *orig, int s
 	}
 	const uint8_t *ob = (const uint8_t *)x->sdp_remote;
 	if (hl_sdp_parse(ob, (struct hl_sip_slice){0, x->sdp_remote_len}, &offer) == 0)
-		n = leg_answer_sdp(s, x, ob, &offer, sdp, sizeof(sdp), &neg);
+		n = leg_answer_sdp(s, x, l, -1, ob, &offer, sdp, sizeof(sdp), &neg);
 	if (n > 0) {
-		for (unsigned int i = 0; i < neg.nstreams; i++)
-			if (neg.s[i].accepted) {
-				leg_srtp_answered(x, ob, &offer.media[i], &neg.s[i]);
-				break;
+		for (unsigned int i = 0; i < neg.nstreams; i++) {
+			const struct hl_sdp_neg_stream *ns = &neg.s[i];
+			int k = -1;
+			if (!ns->accepted)
+				continue;
+			leg_srtp_answered(x, ob, &offer.media[i], ns);
+			/* The codec our answer took, which the other leg now runs. */
+			for (unsigned int f = 0; f < offer.media[i].nfmt && k < 0; f++)
+				if (offer.media[i].fmt[f].pt == ns->pt)
+					k = codec_of(ob, &offer.media[i].fmt[f]);
+			if (x->media_ready && k >= 0 && (x->media.codec_pt != ns->pt ||
+				x->media.clock_rate != our_codecs[k].clock ||
+				x->media.te_pt != ns->te_pt)) {
+				x->media.codec_pt = ns->pt;
+				x->media.clock_rate = our_codecs[k].clock;
+				x->media.te_pt = ns->te_pt;
+				moved = 1;
 			}
-		if (x->srtp_rekey)
+			break;
+		}
+		if (x->srtp_rekey || moved)
 			media_push(s, c);
 		store_sdp(&x->sdp_local, &x->sdp_local_len, sdp, (size_t)n);
 	}
@@ -2258,7 +2318,12 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 		sdp_prev.nmedia && (sdp_prev.media[0].proto == HL_SDP_PROTO_RTP_AVP ||
 			sdp_prev.media[0].proto == HL_SDP_PROTO_RTP_AVPF))
 		caps.srtp = HL_SDP_SRTP_OPTIONAL;
-	if (leg_codec(l, one) == 0) {
+	if (l->reoffer_codec != 0 && l->reoffer_codec <= HL_ARRAY_SIZE(our_codecs)) {
+		/* The other leg moved codec: this one moves to it, under our PT. */
+		one[0] = our_codecs[l->reoffer_codec - 1];
+		caps.codecs = one;
+		caps.ncodecs = 1;
+	} else if (leg_codec(l, one) == 0) {
 		caps.codecs = one;
 		caps.ncodecs = 1;
 		if (l->media.te_pt >= 0)
@@ -2750,7 +2815,12 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		media_from_sdp(s, c, l, buf, m->body, 0, 0);
 		media_push(s, c);
 	}
+	struct hl_sdp offer;
+	if (hl_sdp_parse(buf, m->body, &offer) == 0)
+		peer->reoffer_codec = (uint8_t)offer_new_codec(l, buf, &offer);
 	leg_relay_dir(s, l, peer, offer_dir(buf, m->body), t);
+	if (peer->inv_peer_req != t)
+		peer->reoffer_codec = 0;
 }
 
 /* Refuses the offer of an UPDATE with code (491, 488, 415, 500 with Retry-After). */
@@ -2888,17 +2958,21 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 	}
 	enum hl_sdp_dir d = offer_dir(buf, m->body);
 	bool hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+	bool peer_up = l->state == LEG_CONFIRMED && peer != NULL && peer->state == LEG_CONFIRMED;
+	int newk = offer_new_codec(l, buf, &offer);
 	/* Answered here first, even when the peer decides: an offer we could not answer
-	 * is refused before anything moves. */
-	n = leg_answer_sdp(s, l, buf, &offer, sdp, sizeof(sdp), &neg);
+	 * is refused before anything moves. A new codec needs the peer (not there yet in
+	 * an early dialog: 488 then). */
+	n = newk != 0 && !peer_up ? -1 :
+		leg_answer_sdp(s, l, l, newk - 1, buf, &offer, sdp, sizeof(sdp), &neg);
 	if (n < 0) {
 		update_refuse(s, t, buf, m, 488);
 		return;
 	}
-	if (l->state == LEG_CONFIRMED && hold != (bool)l->hold && peer != NULL &&
-		peer->state == LEG_CONFIRMED) {
-		/* The peer must hear of a hold or resume: the answer is its. The version
-		 * taken above goes back, so the answer we send is the next one. */
+	if (peer_up && (hold != (bool)l->hold || newk != 0)) {
+		/* The peer must hear of a hold or resume, or move codec with us: the
+		 * answer is its. The version taken above goes back, so the answer we
+		 * send is the next one. */
 		hl_srtp_key_wipe(&l->srtp_next);
 		l->sdp_version--;
 		if (leg_offer_ours(peer) || peer->inv_peer_req != NULL) {
@@ -2925,8 +2999,10 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 			media_from_sdp(s, c, l, buf, m->body, 0, 0);
 			media_push(s, c);
 		}
+		peer->reoffer_codec = (uint8_t)newk;
 		leg_relay_dir(s, l, peer, d, t);
 		if (peer->inv_peer_req != t && l->upd == t) {
+			peer->reoffer_codec = 0;
 			/* The re-INVITE did not go (no room for its transaction). */
 			l->upd = NULL;
 			if (t->state < TXN_COMPLETED)

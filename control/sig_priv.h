@@ -114,6 +114,8 @@ struct sig_leg {
 	uint8_t peer_timer;    /* the peer supports RFC 4028 (Supported/Require: timer) */
 	uint8_t route_loose;
 	uint8_t hold;          /* last offer received on this leg put media on hold */
+	uint8_t reoffer_codec; /* our_codecs[] index + 1 our re-INVITE on this leg moves
+				  to (the other leg's offer changed codec), 0: none */
 	uint8_t ack_answer;    /* our 2xx on leg->inv offered (late offer, re-INVITE
 				  without SDP): its ACK carries the answer (RFC 3264 §5) */
 	/* RFC 3262 on the A leg (we are its UAS), when the customer's INVITE named

@@ -4247,9 +4247,8 @@ out:
  * the media): answered at once, without asking the agent, with the next version of
  * our SDP at the same address and port, and the worker gets the customer's leg moved.
  * The same SDP again is a refresh: our answer repeated, the worker left alone. Refused
- * with nothing changed: a codec other than the one the legs relay (488), SDP that
- * does not parse (488), a body that is not SDP (415); the SDP last taken is still a
- * refresh after them.
+ * with nothing changed: no codec of ours (488), SDP that does not parse (488), a body
+ * that is not SDP (415); the SDP last taken is still a refresh after them.
  */
 HL_TEST(update_media_change)
 {
@@ -4296,8 +4295,8 @@ HL_TEST(update_media_change)
 	HL_CHECK(i >= 0 && strcmp(body_of((unsigned int)i), ans1) == 0);
 	HL_CHECK_INT(npushed, 0);
 
-	/* PCMU alone: the agent's leg runs PCMA and nothing transcodes */
-	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6020, "0 101", "sendrecv");
+	/* G.729 alone: none of ours, and nothing transcodes */
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6020, "18 101", "sendrecv");
 	customer_update("z9hG4bKum4", "um1@trunk", totag, 4, sdp);
 	HL_CHECK_INT(status_of(0), 488);
 	HL_CHECK_INT(nout, 1);
@@ -4326,6 +4325,70 @@ HL_TEST(update_media_change)
 	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 6);
 
 	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKum8", "um1@trunk", totag, 8);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * A codec change: the call runs PCMA (alice's choice) and the customer's UPDATE offers
+ * PCMU alone. The legs relay one codec untranscoded, so the agent is offered PCMU in a
+ * re-INVITE; its answer makes ours, and both legs go to the worker on PCMU. A
+ * re-INVITE back to PCMA goes the same way.
+ */
+HL_TEST(update_codec_change)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096];
+	static const char agent_pcmu[] = "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n";
+	struct hl_sdp ans;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKuc1", "uc1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0 && last_push(0) != NULL && last_push(0)->codec_pt == 8);
+	if (i < 0)
+		goto out;
+	npushed = 0;
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "0 101", "sendrecv");
+	customer_update("z9hG4bKuc2", "uc1@trunk", totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && find_out("200") < 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, " RTP/AVP 0 101\r\n") != NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	respond_sdp(rinv, 200, addr('a', 5090), agent_pcmu);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "CSeq: 2 UPDATE\r\n"));
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), " RTP/AVP 0 101\r\n") != NULL);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 0);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 1);
+
+	/* back to PCMA by re-INVITE */
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6000, "8 101", "sendrecv");
+	customer_reinvite("z9hG4bKuc3", "uc1@trunk", totag, 3, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 101\r\n") != NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	agent_respond(rinv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), " RTP/AVP 8 101\r\n") != NULL);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 8);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 8);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKuc3", "uc1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKuc4", "uc1@trunk", totag, 4);
 	feed(msg, addr('t', 5060));
 	agent_answers_bye();
 	advance(40000);
@@ -4593,6 +4656,11 @@ HL_TEST(update_early_after_prack)
 		ip4_is(last_push(0)->remote_ip, "10.99.0.5"));
 	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 2);
 	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 1);
+	/* a new codec needs the agent's leg to move, and it is still ringing: 488 */
+	npushed = 0;
+	upd_sdp(msg, sizeof(msg), 3, "10.99.0.5", 6010, "0 101", "sendrecv");
+	customer_update("z9hG4bKue4c", "ue1@trunk", totag, 5, msg);
+	HL_CHECK(nout == 1 && status_of(0) == 488 && npushed == 0);
 
 	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
 	i = -1;
@@ -4606,7 +4674,7 @@ HL_TEST(update_early_after_prack)
 	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKue5", "ue1@trunk", totag, 1);
 	feed(msg, addr('t', 5060));
 	HL_CHECK(last_push(0) != NULL && last_push(0)->remote_port == 6010);
-	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKue6", "ue1@trunk", totag, 5);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKue6", "ue1@trunk", totag, 6);
 	feed(msg, addr('t', 5060));
 	agent_answers_bye();
 	advance(40000);
@@ -4624,7 +4692,7 @@ HL_TEST(update_early_after_prack)
 	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
 	customer_update("z9hG4bKul2", "ul1@trunk", totag, 2, sdp);
 	HL_CHECK(nout == 1 && status_of(0) == 491);
-	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 3);
 out:
 	teardown();
 }

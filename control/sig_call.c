@@ -2207,9 +2207,15 @@ leg_offer_ours(const struct sig_leg *l)
 	if (l->ack_answer || (l->rel_unacked && l->rel_sdp && l->call != NULL &&
 				     l->call->a_offer == NULL))
 		return true;
-	for (const struct sig_txn *t = l->txns; t != NULL; t = t->tu_next)
+	for (const struct sig_txn *t = l->txns; t != NULL; t = t->tu_next) {
+		/* The agent's INVITE, ringing still, whose offer a reliable 1xx answered
+		 * (RFC 3262 §5): that offer/answer is done. */
+		if (t == l->inv && l->side == 1 && l->state == LEG_EARLY && l->rel_b &&
+			l->media_ready)
+			continue;
 		if (!t->server && t->method == HL_SIP_METHOD_INVITE && t->state < TXN_COMPLETED)
 			return true;
+	}
 	return false;
 }
 

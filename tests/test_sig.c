@@ -4697,4 +4697,62 @@ out:
 	teardown();
 }
 
+/*
+ * The agent's early dialog: its reliable 183 answered our offer, so its UPDATE offer
+ * while it still rings is answered at once and its leg moves; before a reliable 1xx
+ * (a plain 180 only), our INVITE's offer is open and the UPDATE gets 491.
+ */
+HL_TEST(update_agent_early)
+{
+	char inv[4096], prack[4096], sdp[1024], msg[4096];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKuae1", "uae1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.9\r\nt=0 0\r\nm=audio 7010 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n");
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKuaeb1", 2, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(nout == 1 && status_of(0) == 491);
+
+	resp_hdrs = "Require: 100rel\r\nRSeq: 5\r\n";
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	resp_hdrs = "";
+	HL_CHECK(prack_to_agent(5, 2, prack, sizeof(prack)) == 0);
+	respond_sdp(prack, 200, addr('a', 5090), NULL);
+	npushed = 0;
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKuaeb2", 3, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(nout == 1 && status_of(0) == 200 && out[0].dst.port == 5090);
+	HL_CHECK(strstr(body_of(0), "c=IN IP4 10.99.98.1\r\n") != NULL &&
+		strstr(body_of(0), " RTP/AVP 8 101\r\n") != NULL);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7010 &&
+		ip4_is(last_push(1)->remote_ip, "10.99.98.9"));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 1);
+
+	/* alice never answers: at no_answer_s her INVITE is cancelled, the caller 480 */
+	nout = 0;
+	advance(6000);
+	i = find_out("CANCEL");
+	if (i >= 0) {
+		char cancel[4096];
+		snprintf(cancel, sizeof(cancel), "%s", out[i].buf);
+		respond_sdp(cancel, 200, addr('a', 5090), NULL);
+		agent_respond(inv, 487, 5090);
+	}
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	resp_hdrs = "";
+	teardown();
+}
+
 HL_TEST_MAIN()

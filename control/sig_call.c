@@ -2228,34 +2228,57 @@ leg_offer_theirs(const struct sig_leg *l)
 }
 
 /*
- * The peer answered (status) the re-INVITE that carried orig's offer on: orig (a
+ * The peer (l) answered (status) the re-INVITE that carried orig's offer on: orig (a
  * re-INVITE or an UPDATE of the other leg, x) gets our answer to its offer, in the
  * 2xx, or the peer's refusal. RFC 4568 §7.1.4: the keys of our answer, new or kept, go
- * to the worker before the offerer hears of them.
+ * to the worker before the offerer hears of them. A re-INVITE's offer took effect on
+ * x when it came (reinvite_request); an UPDATE's takes effect only now, so one the
+ * peer refuses changes nothing (RFC 3311 §5.2: the session stays as it was) and the
+ * same offer again is no refresh.
  */
 static void
 relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct sig_txn *orig,
 	int status)
 {
 	struct sig_leg *x = orig->leg;
+	bool upd = x != NULL && x->upd == orig;
 	struct hl_sdp offer;
 	struct hl_sdp_negotiated neg;
+	struct hl_sip_msg om;
+	struct hl_sip_slice osl = {0, 0};
+	const uint8_t *ob = NULL;
 	char hdrs[320], sdp[2048];
 	int n = -1, moved = 0;
 
-	if (x == NULL || status >= 300 || x->sdp_remote == NULL) {
+	if (upd && hl_sip_parse((const uint8_t *)orig->req, orig->req_len, &om) > 0) {
+		ob = (const uint8_t *)orig->req;
+		osl = om.body;
+	} else if (!upd && x != NULL && x->sdp_remote != NULL) {
+		ob = (const uint8_t *)x->sdp_remote;
+		osl.len = x->sdp_remote_len;
+	}
+	if (x == NULL || status >= 300 || ob == NULL || osl.len == 0) {
 		sig_reply_stored(s, orig, status >= 300 ? status : 500, NULL, NULL, NULL, NULL,
 			NULL, 0);
-		if (x != NULL && x->upd == orig) {
+		if (upd) {
 			x->upd = NULL;
 			sig_count(s, HL_SIG_CTR_UPDATE_REFUSED);
 		}
 		return;
 	}
-	const uint8_t *ob = (const uint8_t *)x->sdp_remote;
-	if (hl_sdp_parse(ob, (struct hl_sip_slice){0, x->sdp_remote_len}, &offer) == 0)
+	if (hl_sdp_parse(ob, osl, &offer) == 0)
 		n = leg_answer_sdp(s, x, l, -1, ob, &offer, sdp, sizeof(sdp), &neg);
 	if (n > 0) {
+		if (upd) {
+			enum hl_sdp_dir d = offer_dir(ob, osl);
+			x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+			store_sdp(&x->sdp_remote, &x->sdp_remote_len, (const char *)ob + osl.off,
+				osl.len);
+			if (x->media_ready) {
+				media_from_sdp(s, c, x, ob, osl, 0, 0);
+				moved = 1;
+			}
+		}
 		for (unsigned int i = 0; i < neg.nstreams; i++) {
 			const struct hl_sdp_neg_stream *ns = &neg.s[i];
 			int k = -1;
@@ -2284,7 +2307,7 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 	dialog_2xx_hdrs(s, x, hdrs, sizeof(hdrs));
 	sig_reply_stored(s, orig, n > 0 ? 200 : 488, NULL, NULL, hdrs,
 		n > 0 ? "application/sdp" : NULL, sdp, n > 0 ? (size_t)n : 0);
-	if (x->upd == orig) {
+	if (upd) {
 		x->upd = NULL;
 		if (n < 0)
 			sig_count(s, HL_SIG_CTR_UPDATE_REFUSED);
@@ -2874,13 +2897,14 @@ early_offer_done(const struct sig_leg *l)
  *   for its answer, 500 with Retry-After while one of theirs (an earlier UPDATE or a
  *   re-INVITE) waits for ours (§5.2); in an early dialog before an offer/answer
  *   completed, the same (early_offer_done); 415 for a body that is not SDP; 488 for
- *   SDP we cannot parse or answer (no stream left, a codec other than the one the
- *   legs relay, SRTP against the leg's);
+ *   SDP we cannot parse or answer (no stream left, no codec of ours, a new codec
+ *   while the peer's leg is early, SRTP against the leg's);
  * - the same SDP as the last one received is a refresh, answered with ours;
- * - a hold or resume on a confirmed call is offered on to the peer as a re-INVITE
- *   (leg_relay_dir), and the peer's answer makes ours (relay_answered); the UPDATE
- *   waits in l->upd meanwhile, since a non-INVITE has no 1xx that matters (§5.2 asks
- *   for a prompt answer; the peer's re-INVITE is as prompt as we can be);
+ * - a hold or resume, or a new codec (offer_new_codec), on a confirmed call is
+ *   offered on to the peer as a re-INVITE of ours, and the peer's answer makes ours
+ *   (relay_answered), which is when the offer moves l; the UPDATE waits in l->upd
+ *   meanwhile, since a non-INVITE has no 1xx that matters (§5.2 asks for a prompt
+ *   answer; the peer's re-INVITE is as prompt as we can be);
  * - any other change (address, port, payload types, keys, a hold in an early dialog)
  *   is ours alone to take, since we anchor the media: answered here, and the worker
  *   gets the leg (media_push) before the remote hears the answer.
@@ -2999,14 +3023,9 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 		sig_count(s, HL_SIG_CTR_UPDATE_RELAYED);
 		if (l->session_s && !l->we_refresh)
 			session_arm(s, l);
-		store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
-			m->body.len);
-		if (l->media_ready) {
-			media_from_sdp(s, c, l, buf, m->body, 0, 0);
-			media_push(s, c);
-		}
+		/* l's media and hold move with the peer's answer (relay_answered). */
 		peer->reoffer_codec = (uint8_t)newk;
-		leg_relay_dir(s, l, peer, d, t);
+		leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
 		if (peer->inv_peer_req != t && l->upd == t) {
 			peer->reoffer_codec = 0;
 			/* The re-INVITE did not go (no room for its transaction). */

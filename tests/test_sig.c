@@ -4166,10 +4166,11 @@ is_retry_500(unsigned int i)
 
 /*
  * A hold by UPDATE on a confirmed call is the peer's to know: hotline offers it on to
- * the agent in a re-INVITE (sendonly, the codec the leg runs), the customer's leg goes
- * to the worker as held at once, and the UPDATE waits; its retransmission gets
- * nothing. The agent's answer makes ours, in the UPDATE's 200 (no ACK to come), which
- * the transaction resends to a retransmission. A resume goes the same way.
+ * the agent in a re-INVITE (sendonly, the codec the leg runs), and the UPDATE waits;
+ * its retransmission gets nothing. The agent's refusal is ours, and nothing moved, so
+ * the same offer again is asked again. The agent's answer makes ours, in the UPDATE's
+ * 200 (no ACK to come), which the transaction resends to a retransmission, and the
+ * customer's leg goes to the worker held. A resume goes the same way.
  */
 HL_TEST(update_hold_relayed)
 {
@@ -4185,7 +4186,21 @@ HL_TEST(update_hold_relayed)
 		goto out;
 	npushed = 0;
 	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "0 8 101", "sendonly");
-	customer_req_sdp(msg, sizeof(msg), "UPDATE", "z9hG4bKuh2", "uh1@trunk", totag, 2, sdp);
+	customer_update("z9hG4bKuh1u", "uh1@trunk", totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	/* the agent refuses: so do we, and nothing moved */
+	agent_respond(rinv, 488, 5090);
+	i = find_out("488");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "CSeq: 2 UPDATE\r\n"));
+	HL_CHECK_INT(npushed, 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 1);
+
+	/* the same offer again is no refresh: the agent is asked again */
+	customer_req_sdp(msg, sizeof(msg), "UPDATE", "z9hG4bKuh2", "uh1@trunk", totag, 3, sdp);
 	feed(msg, addr('t', 5060));
 	HL_CHECK(find_out("200") < 0 && find_out("488") < 0);
 	i = find_out("INVITE");
@@ -4195,9 +4210,8 @@ HL_TEST(update_hold_relayed)
 	HL_CHECK(strstr(out[i].buf, "a=sendonly\r\n") != NULL);
 	HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 101\r\n") != NULL);
 	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
-	HL_CHECK(last_push(0) != NULL && last_push(0)->recv_only);
-	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 1);
-	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 2);
 	feed(msg, addr('t', 5060));
 	HL_CHECK_INT(nout, 0);
 
@@ -4207,32 +4221,33 @@ HL_TEST(update_hold_relayed)
 	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
 	if (i < 0)
 		goto out;
-	HL_CHECK(strstr(out[i].buf, "CSeq: 2 UPDATE\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, "CSeq: 3 UPDATE\r\n") != NULL);
 	HL_CHECK(strstr(out[i].buf, "a=recvonly\r\n") != NULL);
 	HL_CHECK(strstr(out[i].buf, "c=IN IP4 10.99.0.1\r\n") != NULL);
 	HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 101\r\n") != NULL);
 	HL_CHECK(strstr(out[i].buf, "Contact: <sip:hotline@") != NULL);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->recv_only);
 	feed(msg, addr('t', 5060));
 	HL_CHECK(status_of(0) == 200 && strstr(out[0].buf, "a=recvonly\r\n") != NULL);
 
 	/* resume */
 	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6000, "0 8 101", "sendrecv");
-	customer_update("z9hG4bKuh3", "uh1@trunk", totag, 3, sdp);
+	customer_update("z9hG4bKuh3", "uh1@trunk", totag, 4, sdp);
 	i = find_out("INVITE");
 	HL_CHECK(i >= 0 && find_out("200") < 0);
 	if (i < 0)
 		goto out;
 	HL_CHECK(strstr(out[i].buf, "a=sendrecv\r\n") != NULL);
 	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
-	HL_CHECK(last_push(0) != NULL && !last_push(0)->recv_only);
 	agent_respond(rinv, 200, 5090);
 	i = find_out("200");
-	HL_CHECK(i >= 0 && strstr(out[i].buf, "CSeq: 3 UPDATE\r\n") != NULL &&
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "CSeq: 4 UPDATE\r\n") != NULL &&
 		strstr(out[i].buf, "a=sendrecv\r\n") != NULL);
-	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 2);
-	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 0);
+	HL_CHECK(last_push(0) != NULL && !last_push(0)->recv_only);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 3);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 1);
 
-	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKuh4", "uh1@trunk", totag, 4);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKuh4", "uh1@trunk", totag, 5);
 	feed(msg, addr('t', 5060));
 	agent_answers_bye();
 	HL_CHECK(stats().calls == 0);

@@ -527,6 +527,8 @@ sig_txn_detach(struct sig_txn *t)
 		leg->inv_peer_req = NULL;
 	if (leg->info == t)
 		leg->info = NULL;
+	if (leg->upd == t)
+		leg->upd = NULL;
 	t->leg = NULL;
 	t->tu_next = NULL;
 }

@@ -488,25 +488,36 @@ media_base(struct hl_sig *s, struct sig_call *c, struct sig_leg *l)
 			   l->side;
 }
 
-/* The A leg from the negotiation of the customer's offer (stream m of it, in buf). */
-static void
-media_from_neg(struct hl_sig *s, struct sig_call *c, const uint8_t *buf,
+/*
+ * Leg l from our answer to its remote's offer (stream m of it, in buf, negotiated as
+ * ns against caps whose codecs are our_codecs[] or one of them): the customer's first
+ * offer, or an UPDATE's. A zero address (c=0.0.0.0, hold RFC 2543 style) keeps the
+ * remote the leg has. 0, or -1 when its address has no route (the remote as it was).
+ */
+static int
+media_from_neg(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const uint8_t *buf,
 	const struct hl_sdp_media *m, const struct hl_sdp_neg_stream *ns, enum hl_sdp_dir their_dir)
 {
-	struct sig_leg *a = c->a;
-	struct hl_media_leg *ml = &a->media;
+	struct hl_media_leg *ml = &l->media;
+	int zero = ns->remote_addr.len == 7 && memcmp(buf + ns->remote_addr.off, "0.0.0.0", 7) == 0;
+	int k = -1;
 
-	leg_srtp_answered(a, buf, m, ns);
-	media_base(s, c, a);
-	if (media_remote(s, a, buf, ns->remote_addr, ns->remote_addrtype, ns->remote_port,
-		    ns->remote_rtcp_port) != 0)
-		return;
+	for (unsigned int f = 0; f < m->nfmt && k < 0; f++)
+		if (m->fmt[f].pt == ns->pt)
+			k = codec_of(buf, &m->fmt[f]);
+	media_base(s, c, l);
+	if ((zero && !l->media_ready) ||
+		(!zero && media_remote(s, l, buf, ns->remote_addr, ns->remote_addrtype,
+				  ns->remote_port, ns->remote_rtcp_port) != 0))
+		return -1;
+	leg_srtp_answered(l, buf, m, ns);
 	ml->codec_pt = ns->pt;
 	ml->te_pt = ns->te_pt;
-	ml->clock_rate = our_codecs[ns->codec].clock;
+	ml->clock_rate = k >= 0 ? our_codecs[k].clock : 8000;
 	ml->rtcp_mux = ns->rtcp_mux;
-	media_dir(ml, their_dir, 0);
-	a->media_ready = 1;
+	media_dir(ml, their_dir, zero);
+	l->media_ready = 1;
+	return 0;
 }
 
 /* A leg from an SDP the remote sent (an answer, or a re-INVITE offer): address, port,
@@ -747,12 +758,21 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 	sig_free(l);
 }
 
-/* A leg whose dialog is over: freed now, or when its call goes. */
+/* A leg whose dialog is over: freed now, or when its call goes. Its UPDATE still
+ * waiting for the peer's answer gets 481 now, and the peer's answer goes nowhere. */
 static void
 leg_done(struct hl_sig *s, struct sig_leg *l)
 {
 	struct sig_call *c = l->call;
+	struct sig_txn *upd = l->upd;
 
+	if (upd != NULL) {
+		struct sig_leg *p = c == NULL ? NULL : l->side == 0 ? c->b : c->a;
+		l->upd = NULL;
+		if (p != NULL && p->inv_peer_req == upd)
+			p->inv_peer_req = NULL;
+		sig_reply_stored(s, upd, 481, NULL, NULL, NULL, NULL, NULL, 0);
+	}
 	l->state = LEG_DONE;
 	dlg_remove(s, l);
 	hl_timer_cancel(s->wheel, &l->t_session);
@@ -1270,8 +1290,8 @@ a_answer(struct hl_sig *s, struct sig_call *c, const uint8_t *bsdp, struct hl_si
 	}
 	for (unsigned int i = 0; i < neg.nstreams; i++)
 		if (neg.s[i].accepted) {
-			media_from_neg(s, c, (const uint8_t *)c->a_offer, &offer.media[i],
-				&neg.s[i], hl_sdp_media_dir(&offer, i));
+			(void)media_from_neg(s, c, c->a, (const uint8_t *)c->a_offer,
+				&offer.media[i], &neg.s[i], hl_sdp_media_dir(&offer, i));
 			break;
 		}
 	hl_srtp_key_wipe(&c->a->srtp_next);
@@ -2018,6 +2038,9 @@ agent_left(struct hl_sig *s, struct sig_call *c, struct sig_leg *b)
 	agent_failed(s, c, false);
 }
 
+static void relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l,
+	struct sig_txn *orig, int status);
+
 /* Responses to BYE and re-INVITE/refresh requests we sent on a leg. */
 static void
 leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m,
@@ -2042,61 +2065,19 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
 				m->body.len);
 			if (c != NULL && l->media_ready) {
-				media_from_sdp(s, c, l, buf, m->body, 0, 1);
+				media_from_sdp(s, c, l, buf, m->body, l->reoffer_codec != 0, 1);
 				media_push(s, c);
 			}
 		}
 	}
 	/* Our offer is answered or refused: the keys of the lines not taken go. */
 	leg_srtp_offer_wipe(l);
-	struct sig_txn *orig = l->inv_peer_req;
-	/* A re-INVITE we relayed from the other leg: answer it now. */
-	if (c != NULL && orig != NULL) {
-		struct sig_leg *x = orig->leg;
+	l->reoffer_codec = 0;
+	/* A re-INVITE or UPDATE we relayed from the other leg: answer it now. */
+	if (c != NULL && l->inv_peer_req != NULL) {
+		struct sig_txn *orig = l->inv_peer_req;
 		l->inv_peer_req = NULL;
-		if (x != NULL && status < 300 && x->sdp_remote != NULL) {
-			struct hl_sdp offer;
-			struct hl_sdp_negotiated neg;
-			struct hl_sdp_caps caps;
-			struct srtp_cb cb;
-			char host[64], addr[64], sdp[2048];
-			struct hl_sip_slice sl = {0, x->sdp_remote_len};
-			const uint8_t *ob = (const uint8_t *)x->sdp_remote;
-			int n = -1;
-			sig_local_host(s, &x->peer, host, sizeof(host));
-			sig_host_addr(host, addr, sizeof(addr));
-			caps_init(&caps, addr, host[0] == '[', x->rtp_port, x->sess_id, ++x->sdp_version);
-			caps_leg_srtp(s, x, &caps, &cb, 0);
-			if (hl_sdp_parse(ob, sl, &offer) == 0)
-				n = hl_sdp_answer(ob, &offer, &caps, sdp, sizeof(sdp), &neg);
-			explicit_bzero(&cb, sizeof(cb));
-			/* RFC 3264 §8: every stream refused is no answer to a re-offer;
-			 * 488 leaves the session (and its keys) as it was. */
-			if (n > 0 && neg.naccepted == 0)
-				n = -1;
-			if (n > 0) {
-				/* RFC 4568 §7.1.4: the keys of our answer, new or kept,
-				 * to the worker before the offerer hears of them. */
-				for (unsigned int i = 0; i < neg.nstreams; i++)
-					if (neg.s[i].accepted) {
-						leg_srtp_answered(x, ob, &offer.media[i],
-							&neg.s[i]);
-						break;
-					}
-				if (x->srtp_rekey)
-					media_push(s, c);
-				store_sdp(&x->sdp_local, &x->sdp_local_len, sdp, (size_t)n);
-			}
-			hl_srtp_key_wipe(&x->srtp_next);
-			char hdrs[160];
-			snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\n", host,
-				s->cfg->sip_port);
-			sig_reply_stored(s, orig, n > 0 ? 200 : 488, NULL, NULL, hdrs,
-				n > 0 ? "application/sdp" : NULL, sdp, n > 0 ? (size_t)n : 0);
-		} else {
-			sig_reply_stored(s, orig, status >= 300 ? status : 500, NULL, NULL, NULL, NULL,
-				NULL, 0);
-		}
+		relay_answered(s, c, l, orig, status);
 	}
 	if (status == 481 || status == 408) {
 		/* §12.2.1.2: the dialog is gone; so is the call. */
@@ -2127,6 +2108,233 @@ leg_codec(const struct sig_leg *l, struct hl_sdp_codec *one)
 		}
 	}
 	return -1;
+}
+
+/* The index into our_codecs[] of the codec leg l runs, -1 when none is known. */
+static int
+leg_codec_index(const struct sig_leg *l)
+{
+	struct hl_sdp_codec one;
+
+	if (leg_codec(l, &one) != 0)
+		return -1;
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(our_codecs); i++)
+		if (one.clock == our_codecs[i].clock && strcmp(one.name, our_codecs[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A re-offer on l (offer, parsed from ob) that drops the codec the call runs for
+ * another of ours (a trunk moving from PCMU to PCMA, say): the legs relay one codec
+ * untranscoded, so the other leg must move too. The index + 1 of the first of its
+ * codecs we carry, 0 when it keeps ours (or names none of ours: no answer).
+ */
+static int
+offer_new_codec(const struct sig_leg *l, const uint8_t *ob, const struct hl_sdp *offer)
+{
+	const struct hl_sdp_media *om = &offer->media[0];
+	int cur = leg_codec_index(l), first = -1;
+
+	if (cur < 0 || offer->nmedia == 0 || om->port == 0)
+		return 0;
+	for (unsigned int f = 0; f < om->nfmt; f++) {
+		int k = codec_of(ob, &om->fmt[f]);
+		if (k == cur)
+			return 0;
+		if (first < 0 && k >= 0)
+			first = k;
+	}
+	return first + 1;
+}
+
+/*
+ * Our answer on leg x to its remote's offer (offer, parsed from ob; RFC 3264 §6, §8):
+ * our address and x's port, the next version of our SDP, x's SRTP (caps_leg_srtp: our
+ * key for a new suite waits in x->srtp_next), and of our codecs one, under the PT the
+ * offer gives it: our_codecs[k], or with k < 0 the one leg run runs (x itself, or the
+ * other leg once it moved codec), since the legs relay one codec and never transcode.
+ * Length; or -1 when every stream is refused (RFC 3264 §8: no answer to a re-offer,
+ * the caller answers 488 and the session stays as it was), with x->srtp_next wiped.
+ */
+static int
+leg_answer_sdp(struct hl_sig *s, struct sig_leg *x, const struct sig_leg *run, int k,
+	const uint8_t *ob, const struct hl_sdp *offer, char *out, size_t cap,
+	struct hl_sdp_negotiated *neg)
+{
+	struct hl_sdp_caps caps;
+	struct hl_sdp_codec one[1];
+	struct srtp_cb cb;
+	char host[64], addr[64];
+	int n;
+
+	leg_sdp_addr(s, x, host, sizeof(host), addr, sizeof(addr));
+	caps_init(&caps, addr, host[0] == '[', x->rtp_port, x->sess_id, x->sdp_version + 1);
+	caps_leg_srtp(s, x, &caps, &cb, 0);
+	if (k >= 0 && k < (int)HL_ARRAY_SIZE(our_codecs)) {
+		one[0] = our_codecs[k];
+		caps.codecs = one;
+		caps.ncodecs = 1;
+	} else if (leg_codec(run != NULL && run->media_ready ? run : x, one) == 0) {
+		caps.codecs = one;
+		caps.ncodecs = 1;
+	}
+	n = hl_sdp_answer(ob, offer, &caps, out, cap, neg);
+	explicit_bzero(&cb, sizeof(cb));
+	if (n <= 0 || neg->naccepted == 0) {
+		hl_srtp_key_wipe(&x->srtp_next);
+		return -1;
+	}
+	x->sdp_version++;
+	return n;
+}
+
+/* Header lines of our 2xx to a re-INVITE or UPDATE on l: Contact (both are target
+ * refresh requests), Supported, and RFC 4028 §9 Session-Expires when the leg runs
+ * session timers, with the refresher it has. */
+static void
+dialog_2xx_hdrs(struct hl_sig *s, struct sig_leg *l, char *out, size_t cap)
+{
+	char host[64], port[11], se[11];
+	size_t off;
+
+	sig_local_host(s, &l->peer, host, sizeof(host));
+	off = sig_cat(out, cap, "Contact: <sip:hotline@", host, ":",
+		sig_utoa(port, s->cfg->sip_port), ">\r\nSupported: ", sig_supported, "\r\n", NULL);
+	if (l->session_s && off < cap)
+		sig_cat(out + off, cap - off, "Session-Expires: ", sig_utoa(se, l->session_s),
+			";refresher=", l->we_refresh ? "uas" : "uac", "\r\n", NULL);
+}
+
+/* 500 with Retry-After, a random 0 to 10 s (RFC 3261 §14.2, RFC 3311 §5.2): the
+ * request crossed one of the same dialog that we have not answered yet. */
+static void
+reply_retry(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	char hdrs[32], v[11];
+
+	sig_cat(hdrs, sizeof(hdrs), "Retry-After: ", sig_utoa(v, (unsigned int)(sig_rand64(s) % 11)),
+		"\r\n", NULL);
+	sig_reply(s, t, buf, m, 500, NULL, NULL, hdrs, NULL, NULL, 0);
+}
+
+/*
+ * RFC 3311 §5.2 and RFC 3261 §14 need to know, per dialog, whose offer waits for its
+ * answer. Ours on l: a re-INVITE of ours without its final (a refresh, or an offer we
+ * relay), our 2xx that offered and waits for the ACK (ack_answer), our reliable 1xx
+ * that offered and waits for the PRACK (a late offer, RFC 3262 §5).
+ */
+static bool
+leg_offer_ours(const struct sig_leg *l)
+{
+	if (l->ack_answer || (l->rel_unacked && l->rel_sdp && l->call != NULL &&
+				     l->call->a_offer == NULL))
+		return true;
+	for (const struct sig_txn *t = l->txns; t != NULL; t = t->tu_next) {
+		/* The agent's INVITE, ringing still, whose offer a reliable 1xx answered
+		 * (RFC 3262 §5): that offer/answer is done. */
+		if (t == l->inv && l->side == 1 && l->state == LEG_EARLY && l->rel_b &&
+			l->media_ready)
+			continue;
+		if (!t->server && t->method == HL_SIP_METHOD_INVITE && t->state < TXN_COMPLETED)
+			return true;
+	}
+	return false;
+}
+
+/* Theirs on l, in our hands: an UPDATE or a re-INVITE we relayed and have not answered. */
+static bool
+leg_offer_theirs(const struct sig_leg *l)
+{
+	return l->upd != NULL || (l->state == LEG_CONFIRMED && l->inv != NULL && l->inv->server &&
+					 l->inv->state < TXN_COMPLETED);
+}
+
+/*
+ * The peer (l) answered (status) the re-INVITE that carried orig's offer on: orig (a
+ * re-INVITE or an UPDATE of the other leg, x) gets our answer to its offer, in the
+ * 2xx, or the peer's refusal. RFC 4568 §7.1.4: the keys of our answer, new or kept, go
+ * to the worker before the offerer hears of them. A re-INVITE's offer took effect on
+ * x when it came (reinvite_request); an UPDATE's takes effect only now, so one the
+ * peer refuses changes nothing (RFC 3311 §5.2: the session stays as it was) and the
+ * same offer again is no refresh.
+ */
+static void
+relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct sig_txn *orig,
+	int status)
+{
+	struct sig_leg *x = orig->leg;
+	bool upd = x != NULL && x->upd == orig;
+	struct hl_sdp offer;
+	struct hl_sdp_negotiated neg;
+	struct hl_sip_msg om;
+	struct hl_sip_slice osl = {0, 0};
+	const uint8_t *ob = NULL;
+	char hdrs[320], sdp[2048];
+	int n = -1, moved = 0;
+
+	if (upd && hl_sip_parse((const uint8_t *)orig->req, orig->req_len, &om) > 0) {
+		ob = (const uint8_t *)orig->req;
+		osl = om.body;
+	} else if (!upd && x != NULL && x->sdp_remote != NULL) {
+		ob = (const uint8_t *)x->sdp_remote;
+		osl.len = x->sdp_remote_len;
+	}
+	if (x == NULL || status >= 300 || ob == NULL || osl.len == 0) {
+		sig_reply_stored(s, orig, status >= 300 ? status : 500, NULL, NULL, NULL, NULL,
+			NULL, 0);
+		if (upd) {
+			x->upd = NULL;
+			sig_count(s, HL_SIG_CTR_UPDATE_REFUSED);
+		}
+		return;
+	}
+	if (hl_sdp_parse(ob, osl, &offer) == 0)
+		n = leg_answer_sdp(s, x, l, -1, ob, &offer, sdp, sizeof(sdp), &neg);
+	if (n > 0) {
+		if (upd) {
+			enum hl_sdp_dir d = offer_dir(ob, osl);
+			x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+			store_sdp(&x->sdp_remote, &x->sdp_remote_len, (const char *)ob + osl.off,
+				osl.len);
+			if (x->media_ready) {
+				media_from_sdp(s, c, x, ob, osl, 0, 0);
+				moved = 1;
+			}
+		}
+		for (unsigned int i = 0; i < neg.nstreams; i++) {
+			const struct hl_sdp_neg_stream *ns = &neg.s[i];
+			int k = -1;
+			if (!ns->accepted)
+				continue;
+			leg_srtp_answered(x, ob, &offer.media[i], ns);
+			/* The codec our answer took, which the other leg now runs. */
+			for (unsigned int f = 0; f < offer.media[i].nfmt && k < 0; f++)
+				if (offer.media[i].fmt[f].pt == ns->pt)
+					k = codec_of(ob, &offer.media[i].fmt[f]);
+			if (x->media_ready && k >= 0 && (x->media.codec_pt != ns->pt ||
+				x->media.clock_rate != our_codecs[k].clock ||
+				x->media.te_pt != ns->te_pt)) {
+				x->media.codec_pt = ns->pt;
+				x->media.clock_rate = our_codecs[k].clock;
+				x->media.te_pt = ns->te_pt;
+				moved = 1;
+			}
+			break;
+		}
+		if (x->srtp_rekey || moved)
+			media_push(s, c);
+		store_sdp(&x->sdp_local, &x->sdp_local_len, sdp, (size_t)n);
+	}
+	hl_srtp_key_wipe(&x->srtp_next);
+	dialog_2xx_hdrs(s, x, hdrs, sizeof(hdrs));
+	sig_reply_stored(s, orig, n > 0 ? 200 : 488, NULL, NULL, hdrs,
+		n > 0 ? "application/sdp" : NULL, sdp, n > 0 ? (size_t)n : 0);
+	if (upd) {
+		x->upd = NULL;
+		if (n < 0)
+			sig_count(s, HL_SIG_CTR_UPDATE_REFUSED);
+	}
 }
 
 /*
@@ -2162,7 +2370,12 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 		sdp_prev.nmedia && (sdp_prev.media[0].proto == HL_SDP_PROTO_RTP_AVP ||
 			sdp_prev.media[0].proto == HL_SDP_PROTO_RTP_AVPF))
 		caps.srtp = HL_SDP_SRTP_OPTIONAL;
-	if (leg_codec(l, one) == 0) {
+	if (l->reoffer_codec != 0 && l->reoffer_codec <= HL_ARRAY_SIZE(our_codecs)) {
+		/* The other leg moved codec: this one moves to it, under our PT. */
+		one[0] = our_codecs[l->reoffer_codec - 1];
+		caps.codecs = one;
+		caps.ncodecs = 1;
+	} else if (leg_codec(l, one) == 0) {
 		caps.codecs = one;
 		caps.ncodecs = 1;
 		if (l->media.te_pt >= 0)
@@ -2850,8 +3063,14 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		sig_reply(s, t, buf, m, 491, NULL, NULL, NULL, NULL, NULL, 0);
 		return;
 	}
-	if (l->inv != NULL || (peer != NULL && peer->inv_peer_req != NULL)) {
-		/* §14.2: one INVITE at a time per dialog. */
+	if (l->upd != NULL) {
+		/* Their UPDATE's offer waits for the peer's answer (RFC 3311 §5.2, as
+		 * RFC 3261 §14.2 has it for a second INVITE): 500, Retry-After. */
+		reply_retry(s, t, buf, m);
+		return;
+	}
+	if (l->inv != NULL || (peer != NULL && peer->inv_peer_req != NULL) || leg_offer_ours(l)) {
+		/* §14.2: one INVITE at a time per dialog, and ours crossed theirs. */
 		sig_reply(s, t, buf, m, 491, NULL, NULL, NULL, NULL, NULL, 0);
 		return;
 	}
@@ -2913,7 +3132,222 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		media_from_sdp(s, c, l, buf, m->body, 0, 0);
 		media_push(s, c);
 	}
+	struct hl_sdp offer;
+	if (hl_sdp_parse(buf, m->body, &offer) == 0)
+		peer->reoffer_codec = (uint8_t)offer_new_codec(l, buf, &offer);
 	leg_relay_dir(s, l, peer, offer_dir(buf, m->body), t);
+	if (peer->inv_peer_req != t)
+		peer->reoffer_codec = 0;
+}
+
+/* Refuses the offer of an UPDATE with code (491, 488, 415, 500 with Retry-After). */
+static void
+update_refuse(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m,
+	int code)
+{
+	sig_count(s, HL_SIG_CTR_UPDATE_REFUSED);
+	if (code == 500)
+		reply_retry(s, t, buf, m);
+	else if (code == 415)
+		sig_reply(s, t, buf, m, 415, NULL, NULL, "Accept: application/sdp\r\n", NULL, NULL,
+			0);
+	else
+		sig_reply(s, t, buf, m, code, NULL, NULL, NULL, NULL, NULL, 0);
+}
+
+/*
+ * Whether the early dialog of l has completed an offer/answer, so that an UPDATE may
+ * offer in it (RFC 3311 §5.1): on the customer's leg, once the reliable 1xx that
+ * carried our SDP (answer or offer) was PRACKed (EARLY_SDP_DONE, with the answer to a
+ * late offer in that PRACK); on the agent's, once its reliable 1xx answered our offer.
+ * Else the code for an UPDATE offer (§5.2): 491 while an offer of ours waits for its
+ * answer (the agent's INVITE, a late offer's reliable 1xx, or one still to come),
+ * 500 with Retry-After while the customer's offer waits for our answer or its PRACK.
+ */
+static int
+early_offer_done(const struct sig_leg *l)
+{
+	if (l->side == 1)
+		return l->rel_b && l->media_ready ? 0 : 491;
+	if (l->early_sdp == EARLY_SDP_DONE)
+		return 0;
+	return l->call->a_offer == NULL ? 491 : 500;
+}
+
+/*
+ * UPDATE (RFC 3311) in a dialog, confirmed or early. Without a body it is a session
+ * refresh (RFC 4028 §7) and gets 200, unless an UPDATE of theirs still waits for our
+ * final (§5.2: 500 with Retry-After, with a body or without). With SDP it is an offer,
+ * handled as a re-INVITE's (reinvite_request) but answered in the UPDATE's own 2xx, as
+ * it has no ACK:
+ *
+ * - refused first, changing nothing: 491 while an offer of ours on this dialog waits
+ *   for its answer, 500 with Retry-After while one of theirs (an earlier UPDATE or a
+ *   re-INVITE) waits for ours (§5.2); in an early dialog before an offer/answer
+ *   completed, the same (early_offer_done); 415 for a body that is not SDP; 488 for
+ *   SDP we cannot parse or answer (no stream left, no codec of ours, a new codec
+ *   while the peer's leg is early, SRTP against the leg's);
+ * - the same SDP as the last one received is a refresh, answered with ours;
+ * - a hold or resume, or a new codec (offer_new_codec), on a confirmed call is
+ *   offered on to the peer as a re-INVITE of ours, and the peer's answer makes ours
+ *   (relay_answered), which is when the offer moves l; the UPDATE waits in l->upd
+ *   meanwhile, since a non-INVITE has no 1xx that matters (§5.2 asks for a prompt
+ *   answer; the peer's re-INVITE is as prompt as we can be);
+ * - any other change (address, port, payload types, keys, a hold in an early dialog)
+ *   is ours alone to take, since we anchor the media: answered here, and the worker
+ *   gets the leg (media_push) before the remote hears the answer.
+ *
+ * Either way a 2xx refreshes the session timer (RFC 4028 §7: UPDATE may refresh).
+ */
+static void
+update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m)
+{
+	struct sig_call *c = l->call;
+	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
+	const struct hl_sip_hdr_field *ct = hl_sip_hdr_first(m, HL_SIP_HDR_CONTENT_TYPE);
+	struct hl_sdp offer;
+	struct hl_sdp_negotiated neg;
+	struct hl_media_leg was;
+	char hdrs[320], sdp[2048];
+	int n, code;
+
+	if (m->body.len != 0)
+		sig_count(s, HL_SIG_CTR_UPDATE_OFFERS_IN);
+	if (l->upd != NULL) {
+		/* §5.2: an UPDATE before our final to the previous one: 500, Retry-After. */
+		if (m->body.len != 0)
+			update_refuse(s, t, buf, m, 500);
+		else
+			reply_retry(s, t, buf, m);
+		return;
+	}
+	if (m->body.len == 0) {
+		if (l->session_s && !l->we_refresh)
+			session_arm(s, l);
+		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
+		hdrs[0] = '\0';
+		if (l->session_s)
+			snprintf(hdrs, sizeof(hdrs), "Session-Expires: %u;refresher=%s\r\n",
+				l->session_s, l->we_refresh ? "uas" : "uac");
+		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, NULL, NULL, 0);
+		return;
+	}
+	if (l->state == LEG_EARLY && c->state != CALL_ENDING) {
+		code = early_offer_done(l);
+		if (code == 0 && leg_offer_ours(l))
+			code = 491;
+		if (code != 0) {
+			update_refuse(s, t, buf, m, code);
+			return;
+		}
+	} else if (l->state != LEG_CONFIRMED || c->state != CALL_CONNECTED) {
+		update_refuse(s, t, buf, m, 491);
+		return;
+	}
+	if (leg_offer_ours(l)) {
+		update_refuse(s, t, buf, m, 491);
+		return;
+	}
+	if (leg_offer_theirs(l)) {
+		update_refuse(s, t, buf, m, 500);
+		return;
+	}
+	if (ct == NULL || !hl_sip_slice_ieq(buf, (struct hl_sip_slice){ct->value.off,
+		ct->value.len < 15 ? ct->value.len : 15}, "application/sdp")) {
+		update_refuse(s, t, buf, m, 415);
+		return;
+	}
+	if (hl_sdp_parse(buf, m->body, &offer) != 0 || offer.nmedia == 0) {
+		update_refuse(s, t, buf, m, 488);
+		return;
+	}
+	dialog_2xx_hdrs(s, l, hdrs, sizeof(hdrs));
+	if (l->sdp_remote != NULL && l->sdp_remote_len == m->body.len &&
+		memcmp(l->sdp_remote, buf + m->body.off, m->body.len) == 0) {
+		/* RFC 3264 §8: nothing changed; our SDP as it is. */
+		if (l->session_s && !l->we_refresh)
+			session_arm(s, l);
+		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
+		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs,
+			l->sdp_local ? "application/sdp" : NULL, l->sdp_local,
+			l->sdp_local ? l->sdp_local_len : 0);
+		return;
+	}
+	enum hl_sdp_dir d = offer_dir(buf, m->body);
+	bool hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+	bool peer_up = l->state == LEG_CONFIRMED && peer != NULL && peer->state == LEG_CONFIRMED;
+	int newk = offer_new_codec(l, buf, &offer);
+	/* Answered here first, even when the peer decides: an offer we could not answer
+	 * is refused before anything moves. A new codec needs the peer (not there yet in
+	 * an early dialog: 488 then). */
+	n = newk != 0 && !peer_up ? -1 :
+		leg_answer_sdp(s, l, l, newk - 1, buf, &offer, sdp, sizeof(sdp), &neg);
+	if (n < 0) {
+		update_refuse(s, t, buf, m, 488);
+		return;
+	}
+	if (peer_up && (hold != (bool)l->hold || newk != 0)) {
+		/* The peer must hear of a hold or resume, or move codec with us: the
+		 * answer is its. The version taken above goes back, so the answer we
+		 * send is the next one. */
+		hl_srtp_key_wipe(&l->srtp_next);
+		l->sdp_version--;
+		if (leg_offer_ours(peer) || peer->inv_peer_req != NULL) {
+			/* A re-INVITE of ours on the peer's dialog (a refresh) is open:
+			 * §14.1 lets no second one go. */
+			update_refuse(s, t, buf, m, 500);
+			return;
+		}
+		sig_free(t->req);
+		t->req = sig_dup(buf, m->head_len + m->body.len);
+		t->req_len = (uint16_t)(m->head_len + m->body.len);
+		if (t->req == NULL) {
+			update_refuse(s, t, buf, m, 500);
+			return;
+		}
+		sig_txn_attach(t, l);
+		l->upd = t;
+		sig_count(s, HL_SIG_CTR_UPDATE_RELAYED);
+		if (l->session_s && !l->we_refresh)
+			session_arm(s, l);
+		/* l's media and hold move with the peer's answer (relay_answered). */
+		peer->reoffer_codec = (uint8_t)newk;
+		leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
+		if (peer->inv_peer_req != t && l->upd == t) {
+			peer->reoffer_codec = 0;
+			/* The re-INVITE did not go (no room for its transaction). */
+			l->upd = NULL;
+			if (t->state < TXN_COMPLETED)
+				update_refuse(s, t, buf, m, 500);
+		}
+		return;
+	}
+	was = l->media;
+	for (unsigned int i = 0; i < neg.nstreams; i++) {
+		if (!neg.s[i].accepted)
+			continue;
+		if (media_from_neg(s, c, l, buf, &offer.media[i], &neg.s[i],
+			    hl_sdp_media_dir(&offer, i)) != 0) {
+			/* No route to its new address: nothing moves. */
+			l->media = was;
+			explicit_bzero(&was, sizeof(was));
+			hl_srtp_key_wipe(&l->srtp_next);
+			l->sdp_version--;
+			update_refuse(s, t, buf, m, 488);
+			return;
+		}
+		break;
+	}
+	l->hold = hold;
+	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off, m->body.len);
+	store_sdp(&l->sdp_local, &l->sdp_local_len, sdp, (size_t)n);
+	if (l->media_ready && (l->srtp_rekey || !l->media_sent || !media_same(&was, &l->media)))
+		media_push(s, c);
+	explicit_bzero(&was, sizeof(was));
+	if (l->session_s && !l->we_refresh)
+		session_arm(s, l);
+	sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, "application/sdp", sdp, (size_t)n);
 }
 
 void
@@ -2996,21 +3430,7 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 		reinvite_request(s, l, t, buf, m);
 		return;
 	case HL_SIP_METHOD_UPDATE:
-		/* RFC 4028 §7: an UPDATE without SDP refreshes the session. */
-		if (l->session_s && !l->we_refresh)
-			session_arm(s, l);
-		if (m->body.len) {
-			sig_reply(s, t, buf, m, 488, NULL, NULL, NULL, NULL, NULL, 0);
-			return;
-		}
-		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
-		{
-			char hdrs[128] = "";
-			if (l->session_s)
-				snprintf(hdrs, sizeof(hdrs), "Session-Expires: %u;refresher=%s\r\n",
-					l->session_s, l->we_refresh ? "uas" : "uac");
-			sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, NULL, NULL, 0);
-		}
+		update_request(s, l, t, buf, m);
 		return;
 	case HL_SIP_METHOD_INFO:
 		info_request(s, l, t, buf, m);

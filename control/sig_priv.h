@@ -115,7 +115,9 @@ struct sig_leg {
 	struct sig_leg *hnext; /* dialog hash chain, key (Call-ID, local tag) */
 	struct sig_txn *txns;  /* transactions whose user this leg is */
 	struct sig_txn *inv;   /* the INVITE transaction in progress (initial or re-) */
-	struct sig_txn *inv_peer_req; /* re-INVITE relayed from the peer leg: answer it */
+	struct sig_txn *inv_peer_req; /* re-INVITE or UPDATE relayed from the peer leg:
+				       * answer it */
+	struct sig_txn *upd;   /* their UPDATE offer, relayed to the peer: not answered yet */
 	struct hl_sig *sig;
 	uint32_t hash;
 	uint8_t side;          /* 0: A (customer, we are UAS), 1: B (agent, we are UAC) */
@@ -126,6 +128,8 @@ struct sig_leg {
 	uint8_t peer_timer;    /* the peer supports RFC 4028 (Supported/Require: timer) */
 	uint8_t route_loose;
 	uint8_t hold;          /* last offer received on this leg put media on hold */
+	uint8_t reoffer_codec; /* our_codecs[] index + 1 our re-INVITE on this leg moves
+				  to (the other leg's offer changed codec), 0: none */
 	uint8_t ack_answer;    /* our 2xx on leg->inv offered (late offer, re-INVITE
 				  without SDP): its ACK carries the answer (RFC 3264 §5) */
 	/* RFC 3262 on the A leg (we are its UAS), when the customer's INVITE named

@@ -4736,4 +4736,650 @@ HL_TEST(cdr_info_presses)
 	}
 }
 
+/* ---- UPDATE with SDP (RFC 3311): offers in confirmed and early dialogs ---- */
+
+/* The customer's SDP in an UPDATE: o= version ver, audio at ip:port, formats fmts
+ * (101 is telephone-event), direction dir. */
+static void
+upd_sdp(char *text, size_t cap, unsigned int ver, const char *ip, uint16_t port,
+	const char *fmts, const char *dir)
+{
+	snprintf(text, cap,
+		"v=0\r\no=trunk 1 %u IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		"m=audio %u RTP/AVP %s\r\na=rtpmap:101 telephone-event/8000\r\na=%s\r\n", ver, ip,
+		port, fmts, dir);
+}
+
+/* The customer's UPDATE in call callid with SDP sdp (NULL: none), CSeq cseq. */
+static void
+customer_update(const char *branch, const char *callid, const char *totag, unsigned int cseq,
+	const char *sdp)
+{
+	char msg[4096];
+
+	customer_req_sdp(msg, sizeof(msg), "UPDATE", branch, callid, totag, cseq, sdp);
+	feed(msg, addr('t', 5060));
+}
+
+/* The agent's answer to a held re-INVITE of ours. */
+static const char agent_recvonly[] = "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+				     "c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+				     "a=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n";
+
+/* Output i is a 500 with a Retry-After of 0 to 10 s (RFC 3311 §5.2). */
+static int
+is_retry_500(unsigned int i)
+{
+	const char *v = i < nout ? strstr(out[i].buf, "\r\nRetry-After: ") : NULL;
+
+	return status_of(i) == 500 && v != NULL && v[15] >= '0' && v[15] <= '9' &&
+	       atoi(v + 15) <= 10 && (v[16] == '\r' || (v[15] == '1' && v[16] == '0'));
+}
+
+/*
+ * A hold by UPDATE on a confirmed call is the peer's to know: hotline offers it on to
+ * the agent in a re-INVITE (sendonly, the codec the leg runs), and the UPDATE waits;
+ * its retransmission gets nothing. The agent's refusal is ours, and nothing moved, so
+ * the same offer again is asked again. The agent's answer makes ours, in the UPDATE's
+ * 200 (no ACK to come), which the transaction resends to a retransmission, and the
+ * customer's leg goes to the worker held. A resume goes the same way.
+ */
+HL_TEST(update_hold_relayed)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096];
+	struct hl_sdp ans;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKuh1", "uh1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	npushed = 0;
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "0 8 101", "sendonly");
+	customer_update("z9hG4bKuh1u", "uh1@trunk", totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	/* the agent refuses: so do we, and nothing moved */
+	agent_respond(rinv, 488, 5090);
+	i = find_out("488");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "CSeq: 2 UPDATE\r\n"));
+	HL_CHECK_INT(npushed, 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 1);
+
+	/* the same offer again is no refresh: the agent is asked again */
+	customer_req_sdp(msg, sizeof(msg), "UPDATE", "z9hG4bKuh2", "uh1@trunk", totag, 3, sdp);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(find_out("200") < 0 && find_out("488") < 0);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, "a=sendonly\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 101\r\n") != NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 2);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(nout, 0);
+
+	respond_sdp(rinv, 200, addr('a', 5090), agent_recvonly);
+	HL_CHECK(find_out("ACK") >= 0);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, "CSeq: 3 UPDATE\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, "a=recvonly\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, "c=IN IP4 10.99.0.1\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 101\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, "Contact: <sip:hotline@") != NULL);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->recv_only);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(status_of(0) == 200 && strstr(out[0].buf, "a=recvonly\r\n") != NULL);
+
+	/* resume */
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6000, "0 8 101", "sendrecv");
+	customer_update("z9hG4bKuh3", "uh1@trunk", totag, 4, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && find_out("200") < 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, "a=sendrecv\r\n") != NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	agent_respond(rinv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "CSeq: 4 UPDATE\r\n") != NULL &&
+		strstr(out[i].buf, "a=sendrecv\r\n") != NULL);
+	HL_CHECK(last_push(0) != NULL && !last_push(0)->recv_only);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 3);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 1);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKuh4", "uh1@trunk", totag, 5);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * A new address, port or payload type in an UPDATE is ours alone to take (we anchor
+ * the media): answered at once, without asking the agent, with the next version of
+ * our SDP at the same address and port, and the worker gets the customer's leg moved.
+ * The same SDP again is a refresh: our answer repeated, the worker left alone. Refused
+ * with nothing changed: no codec of ours (488), SDP that does not parse (488), a body
+ * that is not SDP (415); the SDP last taken is still a refresh after them.
+ */
+HL_TEST(update_media_change)
+{
+	char inv[4096], totag[64], sdp[1024], first[1024], ans1[2048], msg[4096];
+	struct hl_sdp ans, re;
+	const struct hl_media_leg *a;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKum1", "um1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	uint16_t aport = ans.media[0].port;
+	npushed = 0;
+	snprintf(first, sizeof(first),
+		"v=0\r\no=trunk 1 2 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.7\r\nt=0 0\r\n"
+		"m=audio 6010 RTP/AVP 8 96\r\na=rtpmap:96 telephone-event/8000\r\n");
+	customer_update("z9hG4bKum2", "um1@trunk", totag, 2, first);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && find_out("INVITE") < 0 && out[i].dst.port == 5060);
+	if (i < 0 || sdp_of((unsigned int)i, &re) != 0) {
+		HL_CHECK_MSG(0, "no SDP in the UPDATE's 200");
+		goto out;
+	}
+	HL_CHECK(strstr(out[i].buf, "CSeq: 2 UPDATE\r\n") != NULL);
+	HL_CHECK_INT(re.media[0].port, aport);
+	HL_CHECK(strstr(out[i].buf, "c=IN IP4 10.99.0.1\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 96\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, "o=hotline ") != NULL &&
+		strstr(out[i].buf, " 2 IN IP4") != NULL);
+	snprintf(ans1, sizeof(ans1), "%s", body_of((unsigned int)i));
+	a = last_push(0);
+	HL_CHECK(a != NULL && a->remote_port == 6010 && ip4_is(a->remote_ip, "10.99.0.7") &&
+		a->codec_pt == 8 && a->te_pt == 96 && !a->recv_only);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 0);
+
+	/* the same again: a refresh */
+	npushed = 0;
+	customer_update("z9hG4bKum3", "um1@trunk", totag, 3, first);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && find_out("INVITE") < 0);
+	HL_CHECK(i >= 0 && strcmp(body_of((unsigned int)i), ans1) == 0);
+	HL_CHECK_INT(npushed, 0);
+
+	/* G.729 alone: none of ours, and nothing transcodes */
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6020, "18 101", "sendrecv");
+	customer_update("z9hG4bKum4", "um1@trunk", totag, 4, sdp);
+	HL_CHECK_INT(status_of(0), 488);
+	HL_CHECK_INT(nout, 1);
+	/* SDP that does not parse */
+	customer_update("z9hG4bKum5", "um1@trunk", totag, 5, "v=0\r\nm=audio 6030 RTP/AVP 8\r\n");
+	HL_CHECK_INT(status_of(0), 488);
+	/* not SDP at all */
+	snprintf(msg, sizeof(msg),
+		"UPDATE sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.99.0.2:5060;"
+		"branch=z9hG4bKum6\r\nMax-Forwards: 70\r\nFrom: <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: um1@trunk\r\nCSeq: 6 UPDATE\r\n"
+		"Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhold\n", totag);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 415);
+	HL_CHECK(strstr(out[0].buf, "Accept: application/sdp\r\n") != NULL);
+	HL_CHECK_INT(npushed, 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 3);
+	a = last_push(0);
+	HL_CHECK(a == NULL);
+
+	/* what was taken last is still what the leg has */
+	customer_update("z9hG4bKum7", "um1@trunk", totag, 7, first);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strcmp(body_of((unsigned int)i), ans1) == 0);
+	HL_CHECK_INT(npushed, 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 6);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKum8", "um1@trunk", totag, 8);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * A codec change: the call runs PCMA (alice's choice) and the customer's UPDATE offers
+ * PCMU alone. The legs relay one codec untranscoded, so the agent is offered PCMU in a
+ * re-INVITE; its answer makes ours, and both legs go to the worker on PCMU. A
+ * re-INVITE back to PCMA goes the same way.
+ */
+HL_TEST(update_codec_change)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096];
+	static const char agent_pcmu[] = "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n";
+	struct hl_sdp ans;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKuc1", "uc1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0 && last_push(0) != NULL && last_push(0)->codec_pt == 8);
+	if (i < 0)
+		goto out;
+	npushed = 0;
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "0 101", "sendrecv");
+	customer_update("z9hG4bKuc2", "uc1@trunk", totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && find_out("200") < 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, " RTP/AVP 0 101\r\n") != NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	respond_sdp(rinv, 200, addr('a', 5090), agent_pcmu);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "CSeq: 2 UPDATE\r\n"));
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), " RTP/AVP 0 101\r\n") != NULL);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 0);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 1);
+
+	/* back to PCMA by re-INVITE */
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6000, "8 101", "sendrecv");
+	customer_reinvite("z9hG4bKuc3", "uc1@trunk", totag, 3, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, " RTP/AVP 8 101\r\n") != NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	agent_respond(rinv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), " RTP/AVP 8 101\r\n") != NULL);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 8);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 8);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKuc3", "uc1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKuc4", "uc1@trunk", totag, 4);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * RFC 3311 §5.2 and RFC 3261 §14 on both dialogs. While the customer's hold UPDATE
+ * waits for the agent's answer (their offer, ours on the agent's dialog): a second
+ * UPDATE offer and a re-INVITE from the customer get 500 with Retry-After; the agent's
+ * re-INVITE and UPDATE cross our re-INVITE, 491. While our re-INVITE (the agent's hold
+ * relayed) waits for the customer's answer, the customer's UPDATE offer gets 491.
+ */
+HL_TEST(update_glare)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096];
+	struct hl_sdp ans;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKug1", "ug1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	/* our INVITE to the agent is over (Timer M): only the crossing counts below */
+	advance(64 * 500 + 1000);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "0 8 101", "sendonly");
+	customer_update("z9hG4bKug2", "ug1@trunk", totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6002, "0 8 101", "sendonly");
+	customer_update("z9hG4bKug3", "ug1@trunk", totag, 3, sdp);
+	HL_CHECK(nout == 1 && is_retry_500(0));
+	customer_reinvite("z9hG4bKug4", "ug1@trunk", totag, 4, sdp);
+	HL_CHECK(find_out("INVITE") < 0);
+	HL_CHECK(find_out("500") >= 0 && is_retry_500((unsigned int)find_out("500")));
+	/* a session refresh by UPDATE too: our final to the first is still due */
+	customer_update("z9hG4bKug4u", "ug1@trunk", totag, 5, NULL);
+	HL_CHECK(nout == 1 && is_retry_500(0));
+
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKugb1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(find_out("491") >= 0 && find_out("INVITE") < 0);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKugb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKugb2", 2, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(nout == 1 && status_of(0) == 491);
+
+	respond_sdp(rinv, 200, addr('a', 5090), agent_recvonly);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "CSeq: 2 UPDATE\r\n") != NULL);
+
+	/* the agent holds too: our re-INVITE to the customer is out */
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 4 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKugb3", 3, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6004, "0 8 101", "sendonly");
+	customer_update("z9hG4bKug5", "ug1@trunk", totag, 6, sdp);
+	HL_CHECK(nout == 1 && status_of(0) == 491);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 4);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 3);
+
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6000, "8 101", "inactive");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("200") >= 0);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKugb3a", 3, NULL);
+	feed(msg, addr('a', 5090));
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKug6", "ug1@trunk", totag, 7);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * The agent's side: an UPDATE from the agent's phone that moves its media (a new
+ * address and port) is answered at once with our SDP of the agent's leg, the customer
+ * not asked, and the agent's leg goes to the worker moved. Its hold goes on to the
+ * customer as a re-INVITE whose answer makes ours.
+ */
+HL_TEST(update_from_agent)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096];
+	struct hl_sdp ans;
+	const struct hl_media_leg *b;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKua1", "ua1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	advance(64 * 500 + 1000); /* Timer M of our INVITE */
+	npushed = 0;
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.9\r\nt=0 0\r\nm=audio 7010 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n");
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKuab1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(nout == 1 && status_of(0) == 200 && out[0].dst.port == 5090);
+	HL_CHECK(strstr(body_of(0), "c=IN IP4 10.99.98.1\r\n") != NULL &&
+		strstr(body_of(0), " RTP/AVP 8 101\r\n") != NULL);
+	b = last_push(1);
+	HL_CHECK(b != NULL && b->remote_port == 7010 && ip4_is(b->remote_ip, "10.99.98.9"));
+	HL_CHECK(last_push(0) == NULL || last_push(0)->remote_port == 6000);
+
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 4 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.9\r\nt=0 0\r\nm=audio 7010 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n");
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKuab2", 2, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && find_out("200") < 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, "a=sendonly\r\n") != NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	HL_CHECK(find_out("ACK") >= 0);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "CSeq: 2 UPDATE\r\n") &&
+		strstr(body_of((unsigned int)i), "a=recvonly\r\n") != NULL);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], 1);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKua9", "ua1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * RFC 4028 with UPDATE: the customer refreshes (refresher=uac) by UPDATE with its
+ * SDP unchanged, without SDP, and with a hold relayed to the agent; each 200 carries
+ * the interval and refresher, and the call outlives the interval. Then no refresh,
+ * and it expires.
+ */
+HL_TEST(update_session_refresh)
+{
+	char inv[4096], totag[64], v[512], sdp[1024], rinv[4096], msg[1024];
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite_hdrs("+15550100", "z9hG4bKus1", "us1@trunk",
+		"Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: 120;refresher=uac\r\n");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+	param(v, ";tag=", totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKusa", "us1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+
+	advance(60000);
+	customer_update("z9hG4bKus2", "us1@trunk", totag, 2, sdp_offer);
+	HL_CHECK(status_of(0) == 200 &&
+		strstr(out[0].buf, "Session-Expires: 120;refresher=uac\r\n") != NULL);
+	HL_CHECK(strstr(body_of(0), "m=audio ") != NULL);
+	advance(60000);
+	customer_update("z9hG4bKus3", "us1@trunk", totag, 3, NULL);
+	HL_CHECK(status_of(0) == 200 &&
+		strstr(out[0].buf, "Session-Expires: 120;refresher=uac\r\n") != NULL);
+	advance(60000);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "0 8 101", "sendonly");
+	customer_update("z9hG4bKus4", "us1@trunk", totag, 4, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	respond_sdp(rinv, 200, addr('a', 5090), agent_recvonly);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 &&
+		strstr(out[i].buf, "Session-Expires: 120;refresher=uac\r\n") != NULL);
+	HL_CHECK(stats().calls == 1 && stats().ctr[HL_SIG_CTR_SESSION_EXPIRED] == 0);
+	/* no refresh now: 120 - 32 s later the call ends */
+	unsigned int byes = 0;
+	for (int k = 0; k < 120 && byes < 2; k++) {
+		advance(1000);
+		for (unsigned int j = 0; j < nout; j++)
+			byes += is_method(j, "BYE");
+	}
+	HL_CHECK(byes == 2);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_SESSION_EXPIRED] == 1);
+out:
+	teardown();
+}
+
+/*
+ * UPDATE in the early dialog (RFC 3311 §5.1, RFC 3262): with an early offer, our
+ * answer in the reliable 183 is not acknowledged until the PRACK, so an UPDATE offer
+ * before it gets 500 with Retry-After; after it, the UPDATE is answered at once (the
+ * agent still rings) and the customer's leg moves; the 200 to the INVITE then repeats
+ * the SDP that answer left. With a late offer, our offer in the 183 waits for the
+ * PRACK's answer: an UPDATE offer crosses it, 491.
+ */
+HL_TEST(update_early_after_prack)
+{
+	char inv[4096], msg[2048], totag[64], sdp[1024], updans[2048];
+	uint32_t rseq = 0;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKue1", "ue1@trunk", "Supported: 100rel\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	if (i < 0)
+		goto out;
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.5", 6010, "0 8 101", "sendrecv");
+	customer_update("z9hG4bKue2", "ue1@trunk", totag, 2, sdp);
+	HL_CHECK(nout == 1 && is_retry_500(0));
+	customer_prack(msg, sizeof(msg), "z9hG4bKue3", "ue1@trunk", totag, 3, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+
+	npushed = 0;
+	customer_update("z9hG4bKue4", "ue1@trunk", totag, 4, sdp);
+	HL_CHECK(nout == 1 && status_of(0) == 200);
+	HL_CHECK(strstr(out[0].buf, "CSeq: 4 UPDATE\r\n") != NULL);
+	HL_CHECK(strstr(body_of(0), " RTP/AVP 8 101\r\n") != NULL &&
+		strstr(body_of(0), "c=IN IP4 10.99.0.1\r\n") != NULL);
+	snprintf(updans, sizeof(updans), "%s", body_of(0));
+	HL_CHECK(last_push(0) != NULL && last_push(0)->remote_port == 6010 &&
+		ip4_is(last_push(0)->remote_ip, "10.99.0.5"));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_OFFERS_IN], 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 1);
+	/* a new codec needs the agent's leg to move, and it is still ringing: 488 */
+	npushed = 0;
+	upd_sdp(msg, sizeof(msg), 3, "10.99.0.5", 6010, "0 101", "sendrecv");
+	customer_update("z9hG4bKue4c", "ue1@trunk", totag, 5, msg);
+	HL_CHECK(nout == 1 && status_of(0) == 488 && npushed == 0);
+
+	respond_sdp(inv, 200, addr('a', 5090), agent_sdp);
+	i = -1;
+	for (unsigned int k = 0; k < nout; k++)
+		if (status_of(k) == 200 && out[k].dst.port == 5060)
+			i = (int)k;
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK_STR(body_of((unsigned int)i), updans);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKue5", "ue1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(last_push(0) != NULL && last_push(0)->remote_port == 6010);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKue6", "ue1@trunk", totag, 6);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+
+	/* a late offer: our offer is in the 183, its answer not yet come */
+	rel_invite("z9hG4bKul1", "ul1@trunk", "Supported: 100rel\r\n", NULL);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	customer_update("z9hG4bKul2", "ul1@trunk", totag, 2, sdp);
+	HL_CHECK(nout == 1 && status_of(0) == 491);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 3);
+out:
+	teardown();
+}
+
+/*
+ * The agent's early dialog: its reliable 183 answered our offer, so its UPDATE offer
+ * while it still rings is answered at once and its leg moves; before a reliable 1xx
+ * (a plain 180 only), our INVITE's offer is open and the UPDATE gets 491.
+ */
+HL_TEST(update_agent_early)
+{
+	char inv[4096], prack[4096], sdp[1024], msg[4096];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKuae1", "uae1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.9\r\nt=0 0\r\nm=audio 7010 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n");
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKuaeb1", 2, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(nout == 1 && status_of(0) == 491);
+
+	resp_hdrs = "Require: 100rel\r\nRSeq: 5\r\n";
+	respond_sdp(inv, 183, addr('a', 5090), agent_sdp);
+	resp_hdrs = "";
+	HL_CHECK(prack_to_agent(5, 2, prack, sizeof(prack)) == 0);
+	respond_sdp(prack, 200, addr('a', 5090), NULL);
+	npushed = 0;
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKuaeb2", 3, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(nout == 1 && status_of(0) == 200 && out[0].dst.port == 5090);
+	HL_CHECK(strstr(body_of(0), "c=IN IP4 10.99.98.1\r\n") != NULL &&
+		strstr(body_of(0), " RTP/AVP 8 101\r\n") != NULL);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7010 &&
+		ip4_is(last_push(1)->remote_ip, "10.99.98.9"));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 1);
+
+	/* alice never answers: at no_answer_s her INVITE is cancelled, the caller 480 */
+	nout = 0;
+	advance(6000);
+	i = find_out("CANCEL");
+	if (i >= 0) {
+		char cancel[4096];
+		snprintf(cancel, sizeof(cancel), "%s", out[i].buf);
+		respond_sdp(cancel, 200, addr('a', 5090), NULL);
+		agent_respond(inv, 487, 5090);
+	}
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	resp_hdrs = "";
+	teardown();
+}
+
 HL_TEST_MAIN()

@@ -138,7 +138,10 @@ struct hl_sig_ops {
 	_(INFO_DTMF_RELAYED, "info_dtmf_relayed")                                      \
 	_(INFO_DTMF_SUPPRESSED, "info_dtmf_suppressed")                                \
 	_(INFO_DTMF_FAILED, "info_dtmf_failed")                                        \
-	_(INFO_DTMF_DROPPED, "info_dtmf_dropped")
+	_(INFO_DTMF_DROPPED, "info_dtmf_dropped")                                      \
+	_(UPDATE_OFFERS_IN, "update_offers_in")                                        \
+	_(UPDATE_RELAYED, "update_relayed")                                            \
+	_(UPDATE_REFUSED, "update_refused")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,

@@ -18,9 +18,10 @@
  * Specs: RFC 3261 §8, §10 (registrar), §12-§15 (dialogs, re-INVITE, BYE), §16.3
  * (Max-Forwards, loops), §17 (transactions, timers A-K), §18.2.2 and RFC 3581
  * (where responses go), RFC 6026 (2xx handling: Accepted state), RFC 3262
- * (reliable provisionals and PRACK, both legs), RFC 4028 (session timers), RFC 7616 /
- * RFC 8760 (digest, via hotline/digest.h), RFC 3264 offer/answer through
- * hotline/sdp.h, in 1xx and PRACK as RFC 6337 lists.
+ * (reliable provisionals and PRACK, both legs), forked INVITEs to agents (§12.1.2,
+ * §13.2.2.4: early dialogs per To tag, the first 2xx wins), RFC 4028 (session
+ * timers), RFC 7616 / RFC 8760 (digest, via hotline/digest.h), RFC 3264 offer/answer
+ * through hotline/sdp.h, in 1xx and PRACK as RFC 6337 lists.
  */
 #ifndef HOTLINE_SIG_H
 #define HOTLINE_SIG_H
@@ -132,7 +133,10 @@ struct hl_sig_ops {
 	_(REL1XX_SENT, "rel1xx_sent")                                                  \
 	_(REL1XX_RETRANS, "rel1xx_retrans")                                            \
 	_(REL1XX_TIMEOUT, "rel1xx_timeout")                                            \
-	_(REL1XX_IN, "rel1xx_in")
+	_(REL1XX_IN, "rel1xx_in")                                                      \
+	_(FORK_EARLY_DIALOGS, "fork_early_dialogs")                                    \
+	_(FORK_EARLY_DROPPED, "fork_early_dropped")                                    \
+	_(FORK_EXTRA_2XX, "fork_extra_2xx")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,

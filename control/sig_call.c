@@ -817,6 +817,13 @@ sig_call_free_all(struct hl_sig *s)
 {
 	while (s->calls != NULL)
 		call_free(s, s->calls);
+	/* Agent legs left to finish their CANCEL on their own (orphaned: no answer, the
+	 * agent's BYE while ringing) belong to no call; their transactions name them.
+	 * leg_free() detaches those without freeing them, so the chains stay walkable. */
+	for (uint32_t i = 0; s->txn_hash != NULL && i <= s->txn_mask; i++)
+		for (struct sig_txn *t = s->txn_hash[i]; t != NULL; t = t->hnext)
+			if (t->leg != NULL && t->leg->call == NULL)
+				leg_free(s, t->leg);
 }
 
 /* ---- building requests inside a dialog ---- */

@@ -463,6 +463,7 @@ void sig_call_in_dialog(struct hl_sig *s, struct sig_leg *leg, struct sig_txn *t
 	const uint8_t *buf, const struct hl_sip_msg *m, const struct hl_sig_addr *src);
 struct sig_leg *sig_dialog_find(struct hl_sig *s, const uint8_t *buf, struct hl_sip_slice cid,
 	struct hl_sip_slice tag);
+/* Frees every call, and every agent leg left to finish on its own (hl_sig_free). */
 void sig_call_free_all(struct hl_sig *s);
 void sig_leg_noack(struct hl_sig *s, struct sig_txn *t);
 /* The INVITE transaction of B leg l is over: its early dialogs go (NULL-tolerant). */

@@ -4132,6 +4132,33 @@ out:
 	teardown();
 }
 
+/*
+ * hl_sig_free while a cancelled agent attempt still waits for its 487: that leg belongs
+ * to no call any more (it finishes its CANCEL on its own), and is freed all the same
+ * (under AddressSanitizer a leg left behind fails the run).
+ */
+HL_TEST(free_with_orphan_leg)
+{
+	char inv[4096];
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKorph", "orph@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	advance(5100); /* no_answer_s: CANCEL, and nobody left: 480 */
+	HL_CHECK(find_out("CANCEL") >= 0 && find_out("480") >= 0);
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK_MSG(stats().dialogs == 1, "the cancelled leg is not waiting for its 487");
+out:
+	teardown();
+}
+
 /* ---- forks: a proxy in front of the agent forks hotline's INVITE (RFC 3261 §16.7) ---- */
 
 /* The response of fork tag to our INVITE inv, through the proxy at the agent's address

@@ -4277,10 +4277,10 @@ fork_answers_bye(void)
 	agent_respond(bye, 200, 5090);
 }
 
-/* The customer's ACK and BYE of the answered call (our 200 in the outputs), the agent's
- * side of the BYE answered; the agent's BYE must be to fork tag's device dev. */
+/* The customer's ACK and BYE (CSeq cseq) of the answered call (our 200 in the outputs),
+ * the agent's side of the BYE answered; the agent's BYE must be to fork tag's device. */
 static void
-fork_hangup(const char *callid, const char *tag, unsigned int dev)
+fork_hangup(const char *callid, unsigned int cseq, const char *tag, unsigned int dev)
 {
 	char totag[64], msg[2048];
 	int i = find_out("200");
@@ -4289,7 +4289,7 @@ fork_hangup(const char *callid, const char *tag, unsigned int dev)
 	out_tag(i, totag, sizeof(totag));
 	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfkack", callid, totag, 1);
 	feed(msg, addr('t', 5060));
-	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfkbye", callid, totag, 2);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfkbye", callid, totag, cseq);
 	feed(msg, addr('t', 5060));
 	HL_CHECK_INT(status_of(0), 200);
 	HL_CHECK_MSG(fork_req_is(find_out("BYE"), "BYE", tag, dev, NULL),
@@ -4753,7 +4753,93 @@ HL_TEST(fork_requests_early)
 	fork_respond(inv, 200, "f2", 12, "", NULL);
 	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f2", 12, NULL));
 	HL_CHECK(find_out("200") >= 0 && out[find_out("200")].dst.port == 5060);
-	fork_hangup("fk7@trunk", "f2", 12);
+	fork_hangup("fk7@trunk", 2, "f2", 12);
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * A customer that takes 100rel, and two forks with reliable 183s: the customer's early
+ * SDP is our answer to the first fork's, in our reliable 183; the second fork's 183 is
+ * PRACKed in its dialog and held behind ours until the customer's PRACK, then goes
+ * without SDP (the session is set). The second fork answers without SDP: the agent's
+ * leg moves to that fork's early media, and the customer's 200 repeats our 183's SDP.
+ */
+HL_TEST(fork_rel_customer_100rel)
+{
+	char inv[4096], s1[512], s2[512], prack[4096], sdp183[2048], totag[64], msg[2048];
+	uint32_t rseq = 0, rseq2 = 0;
+	unsigned int np;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKfk8", "fk8@trunk", "Supported: 100rel\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	fork_sdp(s1, sizeof(s1), 11, 7000);
+	fork_sdp(s2, sizeof(s2), 12, 7002);
+	fork_respond(inv, 183, "f1", 11, "Require: 100rel\r\nRSeq: 1\r\n", s1);
+	HL_CHECK(fork_req_is(find_out("PRACK"), "PRACK", "f1", 11, NULL));
+	i = find_out("PRACK");
+	if (i >= 0) {
+		snprintf(prack, sizeof(prack), "%s", out[i].buf);
+		agent_respond(prack, 200, 5090);
+	}
+	fork_respond(inv, 183, "f1", 11, "Require: 100rel\r\nRSeq: 1\r\n", s1);
+	HL_CHECK(find_out("PRACK") < 0);
+	/* the 183 went to the customer from the first fork's SDP */
+	fork_respond(inv, 183, "f2", 12, "Require: 100rel\r\nRSeq: 9\r\n", s2);
+	HL_CHECK(fork_req_is(find_out("PRACK"), "PRACK", "f2", 12, NULL));
+	HL_CHECK_MSG(find_out("183") < 0, "a second reliable 183 with ours unacknowledged");
+	i = find_out("PRACK");
+	if (i >= 0) {
+		snprintf(prack, sizeof(prack), "%s", out[i].buf);
+		agent_respond(prack, 200, 5090);
+	}
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7000);
+	np = npushed;
+	HL_CHECK(sig->calls != NULL && sig->calls->a->rel_unacked);
+	if (sig->calls == NULL)
+		goto out;
+	/* our reliable 183 as the customer has it (its retransmission shows it) */
+	snprintf(totag, sizeof(totag), "%s", sig->calls->a->ltag);
+	rseq = sig->calls->a->rseq;
+	nout = 0;
+	advance(600);
+	i = find_out("183");
+	HL_CHECK(
+		i >= 0 && rel_1xx((unsigned int)i, &rseq2, msg, sizeof(msg)) == 0 && rseq2 == rseq);
+	if (i < 0)
+		goto out;
+	snprintf(sdp183, sizeof(sdp183), "%s", body_of((unsigned int)i));
+	HL_CHECK(strstr(sdp183, "RTP/AVP 8 101") != NULL);
+	customer_prack(msg, sizeof(msg), "z9hG4bKfk8p", "fk8@trunk", totag, 2, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	/* the second fork's 183, held: now, without SDP */
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq2, msg, sizeof(msg)) == 0 &&
+		 rseq2 == rseq + 1 && body_of((unsigned int)i)[0] == '\0');
+	HL_CHECK_MSG(npushed == np, "the second fork's early media took the leg over");
+	customer_prack(msg, sizeof(msg), "z9hG4bKfk8q", "fk8@trunk", totag, 3, rseq + 1, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	fork_respond(inv, 200, "f2", 12, "", NULL);
+	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f2", 12, NULL));
+	i = find_out("200");
+	HL_CHECK(
+		i >= 0 && out[i].dst.port == 5060 && strcmp(body_of((unsigned int)i), sdp183) == 0);
+	HL_CHECK_MSG(last_push(1) != NULL && last_push(1)->remote_port == 7002 &&
+			     last_push(1)->remote_ip[3] == 12,
+		"the agent's leg did not follow the fork that answered");
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED], 1);
+	fork_hangup("fk8@trunk", 4, "f2", 12);
 	advance(40000);
 	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
 out:

@@ -521,8 +521,13 @@ sig_txn_detach(struct sig_txn *t)
 			break;
 		}
 	}
-	if (leg->inv == t)
+	if (leg->inv == t) {
 		leg->inv = NULL;
+		/* The early dialogs of an INVITE of ours end with its transaction (RFC 3261
+		 * §12.1.2, §13.2.2.4: a fork's 2xx comes within Timer M, not after). */
+		if (!t->server && t->method == HL_SIP_METHOD_INVITE)
+			sig_early_free(leg);
+	}
 	if (leg->inv_peer_req == t)
 		leg->inv_peer_req = NULL;
 	if (leg->info == t)

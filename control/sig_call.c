@@ -7,10 +7,12 @@
  * each rung for no_answer_s; the ACD replaces exactly that function.
  *
  * RFC 3261 §12-§15 (dialogs, re-INVITE, BYE), §9 (CANCEL), §13.3.1.4 (2xx until
- * ACK), RFC 3262 (reliable 18x to a customer that takes them, PRACK to an agent that
- * sends them), RFC 4028 (session timers), RFC 3264 (offer/answer), RFC 6086 legacy
- * INFO with the application/dtmf-relay convention: key presses reported and relayed
- * to the other leg, one INFO at a time.
+ * ACK), §12.1.2 and §13.2.2.4 (an agent's INVITE forked by a proxy in front of it:
+ * an early dialog per To tag, the first 2xx wins, any other is ACKed and BYEd),
+ * RFC 3262 (reliable 18x to a customer that takes them, PRACK to an agent that sends
+ * them, in each early dialog), RFC 4028 (session timers), RFC 3264 (offer/answer),
+ * RFC 3311 (UPDATE), RFC 6086 legacy INFO with the application/dtmf-relay convention:
+ * key presses reported and relayed to the other leg, one INFO at a time.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -751,6 +753,7 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 	hl_timer_cancel(s->wheel, &l->t_session);
 	hl_timer_cancel(s->wheel, &l->t_rel);
 	info_queue_drop(s, l);
+	sig_early_free(l);
 	leg_srtp_wipe(l);
 	sig_free(l->ack);
 	sig_free(l->sdp_remote);
@@ -850,9 +853,9 @@ sig_call_free_all(struct hl_sig *s)
 {
 	while (s->calls != NULL)
 		call_free(s, s->calls);
-	/* An agent attempt given up while its CANCEL is answered (agent_failed()) is a
-	 * leg of no call: only its transactions know it. leg_free() detaches them and
-	 * leaves them in the table. */
+	/* Agent legs left to finish their CANCEL on their own (orphaned: no answer, the
+	 * agent's BYE while ringing) belong to no call; their transactions name them.
+	 * leg_free() detaches those without freeing them, so the chains stay walkable. */
 	for (uint32_t i = 0; s->txn_hash != NULL && i <= s->txn_mask; i++)
 		for (struct sig_txn *t = s->txn_hash[i]; t != NULL; t = t->hnext)
 			if (t->leg != NULL && t->leg->call == NULL)
@@ -870,22 +873,27 @@ leg_local_host(struct hl_sig *s, struct sig_leg *l, char *out, size_t cap)
 /*
  * Writes the request line and the dialog's headers for method on leg l (RFC 3261
  * §12.2.1.1): target as Request-URI, the route set as Route, our Via with branch,
- * From/To with the tags, Call-ID, CSeq. The caller adds the rest and the body.
+ * From/To with the tags, Call-ID, CSeq. The caller adds the rest and the body. e: an
+ * early dialog of l's INVITE (its remote side: To, target, route set), NULL: l's own.
  */
 static void
-w_in_dialog(struct hl_sig *s, struct hl_sip_writer *w, struct sig_leg *l, const char *method,
-	uint32_t cseq, const char *branch)
+w_in_dialog(struct hl_sig *s, struct hl_sip_writer *w, struct sig_leg *l, const struct sig_early *e,
+	const char *method, uint32_t cseq, const char *branch)
 {
+	/* An early dialog whose response had no Contact is reached at the leg's target. */
+	const char *target = e != NULL && e->target[0] != '\0' ? e->target : l->target;
+	const char *route = e != NULL ? e->route : l->route;
+	const char *ruri = e != NULL && e->ruri[0] != '\0' ? e->ruri : l->ruri;
 	char host[64];
 
 	leg_local_host(s, l, host, sizeof(host));
-	hl_sip_w_request_line(w, method, l->target);
+	hl_sip_w_request_line(w, method, target);
 	sig_w_via(s, w, host, branch);
-	if (l->route[0] != '\0')
-		sig_w_strs(w, "Route: ", l->route, "\r\n", NULL);
+	if (route[0] != '\0')
+		sig_w_strs(w, "Route: ", route, "\r\n", NULL);
 	hl_sip_w_str(w, "Max-Forwards: 70\r\n");
 	sig_w_strs(w, "From: ", l->luri, ";tag=", l->ltag);
-	sig_w_strs(w, "\r\nTo: ", l->ruri, "\r\nCall-ID: ", l->call_id);
+	sig_w_strs(w, "\r\nTo: ", ruri, "\r\nCall-ID: ", l->call_id);
 	hl_sip_w_raw(w, "\r\n", 2);
 	sig_w_cseq(w, cseq, method);
 }
@@ -902,7 +910,7 @@ leg_send_bye(struct hl_sig *s, struct sig_leg *l)
 
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
-	w_in_dialog(s, &w, l, "BYE", ++l->lcseq, branch);
+	w_in_dialog(s, &w, l, NULL, "BYE", ++l->lcseq, branch);
 	hl_sip_w_body(&w, NULL, NULL, 0);
 	n = hl_sip_w_finish(&w);
 	l->state = LEG_ENDING;
@@ -1513,7 +1521,7 @@ b_send_ack(struct hl_sig *s, struct sig_leg *b, uint32_t cseq)
 	/* §13.2.2.4: the ACK for a 2xx is the dialog's, with a branch of its own. */
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
-	w_in_dialog(s, &w, b, "ACK", cseq, branch);
+	w_in_dialog(s, &w, b, NULL, "ACK", cseq, branch);
 	hl_sip_w_body(&w, NULL, NULL, 0);
 	n = hl_sip_w_finish(&w);
 	if (n <= 0)
@@ -1524,9 +1532,15 @@ b_send_ack(struct hl_sig *s, struct sig_leg *b, uint32_t cseq)
 	b->ack_len = (uint16_t)n;
 }
 
-/* Learns the dialog state a 2xx (or 1xx with tag) of the INVITE carries (§12.1.2). */
+/*
+ * The remote side of a dialog as a response of our INVITE (a 1xx with a tag, a 2xx)
+ * carries it (§12.1.2): its To tag and header, its Contact as the target, the route
+ * set (its Record-Route, reversed); into the leg's dialog or an early one's arrays
+ * (SIG_TAG_MAX, SIG_HDR_MAX, SIG_URI_MAX, SIG_ROUTE_MAX).
+ */
 static void
-b_learn_dialog(struct hl_sig *s, struct sig_leg *b, const uint8_t *buf, const struct hl_sip_msg *m)
+learn_remote(const uint8_t *buf, const struct hl_sip_msg *m, char *rtag, char *ruri, char *target,
+	char *route)
 {
 	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, HL_SIP_HDR_TO);
 	struct hl_sip_name_addr na;
@@ -1534,27 +1548,181 @@ b_learn_dialog(struct hl_sig *s, struct sig_leg *b, const uint8_t *buf, const st
 	const struct hl_sip_hdr_field *rr[16];
 	unsigned int nrr = 0;
 
-	(void)s;
 	if (h != NULL && hl_sip_parse_name_addr(buf, h->value, &na) > 0 && na.tag.len) {
-		sig_copy(buf, na.tag, b->rtag, sizeof(b->rtag));
-		sig_copy(buf, h->value, b->ruri, sizeof(b->ruri));
+		sig_copy(buf, na.tag, rtag, SIG_TAG_MAX);
+		sig_copy(buf, h->value, ruri, SIG_HDR_MAX);
 	}
 	h = hl_sip_hdr_first(m, HL_SIP_HDR_CONTACT);
 	if (h != NULL && hl_sip_parse_name_addr(buf, h->value, &na) > 0)
-		sig_copy(buf, na.uri, b->target, sizeof(b->target));
-	/* §12.1.2: the route set is the Record-Route of the response, reversed. */
+		sig_copy(buf, na.uri, target, SIG_URI_MAX);
 	for (h = hl_sip_hdr_first(m, HL_SIP_HDR_RECORD_ROUTE); h && nrr < 16; h = hl_sip_hdr_next(m, h))
 		rr[nrr++] = h;
-	hl_sip_w_init(&w, b->route, sizeof(b->route));
+	hl_sip_w_init(&w, route, SIG_ROUTE_MAX);
 	while (nrr > 0) {
 		h = rr[--nrr];
 		if (w.len)
 			hl_sip_w_raw(&w, ", ", 2);
 		hl_sip_w_raw(&w, buf + h->value.off, h->value.len);
 	}
-	if (hl_sip_w_finish(&w) < 0 || w.len >= sizeof(b->route))
+	if (hl_sip_w_finish(&w) < 0 || w.len >= SIG_ROUTE_MAX)
 		w.len = 0;
-	b->route[w.len] = '\0';
+	route[w.len] = '\0';
+}
+
+/* Learns the dialog a 2xx of the INVITE makes the leg's (§12.1.2, §13.2.2.4). */
+static void
+b_learn_dialog(struct sig_leg *b, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	learn_remote(buf, m, b->rtag, b->ruri, b->target, b->route);
+}
+
+/* ---- forks: the early dialogs of the agent's INVITE ---- */
+
+/* The To tag of response m (in buf); of length 0 when it has none. */
+static struct hl_sip_slice
+resp_tag(const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, HL_SIP_HDR_TO);
+	struct hl_sip_name_addr na;
+
+	if (h == NULL || hl_sip_parse_name_addr(buf, h->value, &na) <= 0)
+		return (struct hl_sip_slice){0, 0};
+	return na.tag;
+}
+
+static bool
+tag_is(const uint8_t *buf, struct hl_sip_slice tag, const char *t)
+{
+	return strlen(t) == tag.len && memcmp(buf + tag.off, t, tag.len) == 0;
+}
+
+/* B leg b's early dialog of To tag tag, NULL when it has none. Early dialogs are never
+ * taken out one by one (an ended one is gone), so their indices (early_media) stay
+ * until the INVITE is over. */
+static struct sig_early *
+early_find(const struct sig_leg *b, const uint8_t *buf, struct hl_sip_slice tag)
+{
+	for (unsigned int i = 0; i < b->nearly; i++)
+		if (tag_is(buf, tag, b->early[i]->rtag))
+			return b->early[i];
+	return NULL;
+}
+
+/* A new early dialog of To tag tag from response m: NULL when there is no tag, when b
+ * keeps SIG_EARLY_MAX already (a bound on what one attempt can make us hold), or
+ * without memory. */
+static struct sig_early *
+early_new(
+	struct sig_leg *b, const uint8_t *buf, const struct hl_sip_msg *m, struct hl_sip_slice tag)
+{
+	struct sig_early *e;
+
+	if (tag.len == 0 || tag.len >= SIG_TAG_MAX || b->nearly >= SIG_EARLY_MAX ||
+		(e = sig_alloc(sizeof(*e))) == NULL)
+		return NULL;
+	learn_remote(buf, m, e->rtag, e->ruri, e->target, e->route);
+	b->early[b->nearly++] = e;
+	return e;
+}
+
+void
+sig_early_free(struct sig_leg *l)
+{
+	if (l == NULL)
+		return;
+	for (unsigned int i = 0; i < l->nearly; i++) {
+		sig_free(l->early[i]->sdp);
+		sig_free(l->early[i]->ack);
+		sig_free(l->early[i]);
+		l->early[i] = NULL;
+	}
+	l->nearly = 0;
+	l->early_media = 0;
+}
+
+/* Early dialogs of b not ended. */
+static unsigned int
+early_live(const struct sig_leg *b)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < b->nearly; i++)
+		n += !b->early[i]->gone;
+	return n;
+}
+
+/*
+ * Which of B leg l's dialogs the agent's request m is in, by its From tag (§12.2.2):
+ * 0 with *e the early one, or NULL for the answered dialog (any tag when its 2xx had
+ * none); -1 for none of them (a fork we let go or never kept, one that ended).
+ */
+static int
+b_dialog_of(struct sig_leg *l, const uint8_t *buf, const struct hl_sip_msg *m, struct sig_early **e)
+{
+	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, HL_SIP_HDR_FROM);
+	struct hl_sip_name_addr na;
+	struct hl_sip_slice tag = {0, 0};
+
+	*e = NULL;
+	if (h != NULL && hl_sip_parse_name_addr(buf, h->value, &na) > 0)
+		tag = na.tag;
+	if (l->b_2xx)
+		return l->rtag[0] == '\0' || tag_is(buf, tag, l->rtag) ? 0 : -1;
+	*e = early_find(l, buf, tag);
+	return *e != NULL && !(*e)->gone ? 0 : -1;
+}
+
+/*
+ * A 2xx of our INVITE from another dialog than the one its first 2xx made the leg's: a
+ * fork answered too. §13.2.2.4: the UAC ACKs it and, wanting one dialog, sends BYE at
+ * once; the customer never hears of it. The BYE is a transaction without a user (the
+ * leg is not ending), as our CANCEL is. Its early dialog (made now when it had none)
+ * keeps the ACK: a retransmission of that 2xx gets it again, and no second BYE. Beyond
+ * SIG_EARLY_MAX dialogs nothing is kept and each copy gets both.
+ */
+static void
+b_extra_2xx(struct hl_sig *s, struct sig_leg *b, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m, struct hl_sip_slice tag)
+{
+	struct sig_early *e = early_find(b, buf, tag), tmp;
+	struct hl_sip_writer w;
+	char branch[SIG_BRANCH_MAX];
+	int n;
+
+	if (e != NULL && e->ack != NULL) {
+		sig_send(s, &b->peer, e->ack, e->ack_len);
+		sig_count(s, HL_SIG_CTR_RETRANS_ABSORBED);
+		return;
+	}
+	if (e == NULL)
+		e = early_new(b, buf, m, tag);
+	if (e == NULL) {
+		memset(&tmp, 0, sizeof(tmp));
+		e = &tmp;
+	}
+	learn_remote(buf, m, e->rtag, e->ruri, e->target, e->route);
+	e->gone = 1;
+	sig_count(s, HL_SIG_CTR_FORK_EXTRA_2XX);
+	sig_new_branch(s, branch, sizeof(branch));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	w_in_dialog(s, &w, b, e, "ACK", t->cseq, branch);
+	hl_sip_w_body(&w, NULL, NULL, 0);
+	n = hl_sip_w_finish(&w);
+	if (n > 0) {
+		sig_send(s, &b->peer, s->out, (size_t)n);
+		if (e != &tmp) {
+			e->ack = sig_dup(s->out, (size_t)n);
+			e->ack_len = e->ack != NULL ? (uint16_t)n : 0;
+		}
+	}
+	sig_new_branch(s, branch, sizeof(branch));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	w_in_dialog(s, &w, b, e, "BYE", ++b->lcseq, branch);
+	hl_sip_w_body(&w, NULL, NULL, 0);
+	n = hl_sip_w_finish(&w);
+	if (n > 0)
+		(void)sig_txn_client(
+			s, HL_SIP_METHOD_BYE, branch, &b->peer, s->out, (size_t)n, NULL, NULL);
 }
 
 static void
@@ -1793,17 +1961,19 @@ prack_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint
 /* ---- RFC 3262 on the B leg: the agent's reliable 18x get our PRACK ---- */
 
 static void
-b_send_prack(struct hl_sig *s, struct sig_leg *b, uint32_t rseq, uint32_t inv_cseq)
+b_send_prack(struct hl_sig *s, struct sig_leg *b, const struct sig_early *e, uint32_t rseq,
+	uint32_t inv_cseq)
 {
 	struct hl_sip_writer w;
 	char branch[SIG_BRANCH_MAX];
 	int n;
 
-	/* §4, §7.2: a request of the early dialog (the 18x's route set, to its Contact),
-	 * its own CSeq, RAck naming the 18x. */
+	/* §4, §7.2: a request of the early dialog e (its tag, its route set, to its
+	 * Contact), a CSeq of its own (the leg's count goes on for every early dialog, so
+	 * each sees it rise), RAck naming the 18x. */
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
-	w_in_dialog(s, &w, b, "PRACK", ++b->lcseq, branch);
+	w_in_dialog(s, &w, b, e, "PRACK", ++b->lcseq, branch);
 	hl_sip_w_raw(&w, "RAck: ", 6);
 	hl_sip_w_uint(&w, rseq);
 	hl_sip_w_raw(&w, " ", 1);
@@ -1817,15 +1987,19 @@ b_send_prack(struct hl_sig *s, struct sig_leg *b, uint32_t rseq, uint32_t inv_cs
 }
 
 /*
- * A 1xx of the agent's INVITE with Require: 100rel (§4): the first, and then each whose
- * RSeq is one more than the last, learns the early dialog and gets a PRACK; any other
- * (a retransmission of one PRACKed already, whose PRACK our transaction retransmits,
- * or one out of order) is neither PRACKed nor processed. 1 when it is to be processed.
- * We never send an offer in a PRACK, and the 18x carries no offer (ours was in the
- * INVITE), so the PRACK has no body.
+ * A 1xx of the agent's INVITE with Require: 100rel (§4), in its early dialog e: the
+ * first of e, and then each whose RSeq is one more than e's last (each early dialog
+ * has its RSeq space, §4: a forked INVITE's 18x are PRACKed dialog by dialog), updates
+ * e's target and route set and gets a PRACK in e; any other (a retransmission of one
+ * PRACKed already, whose PRACK our transaction retransmits, or one out of order) is
+ * neither PRACKed nor processed, nor is one without RSeq or without an early dialog
+ * (no To tag, §3; a fork beyond those we keep). 1 when it is to be processed. We never
+ * send an offer in a PRACK, and the 18x carries no offer (ours was in the INVITE), so
+ * the PRACK has no body.
  */
 static int
-b_rel_1xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
+b_rel_1xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m,
+	struct sig_early *e)
 {
 	struct sig_leg *b = t->leg;
 	const struct hl_sip_hdr_field *h;
@@ -1834,18 +2008,73 @@ b_rel_1xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct 
 	if (!hl_sip_has_option(buf, m, HL_SIP_HDR_REQUIRE, "100rel"))
 		return 1;
 	h = hl_sip_hdr_first(m, HL_SIP_HDR_RSEQ);
-	if (h == NULL || hl_sip_parse_rseq(buf, h->value, &rseq) != 0)
+	if (h == NULL || hl_sip_parse_rseq(buf, h->value, &rseq) != 0 || e == NULL)
 		return 0; /* no reliable 1xx without RSeq (§7.1): not one we can PRACK */
-	if (b->rel_b && rseq != b->rseq + 1) {
+	if (e->rel && rseq != e->rseq + 1) {
 		sig_count(s, HL_SIG_CTR_RETRANS_ABSORBED);
 		return 0;
 	}
 	sig_count(s, HL_SIG_CTR_REL1XX_IN);
-	b->rel_b = 1;
-	b->rseq = rseq;
-	b_learn_dialog(s, b, buf, m);
-	b_send_prack(s, b, rseq, t->cseq);
+	e->rel = 1;
+	e->rseq = rseq;
+	learn_remote(buf, m, e->rtag, e->ruri, e->target, e->route);
+	b_send_prack(s, b, e, rseq, t->cseq);
 	return 1;
+}
+
+/*
+ * The early dialog of 1xx m (in buf) on b, made when its To tag is new: 0 with *e
+ * (NULL for a 1xx without a tag, which makes none, §12.1), -1 when the 1xx is to go no
+ * further: a dialog that ended (its BYE came), or a new fork beyond SIG_EARLY_MAX
+ * (fork_early_dropped; the ringing and early media of the forks kept go on, and its
+ * 2xx, should it come first, still answers). Forks after the first count in
+ * fork_early_dialogs.
+ */
+static int
+b_early_1xx(struct hl_sig *s, struct sig_leg *b, const uint8_t *buf, const struct hl_sip_msg *m,
+	struct sig_early **e)
+{
+	struct hl_sip_slice tag = resp_tag(buf, m);
+
+	*e = NULL;
+	if (tag.len == 0)
+		return 0;
+	*e = early_find(b, buf, tag);
+	if (*e != NULL)
+		return (*e)->gone ? -1 : 0;
+	*e = early_new(b, buf, m, tag);
+	if (*e == NULL) {
+		sig_count(s, HL_SIG_CTR_FORK_EARLY_DROPPED);
+		return -1;
+	}
+	if (b->nearly > 1)
+		sig_count(s, HL_SIG_CTR_FORK_EARLY_DIALOGS);
+	return 0;
+}
+
+/*
+ * Whether the early SDP in 183 m from early dialog e (NULL: a 183 without a tag) is
+ * the one b's media follows before the 2xx. It is kept in e either way (the 2xx of e
+ * may come without SDP, §13.2.1, and the leg's media then follows e's). The first
+ * early dialog that gives SDP is followed: the customer's early SDP is built from it
+ * (a reliable 183's cannot change, RFC 3262 §3; hotline keeps it so without 100rel
+ * too, so the legs' codec stays one), and a later fork's SDP does not switch the
+ * media over to it: one fork's ringback or announcement is heard, not a mix, until
+ * one answers; the 2xx moves the leg to the dialog answered.
+ */
+static bool
+b_early_sdp(struct sig_leg *b, struct sig_early *e, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	unsigned int idx = 0;
+
+	if (e == NULL)
+		return b->early_media == 0;
+	store_sdp(&e->sdp, &e->sdp_len, (const char *)buf + m->body.off, m->body.len);
+	while (idx < b->nearly && b->early[idx] != e)
+		idx++;
+	if (b->early_media == 0)
+		b->early_media = (uint8_t)(idx + 1);
+	return b->early_media == idx + 1;
 }
 
 static void
@@ -1858,7 +2087,10 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 	int sdplen = -1;
 
 	if (status < 200) {
-		int go = status <= 100 || m == NULL || b_rel_1xx(s, t, buf, m);
+		struct sig_early *e = NULL;
+		int go = status <= 100 || m == NULL ||
+			 (b_early_1xx(s, b, buf, m, &e) == 0 && b_rel_1xx(s, t, buf, m, e));
+		bool follow;
 		if (t->cancel_pending) {
 			t->cancel_pending = 0;
 			leg_send_cancel(s, b);
@@ -1869,14 +2101,16 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		if (c == NULL || b->cancelled || c->b != b || c->a == NULL ||
 			c->a->state != LEG_EARLY || (status != 180 && status != 183))
 			return;
+		follow = status == 183 && m->body.len && b_early_sdp(b, e, buf, m);
 		if (c->a->rel100) {
 			struct sig_leg *a = c->a;
 			/* Reliably (RFC 3262 §3). The A leg's SDP is built once, from the
 			 * first 183 with SDP: our answer to an early offer (early media at
 			 * once, as below), or our offer to a late one (the agent's leg waits
 			 * with it for the answer in the PRACK). A later 183 (the next agent's,
-			 * say) does not change it; its media updates the B leg. */
-			if (status == 183 && m->body.len) {
+			 * say) does not change it; its media updates the B leg, when it is
+			 * of the early dialog followed (b_early_sdp). */
+			if (follow) {
 				if (a->early_sdp == EARLY_SDP_NONE) {
 					if (c->a_offer != NULL)
 						sdplen = a_answer(s, c, buf, m->body, sdp,
@@ -1909,33 +2143,55 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			a_provisional(s, c, status);
 			return;
 		}
-		/* 180/183 to the customer; early media gets our answer now (§13.3.1.1). */
-		if (status == 183 && m->body.len) {
+		/* 180/183 to the customer; early media gets our answer now (§13.3.1.1).
+		 * Another fork's 183 repeats the answer the customer has. */
+		if (follow) {
 			sdplen = a_answer(s, c, buf, m->body, sdp, sizeof(sdp));
 			if (sdplen > 0) {
 				store_sdp(&c->a->sdp_local, &c->a->sdp_local_len, sdp, (size_t)sdplen);
 				media_from_sdp(s, c, b, buf, m->body, 1, 1);
 				media_push(s, c);
 			}
+		} else if (status == 183 && m->body.len && c->a->sdp_local != NULL &&
+			   c->a->sdp_local_len < sizeof(sdp)) {
+			sdplen = (int)c->a->sdp_local_len;
+			memcpy(sdp, c->a->sdp_local, (size_t)sdplen);
 		}
 		sig_reply_stored(s, c->a->inv, status, NULL, c->a->ltag, NULL,
 			sdplen > 0 ? "application/sdp" : NULL, sdp, sdplen > 0 ? (size_t)sdplen : 0);
 		return;
 	}
 	if (status < 300) {
-		if (b->state == LEG_CONFIRMED || b->state == LEG_ENDING) {
+		struct hl_sip_slice tag = resp_tag(buf, m);
+		struct sig_early *e;
+		const uint8_t *sbuf = buf;
+		struct hl_sip_slice sbody = m->body;
+		if (b->b_2xx) {
+			if (b->rtag[0] != '\0' && !tag_is(buf, tag, b->rtag)) {
+				b_extra_2xx(s, b, t, buf, m, tag);
+				return;
+			}
 			/* A retransmitted 2xx: our ACK was lost (§13.2.2.4). */
 			if (b->ack != NULL)
 				sig_send(s, &b->peer, b->ack, b->ack_len);
 			sig_count(s, HL_SIG_CTR_RETRANS_ABSORBED);
 			return;
 		}
-		b_learn_dialog(s, b, buf, m);
+		/* The first 2xx, of whichever early dialog (or none): the leg's dialog from
+		 * now on (§13.2.2.4). Without SDP (its answer was in a reliable 183 of that
+		 * dialog, §13.2.1), the leg's media follows that dialog's early SDP. */
+		b->b_2xx = 1;
+		e = early_find(b, buf, tag);
+		if (sbody.len == 0 && e != NULL && e->sdp != NULL) {
+			sbuf = (const uint8_t *)e->sdp;
+			sbody = (struct hl_sip_slice){0, e->sdp_len};
+		}
+		b_learn_dialog(b, buf, m);
 		b_send_ack(s, b, t->cseq);
 		b->state = LEG_CONFIRMED;
-		if (m->body.len)
-			store_sdp(&b->sdp_remote, &b->sdp_remote_len, (const char *)buf + m->body.off,
-				m->body.len);
+		if (sbody.len)
+			store_sdp(&b->sdp_remote, &b->sdp_remote_len,
+				(const char *)sbuf + sbody.off, sbody.len);
 		if (c == NULL || b->cancelled || c->b != b || c->state != CALL_ROUTING) {
 			/* Answered after we gave up on it (a CANCEL crossed the 200). */
 			leg_send_bye(s, b);
@@ -1965,7 +2221,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 				memcpy(sdp, c->a->sdp_local, (size_t)sdplen);
 			}
 		} else if (c->a_offer != NULL) {
-			sdplen = a_answer(s, c, buf, m->body, sdp, sizeof(sdp));
+			sdplen = a_answer(s, c, sbuf, sbody, sdp, sizeof(sdp));
 			if (sdplen < 0) {
 				/* The agent answered with nothing the customer offered. */
 				sig_count(s, HL_SIG_CTR_CALLS_FAILED);
@@ -1974,7 +2230,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			}
 		} else {
 			/* Late offer: our offer to the customer, whose answer is in the ACK. */
-			sdplen = a_late_offer(s, c, buf, m->body, sdp, sizeof(sdp));
+			sdplen = a_late_offer(s, c, sbuf, sbody, sdp, sizeof(sdp));
 			if (sdplen < 0) {
 				/* No SDP from the agent, or nothing we carry in it. */
 				sig_count(s, HL_SIG_CTR_CALLS_FAILED);
@@ -1982,7 +2238,9 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 				return;
 			}
 		}
-		media_from_sdp(s, c, b, buf, m->body, 1, 1);
+		/* The leg's media follows the dialog answered, whichever fork's early media
+		 * it had. */
+		media_from_sdp(s, c, b, sbuf, sbody, 1, 1);
 		/* A late-offer call's legs go to the worker with the customer's answer
 		 * (leg_ack_answer, or prack_request when it came in a PRACK): the A leg
 		 * has no remote until then. */
@@ -2003,7 +2261,9 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		a_answer_call(s, c, sdp, sdplen);
 		return;
 	}
-	/* 3xx-6xx or a timeout: the transaction ACKed it; this agent is done. */
+	/* 3xx-6xx or a timeout: the transaction ACKed it; this agent is done, and with it
+	 * every early dialog of its INVITE (§12.3). */
+	sig_early_free(b);
 	b->state = LEG_DONE;
 	if (c == NULL || c->b != b) {
 		leg_done(s, b);
@@ -2224,6 +2484,14 @@ reply_retry(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struc
  * relay), our 2xx that offered and waits for the ACK (ack_answer), our reliable 1xx
  * that offered and waits for the PRACK (a late offer, RFC 3262 §5).
  */
+/* B leg l, ringing: the early dialog its media follows (the first fork that gave SDP)
+ * had a reliable 1xx PRACKed, so our INVITE's offer has its answer there. */
+static bool
+b_media_rel(const struct sig_leg *l)
+{
+	return l->early_media != 0 && l->early[l->early_media - 1]->rel;
+}
+
 static bool
 leg_offer_ours(const struct sig_leg *l)
 {
@@ -2233,7 +2501,7 @@ leg_offer_ours(const struct sig_leg *l)
 	for (const struct sig_txn *t = l->txns; t != NULL; t = t->tu_next) {
 		/* The agent's INVITE, ringing still, whose offer a reliable 1xx answered
 		 * (RFC 3262 §5): that offer/answer is done. */
-		if (t == l->inv && l->side == 1 && l->state == LEG_EARLY && l->rel_b &&
+		if (t == l->inv && l->side == 1 && l->state == LEG_EARLY && b_media_rel(l) &&
 			l->media_ready)
 			continue;
 		if (!t->server && t->method == HL_SIP_METHOD_INVITE && t->state < TXN_COMPLETED)
@@ -2416,7 +2684,7 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 	sdplen = leg_offer_sdp(s, l, dir, relay != NULL, sdp, sizeof(sdp));
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
-	w_in_dialog(s, &w, l, "INVITE", ++l->lcseq, branch);
+	w_in_dialog(s, &w, l, NULL, "INVITE", ++l->lcseq, branch);
 	sig_w_contact(s, &w, host);
 	sig_w_strs(&w, "Allow: ", sig_allow, "\r\nSupported: timer\r\n", NULL);
 	if (l->session_s)
@@ -2897,7 +3165,7 @@ info_send(struct hl_sig *s, struct sig_leg *l, const struct sig_info_press *p)
 		blen = snprintf(body, sizeof(body), "Signal=%c\r\n", p->digit);
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
-	w_in_dialog(s, &w, l, "INFO", ++l->lcseq, branch);
+	w_in_dialog(s, &w, l, NULL, "INFO", ++l->lcseq, branch);
 	hl_sip_w_body(&w, info_ctype[p->ctype], body, (size_t)blen);
 	n = hl_sip_w_finish(&w);
 	if (n > 0)
@@ -3159,16 +3427,24 @@ update_refuse(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
  * Whether the early dialog of l has completed an offer/answer, so that an UPDATE may
  * offer in it (RFC 3311 §5.1): on the customer's leg, once the reliable 1xx that
  * carried our SDP (answer or offer) was PRACKed (EARLY_SDP_DONE, with the answer to a
- * late offer in that PRACK); on the agent's, once its reliable 1xx answered our offer.
- * Else the code for an UPDATE offer (§5.2): 491 while an offer of ours waits for its
+ * late offer in that PRACK); on the agent's, once its reliable 1xx answered our offer,
+ * and only in the early dialog (fork) whose SDP the leg's media follows: another
+ * fork's UPDATE would move media nobody hears. Else the code for an UPDATE offer (§5.2): 491 while an offer of ours waits for its
  * answer (the agent's INVITE, a late offer's reliable 1xx, or one still to come),
  * 500 with Retry-After while the customer's offer waits for our answer or its PRACK.
  */
 static int
-early_offer_done(const struct sig_leg *l)
+early_offer_done(struct sig_leg *l, const uint8_t *buf, const struct hl_sip_msg *m)
 {
-	if (l->side == 1)
-		return l->rel_b && l->media_ready ? 0 : 491;
+	if (l->side == 1) {
+		/* Forked: only the early dialog the leg's media follows may move it. */
+		struct sig_early *e;
+
+		if (b_dialog_of(l, buf, m, &e) != 0 || e == NULL || !b_media_rel(l) ||
+			l->early[l->early_media - 1] != e || !l->media_ready)
+			return 491;
+		return 0;
+	}
 	if (l->early_sdp == EARLY_SDP_DONE)
 		return 0;
 	return l->call->a_offer == NULL ? 491 : 500;
@@ -3234,7 +3510,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 		return;
 	}
 	if (l->state == LEG_EARLY && c->state != CALL_ENDING) {
-		code = early_offer_done(l);
+		code = early_offer_done(l, buf, m);
 		if (code == 0 && leg_offer_ours(l))
 			code = 491;
 		if (code != 0) {
@@ -3355,9 +3631,20 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 	const struct hl_sip_msg *m, const struct hl_sig_addr *src)
 {
 	struct sig_call *c = l->call;
+	struct sig_early *e = NULL;
 	struct hl_sip_cseq cs;
 
 	(void)src;
+	/* The agent's leg is one dialog once answered, and one per fork before: a request
+	 * of none of them (a fork let go, one never kept, one that ended) is 481. */
+	if (l->side == 1 && b_dialog_of(l, buf, m, &e) != 0) {
+		sig_prack_refused(s, m);
+		if (t == NULL)
+			sig_count(s, HL_SIG_CTR_STRAY_ACK);
+		else
+			sig_reply(s, t, buf, m, 481, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
 	if (t == NULL) {
 		/* ACK: for our 2xx on this leg (§13.3.1.4). Only the first one counts: a
 		 * repeat (our 2xx again, or a stray) finds the transaction gone. */
@@ -3401,6 +3688,14 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			sig_txn_acked(s, l->inv);
 		sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
 		sig_count(s, l->side == 0 ? HL_SIG_CTR_BYE_FROM_CUSTOMER : HL_SIG_CTR_BYE_FROM_AGENT);
+		if (e != NULL) {
+			/* §15: a BYE in an early dialog ends that dialog; the INVITE's other
+			 * forks ring on. The last one's is the attempt's end (agent_left). The
+			 * leg's early media stays where it was. */
+			e->gone = 1;
+			if (early_live(l) > 0)
+				return;
+		}
 		if (l->side == 1 && l == c->b && !c->answered_ms && c->state != CALL_ENDING) {
 			agent_left(s, c, l);
 			return;

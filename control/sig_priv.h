@@ -110,6 +110,29 @@ enum sig_leg_state {
 struct sig_agent;
 struct sig_call;
 
+/*
+ * An early dialog of the agent's INVITE (RFC 3261 §12.1.2): a proxy or registrar in
+ * front of the agent may fork it (§16.7, §17.1.1.2), and each To tag of its 18x is a
+ * dialog of its own, with its remote target, route set and RSeq space (RFC 3262 §4).
+ * A B leg keeps up to SIG_EARLY_MAX of them, allocated as their first 18x (or an extra
+ * 2xx) comes and freed when the INVITE transaction ends (sig_early_free).
+ */
+#define SIG_EARLY_MAX 4
+
+struct sig_early {
+	char rtag[SIG_TAG_MAX];
+	char ruri[SIG_HDR_MAX];    /* their To, with the tag */
+	char target[SIG_URI_MAX];  /* their Contact URI */
+	char route[SIG_ROUTE_MAX]; /* route set, comma-joined, in sending order */
+	char *sdp;                 /* its last early SDP (183), NULL: none */
+	uint16_t sdp_len;
+	char *ack;                 /* our ACK of its extra 2xx, resent on a retransmission */
+	uint16_t ack_len;
+	uint32_t rseq;             /* RSeq of its last PRACKed 1xx */
+	uint8_t rel;               /* one of its reliable 1xx was PRACKed */
+	uint8_t gone;              /* its BYE came, or its extra 2xx got our BYE */
+};
+
 struct sig_leg {
 	struct sig_call *call; /* NULL once orphaned (a cancelled agent attempt) */
 	struct sig_leg *hnext; /* dialog hash chain, key (Call-ID, local tag) */
@@ -141,12 +164,17 @@ struct sig_leg {
 	uint8_t early_sdp;     /* A: enum sig_early_sdp, our SDP in reliable 1xx */
 	uint8_t final_due;     /* A: the agent answered; our 2xx waits for the PRACK */
 	uint16_t rel_next;     /* A: the latest 18x held behind the unacked one, 0: none */
-	uint32_t rseq;         /* A: RSeq of our last reliable 1xx; B: last PRACKed */
+	uint32_t rseq;         /* A: RSeq of our last reliable 1xx */
 	uint32_t inv_cseq;     /* CSeq of the initial INVITE (a RAck names it) */
 	uint32_t rel_retx_ms;  /* A: the next retransmission's interval */
 	uint64_t rel_deadline_ms; /* A: 64*T1 after the 1xx went: no PRACK, 5xx */
 	struct hl_timer t_rel; /* A: the reliable 1xx's retransmission and deadline */
-	uint8_t rel_b;         /* B: the agent's 1xx with RSeq rseq was PRACKed */
+	/* B: the early dialogs of the INVITE (forks), and which one the leg's media
+	 * follows before the 2xx: the first that gave SDP (index + 1, 0: none yet). */
+	struct sig_early *early[SIG_EARLY_MAX];
+	uint8_t nearly;
+	uint8_t early_media;
+	uint8_t b_2xx;         /* B: the INVITE's first 2xx came: rtag names its dialog */
 	/* Key presses by INFO relayed into this leg's dialog, one INFO at a time: the
 	 * one in flight, and those behind it, oldest first (info_send_next()). */
 	struct sig_txn *info;  /* our INFO waiting for its final, NULL: none */
@@ -463,6 +491,8 @@ struct sig_leg *sig_dialog_find(struct hl_sig *s, const uint8_t *buf, struct hl_
 /* Frees every call and every leg of none (hl_sig_free), without sending. */
 void sig_call_free_all(struct hl_sig *s);
 void sig_leg_noack(struct hl_sig *s, struct sig_txn *t);
+/* The INVITE transaction of B leg l is over: its early dialogs go (NULL-tolerant). */
+void sig_early_free(struct sig_leg *l);
 /* Ports */
 int sig_ports_init(struct sig_ports *p, uint16_t lo, uint16_t hi);
 void sig_ports_free(struct sig_ports *p);

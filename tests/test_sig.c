@@ -1966,11 +1966,11 @@ HL_TEST(late_offer_bad_ack)
 	cfg.rtp_srtp = HL_CONFIG_SRTP_OPTIONAL;
 }
 
-/* The agent's request in the B dialog of our INVITE inv (their tag ag1): method, CSeq,
+/* The agent's request in a B dialog of our INVITE inv (their tag tag): method, CSeq,
  * SDP sdp (NULL: none). */
 static void
-agent_req(char *msg, size_t cap, const char *inv, const char *method, const char *branch,
-	unsigned int cseq, const char *sdp)
+agent_req_tag(char *msg, size_t cap, const char *inv, const char *tag, const char *method,
+	const char *branch, unsigned int cseq, const char *sdp)
 {
 	char from[256], to[256], cid[256];
 
@@ -1978,11 +1978,19 @@ agent_req(char *msg, size_t cap, const char *inv, const char *method, const char
 	snprintf(msg, cap,
 		"%s sip:hotline@10.99.98.1:5060 SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP 10.99.98.2:5090;branch=%s\r\nMax-Forwards: 70\r\n"
-		"From: %s;tag=ag1\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
+		"From: %s;tag=%s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
 		"Contact: <sip:agent@10.99.98.2:5090>\r\n%sContent-Length: %zu\r\n\r\n%s",
-		method, branch, to, from, cid, cseq, method,
+		method, branch, to, tag, from, cid, cseq, method,
 		sdp ? "Content-Type: application/sdp\r\n" : "", sdp ? strlen(sdp) : (size_t)0,
 		sdp ? sdp : "");
+}
+
+/* The same in the dialog of the agent's plain responses (their tag ag1). */
+static void
+agent_req(char *msg, size_t cap, const char *inv, const char *method, const char *branch,
+	unsigned int cseq, const char *sdp)
+{
+	agent_req_tag(msg, cap, inv, "ag1", method, branch, cseq, sdp);
 }
 
 /* A re-INVITE without SDP on either leg (a delayed offer): our 200 offers what the leg
@@ -5379,6 +5387,720 @@ HL_TEST(update_agent_early)
 	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
 out:
 	resp_hdrs = "";
+	teardown();
+}
+
+/*
+ * hl_sig_free while a cancelled agent attempt still waits for its 487: that leg belongs
+ * to no call any more (it finishes its CANCEL on its own), and is freed all the same
+ * (under AddressSanitizer a leg left behind fails the run).
+ */
+HL_TEST(free_with_orphan_leg)
+{
+	char inv[4096];
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKorph", "orph@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	advance(5100); /* no_answer_s: CANCEL, and nobody left: 480 */
+	HL_CHECK(find_out("CANCEL") >= 0 && find_out("480") >= 0);
+	HL_CHECK(stats().calls == 0);
+	HL_CHECK_MSG(stats().dialogs == 1, "the cancelled leg is not waiting for its 487");
+out:
+	teardown();
+}
+
+/* ---- forks: a proxy in front of the agent forks hotline's INVITE (RFC 3261 §16.7) ---- */
+
+/* The response of fork tag to our INVITE inv, through the proxy at the agent's address
+ * (port 5090): To tag tag, the Contact of the fork's device (sip:dev<dev>@10.99.98.<dev>:
+ * 5070), header lines hdrs, SDP sdp (NULL: none). */
+static void
+fork_respond(const char *inv, int code, const char *tag, unsigned int dev, const char *hdrs,
+	const char *sdp)
+{
+	char msg[4096], via[256], from[256], to[256], cid[256], cseq[64];
+	struct hl_sip_msg m;
+	const struct hl_sip_hdr_field *h;
+
+	HL_CHECK(hl_sip_parse((const uint8_t *)inv, strlen(inv), &m) > 0);
+	h = hl_sip_hdr_first(&m, HL_SIP_HDR_VIA);
+	snprintf(via, sizeof(via), "%.*s", h->value.len, inv + h->value.off);
+	h = hl_sip_hdr_first(&m, HL_SIP_HDR_FROM);
+	snprintf(from, sizeof(from), "%.*s", h->value.len, inv + h->value.off);
+	h = hl_sip_hdr_first(&m, HL_SIP_HDR_TO);
+	snprintf(to, sizeof(to), "%.*s", h->value.len, inv + h->value.off);
+	h = hl_sip_hdr_first(&m, HL_SIP_HDR_CALL_ID);
+	snprintf(cid, sizeof(cid), "%.*s", h->value.len, inv + h->value.off);
+	h = hl_sip_hdr_first(&m, HL_SIP_HDR_CSEQ);
+	snprintf(cseq, sizeof(cseq), "%.*s", h->value.len, inv + h->value.off);
+	snprintf(msg, sizeof(msg),
+		"SIP/2.0 %d X\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=%s\r\nCall-ID: %s\r\n"
+		"CSeq: %s\r\nContact: <sip:dev%u@10.99.98.%u:5070>\r\n%s%sContent-Length: %zu\r\n"
+		"\r\n%s",
+		code, via, from, to, tag, cid, cseq, dev, dev, hdrs,
+		sdp ? "Content-Type: application/sdp\r\n" : "", sdp ? strlen(sdp) : (size_t)0,
+		sdp ? sdp : "");
+	feed(msg, addr('a', 5090));
+}
+
+/* Device dev's SDP: PCMA and events at 10.99.98.<dev>, port. */
+static void
+fork_sdp(char *text, size_t cap, unsigned int dev, unsigned int port)
+{
+	snprintf(text, cap,
+		"v=0\r\no=dev%u 2 2 IN IP4 10.99.98.%u\r\ns=-\r\nc=IN IP4 10.99.98.%u\r\nt=0 0\r\n"
+		"m=audio %u RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+		dev, dev, dev, port);
+}
+
+/* The To tag of output i into tag ("" when none). */
+static void
+out_tag(int i, char *tag, size_t cap)
+{
+	char v[512];
+
+	tag[0] = '\0';
+	if (i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) == 0)
+		param(v, ";tag=", tag, cap);
+}
+
+/* Output i is request method to fork tag's device dev (Request-URI its Contact), with
+ * Route route when not NULL. */
+static int
+fork_req_is(int i, const char *method, const char *tag, unsigned int dev, const char *route)
+{
+	char line[128], t[64], v[512];
+
+	if (i < 0 || !is_method((unsigned int)i, method) || out[i].dst.port != 5090)
+		return 0;
+	snprintf(line, sizeof(line), "%s sip:dev%u@10.99.98.%u:5070 SIP/2.0\r\n", method, dev, dev);
+	out_tag(i, t, sizeof(t));
+	if (strncmp(out[i].buf, line, strlen(line)) != 0 || strcmp(t, tag) != 0)
+		return 0;
+	if (route != NULL && (hdr((unsigned int)i, HL_SIP_HDR_ROUTE, v, sizeof(v)) != 0 ||
+				     strcmp(v, route) != 0))
+		return 0;
+	return 1;
+}
+
+/* How many of the outputs are method (a request) or that status. */
+static unsigned int
+count_out(const char *method_or_status)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < nout; i++) {
+		int st = status_of(i);
+		n += (st > 0 && atoi(method_or_status) == st) ||
+		     (st == 0 && is_method(i, method_or_status));
+	}
+	return n;
+}
+
+/* The customer's call, rung to alice behind the forking proxy: our INVITE into inv. */
+static int
+fork_call(const char *branch, const char *callid, char *inv, size_t cap)
+{
+	int i;
+
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", branch, callid);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		return -1;
+	snprintf(inv, cap, "%s", out[i].buf);
+	return 0;
+}
+
+/* The BYE in the outputs, answered 200 by the proxy. */
+static void
+fork_answers_bye(void)
+{
+	char bye[4096];
+	int i = find_out("BYE");
+
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		return;
+	snprintf(bye, sizeof(bye), "%s", out[i].buf);
+	agent_respond(bye, 200, 5090);
+}
+
+/* The customer's ACK and BYE (CSeq cseq) of the answered call (our 200 in the outputs),
+ * the agent's side of the BYE answered; the agent's BYE must be to fork tag's device. */
+static void
+fork_hangup(const char *callid, unsigned int cseq, const char *tag, unsigned int dev)
+{
+	char totag[64], msg[2048];
+	int i = find_out("200");
+
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	out_tag(i, totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfkack", callid, totag, 1);
+	feed(msg, addr('t', 5060));
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfkbye", callid, totag, cseq);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_MSG(fork_req_is(find_out("BYE"), "BYE", tag, dev, NULL),
+		"the agent's BYE is not in the dialog answered");
+	fork_answers_bye();
+	HL_CHECK(stats().calls == 0);
+}
+
+/*
+ * Two forks ring (180 each, its own To tag), the first gives early media, the second
+ * too, then the second answers. The customer hears the first fork's early media (its
+ * SDP answers the customer, and the second fork's 183 repeats that answer without
+ * moving the agent's leg), the 200 moves the leg to the second fork's media, and its
+ * dialog is the call's: our ACK and BYE go to it, a request of the first is 481.
+ */
+HL_TEST(fork_second_answers)
+{
+	char inv[4096], s1[512], s2[512], sdp183[2048], msg[2048];
+	unsigned int np;
+	int i;
+
+	setup_ops(1);
+	if (fork_call("z9hG4bKfk1", "fk1@trunk", inv, sizeof(inv)) != 0)
+		goto out;
+	fork_sdp(s1, sizeof(s1), 11, 7000);
+	fork_sdp(s2, sizeof(s2), 12, 7002);
+	fork_respond(inv, 180, "f1", 11, "", NULL);
+	HL_CHECK(find_out("180") >= 0 && out[find_out("180")].dst.port == 5060);
+	fork_respond(inv, 180, "f2", 12, "", NULL);
+	HL_CHECK_MSG(find_out("180") >= 0, "the second fork's ringing is not passed on");
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EARLY_DIALOGS], 1);
+	fork_respond(inv, 183, "f1", 11, "", s1);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "m=audio") != NULL);
+	if (i < 0)
+		goto out;
+	snprintf(sdp183, sizeof(sdp183), "%s", body_of((unsigned int)i));
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7000);
+	np = npushed;
+	fork_respond(inv, 183, "f2", 12, "", s2);
+	i = find_out("183");
+	HL_CHECK(i >= 0);
+	HL_CHECK_MSG(i >= 0 && strcmp(body_of((unsigned int)i), sdp183) == 0,
+		"the customer's early SDP changed with the second fork's");
+	HL_CHECK_MSG(npushed == np, "the second fork's early media took the leg over");
+	fork_respond(inv, 200, "f2", 12, "", s2);
+	HL_CHECK_MSG(fork_req_is(find_out("ACK"), "ACK", "f2", 12, NULL),
+		"the ACK is not in the answered fork's dialog");
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7002 &&
+		 last_push(1)->remote_ip[3] == 12);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED], 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EXTRA_2XX], 0);
+	/* the first fork is not the call's dialog: its BYE finds none */
+	{
+		char ack[2048], totag[64];
+		out_tag(i, totag, sizeof(totag));
+		customer_req(ack, sizeof(ack), "ACK", "z9hG4bKfk1a", "fk1@trunk", totag, 1);
+		feed(ack, addr('t', 5060));
+	}
+	agent_req_tag(msg, sizeof(msg), inv, "f1", "BYE", "z9hG4bKfk1b", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 481);
+	HL_CHECK(stats().calls == 1 && find_out("BYE") < 0);
+	/* the second fork's is the call's */
+	agent_req_tag(msg, sizeof(msg), inv, "f2", "BYE", "z9hG4bKfk1c", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(find_out("BYE") >= 0 && out[find_out("BYE")].dst.port == 5060);
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * Reliable 183s from two forks (RFC 3262 §4): each is PRACKed in its own early dialog
+ * (its To tag, to its Contact through its Record-Route, RAck of its own RSeq space);
+ * a retransmission of either gets no second PRACK, the next RSeq of each gets one. The
+ * second fork answers with a 200 without SDP (its answer was its reliable 183): the
+ * agent's leg follows that fork's early media, and the call's dialog is its. The other
+ * early dialog lives as long as the INVITE transaction, not the call.
+ */
+HL_TEST(fork_rel_prack_each)
+{
+	char inv[4096], s1[512], s2[512], prack[4096];
+	char v[256];
+	int i;
+
+	setup_ops(1);
+	if (fork_call("z9hG4bKfk2", "fk2@trunk", inv, sizeof(inv)) != 0)
+		goto out;
+	fork_sdp(s1, sizeof(s1), 11, 7000);
+	fork_sdp(s2, sizeof(s2), 12, 7002);
+	fork_respond(inv, 183, "f1", 11,
+		"Require: 100rel\r\nRSeq: 10\r\nRecord-Route: <sip:10.99.98.7;lr>\r\n", s1);
+	i = find_out("PRACK");
+	HL_CHECK_MSG(fork_req_is(i, "PRACK", "f1", 11, "<sip:10.99.98.7;lr>"),
+		"the first fork's PRACK is not in its dialog");
+	HL_CHECK(i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_RACK, v, sizeof(v)) == 0 &&
+		 strcmp(v, "10 1 INVITE") == 0);
+	HL_CHECK(i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_CSEQ, v, sizeof(v)) == 0 &&
+		 strcmp(v, "2 PRACK") == 0);
+	if (i >= 0) {
+		snprintf(prack, sizeof(prack), "%s", out[i].buf);
+		agent_respond(prack, 200, 5090);
+	}
+	fork_respond(inv, 183, "f2", 12,
+		"Require: 100rel\r\nRSeq: 500\r\nRecord-Route: <sip:10.99.98.8;lr>\r\n", s2);
+	i = find_out("PRACK");
+	HL_CHECK_MSG(fork_req_is(i, "PRACK", "f2", 12, "<sip:10.99.98.8;lr>"),
+		"the second fork's PRACK is not in its dialog");
+	HL_CHECK(i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_RACK, v, sizeof(v)) == 0 &&
+		 strcmp(v, "500 1 INVITE") == 0);
+	HL_CHECK(i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_CSEQ, v, sizeof(v)) == 0 &&
+		 strcmp(v, "3 PRACK") == 0);
+	if (i >= 0) {
+		snprintf(prack, sizeof(prack), "%s", out[i].buf);
+		agent_respond(prack, 200, 5090);
+	}
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_REL1XX_IN], 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_PRACK_OUT], 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EARLY_DIALOGS], 1);
+	/* the early media is the first fork's */
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7000);
+	/* the second fork repeats its 183: no PRACK; the first's next RSeq: one, in its dialog */
+	fork_respond(inv, 183, "f2", 12,
+		"Require: 100rel\r\nRSeq: 500\r\nRecord-Route: <sip:10.99.98.8;lr>\r\n", s2);
+	HL_CHECK(find_out("PRACK") < 0);
+	fork_respond(inv, 180, "f1", 11,
+		"Require: 100rel\r\nRSeq: 11\r\nRecord-Route: <sip:10.99.98.7;lr>\r\n", NULL);
+	i = find_out("PRACK");
+	HL_CHECK(fork_req_is(i, "PRACK", "f1", 11, "<sip:10.99.98.7;lr>"));
+	HL_CHECK(i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_RACK, v, sizeof(v)) == 0 &&
+		 strcmp(v, "11 1 INVITE") == 0);
+	if (i >= 0) {
+		snprintf(prack, sizeof(prack), "%s", out[i].buf);
+		agent_respond(prack, 200, 5090);
+	}
+	/* the second fork answers, its SDP in its reliable 183 */
+	fork_respond(inv, 200, "f2", 12, "Record-Route: <sip:10.99.98.8;lr>\r\n", NULL);
+	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f2", 12, "<sip:10.99.98.8;lr>"));
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	HL_CHECK_MSG(last_push(1) != NULL && last_push(1)->remote_port == 7002 &&
+			     last_push(1)->remote_ip[3] == 12,
+		"the agent's leg did not follow the fork that answered");
+	HL_CHECK(sig->calls != NULL && sig->calls->b != NULL && sig->calls->b->nearly == 2);
+	/* the INVITE transaction ends (Timer M): its early dialogs with it, not the call */
+	{
+		char ack[2048], totag[64];
+		out_tag(i, totag, sizeof(totag));
+		customer_req(ack, sizeof(ack), "ACK", "z9hG4bKfk2a", "fk2@trunk", totag, 1);
+		feed(ack, addr('t', 5060));
+	}
+	advance(33000);
+	HL_CHECK(stats().calls == 1);
+	HL_CHECK_MSG(sig->calls != NULL && sig->calls->b != NULL && sig->calls->b->nearly == 0 &&
+			     sig->calls->b->early[0] == NULL,
+		"early dialogs outlive the INVITE transaction");
+	nout = 0;
+	{
+		/* our 200 to the customer, for fork_hangup */
+		char totag[64], msg[2048];
+		HL_CHECK(sig->calls != NULL);
+		if (sig->calls == NULL)
+			goto out;
+		snprintf(totag, sizeof(totag), "%s", sig->calls->a->ltag);
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfk2b", "fk2@trunk", totag, 2);
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(status_of(0), 200);
+		i = find_out("BYE");
+		HL_CHECK(fork_req_is(i, "BYE", "f2", 12, "<sip:10.99.98.8;lr>"));
+		fork_answers_bye();
+	}
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * Two forks answer (§13.2.2.4): the first 200 is the call's; the second, from the other
+ * early dialog, is ACKed and BYEd at once in its own dialog and never reaches the
+ * customer (fork_extra_2xx). Its retransmission gets the same ACK and no second BYE;
+ * the first's gets the call's ACK again. A third fork that answers without any 18x
+ * is let go the same way. The call goes on, and ends with nothing left.
+ */
+HL_TEST(fork_two_200)
+{
+	char inv[4096], s1[512], s2[512], ack2[4096];
+	int i;
+
+	setup();
+	if (fork_call("z9hG4bKfk3", "fk3@trunk", inv, sizeof(inv)) != 0)
+		goto out;
+	fork_sdp(s1, sizeof(s1), 11, 7000);
+	fork_sdp(s2, sizeof(s2), 12, 7002);
+	fork_respond(inv, 180, "f1", 11, "", NULL);
+	fork_respond(inv, 180, "f2", 12, "", NULL);
+	fork_respond(inv, 200, "f1", 11, "", s1);
+	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f1", 11, NULL));
+	HL_CHECK(find_out("200") >= 0 && out[find_out("200")].dst.port == 5060);
+	fork_respond(inv, 200, "f2", 12, "", s2);
+	HL_CHECK_INT(nout, 2);
+	HL_CHECK_MSG(fork_req_is(find_out("ACK"), "ACK", "f2", 12, NULL),
+		"the second 200 is not ACKed in its dialog");
+	i = find_out("BYE");
+	HL_CHECK_MSG(fork_req_is(i, "BYE", "f2", 12, NULL), "the second 200 gets no BYE");
+	HL_CHECK(find_out("200") < 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EXTRA_2XX], 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED], 1);
+	i = find_out("ACK");
+	if (i < 0)
+		goto out;
+	snprintf(ack2, sizeof(ack2), "%s", out[i].buf);
+	fork_answers_bye();
+	/* the second 200 again: the same ACK, no BYE */
+	fork_respond(inv, 200, "f2", 12, "", s2);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK(nout == 1 && strcmp(out[0].buf, ack2) == 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EXTRA_2XX], 1);
+	/* the first 200 again: the call's ACK */
+	fork_respond(inv, 200, "f1", 11, "", s1);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK(fork_req_is(0, "ACK", "f1", 11, NULL));
+	/* a third fork, straight to 200 */
+	fork_respond(inv, 200, "f3", 13, "", s2);
+	HL_CHECK_INT(nout, 2);
+	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f3", 13, NULL));
+	HL_CHECK(fork_req_is(find_out("BYE"), "BYE", "f3", 13, NULL));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EXTRA_2XX], 2);
+	fork_answers_bye();
+	HL_CHECK(stats().calls == 1);
+	nout = 0;
+	{
+		char msg[2048];
+		customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfk3a", "fk3@trunk",
+			sig->calls != NULL ? sig->calls->a->ltag : "", 1);
+		feed(msg, addr('t', 5060));
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfk3b", "fk3@trunk",
+			sig->calls != NULL ? sig->calls->a->ltag : "", 2);
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(status_of(0), 200);
+		HL_CHECK(fork_req_is(find_out("BYE"), "BYE", "f1", 11, NULL));
+		fork_answers_bye();
+	}
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * More forks than an attempt keeps (SIG_EARLY_MAX): the first four ring through, the
+ * rest are counted (fork_early_dropped) and go no further, not even a reliable 183 of
+ * theirs gets a PRACK. The 200 of one not kept still answers the call; another's is
+ * ACKed and BYEd each time it comes (nothing is kept of it), a kept fork's once.
+ */
+HL_TEST(fork_too_many)
+{
+	char inv[4096], s1[512], tag[8];
+
+	setup();
+	if (fork_call("z9hG4bKfk4", "fk4@trunk", inv, sizeof(inv)) != 0)
+		goto out;
+	fork_sdp(s1, sizeof(s1), 16, 7000);
+	for (unsigned int k = 1; k <= 6; k++) {
+		snprintf(tag, sizeof(tag), "f%u", k);
+		fork_respond(inv, 180, tag, 10 + k, "", NULL);
+		if (k <= SIG_EARLY_MAX)
+			HL_CHECK_MSG(find_out("180") >= 0, "fork %u does not ring through", k);
+		else
+			HL_CHECK_MSG(nout == 0, "fork %u beyond the bound is passed on", k);
+	}
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EARLY_DIALOGS], SIG_EARLY_MAX - 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EARLY_DROPPED], 2);
+	HL_CHECK(sig->calls != NULL && sig->calls->b->nearly == SIG_EARLY_MAX);
+	fork_respond(inv, 183, "f5", 15, "Require: 100rel\r\nRSeq: 1\r\n", s1);
+	HL_CHECK(nout == 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EARLY_DROPPED], 3);
+	/* f6, never kept, answers first */
+	fork_respond(inv, 200, "f6", 16, "", s1);
+	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f6", 16, NULL));
+	HL_CHECK(find_out("200") >= 0 && out[find_out("200")].dst.port == 5060);
+	/* f5 (not kept) answers too, twice: ACK and BYE each time */
+	for (int k = 0; k < 2; k++) {
+		fork_respond(inv, 200, "f5", 15, "", s1);
+		HL_CHECK_INT(nout, 2);
+		HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f5", 15, NULL));
+		HL_CHECK(fork_req_is(find_out("BYE"), "BYE", "f5", 15, NULL));
+		fork_answers_bye();
+	}
+	/* f2 (kept) answers twice: one BYE */
+	fork_respond(inv, 200, "f2", 12, "", s1);
+	HL_CHECK(fork_req_is(find_out("BYE"), "BYE", "f2", 12, NULL));
+	fork_answers_bye();
+	fork_respond(inv, 200, "f2", 12, "", s1);
+	HL_CHECK(nout == 1 && fork_req_is(0, "ACK", "f2", 12, NULL));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EXTRA_2XX], 3);
+	{
+		char msg[2048];
+		const char *totag = sig->calls != NULL ? sig->calls->a->ltag : "";
+		customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfk4a", "fk4@trunk", totag, 1);
+		feed(msg, addr('t', 5060));
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfk4b", "fk4@trunk", totag, 2);
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(status_of(0), 200);
+		HL_CHECK(fork_req_is(find_out("BYE"), "BYE", "f6", 16, NULL));
+		fork_answers_bye();
+	}
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * The customer CANCELs while two forks ring: one CANCEL for the INVITE (the proxy
+ * passes it to every fork), 487 to the customer. Then the proxy's 487 ends the INVITE
+ * and both early dialogs; or one fork's 200 crosses the CANCEL, and that dialog is
+ * ACKed and BYEd (RFC 3261 §9.1: a 2xx after CANCEL is a call to end). Nothing left.
+ */
+HL_TEST(fork_cancel_two_early)
+{
+	for (int cross = 0; cross < 2; cross++) {
+		char inv[4096], s2[512], msg[1024], cancel[4096];
+		int i;
+
+		setup();
+		if (fork_call("z9hG4bKfk5", "fk5@trunk", inv, sizeof(inv)) != 0)
+			goto out;
+		fork_sdp(s2, sizeof(s2), 12, 7002);
+		fork_respond(inv, 180, "f1", 11, "", NULL);
+		fork_respond(inv, 183, "f2", 12, "Require: 100rel\r\nRSeq: 4\r\n", s2);
+		HL_CHECK(fork_req_is(find_out("PRACK"), "PRACK", "f2", 12, NULL));
+		snprintf(msg, sizeof(msg),
+			"CANCEL sip:+15550100@10.99.0.1 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=z9hG4bKfk5\r\n"
+			"Max-Forwards: 70\r\nFrom: \"Customer\" "
+			"<sip:+4930123@trunk.test>;tag=c1\r\n"
+			"To: <sip:+15550100@10.99.0.1>\r\nCall-ID: fk5@trunk\r\nCSeq: 1 CANCEL\r\n"
+			"Content-Length: 0\r\n\r\n");
+		feed(msg, addr('t', 5060));
+		HL_CHECK(find_out("200") >= 0 && find_out("487") >= 0);
+		HL_CHECK_INT(count_out("CANCEL"), 1);
+		i = find_out("CANCEL");
+		if (i < 0)
+			goto out;
+		snprintf(cancel, sizeof(cancel), "%s", out[i].buf);
+		HL_CHECK(strstr(cancel, "CSeq: 1 CANCEL\r\n") != NULL);
+		agent_respond(cancel, 200, 5090);
+		if (!cross) {
+			fork_respond(inv, 487, "f1", 11, "", NULL);
+			HL_CHECK(find_out("ACK") >= 0);
+			HL_CHECK(stats().calls == 0);
+		} else {
+			fork_respond(inv, 200, "f2", 12, "", NULL);
+			HL_CHECK_MSG(fork_req_is(find_out("ACK"), "ACK", "f2", 12, NULL),
+				"a 200 crossing the CANCEL is not ACKed");
+			HL_CHECK_MSG(fork_req_is(find_out("BYE"), "BYE", "f2", 12, NULL),
+				"a 200 crossing the CANCEL is not BYEd");
+			HL_CHECK(find_out("200") < 0 || out[find_out("200")].dst.port != 5060);
+			HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EXTRA_2XX], 0);
+			fork_answers_bye();
+			HL_CHECK(stats().calls == 0);
+		}
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_CALLS_CANCELLED], 1);
+		advance(40000);
+		HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+	out:
+		teardown();
+	}
+}
+
+/*
+ * The agent fails with two early dialogs open: a 486 through the proxy ends alice's
+ * INVITE and its forks, and bob is rung; bob's two forks ring until no_answer_s, then
+ * CANCEL, 480 to the customer (nobody left), the 487 ACKed; nothing left.
+ */
+HL_TEST(fork_agent_fails)
+{
+	char inv[4096];
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	advance(10);
+	HL_CHECK(do_register("bob", "bobpw", 5091, 0) == 200);
+	send_invite("+15550100", "z9hG4bKfk6", "fk6@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	fork_respond(inv, 180, "f1", 11, "", NULL);
+	fork_respond(inv, 180, "f2", 12, "", NULL);
+	fork_respond(inv, 486, "f2", 12, "", NULL);
+	HL_CHECK(find_out("ACK") >= 0);
+	i = find_out("INVITE");
+	HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5091, "bob is not rung");
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	HL_CHECK(sig->calls != NULL && sig->calls->b != NULL && sig->calls->b->nearly == 0);
+	{
+		/* bob's forks, from his address */
+		char r[4096];
+		snprintf(r, sizeof(r), "%s", inv);
+		resp_hdrs = "";
+		respond_sdp(r, 180, addr('a', 5091), NULL);
+		HL_CHECK(find_out("180") >= 0);
+	}
+	fork_respond(inv, 180, "b2", 22, "", NULL);
+	HL_CHECK(find_out("180") >= 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EARLY_DIALOGS], 2);
+	advance(5100);
+	HL_CHECK_INT(count_out("CANCEL"), 1);
+	HL_CHECK(find_out("480") >= 0);
+	agent_respond(inv, 487, 5091);
+	HL_CHECK(find_out("ACK") >= 0);
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * Requests in the early dialogs (§12.2.2): a fork's BYE ends its early dialog alone
+ * (§15), the others ring on and no CANCEL goes; that fork's later 18x and requests are
+ * of a dialog that is over (481). An UPDATE of a live fork gets its 200, one of a tag
+ * never seen 481. The fork left answers and the call is its.
+ */
+HL_TEST(fork_requests_early)
+{
+	char inv[4096], msg[2048];
+
+	setup();
+	if (fork_call("z9hG4bKfk7", "fk7@trunk", inv, sizeof(inv)) != 0)
+		goto out;
+	fork_respond(inv, 180, "f1", 11, "", NULL);
+	fork_respond(inv, 180, "f2", 12, "", NULL);
+	agent_req_tag(msg, sizeof(msg), inv, "f1", "BYE", "z9hG4bKfk7b1", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_MSG(nout == 1, "a fork's BYE ended the attempt");
+	HL_CHECK(find_out("CANCEL") < 0 && stats().calls == 1);
+	fork_respond(inv, 180, "f1", 11, "", NULL);
+	HL_CHECK_MSG(nout == 0, "a fork that hung up rings on");
+	agent_req_tag(msg, sizeof(msg), inv, "f1", "UPDATE", "z9hG4bKfk7u1", 3, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 481);
+	agent_req_tag(msg, sizeof(msg), inv, "f2", "UPDATE", "z9hG4bKfk7u2", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 200);
+	agent_req_tag(msg, sizeof(msg), inv, "f9", "UPDATE", "z9hG4bKfk7u9", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 481);
+	fork_respond(inv, 200, "f2", 12, "", NULL);
+	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f2", 12, NULL));
+	HL_CHECK(find_out("200") >= 0 && out[find_out("200")].dst.port == 5060);
+	fork_hangup("fk7@trunk", 2, "f2", 12);
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * A customer that takes 100rel, and two forks with reliable 183s: the customer's early
+ * SDP is our answer to the first fork's, in our reliable 183; the second fork's 183 is
+ * PRACKed in its dialog and held behind ours until the customer's PRACK, then goes
+ * without SDP (the session is set). The second fork answers without SDP: the agent's
+ * leg moves to that fork's early media, and the customer's 200 repeats our 183's SDP.
+ */
+HL_TEST(fork_rel_customer_100rel)
+{
+	char inv[4096], s1[512], s2[512], prack[4096], sdp183[2048], totag[64], msg[2048];
+	uint32_t rseq = 0, rseq2 = 0;
+	unsigned int np;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKfk8", "fk8@trunk", "Supported: 100rel\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	fork_sdp(s1, sizeof(s1), 11, 7000);
+	fork_sdp(s2, sizeof(s2), 12, 7002);
+	fork_respond(inv, 183, "f1", 11, "Require: 100rel\r\nRSeq: 1\r\n", s1);
+	HL_CHECK(fork_req_is(find_out("PRACK"), "PRACK", "f1", 11, NULL));
+	i = find_out("PRACK");
+	if (i >= 0) {
+		snprintf(prack, sizeof(prack), "%s", out[i].buf);
+		agent_respond(prack, 200, 5090);
+	}
+	fork_respond(inv, 183, "f1", 11, "Require: 100rel\r\nRSeq: 1\r\n", s1);
+	HL_CHECK(find_out("PRACK") < 0);
+	/* the 183 went to the customer from the first fork's SDP */
+	fork_respond(inv, 183, "f2", 12, "Require: 100rel\r\nRSeq: 9\r\n", s2);
+	HL_CHECK(fork_req_is(find_out("PRACK"), "PRACK", "f2", 12, NULL));
+	HL_CHECK_MSG(find_out("183") < 0, "a second reliable 183 with ours unacknowledged");
+	i = find_out("PRACK");
+	if (i >= 0) {
+		snprintf(prack, sizeof(prack), "%s", out[i].buf);
+		agent_respond(prack, 200, 5090);
+	}
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7000);
+	np = npushed;
+	HL_CHECK(sig->calls != NULL && sig->calls->a->rel_unacked);
+	if (sig->calls == NULL)
+		goto out;
+	/* our reliable 183 as the customer has it (its retransmission shows it) */
+	snprintf(totag, sizeof(totag), "%s", sig->calls->a->ltag);
+	rseq = sig->calls->a->rseq;
+	nout = 0;
+	advance(600);
+	i = find_out("183");
+	HL_CHECK(
+		i >= 0 && rel_1xx((unsigned int)i, &rseq2, msg, sizeof(msg)) == 0 && rseq2 == rseq);
+	if (i < 0)
+		goto out;
+	snprintf(sdp183, sizeof(sdp183), "%s", body_of((unsigned int)i));
+	HL_CHECK(strstr(sdp183, "RTP/AVP 8 101") != NULL);
+	customer_prack(msg, sizeof(msg), "z9hG4bKfk8p", "fk8@trunk", totag, 2, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	/* the second fork's 183, held: now, without SDP */
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq2, msg, sizeof(msg)) == 0 &&
+		 rseq2 == rseq + 1 && body_of((unsigned int)i)[0] == '\0');
+	HL_CHECK_MSG(npushed == np, "the second fork's early media took the leg over");
+	customer_prack(msg, sizeof(msg), "z9hG4bKfk8q", "fk8@trunk", totag, 3, rseq + 1, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	fork_respond(inv, 200, "f2", 12, "", NULL);
+	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f2", 12, NULL));
+	i = find_out("200");
+	HL_CHECK(
+		i >= 0 && out[i].dst.port == 5060 && strcmp(body_of((unsigned int)i), sdp183) == 0);
+	HL_CHECK_MSG(last_push(1) != NULL && last_push(1)->remote_port == 7002 &&
+			     last_push(1)->remote_ip[3] == 12,
+		"the agent's leg did not follow the fork that answered");
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED], 1);
+	fork_hangup("fk8@trunk", 4, "f2", 12);
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
 	teardown();
 }
 

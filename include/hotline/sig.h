@@ -18,10 +18,11 @@
  * Specs: RFC 3261 §8, §10 (registrar), §12-§15 (dialogs, re-INVITE, BYE), §16.3
  * (Max-Forwards, loops), §17 (transactions, timers A-K), §18.2.2 and RFC 3581
  * (where responses go), RFC 6026 (2xx handling: Accepted state), RFC 3262
- * (reliable provisionals and PRACK, both legs), RFC 4028 (session timers), RFC 7616 /
- * RFC 8760 (digest, via hotline/digest.h), RFC 3264 offer/answer through
- * hotline/sdp.h, in 1xx and PRACK as RFC 6337 lists, RFC 6086 (legacy INFO: DTMF
- * key presses, relayed between the legs).
+ * (reliable provisionals and PRACK, both legs), forked INVITEs to agents (§12.1.2,
+ * §13.2.2.4: early dialogs per To tag, the first 2xx wins), RFC 4028 (session
+ * timers), RFC 7616 / RFC 8760 (digest, via hotline/digest.h), RFC 3264 offer/answer
+ * through hotline/sdp.h, in 1xx and PRACK as RFC 6337 lists, RFC 3311 (UPDATE), RFC
+ * 6086 (legacy INFO: DTMF key presses, relayed between the legs).
  */
 #ifndef HOTLINE_SIG_H
 #define HOTLINE_SIG_H
@@ -141,7 +142,10 @@ struct hl_sig_ops {
 	_(INFO_DTMF_DROPPED, "info_dtmf_dropped")                                      \
 	_(UPDATE_OFFERS_IN, "update_offers_in")                                        \
 	_(UPDATE_RELAYED, "update_relayed")                                            \
-	_(UPDATE_REFUSED, "update_refused")
+	_(UPDATE_REFUSED, "update_refused")                                            \
+	_(FORK_EARLY_DIALOGS, "fork_early_dialogs")                                    \
+	_(FORK_EARLY_DROPPED, "fork_early_dropped")                                    \
+	_(FORK_EXTRA_2XX, "fork_extra_2xx")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,

@@ -2,7 +2,7 @@
  * libFuzzer target: the signalling state machines on hostile input. The input is a
  * script of records — one byte of kind, two bytes of length (big-endian), then as
  * many bytes of datagram for the kinds that take one — fed to one hl_sig with a
- * provisioned tenant. Kinds, modulo 6:
+ * provisioned tenant. Kinds, modulo 7:
  *   0  a datagram from the trunk (10.99.0.2:5060)
  *   1  a datagram from the agent (10.99.98.2:5090)
  *   2  a time step of length ms, run in 100 ms turns; no datagram
@@ -11,10 +11,14 @@
  *      in a 2xx to an INVITE; no datagram
  *   4  the trunk does the same for the last request hotline sent it
  *   5  alice registers: REGISTER, and again with the answer to the MD5 challenge
+ *   6  a datagram from the agent made from a template: "$V" "$F" "$T" "$C" "$S" stand
+ *      for the Via, From, To, Call-ID and CSeq of the last INVITE hotline sent the
+ *      agent, "$v" "$s" for the Via and CSeq of its last other request there (a
+ *      PRACK, a BYE), so several To tags can answer one INVITE (forks)
  * So that a script can reach a call's dialogs, whose tags and Call-ID hotline draws at
  * random, a datagram's "$T" is replaced by the To tag of hotline's last response to
  * the trunk, and, for the agent's dialog, "$F", "$O" and "$C" by the From, To (tagged
- * as in 3) and Call-ID of hotline's last request to the agent.
+ * as in 3) and Call-ID of hotline's last request to the agent (kinds 0 and 1).
  * Whatever it does, nothing may crash, leak (hl_sig_free at the end, LeakSanitizer),
  * or leave its books wrong: every live object counted is freed by hl_sig_free.
  */
@@ -40,6 +44,8 @@ static struct {
 	char nonce[128];
 	char req[2][4096]; /* the last request to the trunk [0] and to the agent [1] */
 	size_t req_len[2];
+	char inv[4096], other[4096]; /* to the agent: the last INVITE, the last other but ACK */
+	size_t inv_len, other_len;
 } fz;
 
 /* Header id of message buf/m into out ("" when absent). */
@@ -67,6 +73,13 @@ fz_learn(const struct hl_sig_addr *dst, const char *buf, size_t len)
 		memcpy(fz.req[side], buf, len);
 		fz.req[side][len] = '\0';
 		fz.req_len[side] = len;
+		if (side && m.method == HL_SIP_METHOD_INVITE) {
+			memcpy(fz.inv, buf, len + 1);
+			fz.inv_len = len;
+		} else if (side && m.method != HL_SIP_METHOD_ACK) {
+			memcpy(fz.other, buf, len + 1);
+			fz.other_len = len;
+		}
 		return;
 	}
 	if (!side) {
@@ -144,6 +157,50 @@ fz_subst(const uint8_t *data, size_t n, char *out, size_t cap)
 			break;
 		memcpy(out + o, v, k);
 		o += k;
+		i++;
+	}
+	return o;
+}
+
+/* Kind 6: the template t (n octets) with its $ fields filled in, into out; its length. */
+static size_t
+fz_fill(const uint8_t *t, size_t n, char *out, size_t cap)
+{
+	static const struct {
+		char c;
+		uint8_t inv;
+		enum hl_sip_hdr id;
+	} fields[] = {
+		{'V', 1, HL_SIP_HDR_VIA},
+		{'F', 1, HL_SIP_HDR_FROM},
+		{'T', 1, HL_SIP_HDR_TO},
+		{'C', 1, HL_SIP_HDR_CALL_ID},
+		{'S', 1, HL_SIP_HDR_CSEQ},
+		{'v', 0, HL_SIP_HDR_VIA},
+		{'s', 0, HL_SIP_HDR_CSEQ},
+	};
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < cap; i++) {
+		const size_t nf = sizeof(fields) / sizeof(fields[0]);
+		unsigned int f = 0;
+
+		if (t[i] == '$' && i + 1 < n)
+			while (f < nf && fields[f].c != (char)t[i + 1])
+				f++;
+		if (t[i] != '$' || i + 1 >= n || f == nf) {
+			out[o++] = (char)t[i];
+			continue;
+		}
+		const char *msg = fields[f].inv ? fz.inv : fz.other;
+		size_t len = fields[f].inv ? fz.inv_len : fz.other_len;
+		struct hl_sip_msg m;
+		char v[512] = "";
+
+		if (len != 0 && hl_sip_parse((const uint8_t *)msg, len, &m) > 0)
+			fz_hdr(msg, &m, fields[f].id, v, sizeof(v));
+		for (size_t k = 0; v[k] && o + 1 < cap; k++)
+			out[o++] = v[k];
 		i++;
 	}
 	return o;
@@ -266,13 +323,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		data += 3;
 		size -= 3;
-		switch (kind % 6) {
+		switch (kind % 7) {
 		case 0:
 		case 1:
+		case 6:
 			if (n > size)
 				n = size;
-			d = fz_subst(data, n, dgram, sizeof(dgram));
-			hl_sig_input(s, (const uint8_t *)dgram, d, kind % 6 ? &agent : &src, now);
+			d = kind % 7 == 6 ? fz_fill(data, n, dgram, sizeof(dgram)) :
+					    fz_subst(data, n, dgram, sizeof(dgram));
+			hl_sig_input(s, (const uint8_t *)dgram, d, kind % 7 ? &agent : &src, now);
 			data += n;
 			size -= n;
 			break;
@@ -288,7 +347,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			fz_answer(s, 0, (unsigned int)n, &src, now);
 			break;
-		default:
+		case 5:
 			fz_register(s, &agent, now, &reg_seq);
 			break;
 		}

@@ -7,7 +7,7 @@ pkgs=(
 	dpdk dpdk-dev libdpdk-dev libpcap-dev
 	libsrtp2-dev libopus-dev libspandsp-dev liburing-dev liblmdb-dev libssl-dev
 	libsofia-sip-ua-dev libosip2-dev
-	iproute2 iputils-ping ethtool tshark sip-tester sipsak python3
+	iproute2 iputils-ping ethtool tshark sip-tester sipsak python3 jq
 )
 # Debian 12's libsrtp2 is built on NSS, whose per-packet, set-up and teardown costs grow
 # with every live session (bench/README.md, "SRTP"). hotline links Debian's own source

@@ -1549,8 +1549,8 @@ HL_TEST(srtp_on_ipv6_leg_checksum_computed)
 
 /*
  * G.711 audio (law PT 0 or 8) of digits as SpanDSP's generator makes them: lead_ms of
- * silence, each digit on_ms with off_ms between, then tail_ms of silence. Returns the
- * octets written.
+ * silence, each digit on_ms with off_ms after it, then tail_ms of silence, to the
+ * sample. Returns the octets written.
  */
 static size_t
 tone_audio(uint8_t *out, size_t max, uint8_t pt, const char *digits, int on_ms, int off_ms,
@@ -1568,9 +1568,7 @@ tone_audio(uint8_t *out, size_t max, uint8_t pt, const char *digits, int on_ms, 
 		int k = dtmf_tx(tx, lin, 160);
 		if (k <= 0)
 			break;
-		for (int i = k; i < 160; i++)
-			lin[i] = 0;
-		for (int i = 0; i < 160 && n < max; i++)
+		for (int i = 0; i < k && n < max; i++)
 			out[n++] = pt == 8 ? linear_to_alaw(lin[i]) : linear_to_ulaw(lin[i]);
 	}
 	dtmf_tx_free(tx);
@@ -2196,101 +2194,198 @@ HL_TEST(inband_dtmf_suppressed_muted_toward_agent)
 
 /* ---- PCI on a leg with telephone-events: tones muted, each press reported once ---- */
 
-/* What keyed_collect() sends with the audio, per key: RFC 4733 events of it. */
+/* What keyed_send() sends with the audio of a press: RFC 4733 events of it, or none. */
 enum keyed_events {
 	KEYED_NONE,	/* tones only */
 	KEYED_EVENTS,	/* events with the tone, the end packet three times */
 	KEYED_LOST_END, /* the same, every end packet lost */
 };
 
+/* One key press as keyed_send() sends it: both ways, or one. */
+struct keyed_press {
+	char key;		 /* the key of its RFC 4733 events, sent per how */
+	enum keyed_events how;	 /* its events: none, all, or all but the end */
+	char tone;		 /* the key of its tone in the audio; 0: none (silence) */
+	int on_ms, off_ms;	 /* the press, then the pause after it */
+	int drop_at_ms, drop_ms; /* a gap of drop_ms in the tone, drop_at_ms in; 0: none */
+};
+
+/* Lets the tick end what waits for a timeout (an RFC 4733 press without its end). */
+static void
+settle(void)
+{
+	struct rte_mbuf *out[16];
+
+	for (int i = 0; i < 30; i++) {
+		usleep(10000);
+		free_all(out, run(out, 16));
+	}
+}
+
+/* An RFC 4733 event packet of keyed_send(): the audio packet whose end its duration
+ * reaches, its payload, and the copies sent (the end three times, or none when lost). */
+struct keyed_event {
+	unsigned int pkt;
+	uint32_t ts;
+	uint8_t ev[4];
+	int marker, copies;
+};
+
+/* Queues e on st, PT te; returns the packets queued. */
+static unsigned int
+keyed_event_send(struct stream *st, uint8_t te, const struct keyed_event *e)
+{
+	uint8_t rtp[64], f[256];
+
+	for (int c = 0; c < e->copies; c++) {
+		size_t k = rtp_pkt(rtp, te, e->marker, st->seq, e->ts, st->ssrc, e->ev, 4);
+		inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
+	}
+	if (e->copies)
+		st->seq++;
+	return (unsigned int)e->copies;
+}
+
+/* Runs the worker over what keyed_send() queued and collects what it relayed into r. */
+static void
+keyed_run(const struct stream *st, uint8_t te, struct relayed *r)
+{
+	struct rte_mbuf *out[64];
+	uint8_t z = st->pt == 8 ? 0xd5 : 0xff;
+	unsigned int m = run(out, 64);
+
+	for (unsigned int q = 0; q < m; q++) {
+		struct seen sn;
+
+		HL_CHECK(parse_out(out[q], &sn, NULL) == 0);
+		HL_CHECK_MSG(sn.udp_ok && sn.csum_ok, "packet %u: UDP checksum", r->packets);
+		if (sn.pt == te && te != st->pt) {
+			r->events++;
+			continue;
+		}
+		HL_CHECK_MSG(sn.pt == st->pt, "packet %u: PT %u relayed", r->packets, sn.pt);
+		if (all_are(sn.payload, sn.plen, z))
+			r->muted++;
+		else
+			r->unchanged++;
+		if (r->n + sn.plen <= sizeof(r->audio)) {
+			memcpy(r->audio + r->n, sn.payload, sn.plen);
+			r->n += sn.plen;
+		}
+		r->packets++;
+	}
+	free_all(out, m);
+}
+
 /*
- * Sends digits on st as a sender that negotiated telephone-event (PT te) and keys in
- * both ways, as phones and gateways do: SpanDSP's tone in the audio (100 ms a key, 100
- * ms between, 200 ms before and 400 ms after), and per how RFC 4733 events of each key
- * in the same stream (one per 20 ms of the tone, lag packets after the audio they
- * describe, the press's timestamp and a growing duration, RFC 4733 §2.5.1). Collects
- * the audio relayed into r as relay_collect() does (payloads the ones sent or silence,
- * valid checksums); telephone-events relayed (PT te at the peer too) are counted in
- * r->events, any other PT fails. Returns the audio packets sent.
+ * Sends n_ps presses on st as a sender that negotiated telephone-event (PT te) and keys
+ * in both ways, as phones and gateways do: SpanDSP's tones in the audio (lead_ms of
+ * silence first, tail_ms after the last press's pause), and per press RFC 4733 events of
+ * it in the same stream (one per 20 ms of the press, lag packets after the audio they
+ * describe, the press's timestamp and a growing duration, RFC 4733 §2.5.1). lag < 0:
+ * every event first, then settle(), then the audio (audio later than the lost-end
+ * timeout). Collects the audio relayed into r (payloads the ones sent or silence, valid
+ * checksums); telephone-events relayed (PT te at the peer too) are counted in r->events,
+ * any other PT fails. Returns the audio packets sent.
+ */
+static unsigned int
+keyed_send(struct stream *st, uint8_t te, const struct keyed_press *ps, unsigned int n_ps,
+	int lead_ms, int tail_ms, int lag, struct relayed *r)
+{
+	static uint8_t audio[8000 * 8];
+	static struct keyed_event evs[256];
+	static const char codes[] = "0123456789*#ABCD";
+	size_t n = tone_audio(audio, sizeof(audio), st->pt, "", 0, 0, lead_ms, 0);
+	unsigned int after = lag > 0 ? (unsigned int)lag : 0;
+	unsigned int np, last, queued = 0, n_evs = 0, e = 0;
+	uint32_t ts0 = st->ts;
+
+	for (unsigned int k = 0; k < n_ps; k++) {
+		const struct keyed_press *p = &ps[k];
+		size_t start = n, len = (size_t)p->on_ms * 8;
+		char d[2] = {p->tone, '\0'};
+		int a = p->drop_ms ? p->drop_at_ms : p->on_ms;
+
+		if (p->tone == 0) {
+			n += tone_audio(
+				audio + n, sizeof(audio) - n, st->pt, "", 0, 0, p->on_ms, 0);
+		} else {
+			n += tone_audio(
+				audio + n, sizeof(audio) - n, st->pt, d, a, 0, 0, p->drop_ms);
+			if (p->drop_ms)
+				n += tone_audio(audio + n, sizeof(audio) - n, st->pt, d,
+					p->on_ms - a - p->drop_ms, 0, 0, 0);
+		}
+		HL_CHECK_INT(n - start, len);
+		n += tone_audio(audio + n, sizeof(audio) - n, st->pt, "", 0, 0, p->off_ms, 0);
+		for (size_t pos = 0; p->how != KEYED_NONE && pos < len; pos += 160) {
+			size_t dur = pos + 160 < len ? pos + 160 : len;
+			int end = dur == len;
+			struct keyed_event *ev = &evs[n_evs++];
+
+			HL_CHECK(n_evs <= HL_ARRAY_SIZE(evs));
+			ev->pkt = (unsigned int)((start + dur - 1) / 160);
+			ev->ts = ts0 + (uint32_t)start;
+			ev->ev[0] = (uint8_t)(strchr(codes, p->key) - codes);
+			ev->ev[1] = (uint8_t)((end ? 0x80 : 0) | 10);
+			ev->ev[2] = (uint8_t)(dur >> 8);
+			ev->ev[3] = (uint8_t)dur;
+			ev->marker = pos == 0;
+			ev->copies = end ? (p->how == KEYED_LOST_END ? 0 : 3) : 1;
+		}
+	}
+	n += tone_audio(audio + n, sizeof(audio) - n, st->pt, "", 0, 0, tail_ms, 0);
+	np = (unsigned int)((n + 159) / 160);
+
+	memset(r, 0, sizeof(*r));
+	if (lag < 0) {
+		/* every event ahead of its audio, and time for a lost end to run out */
+		for (; e < n_evs; e++) {
+			queued += keyed_event_send(st, te, &evs[e]);
+			if (queued >= 24 || e + 1 == n_evs) {
+				keyed_run(st, te, r);
+				queued = 0;
+			}
+		}
+		settle();
+	}
+	last = np + after;
+	for (unsigned int i = 0; i <= last; i++) {
+		if (i < np) {
+			uint8_t rtp[256], f[512];
+			size_t c = n - i * 160 < 160 ? n - i * 160 : 160;
+			size_t k = rtp_pkt(
+				rtp, st->pt, 0, st->seq++, st->ts, st->ssrc, audio + i * 160, c);
+
+			st->ts += (uint32_t)c;
+			inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
+			queued++;
+		}
+		for (; e < n_evs && evs[e].pkt + after <= i; e++)
+			queued += keyed_event_send(st, te, &evs[e]);
+		if (queued < 24 && i < last)
+			continue;
+		keyed_run(st, te, r);
+		queued = 0;
+	}
+	return np;
+}
+
+/*
+ * keyed_send() of digits the way most senders key: each both ways (the events per how),
+ * 100 ms a key, 100 ms between, 200 ms before and 400 ms after.
  */
 static unsigned int
 keyed_collect(struct stream *st, uint8_t te, const char *digits, enum keyed_events how,
 	unsigned int lag, struct relayed *r)
 {
-	static uint8_t audio[8000 * 8];
-	static const char codes[] = "0123456789*#ABCD";
-	struct rte_mbuf *out[64];
-	uint8_t z = st->pt == 8 ? 0xd5 : 0xff;
-	size_t n = tone_audio(audio, sizeof(audio), st->pt, digits, 100, 100, 200, 400);
-	unsigned int np = (unsigned int)((n + 159) / 160), queued = 0;
-	uint32_t ts0 = st->ts;
+	struct keyed_press ps[16];
+	unsigned int n = (unsigned int)strlen(digits);
 
-	memset(r, 0, sizeof(*r));
-	for (unsigned int i = 0; i < np + lag + 1; i++) {
-		uint8_t rtp[256], f[512];
-
-		if (i < np) {
-			size_t c = n - i * 160 < 160 ? n - i * 160 : 160;
-			size_t k = rtp_pkt(
-				rtp, st->pt, 0, st->seq++, st->ts, st->ssrc, audio + i * 160, c);
-			st->ts += (uint32_t)c;
-			inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
-			queued++;
-		}
-		/* The events of audio packet j = i - lag: key number and place in it (after
-		 * 10 packets of lead, a key every 10: 5 of tone, 5 of pause); one event a
-		 * packet of tone, with the last the end, three times. */
-		long j = (long)i - (long)lag;
-		long key = j - 10 < 0 ? -1 : (j - 10) / 10, pos = j - 10 - key * 10;
-		if (how != KEYED_NONE && j >= 0 && key >= 0 && (size_t)key < strlen(digits) &&
-			pos < 5) {
-			uint8_t ev[4];
-			int end = pos == 4, copies = end ? (how == KEYED_LOST_END ? 0 : 3) : 1;
-			uint16_t dur = (uint16_t)(160 * (pos + 1));
-
-			ev[0] = (uint8_t)(strchr(codes, digits[key]) - codes);
-			ev[1] = (uint8_t)((end ? 0x80 : 0) | 10);
-			ev[2] = (uint8_t)(dur >> 8);
-			ev[3] = (uint8_t)dur;
-			uint32_t ets = ts0 + (uint32_t)(10 + key * 10) * 160;
-			for (int c = 0; c < copies; c++) {
-				size_t k =
-					rtp_pkt(rtp, te, pos == 0, st->seq, ets, st->ssrc, ev, 4);
-				inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
-				queued++;
-			}
-			if (copies)
-				st->seq++;
-		}
-		if (queued < 24 && i + 1 < np + lag + 1)
-			continue;
-		unsigned int m = run(out, 64);
-		for (unsigned int q = 0; q < m; q++) {
-			struct seen sn;
-
-			HL_CHECK(parse_out(out[q], &sn, NULL) == 0);
-			HL_CHECK_MSG(
-				sn.udp_ok && sn.csum_ok, "packet %u: UDP checksum", r->packets);
-			if (sn.pt == te && te != st->pt) {
-				r->events++;
-				continue;
-			}
-			HL_CHECK_MSG(
-				sn.pt == st->pt, "packet %u: PT %u relayed", r->packets, sn.pt);
-			if (all_are(sn.payload, sn.plen, z))
-				r->muted++;
-			else
-				r->unchanged++;
-			if (r->n + sn.plen <= sizeof(r->audio)) {
-				memcpy(r->audio + r->n, sn.payload, sn.plen);
-				r->n += sn.plen;
-			}
-			r->packets++;
-		}
-		free_all(out, m);
-		queued = 0;
-	}
-	return np;
+	HL_CHECK(n <= HL_ARRAY_SIZE(ps));
+	for (unsigned int k = 0; k < n && k < HL_ARRAY_SIZE(ps); k++)
+		ps[k] = (struct keyed_press){digits[k], how, digits[k], 100, 100, 0, 0};
+	return keyed_send(st, te, ps, n, 200, 400, (int)lag, r);
 }
 
 /* The digits of the DTMF events since n_events was zeroed, of call and side; *tones
@@ -2310,18 +2405,6 @@ any_digits(uint32_t call, uint8_t side, unsigned int *tones)
 	}
 	got[k] = '\0';
 	return got;
-}
-
-/* Lets the tick end what waits for a timeout (an RFC 4733 press without its end). */
-static void
-settle(void)
-{
-	struct rte_mbuf *out[16];
-
-	for (int i = 0; i < 30; i++) {
-		usleep(10000);
-		free_all(out, run(out, 16));
-	}
 }
 
 /*

@@ -2650,6 +2650,176 @@ HL_TEST(inband_always_on_relay_leg_with_telephone_events)
 		HL_CHECK_INT(finals[i].dtmf, finals[i].side == 0 ? keys : 1);
 }
 
+/*
+ * Pairing the two reports of a press on the edges of real senders (a suppress tenant's
+ * leg with telephone-events; dedup_report() in dataplane/media.c), each case a run of
+ * presses given both ways or one, with the events on time, late, or all ahead of the
+ * audio. A carrier expects each real press once, in order, with its key, and a press
+ * heard both ways counted once in dtmf_dup_presses: a press one source missed does not
+ * swallow the next press of the same key; auto-dialers at ITU-T Q.24's minimum timing
+ * (40 ms on, 40 ms off) keep every press; a tone the detector hears in two pieces is one
+ * press with its events; an RFC 4733 press that lost its end pairs with its tone even
+ * when the audio comes after the lost-end timeout; events of one key with the tone of
+ * another (a broken sender) are both reported; RTP timestamps across 2^32 pair as any.
+ */
+HL_TEST(inband_dtmf_pairing_edges)
+{
+	static struct relayed r;
+	static const struct {
+		const char *name;
+		struct keyed_press ps[5];
+		unsigned int n;
+		int lag;
+		uint32_t ts;	  /* the stream's timestamp from here, 0: where it was */
+		const char *want; /* in this order; with a '?' first, in any */
+		unsigned int dups;
+	} cases[] = {
+		{"tone only, then the same key both ways 50 ms later",
+			{{'5', KEYED_NONE, '5', 50, 50}, {'5', KEYED_EVENTS, '5', 50, 50}}, 2, 0, 0,
+			"55", 1},
+		{"events only (tone missed), then the same key both ways",
+			{{'5', KEYED_EVENTS, 0, 50, 50}, {'5', KEYED_EVENTS, '5', 50, 50}}, 2, 0, 0,
+			"55", 1},
+		{"tone only, then events only, of one key",
+			{{'5', KEYED_NONE, '5', 50, 50}, {'5', KEYED_EVENTS, 0, 50, 50}}, 2, 0, 0,
+			"55", 0},
+		{"events only, then tone only, of one key",
+			{{'5', KEYED_EVENTS, 0, 50, 50}, {'5', KEYED_NONE, '5', 50, 50}}, 2, 0, 0,
+			"55", 0},
+		{"tone only, events only, tone only, at 40 ms on / 40 ms off",
+			{{'1', KEYED_NONE, '1', 40, 40}, {'1', KEYED_EVENTS, 0, 40, 40},
+				{'1', KEYED_NONE, '1', 40, 40}},
+			3, 0, 0, "111", 0},
+		{"tone only, events only, at 40/40, events 60 ms late",
+			{{'1', KEYED_NONE, '1', 40, 40}, {'1', KEYED_EVENTS, 0, 40, 40},
+				{'1', KEYED_NONE, '1', 40, 40}},
+			3, 3, 0, "111", 0},
+		{"both, tone only, both, at 40 ms on / 40 ms off",
+			{{'9', KEYED_EVENTS, '9', 40, 40}, {'9', KEYED_NONE, '9', 40, 40},
+				{'9', KEYED_EVENTS, '9', 40, 40}},
+			3, 0, 0, "999", 2},
+		{"auto-dialer 555 at 50 ms on / 50 ms off, both ways",
+			{{'5', KEYED_EVENTS, '5', 50, 50}, {'5', KEYED_EVENTS, '5', 50, 50},
+				{'5', KEYED_EVENTS, '5', 50, 50}},
+			3, 0, 0, "555", 3},
+		{"auto-dialer 5555 at Q.24's 40 ms on / 40 ms off, both ways",
+			{{'5', KEYED_EVENTS, '5', 40, 40}, {'5', KEYED_EVENTS, '5', 40, 40},
+				{'5', KEYED_EVENTS, '5', 40, 40}, {'5', KEYED_EVENTS, '5', 40, 40}},
+			4, 0, 0, "5555", 4},
+		{"auto-dialer 555 at 50/50, events 40 ms late",
+			{{'5', KEYED_EVENTS, '5', 50, 50}, {'5', KEYED_EVENTS, '5', 50, 50},
+				{'5', KEYED_EVENTS, '5', 50, 50}},
+			3, 2, 0, "555", 3},
+		{"auto-dialer 5555 at 40/40, events 20 ms late",
+			{{'5', KEYED_EVENTS, '5', 40, 40}, {'5', KEYED_EVENTS, '5', 40, 40},
+				{'5', KEYED_EVENTS, '5', 40, 40}, {'5', KEYED_EVENTS, '5', 40, 40}},
+			4, 1, 0, "5555", 4},
+		{"auto-dialer 555 at 50/50, events 100 ms late",
+			{{'5', KEYED_EVENTS, '5', 50, 50}, {'5', KEYED_EVENTS, '5', 50, 50},
+				{'5', KEYED_EVENTS, '5', 50, 50}},
+			3, 5, 0, "555", 3},
+		{"one press, its tone in two pieces (40 ms gap)",
+			{{'4', KEYED_EVENTS, '4', 240, 100, 100, 40}}, 1, 0, 0, "4", 2},
+		{"one press, its tone in two pieces, its end packets lost",
+			{{'4', KEYED_LOST_END, '4', 240, 100, 100, 40}}, 1, 0, 0, "4", 2},
+		{"one press, its tone in two pieces, events 160 ms late",
+			{{'4', KEYED_EVENTS, '4', 240, 100, 100, 40}}, 1, 8, 0, "4", 2},
+		{"end packets lost, tones normal, same key twice at 50/50",
+			{{'7', KEYED_LOST_END, '7', 50, 50}, {'7', KEYED_LOST_END, '7', 50, 50}}, 2,
+			0, 0, "77", 2},
+		{"end packets lost, the audio after the lost-end timeout",
+			{{'8', KEYED_LOST_END, '8', 100, 100}}, 1, -1, 0, "8", 1},
+		{"events of one key, the tone of another", {{'5', KEYED_EVENTS, '6', 100, 100}}, 1,
+			0, 0, "?56", 0},
+		{"timestamps across 2^32: tone only, events only, both",
+			{{'3', KEYED_NONE, '3', 50, 50}, {'3', KEYED_EVENTS, 0, 50, 50},
+				{'3', KEYED_EVENTS, '3', 50, 50}},
+			3, 0, 0xffffffffu - 200 * 8 - 100 * 8 + 1, "333", 1},
+	};
+	struct hl_media_leg a, b;
+	struct stream st = {CUST, 4390, 20290, 0, 9000, 0, 0x3e3e3e3e};
+	uint64_t legs0 = hl_media_legs(eng), dup0, keys = 0;
+	unsigned int tones;
+
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 64, 0, 20290, 20292, CUST, 4390, 0, 101);
+	a.dtmf_inband = a.dtmf_suppress = 1;
+	leg(&b, 64, 1, 20292, 20290, AGENT, 5390, 0, 101);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+
+	/* The split tone is two presses to a detector alone. */
+	{
+		static uint8_t split[8000];
+		size_t n = tone_audio(split, sizeof(split), 0, "4", 100, 0, 100, 40);
+
+		n += tone_audio(split + n, sizeof(split) - n, 0, "4", 100, 0, 0, 200);
+		HL_CHECK_STR(far_end_digits(split, n, 0), "44");
+	}
+	for (unsigned int c = 0; c < HL_ARRAY_SIZE(cases); c++) {
+		if (cases[c].ts)
+			st.ts = cases[c].ts;
+		n_events = 0;
+		dup0 = ctr(HL_CTR_DTMF_DUP);
+		keyed_send(&st, 101, cases[c].ps, cases[c].n, 200, 400, cases[c].lag, &r);
+		settle();
+		HL_CHECK_INT(r.events, 0);
+		char got[16];
+		const char *want = cases[c].want + (cases[c].want[0] == '?');
+
+		snprintf(got, sizeof(got), "%s", any_digits(64, 0, &tones));
+		if (want != cases[c].want && strlen(got) == 2 && got[0] > got[1]) {
+			char x = got[0];
+
+			got[0] = got[1];
+			got[1] = x;
+		}
+		HL_CHECK_MSG(strcmp(got, want) == 0, "%s: '%s' reported, want '%s'", cases[c].name,
+			any_digits(64, 0, &tones), cases[c].want);
+		HL_CHECK_MSG(ctr(HL_CTR_DTMF_DUP) - dup0 == cases[c].dups,
+			"%s: %" PRIu64 " duplicates, want %u", cases[c].name,
+			ctr(HL_CTR_DTMF_DUP) - dup0, cases[c].dups);
+		HL_CHECK_MSG(far_end_digits(r.audio, r.n, 0)[0] == '\0', "%s: agent hears '%s'",
+			cases[c].name, far_end_digits(r.audio, r.n, 0));
+		keys += strlen(want);
+	}
+
+	/* Every press once on the leg's record. Then a press at the leg's start: its first
+	 * packets carry it both ways. */
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, 20290) == 0);
+	drain();
+	HL_CHECK_INT(n_finals, 1);
+	HL_CHECK_INT(finals[0].dtmf, keys);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	{
+		static const struct keyed_press first = {'2', KEYED_EVENTS, '2', 100, 100};
+
+		n_events = 0;
+		dup0 = ctr(HL_CTR_DTMF_DUP);
+		st.seq += 1000; /* a new sender's stream */
+		st.ts += 123456;
+		keyed_send(&st, 101, &first, 1, 0, 400, 0, &r);
+		settle();
+		HL_CHECK_STR(any_digits(64, 0, &tones), "2");
+		HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP) - dup0, 1);
+	}
+
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, 20290) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20292) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_legs(eng), legs0);
+	HL_CHECK_INT(hl_media_inband_legs(eng), 0);
+	HL_CHECK_INT(n_finals, 2);
+	for (unsigned int i = 0; i < n_finals; i++)
+		HL_CHECK_INT(finals[i].dtmf, finals[i].side == 0 ? 1 : 0);
+}
+
 int
 main(int argc, char **argv)
 {

@@ -55,15 +55,22 @@
 #define INBAND_MUTE_HANGOVER 320
 /*
  * On a leg with both telephone-events and a detector (dtmf_suppress, or dtmf_inband =
- * HL_MEDIA_INBAND_ALWAYS; docs/media.md), a press that came both ways is reported
- * once: an RFC 4733 press and a tone of the same key are one when their times overlap,
- * give or take this much, so events that lag the tone by up to its length and this (a
- * gateway's detection delay is tens of ms) still pair. Each press pairs with at most
- * one of the other kind, and the reports of one key come in order, so a window wider
- * than the pause between two presses of one key (40 ms at least, ITU-T Q.24) does not
- * merge them while both sources see each.
+ * HL_MEDIA_INBAND_ALWAYS; docs/media.md), a press that came both ways is reported once
+ * (dedup_report()). The two reports are put on the stream's RTP timeline, where the
+ * sender placed both (RFC 4733 §2.1, §2.5.1.1: the events' timestamp is the start of
+ * the press in the audio's clock), whatever the packets' arrival: a tone's start and
+ * end come DTMF_TONE_LAG_MS late from SpanDSP (measured over every start within a
+ * packet, 40-100 ms tones: start 14-34 ms late, end -3-27 ms; two blocks of 102 samples
+ * to decide, reported at the 20 ms chunk it is decided in), and two reports of one key
+ * are one press when their spans, so corrected, overlap give or take
+ * DTMF_PAIR_SLACK_MS. Presses of one key at ITU-T Q.24's minimum (40 ms on, 40 ms off)
+ * are 40 ms apart; a corrected tone's start is off by -6 to 14 ms and its end by -23
+ * to 7 ms, so the slack keeps them apart with 13 ms to spare (tests/test_media.c
+ * pairs them at every start within a packet; a 35 ms slack loses presses there), and
+ * covers events stamped a little late (a gateway stamping its own detection).
  */
-#define DTMF_DEDUP_SLACK_MS 100
+#define DTMF_TONE_LAG_MS   20
+#define DTMF_PAIR_SLACK_MS 20
 /* How long a re-keyed leg still accepts its previous inbound key. */
 #define REKEY_GRACE_MS 2000
 
@@ -158,11 +165,12 @@ _Static_assert(offsetof(struct hl_rtp_rewriter, pt_map) + 24 <= RTE_CACHE_LINE_S
 _Static_assert(offsetof(struct media_leg, inband) > offsetof(struct media_leg, srtp_out),
 	"inband: in the cold part, read per packet only on in-band legs");
 
-/* A press reported from one source of a leg that has two, not yet paired with the
- * other's report of it. Worker ms, truncated: only differences are compared. */
+/* The last press of one source of a leg that has two (dedup_report()): its span on the
+ * stream's RTP timeline (only differences are compared, so it wraps as timestamps do). */
 struct dtmf_seen {
-	uint32_t from_ms, to_ms;
-	char digit; /* 0: none */
+	uint32_t from, to;
+	char digit;	/* 0: none */
+	uint8_t paired; /* the tone's: an RFC 4733 press was swallowed against it */
 };
 
 /* One in-band DTMF detector of a shard's pool. */
@@ -170,10 +178,13 @@ struct inband_slot {
 	struct hl_dtmf_inband d;
 	uint64_t last_ms;	/* when audio was last fed */
 	uint64_t mute_until;	/* dtmf_suppress: mute audio that starts before this sample */
-	/* Legs with telephone-events too (dedup_report()): the last unpaired press of each
-	 * source, and the running RFC 4733 press when a tone was already paired with it. */
+	/* Legs with telephone-events too (dedup_report()): the last RFC 4733 press and the
+	 * last tone reported, and the running RFC 4733 press when a tone was swallowed
+	 * against it. */
 	struct dtmf_seen te, tone;
-	uint32_t te_paired_ts; /* its RTP timestamp */
+	uint32_t ts_off;       /* RTP timestamp less detector sample, at the last audio fed */
+	uint32_t te_heard;     /* where the audio was when the running press was refreshed */
+	uint32_t te_paired_ts; /* the running press's RTP timestamp */
 	uint8_t te_paired;
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct inband_slot) <= 15 * RTE_CACHE_LINE_SIZE,
@@ -421,6 +432,8 @@ inband_take(struct hl_worker *w, struct media_leg *l)
 	sh->inband[i].mute_until = 0;
 	memset(&sh->inband[i].te, 0, sizeof(sh->inband[i].te));
 	memset(&sh->inband[i].tone, 0, sizeof(sh->inband[i].tone));
+	sh->inband[i].ts_off = 0;
+	sh->inband[i].te_heard = l->dtmf_rx.start_ts + l->dtmf_rx.base_dur + l->dtmf_rx.seg_dur;
 	sh->inband[i].te_paired = 0;
 	l->inband = i + 1;
 	l->listens = 1;
@@ -440,69 +453,113 @@ inband_give(struct hl_media_shard *sh, struct media_leg *l)
 	sh->n_inband--;
 }
 
-/* Is s a press of digit within [from, to], give or take DTMF_DEDUP_SLACK_MS? */
+/* Is s a press of digit whose span overlaps [from, to], give or take DTMF_PAIR_SLACK_MS? */
 static inline bool
 seen_overlaps(const struct dtmf_seen *s, char digit, uint32_t from, uint32_t to)
 {
-	return s->digit == digit && (int32_t)(from - s->to_ms) <= DTMF_DEDUP_SLACK_MS &&
-	       (int32_t)(s->from_ms - to) <= DTMF_DEDUP_SLACK_MS;
+	return s->digit == digit && (int32_t)(from - s->to) <= DTMF_PAIR_SLACK_MS * 8 &&
+	       (int32_t)(s->from - to) <= DTMF_PAIR_SLACK_MS * 8;
 }
 
 /*
- * Reports a press of leg l, which has telephone-events and a detector, unless the other
- * source already reported it: the first report of a press wins, the other is swallowed
- * (dtmf_dup_presses). A press pairs with the other source's last unpaired one when
- * their times overlap (DTMF_DEDUP_SLACK_MS); a tone also pairs with the RFC 4733 press
- * still running (its end lost or not yet come), which is then reported when it ends
- * and pairs with nothing more. A press neither pairs with waits, as its source's last
- * unpaired one, for the other's. O(1), two records a leg; a source that misses a press
- * the other saw leaves that one unpaired, and the next of its own replaces it.
+ * The running RFC 4733 press of a leg with a detector was refreshed (a packet of it
+ * came): where the audio then was, its last packet's end on the timeline.
+ */
+static inline void
+running_heard(struct hl_media_shard *sh, struct media_leg *l)
+{
+	struct inband_slot *sl = inband_of(sh, l);
+	const struct hl_dtmf_4733 *rx = &l->dtmf_rx;
+
+	sl->te_heard = sl->d.samples != 0 ? sl->ts_off + (uint32_t)sl->d.samples
+					  : rx->start_ts + rx->base_dur + rx->seg_dur;
+}
+
+/*
+ * How far the running RFC 4733 press is known to go: its duration so far, or, when its
+ * events lag the audio, up to where the audio was at its last packet (it was still
+ * down then; RFC 4733 §2.5.1.2 refreshes a press at least every 50 ms). A press whose
+ * end packets were lost stops where its last packet left it.
+ */
+static inline uint32_t
+running_end(const struct inband_slot *sl, const struct hl_dtmf_4733 *rx)
+{
+	uint32_t known = rx->start_ts + rx->base_dur + rx->seg_dur;
+
+	return (int32_t)(sl->te_heard - known) > 0 ? sl->te_heard : known;
+}
+
+/*
+ * Reports a press of leg l, which has telephone-events and a detector, unless it is the
+ * other source's report of a press already reported: the first report of a press wins,
+ * the other is swallowed (dtmf_dup_presses). Both are placed on the stream's RTP
+ * timeline (8 kHz: G.711): an RFC 4733 press from its timestamp for its duration, a tone
+ * from the detector's samples through the offset of the last audio packet, moved
+ * DTMF_TONE_LAG_MS earlier; arrival times play no part, so events that lag the audio,
+ * or audio later than the events' lost-end timeout, pair as any. Two reports of one
+ * key are one press when their spans overlap (seen_overlaps()), and then:
+ *  - a tone is swallowed when it overlaps the last RFC 4733 press, reported or
+ *    swallowed, or the one still running (its end lost or not come yet; known so far):
+ *    the pieces of a tone the detector hears broken fall within the sender's one press;
+ *  - an RFC 4733 press is swallowed when it overlaps the last tone reported and not yet
+ *    paired: a tone that spans two presses the sender keyed (the detector ran two
+ *    together) does not swallow the second;
+ *  - a running press that tones were swallowed against is reported when it ends,
+ *    unless it pairs with a tone reported before its first packet came (events that
+ *    late) as above.
+ * Anything else is reported and becomes its source's last press. Events of one key
+ * with the tone of another (a broken sender) never pair: both are reported, since the
+ * two disagree on what was keyed. O(1), two records a leg, no per-packet cost beyond
+ * the audio's offset on legs with a detector.
  */
 static void
-dedup_report(
-	struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *ev, uint64_t now_ms)
+dedup_report(struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *ev)
 {
 	struct inband_slot *sl = inband_of(w->media, l);
-	bool tone = ev->how == HL_DTMF_END_TONE;
-	uint32_t to = (uint32_t)now_ms;
-	/* An RFC 4733 press ran from its first packet; a tone for its duration, up to
-	 * when the detector saw it stop. */
-	uint32_t from = tone ? to - ev->duration_ms : (uint32_t)ev->start_ms;
-	struct dtmf_seen *other = tone ? &sl->te : &sl->tone, *mine = tone ? &sl->tone : &sl->te;
+	uint32_t from, to;
 
-	if (!tone && sl->te_paired && sl->te_paired_ts == ev->start_ts) {
-		/* its tone came first, while it ran, and was swallowed */
-		sl->te_paired = 0;
+	if (ev->how == HL_DTMF_END_TONE) {
+		const struct hl_dtmf_4733 *rx = &l->dtmf_rx;
+
+		from = (uint32_t)(ev->start_ms - DTMF_TONE_LAG_MS) * 8 + sl->ts_off;
+		to = from + ev->duration_ms * 8;
+		if (seen_overlaps(&sl->te, ev->digit, from, to)) {
+			w->st->ctr[HL_CTR_DTMF_DUP]++;
+			return;
+		}
+		if (rx->active && hl_dtmf_digit(rx->event) == ev->digit &&
+			(int32_t)(rx->start_ts - to) <= DTMF_PAIR_SLACK_MS * 8 &&
+			(int32_t)(from - running_end(sl, rx)) <= DTMF_PAIR_SLACK_MS * 8) {
+			sl->te_paired = 1;
+			sl->te_paired_ts = rx->start_ts;
+			w->st->ctr[HL_CTR_DTMF_DUP]++;
+			return;
+		}
 		emit_dtmf(w, l, ev);
+		sl->tone = (struct dtmf_seen){from, to, ev->digit, 0};
 		return;
 	}
-	if (seen_overlaps(other, ev->digit, from, to)) {
-		other->digit = 0;
-		w->st->ctr[HL_CTR_DTMF_DUP]++;
-		return;
-	}
-	if (tone && l->dtmf_rx.active && hl_dtmf_digit(l->dtmf_rx.event) == ev->digit &&
-		!(sl->te_paired && sl->te_paired_ts == l->dtmf_rx.start_ts)) {
-		sl->te_paired = 1;
-		sl->te_paired_ts = l->dtmf_rx.start_ts;
+	from = ev->start_ts;
+	to = from + (uint32_t)((uint64_t)ev->duration_ms * l->dtmf_rx.clock_rate / 1000);
+	sl->te = (struct dtmf_seen){from, to, ev->digit, 0};
+	if (sl->te_paired && sl->te_paired_ts == ev->start_ts)
+		sl->te_paired = 0; /* tones were swallowed against it: it is reported */
+	if (!sl->tone.paired && seen_overlaps(&sl->tone, ev->digit, from, to)) {
+		sl->tone.paired = 1;
 		w->st->ctr[HL_CTR_DTMF_DUP]++;
 		return;
 	}
 	emit_dtmf(w, l, ev);
-	mine->digit = ev->digit;
-	mine->from_ms = from;
-	mine->to_ms = to;
 }
 
 /* A press of leg l: straight to control, or through dedup_report() when l hears its
  * keys both ways (telephone-events and a detector: dtmf_suppress, or
  * HL_MEDIA_INBAND_ALWAYS; muting or not changes nothing here). */
 static inline void
-report_dtmf(
-	struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *ev, uint64_t now_ms)
+report_dtmf(struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *ev)
 {
 	if (l->te_pt >= 0 && l->listens)
-		dedup_report(w, l, ev, now_ms);
+		dedup_report(w, l, ev);
 	else
 		emit_dtmf(w, l, ev);
 }
@@ -1053,8 +1110,8 @@ struct rx_pkt {
  * afresh. Returns INBAND_* flags.
  */
 static __rte_noinline unsigned int
-inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, uint8_t *audio,
-	uint16_t len)
+inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, uint32_t ts,
+	uint8_t *audio, uint16_t len)
 {
 	struct hl_media_shard *sh = w->media;
 	struct inband_slot *sl = inband_of(sh, x);
@@ -1069,10 +1126,11 @@ inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, u
 		r = INBAND_CHECKED;
 	}
 	sl->last_ms = w->now / sh->tsc_per_ms;
+	sl->ts_off = ts - (uint32_t)sl->d.samples;
 	k = hl_dtmf_inband_feed_g711(&sl->d, x->codec_pt == 8 ? HL_DTMF_PCMA : HL_DTMF_PCMU, audio,
 		len, ev, RTE_DIM(ev));
 	for (int i = 0; i < k; i++)
-		report_dtmf(w, x, &ev[i], sl->last_ms);
+		report_dtmf(w, x, &ev[i]);
 	if (sl->d.heard)
 		sl->mute_until = sl->d.samples + INBAND_MUTE_HANGOVER;
 mute:
@@ -1164,7 +1222,9 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		k = hl_dtmf_4733_feed(&x->dtmf_rx, h.seq, h.ts, h.marker, pl + h.payload_off,
 			h.payload_len, w->now / sh->tsc_per_ms, ev);
 		for (int i = 0; i < k; i++)
-			report_dtmf(w, x, &ev[i], w->now / sh->tsc_per_ms);
+			report_dtmf(w, x, &ev[i]);
+		if (x->listens && x->dtmf_rx.active)
+			running_heard(sh, x);
 	}
 	if (!hl_rtp_rx_stats_update(&x->rx, &h, arrival)) {
 		drop_m(w, m, HL_DROP_RTP_PROBATION);
@@ -1184,7 +1244,7 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 	 * without in-band legs, and legs without a detector, never read the leg's cold
 	 * line for it. */
 	if (unlikely(sh->n_inband != 0) && x->listens && h.pt == x->codec_pt) {
-		unsigned int r = inband_input(w, x, p, pl + h.payload_off, h.payload_len);
+		unsigned int r = inband_input(w, x, p, h.ts, pl + h.payload_off, h.payload_len);
 
 		checked = r & INBAND_CHECKED;
 		muted = r & INBAND_MUTED;
@@ -1470,7 +1530,7 @@ hl_media_tick(struct hl_worker *w, uint64_t now)
 
 		/* Presses ended here end when their last packet or audio came. */
 		if (hl_dtmf_4733_tick(&l->dtmf_rx, now_ms, &ev) == 1) {
-			report_dtmf(w, l, &ev, l->dtmf_rx.last_ms);
+			report_dtmf(w, l, &ev);
 			work++;
 		}
 		if (l->inband != 0) {
@@ -1480,7 +1540,7 @@ hl_media_tick(struct hl_worker *w, uint64_t now)
 			if (sl->d.tone != 0 && now_ms - sl->last_ms >= INBAND_QUIET_MS) {
 				int ne = hl_dtmf_inband_flush(&sl->d, iev, RTE_DIM(iev));
 				for (int i = 0; i < ne; i++)
-					report_dtmf(w, l, &iev[i], sl->last_ms);
+					report_dtmf(w, l, &iev[i]);
 				work++;
 			}
 		}

@@ -3324,7 +3324,7 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 {
 	struct sig_call *c = l->call;
 	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
-	char hdrs[256], host[64];
+	char hdrs[320];
 
 	sig_count(s, HL_SIG_CTR_REINVITES);
 	if (l->state != LEG_CONFIRMED || c->state != CALL_CONNECTED) {
@@ -3351,12 +3351,7 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	/* A refresh (RFC 4028) restarts the clock. */
 	if (l->session_s && !l->we_refresh)
 		session_arm(s, l);
-	sig_local_host(s, &l->peer, host, sizeof(host));
-	snprintf(hdrs, sizeof(hdrs), "Contact: <sip:hotline@%s:%u>\r\nSupported: %s\r\n", host,
-		s->cfg->sip_port, sig_supported);
-	if (l->session_s)
-		snprintf(hdrs + strlen(hdrs), sizeof(hdrs) - strlen(hdrs),
-			"Session-Expires: %u;refresher=%s\r\n", l->session_s, l->we_refresh ? "uas" : "uac");
+	dialog_2xx_hdrs(s, l, hdrs, sizeof(hdrs));
 	l->ack_answer = 0;
 	if (m->body.len == 0 && l->media_ready) {
 		/*

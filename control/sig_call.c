@@ -1511,8 +1511,14 @@ leg_ack_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 
 /* ---- responses on the B leg's INVITE ---- */
 
+/*
+ * Our ACK of a 2xx of b's INVITE of CSeq cseq, in b's dialog or in its early dialog e
+ * (a fork's extra 2xx, b_extra_2xx()), kept in *ack for a retransmission of that 2xx
+ * (ack NULL: not kept).
+ */
 static void
-b_send_ack(struct hl_sig *s, struct sig_leg *b, uint32_t cseq)
+b_send_ack(struct hl_sig *s, struct sig_leg *b, const struct sig_early *e, uint32_t cseq,
+	char **ack, uint16_t *ack_len)
 {
 	struct hl_sip_writer w;
 	char branch[SIG_BRANCH_MAX];
@@ -1521,15 +1527,17 @@ b_send_ack(struct hl_sig *s, struct sig_leg *b, uint32_t cseq)
 	/* §13.2.2.4: the ACK for a 2xx is the dialog's, with a branch of its own. */
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
-	w_in_dialog(s, &w, b, NULL, "ACK", cseq, branch);
+	w_in_dialog(s, &w, b, e, "ACK", cseq, branch);
 	hl_sip_w_body(&w, NULL, NULL, 0);
 	n = hl_sip_w_finish(&w);
 	if (n <= 0)
 		return;
 	sig_send(s, &b->peer, s->out, (size_t)n);
-	sig_free(b->ack);
-	b->ack = sig_dup(s->out, (size_t)n);
-	b->ack_len = (uint16_t)n;
+	if (ack == NULL)
+		return;
+	sig_free(*ack);
+	*ack = sig_dup(s->out, (size_t)n);
+	*ack_len = *ack != NULL ? (uint16_t)n : 0;
 }
 
 /*
@@ -1703,18 +1711,7 @@ b_extra_2xx(struct hl_sig *s, struct sig_leg *b, struct sig_txn *t, const uint8_
 	learn_remote(buf, m, e->rtag, e->ruri, e->target, e->route);
 	e->gone = 1;
 	sig_count(s, HL_SIG_CTR_FORK_EXTRA_2XX);
-	sig_new_branch(s, branch, sizeof(branch));
-	hl_sip_w_init(&w, s->out, sizeof(s->out));
-	w_in_dialog(s, &w, b, e, "ACK", t->cseq, branch);
-	hl_sip_w_body(&w, NULL, NULL, 0);
-	n = hl_sip_w_finish(&w);
-	if (n > 0) {
-		sig_send(s, &b->peer, s->out, (size_t)n);
-		if (e != &tmp) {
-			e->ack = sig_dup(s->out, (size_t)n);
-			e->ack_len = e->ack != NULL ? (uint16_t)n : 0;
-		}
-	}
+	b_send_ack(s, b, e, t->cseq, e != &tmp ? &e->ack : NULL, &e->ack_len);
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	w_in_dialog(s, &w, b, e, "BYE", ++b->lcseq, branch);
@@ -2187,7 +2184,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			sbody = (struct hl_sip_slice){0, e->sdp_len};
 		}
 		b_learn_dialog(b, buf, m);
-		b_send_ack(s, b, t->cseq);
+		b_send_ack(s, b, NULL, t->cseq, &b->ack, &b->ack_len);
 		b->state = LEG_CONFIRMED;
 		if (sbody.len)
 			store_sdp(&b->sdp_remote, &b->sdp_remote_len,
@@ -2320,7 +2317,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	if (status < 300) {
 		/* ACK every 2xx, retransmissions included. */
 		if (!l->ack || t->status == 0 || l->state == LEG_CONFIRMED)
-			b_send_ack(s, l, t->cseq);
+			b_send_ack(s, l, NULL, t->cseq, &l->ack, &l->ack_len);
 		if (m != NULL && m->body.len) {
 			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
 				m->body.len);

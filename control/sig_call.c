@@ -490,6 +490,18 @@ media_base(struct hl_sig *s, struct sig_call *c, struct sig_leg *l)
 			   l->side;
 }
 
+/* The index into our_codecs[] of the codec stream m of an offer (in buf) runs under
+ * negotiation ns, -1 when it is none of ours: ns->codec indexes the caps answered with,
+ * which may be one of our_codecs[] alone. */
+static int
+neg_codec(const uint8_t *buf, const struct hl_sdp_media *m, const struct hl_sdp_neg_stream *ns)
+{
+	for (unsigned int f = 0; f < m->nfmt; f++)
+		if (m->fmt[f].pt == ns->pt)
+			return codec_of(buf, &m->fmt[f]);
+	return -1;
+}
+
 /*
  * Leg l from our answer to its remote's offer (stream m of it, in buf, negotiated as
  * ns against caps whose codecs are our_codecs[] or one of them): the customer's first
@@ -502,11 +514,8 @@ media_from_neg(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 {
 	struct hl_media_leg *ml = &l->media;
 	int zero = ns->remote_addr.len == 7 && memcmp(buf + ns->remote_addr.off, "0.0.0.0", 7) == 0;
-	int k = -1;
+	int k = neg_codec(buf, m, ns);
 
-	for (unsigned int f = 0; f < m->nfmt && k < 0; f++)
-		if (m->fmt[f].pt == ns->pt)
-			k = codec_of(buf, &m->fmt[f]);
 	media_base(s, c, l);
 	if ((zero && !l->media_ready) ||
 		(!zero && media_remote(s, l, buf, ns->remote_addr, ns->remote_addrtype,
@@ -2569,14 +2578,12 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 		}
 		for (unsigned int i = 0; i < neg.nstreams; i++) {
 			const struct hl_sdp_neg_stream *ns = &neg.s[i];
-			int k = -1;
+			int k;
 			if (!ns->accepted)
 				continue;
 			leg_srtp_answered(x, ob, &offer.media[i], ns);
 			/* The codec our answer took, which the other leg now runs. */
-			for (unsigned int f = 0; f < offer.media[i].nfmt && k < 0; f++)
-				if (offer.media[i].fmt[f].pt == ns->pt)
-					k = codec_of(ob, &offer.media[i].fmt[f]);
+			k = neg_codec(ob, &offer.media[i], ns);
 			if (x->media_ready && k >= 0 && (x->media.codec_pt != ns->pt ||
 				x->media.clock_rate != our_codecs[k].clock ||
 				x->media.te_pt != ns->te_pt)) {

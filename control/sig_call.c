@@ -3508,24 +3508,18 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, NULL, NULL, 0);
 		return;
 	}
-	if (l->state == LEG_EARLY && c->state != CALL_ENDING) {
+	if (l->state == LEG_EARLY && c->state != CALL_ENDING)
 		code = early_offer_done(l, buf, m);
-		if (code == 0 && leg_offer_ours(l))
-			code = 491;
-		if (code != 0) {
-			update_refuse(s, t, buf, m, code);
-			return;
-		}
-	} else if (l->state != LEG_CONFIRMED || c->state != CALL_CONNECTED) {
-		update_refuse(s, t, buf, m, 491);
-		return;
-	}
-	if (leg_offer_ours(l)) {
-		update_refuse(s, t, buf, m, 491);
-		return;
-	}
-	if (leg_offer_theirs(l)) {
-		update_refuse(s, t, buf, m, 500);
+	else if (l->state != LEG_CONFIRMED || c->state != CALL_CONNECTED)
+		code = 491;
+	else
+		code = 0;
+	if (code == 0 && leg_offer_ours(l))
+		code = 491;
+	if (code == 0 && leg_offer_theirs(l))
+		code = 500;
+	if (code != 0) {
+		update_refuse(s, t, buf, m, code);
 		return;
 	}
 	if (ct == NULL || !hl_sip_slice_ieq(buf, (struct hl_sip_slice){ct->value.off,

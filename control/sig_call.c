@@ -3052,16 +3052,17 @@ info_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Content-Type value v, its parameters left out, is media type t. */
+/* Content-Type value v, its parameters left out, is media type t ("type/subtype"). */
 static bool
 ctype_is(const uint8_t *buf, struct hl_sip_slice v, const char *t)
 {
-	struct hl_sip_slice mt = {v.off, 0};
+	const char *sub = strchr(t, '/');
+	struct hl_sip_media_type mt;
 
-	while (mt.len < v.len && buf[v.off + mt.len] != ';' &&
-		!info_blank((char)buf[v.off + mt.len]))
-		mt.len++;
-	return hl_sip_slice_ieq(buf, mt, t) != 0;
+	return hl_sip_parse_media_type(buf, v, &mt) == 0 && sub != NULL &&
+	       mt.type.len == (size_t)(sub - t) &&
+	       strncasecmp((const char *)buf + mt.type.off, t, mt.type.len) == 0 &&
+	       hl_sip_slice_ieq(buf, mt.subtype, sub + 1);
 }
 
 /*

@@ -1595,11 +1595,11 @@ b_learn_dialog(struct sig_leg *b, const uint8_t *buf, const struct hl_sip_msg *m
 
 /* ---- forks: the early dialogs of the agent's INVITE ---- */
 
-/* The To tag of response m (in buf); of length 0 when it has none. */
+/* The tag of m's To or From (id, in buf); of length 0 when it has none. */
 static struct hl_sip_slice
-resp_tag(const uint8_t *buf, const struct hl_sip_msg *m)
+msg_tag(const uint8_t *buf, const struct hl_sip_msg *m, enum hl_sip_hdr id)
 {
-	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, HL_SIP_HDR_TO);
+	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, id);
 	struct hl_sip_name_addr na;
 
 	if (h == NULL || hl_sip_parse_name_addr(buf, h->value, &na) <= 0)
@@ -1676,13 +1676,9 @@ early_live(const struct sig_leg *b)
 static int
 b_dialog_of(struct sig_leg *l, const uint8_t *buf, const struct hl_sip_msg *m, struct sig_early **e)
 {
-	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, HL_SIP_HDR_FROM);
-	struct hl_sip_name_addr na;
-	struct hl_sip_slice tag = {0, 0};
+	struct hl_sip_slice tag = msg_tag(buf, m, HL_SIP_HDR_FROM);
 
 	*e = NULL;
-	if (h != NULL && hl_sip_parse_name_addr(buf, h->value, &na) > 0)
-		tag = na.tag;
 	if (l->b_2xx)
 		return l->rtag[0] == '\0' || tag_is(buf, tag, l->rtag) ? 0 : -1;
 	*e = early_find(l, buf, tag);
@@ -2040,7 +2036,7 @@ static int
 b_early_1xx(struct hl_sig *s, struct sig_leg *b, const uint8_t *buf, const struct hl_sip_msg *m,
 	struct sig_early **e)
 {
-	struct hl_sip_slice tag = resp_tag(buf, m);
+	struct hl_sip_slice tag = msg_tag(buf, m, HL_SIP_HDR_TO);
 
 	*e = NULL;
 	if (tag.len == 0)
@@ -2168,7 +2164,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		return;
 	}
 	if (status < 300) {
-		struct hl_sip_slice tag = resp_tag(buf, m);
+		struct hl_sip_slice tag = msg_tag(buf, m, HL_SIP_HDR_TO);
 		struct sig_early *e;
 		const uint8_t *sbuf = buf;
 		struct hl_sip_slice sbody = m->body;

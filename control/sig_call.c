@@ -3240,10 +3240,6 @@ info_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct 
 static void
 info_relay(struct hl_sig *s, struct sig_leg *l, const struct sig_info_press *p)
 {
-	if (l->info == NULL && l->info_qlen == 0) {
-		(void)info_send(s, l, p);
-		return;
-	}
 	if (l->info_qlen >= SIG_INFO_QUEUE) {
 		sig_count(s, HL_SIG_CTR_INFO_DTMF_DROPPED);
 		return;

@@ -2480,12 +2480,6 @@ reply_retry(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struc
 	sig_reply(s, t, buf, m, 500, NULL, NULL, hdrs, NULL, NULL, 0);
 }
 
-/*
- * RFC 3311 §5.2 and RFC 3261 §14 need to know, per dialog, whose offer waits for its
- * answer. Ours on l: a re-INVITE of ours without its final (a refresh, or an offer we
- * relay), our 2xx that offered and waits for the ACK (ack_answer), our reliable 1xx
- * that offered and waits for the PRACK (a late offer, RFC 3262 §5).
- */
 /* B leg l, ringing: the early dialog its media follows (the first fork that gave SDP)
  * had a reliable 1xx PRACKed, so our INVITE's offer has its answer there. */
 static bool
@@ -2494,6 +2488,12 @@ b_media_rel(const struct sig_leg *l)
 	return l->early_media != 0 && l->early[l->early_media - 1]->rel;
 }
 
+/*
+ * RFC 3311 §5.2 and RFC 3261 §14 need to know, per dialog, whose offer waits for its
+ * answer. Ours on l: a re-INVITE of ours without its final (a refresh, or an offer we
+ * relay), our 2xx that offered and waits for the ACK (ack_answer), our reliable 1xx
+ * that offered and waits for the PRACK (a late offer, RFC 3262 §5).
+ */
 static bool
 leg_offer_ours(const struct sig_leg *l)
 {
@@ -3421,9 +3421,10 @@ update_refuse(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
  * carried our SDP (answer or offer) was PRACKed (EARLY_SDP_DONE, with the answer to a
  * late offer in that PRACK); on the agent's, once its reliable 1xx answered our offer,
  * and only in the early dialog (fork) whose SDP the leg's media follows: another
- * fork's UPDATE would move media nobody hears. Else the code for an UPDATE offer (§5.2): 491 while an offer of ours waits for its
- * answer (the agent's INVITE, a late offer's reliable 1xx, or one still to come),
- * 500 with Retry-After while the customer's offer waits for our answer or its PRACK.
+ * fork's UPDATE would move media nobody hears. Else the code for an UPDATE offer
+ * (§5.2): 491 while an offer of ours waits for its answer (the agent's INVITE, a late
+ * offer's reliable 1xx, or one still to come), 500 with Retry-After while the
+ * customer's offer waits for our answer or its PRACK.
  */
 static int
 early_offer_done(struct sig_leg *l, const uint8_t *buf, const struct hl_sip_msg *m)

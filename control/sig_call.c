@@ -1744,6 +1744,15 @@ session_arm(struct hl_sig *s, struct sig_leg *l)
 	hl_timer_arm(s->wheel, &l->t_session, ms);
 }
 
+/* A request of l's remote that refreshes the session (a re-INVITE, an UPDATE; RFC 4028
+ * §7): when the remote is the refresher, the interval starts again. */
+static void
+session_refreshed(struct hl_sig *s, struct sig_leg *l)
+{
+	if (!l->we_refresh)
+		session_arm(s, l);
+}
+
 /* Session-Expires of a 2xx or request: interval and who refreshes. */
 static void
 session_learn(struct hl_sig *s, struct sig_leg *l, const uint8_t *buf, const struct hl_sip_msg *m,
@@ -3346,8 +3355,7 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	l->inv = t;
 	sig_txn_attach(t, l);
 	/* A refresh (RFC 4028) restarts the clock. */
-	if (l->session_s && !l->we_refresh)
-		session_arm(s, l);
+	session_refreshed(s, l);
 	dialog_2xx_hdrs(s, l, hdrs, sizeof(hdrs));
 	l->ack_answer = 0;
 	if (m->body.len == 0 && l->media_ready) {
@@ -3492,8 +3500,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 		return;
 	}
 	if (m->body.len == 0) {
-		if (l->session_s && !l->we_refresh)
-			session_arm(s, l);
+		session_refreshed(s, l);
 		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
 		hdrs[0] = '\0';
 		if (l->session_s)
@@ -3529,8 +3536,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 	if (l->sdp_remote != NULL && l->sdp_remote_len == m->body.len &&
 		memcmp(l->sdp_remote, buf + m->body.off, m->body.len) == 0) {
 		/* RFC 3264 §8: nothing changed; our SDP as it is. */
-		if (l->session_s && !l->we_refresh)
-			session_arm(s, l);
+		session_refreshed(s, l);
 		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
 		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs,
 			l->sdp_local ? "application/sdp" : NULL, l->sdp_local,
@@ -3572,8 +3578,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 		sig_txn_attach(t, l);
 		l->upd = t;
 		sig_count(s, HL_SIG_CTR_UPDATE_RELAYED);
-		if (l->session_s && !l->we_refresh)
-			session_arm(s, l);
+		session_refreshed(s, l);
 		/* l's media and hold move with the peer's answer (relay_answered). */
 		peer->reoffer_codec = (uint8_t)newk;
 		leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
@@ -3608,8 +3613,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 	if (l->media_ready && (l->srtp_rekey || !l->media_sent || !media_same(&was, &l->media)))
 		media_push(s, c);
 	explicit_bzero(&was, sizeof(was));
-	if (l->session_s && !l->we_refresh)
-		session_arm(s, l);
+	session_refreshed(s, l);
 	sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, "application/sdp", sdp, (size_t)n);
 }
 

@@ -3424,25 +3424,24 @@ update_refuse(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 }
 
 /*
- * Whether the early dialog of l has completed an offer/answer, so that an UPDATE may
- * offer in it (RFC 3311 §5.1): on the customer's leg, once the reliable 1xx that
- * carried our SDP (answer or offer) was PRACKed (EARLY_SDP_DONE, with the answer to a
- * late offer in that PRACK); on the agent's, once its reliable 1xx answered our offer,
- * and only in the early dialog (fork) whose SDP the leg's media follows: another
- * fork's UPDATE would move media nobody hears. Else the code for an UPDATE offer
+ * Whether the early dialog of l (on the agent's leg: e, the fork the UPDATE came in)
+ * has completed an offer/answer, so that an UPDATE may offer in it (RFC 3311 §5.1):
+ * on the customer's leg, once the reliable 1xx that carried our SDP (answer or offer)
+ * was PRACKed (EARLY_SDP_DONE, with the answer to a late offer in that PRACK); on the
+ * agent's, once its reliable 1xx answered our offer, and only in the early dialog
+ * (fork) whose SDP the leg's media follows: another fork's UPDATE would move media
+ * nobody hears. Else the code for an UPDATE offer
  * (§5.2): 491 while an offer of ours waits for its answer (the agent's INVITE, a late
  * offer's reliable 1xx, or one still to come), 500 with Retry-After while the
  * customer's offer waits for our answer or its PRACK.
  */
 static int
-early_offer_done(struct sig_leg *l, const uint8_t *buf, const struct hl_sip_msg *m)
+early_offer_done(const struct sig_leg *l, const struct sig_early *e)
 {
 	if (l->side == 1) {
 		/* Forked: only the early dialog the leg's media follows may move it. */
-		struct sig_early *e;
-
-		if (b_dialog_of(l, buf, m, &e) != 0 || e == NULL || !b_media_rel(l) ||
-			l->early[l->early_media - 1] != e || !l->media_ready)
+		if (e == NULL || !b_media_rel(l) || l->early[l->early_media - 1] != e ||
+			!l->media_ready)
 			return 491;
 		return 0;
 	}
@@ -3452,7 +3451,8 @@ early_offer_done(struct sig_leg *l, const uint8_t *buf, const struct hl_sip_msg 
 }
 
 /*
- * UPDATE (RFC 3311) in a dialog, confirmed or early. Without a body it is a session
+ * UPDATE (RFC 3311) in a dialog, confirmed or early (on the agent's leg before its 2xx:
+ * early dialog e, b_dialog_of() in sig_call_in_dialog()). Without a body it is a session
  * refresh (RFC 4028 §7) and gets 200, unless an UPDATE of theirs still waits for our
  * final (§5.2: 500 with Retry-After, with a body or without). With SDP it is an offer,
  * handled as a re-INVITE's (reinvite_request) but answered in the UPDATE's own 2xx, as
@@ -3477,8 +3477,8 @@ early_offer_done(struct sig_leg *l, const uint8_t *buf, const struct hl_sip_msg 
  * Either way a 2xx refreshes the session timer (RFC 4028 §7: UPDATE may refresh).
  */
 static void
-update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8_t *buf,
-	const struct hl_sip_msg *m)
+update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, struct sig_txn *t,
+	const uint8_t *buf, const struct hl_sip_msg *m)
 {
 	struct sig_call *c = l->call;
 	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
@@ -3510,7 +3510,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uin
 		return;
 	}
 	if (l->state == LEG_EARLY && c->state != CALL_ENDING)
-		code = early_offer_done(l, buf, m);
+		code = early_offer_done(l, e);
 	else if (l->state != LEG_CONFIRMED || c->state != CALL_CONNECTED)
 		code = 491;
 	else
@@ -3716,7 +3716,7 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 		reinvite_request(s, l, t, buf, m);
 		return;
 	case HL_SIP_METHOD_UPDATE:
-		update_request(s, l, t, buf, m);
+		update_request(s, l, e, t, buf, m);
 		return;
 	case HL_SIP_METHOD_INFO:
 		info_request(s, l, t, buf, m);

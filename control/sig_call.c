@@ -2360,10 +2360,10 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 		session_arm(s, l);
 }
 
-/* The codec leg l runs, as our_codecs[] has it but with the leg's PT (static PTs
- * name theirs; a dynamic one is ours of its clock): 0, or -1 when none is known. */
+/* The index into our_codecs[] of the codec leg l runs (static PTs name theirs; a
+ * dynamic one is ours of its clock), -1 when none is known. */
 static int
-leg_codec(const struct sig_leg *l, struct hl_sdp_codec *one)
+leg_codec_index(const struct sig_leg *l)
 {
 	const struct hl_media_leg *ml = &l->media;
 
@@ -2372,27 +2372,24 @@ leg_codec(const struct sig_leg *l, struct hl_sdp_codec *one)
 	for (unsigned int i = 0; i < HL_ARRAY_SIZE(our_codecs); i++) {
 		const struct hl_sdp_codec *k = &our_codecs[i];
 		if (ml->codec_pt < 96 ? k->pt == ml->codec_pt :
-					k->pt >= 96 && k->clock == ml->clock_rate) {
-			*one = *k;
-			one->pt = ml->codec_pt;
-			return 0;
-		}
+					k->pt >= 96 && k->clock == ml->clock_rate)
+			return (int)i;
 	}
 	return -1;
 }
 
-/* The index into our_codecs[] of the codec leg l runs, -1 when none is known. */
+/* The codec leg l runs, as our_codecs[] has it but with the leg's PT: 0, or -1 when
+ * none is known. */
 static int
-leg_codec_index(const struct sig_leg *l)
+leg_codec(const struct sig_leg *l, struct hl_sdp_codec *one)
 {
-	struct hl_sdp_codec one;
+	int k = leg_codec_index(l);
 
-	if (leg_codec(l, &one) != 0)
+	if (k < 0)
 		return -1;
-	for (unsigned int i = 0; i < HL_ARRAY_SIZE(our_codecs); i++)
-		if (one.clock == our_codecs[i].clock && strcmp(one.name, our_codecs[i].name) == 0)
-			return (int)i;
-	return -1;
+	*one = our_codecs[k];
+	one->pt = l->media.codec_pt;
+	return 0;
 }
 
 /*

@@ -23,15 +23,7 @@ DTMF_PCAP=$(hl_dtmf_pcap_tool) || hl_skip "dtmf_pcap does not build"
 hl_peer v4only || exit 1
 hl_agents_host || exit 1
 hl_capture "$NS" "$PIF" trunk
-cat >"$HL_TMP/tenants.conf" <<TEN
-[tenant acme]
-realm = acme.test
-domains = acme.test
-dids = +15550100
-trunks = 10.99.0.0/24
-[agent alice@acme]
-password = alicepw
-TEN
+hl_tenants_acme
 hl_engine_start "$(hl_sip_conf "" "dtmf_inband = auto")" || exit 1
 hl_media_prepare "$HL_TMP/media" 7500 1 || exit 1
 M=$HL_MEDIA_DIR
@@ -41,9 +33,7 @@ KEYS2="#5A"
 hl_check "in-band pcap of $KEYS1" "$DTMF_PCAP" "$M/inband1.pcap" "$KEYS1"
 hl_check "in-band pcap of $KEYS2" "$DTMF_PCAP" "$M/inband2.pcap" "$KEYS2" --on 150 --off 80
 
-hl_check "alice registers" \
-	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
-	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
+hl_register_alice
 
 # ib_call NAME AGENT_SCENARIO PCAP [CUSTOMER_SCENARIO]: the customer plays PCAP, the agent
 # audio.pcap; RTP captured at the agent's phone ($HL_TMP/NAME-agent.pcap).
@@ -116,9 +106,7 @@ hl_check "hotlined stopped cleanly" [ "${HL_ENGINE_RC:-1}" -eq 0 ]
 hl_engine_start "$(hl_sip_conf "" "dtmf_inband = always")" || exit 1
 hl_check "/hotline/config says always ($(hl_tel /hotline/config rtp_dtmf_inband))" \
 	[ "$(hl_tel /hotline/config rtp_dtmf_inband)" = always ]
-hl_check "alice registers again" \
-	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
-	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
+hl_register_alice "alice registers again"
 detect() { "$DTMF_PCAP" --detect "$@"; }
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 BOTH="4111#5"

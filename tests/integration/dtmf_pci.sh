@@ -24,16 +24,7 @@ DTMF_PCAP=$(hl_dtmf_pcap_tool) || hl_skip "dtmf_pcap does not build"
 hl_peer v4only || exit 1
 hl_agents_host || exit 1
 hl_capture "$NS" "$PIF" trunk
-cat >"$HL_TMP/tenants.conf" <<TEN
-[tenant acme]
-realm = acme.test
-domains = acme.test
-dids = +15550100
-trunks = 10.99.0.0/24
-dtmf_to_agent = suppress
-[agent alice@acme]
-password = alicepw
-TEN
+hl_tenants_acme "dtmf_to_agent = suppress"
 hl_engine_start "$(hl_sip_conf "" "dtmf_inband = auto")" || exit 1
 hl_media_prepare "$HL_TMP/media" 7500 all || exit 1
 M=$HL_MEDIA_DIR
@@ -69,9 +60,7 @@ SENT=$(detect "$M/inband.pcap")
 hl_check "SpanDSP finds $KEYS in what the customer sends ($SENT)" \
 	[ "$(field digits <<<"$SENT")" = "$KEYS" ]
 
-hl_check "alice registers" \
-	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
-	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
+hl_register_alice
 
 # pci_call NAME CUSTOMER_SCENARIO MS CUSTOMER_ARGS...: one call to alice (who plays
 # audio.pcap, with telephone-event in her SDP), the customer's RTP captured at her phone

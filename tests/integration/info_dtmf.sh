@@ -18,14 +18,7 @@ hl_peer v4only || exit 1
 hl_agents_host || exit 1
 hl_capture "$NS" "$PIF" trunk
 hl_capture "$ANS" "$APIF" agents
-cat >"$HL_TMP/tenants.conf" <<TEN
-[tenant acme]
-realm = acme.test
-domains = acme.test
-dids = +15550100
-trunks = 10.99.0.0/24
-[agent alice@acme]
-password = alicepw
+hl_tenants_acme "" "$(cat <<TEN
 [tenant pay]
 realm = pay.test
 domains = pay.test
@@ -35,6 +28,7 @@ dtmf_to_agent = suppress
 [agent paula@pay]
 password = paulapw
 TEN
+)"
 hl_engine_start "$(hl_sip_conf)" || exit 1
 S=$HL_SIPP_DIR
 sed 's/acme\.test/pay.test/g' "$S/register.xml" >"$HL_TMP/register_pay.xml"
@@ -62,9 +56,7 @@ calls_gone() {
 	return 1
 }
 
-hl_check "alice registers" \
-	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
-	-i 10.98.0.2 -p 5101 -m 1 -key expires 600
+hl_register_alice "alice registers" 5101
 hl_check "paula registers" \
 	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$HL_TMP/register_pay.xml" -s paula -au paula \
 	-ap paulapw -i 10.98.0.2 -p 5102 -m 1 -key expires 600

@@ -121,6 +121,28 @@ hl_agents_host() {
 # hl_sipp NS ARGS...: SIPp in a namespace, bounded (-timeout), no terminal;
 # scenarios from tests/integration/sipp/. Returns SIPp's exit code.
 HL_SIPP_DIR="$HL_SRCDIR/tests/integration/sipp"
+
+# hl_tenants_acme [ACME_LINES] [MORE]: writes $HL_TMP/tenants.conf with the tenant the
+# calls of most tests go to: acme (DID +15550100 from trunks in 10.99.0.0/24) and its
+# agent alice (password alicepw). ACME_LINES are more settings of acme (dtmf_to_agent =
+# suppress); MORE follows alice's section (more agents of acme, more tenants).
+hl_tenants_acme() {
+	{
+		printf '[tenant acme]\nrealm = acme.test\ndomains = acme.test\n'
+		printf 'dids = +15550100\ntrunks = 10.99.0.0/24\n'
+		[ -z "${1:-}" ] || printf '%s\n' "$1"
+		printf '[agent alice@acme]\npassword = alicepw\n'
+		[ -z "${2:-}" ] || printf '%s\n' "$2"
+	} >"$HL_TMP/tenants.conf"
+}
+
+# hl_register_alice [WHAT] [PORT]: the check that alice's phone (SIPp on the agents'
+# host, hl_agents_host, at 10.98.0.2:PORT, default 5090) registers for 600 s.
+hl_register_alice() {
+	hl_check "${1:-alice registers}" \
+		hl_sipp "$ANS" 10.98.0.1:5060 -sf "$HL_SIPP_DIR/register.xml" -s alice -au alice \
+		-ap alicepw -i 10.98.0.2 -p "${2:-5090}" -m 1 -key expires 600
+}
 hl_sipp() {
 	local ns=$1
 	shift

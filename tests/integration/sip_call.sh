@@ -15,14 +15,7 @@ hl_peer v4only || exit 1
 hl_agents_host || exit 1
 hl_capture "$NS" "$PIF" trunk
 hl_capture "$ANS" "$APIF" agents
-cat >"$HL_TMP/tenants.conf" <<TEN
-[tenant acme]
-realm = acme.test
-domains = acme.test
-dids = +15550100
-trunks = 10.99.0.0/24
-[agent alice@acme]
-password = alicepw
+hl_tenants_acme "" "$(cat <<TEN
 [agent bob@acme]
 password = bobpw
 [tenant beta]
@@ -34,12 +27,11 @@ domains = gamma.test
 dids = +15550300
 trunks = 10.77.0.0/24
 TEN
+)"
 hl_engine_start "$(hl_sip_conf)" || exit 1
 
 S=$HL_SIPP_DIR
-hl_check "alice registers (digest)" \
-	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
-	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
+hl_register_alice "alice registers (digest)"
 hl_check "wrong password is refused" \
 	bash -c "! hl_sipp() { :; }; ! ip netns exec $ANS timeout 20 sipp -nostdin -timeout 5 \
 	-timeout_error 10.98.0.1:5060 -sf $S/register.xml -s bob -au bob -ap wrong \

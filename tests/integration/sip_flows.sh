@@ -13,14 +13,7 @@ hl_peer v4only || exit 1
 hl_agents_host || exit 1
 hl_capture "$NS" "$PIF" trunk
 hl_capture "$ANS" "$APIF" agents
-cat >"$HL_TMP/tenants.conf" <<TEN
-[tenant acme]
-realm = acme.test
-domains = acme.test
-dids = +15550100
-trunks = 10.99.0.0/24
-[agent alice@acme]
-password = alicepw
+hl_tenants_acme "" "$(cat <<TEN
 [agent bob@acme]
 password = bobpw
 [agent carol@acme]
@@ -35,6 +28,7 @@ no_answer_s = 2
 [agent dave@gamma]
 password = davepw
 TEN
+)"
 hl_engine_start "$(hl_sip_conf)" || exit 1
 
 S=$HL_SIPP_DIR

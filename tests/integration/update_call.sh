@@ -17,23 +17,13 @@ hl_media_require
 hl_peer v4only || exit 1
 hl_agents_host || exit 1
 hl_capture "$NS" "$PIF" trunk
-cat >"$HL_TMP/tenants.conf" <<TEN
-[tenant acme]
-realm = acme.test
-domains = acme.test
-dids = +15550100
-trunks = 10.99.0.0/24
-[agent alice@acme]
-password = alicepw
-TEN
+hl_tenants_acme
 hl_engine_start "$(hl_sip_conf)" || exit 1
 hl_media_prepare "$HL_TMP/media" || exit 1
 M=$HL_MEDIA_DIR
 S=$HL_SIPP_DIR
 
-hl_check "alice registers" \
-	hl_sipp "$ANS" 10.98.0.1:5060 -sf "$S/register.xml" -s alice -au alice -ap alicepw \
-	-i 10.98.0.2 -p 5090 -m 1 -key expires 600
+hl_register_alice
 
 # call NAME CUSTOMER_SCENARIO AGENT_SCENARIO [CUSTOMER_ARGS...]: one call, the agent's
 # phone started first; the RTP reaching the customer's host is captured into

@@ -3,20 +3,31 @@
  * copy mode, where every packet's bytes are copied into and out of shared memory on
  * each side, so the ceiling moves bytes (on net_ring testpmd only passes pointers).
  *
- *   bench_memif [seconds] [streams list]     (defaults: 3 s, "1000,10000"; ~30-60 s)
+ *   bench_memif [seconds] [streams list]     (defaults: 3 s, "1000,10000"; ~20-60 s)
  *
  * One invocation, three processes at a time. This one is the generator on CPU 0: EAL on
- * lcore 0 with four net_memif ports in the server role on one unix socket (ids 0-3) in a
- * mktemp directory. For every stream count it starts, in turn, each system under test
- * as a child pinned to CPU 1 (every thread, control included) with the four matching
- * memif ports in the client role (zero-copy=no; the client owns the shared memory):
+ * lcore 0 with eight net_memif ports in the server role on one unix socket (ids 0-7) in
+ * a mktemp directory. For every stream count it starts both systems under test as
+ * children pinned to CPU 1 (every thread, control included), each with four memif
+ * ports in the client role (zero-copy=no; the client owns the shared memory):
  *
- *  - dpdk-testpmd --forward-mode=io --record-core-cycles, one forwarding lcore: what
- *    comes in on port 0 leaves on port 1 and vice versa (2 <-> 3), unchanged;
- *  - this program again in its --sut role: hotline's real engine (hl_engine_create,
- *    one worker on lcore 1 running hl_worker_poll) on the four memif ports, with the
- *    same legs as bench_relay made through hl_media_set (calls of two on one port, so
- *    what a remote sends to leg A leaves leg B for B's remote), plain RTP.
+ *  - dpdk-testpmd --forward-mode=io --record-core-cycles, one forwarding lcore, on ids
+ *    0-3: what comes in on port 0 leaves on port 1 and vice versa (2 <-> 3), unchanged;
+ *  - this program again in its --sut role, on ids 4-7: hotline's real engine
+ *    (hl_engine_create, one worker on lcore 1 running hl_worker_poll) with the same legs
+ *    as bench_relay made through hl_media_set (calls of two on one port, so what a
+ *    remote sends to leg A leaves leg B for B's remote), plain RTP.
+ *
+ * Side by side, phase by phase: the host's speed moves by 2x and more within seconds, so
+ * the two are not run one after the other. Both are started and warmed up, then
+ * measured in alternating phases (default 500 ms; HL_MEMIF_PHASE_MS), seconds x 2 pairs
+ * of them in the order T H, H T, T H, ...; the one not measured is stopped (SIGSTOP) so
+ * that CPU 1 is the other's alone. Each phase is traffic for its span, then a drain of
+ * what is in flight, then a snapshot of the system's own cumulative counters (testpmd's
+ * "show fwd stats": cycles of non-empty bursts and received packets; hotline's worker
+ * busy cycles and relayed packets), then the stop. Each pair of adjacent phases gives
+ * one ratio, testpmd's cycles per packet over hotline's: the verdict (hotline >= 50% of
+ * testpmd io over memif) is the median of those, printed with the lowest and highest.
  *
  * The frames are bench_relay's (bench_relay.h): G.711 20 ms RTP, 214 bytes, round robin
  * over all N streams, a fixed number in flight (HL_MEMIF_WINDOW, default 2048; memif
@@ -27,23 +38,20 @@
  * payload); from testpmd, that it is the input frame for a leg of the paired port byte
  * for byte in its headers (Ethernet, IPv4, UDP, SSRC; payload on the first 16 legs).
  * hotline drops each stream's first packet (RFC 3550 probation); the generator expects
- * exactly those, and a window that stalls for 100 ms counts what is missing as lost.
+ * exactly those, and a drain that does not get every frame back in 2 s counts what is
+ * missing as lost.
  *
- * Figures: packets per second of correct frames back at the generator in 250 ms windows
- * (best and median), the same for both systems; cycles per packet of the system under
- * test on CPU 1: hotline's worker busy cycles (loop turns that did work) per relayed
- * packet, median window, and testpmd's --record-core-cycles (cycles of non-empty bursts)
- * per packet over the measured span; and each one's busy share of CPU 1. When the busy
- * share is well under 100% the generator (memif copies on CPU 0 for both directions) is
- * the limit and the wall rates say little; capacity = TSC Hz / cycles per packet is then
- * the comparable figure, and the verdict (hotline >= 50% of testpmd io over memif) uses
- * it, with the wall-rate ratio printed beside it.
+ * Figures per system: correct frames back at the generator per second of each phase
+ * (best and median), cycles per packet (median of phases), busy share of CPU 1. When
+ * testpmd's busy share is well under 100% the generator (memif copies on CPU 0 for both
+ * directions) is the limit and the wall rates say little; capacity = TSC Hz / cycles per
+ * packet is then the comparable figure, with the wall-rate ratio printed beside it.
  *
- * Knobs: HL_MEMIF_TESTPMD (default dpdk-testpmd), HL_MEMIF_WINDOW, HL_BENCH_HUGE (see
- * bench_hugepages() in bench_relay.h; echo 1200 >/proc/sys/vm/nr_hugepages first),
- * HL_MEMIF_VERBOSE=1
- * (the children's output on stderr). Internal: --sut SOCK N
- * SECS is the hotline role, driven over its stdin/stdout by the generator.
+ * Knobs: HL_MEMIF_TESTPMD (default dpdk-testpmd), HL_MEMIF_WINDOW, HL_MEMIF_PHASE_MS,
+ * HL_BENCH_HUGE (see bench_hugepages() in bench_relay.h; echo 1200
+ * >/proc/sys/vm/nr_hugepages first), HL_MEMIF_VERBOSE=1 (the children's output and
+ * each phase's figures on stderr). Internal: --sut SOCK N is the hotline role, driven
+ * over its stdin/stdout by the generator.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,8 +85,12 @@
 #include "bench_relay.h"
 
 #define MEMIF_SLOTS 1024 /* rsize=10 (the default) */
+#define GPORTS	    (2 * NPORTS) /* the generator's: testpmd's set, then hotline's */
+#define SET_TPMD    0
+#define SET_HL	    1
 #define GEN_MBUFS   16383
 #define STALL_MS    100
+#define TURN_MAX_MS 50
 #define BACKLOG	    4096 /* frames a port may have waiting for memif room */
 #define MAX_RUNS    8
 #define TAIL_LINES  40
@@ -96,28 +108,33 @@ sut_mac(unsigned int pi, struct rte_ether_addr *m)
 	*m = a;
 }
 
-/* --vdev arguments of memif port pi on socket sock. */
+/* --vdev arguments of memif port pi, memif id on socket sock. A client's MAC is its
+ * port's (the frames' destination, whichever system is under test); a server's its id's. */
 static void
-memif_vdev(char *out, size_t size, unsigned int pi, int server, const char *sock)
+memif_vdev(char *out, size_t size, unsigned int pi, unsigned int id, int server,
+	const char *sock)
 {
 	snprintf(out, size,
 		"net_memif%u,role=%s,id=%u,socket=%s,socket-abstract=no,zero-copy=no,"
 		"mac=02:00:5e:%s:00:%02x",
-		pi, server ? "server" : "client", pi, sock, server ? "30" : "20", pi);
+		pi, server ? "server" : "client", id, sock, server ? "30" : "20",
+		server ? id : pi);
 }
 
-/* Generator and one system under test at a time: 512 + 1024 MB (bench_hugepages()). */
-#define HUGE_MB 1600
+/* Generator and both systems under test at once: 512 + 512 + 1024 MB
+ * (bench_hugepages()). */
+#define HUGE_MB 2100
 
 /*
  * Appends the EAL arguments every process here shares: hugepages or not (mem_mb of
  * heap either way), no PCI, no shared config, its own file prefix, errors only, and
- * the four memif ports on sock (vdev holds their strings). Returns the new argument
- * count.
+ * its memif ports on sock (vdev holds their strings): the generator's GPORTS servers
+ * (ids 0 to GPORTS - 1), or a system under test's NPORTS clients on ids set * NPORTS
+ * on. Returns the new argument count.
  */
 static int
 eal_args(char **a, int na, const char *mem_mb, const char *prefix, int server,
-	const char *sock, char vdev[NPORTS][256])
+	unsigned int set, const char *sock, char vdev[GPORTS][256])
 {
 	/* --in-memory: hugepages without a hugetlbfs mount or files (memfd). */
 	a[na++] = bench_hugepages(HUGE_MB) ? "--in-memory" : "--no-huge";
@@ -128,8 +145,8 @@ eal_args(char **a, int na, const char *mem_mb, const char *prefix, int server,
 	a[na++] = "--file-prefix";
 	a[na++] = (char *)(uintptr_t)prefix;
 	a[na++] = "--log-level=*:error";
-	for (unsigned int pi = 0; pi < NPORTS; pi++) {
-		memif_vdev(vdev[pi], 256, pi, server, sock);
+	for (unsigned int pi = 0; pi < (server ? GPORTS : NPORTS); pi++) {
+		memif_vdev(vdev[pi], 256, pi, server ? pi : set * NPORTS + pi, server, sock);
 		a[na++] = "--vdev";
 		a[na++] = vdev[pi];
 	}
@@ -145,10 +162,23 @@ sut_worker(void *arg)
 {
 	struct hl_worker *w = arg;
 	struct hl_lcore_stats *st = &hl_stats[rte_lcore_id()];
-	uint64_t t0 = rte_rdtsc();
+	uint64_t t0 = rte_rdtsc(), turn_max = rte_get_tsc_hz() * TURN_MAX_MS / 1000;
 
-	while (__atomic_load_n(&sut_run, __ATOMIC_RELAXED))
-		turn_account(st, hl_worker_poll(w), &t0);
+	/* turn_account()'s, except that a turn of over TURN_MAX_MS is idle: a stop while
+	 * testpmd is measured (SIGSTOP, a phase of 100 ms or more) makes one, and the first
+	 * turn after it has work when the legs' RTCP timers fell due meanwhile. Shorter
+	 * preemptions stay in, as they do in testpmd's cycles. */
+	while (__atomic_load_n(&sut_run, __ATOMIC_RELAXED)) {
+		unsigned int work = hl_worker_poll(w);
+		uint64_t t1 = rte_rdtsc();
+
+		st->loops++;
+		if (work && t1 - t0 < turn_max)
+			st->busy_tsc += t1 - t0;
+		else
+			st->idle_tsc += t1 - t0;
+		t0 = t1;
+	}
 	hl_worker_flush(w);
 	return 0;
 }
@@ -162,30 +192,17 @@ sut_wait(struct hl_engine *eng, const struct hl_media_sink *sink, uint64_t below
 			sched_yield();
 }
 
-static void
-sleep_until(uint64_t tsc)
-{
-	uint64_t now = rte_rdtsc();
-
-	if (tsc > now) {
-		double s = (double)(tsc - now) / hz;
-		struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-		nanosleep(&ts, NULL);
-	}
-	while (rte_rdtsc() < tsc)
-		;
-}
-
 /*
- * Speaks lines on stdout: "up", "neigh K", "ready N", then after "go" on stdin the
- * worker's windows over secs ("win ..."), after "end" its drops since the legs were
- * made, the legs' final statistics and "done".
+ * Speaks lines on stdout: "up", "neigh K", "ready N"; then, for each "snap" on stdin, the
+ * worker's cumulative counters ("snap TSC BUSY IDLE RELAYED"); after "end" its drops
+ * since the legs were made, the legs' final statistics and "done". Between snapshots
+ * the generator may stop this process (SIGSTOP) while it measures testpmd.
  */
 static int
-sut_main(const char *prog, const char *sock, uint32_t n, unsigned int secs)
+sut_main(const char *prog, const char *sock, uint32_t n)
 {
 	static struct hl_config cfg;
-	static char vdev[NPORTS][256], names[NPORTS][16];
+	static char vdev[GPORTS][256], names[NPORTS][16];
 	char conf[2048], err[HL_CONFIG_ERR_MAX], prefix[64], line[64];
 	const char *dev[NPORTS];
 	char *eal[32];
@@ -197,7 +214,7 @@ sut_main(const char *prog, const char *sock, uint32_t n, unsigned int secs)
 	eal[na++] = "0@1,1@1";
 	eal[na++] = "--main-lcore";
 	eal[na++] = "0";
-	na = eal_args(eal, na, "1024", prefix, 0, sock, vdev);
+	na = eal_args(eal, na, "1024", prefix, 0, SET_HL, sock, vdev);
 	for (unsigned int pi = 0; pi < NPORTS; pi++) {
 		snprintf(names[pi], sizeof(names[pi]), "net_memif%u", pi);
 		dev[pi] = names[pi];
@@ -269,28 +286,20 @@ sut_main(const char *prog, const char *sock, uint32_t n, unsigned int secs)
 		hl_media_legs(eng));
 	fflush(stdout);
 
-	if (fgets(line, sizeof(line), stdin) == NULL || strncmp(line, "go", 2) != 0)
-		goto out;
-	static struct wins w;
-	struct snap a, b, first;
-	uint64_t win = (uint64_t)(hz * WIN_MS / 1000);
-	take(&a);
-	first = a;
-	for (unsigned int i = 0; i < secs * 1000 / WIN_MS; i++) {
-		sleep_until(a.tsc + win);
-		take(&b);
-		wins_add(&w, &a, &b, hz);
-		a = b;
-	}
-	double mb, mm, cb, cm, bm;
-	uint64_t rel = b.relayed - first.relayed;
-	wins_sum(&w, &mb, &mm, &cb, &cm, &bm);
-	printf("win %u %.4f %.4f %.1f %.1f %.4f %.1f %" PRIu64 "\n", w.n, mb, mm, cb, cm, bm,
-		rel ? (double)(b.busy - first.busy) / (double)rel : 0, rel);
-	fflush(stdout);
+	for (;;) {
+		struct snap b;
 
-	if (fgets(line, sizeof(line), stdin) == NULL || strncmp(line, "end", 3) != 0)
-		goto out;
+		if (fgets(line, sizeof(line), stdin) == NULL)
+			goto out;
+		if (strncmp(line, "end", 3) == 0)
+			break;
+		if (strncmp(line, "snap", 4) != 0)
+			continue;
+		take(&b);
+		printf("snap %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", b.tsc, b.busy,
+			b.idle, b.relayed);
+		fflush(stdout);
+	}
 	for (unsigned int i = 0; i < HL_DROP_MAX; i++) {
 		uint64_t d = hl_stats[WORKER_LCORE].drop[i] - d0[i];
 		if (d != 0)
@@ -471,7 +480,7 @@ child_reap(struct child *c, double secs, void (*line_fn)(void *, const char *), 
 
 /* ---- the generator (CPU 0) ------------------------------------------------------------- */
 
-static uint16_t gport[NPORTS];
+static uint16_t gport[GPORTS];
 static struct rte_mempool *gpool;
 static uint8_t tmpl[NPORTS][NHOSTS][34];
 
@@ -485,6 +494,7 @@ struct mstream {
 struct gen {
 	uint32_t n;
 	int tpmd;	  /* testpmd io-forward: frames come back unchanged on the paired port */
+	unsigned int pb;  /* its system's first generator port (set * NPORTS) */
 	int recycle;	  /* 0: drain (free what comes back) */
 	unsigned int win; /* packets in flight */
 	struct mstream *s;
@@ -520,7 +530,7 @@ flush_tx(struct gen *g, unsigned int pi)
 			n = BACKLOG - h;
 		if (n > GBURST)
 			n = GBURST;
-		k = rte_eth_tx_burst(gport[pi], 0, &g->backlog[pi][h], (uint16_t)n);
+		k = rte_eth_tx_burst(gport[g->pb + pi], 0, &g->backlog[pi][h], (uint16_t)n);
 		g->head[pi] += k;
 		if (k < n) {
 			g->tx_full++;
@@ -616,15 +626,17 @@ check(struct gen *g, unsigned int pi, const uint8_t *p, uint16_t len)
 	}
 }
 
-/* One pass over every port's RX (g NULL: between runs, everything is freed). */
+/* One pass over the RX of g's ports (g NULL: every port, between measurements, and
+ * everything is freed). */
 static void
 service(struct gen *g)
 {
-	struct rte_mbuf *pk[GBURST], *fr[GBURST * NPORTS];
-	unsigned int nf = 0;
+	struct rte_mbuf *pk[GBURST], *fr[GBURST * GPORTS];
+	unsigned int nf = 0, first = g != NULL ? g->pb : 0, np = g != NULL ? NPORTS : GPORTS;
 
-	for (unsigned int pi = 0; pi < NPORTS; pi++) {
-		uint16_t n = rte_eth_rx_burst(gport[pi], 0, pk, GBURST);
+	for (unsigned int gi = first; gi < first + np; gi++) {
+		unsigned int pi = gi % NPORTS;
+		uint16_t n = rte_eth_rx_burst(gport[gi], 0, pk, GBURST);
 
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *m = pk[i];
@@ -648,7 +660,7 @@ service(struct gen *g)
 				if (g != NULL)
 					g->arp++;
 				if (arp_reply(pi, p, len) &&
-					rte_eth_tx_burst(gport[pi], 0, &m, 1) == 1)
+					rte_eth_tx_burst(gport[gi], 0, &m, 1) == 1)
 					continue;
 			} else if (g != NULL) {
 				g->other++;
@@ -695,18 +707,11 @@ top_up(struct gen *g)
 	}
 }
 
-/* Generator windows: correct frames back per second. */
-struct gwins {
-	unsigned int n;
-	double rate[MAX_WIN];
-};
-
-/* Runs for at least dur TSC and min_passes passes, at most max_dur; windows when w. */
+/* Runs for at least dur TSC and min_passes passes, at most max_dur. */
 static void
-gen_run(struct gen *g, uint64_t dur, uint32_t min_passes, uint64_t max_dur, struct gwins *w)
+gen_run(struct gen *g, uint64_t dur, uint32_t min_passes, uint64_t max_dur)
 {
 	uint64_t t0 = rte_rdtsc(), end = t0 + dur, hard = t0 + max_dur;
-	uint64_t win = (uint64_t)(hz * WIN_MS / 1000), next = t0 + win, ta = t0, ga = g->good;
 
 	g->last_back = t0;
 	for (;;) {
@@ -715,13 +720,6 @@ gen_run(struct gen *g, uint64_t dur, uint32_t min_passes, uint64_t max_dur, stru
 			top_up(g);
 		flush_all(g);
 		uint64_t now = rte_rdtsc();
-		if (w != NULL && now >= next) {
-			if (w->n < MAX_WIN)
-				w->rate[w->n++] = (double)(g->good - ga) * hz / (double)(now - ta);
-			ga = g->good;
-			ta = now;
-			next += win;
-		}
 		if (now >= hard || (now >= end && g->passes >= min_passes))
 			break;
 	}
@@ -749,8 +747,9 @@ wait_line(struct child *c, const char *want, char *line, size_t size, double sec
 	return -1;
 }
 
+/* Waits until the memif ports of a set are up: 0, or -1 after secs. */
 static int
-links_up(double secs)
+links_up(unsigned int set, double secs)
 {
 	uint64_t dl = rte_rdtsc() + (uint64_t)(secs * hz);
 	unsigned int up;
@@ -761,7 +760,7 @@ links_up(double secs)
 		service(NULL);
 		up = 0;
 		for (unsigned int pi = 0; pi < NPORTS; pi++)
-			up += rte_eth_link_get_nowait(gport[pi], &l) == 0 &&
+			up += rte_eth_link_get_nowait(gport[set * NPORTS + pi], &l) == 0 &&
 			      l.link_status == RTE_ETH_LINK_UP;
 		if (up < NPORTS)
 			usleep(1000);
@@ -769,15 +768,19 @@ links_up(double secs)
 	return up == NPORTS ? 0 : -1;
 }
 
-/* ---- one measurement --------------------------------------------------------------------- */
+/* ---- one measurement: both systems side by side, phase by phase ------------------------ */
 
+#define MAX_PH 64
+
+/* One system under test over a measurement, phase by phase. */
 struct run {
 	int tpmd;
 	uint32_t n;
 	int ok, done;
-	double mpps_best, mpps_med; /* generator windows */
-	double cpp, cpp_best, busy; /* system under test on CPU 1 */
-	double sut_mpps_med;	    /* hotline's own relayed rate, median window */
+	unsigned int nph;
+	double rate[MAX_PH]; /* correct frames back at the generator per second */
+	double cpp[MAX_PH];  /* its cycles per packet */
+	double busy[MAX_PH]; /* its busy share of CPU 1 */
 	char notes[1024];
 };
 
@@ -793,11 +796,8 @@ note(struct run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* testpmd's forward statistics: the first "CPU cycles/packet" after our "show". */
+/* testpmd's forward statistics as it prints them at "stop": its drops. */
 struct tpmd_out {
-	struct run *r;
-	uint64_t span; /* TSC of the measured span */
-	int seen;
 	uint64_t txdrop, rxdrop;
 	int acc; /* inside the first accumulated block */
 };
@@ -806,17 +806,8 @@ static void
 tpmd_line(void *ctx, const char *line)
 {
 	struct tpmd_out *t = ctx;
-	double cpp;
-	uint64_t cyc, pk, a, b, c;
+	uint64_t a, b, c;
 
-	if (!t->seen && sscanf(line,
-				" CPU cycles/packet=%lf (total cycles=%" SCNu64
-				" / total %*s packets=%" SCNu64 ")",
-				&cpp, &cyc, &pk) == 3) {
-		t->seen = 1;
-		t->r->cpp = cpp;
-		t->r->busy = t->span ? (double)cyc / (double)t->span : 0;
-	}
 	if (strstr(line, "Accumulated forward statistics") != NULL)
 		t->acc++;
 	if (t->acc == 1 &&
@@ -870,36 +861,130 @@ sut_line(void *ctx, const char *line)
 	}
 }
 
-static int
-measure(struct run *r, int tpmd, uint32_t n, unsigned int secs, unsigned int window,
-	const char *sock, const char *self)
-{
-	static struct gen g;
-	static struct gwins w;
+/* A system under test while a measurement runs. */
+struct sut {
+	struct run *r;
+	struct gen *g;
 	struct child c;
-	char line[512], nbuf[16], sbuf[16], prefix[64], vdev[NPORTS][256];
+	int live;	      /* started and not yet finished */
+	int stopped;	      /* SIGSTOPped by us */
+	uint64_t cyc, pk;     /* its cumulative busy cycles and packets at the last snapshot */
+	uint64_t lost0, stall0;
+};
+
+/* Takes back what is in flight to sut x (nothing is recycled): 0, or -1 when frames
+ * stayed out for 2 s (counted lost). */
+static int
+drain(struct sut *x)
+{
+	struct gen *g = x->g;
+	uint64_t dl = rte_rdtsc() + (uint64_t)(hz * 2);
+
+	g->recycle = 0;
+	while (inflight(g) > 0 && rte_rdtsc() < dl) {
+		service(g);
+		flush_all(g);
+	}
+	if (inflight(g) <= 0)
+		return 0;
+	note(x->r, "%" PRId64 " frames did not come back; ", inflight(g));
+	g->lost += (uint64_t)inflight(g);
+	x->r->ok = 0;
+	return -1;
+}
+
+/* Its cumulative cycles and packets (testpmd: --record-core-cycles' cycles of non-empty
+ * bursts and RX packets; hotline: the worker's busy cycles and relayed packets) into
+ * x->cyc and x->pk. Nothing may be in flight to it: 0, or -1. */
+static int
+snapshot(struct sut *x)
+{
+	char line[512];
+	uint64_t a, b, c, d;
+	double cpp;
+
+	if (x->r->tpmd) {
+		child_say(&x->c, "show fwd stats all\n");
+		if (wait_line(&x->c, "  CPU cycles/packet=", line, sizeof(line), 10) != 0 ||
+			sscanf(line,
+				" CPU cycles/packet=%lf (total cycles=%" SCNu64
+				" / total %*s packets=%" SCNu64 ")",
+				&cpp, &a, &b) != 3)
+			return -1;
+		x->cyc = a;
+		x->pk = b;
+		return 0;
+	}
+	child_say(&x->c, "snap\n");
+	if (wait_line(&x->c, "snap", line, sizeof(line), 10) != 0 ||
+		sscanf(line, "snap %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64, &a, &b, &c, &d) !=
+			4)
+		return -1;
+	x->cyc = b;
+	x->pk = d;
+	return 0;
+}
+
+/* SIGSTOP / SIGCONT: the one not measured leaves CPU 1 to the other. */
+static void
+sut_pause(struct sut *x)
+{
+	int st;
+
+	if (x->live && !x->stopped && kill(x->c.pid, SIGSTOP) == 0) {
+		(void)waitpid(x->c.pid, &st, WUNTRACED);
+		x->stopped = 1;
+	}
+}
+
+static void
+sut_resume(struct sut *x)
+{
+	if (x->live && x->stopped) {
+		kill(x->c.pid, SIGCONT);
+		x->stopped = 0;
+	}
+}
+
+/*
+ * Starts a system under test on CPU 1 with n legs, brings its memif ports up, warms it
+ * up (hotline: the first pass is probation and dropped, the second latches), takes
+ * back what is in flight and takes its first snapshot. 0 when it is ready to measure;
+ * -1 (x->r says why) when not.
+ */
+static int
+sut_start(struct sut *x, struct run *r, struct gen *g, int tpmd, uint32_t n,
+	unsigned int window, const char *sock, const char *self)
+{
+	char line[512], nbuf[16], prefix[64];
+	static char vdev[GPORTS][256];
 	char *argv[48];
-	int na = 0, rc = -1;
+	int na = 0;
 
 	memset(r, 0, sizeof(*r));
-	memset(&g, 0, sizeof(g));
-	memset(&w, 0, sizeof(w));
+	memset(g, 0, sizeof(*g));
+	memset(x, 0, sizeof(*x));
+	x->r = r;
+	x->g = g;
 	r->tpmd = tpmd;
 	r->n = n;
 	r->ok = 1;
-	g.n = n;
-	g.tpmd = tpmd;
-	g.win = window;
-	g.s = calloc(n, sizeof(*g.s));
-	g.out_cnt = calloc(n, sizeof(*g.out_cnt));
-	if (g.s == NULL || g.out_cnt == NULL)
-		goto out;
+	g->n = n;
+	g->tpmd = tpmd;
+	g->pb = (tpmd ? SET_TPMD : SET_HL) * NPORTS;
+	g->win = window;
+	g->s = calloc(n, sizeof(*g->s));
+	g->out_cnt = calloc(n, sizeof(*g->out_cnt));
+	if (g->s == NULL || g->out_cnt == NULL) {
+		note(r, "out of memory; ");
+		r->ok = 0;
+		return -1;
+	}
 	for (uint32_t l = 0; l < n; l++) {
-		g.s[l].seq = (uint16_t)(l * 7919u);
-		g.s[l].ts = l * 1000u;
+		g->s[l].seq = (uint16_t)(l * 7919u);
+		g->s[l].ts = l * 1000u;
 	}
 	snprintf(nbuf, sizeof(nbuf), "%u", n);
-	snprintf(sbuf, sizeof(sbuf), "%u", secs);
 	if (tpmd) {
 		const char *tp = getenv("HL_MEMIF_TESTPMD");
 
@@ -912,7 +997,7 @@ measure(struct run *r, int tpmd, uint32_t n, unsigned int secs, unsigned int win
 		argv[na++] = "0@1,1@1";
 		argv[na++] = "--main-lcore";
 		argv[na++] = "0";
-		na = eal_args(argv, na, "512", prefix, 0, sock, vdev);
+		na = eal_args(argv, na, "512", prefix, 0, SET_TPMD, sock, vdev);
 		argv[na++] = "--";
 		argv[na++] = "-i";
 		argv[na++] = "--forward-mode=io";
@@ -925,29 +1010,30 @@ measure(struct run *r, int tpmd, uint32_t n, unsigned int secs, unsigned int win
 		argv[na++] = "--sut";
 		argv[na++] = (char *)(uintptr_t)sock;
 		argv[na++] = nbuf;
-		argv[na++] = sbuf;
 	}
 	argv[na] = NULL;
 	printf("  %-22s %6u streams: ", tpmd ? "dpdk-testpmd io-fwd" : "hotline relay (plain)", n);
 	fflush(stdout);
-	if (spawn(&c, argv) != 0) {
+	if (spawn(&x->c, argv) != 0) {
 		note(r, "cannot start %s; ", argv[0]);
-		goto out;
+		r->ok = 0;
+		return -1;
 	}
+	x->live = 1;
 	uint64_t t0 = rte_rdtsc();
 	if (tpmd) {
-		child_say(&c, "start\n");
-		if (links_up(15) != 0) {
+		child_say(&x->c, "start\n");
+		if (links_up(SET_TPMD, 15) != 0) {
 			note(r, "testpmd's memif ports did not come up; ");
 			goto fail;
 		}
-		if (wait_line(&c, "io packet forwarding", line, sizeof(line), 10) != 0) {
+		if (wait_line(&x->c, "io packet forwarding", line, sizeof(line), 10) != 0) {
 			note(r, "testpmd did not start forwarding; ");
 			goto fail;
 		}
 		printf("up in %.2f s", (double)(rte_rdtsc() - t0) / hz);
 	} else {
-		if (links_up(20) != 0 || wait_line(&c, "up", line, sizeof(line), 5) != 0) {
+		if (links_up(SET_HL, 20) != 0 || wait_line(&x->c, "up", line, sizeof(line), 5) != 0) {
 			note(r, "hotline's memif ports did not come up; ");
 			goto fail;
 		}
@@ -957,18 +1043,21 @@ measure(struct run *r, int tpmd, uint32_t n, unsigned int secs, unsigned int win
 				struct rte_mbuf *m = rte_pktmbuf_alloc(gpool);
 				uint8_t *p = m ? (uint8_t *)rte_pktmbuf_append(m, 60) : NULL;
 
-				if (p == NULL)
+				if (p == NULL) {
+					rte_pktmbuf_free(m);
+					note(r, "generator pool empty; ");
 					goto fail;
+				}
 				arp_request(p, pi, h);
-				if (rte_eth_tx_burst(gport[pi], 0, &m, 1) != 1)
+				if (rte_eth_tx_burst(gport[g->pb + pi], 0, &m, 1) != 1)
 					rte_pktmbuf_free(m);
 			}
-		if (wait_line(&c, "neigh", line, sizeof(line), 10) != 0 ||
+		if (wait_line(&x->c, "neigh", line, sizeof(line), 10) != 0 ||
 			strtoul(line + 6, NULL, 10) < NPORTS * NHOSTS) {
 			note(r, "hotline did not learn the remote hosts (%s); ", line);
 			goto fail;
 		}
-		if (wait_line(&c, "ready", line, sizeof(line), 60) != 0) {
+		if (wait_line(&x->c, "ready", line, sizeof(line), 60) != 0) {
 			note(r, "legs not set up; ");
 			goto fail;
 		}
@@ -976,123 +1065,230 @@ measure(struct run *r, int tpmd, uint32_t n, unsigned int secs, unsigned int win
 	}
 	fflush(stdout);
 
-	/* Warm-up: for hotline the first pass is probation (dropped), the second latches. */
-	g.recycle = 1;
+	g->recycle = 1;
 	uint64_t w0 = rte_rdtsc();
-	gen_run(&g, (uint64_t)(hz / 2), 3, (uint64_t)(20 * hz), NULL);
-	printf(", warm-up %.2f s", (double)(rte_rdtsc() - w0) / hz);
+	gen_run(g, (uint64_t)(hz / 2), 3, (uint64_t)(20 * hz));
+	printf(", warm-up %.2f s\n", (double)(rte_rdtsc() - w0) / hz);
 	fflush(stdout);
-	if (g.passes < 3) {
-		note(r, "WARM-UP INCOMPLETE: %u passes; ", g.passes);
+	if (g->passes < 3) {
+		note(r, "WARM-UP INCOMPLETE: %u passes; ", g->passes);
 		r->ok = 0;
 	}
-	uint64_t good0 = g.good, lost0 = g.lost, stall0 = g.stalls;
-	child_say(&c, tpmd ? "clear fwd stats all\n" : "go\n");
-	uint64_t m0 = rte_rdtsc();
-	gen_run(&g, (uint64_t)(hz * secs), 0, (uint64_t)(hz * secs), &w);
-	uint64_t span = rte_rdtsc() - m0;
-	if (tpmd)
-		child_say(&c, "show fwd stats all\n");
-	/* Drain: stop recycling and collect what is still in flight. */
-	g.recycle = 0;
-	uint64_t dl = rte_rdtsc() + (uint64_t)(hz * 2);
-	while (inflight(&g) > 0 && rte_rdtsc() < dl) {
-		service(&g);
-		flush_all(&g);
+	if (drain(x) != 0 || snapshot(x) != 0) {
+		note(r, "no first snapshot; ");
+		goto fail;
 	}
-	int64_t unacc = inflight(&g);
+	x->lost0 = g->lost;
+	x->stall0 = g->stalls;
+	return 0;
+fail:
+	r->ok = 0;
+	child_reap(&x->c, 5, NULL, NULL);
+	child_tail(&x->c, tpmd ? "dpdk-testpmd" : "hotline");
+	x->live = 0;
+	return -1;
+}
+
+/* One phase of dur TSC on x with CPU 1 to itself: traffic, drain, snapshot, then x is
+ * stopped again unless it has the next phase too (keep). 0, or -1 when x can no longer
+ * be measured. */
+static int
+phase(struct sut *x, uint64_t dur, int keep)
+{
+	struct gen *g = x->g;
+	struct run *r = x->r;
+	uint64_t cyc0 = x->cyc, pk0 = x->pk, good0 = g->good;
+
+	if (!x->live || r->nph >= MAX_PH)
+		return -1;
+	/* The stop may have caught it between reading its TSC and its receive burst: with
+	 * traffic at once that turn would count the whole stop as busy. Let it finish an
+	 * empty one first. */
+	if (x->stopped) {
+		sut_resume(x);
+		usleep(2000);
+	}
+	g->recycle = 1;
+	uint64_t t0 = rte_rdtsc();
+	gen_run(g, dur, 0, dur);
+	uint64_t t1 = rte_rdtsc();
+	(void)drain(x);
+	uint64_t t2 = rte_rdtsc();
+	if (snapshot(x) != 0 || x->pk <= pk0) {
+		note(r, "no snapshot after phase %u; ", r->nph);
+		r->ok = 0;
+		sut_pause(x);
+		return -1;
+	}
+	r->rate[r->nph] = (double)(g->good - good0) * hz / (double)(t1 - t0);
+	r->cpp[r->nph] = (double)(x->cyc - cyc0) / (double)(x->pk - pk0);
+	r->busy[r->nph] = (double)(x->cyc - cyc0) / (double)(t2 - t0);
 	if (verbose)
-		for (unsigned int i = 0; i < w.n; i++)
-			fprintf(stderr, "  window %u: %.3f Mpps\n", i, w.rate[i] / 1e6);
-	printf(", %" PRIu64 " back\n", g.good - good0);
-	fflush(stdout);
+		fprintf(stderr,
+			"  phase %u %s: %.1f Mcycles, %" PRIu64 " packets, %.1f ms traffic + %.1f ms "
+			"drain\n",
+			r->nph, r->tpmd ? "testpmd" : "hotline", (double)(x->cyc - cyc0) / 1e6,
+			x->pk - pk0, (double)(t1 - t0) * 1e3 / hz, (double)(t2 - t1) * 1e3 / hz);
+	r->nph++;
+	if (!keep)
+		sut_pause(x);
+	return 0;
+}
 
-	r->mpps_med = median(w.rate, w.n) / 1e6;
-	r->mpps_best = w.n ? w.rate[w.n - 1] / 1e6 : 0;
-	if (tpmd) {
-		struct tpmd_out t = {.r = r, .span = span};
+/* Ends x: testpmd stops and quits, hotline deletes its legs and reports; then every
+ * check of the frames that came back. */
+static void
+sut_finish(struct sut *x)
+{
+	struct gen *g = x->g;
+	struct run *r = x->r;
 
-		child_say(&c, "stop\nquit\n");
-		int st = child_reap(&c, 10, tpmd_line, &t);
-		if (!t.seen) {
-			note(r, "no cycles/packet from testpmd (exit %d); ", st);
-			r->ok = 0;
+	if (x->live) {
+		sut_resume(x);
+		if (r->tpmd) {
+			struct tpmd_out t = {0};
+
+			child_say(&x->c, "stop\nquit\n");
+			int st = child_reap(&x->c, 10, tpmd_line, &t);
+			if (st != 0) {
+				note(r, "testpmd exit %d; ", st);
+				r->ok = 0;
+			}
+			note(r, "testpmd RX-dropped %" PRIu64 " TX-dropped %" PRIu64 "; ", t.rxdrop,
+				t.txdrop);
+		} else {
+			struct sut_out s = {.r = r, .n = r->n};
+
+			child_say(&x->c, "end\n");
+			int st = child_reap(&x->c, 30, sut_line, &s);
+			if (!s.final || !s.done || st != 0) {
+				note(r, "hotline did not finish cleanly (exit %d); ", st);
+				r->ok = 0;
+			}
 		}
-		note(r, "testpmd RX-dropped %" PRIu64 " TX-dropped %" PRIu64 "; ", t.rxdrop,
-			t.txdrop);
-	} else {
-		struct sut_out s = {.r = r, .n = n};
-		double mb, mm, cb, cm, bm, ca;
-		unsigned int nw;
-		uint64_t rel;
+		x->live = 0;
+		r->done = r->nph > 0;
+	}
+	if (g->s != NULL) {
+		uint32_t silent = 0;
 
-		if (wait_line(&c, "win", line, sizeof(line), 10) != 0 ||
-			sscanf(line, "win %u %lf %lf %lf %lf %lf %lf %" SCNu64, &nw, &mb, &mm, &cb,
-				&cm, &bm, &ca, &rel) != 8) {
-			note(r, "no windows from hotline; ");
-			goto fail;
-		}
-		r->cpp = cm;
-		r->cpp_best = cb;
-		r->busy = bm;
-		r->sut_mpps_med = mm;
-		child_say(&c, "end\n");
-		int st = child_reap(&c, 30, sut_line, &s);
-		if (!s.final || !s.done || st != 0) {
-			note(r, "hotline did not finish cleanly (exit %d); ", st);
+		for (uint32_t l = 0; l < r->n; l++)
+			silent += g->out_cnt[l] == 0;
+		if (silent) {
+			note(r, "%u legs never came back; ", silent);
 			r->ok = 0;
 		}
 	}
-	r->done = 1;
-
-	uint32_t silent = 0;
-	for (uint32_t l = 0; l < n; l++)
-		silent += g.out_cnt[l] == 0;
-	if (silent) {
-		note(r, "%u legs never came back; ", silent);
-		r->ok = 0;
-	}
-	if (g.bad || g.verify_fail || g.lost != lost0 || unacc != 0) {
+	if (g->bad || g->verify_fail || g->lost != x->lost0) {
 		note(r,
 			"BAD frames %" PRIu64 ", verify failed %" PRIu64
-			", lost in the measured span %" PRIu64 " (%" PRIu64
-			" stalls), unaccounted at the end %" PRId64 "; ",
-			g.bad, g.verify_fail, g.lost - lost0, g.stalls - stall0, unacc);
+			", lost while measured %" PRIu64 " (%" PRIu64 " stalls); ",
+			g->bad, g->verify_fail, g->lost - x->lost0, g->stalls - x->stall0);
 		r->ok = 0;
 	}
-	if (g.overflow) {
-		note(r, "GENERATOR BACKLOG OVERFLOW %" PRIu64 "; ", g.overflow);
+	if (g->overflow) {
+		note(r, "GENERATOR BACKLOG OVERFLOW %" PRIu64 "; ", g->overflow);
 		r->ok = 0;
 	}
 	note(r,
 		"%" PRIu64 " frames fully checked; memif ring full (generator waited) %" PRIu64
 		" times; ARP %" PRIu64 ", RTCP %" PRIu64 ", other %" PRIu64,
-		g.verify_ok, g.tx_full, g.arp, g.rtcp, g.other);
-	rc = 0;
-	goto out;
-fail:
-	r->ok = 0;
-	child_reap(&c, 5, NULL, NULL);
-	child_tail(&c, tpmd ? "dpdk-testpmd" : "hotline");
-	rc = 0; /* reported in the table; the other runs go on */
-out:
+		g->verify_ok, g->tx_full, g->arp, g->rtcp, g->other);
 	for (unsigned int pi = 0; pi < NPORTS; pi++)
-		for (; g.head[pi] != g.tail[pi]; g.head[pi]++)
-			rte_pktmbuf_free(g.backlog[pi][g.head[pi] & (BACKLOG - 1)]);
-	free(g.s);
-	free(g.out_cnt);
+		for (; g->head[pi] != g->tail[pi]; g->head[pi]++)
+			rte_pktmbuf_free(g->backlog[pi][g->head[pi] & (BACKLOG - 1)]);
+	free(g->s);
+	free(g->out_cnt);
+	g->s = NULL;
+	g->out_cnt = NULL;
 	/* whatever is left on the rings belongs to no run */
 	for (int i = 0; i < 100; i++)
 		service(NULL);
-	return rc;
+}
+
+/*
+ * testpmd and hotline on n streams, both started before the first phase and stopped
+ * (SIGSTOP) whenever the other is measured, so CPU 1 is always one system's: pairs
+ * pairs of phases of phase_ms each, in the order T H, H T, T H... so that a drift of the
+ * host's speed weighs on both alike. Each pair gives one ratio.
+ */
+static void
+measure(struct run *t, struct run *h, uint32_t n, unsigned int pairs, unsigned int phase_ms,
+	unsigned int window, const char *sock, const char *self)
+{
+	static struct gen gt, gh;
+	struct sut xt, xh;
+	uint64_t dur = (uint64_t)(hz * phase_ms / 1000);
+
+	if (sut_start(&xt, t, &gt, 1, n, window, sock, self) == 0)
+		sut_pause(&xt);
+	if (sut_start(&xh, h, &gh, 0, n, window, sock, self) == 0)
+		sut_pause(&xh);
+	printf("  %u pairs of %u ms phases:", pairs, phase_ms);
+	fflush(stdout);
+	for (unsigned int k = 0; k < pairs && xt.live && xh.live; k++) {
+		struct sut *first = k & 1 ? &xh : &xt, *second = k & 1 ? &xt : &xh;
+
+		if (phase(first, dur, 0) != 0 || phase(second, dur, k + 1 < pairs) != 0)
+			break;
+		printf(" %.0f/%.0f", t->cpp[t->nph - 1], h->cpp[h->nph - 1]);
+		fflush(stdout);
+	}
+	printf(" (testpmd/hotline cycles/pkt)\n");
+	sut_finish(&xt);
+	sut_finish(&xh);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
 
+/* Median of n values (copied; v is left as it is). */
+static double
+median_of(const double *v, unsigned int n)
+{
+	double c[MAX_PH];
+
+	memcpy(c, v, n * sizeof(c[0]));
+	return median(c, n);
+}
+
+static double
+max_of(const double *v, unsigned int n)
+{
+	double m = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+static double
+min_of(const double *v, unsigned int n)
+{
+	double m = n ? v[0] : 0;
+
+	for (unsigned int i = 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
+/* Per pair: testpmd's cycles over hotline's (capacity ratio), and the wall-rate ratio. */
+static unsigned int
+pair_ratios(const struct run *t, const struct run *h, double *cap, double *wall)
+{
+	unsigned int np = t->nph < h->nph ? t->nph : h->nph;
+
+	for (unsigned int k = 0; k < np; k++) {
+		cap[k] = t->cpp[k] / h->cpp[k];
+		wall[k] = h->rate[k] / t->rate[k];
+	}
+	return np;
+}
+
 static void
 row(const struct run *r, const struct run *ref)
 {
-	double cap = r->cpp > 0 ? hz / r->cpp / 1e6 : 0;
+	double cpp = median_of(r->cpp, r->nph);
+	double cap = cpp > 0 ? hz / cpp / 1e6 : 0;
 	char vs[160] = "100%";
 
 	if (!r->done) {
@@ -1100,34 +1296,40 @@ row(const struct run *r, const struct run *ref)
 			r->tpmd ? "dpdk-testpmd io-fwd" : "hotline relay, plain RTP", r->n);
 		return;
 	}
-	if (!r->tpmd && ref != NULL && ref->done && ref->cpp > 0 && ref->mpps_med > 0)
-		snprintf(vs, sizeof(vs), "%.1f%% (capacity); wall %.0f%%",
-			100.0 * ref->cpp / r->cpp, 100.0 * r->mpps_med / ref->mpps_med);
-	else if (!r->tpmd)
+	if (!r->tpmd && ref != NULL && ref->done) {
+		double c[MAX_PH], w[MAX_PH];
+		unsigned int np = pair_ratios(ref, r, c, w);
+
+		snprintf(vs, sizeof(vs), "%.1f%% (%.1f-%.1f%%); wall %.0f%%",
+			100.0 * median_of(c, np), 100.0 * min_of(c, np), 100.0 * max_of(c, np),
+			100.0 * median_of(w, np));
+	} else if (!r->tpmd) {
 		snprintf(vs, sizeof(vs), "no ceiling");
-	printf("| %s | %u | %.2f / %.2f | %.0f%s | %.1f | %.0f%% | %.2f | %s |\n",
+	}
+	printf("| %s | %u | %.2f / %.2f | %.0f | %.1f | %.0f%% | %.2f | %s |\n",
 		r->tpmd ? "dpdk-testpmd io-fwd, memif copy"
 			: "hotline relay, plain RTP, memif copy",
-		r->n, r->mpps_best, r->mpps_med, r->cpp, r->tpmd ? " (span)" : " (median)",
-		r->cpp * 1e9 / hz, 100.0 * r->busy, cap, vs);
+		r->n, max_of(r->rate, r->nph) / 1e6, median_of(r->rate, r->nph) / 1e6, cpp,
+		cpp * 1e9 / hz, 100.0 * median_of(r->busy, r->nph), cap, vs);
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc == 5 && strcmp(argv[1], "--sut") == 0) {
+	if (argc == 4 && strcmp(argv[1], "--sut") == 0) {
 		memset(pattern, 0xd5, sizeof(pattern));
-		return sut_main(argv[0], argv[2], (uint32_t)strtoul(argv[3], NULL, 10),
-			(unsigned int)atoi(argv[4]));
+		return sut_main(argv[0], argv[2], (uint32_t)strtoul(argv[3], NULL, 10));
 	}
 
 	unsigned int secs = argc > 1 ? (unsigned int)atoi(argv[1]) : 3;
 	uint32_t streams[MAX_RUNS] = {1000, 10000};
-	unsigned int nstreams = 2, window = 2048;
+	unsigned int nstreams = 2, window = 2048, phase_ms = 500;
 	const char *ev;
 
 	if ((ev = getenv("HL_MEMIF_WINDOW")) != NULL)
 		window = (unsigned int)atoi(ev);
+	if ((ev = getenv("HL_MEMIF_PHASE_MS")) != NULL)
+		phase_ms = (unsigned int)atoi(ev);
 	if (argc > 2) {
 		char *s = argv[2], *e;
 
@@ -1143,13 +1345,16 @@ main(int argc, char **argv)
 		}
 	}
 	if (secs == 0 || secs > 20 || nstreams == 0 || window < GBURST ||
-		window > NPORTS * (MEMIF_SLOTS - 2 * GBURST)) {
+		window > NPORTS * (MEMIF_SLOTS - 2 * GBURST) || phase_ms < 100 ||
+		secs * 1000 / phase_ms > MAX_PH || secs * 1000 / phase_ms == 0) {
 		fprintf(stderr,
 			"usage: bench_memif [seconds 1..20] [streams list, even, <= %u, "
-			"e.g. 1000,10000]\n",
-			MAX_STREAMS);
+			"e.g. 1000,10000]\n"
+			"  (HL_MEMIF_PHASE_MS >= 100, at most %u phases per system)\n",
+			MAX_STREAMS, MAX_PH);
 		return 2;
 	}
+	unsigned int pairs = secs * 1000 / phase_ms;
 	memset(pattern, 0xd5, sizeof(pattern)); /* G.711 A-law silence */
 	pattern_sum = hl_csum_partial(pattern, sizeof(pattern), 0);
 	signal(SIGPIPE, SIG_IGN);
@@ -1165,15 +1370,15 @@ main(int argc, char **argv)
 	snprintf(sock, sizeof(sock), "%s/memif.sock", dir);
 	snprintf(prefix, sizeof(prefix), "hlmemif-gen-%d", (int)getpid());
 
-	static char vdev[NPORTS][256];
-	char *eal[32];
+	static char vdev[GPORTS][256];
+	char *eal[48];
 	int na = 0;
 	bool huge = bench_hugepages(HUGE_MB);
 	setenv("HL_BENCH_HUGE", huge ? "1" : "0", 1); /* the children's choice too */
 	eal[na++] = argv[0];
 	eal[na++] = "-l";
 	eal[na++] = "0";
-	na = eal_args(eal, na, "512", prefix, 1, sock, vdev);
+	na = eal_args(eal, na, "512", prefix, 1, 0, sock, vdev);
 	if (rte_eal_init(na, eal) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		rmdir(dir);
@@ -1185,48 +1390,51 @@ main(int argc, char **argv)
 		fprintf(stderr, "generator pool: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	for (unsigned int pi = 0; pi < NPORTS; pi++) {
+	for (unsigned int gi = 0; gi < GPORTS; gi++) {
 		char name[32];
 		struct rte_eth_conf conf = {0};
-		struct rte_ether_addr mac;
 
-		snprintf(name, sizeof(name), "net_memif%u", pi);
-		if (rte_eth_dev_get_port_by_name(name, &gport[pi]) != 0 ||
-			rte_eth_dev_configure(gport[pi], 1, 1, &conf) != 0 ||
-			rte_eth_rx_queue_setup(gport[pi], 0, MEMIF_SLOTS, 0, NULL, gpool) != 0 ||
-			rte_eth_tx_queue_setup(gport[pi], 0, MEMIF_SLOTS, 0, NULL) != 0 ||
-			rte_eth_dev_start(gport[pi]) != 0) {
-			fprintf(stderr, "bench_memif: memif server port %u failed\n", pi);
+		snprintf(name, sizeof(name), "net_memif%u", gi);
+		if (rte_eth_dev_get_port_by_name(name, &gport[gi]) != 0 ||
+			rte_eth_dev_configure(gport[gi], 1, 1, &conf) != 0 ||
+			rte_eth_rx_queue_setup(gport[gi], 0, MEMIF_SLOTS, 0, NULL, gpool) != 0 ||
+			rte_eth_tx_queue_setup(gport[gi], 0, MEMIF_SLOTS, 0, NULL) != 0 ||
+			rte_eth_dev_start(gport[gi]) != 0) {
+			fprintf(stderr, "bench_memif: memif server port %u failed\n", gi);
 			return 1;
 		}
+	}
+	for (unsigned int pi = 0; pi < NPORTS; pi++) {
+		struct rte_ether_addr mac;
+
 		sut_mac(pi, &mac);
 		for (unsigned int h = 0; h < NHOSTS; h++)
 			tmpl_build(tmpl[pi][h], &mac, pi, h, RTP_LEN);
 	}
-	printf("bench_memif: %u s per measurement, %u packets in flight, G.711 20 ms frames "
-	       "(%u-byte RTP, %u-byte frames), net_memif copy mode, socket %s; generator on CPU 0, "
-	       "each system under test on CPU 1\n",
-		secs, window, RTP_LEN, HDRS + RTP_LEN, sock);
+	printf("bench_memif: %u pairs of %u ms phases per stream count, %u packets in flight, "
+	       "G.711 20 ms frames (%u-byte RTP, %u-byte frames), net_memif copy mode, socket "
+	       "%s; generator on CPU 0, both systems under test on CPU 1, one stopped while the "
+	       "other is measured\n",
+		pairs, phase_ms, window, RTP_LEN, HDRS + RTP_LEN, sock);
 	fflush(stdout);
 
-	/* testpmd and hotline interleaved per stream count: the host's speed drifts. */
 	static struct run runs[2 * MAX_RUNS];
 	for (unsigned int i = 0; i < nstreams; i++)
-		for (int t = 1; t >= 0; t--)
-			measure(&runs[2 * i + (t ? 0 : 1)], t, streams[i], secs, window, sock,
-				self);
+		measure(&runs[2 * i], &runs[2 * i + 1], streams[i], pairs, phase_ms, window, sock,
+			self);
 
 	printf("\n| system under test (CPU 1) | streams | Mpps best / median | cycles/pkt | ns/pkt "
 	       "| busy | capacity Mpps | hotline / testpmd io |\n");
 	printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
 	for (unsigned int i = 0; i < 2 * nstreams; i++)
 		row(&runs[i], runs[i].tpmd ? NULL : &runs[i - 1]);
-	printf("\n(Mpps: correct frames back at the generator, best and median of %u ms windows "
-	       "over "
-	       "%u s; cycles/pkt: hotline's worker busy cycles per relayed packet, median window; "
-	       "testpmd's --record-core-cycles over the span; capacity = TSC %.2f GHz / cycles; "
+	printf("\n(Mpps: correct frames back at the generator per phase, best and median; "
+	       "cycles/pkt, median of phases: hotline's worker busy cycles per relayed packet, "
+	       "testpmd's --record-core-cycles per received packet; capacity = TSC %.2f GHz / "
+	       "cycles; hotline / testpmd: testpmd's cycles over hotline's in each pair of "
+	       "adjacent phases, median (lowest-highest), and the median pair's wall-rate ratio; "
 	       "memory: %s)\n",
-		WIN_MS, secs, hz / 1e9,
+		hz / 1e9,
 		huge ? "2 MiB hugepages" :
 		       "4 KiB pages (--no-huge; free hugepages or HL_BENCH_HUGE=1 for the deployed case)");
 	int fail = 0;
@@ -1236,27 +1444,28 @@ main(int argc, char **argv)
 			r->ok ? "" : "  <-- PROBLEM");
 		fail |= !r->ok;
 	}
-	printf("\ntarget (issue #5): hotline >= 50%% of testpmd io-forward over memif\n");
+	printf("\ntarget (issue #5): hotline >= 50%% of testpmd io-forward over memif (median of "
+	       "the pairs' capacity ratios)\n");
 	for (unsigned int i = 0; i < nstreams; i++) {
 		const struct run *t = &runs[2 * i], *h = &runs[2 * i + 1];
-		if (!t->done || !h->done || t->cpp <= 0 || h->cpp <= 0) {
+		double c[MAX_PH], w[MAX_PH];
+		unsigned int np = t->done && h->done ? pair_ratios(t, h, c, w) : 0;
+
+		if (np == 0) {
 			printf("  %6u streams: not measured\n", h->n);
 			continue;
 		}
-		double cap = t->cpp / h->cpp, wall = h->mpps_med / t->mpps_med;
-		printf("  %6u streams: hotline %.0f cycles/pkt vs testpmd %.0f = %.1f%% of "
-		       "testpmd's "
-		       "capacity -> >= 50%%: %s; wall medians %.2f vs %.2f Mpps = %.0f%% (busy "
-		       "%.0f%% vs "
-		       "%.0f%%%s)\n",
-			h->n, h->cpp, t->cpp, 100 * cap,
-			cap >= 0.5 && h->ok && t->ok ? "met" : "NOT met", h->mpps_med, t->mpps_med,
-			100 * wall, 100 * h->busy, 100 * t->busy,
-			t->busy < 0.9 ? ": testpmd not saturated, the generator was the limit"
-				      : "");
+		double cap = median_of(c, np), tb = median_of(t->busy, t->nph);
+		printf("  %6u streams: %u pairs, hotline %.0f cycles/pkt vs testpmd %.0f (medians); "
+		       "per pair %.1f%% of testpmd's capacity (%.1f-%.1f%%) -> >= 50%%: %s; wall "
+		       "%.0f%% (testpmd busy %.0f%%%s)\n",
+			h->n, np, median_of(h->cpp, h->nph), median_of(t->cpp, t->nph), 100 * cap,
+			100 * min_of(c, np), 100 * max_of(c, np),
+			cap >= 0.5 && h->ok && t->ok ? "met" : "NOT met", 100 * median_of(w, np),
+			100 * tb, tb < 0.9 ? ": not saturated, the generator was the limit" : "");
 	}
 	fflush(stdout);
-	for (unsigned int pi = 0; pi < NPORTS; pi++) {
+	for (unsigned int pi = 0; pi < GPORTS; pi++) {
 		rte_eth_dev_stop(gport[pi]);
 		rte_eth_dev_close(gport[pi]);
 	}

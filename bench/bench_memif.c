@@ -798,7 +798,7 @@ note(struct run *r, const char *fmt, ...)
 
 /* testpmd's forward statistics as it prints them at "stop": its drops. */
 struct tpmd_out {
-	uint64_t txdrop, rxdrop;
+	uint64_t txdrop, rxdrop, rx, tx;
 	int acc; /* inside the first accumulated block */
 };
 
@@ -812,12 +812,16 @@ tpmd_line(void *ctx, const char *line)
 		t->acc++;
 	if (t->acc == 1 &&
 		sscanf(line, " RX-packets: %" SCNu64 " RX-dropped: %" SCNu64 " RX-total: %" SCNu64,
-			&a, &b, &c) == 3)
+			&a, &b, &c) == 3) {
+		t->rx = a;
 		t->rxdrop = b;
+	}
 	if (t->acc == 1 &&
 		sscanf(line, " TX-packets: %" SCNu64 " TX-dropped: %" SCNu64 " TX-total: %" SCNu64,
-			&a, &b, &c) == 3)
+			&a, &b, &c) == 3) {
+		t->tx = a;
 		t->txdrop = b;
+	}
 }
 
 /* hotline's report after "end". */
@@ -887,7 +891,23 @@ drain(struct sut *x)
 	}
 	if (inflight(g) <= 0)
 		return 0;
-	note(x->r, "%" PRId64 " frames did not come back; ", inflight(g));
+	note(x->r, "%" PRId64 " frames did not come back (generator backlog %u); ", inflight(g),
+		backlog_total(g));
+	if (x->r->tpmd) {
+		struct tpmd_out t = {0};
+		char line[512];
+
+		child_say(&x->c, "show fwd stats all\n");
+		for (uint64_t dl2 = rte_rdtsc() + (uint64_t)hz; rte_rdtsc() < dl2;) {
+			while (child_line(&x->c, line, sizeof(line)))
+				tpmd_line(&t, line);
+			usleep(1000);
+		}
+		note(x->r,
+			"testpmd RX %" PRIu64 " (dropped %" PRIu64 ") TX %" PRIu64 " (dropped %" PRIu64
+			"), generator sent %" PRIu64 " got %" PRIu64 "; ",
+			t.rx, t.rxdrop, t.tx, t.txdrop, g->injected, g->back);
+	}
 	g->lost += (uint64_t)inflight(g);
 	x->r->ok = 0;
 	return -1;
@@ -1027,7 +1047,14 @@ sut_start(struct sut *x, struct run *r, struct gen *g, int tpmd, uint32_t n,
 			note(r, "testpmd's memif ports did not come up; ");
 			goto fail;
 		}
-		if (wait_line(&x->c, "io packet forwarding", line, sizeof(line), 10) != 0) {
+		/* "start" prints the forwarding set-up, then frees whatever its RX queues
+		 * hold (flush_fwd_rx_queues(), some 20 ms), then prints each port's queue
+		 * set-up and launches the forwarding lcore: frames sent before the last
+		 * port's line could be eaten and counted in flight for good. */
+		char want[64];
+		snprintf(want, sizeof(want), "  port %u: RX queue number", NPORTS - 1);
+		if (wait_line(&x->c, "io packet forwarding", line, sizeof(line), 10) != 0 ||
+			wait_line(&x->c, want, line, sizeof(line), 10) != 0) {
 			note(r, "testpmd did not start forwarding; ");
 			goto fail;
 		}
@@ -1241,14 +1268,17 @@ measure(struct run *t, struct run *h, uint32_t n, unsigned int pairs, unsigned i
 
 /* ---- main --------------------------------------------------------------------------------- */
 
-/* Median of n values (copied; v is left as it is). */
+/* Median of n values, the mean of the middle two when n is even (v is left as it is). */
 static double
 median_of(const double *v, unsigned int n)
 {
 	double c[MAX_PH];
 
+	if (n == 0)
+		return 0;
 	memcpy(c, v, n * sizeof(c[0]));
-	return median(c, n);
+	qsort(c, n, sizeof(c[0]), cmp_double);
+	return n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
 }
 
 static double

@@ -815,6 +815,7 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 	sig_free(l->ack);
 	sig_free(l->sdp_remote);
 	sig_free(l->sdp_local);
+	sig_free(l->sdp_local_was);
 	sig_free(l);
 }
 
@@ -1522,7 +1523,7 @@ out:
 
 static enum hl_sdp_dir offer_dir(const uint8_t *buf, struct hl_sip_slice body);
 static void leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer,
-	enum hl_sdp_dir d, struct sig_txn *relay);
+	enum hl_sdp_dir d);
 
 /*
  * The ACK of a 2xx that offered on l has come (RFC 3261 §13.3.1.4): its answer fills l,
@@ -1560,7 +1561,7 @@ leg_ack_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 	if (peer != NULL && peer->state == LEG_CONFIRMED && !peer->hold) {
 		enum hl_sdp_dir d = offer_dir(buf, sdp_body(buf, m));
 		if ((d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE) != l->hold)
-			leg_relay_dir(s, l, peer, d, NULL);
+			leg_relay_dir(s, l, peer, d);
 	}
 }
 
@@ -2379,6 +2380,20 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	}
 	if (t->method != HL_SIP_METHOD_INVITE)
 		return;
+	if (l->sdp_local_was != NULL && t->cseq == l->sdp_local_was_cseq) {
+		/* RFC 3264 §8: our offer refused (or timed out), the session is as it
+		 * was, with the SDP of ours it had; answered, the offer is it. Our o=
+		 * version stays at the refused offer's, so the next SDP that differs is
+		 * newer than any the remote has seen. */
+		if (status >= 300) {
+			sig_free(l->sdp_local);
+			l->sdp_local = l->sdp_local_was;
+			l->sdp_local_len = l->sdp_local_was_len;
+		} else {
+			sig_free(l->sdp_local_was);
+		}
+		l->sdp_local_was = NULL;
+	}
 	if (status < 300) {
 		/* ACK every 2xx, retransmissions included. */
 		if (!l->ack || t->status == 0 || l->state == LEG_CONFIRMED)
@@ -2583,10 +2598,11 @@ leg_offer_theirs(const struct sig_leg *l)
  * The peer (l) answered (status) the re-INVITE that carried orig's offer on: orig (a
  * re-INVITE or an UPDATE of the other leg, x) gets our answer to its offer, in the
  * 2xx, or the peer's refusal. RFC 4568 §7.1.4: the keys of our answer, new or kept, go
- * to the worker before the offerer hears of them. A re-INVITE's offer took effect on
- * x when it came (reinvite_request); an UPDATE's takes effect only now, so one the
- * peer refuses changes nothing (RFC 3311 §5.2: the session stays as it was) and the
- * same offer again is no refresh.
+ * to the worker before the offerer hears of them. Either offer takes effect on x only
+ * now, with our 2xx: one the peer refuses, or that we cannot answer, changes nothing
+ * on x (RFC 3264 §8, RFC 3261 §14.1, RFC 3311 §5.2: the session stays as it was; its
+ * media, hold and remote SDP, and the worker's leg, which had not heard of it), and
+ * the same offer again is no refresh.
  */
 static void
 relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct sig_txn *orig,
@@ -2602,12 +2618,10 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 	char hdrs[320], sdp[2048];
 	int n = -1, moved = 0;
 
-	if (upd && hl_sip_parse((const uint8_t *)orig->req, orig->req_len, &om) > 0) {
+	if (x != NULL && orig->req != NULL &&
+		hl_sip_parse((const uint8_t *)orig->req, orig->req_len, &om) > 0) {
 		ob = (const uint8_t *)orig->req;
 		osl = om.body;
-	} else if (!upd && x != NULL && x->sdp_remote != NULL) {
-		ob = (const uint8_t *)x->sdp_remote;
-		osl.len = x->sdp_remote_len;
 	}
 	if (x == NULL || status >= 300 || ob == NULL || osl.len == 0) {
 		sig_reply_stored(s, orig, status >= 300 ? status : 500, NULL, NULL, NULL, NULL,
@@ -2621,15 +2635,12 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 	if (hl_sdp_parse(ob, osl, &offer) == 0)
 		n = leg_answer_sdp(s, x, l, -1, ob, &offer, sdp, sizeof(sdp), &neg);
 	if (n > 0) {
-		if (upd) {
-			enum hl_sdp_dir d = offer_dir(ob, osl);
-			x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
-			store_sdp(&x->sdp_remote, &x->sdp_remote_len, (const char *)ob + osl.off,
-				osl.len);
-			if (x->media_ready) {
-				media_from_sdp(s, c, x, ob, osl, 0, 0);
-				moved = 1;
-			}
+		enum hl_sdp_dir d = offer_dir(ob, osl);
+		x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+		store_sdp(&x->sdp_remote, &x->sdp_remote_len, (const char *)ob + osl.off, osl.len);
+		if (x->media_ready) {
+			media_from_sdp(s, c, x, ob, osl, 0, 0);
+			moved = 1;
 		}
 		for (unsigned int i = 0; i < neg.nstreams; i++) {
 			const struct hl_sdp_neg_stream *ns = &neg.s[i];
@@ -2762,8 +2773,17 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 	}
 	t->cseq = l->lcseq;
 	l->inv_peer_req = relay;
-	if (sdplen > 0)
-		store_sdp(&l->sdp_local, &l->sdp_local_len, sdp, (size_t)sdplen);
+	char *d = sdplen > 0 ? sig_dup(sdp, (size_t)sdplen) : NULL;
+	if (d != NULL) {
+		/* Ours till the answer: a refusal leaves the session, and so the SDP a
+		 * refresh of theirs gets back, as it was (leg_req_resp). */
+		sig_free(l->sdp_local_was);
+		l->sdp_local_was = l->sdp_local;
+		l->sdp_local_was_len = l->sdp_local_len;
+		l->sdp_local_was_cseq = t->cseq;
+		l->sdp_local = d;
+		l->sdp_local_len = (uint16_t)sdplen;
+	}
 }
 
 static void
@@ -3352,17 +3372,16 @@ offer_dir(const uint8_t *buf, struct hl_sip_slice body)
 }
 
 /*
- * l's remote asks direction d (offer_dir() of its offer, or of its answer in an ACK):
- * on hold or not, and what they will do is what we offer the peer to do, in a
- * re-INVITE. relay: the request whose answer the peer's is (reinvite_request), NULL
- * when there is none (leg_ack_answer: an ACK is not answered).
+ * l's remote took direction d in its answer in an ACK (offer_dir()): on hold or not,
+ * at once, as an answer is final; what they will do is what we offer the peer to do,
+ * in a re-INVITE of ours that answers nothing (an ACK is not answered). An offer's
+ * direction moves l only with the answer to it (relay_answered).
  */
 static void
-leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer, enum hl_sdp_dir d,
-	struct sig_txn *relay)
+leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer, enum hl_sdp_dir d)
 {
 	l->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
-	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, relay);
+	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, NULL);
 }
 
 static void
@@ -3373,6 +3392,7 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
 	struct hl_sip_slice body = sdp_body(buf, m);
 	struct hl_sdp offer;
+	enum hl_sdp_dir d;
 	char hdrs[320];
 
 	sig_count(s, HL_SIG_CTR_REINVITES);
@@ -3386,6 +3406,12 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		reply_retry(s, t, buf, m);
 		return;
 	}
+	/* Their last re-INVITE, refused (a non-2xx final sent), is over but for its ACK:
+	 * its transaction stays till Timer I or H, longer than §14.1 has the sender of
+	 * a 491's offer wait to retry (2.1-4 s), and must not turn that retry away. */
+	if (l->inv != NULL && l->inv->server &&
+		(l->inv->state == TXN_COMPLETED || l->inv->state == TXN_CONFIRMED))
+		l->inv = NULL;
 	if (l->inv != NULL || (peer != NULL && peer->inv_peer_req != NULL) || leg_offer_ours(l)) {
 		/* §14.2: one INVITE at a time per dialog, and ours crossed theirs. */
 		sig_reply(s, t, buf, m, 491, NULL, NULL, NULL, NULL, NULL, 0);
@@ -3405,6 +3431,11 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	sig_free(t->req);
 	t->req = sig_dup(buf, m->head_len + m->body.len);
 	t->req_len = (uint16_t)(m->head_len + m->body.len);
+	if (t->req == NULL) {
+		/* Our answer would have nothing to be built from (relay_answered). */
+		reply_retry(s, t, buf, m);
+		return;
+	}
 	l->inv = t;
 	sig_txn_attach(t, l);
 	/* A refresh (RFC 4028) restarts the clock. */
@@ -3446,17 +3477,22 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 			l->sdp_local, l->sdp_local ? l->sdp_local_len : 0);
 		return;
 	}
-	/* A media change (hold, resume, codec): offered on to the peer; its answer
-	 * comes back as ours (leg_req_resp). */
-	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + body.off, body.len);
-	if (l->media_ready) {
-		media_from_sdp(s, c, l, buf, body, 0, 0);
-		media_push(s, c);
-	}
+	/*
+	 * A media change (hold, resume, codec): offered on to the peer, whose answer
+	 * makes ours (relay_answered). Only that 2xx moves l (its media, hold and
+	 * remote SDP): RFC 3264 §8 and RFC 3261 §14.1 leave the session as it was when
+	 * the offer fails, so the peer's refusal (488, 491, ...), relayed as it is,
+	 * changes nothing, and the same offer again is no refresh.
+	 */
 	peer->reoffer_codec = (uint8_t)offer_new_codec(l, buf, &offer);
-	leg_relay_dir(s, l, peer, offer_dir(buf, body), t);
-	if (peer->inv_peer_req != t)
+	d = offer_dir(buf, body);
+	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
+	if (peer->inv_peer_req != t) {
 		peer->reoffer_codec = 0;
+		/* The re-INVITE did not go (no room for it or its transaction). */
+		if (t->state < TXN_COMPLETED)
+			reply_retry(s, t, buf, m);
+	}
 }
 
 /* Refuses the offer of an UPDATE with code (491, 488, 415, 500 with Retry-After). */

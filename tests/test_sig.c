@@ -6,7 +6,8 @@
  * offer: our offer in the 200, the answer in the ACK, and re-INVITEs without SDP.
  * Key presses by INFO: reported once, relayed one at a time to the other leg (or kept
  * from the agent for PCI), retransmitted, and refused when the body is no press.
- * Bodies: SDP is application/sdp under any spelling, anything else 415 or no SDP.
+ * Bodies: SDP is application/sdp under any spelling, anything else 415 or no SDP. A
+ * re-offer the other side refuses leaves both legs as they were.
  */
 #include <arpa/inet.h>
 
@@ -6288,6 +6289,131 @@ HL_TEST(sdp_content_type_in_dialog)
 out:
 	resp_ctype = "application/sdp";
 	teardown();
+}
+
+/*
+ * RFC 3264 §8, RFC 3261 §14.1, RFC 3311 §5.2: an offer that fails leaves the session as
+ * it was. The customer's hold, by re-INVITE or UPDATE, goes on to the agent, who
+ * refuses it (488, 491): the customer hears that refusal, and its leg is still
+ * sendrecv, in hotline and in the next push to the worker (here the agent's UPDATE
+ * moving its own address pushes both legs); nothing went to the worker before the
+ * agent's answer. On the agent's side too the session is as it was: a refresh of its
+ * gets our SDP of before the refused offer back, not that offer. The same hold again
+ * is an offer again, not a refresh.
+ */
+HL_TEST(reoffer_refused_keeps_leg)
+{
+	static const struct {
+		const char *method;
+		int code;
+	} cases[] = {{"INVITE", 488}, {"INVITE", 491}, {"UPDATE", 488}, {"UPDATE", 491}};
+	static const char agent_moves[] =
+		"v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7004 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n";
+	/* respond_sdp()'s, the agent's answer to our first offer */
+	static const char agent_plain[] =
+		"v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n";
+
+	for (unsigned int n = 0; n < HL_ARRAY_SIZE(cases); n++) {
+		const char *mt = cases[n].method;
+		int inv_case = strcmp(mt, "INVITE") == 0;
+		char inv[4096], totag[64], hold[1024], rinv[4096], msg[4096], cid[32], want[32];
+		const struct hl_media_leg *a;
+		struct hl_sdp ans;
+		int i;
+
+		setup_ops(1);
+		snprintf(cid, sizeof(cid), "rr%u@trunk", n);
+		i = srtp_call("z9hG4bKrr1", cid, sdp_offer, NULL, inv, sizeof(inv), totag,
+			sizeof(totag), &ans);
+		HL_CHECK(i >= 0);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		upd_sdp(hold, sizeof(hold), 2, "10.99.0.2", 6000, "0 8 101", "sendonly");
+		npushed = 0;
+		customer_req_ct(
+			mt, "z9hG4bKrr2", cid, totag, 2, "Content-Type: application/sdp\r\n", hold);
+		i = find_out("INVITE");
+		HL_CHECK_MSG(
+			i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "a=sendonly\r\n"),
+			"case %u: hold not offered on", n);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		HL_CHECK_MSG(npushed == 0, "case %u: pushed before the answer", n);
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+
+		/* the agent refuses: the customer hears it, and its leg is as it was */
+		agent_respond(rinv, cases[n].code, 5090);
+		snprintf(want, sizeof(want), "%d", cases[n].code);
+		i = find_out(want);
+		snprintf(want, sizeof(want), "CSeq: 2 %s\r\n", mt);
+		HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, want),
+			"case %u: the refusal did not reach the customer", n);
+		HL_CHECK_MSG(npushed == 0 && sig->calls != NULL && !sig->calls->a->hold &&
+				     !sig->calls->a->media.recv_only,
+			"case %u: the refused hold moved the leg", n);
+		if (inv_case) {
+			customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrr2", cid, totag, 2);
+			feed(msg, addr('t', 5060));
+		}
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], inv_case ? 0 : 1);
+
+		/* the agent's refresh: our SDP as it was before the hold we offered */
+		agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKrr3r", 1, agent_plain);
+		feed(msg, addr('a', 5090));
+		i = find_out("200");
+		HL_CHECK(i >= 0 && find_out("INVITE") < 0);
+		const char *first = strstr(inv, "\r\n\r\n");
+		HL_CHECK_MSG(
+			i >= 0 && first != NULL && strcmp(body_of((unsigned int)i), first + 4) == 0,
+			"case %u: the refresh got\n%s", n, i >= 0 ? body_of((unsigned int)i) : "");
+
+		/* the next push has the customer's leg sendrecv */
+		agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKrr3", 2, agent_moves);
+		feed(msg, addr('a', 5090));
+		HL_CHECK(find_out("200") >= 0 && find_out("INVITE") < 0);
+		a = last_push(0);
+		HL_CHECK_MSG(a != NULL && !a->recv_only && a->remote_port == 6000,
+			"case %u: the worker has the customer's leg held", n);
+		HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7004);
+
+		/* the same hold again: offered on again, and taken this time */
+		npushed = 0;
+		customer_req_ct(
+			mt, "z9hG4bKrr4", cid, totag, 3, "Content-Type: application/sdp\r\n", hold);
+		i = find_out("INVITE");
+		HL_CHECK_MSG(i >= 0 && find_out("200") < 0, "case %u: not offered on again: %.40s",
+			n, nout ? out[nout - 1].buf : "");
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		respond_sdp(rinv, 200, addr('a', 5090), agent_recvonly);
+		i = find_out("200");
+		HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "a=recvonly\r\n"));
+		HL_CHECK(last_push(0) != NULL && last_push(0)->recv_only);
+		HL_CHECK(sig->calls != NULL && sig->calls->a->hold);
+		if (inv_case) {
+			customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrr4a", cid, totag, 3);
+			feed(msg, addr('t', 5060));
+		}
+
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKrr5", cid, totag, 4);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+		HL_CHECK(stats().calls == 0);
+		advance(40000);
+		HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+		teardown();
+	}
 }
 
 HL_TEST_MAIN()

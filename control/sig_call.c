@@ -79,6 +79,54 @@ ports_release(struct sig_ports *p, uint16_t port)
 	}
 }
 
+/* ---- message bodies ---- */
+
+/* Content-Type value v, its parameters left out, is media type t ("type/subtype"). */
+static bool
+ctype_is(const uint8_t *buf, struct hl_sip_slice v, const char *t)
+{
+	const char *sub = strchr(t, '/');
+	struct hl_sip_media_type mt;
+
+	return hl_sip_parse_media_type(buf, v, &mt) == 0 && sub != NULL &&
+	       mt.type.len == (size_t)(sub - t) &&
+	       strncasecmp((const char *)buf + mt.type.off, t, mt.type.len) == 0 &&
+	       hl_sip_slice_ieq(buf, mt.subtype, sub + 1);
+}
+
+/*
+ * The SDP m carries (in buf): its body when its Content-Type (RFC 3261 §20.15) is
+ * application/sdp, type and subtype in any case (RFC 2045 §5.1), with any parameters
+ * (RFC 4566 §8 defines none, so none changes what the body is); else none. A body of
+ * another type, or under a Content-Type that does not parse or is missing (§7.4.1
+ * requires one), is no offer or answer (§13.2.1), whatever it holds: a request that
+ * has one gets 415 with Accept: application/sdp (§8.2.3, §21.4.13), a response or an
+ * ACK is taken as one without SDP.
+ */
+static struct hl_sip_slice
+sdp_body(const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	const struct hl_sip_hdr_field *ct = hl_sip_hdr_first(m, HL_SIP_HDR_CONTENT_TYPE);
+
+	if (m->body.len == 0 || ct == NULL || !ctype_is(buf, ct->value, "application/sdp"))
+		return (struct hl_sip_slice){0, 0};
+	return m->body;
+}
+
+/* m has a body that is not SDP (sdp_body()): the request it is gets 415. */
+static bool
+body_not_sdp(const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	return m->body.len != 0 && sdp_body(buf, m).len == 0;
+}
+
+/* 415 to request m of t, whose body is not SDP (RFC 3261 §21.4.13: Accept names ours). */
+static void
+reply_415(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	sig_reply(s, t, buf, m, 415, NULL, NULL, "Accept: application/sdp\r\n", NULL, NULL, 0);
+}
+
 /* ---- codecs we anchor (passthrough: both legs must share one) ---- */
 
 static const struct hl_sdp_codec our_codecs[] = {
@@ -767,6 +815,7 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 	sig_free(l->ack);
 	sig_free(l->sdp_remote);
 	sig_free(l->sdp_local);
+	sig_free(l->sdp_local_was);
 	sig_free(l);
 }
 
@@ -1378,20 +1427,21 @@ media_same(const struct hl_media_leg *x, const struct hl_media_leg *y)
 
 /*
  * The answer in an ACK (msg, in buf) to the offer our 2xx made on l: a late offer, or
- * our offer to a re-INVITE without SDP. RFC 3261 §13.2.2.4: the ACK MUST carry it. It
- * must answer that offer (our SDP in l->sdp_local; RFC 3264 §6): as many m-lines, audio,
- * not refused (port 0), our transport (RTP/SAVP needs SRTP; on RTP/AVP with our crypto
- * lines SRTP is up to the answer), a codec we offered, and for SRTP a crypto line that
- * names one of our tags with its suite (RFC 4568 §7.1.3). It fills l's media: 1 when
- * the worker must be told (first media, or a new remote, codec, direction or keys), 0
- * when nothing changed, -1 when it is no answer to our offer (l's media as it was).
- * Our offered keys are wiped either way.
+ * our offer to a re-INVITE without SDP. RFC 3261 §13.2.2.4: the ACK MUST carry it, as
+ * SDP (a body of another type is none, sdp_body()). It must answer that offer (our
+ * SDP in l->sdp_local; RFC 3264 §6): as many m-lines, audio, not refused (port 0), our
+ * transport (RTP/SAVP needs SRTP; on RTP/AVP with our crypto lines SRTP is up to the
+ * answer), a codec we offered, and for SRTP a crypto line that names one of our tags
+ * with its suite (RFC 4568 §7.1.3). It fills l's media: 1 when the worker must be told
+ * (first media, or a new remote, codec, direction or keys), 0 when nothing changed, -1
+ * when it is no answer to our offer (l's media as it was). Our offered keys are wiped
+ * either way.
  */
 static int
 media_from_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const uint8_t *buf,
 	const struct hl_sip_msg *msg)
 {
-	const struct hl_sip_hdr_field *ct = hl_sip_hdr_first(msg, HL_SIP_HDR_CONTENT_TYPE);
+	struct hl_sip_slice body = sdp_body(buf, msg);
 	const uint8_t *ob = (const uint8_t *)l->sdp_local;
 	struct hl_media_leg *ml = &l->media, was;
 	struct hl_sdp offer, ans;
@@ -1400,11 +1450,9 @@ media_from_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const
 	int fresh = !l->media_ready, k = -1, pt = 0, rc = -1;
 	int osavp, asavp, zero;
 
-	if (msg->body.len == 0 || ob == NULL || ct == NULL ||
-		!hl_sip_slice_ieq(buf, (struct hl_sip_slice){ct->value.off,
-			ct->value.len < 15 ? ct->value.len : 15}, "application/sdp") ||
+	if (body.len == 0 || ob == NULL ||
 		hl_sdp_parse(ob, (struct hl_sip_slice){0, l->sdp_local_len}, &offer) != 0 ||
-		offer.nmedia == 0 || hl_sdp_parse(buf, msg->body, &ans) != 0 ||
+		offer.nmedia == 0 || hl_sdp_parse(buf, body, &ans) != 0 ||
 		ans.nmedia != offer.nmedia)
 		goto out;
 	om = &offer.media[0];
@@ -1462,8 +1510,7 @@ media_from_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const
 	media_dir(ml, hl_sdp_media_dir(&ans, 0), zero);
 	l->media_ready = 1;
 	rc = fresh || !l->media_sent || l->srtp_rekey || !media_same(ml, &was);
-	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + msg->body.off,
-		msg->body.len);
+	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + body.off, body.len);
 	goto wipe;
 restore:
 	*ml = was;
@@ -1476,7 +1523,7 @@ out:
 
 static enum hl_sdp_dir offer_dir(const uint8_t *buf, struct hl_sip_slice body);
 static void leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer,
-	enum hl_sdp_dir d, struct sig_txn *relay);
+	enum hl_sdp_dir d);
 
 /*
  * The ACK of a 2xx that offered on l has come (RFC 3261 §13.3.1.4): its answer fills l,
@@ -1512,9 +1559,9 @@ leg_ack_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 	 * inactive are the only answers (§6.1) and tell nothing of this side's own.
 	 */
 	if (peer != NULL && peer->state == LEG_CONFIRMED && !peer->hold) {
-		enum hl_sdp_dir d = offer_dir(buf, m->body);
+		enum hl_sdp_dir d = offer_dir(buf, sdp_body(buf, m));
 		if ((d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE) != l->hold)
-			leg_relay_dir(s, l, peer, d, NULL);
+			leg_relay_dir(s, l, peer, d);
 	}
 }
 
@@ -1911,8 +1958,9 @@ rel_fire(struct hl_timer *tm, void *arg)
  * before the 2xx. A PRACK without one, or with one that does not answer our offer, is
  * a call without media, as an ACK without an answer is: the PRACK gets its 200 (it
  * did match), the INVITE 488 and the agent CANCEL or BYE, counted in
- * media_setup_failures. A new offer in a PRACK is refused with 488: the session stays
- * as the 1xx set it (the 1xx counts as acknowledged all the same).
+ * media_setup_failures (a body that is not SDP is no answer, sdp_body()). A new offer
+ * in a PRACK is refused with 488, and a body that is not SDP with 415: the session
+ * stays as the 1xx set it (the 1xx counts as acknowledged all the same).
  */
 static void
 prack_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8_t *buf,
@@ -1950,6 +1998,8 @@ prack_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint
 		}
 		sig_reply(s, t, buf, m, 200, NULL, NULL, NULL, NULL, NULL, 0);
 		media_push(s, c);
+	} else if (body_not_sdp(buf, m)) {
+		reply_415(s, t, buf, m);
 	} else if (m->body.len) {
 		sig_reply(s, t, buf, m, 488, NULL, NULL, NULL, NULL, NULL, 0);
 	} else {
@@ -2074,13 +2124,13 @@ b_early_1xx(struct hl_sig *s, struct sig_leg *b, const uint8_t *buf, const struc
  * one answers; the 2xx moves the leg to the dialog answered.
  */
 static bool
-b_early_sdp(struct sig_leg *b, struct sig_early *e, const uint8_t *buf, const struct hl_sip_msg *m)
+b_early_sdp(struct sig_leg *b, struct sig_early *e, const uint8_t *buf, struct hl_sip_slice body)
 {
 	unsigned int idx = 0;
 
 	if (e == NULL)
 		return b->early_media == 0;
-	store_sdp(&e->sdp, &e->sdp_len, (const char *)buf + m->body.off, m->body.len);
+	store_sdp(&e->sdp, &e->sdp_len, (const char *)buf + body.off, body.len);
 	while (idx < b->nearly && b->early[idx] != e)
 		idx++;
 	if (b->early_media == 0)
@@ -2101,6 +2151,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		struct sig_early *e = NULL;
 		int go = status <= 100 || m == NULL ||
 			 (b_early_1xx(s, b, buf, m, &e) == 0 && b_rel_1xx(s, t, buf, m, e));
+		struct hl_sip_slice body;
 		bool follow;
 		if (t->cancel_pending) {
 			t->cancel_pending = 0;
@@ -2112,7 +2163,8 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		if (c == NULL || b->cancelled || c->b != b || c->a == NULL ||
 			c->a->state != LEG_EARLY || (status != 180 && status != 183))
 			return;
-		follow = status == 183 && m->body.len && b_early_sdp(b, e, buf, m);
+		body = m != NULL ? sdp_body(buf, m) : (struct hl_sip_slice){0, 0};
+		follow = status == 183 && body.len && b_early_sdp(b, e, buf, body);
 		if (c->a->rel100) {
 			struct sig_leg *a = c->a;
 			/* Reliably (RFC 3262 §3). The A leg's SDP is built once, from the
@@ -2124,10 +2176,10 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			if (follow) {
 				if (a->early_sdp == EARLY_SDP_NONE) {
 					if (c->a_offer != NULL)
-						sdplen = a_answer(s, c, buf, m->body, sdp,
+						sdplen = a_answer(s, c, buf, body, sdp,
 							sizeof(sdp));
 					else
-						sdplen = a_late_offer(s, c, buf, m->body, sdp,
+						sdplen = a_late_offer(s, c, buf, body, sdp,
 							sizeof(sdp));
 					if (sdplen > 0) {
 						store_sdp(&a->sdp_local, &a->sdp_local_len, sdp,
@@ -2136,7 +2188,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 					}
 				}
 				if (a->early_sdp != EARLY_SDP_NONE) {
-					media_from_sdp(s, c, b, buf, m->body, 1, 1);
+					media_from_sdp(s, c, b, buf, body, 1, 1);
 					if (a->media_ready)
 						media_push(s, c);
 				}
@@ -2157,13 +2209,13 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		/* 180/183 to the customer; early media gets our answer now (§13.3.1.1).
 		 * Another fork's 183 repeats the answer the customer has. */
 		if (follow) {
-			sdplen = a_answer(s, c, buf, m->body, sdp, sizeof(sdp));
+			sdplen = a_answer(s, c, buf, body, sdp, sizeof(sdp));
 			if (sdplen > 0) {
 				store_sdp(&c->a->sdp_local, &c->a->sdp_local_len, sdp, (size_t)sdplen);
-				media_from_sdp(s, c, b, buf, m->body, 1, 1);
+				media_from_sdp(s, c, b, buf, body, 1, 1);
 				media_push(s, c);
 			}
-		} else if (status == 183 && m->body.len && c->a->sdp_local != NULL &&
+		} else if (status == 183 && body.len && c->a->sdp_local != NULL &&
 			   c->a->sdp_local_len < sizeof(sdp)) {
 			sdplen = (int)c->a->sdp_local_len;
 			memcpy(sdp, c->a->sdp_local, (size_t)sdplen);
@@ -2176,7 +2228,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		struct hl_sip_slice tag = msg_tag(buf, m, HL_SIP_HDR_TO);
 		struct sig_early *e;
 		const uint8_t *sbuf = buf;
-		struct hl_sip_slice sbody = m->body;
+		struct hl_sip_slice sbody = sdp_body(buf, m);
 		if (b->b_2xx) {
 			if (b->rtag[0] != '\0' && !tag_is(buf, tag, b->rtag)) {
 				b_extra_2xx(s, b, t, buf, m, tag);
@@ -2328,15 +2380,31 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	}
 	if (t->method != HL_SIP_METHOD_INVITE)
 		return;
+	if (l->sdp_local_was != NULL && t->cseq == l->sdp_local_was_cseq) {
+		/* RFC 3264 §8: our offer refused (or timed out), the session is as it
+		 * was, with the SDP of ours it had; answered, the offer is it. Our o=
+		 * version stays at the refused offer's, so the next SDP that differs is
+		 * newer than any the remote has seen. */
+		if (status >= 300) {
+			sig_free(l->sdp_local);
+			l->sdp_local = l->sdp_local_was;
+			l->sdp_local_len = l->sdp_local_was_len;
+		} else {
+			sig_free(l->sdp_local_was);
+		}
+		l->sdp_local_was = NULL;
+	}
 	if (status < 300) {
 		/* ACK every 2xx, retransmissions included. */
 		if (!l->ack || t->status == 0 || l->state == LEG_CONFIRMED)
 			b_send_ack(s, l, NULL, t->cseq, &l->ack, &l->ack_len);
-		if (m != NULL && m->body.len) {
-			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
-				m->body.len);
+		struct hl_sip_slice body =
+			m != NULL ? sdp_body(buf, m) : (struct hl_sip_slice){0, 0};
+		if (body.len) {
+			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + body.off,
+				body.len);
 			if (c != NULL && l->media_ready) {
-				media_from_sdp(s, c, l, buf, m->body, l->reoffer_codec != 0, 1);
+				media_from_sdp(s, c, l, buf, body, l->reoffer_codec != 0, 1);
 				media_push(s, c);
 			}
 		}
@@ -2530,10 +2598,11 @@ leg_offer_theirs(const struct sig_leg *l)
  * The peer (l) answered (status) the re-INVITE that carried orig's offer on: orig (a
  * re-INVITE or an UPDATE of the other leg, x) gets our answer to its offer, in the
  * 2xx, or the peer's refusal. RFC 4568 §7.1.4: the keys of our answer, new or kept, go
- * to the worker before the offerer hears of them. A re-INVITE's offer took effect on
- * x when it came (reinvite_request); an UPDATE's takes effect only now, so one the
- * peer refuses changes nothing (RFC 3311 §5.2: the session stays as it was) and the
- * same offer again is no refresh.
+ * to the worker before the offerer hears of them. Either offer takes effect on x only
+ * now, with our 2xx: one the peer refuses, or that we cannot answer, changes nothing
+ * on x (RFC 3264 §8, RFC 3261 §14.1, RFC 3311 §5.2: the session stays as it was; its
+ * media, hold and remote SDP, and the worker's leg, which had not heard of it), and
+ * the same offer again is no refresh.
  */
 static void
 relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct sig_txn *orig,
@@ -2549,12 +2618,10 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 	char hdrs[320], sdp[2048];
 	int n = -1, moved = 0;
 
-	if (upd && hl_sip_parse((const uint8_t *)orig->req, orig->req_len, &om) > 0) {
+	if (x != NULL && orig->req != NULL &&
+		hl_sip_parse((const uint8_t *)orig->req, orig->req_len, &om) > 0) {
 		ob = (const uint8_t *)orig->req;
 		osl = om.body;
-	} else if (!upd && x != NULL && x->sdp_remote != NULL) {
-		ob = (const uint8_t *)x->sdp_remote;
-		osl.len = x->sdp_remote_len;
 	}
 	if (x == NULL || status >= 300 || ob == NULL || osl.len == 0) {
 		sig_reply_stored(s, orig, status >= 300 ? status : 500, NULL, NULL, NULL, NULL,
@@ -2568,15 +2635,12 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 	if (hl_sdp_parse(ob, osl, &offer) == 0)
 		n = leg_answer_sdp(s, x, l, -1, ob, &offer, sdp, sizeof(sdp), &neg);
 	if (n > 0) {
-		if (upd) {
-			enum hl_sdp_dir d = offer_dir(ob, osl);
-			x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
-			store_sdp(&x->sdp_remote, &x->sdp_remote_len, (const char *)ob + osl.off,
-				osl.len);
-			if (x->media_ready) {
-				media_from_sdp(s, c, x, ob, osl, 0, 0);
-				moved = 1;
-			}
+		enum hl_sdp_dir d = offer_dir(ob, osl);
+		x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+		store_sdp(&x->sdp_remote, &x->sdp_remote_len, (const char *)ob + osl.off, osl.len);
+		if (x->media_ready) {
+			media_from_sdp(s, c, x, ob, osl, 0, 0);
+			moved = 1;
 		}
 		for (unsigned int i = 0; i < neg.nstreams; i++) {
 			const struct hl_sdp_neg_stream *ns = &neg.s[i];
@@ -2709,8 +2773,17 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 	}
 	t->cseq = l->lcseq;
 	l->inv_peer_req = relay;
-	if (sdplen > 0)
-		store_sdp(&l->sdp_local, &l->sdp_local_len, sdp, (size_t)sdplen);
+	char *d = sdplen > 0 ? sig_dup(sdp, (size_t)sdplen) : NULL;
+	if (d != NULL) {
+		/* Ours till the answer: a refusal leaves the session, and so the SDP a
+		 * refresh of theirs gets back, as it was (leg_req_resp). */
+		sig_free(l->sdp_local_was);
+		l->sdp_local_was = l->sdp_local;
+		l->sdp_local_was_len = l->sdp_local_len;
+		l->sdp_local_was_cseq = t->cseq;
+		l->sdp_local = d;
+		l->sdp_local_len = (uint16_t)sdplen;
+	}
 }
 
 static void
@@ -2836,11 +2909,15 @@ sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 		return;
 	}
 	if (m->body.len) {
+		/* RFC 3261 §8.2.3: a body of a type we do not take is 415 (the offer is
+		 * SDP, or there is none: a late offer); SDP we cannot read is 488. */
 		struct hl_sdp sdp;
-		h = hl_sip_hdr_first(m, HL_SIP_HDR_CONTENT_TYPE);
-		if (h == NULL || !hl_sip_slice_ieq(buf, (struct hl_sip_slice){h->value.off,
-			h->value.len < 15 ? h->value.len : 15}, "application/sdp") ||
-			hl_sdp_parse(buf, m->body, &sdp) != 0) {
+		if (body_not_sdp(buf, m)) {
+			reply_415(s, t, buf, m);
+			sig_cdr_refused(s, t, buf, m, src, tn, HL_CDR_REJECTED);
+			return;
+		}
+		if (hl_sdp_parse(buf, m->body, &sdp) != 0) {
 			sig_reply(s, t, buf, m, 488, NULL, NULL, NULL, NULL, NULL, 0);
 			sig_cdr_refused(s, t, buf, m, src, tn, HL_CDR_REJECTED);
 			return;
@@ -3052,19 +3129,6 @@ static bool
 info_blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* Content-Type value v, its parameters left out, is media type t ("type/subtype"). */
-static bool
-ctype_is(const uint8_t *buf, struct hl_sip_slice v, const char *t)
-{
-	const char *sub = strchr(t, '/');
-	struct hl_sip_media_type mt;
-
-	return hl_sip_parse_media_type(buf, v, &mt) == 0 && sub != NULL &&
-	       mt.type.len == (size_t)(sub - t) &&
-	       strncasecmp((const char *)buf + mt.type.off, t, mt.type.len) == 0 &&
-	       hl_sip_slice_ieq(buf, mt.subtype, sub + 1);
 }
 
 /*
@@ -3308,17 +3372,16 @@ offer_dir(const uint8_t *buf, struct hl_sip_slice body)
 }
 
 /*
- * l's remote asks direction d (offer_dir() of its offer, or of its answer in an ACK):
- * on hold or not, and what they will do is what we offer the peer to do, in a
- * re-INVITE. relay: the request whose answer the peer's is (reinvite_request), NULL
- * when there is none (leg_ack_answer: an ACK is not answered).
+ * l's remote took direction d in its answer in an ACK (offer_dir()): on hold or not,
+ * at once, as an answer is final; what they will do is what we offer the peer to do,
+ * in a re-INVITE of ours that answers nothing (an ACK is not answered). An offer's
+ * direction moves l only with the answer to it (relay_answered).
  */
 static void
-leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer, enum hl_sdp_dir d,
-	struct sig_txn *relay)
+leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer, enum hl_sdp_dir d)
 {
 	l->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
-	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, relay);
+	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, NULL);
 }
 
 static void
@@ -3327,6 +3390,9 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 {
 	struct sig_call *c = l->call;
 	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
+	struct hl_sip_slice body = sdp_body(buf, m);
+	struct hl_sdp offer;
+	enum hl_sdp_dir d;
 	char hdrs[320];
 
 	sig_count(s, HL_SIG_CTR_REINVITES);
@@ -3340,15 +3406,36 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		reply_retry(s, t, buf, m);
 		return;
 	}
+	/* Their last re-INVITE, refused (a non-2xx final sent), is over but for its ACK:
+	 * its transaction stays till Timer I or H, longer than §14.1 has the sender of
+	 * a 491's offer wait to retry (2.1-4 s), and must not turn that retry away. */
+	if (l->inv != NULL && l->inv->server &&
+		(l->inv->state == TXN_COMPLETED || l->inv->state == TXN_CONFIRMED))
+		l->inv = NULL;
 	if (l->inv != NULL || (peer != NULL && peer->inv_peer_req != NULL) || leg_offer_ours(l)) {
 		/* §14.2: one INVITE at a time per dialog, and ours crossed theirs. */
 		sig_reply(s, t, buf, m, 491, NULL, NULL, NULL, NULL, NULL, 0);
+		return;
+	}
+	/* Refused before anything moves: a body that is not SDP (§8.2.3), SDP that
+	 * does not parse (RFC 3264 §8: the session stays as it was). */
+	if (body_not_sdp(buf, m)) {
+		reply_415(s, t, buf, m);
+		return;
+	}
+	if (body.len != 0 && hl_sdp_parse(buf, body, &offer) != 0) {
+		sig_reply(s, t, buf, m, 488, NULL, NULL, NULL, NULL, NULL, 0);
 		return;
 	}
 	/* sig.c stored the request already; this copy replaces it. */
 	sig_free(t->req);
 	t->req = sig_dup(buf, m->head_len + m->body.len);
 	t->req_len = (uint16_t)(m->head_len + m->body.len);
+	if (t->req == NULL) {
+		/* Our answer would have nothing to be built from (relay_answered). */
+		reply_retry(s, t, buf, m);
+		return;
+	}
 	l->inv = t;
 	sig_txn_attach(t, l);
 	/* A refresh (RFC 4028) restarts the clock. */
@@ -3390,19 +3477,22 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 			l->sdp_local, l->sdp_local ? l->sdp_local_len : 0);
 		return;
 	}
-	/* A media change (hold, resume, codec): offered on to the peer; its answer
-	 * comes back as ours (leg_req_resp). */
-	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off, m->body.len);
-	if (l->media_ready) {
-		media_from_sdp(s, c, l, buf, m->body, 0, 0);
-		media_push(s, c);
-	}
-	struct hl_sdp offer;
-	if (hl_sdp_parse(buf, m->body, &offer) == 0)
-		peer->reoffer_codec = (uint8_t)offer_new_codec(l, buf, &offer);
-	leg_relay_dir(s, l, peer, offer_dir(buf, m->body), t);
-	if (peer->inv_peer_req != t)
+	/*
+	 * A media change (hold, resume, codec): offered on to the peer, whose answer
+	 * makes ours (relay_answered). Only that 2xx moves l (its media, hold and
+	 * remote SDP): RFC 3264 §8 and RFC 3261 §14.1 leave the session as it was when
+	 * the offer fails, so the peer's refusal (488, 491, ...), relayed as it is,
+	 * changes nothing, and the same offer again is no refresh.
+	 */
+	peer->reoffer_codec = (uint8_t)offer_new_codec(l, buf, &offer);
+	d = offer_dir(buf, body);
+	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
+	if (peer->inv_peer_req != t) {
 		peer->reoffer_codec = 0;
+		/* The re-INVITE did not go (no room for it or its transaction). */
+		if (t->state < TXN_COMPLETED)
+			reply_retry(s, t, buf, m);
+	}
 }
 
 /* Refuses the offer of an UPDATE with code (491, 488, 415, 500 with Retry-After). */
@@ -3414,8 +3504,7 @@ update_refuse(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 	if (code == 500)
 		reply_retry(s, t, buf, m);
 	else if (code == 415)
-		sig_reply(s, t, buf, m, 415, NULL, NULL, "Accept: application/sdp\r\n", NULL, NULL,
-			0);
+		reply_415(s, t, buf, m);
 	else
 		sig_reply(s, t, buf, m, code, NULL, NULL, NULL, NULL, NULL, 0);
 }
@@ -3479,7 +3568,6 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 {
 	struct sig_call *c = l->call;
 	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
-	const struct hl_sip_hdr_field *ct = hl_sip_hdr_first(m, HL_SIP_HDR_CONTENT_TYPE);
 	struct hl_sdp offer;
 	struct hl_sdp_negotiated neg;
 	struct hl_media_leg was;
@@ -3520,8 +3608,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 		update_refuse(s, t, buf, m, code);
 		return;
 	}
-	if (ct == NULL || !hl_sip_slice_ieq(buf, (struct hl_sip_slice){ct->value.off,
-		ct->value.len < 15 ? ct->value.len : 15}, "application/sdp")) {
+	if (body_not_sdp(buf, m)) {
 		update_refuse(s, t, buf, m, 415);
 		return;
 	}

@@ -201,6 +201,11 @@ struct sig_leg {
 	uint16_t sdp_remote_len;
 	char *sdp_local;          /* our last SDP on this leg */
 	uint16_t sdp_local_len;
+	char *sdp_local_was;      /* the one before the offer of our re-INVITE of CSeq
+				   * sdp_local_was_cseq, NULL: none in flight; back in
+				   * sdp_local if the remote refuses it (RFC 3264 §8) */
+	uint16_t sdp_local_was_len;
+	uint32_t sdp_local_was_cseq;
 	uint32_t sdp_version;
 	uint64_t sess_id;
 	struct hl_media_leg media;  /* this leg's media as the worker has it (or gets it) */

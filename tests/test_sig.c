@@ -6,6 +6,8 @@
  * offer: our offer in the 200, the answer in the ACK, and re-INVITEs without SDP.
  * Key presses by INFO: reported once, relayed one at a time to the other leg (or kept
  * from the agent for PCI), retransmitted, and refused when the body is no press.
+ * Bodies: SDP is application/sdp under any spelling, anything else 415 or no SDP. A
+ * re-offer the other side refuses leaves both legs as they were.
  */
 #include <arpa/inet.h>
 
@@ -332,6 +334,8 @@ customer_req(char *msg, size_t cap, const char *method, const char *branch, cons
 
 /* Header lines respond_sdp() adds to its responses (a case sets them, then clears). */
 static const char *resp_hdrs = "";
+/* The Content-Type of respond_sdp()'s SDP (a case sets it, then puts it back). */
+static const char *resp_ctype = "application/sdp";
 
 /* The response of the party at src to request req: a to-tag unless it has one, and
  * SDP (sdp, else the agent's plain one) for 2xx. */
@@ -362,10 +366,11 @@ respond_sdp(const char *invite, int code, struct hl_sig_addr src, const char *sd
 	int body = (code >= 200 && code < 300) || (code == 183 && sdp != NULL);
 	snprintf(msg, sizeof(msg),
 		"SIP/2.0 %d X\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
-		"Contact: <sip:agent@10.99.98.2:%u>\r\n%s%sContent-Length: %zu\r\n\r\n%s",
+		"Contact: <sip:agent@10.99.98.2:%u>\r\n%s%s%s%sContent-Length: %zu\r\n\r\n%s",
 		code, via, from, to, code > 100 && strstr(to, ";tag=") == NULL ? ";tag=ag1" : "",
-		cid, cseq, src.port, resp_hdrs, body ? "Content-Type: application/sdp\r\n" : "",
-		body ? strlen(asdp) : (size_t)0, body ? asdp : "");
+		cid, cseq, src.port, resp_hdrs, body ? "Content-Type: " : "",
+		body ? resp_ctype : "", body ? "\r\n" : "", body ? strlen(asdp) : (size_t)0,
+		body ? asdp : "");
 	feed(msg, src);
 }
 
@@ -6102,6 +6107,313 @@ HL_TEST(fork_rel_customer_100rel)
 	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
 out:
 	teardown();
+}
+
+/* ---- what a body is: application/sdp, and nothing else ---- */
+
+/* Content-Type lines and whether hotline takes the SDP under them: RFC 3261 §20.15,
+ * type and subtype in any case, parameters allowed, LWS around the slash (§7.3.1, and
+ * hl_sip_parse_media_type() takes it); another type, a longer subtype, a value that does
+ * not parse and no Content-Type at all are no SDP. */
+static const struct {
+	const char *line; /* "": no Content-Type */
+	int sdp;
+} ctype_cases[] = {
+	{"Content-Type: application/sdp\r\n", 1},
+	{"Content-Type: APPLICATION/SDP;version=1\r\n", 1},
+	{"Content-Type: Application/Sdp ; charset=x\r\n", 1},
+	{"Content-Type: application / sdp\r\n", 1},
+	{"c: application/sdp\r\n", 1},
+	{"Content-Type: application/sdpx\r\n", 0},
+	{"Content-Type: application/sd\r\n", 0},
+	{"Content-Type: text/plain\r\n", 0},
+	{"Content-Type: multipart/mixed;boundary=b1\r\n", 0},
+	{"Content-Type: application/\r\n", 0},
+	{"Content-Type: application\r\n", 0},
+	{"Content-Type: application/sdp sdp\r\n", 0},
+	{"Content-Type: application/sdp;\r\n", 0},
+	{"", 0},
+};
+
+/* The customer's request in the A dialog, with Contact, SDP sdp under Content-Type line
+ * ct ("": none), fed. */
+static void
+customer_req_ct(const char *method, const char *branch, const char *callid, const char *totag,
+	unsigned int cseq, const char *ct, const char *sdp)
+{
+	char msg[4096];
+
+	snprintf(msg, sizeof(msg),
+		"%s sip:hotline@10.99.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP "
+		"10.99.0.2:5060;branch=%s\r\n"
+		"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"To: <sip:+15550100@10.99.0.1>;tag=%s\r\nCall-ID: %s\r\nCSeq: %u %s\r\n"
+		"Contact: <sip:trunk@10.99.0.2:5060>\r\n%sContent-Length: %zu\r\n\r\n%s",
+		method, branch, totag, callid, cseq, method, ct, strlen(sdp), sdp);
+	feed(msg, addr('t', 5060));
+}
+
+/* Output i is a 415 that names what hotline takes (RFC 3261 §21.4.13). */
+static int
+is_415(int i)
+{
+	return i >= 0 && status_of((unsigned int)i) == 415 &&
+	       strstr(out[i].buf, "\r\nAccept: application/sdp\r\n") != NULL;
+}
+
+/* A new call's SDP under each Content-Type: taken (nobody to ring: 480), or 415 with
+ * Accept: application/sdp before anything else happens. */
+HL_TEST(sdp_content_type_invite)
+{
+	setup();
+	for (unsigned int n = 0; n < HL_ARRAY_SIZE(ctype_cases); n++) {
+		char msg[4096], br[32], cid[32];
+
+		snprintf(br, sizeof(br), "z9hG4bKct%u", n);
+		snprintf(cid, sizeof(cid), "ct%u@trunk", n);
+		snprintf(msg, sizeof(msg),
+			"INVITE sip:+15550100@10.99.0.1 SIP/2.0\r\n"
+			"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=%s\r\nMax-Forwards: 70\r\n"
+			"From: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+			"To: <sip:+15550100@10.99.0.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+			"Contact: <sip:trunk@10.99.0.2:5060>\r\n%sContent-Length: %zu\r\n\r\n%s",
+			br, cid, ctype_cases[n].line, strlen(sdp_offer), sdp_offer);
+		feed(msg, addr('t', 5060));
+		if (ctype_cases[n].sdp)
+			HL_CHECK_MSG(find_out("480") >= 0 && find_out("415") < 0,
+				"case %u (%s): not taken", n, ctype_cases[n].line);
+		else
+			HL_CHECK_MSG(is_415(find_out("415")) && find_out("480") < 0,
+				"case %u (%s): not refused", n, ctype_cases[n].line);
+	}
+	HL_CHECK(stats().calls == 0);
+	teardown();
+}
+
+/*
+ * In a call, the same helper decides: a re-INVITE or UPDATE whose body is not SDP gets
+ * 415 with Accept and nothing moves, nor is the agent asked; under any spelling of
+ * application/sdp it is an offer. A 2xx from the agent whose body is not SDP is taken
+ * as one without SDP: the agent's leg does not move to what it holds.
+ */
+HL_TEST(sdp_content_type_in_dialog)
+{
+	static const char moved[] =
+		"v=0\r\no=trunk 1 3 IN IP4 10.99.0.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6010 RTP/AVP 0 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n";
+	static const char agent_7010[] =
+		"v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7010 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n";
+	static const char agent_7012[] =
+		"v=0\r\no=agent 2 4 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7012 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n";
+	char inv[4096], totag[64], hold[1024], resume[1024], rinv[4096], msg[4096];
+	struct hl_sdp ans;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKcd1", "cd1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	upd_sdp(hold, sizeof(hold), 2, "10.99.0.2", 6000, "0 8 101", "sendonly");
+	upd_sdp(resume, sizeof(resume), 4, "10.99.0.2", 6010, "0 8 101", "sendrecv");
+
+	/* not SDP: 415, the agent not asked, the worker left alone */
+	npushed = 0;
+	customer_req_ct("INVITE", "z9hG4bKcd2", "cd1@trunk", totag, 2,
+		"Content-Type: application/sdpx\r\n", hold);
+	HL_CHECK(is_415(find_out("415")) && find_out("INVITE") < 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKcd2", "cd1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	customer_req_ct("UPDATE", "z9hG4bKcd3", "cd1@trunk", totag, 3,
+		"Content-Type: application/sdp;\r\n", moved);
+	HL_CHECK(nout == 1 && is_415(0));
+	HL_CHECK_INT(npushed, 0);
+	HL_CHECK(sig->calls != NULL && !sig->calls->a->hold);
+
+	/* SDP under another spelling: an UPDATE moving the address is answered at once */
+	customer_req_ct("UPDATE", "z9hG4bKcd4", "cd1@trunk", totag, 4,
+		"Content-Type: Application/SDP ; x=y\r\n", moved);
+	HL_CHECK(nout == 1 && status_of(0) == 200);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->remote_port == 6010);
+
+	/* a hold under another spelling goes to the agent, whose 2xx body is no SDP */
+	npushed = 0;
+	customer_req_ct("INVITE", "z9hG4bKcd5", "cd1@trunk", totag, 5,
+		"Content-Type: APPLICATION/SDP;version=1\r\n", hold);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "a=sendonly\r\n"));
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	resp_ctype = "application/sdpx";
+	respond_sdp(rinv, 200, addr('a', 5090), agent_7010);
+	resp_ctype = "application/sdp";
+	HL_CHECK(find_out("ACK") >= 0);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	HL_CHECK(last_push(1) == NULL || last_push(1)->remote_port == 7000);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->recv_only);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKcd5a", "cd1@trunk", totag, 5);
+	feed(msg, addr('t', 5060));
+
+	/* and one whose 2xx is SDP in capitals moves the agent's leg */
+	customer_req_ct("INVITE", "z9hG4bKcd6", "cd1@trunk", totag, 6,
+		"Content-Type: application/sdp\r\n", resume);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	resp_ctype = "APPLICATION/SDP;x=1";
+	respond_sdp(rinv, 200, addr('a', 5090), agent_7012);
+	resp_ctype = "application/sdp";
+	HL_CHECK(find_out("200") >= 0);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7012);
+	HL_CHECK(last_push(0) != NULL && !last_push(0)->recv_only);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKcd6a", "cd1@trunk", totag, 6);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], 1);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKcd7", "cd1@trunk", totag, 7);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	resp_ctype = "application/sdp";
+	teardown();
+}
+
+/*
+ * RFC 3264 §8, RFC 3261 §14.1, RFC 3311 §5.2: an offer that fails leaves the session as
+ * it was. The customer's hold, by re-INVITE or UPDATE, goes on to the agent, who
+ * refuses it (488, 491): the customer hears that refusal, and its leg is still
+ * sendrecv, in hotline and in the next push to the worker (here the agent's UPDATE
+ * moving its own address pushes both legs); nothing went to the worker before the
+ * agent's answer. On the agent's side too the session is as it was: a refresh of its
+ * gets our SDP of before the refused offer back, not that offer. The same hold again
+ * is an offer again, not a refresh.
+ */
+HL_TEST(reoffer_refused_keeps_leg)
+{
+	static const struct {
+		const char *method;
+		int code;
+	} cases[] = {{"INVITE", 488}, {"INVITE", 491}, {"UPDATE", 488}, {"UPDATE", 491}};
+	static const char agent_moves[] =
+		"v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7004 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n";
+	/* respond_sdp()'s, the agent's answer to our first offer */
+	static const char agent_plain[] =
+		"v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+		"a=rtpmap:101 telephone-event/8000\r\n";
+
+	for (unsigned int n = 0; n < HL_ARRAY_SIZE(cases); n++) {
+		const char *mt = cases[n].method;
+		int inv_case = strcmp(mt, "INVITE") == 0;
+		char inv[4096], totag[64], hold[1024], rinv[4096], msg[4096], cid[32], want[32];
+		const struct hl_media_leg *a;
+		struct hl_sdp ans;
+		int i;
+
+		setup_ops(1);
+		snprintf(cid, sizeof(cid), "rr%u@trunk", n);
+		i = srtp_call("z9hG4bKrr1", cid, sdp_offer, NULL, inv, sizeof(inv), totag,
+			sizeof(totag), &ans);
+		HL_CHECK(i >= 0);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		upd_sdp(hold, sizeof(hold), 2, "10.99.0.2", 6000, "0 8 101", "sendonly");
+		npushed = 0;
+		customer_req_ct(
+			mt, "z9hG4bKrr2", cid, totag, 2, "Content-Type: application/sdp\r\n", hold);
+		i = find_out("INVITE");
+		HL_CHECK_MSG(
+			i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "a=sendonly\r\n"),
+			"case %u: hold not offered on", n);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		HL_CHECK_MSG(npushed == 0, "case %u: pushed before the answer", n);
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+
+		/* the agent refuses: the customer hears it, and its leg is as it was */
+		agent_respond(rinv, cases[n].code, 5090);
+		snprintf(want, sizeof(want), "%d", cases[n].code);
+		i = find_out(want);
+		snprintf(want, sizeof(want), "CSeq: 2 %s\r\n", mt);
+		HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, want),
+			"case %u: the refusal did not reach the customer", n);
+		HL_CHECK_MSG(npushed == 0 && sig->calls != NULL && !sig->calls->a->hold &&
+				     !sig->calls->a->media.recv_only,
+			"case %u: the refused hold moved the leg", n);
+		if (inv_case) {
+			customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrr2", cid, totag, 2);
+			feed(msg, addr('t', 5060));
+		}
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_REFUSED], inv_case ? 0 : 1);
+
+		/* the agent's refresh: our SDP as it was before the hold we offered */
+		agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKrr3r", 1, agent_plain);
+		feed(msg, addr('a', 5090));
+		i = find_out("200");
+		HL_CHECK(i >= 0 && find_out("INVITE") < 0);
+		const char *first = strstr(inv, "\r\n\r\n");
+		HL_CHECK_MSG(
+			i >= 0 && first != NULL && strcmp(body_of((unsigned int)i), first + 4) == 0,
+			"case %u: the refresh got\n%s", n, i >= 0 ? body_of((unsigned int)i) : "");
+
+		/* the next push has the customer's leg sendrecv */
+		agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKrr3", 2, agent_moves);
+		feed(msg, addr('a', 5090));
+		HL_CHECK(find_out("200") >= 0 && find_out("INVITE") < 0);
+		a = last_push(0);
+		HL_CHECK_MSG(a != NULL && !a->recv_only && a->remote_port == 6000,
+			"case %u: the worker has the customer's leg held", n);
+		HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7004);
+
+		/* the same hold again: offered on again, and taken this time */
+		npushed = 0;
+		customer_req_ct(
+			mt, "z9hG4bKrr4", cid, totag, 3, "Content-Type: application/sdp\r\n", hold);
+		i = find_out("INVITE");
+		HL_CHECK_MSG(i >= 0 && find_out("200") < 0, "case %u: not offered on again: %.40s",
+			n, nout ? out[nout - 1].buf : "");
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		respond_sdp(rinv, 200, addr('a', 5090), agent_recvonly);
+		i = find_out("200");
+		HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "a=recvonly\r\n"));
+		HL_CHECK(last_push(0) != NULL && last_push(0)->recv_only);
+		HL_CHECK(sig->calls != NULL && sig->calls->a->hold);
+		if (inv_case) {
+			customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrr4a", cid, totag, 3);
+			feed(msg, addr('t', 5060));
+		}
+
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKrr5", cid, totag, 4);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+		HL_CHECK(stats().calls == 0);
+		advance(40000);
+		HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+		teardown();
+	}
 }
 
 HL_TEST_MAIN()

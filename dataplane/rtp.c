@@ -321,6 +321,13 @@ hl_rtp_rewrite(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr
 	}
 	seq = (uint16_t)(h->seq + rw->seq_off);
 	ts = h->ts + rw->ts_off;
+	if (hl_unlikely(rw->guarded)) {
+		int16_t d = (int16_t)(seq - rw->guard_seq);
+		if (d <= 0)
+			return HL_E_REPLAY;
+		if (d > HL_RTP_GUARD_SPAN)
+			rw->guarded = 0;
+	}
 	if (!rw->started || (int16_t)(seq - rw->last_seq) > 0) {
 		rw->last_seq = seq;
 		rw->last_ts = ts;
@@ -332,6 +339,22 @@ hl_rtp_rewrite(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr
 	hl_wr32(pkt + 4, ts);
 	hl_wr32(pkt + 8, rw->out_ssrc);
 	return 0;
+}
+
+uint16_t
+hl_rtp_rewriter_take_seq(struct hl_rtp_rewriter *rw, uint32_t ts, uint32_t arrival)
+{
+	uint16_t seq = (uint16_t)(rw->last_seq + 1);
+
+	/* Unbound, the next relayed packet starts at last_seq + 1 anyway. */
+	rw->seq_off++;
+	rw->last_seq = seq;
+	rw->last_ts = ts;
+	rw->last_arrival = arrival;
+	rw->started = 1;
+	rw->guarded = 1;
+	rw->guard_seq = seq;
+	return seq;
 }
 
 /* ---- receiver statistics, RFC 3550 Appendix A ---- */

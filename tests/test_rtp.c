@@ -356,6 +356,71 @@ HL_TEST(rewriter_continuity_across_sources)
 	HL_CHECK_INT(h.marker, 1);
 }
 
+/* Packets of our own in the outgoing stream (telephone-events made here): each takes the
+ * next number, the relayed packets continue after them, late ones that would land on or
+ * behind them are refused, and ones far enough behind the guard again pass as late. */
+HL_TEST(rewriter_own_packets_keep_sequence)
+{
+	struct hl_rtp_rewriter rw;
+	struct hl_rtp_hdr h;
+	uint8_t pkt[32];
+
+	hl_rtp_rewriter_init(&rw, 0x11223344, 1000, 50000);
+	/* before anything is relayed: the first own packet starts the stream */
+	HL_CHECK_INT(hl_rtp_rewriter_take_seq(&rw, 50000, 0), 1000);
+	HL_CHECK(rw.started && rw.last_ts == 50000);
+	mk(pkt, 0, 0, 7, 1000, 0xa);
+	hl_rtp_parse(pkt, 32, &h);
+	HL_CHECK_INT(hl_rtp_rewrite(&rw, pkt, &h, 160), 0);
+	hl_rtp_parse(pkt, 32, &h);
+	HL_CHECK_INT(h.seq, 1001);
+	HL_CHECK_INT(h.ts, 50160); /* the gap since the own packet's time */
+	HL_CHECK_INT(h.marker, 1);
+	for (uint16_t s = 8; s < 12; s++) {
+		mk(pkt, 0, 0, s, 1000 + 160u * (s - 7), 0xa);
+		hl_rtp_parse(pkt, 32, &h);
+		HL_CHECK_INT(hl_rtp_rewrite(&rw, pkt, &h, 160u * (s - 6)), 0);
+	}
+	HL_CHECK_INT(rw.last_seq, 1005);
+	/* three own packets in a row, then the relay goes on after them */
+	HL_CHECK_INT(hl_rtp_rewriter_take_seq(&rw, 50700, 800), 1006);
+	HL_CHECK_INT(hl_rtp_rewriter_take_seq(&rw, 50700, 800), 1007);
+	HL_CHECK_INT(hl_rtp_rewriter_take_seq(&rw, 50700, 800), 1008);
+	HL_CHECK_INT(rw.last_ts, 50700);
+	HL_CHECK_INT(rw.last_arrival, 800);
+	mk(pkt, 0, 0, 12, 1000 + 160u * 5, 0xa);
+	hl_rtp_parse(pkt, 32, &h);
+	HL_CHECK_INT(hl_rtp_rewrite(&rw, pkt, &h, 960), 0);
+	hl_rtp_parse(pkt, 32, &h);
+	HL_CHECK_INT(h.seq, 1009);
+	HL_CHECK_INT(h.ts, 50960); /* the source's own timing, unchanged */
+	HL_CHECK_INT(h.marker, 0);
+	/* late packets: 11 would be 1008 (taken), 9 would be 1006; both refused */
+	mk(pkt, 0, 0, 11, 1000 + 160u * 4, 0xa);
+	hl_rtp_parse(pkt, 32, &h);
+	HL_CHECK_INT(hl_rtp_rewrite(&rw, pkt, &h, 970), HL_E_REPLAY);
+	mk(pkt, 0, 0, 9, 1000 + 160u * 2, 0xa);
+	hl_rtp_parse(pkt, 32, &h);
+	HL_CHECK_INT(hl_rtp_rewrite(&rw, pkt, &h, 970), HL_E_REPLAY);
+	HL_CHECK_INT(rw.last_seq, 1009);
+	/* far past the guard, a late packet is the sender's reordering again */
+	for (uint16_t s = 13; s < 13 + HL_RTP_GUARD_SPAN + 2; s++) {
+		mk(pkt, 0, 0, s, 1000 + 160u * (s - 7), 0xa);
+		hl_rtp_parse(pkt, 32, &h);
+		HL_CHECK_INT(hl_rtp_rewrite(&rw, pkt, &h, 160u * (s - 6)), 0);
+	}
+	HL_CHECK(!rw.guarded);
+	mk(pkt, 0, 0, 13 + HL_RTP_GUARD_SPAN, 1000, 0xa);
+	hl_rtp_parse(pkt, 32, &h);
+	HL_CHECK_INT(hl_rtp_rewrite(&rw, pkt, &h, 99999), 0);
+	hl_rtp_parse(pkt, 32, &h);
+	HL_CHECK_INT(h.seq, (uint16_t)(1009 + 1 + HL_RTP_GUARD_SPAN));
+	/* a wrap through own packets */
+	rw.last_seq = 0xfffe;
+	HL_CHECK_INT(hl_rtp_rewriter_take_seq(&rw, 1, 1), 0xffff);
+	HL_CHECK_INT(hl_rtp_rewriter_take_seq(&rw, 1, 1), 0);
+}
+
 /* ---- statistics ---- */
 
 static void

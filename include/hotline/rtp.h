@@ -170,6 +170,8 @@ struct hl_rtp_rewriter {
 	uint32_t last_arrival;	/* arrival (RTP units) of last_seq */
 	uint8_t started;	/* a packet has been sent */
 	uint8_t bound;		/* in_ssrc and offsets valid */
+	uint8_t guarded;	/* own packets were sent: relay nothing up to guard_seq */
+	uint16_t guard_seq;	/* the last sequence number an own packet took */
 	uint64_t rebased;	/* source changes handled */
 	/* Last, so the per-packet fields above share a cache line with whatever the
 	 * embedding struct puts before them; a packet reads one byte of the map. */
@@ -195,11 +197,27 @@ hl_rtp_rewriter_rebase(struct hl_rtp_rewriter *rw);
 /*
  * Rewrites SSRC, sequence, timestamp, PT (and M on a rebase) of the packet in place. h is
  * the parse of pkt; arrival is the arrival time in RTP clock units of the outgoing
- * stream. Returns 0 or HL_E_NOTFOUND (PT not mapped: drop it).
+ * stream. Returns 0, HL_E_NOTFOUND (PT not mapped: drop it) or HL_E_REPLAY (a late
+ * packet whose number would be one hl_rtp_rewriter_take_seq() gave out, or older:
+ * drop it).
  */
 int
 hl_rtp_rewrite(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr *h,
 	       uint32_t arrival);
+
+/*
+ * The next sequence number of the outgoing stream, for a packet that is not relayed but
+ * made here (a telephone-event of our own, RFC 4733): the offset moves on by one, so the
+ * relayed packets that follow continue after it, never on a number it took, and late
+ * ones that would land on or behind it are refused (HL_E_REPLAY) until the stream is
+ * HL_RTP_GUARD_SPAN packets past it, beyond which RFC 3550 A.1 takes no late packet
+ * (MAX_MISORDER 100). ts is the packet's timestamp and arrival the time (RTP units) it
+ * stands for: the timeline later packets and our SRs extrapolate from, as for a relayed
+ * one.
+ */
+#define HL_RTP_GUARD_SPAN 128
+uint16_t
+hl_rtp_rewriter_take_seq(struct hl_rtp_rewriter *rw, uint32_t ts, uint32_t arrival);
 
 /*
  * Per-leg receiver statistics (RFC 3550 A.1, A.3, A.8) plus RTT and totals. Embed by value;

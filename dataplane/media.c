@@ -77,7 +77,13 @@
 enum cmd_op {
 	CMD_SET = 1,
 	CMD_DEL,
+	CMD_DTMF, /* hl_media_dtmf(): a press to send as telephone-events */
 };
+
+/* RFC 4733 §2.3: volume of the events we send, -dBm0 (what phones commonly send). */
+#define INJECT_VOLUME 10
+/* §2.5.1.4: the end packet is sent three times. */
+#define INJECT_END_COPIES 3
 
 /* One command: control allocates it, the worker fills it in and hands it back. */
 struct hl_media_cmd {
@@ -89,6 +95,8 @@ struct hl_media_cmd {
 	 * [2] an inbound session kept through a re-key's grace (leg.srtp_prev). */
 	struct hl_srtp_ctx srtp_old[3];
 	struct hl_media_stats final;    /* CMD_DEL */
+	uint8_t event;                  /* CMD_DTMF: RFC 4733 event code */
+	uint32_t duration_ms;           /* CMD_DTMF */
 };
 
 struct media_leg {
@@ -151,6 +159,7 @@ struct media_leg {
 	struct hl_dtmf_4733 dtmf_rx;
 	/* The in-band detector this leg holds: index in the shard's pool + 1; 0: none. */
 	uint32_t inband;
+	uint8_t injecting; /* a press of ours is being sent on this leg (struct inject) */
 } __rte_cache_aligned;
 
 /* The lines the comment above names, and that prefetch_rx()/prefetch_tx() fetch. */
@@ -190,6 +199,22 @@ struct inband_slot {
 _Static_assert(sizeof(struct inband_slot) <= 15 * RTE_CACHE_LINE_SIZE,
 	"inband_slot: fifteen lines (docs/media.md)");
 
+/*
+ * A press the worker sends as telephone-events on a leg (hl_media_dtmf()): queued in
+ * arrival order, played from the tick, one at a time a leg (a press does not start
+ * while an earlier one of its leg runs, RFC 4733 §2.5.1: events do not overlap).
+ */
+struct inject {
+	uint32_t leg, gen;   /* the leg's slot and its incarnation when queued */
+	uint32_t dur;        /* clock units, at most 0xFFFF: one segment */
+	uint32_t ts;         /* the event's timestamp, set at its start */
+	uint32_t arrival;    /* its start in the leg's RTP units (rewriter timeline) */
+	uint64_t start_tsc;  /* 0: not started */
+	uint64_t next_tsc;   /* next update */
+	uint8_t event;
+	uint8_t ends;        /* end packets sent */
+};
+
 struct hl_media_shard {
 	struct rte_hash *h;
 	struct media_leg *legs;
@@ -214,6 +239,9 @@ struct hl_media_shard {
 	struct inband_slot *inband;
 	uint32_t *inband_free;
 	uint32_t inband_cap, n_inband_free;
+	/* Presses to send as telephone-events, oldest first. */
+	struct inject inj[HL_MEDIA_DTMF_QUEUE];
+	uint32_t n_inj;
 };
 
 static inline uint32_t
@@ -834,6 +862,29 @@ cmd_del(struct hl_worker *w, struct hl_media_cmd *c)
 	c->status = 0;
 }
 
+/* Queues a press to send on a leg (played by inject_tick()); a full queue drops it. */
+static void
+cmd_dtmf(struct hl_worker *w, struct hl_media_cmd *c)
+{
+	struct hl_media_shard *sh = w->media;
+	struct media_leg *l = leg_find(sh, leg_key(c->leg.port_index, c->leg.local_port));
+	uint64_t units;
+
+	if (l == NULL || sh->n_inj == RTE_DIM(sh->inj)) {
+		w->st->ctr[HL_CTR_DTMF_INJECT_DROPPED]++;
+		c->status = l == NULL ? -ENOENT : -ENOSPC;
+		return;
+	}
+	units = (uint64_t)c->duration_ms * l->clock_rate / 1000;
+	sh->inj[sh->n_inj++] = (struct inject){
+		.leg = (uint32_t)(l - sh->legs),
+		.gen = l->gen,
+		.dur = units > 0xffff ? 0xffff : (uint32_t)units,
+		.event = c->event,
+	};
+	c->status = 0;
+}
+
 unsigned int
 hl_media_commands(struct hl_worker *w)
 {
@@ -850,6 +901,8 @@ hl_media_commands(struct hl_worker *w)
 			cmd_set(w, c);
 		else if (c->op == CMD_DEL)
 			cmd_del(w, c);
+		else if (c->op == CMD_DTMF)
+			cmd_dtmf(w, c);
 		else
 			c->status = -EINVAL;
 	}
@@ -1277,8 +1330,9 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 	}
 	uint16_t before = y->rw.last_seq;
 	bool was_started = y->rw.started; /* before the first packet last_seq is first - 1 */
-	if (hl_rtp_rewrite(&y->rw, pl, &h, rtp_units(sh, w->now, y->tsc_per_unit)) != 0) {
-		drop_m(w, m, HL_DROP_RTP_PT_UNMAPPED);
+	int rw = hl_rtp_rewrite(&y->rw, pl, &h, rtp_units(sh, w->now, y->tsc_per_unit));
+	if (rw != 0) {
+		drop_m(w, m, rw == HL_E_REPLAY ? HL_DROP_RTP_LATE : HL_DROP_RTP_PT_UNMAPPED);
 		return;
 	}
 	if (was_started && y->rw.last_seq < before && before - y->rw.last_seq > 0x8000)
@@ -1511,6 +1565,128 @@ rtcp_send(struct hl_worker *w, struct media_leg *l)
 			CSUM_FULL);
 }
 
+/*
+ * One telephone-event packet of press j on leg l (RFC 4733 §2.3, §2.5.1): in l's
+ * outgoing stream, its next sequence number, PT te_pt, the event's timestamp, duration
+ * dur units so far, E bit with end; SRTP-protected on an SRTP leg. 0, or -1 when it
+ * could not go (no mbuf, SRTP error: counted where it failed).
+ */
+static int
+inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, int marker,
+	int end, uint32_t dur)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	uint16_t before = l->rw.last_seq, seq;
+	bool was_started = l->rw.started;
+	uint8_t *pl;
+	int n = HL_RTP_HDR_MIN + 4;
+
+	if (m == NULL) {
+		w->st->drop[HL_DROP_NO_MBUF]++;
+		return -1;
+	}
+	/* The payload goes after room for the IP and UDP headers leg_send() writes. */
+	if (rte_pktmbuf_tailroom(m) < 64 + (size_t)n + HL_SRTP_MAX_TRAILER) {
+		rte_pktmbuf_free(m);
+		w->st->drop[HL_DROP_NO_MBUF]++;
+		return -1;
+	}
+	pl = (uint8_t *)rte_pktmbuf_append(m, 64) + 64;
+	seq = hl_rtp_rewriter_take_seq(&l->rw, j->ts, j->arrival);
+	if (was_started && seq < before)
+		l->out_roc++;
+	pl[0] = 0x80;
+	pl[1] = (uint8_t)((marker ? 0x80 : 0) | (l->te_pt & 0x7f));
+	pl[2] = (uint8_t)(seq >> 8);
+	pl[3] = (uint8_t)seq;
+	for (int i = 0; i < 4; i++) {
+		pl[4 + i] = (uint8_t)(j->ts >> (24 - 8 * i));
+		pl[8 + i] = (uint8_t)(l->rw.out_ssrc >> (24 - 8 * i));
+	}
+	pl[12] = j->event;
+	pl[13] = (uint8_t)((end ? 0x80 : 0) | INJECT_VOLUME);
+	pl[14] = (uint8_t)(dur >> 8);
+	pl[15] = (uint8_t)dur;
+	if (l->srtp_tx) {
+		n = hl_srtp_protect_rtp(&l->srtp_out, pl, (size_t)n,
+			(size_t)n + HL_SRTP_MAX_TRAILER);
+		if (n < 0) {
+			srtp_drop(w, m, n);
+			return -1;
+		}
+	}
+	rte_pktmbuf_append(m, (uint16_t)n);
+	l->tx_packets++;
+	l->tx_bytes += 4;
+	leg_send(w, l, m, pl, (uint16_t)n, l->local_port, l->remote_port, CSUM_FULL);
+	return 0;
+}
+
+/*
+ * Plays the queued presses (struct inject), from the tick: each that is due sends at
+ * most one packet a tick. A press starts when no earlier one of its leg runs: its
+ * timestamp is where the leg's stream is now (the last timestamp sent, advanced by the
+ * time since at the leg's clock; a stream not started yet starts there), its first
+ * packet has the marker bit and one tick's duration (§2.5.1.2 wants none at 0), updates
+ * follow every HL_MEDIA_DTMF_UPDATE_MS, and once its duration is reached the end goes
+ * INJECT_END_COPIES times, one a tick. A press whose leg is gone, has no telephone-event
+ * PT or cannot be sent to (on hold, no remote) is dropped, counted. O(queue) a tick.
+ */
+static unsigned int
+inject_tick(struct hl_worker *w, uint64_t now)
+{
+	struct hl_media_shard *sh = w->media;
+	unsigned int work = 0, k = 0;
+
+	for (uint32_t i = 0; i < sh->n_inj; i++) {
+		struct inject *j = &sh->inj[i];
+		struct media_leg *l = &sh->legs[j->leg];
+		bool done = false;
+
+		if (l->gen != j->gen || l->te_pt < 0 || l->recv_only || l->remote_port == 0) {
+			if (l->gen == j->gen && j->start_tsc != 0)
+				l->injecting = 0;
+			w->st->ctr[HL_CTR_DTMF_INJECT_DROPPED]++;
+			continue;
+		}
+		if (j->start_tsc == 0) {
+			if (l->injecting) {
+				sh->inj[k++] = *j; /* behind its leg's running press */
+				continue;
+			}
+			uint32_t units = rtp_units(sh, now, l->tsc_per_unit);
+			j->arrival = units;
+			j->ts = l->rw.last_ts + (l->rw.started ? units - l->rw.last_arrival : 0);
+			j->start_tsc = now;
+			j->next_tsc = now + sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
+			l->injecting = 1;
+			uint32_t first = l->clock_rate * TICK_MS / 1000;
+			(void)inject_send(w, l, j, 1, 0, first < j->dur ? first : j->dur);
+			work++;
+		} else {
+			uint64_t el = (now - j->start_tsc) / l->tsc_per_unit;
+
+			if (j->ends > 0 || el >= j->dur) {
+				(void)inject_send(w, l, j, 0, 1, j->dur);
+				done = ++j->ends == INJECT_END_COPIES;
+				work++;
+			} else if (now >= j->next_tsc) {
+				(void)inject_send(w, l, j, 0, 0, (uint32_t)el);
+				j->next_tsc += sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
+				work++;
+			}
+		}
+		if (done) {
+			l->injecting = 0;
+			w->st->ctr[HL_CTR_DTMF_INJECTED]++;
+			continue;
+		}
+		sh->inj[k++] = *j;
+	}
+	sh->n_inj = k;
+	return work;
+}
+
 unsigned int
 hl_media_tick(struct hl_worker *w, uint64_t now)
 {
@@ -1520,6 +1696,8 @@ hl_media_tick(struct hl_worker *w, uint64_t now)
 	if (sh == NULL || now < sh->next_tick)
 		return 0;
 	sh->next_tick = now + sh->tsc_per_ms * TICK_MS;
+	if (sh->n_inj > 0)
+		work += inject_tick(w, now);
 	uint64_t now_ms = now / sh->tsc_per_ms;
 	for (unsigned int k = 0; k < SWEEP_PER_TICK && k < sh->n_active; k++) {
 		if (sh->cursor >= sh->n_active)
@@ -1646,6 +1824,36 @@ hl_media_del(struct hl_engine *e, uint8_t port_index, uint16_t local_port)
 	c->op = CMD_DEL;
 	c->leg.port_index = port_index;
 	c->leg.local_port = local_port;
+	if (rte_ring_sp_enqueue(w->media->cmd, c) != 0) {
+		free(c);
+		return -ENOBUFS;
+	}
+	e->media_pending++;
+	return 0;
+}
+
+int
+hl_media_dtmf(struct hl_engine *e, uint8_t port_index, uint16_t local_port, char digit,
+	uint32_t duration_ms)
+{
+	struct hl_worker *w = owner(e, local_port);
+	int code = hl_dtmf_event_code(digit);
+	struct hl_media_cmd *c;
+
+	if (w == NULL || w->media == NULL || code < 0 || port_index >= e->n_ports)
+		return -EINVAL;
+	if (duration_ms == 0)
+		duration_ms = HL_MEDIA_DTMF_DEFAULT_MS;
+	else if (duration_ms < HL_MEDIA_DTMF_MIN_MS)
+		duration_ms = HL_MEDIA_DTMF_MIN_MS;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->op = CMD_DTMF;
+	c->leg.port_index = port_index;
+	c->leg.local_port = local_port;
+	c->event = (uint8_t)code;
+	c->duration_ms = duration_ms;
 	if (rte_ring_sp_enqueue(w->media->cmd, c) != 0) {
 		free(c);
 		return -ENOBUFS;

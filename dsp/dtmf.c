@@ -30,6 +30,15 @@ hl_dtmf_digit(unsigned int event)
 }
 
 int
+hl_dtmf_event_code(char digit)
+{
+	for (unsigned int e = 0; e <= 16; e++)
+		if (hl_dtmf_digit(e) == digit)
+			return (int)e;
+	return -1;
+}
+
+int
 hl_dtmf_4733_parse(const uint8_t *payload, size_t len, struct hl_dtmf_4733_block *out,
 		   unsigned int max)
 {

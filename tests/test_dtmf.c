@@ -64,6 +64,11 @@ HL_TEST(digits)
 	HL_CHECK_INT(hl_dtmf_digit(15), 'D');
 	HL_CHECK_INT(hl_dtmf_digit(16), HL_DTMF_FLASH);
 	HL_CHECK_INT(hl_dtmf_digit(17), 0);
+	for (unsigned int e = 0; e <= 16; e++)
+		HL_CHECK_INT(hl_dtmf_event_code(hl_dtmf_digit(e)), (int)e);
+	HL_CHECK_INT(hl_dtmf_event_code('a'), -1);
+	HL_CHECK_INT(hl_dtmf_event_code('E'), -1);
+	HL_CHECK_INT(hl_dtmf_event_code(0), -1);
 	HL_CHECK(hl_dtmf_counter_name(HL_DTMF_CNT_DUP) != NULL);
 	HL_CHECK(hl_dtmf_counter_name(HL_DTMF_CNT_MAX_) == NULL);
 }

@@ -288,7 +288,9 @@ struct seen {
 	uint16_t sport, dport;
 	uint16_t udp_csum;
 	uint8_t pt;
+	uint8_t marker;
 	uint16_t seq;
+	uint32_t ts;
 	uint32_t ssrc;
 	uint8_t payload[256];
 	size_t plen;
@@ -359,7 +361,9 @@ parse_out(struct rte_mbuf *m, struct seen *s, struct hl_srtp_ctx *srtp)
 	if (srtp != NULL && (n = hl_srtp_unprotect_rtp(srtp, rtp, (size_t)n)) < 0)
 		return -2;
 	s->pt = rtp[1] & 0x7f;
+	s->marker = rtp[1] >> 7;
 	s->seq = (uint16_t)(rtp[2] << 8 | rtp[3]);
+	s->ts = (uint32_t)rtp[4] << 24 | (uint32_t)rtp[5] << 16 | (uint32_t)rtp[6] << 8 | rtp[7];
 	s->ssrc = (uint32_t)rtp[8] << 24 | (uint32_t)rtp[9] << 16 | (uint32_t)rtp[10] << 8 | rtp[11];
 	s->plen = (size_t)n - 12;
 	memcpy(s->payload, rtp + 12, s->plen);
@@ -2818,6 +2822,235 @@ HL_TEST(inband_dtmf_pairing_edges)
 	HL_CHECK_INT(n_finals, 2);
 	for (unsigned int i = 0; i < n_finals; i++)
 		HL_CHECK_INT(finals[i].dtmf, finals[i].side == 0 ? 1 : 0);
+}
+
+/* ---- telephone-events of our own (hl_media_dtmf) ---- */
+
+/*
+ * What one leg sent while a press of ours went out on it: loop turns every 10 ms for
+ * ms, the agent's audio (seq from *aseq, to agent port aport) fed every other turn
+ * while feed, every frame to the customer collected into got (parsed with srtp).
+ */
+static unsigned int
+collect(struct seen *got, unsigned int max, int ms, uint16_t aport, uint16_t *aseq, int feed,
+	struct hl_srtp_ctx *srtp)
+{
+	struct rte_mbuf *out[64];
+	unsigned int k = 0;
+
+	for (int t = 0; t < ms / 10; t++) {
+		if (feed && t % 2 == 0)
+			send_rtp(AGENT, (uint16_t)(aport + 3000), aport, 0, (*aseq)++, 0x4242, 0x5a,
+				NULL);
+		usleep(10000);
+		unsigned int n = run(out, 64);
+		for (unsigned int i = 0; i < n; i++) {
+			if (k < max) {
+				HL_CHECK(parse_out(out[i], &got[k], srtp) == 0);
+				HL_CHECK(got[k].udp_ok);
+				k++;
+			}
+		}
+		free_all(out, n);
+	}
+	return k;
+}
+
+/*
+ * Checks the frames a press went out in: one stream (ssrc, seq + 1 each, relayed audio
+ * and events alike), the events PT te, key ev, one timestamp not behind the audio sent
+ * before, the marker on the first alone, durations rising to dur units, the end bit on
+ * the last three, which carry dur. Returns the events seen.
+ */
+static unsigned int
+check_press(const struct seen *got, unsigned int n, uint32_t ssrc, uint8_t te, uint8_t ev,
+	uint32_t dur, uint16_t first_seq, uint32_t ts_before)
+{
+	unsigned int nev = 0, ends = 0;
+	uint32_t ts = 0, last_dur = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct seen *s = &got[i];
+
+		HL_CHECK_MSG(s->ssrc == ssrc, "frame %u: ssrc %#x", i, s->ssrc);
+		HL_CHECK_MSG(s->seq == (uint16_t)(first_seq + i), "frame %u: seq %u, want %u", i,
+			s->seq, (uint16_t)(first_seq + i));
+		if (s->pt != te) {
+			HL_CHECK_MSG(s->pt == 0 && s->plen == 160, "frame %u: pt %u", i, s->pt);
+			continue;
+		}
+		HL_CHECK_MSG(s->plen == 4 && s->payload[0] == ev, "frame %u: event %u", i,
+			s->payload[0]);
+		uint32_t d = (uint32_t)s->payload[2] << 8 | s->payload[3];
+		int end = s->payload[1] >> 7;
+		HL_CHECK_MSG(s->marker == (nev == 0), "frame %u: marker %u", i, s->marker);
+		HL_CHECK_MSG((s->payload[1] & 0x3f) == 10, "frame %u: volume", i);
+		if (nev == 0) {
+			ts = s->ts;
+			/* the stream's timeline: after the audio before it, by less than 1 s */
+			HL_CHECK_MSG((int32_t)(ts - ts_before) > 0 && ts - ts_before < 8000,
+				"event ts %u, audio before %u", ts, ts_before);
+		}
+		HL_CHECK_MSG(s->ts == ts, "frame %u: ts %u, want %u", i, s->ts, ts);
+		HL_CHECK_MSG(d >= last_dur && d <= dur, "frame %u: duration %u after %u", i, d,
+			last_dur);
+		HL_CHECK_MSG(!ends || end, "frame %u: an update after the end", i);
+		if (end) {
+			HL_CHECK_MSG(d == dur, "frame %u: end duration %u", i, d);
+			ends++;
+		}
+		last_dur = d;
+		nev++;
+	}
+	HL_CHECK_MSG(ends == 3, "%u end packets", ends);
+	/* start, updates every 50 ms, three ends */
+	HL_CHECK_MSG(nev >= 3 + 1 + (dur - 1) / 400, "%u events for %u units", nev, dur);
+	return nev;
+}
+
+/*
+ * A press by INFO for a leg whose remote takes telephone-events: the worker sends it
+ * in the leg's outgoing stream, between the agent's relayed audio, sequence numbers
+ * continuous through both, and a late audio packet that would reuse a number is
+ * dropped. A press queued behind another goes after it, later on the timeline.
+ */
+HL_TEST(dtmf_sent_as_telephone_events_in_the_stream)
+{
+	struct hl_media_leg a, b;
+	static struct seen got[256];
+	uint16_t aseq = 300;
+	unsigned int n;
+
+	/* The customer (trunk) negotiated telephone-event 101, the agent none. */
+	leg(&a, 40, 0, 20300, 20302, CUST, 4300, 0, 101);
+	leg(&b, 40, 1, 20302, 20300, AGENT, 23302, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	/* the agent's audio reaches the customer: the stream has started */
+	n = collect(got, HL_ARRAY_SIZE(got), 100, 20302, &aseq, 1, NULL);
+	HL_CHECK_MSG(n >= 3, "audio relayed %u", n);
+	if (n < 3)
+		return;
+	uint16_t seq0 = got[n - 1].seq, before = (uint16_t)(aseq - 1);
+	uint32_t ts0 = got[n - 1].ts;
+	uint64_t inj = ctr(HL_CTR_DTMF_INJECTED), dropped = ctr(HL_CTR_DTMF_INJECT_DROPPED);
+
+	/* '7' for 120 ms (960 units), then '#' with no duration (100 ms, 800) */
+	HL_CHECK(hl_media_dtmf(eng, 0, 20300, '7', 120) == 0);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20300, '#', 0) == 0);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20300, 'x', 0) == -EINVAL);
+	HL_CHECK(hl_media_dtmf(eng, 0, 19000, '1', 0) == -EINVAL);
+	n = collect(got, HL_ARRAY_SIZE(got), 700, 20302, &aseq, 1, NULL);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj + 2);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped);
+	/* the two presses: split where the second's first packet is */
+	unsigned int cut = 0;
+	for (unsigned int i = 0; i < n && !cut; i++)
+		if (got[i].pt == 101 && got[i].payload[0] == 11)
+			cut = i;
+	HL_CHECK_MSG(cut > 0, "no second press in %u frames", n);
+	if (cut == 0)
+		return;
+	HL_CHECK(check_press(got, cut, a.ssrc, 101, 7, 960, (uint16_t)(seq0 + 1), ts0) > 0);
+	uint32_t ts7 = 0;
+	for (unsigned int i = 0; i < cut && ts7 == 0; i++)
+		if (got[i].pt == 101)
+			ts7 = got[i].ts;
+	/* the second starts after the first's end on the timeline */
+	unsigned int last_audio = 0;
+	for (unsigned int i = 0; i < cut; i++)
+		if (got[i].pt == 0)
+			last_audio = i;
+	HL_CHECK(check_press(got + cut, n - cut, a.ssrc, 101, 11, 800,
+			 (uint16_t)(seq0 + 1 + cut), ts7 + 960) > 0);
+	HL_CHECK(last_audio > 0 && (int32_t)(got[cut].ts - got[last_audio].ts) > 0);
+	/* audio relayed while the presses went: the agent's stream went on through them */
+	unsigned int audio = 0;
+	for (unsigned int i = 0; i < n; i++)
+		audio += got[i].pt == 0;
+	HL_CHECK_MSG(audio >= 20, "audio during the presses %u", audio);
+
+	/* a late packet of the agent from before the presses, whose number now would be
+	 * one the events took: dropped */
+	uint64_t late = drop_of(HL_DROP_RTP_LATE);
+	send_rtp(AGENT, 23302, 20302, 0, before, 0x4242, 0x5a, NULL);
+	struct rte_mbuf *out[16];
+	unsigned int k = run(out, 16);
+	free_all(out, k);
+	HL_CHECK_INT(k, 0);
+	HL_CHECK_INT(drop_of(HL_DROP_RTP_LATE), late + 1);
+	/* and the next one continues the stream */
+	uint16_t last = got[n - 1].seq;
+	n = collect(got, HL_ARRAY_SIZE(got), 40, 20302, &aseq, 1, NULL);
+	HL_CHECK(n >= 1 && got[0].seq == (uint16_t)(last + 1) && got[0].pt == 0);
+
+	/* The agent's leg has no telephone-event: a press for it is dropped, counted. */
+	dropped = ctr(HL_CTR_DTMF_INJECT_DROPPED);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20302, '1', 100) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 60, 20302, &aseq, 0, NULL);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 1);
+	for (unsigned int i = 0; i < n; i++)
+		HL_CHECK(got[i].pt != 101);
+
+	/* A full queue drops what does not fit; a leg deleted drops what waits for it. */
+	inj = ctr(HL_CTR_DTMF_INJECTED);
+	for (unsigned int i = 0; i < HL_MEDIA_DTMF_QUEUE + 2; i++)
+		HL_CHECK(hl_media_dtmf(eng, 0, 20300, '5', 100) == 0);
+	run(NULL, 0);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 3);
+	HL_CHECK(hl_media_del(eng, 0, 20300) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20302) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 60, 20302, &aseq, 0, NULL);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 3 + HL_MEDIA_DTMF_QUEUE);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj);
+	drain();
+	HL_CHECK(hl_media_pending(eng) == 0);
+}
+
+/* The same on an SRTP leg: the events leave protected with the leg's key, in the
+ * sequence of the audio around them, so the customer's libsrtp takes every one (a
+ * number used twice would fail its replay check). */
+HL_TEST(dtmf_sent_as_telephone_events_srtp)
+{
+	struct hl_media_leg a, b;
+	struct hl_srtp_key kc, kh;
+	struct hl_srtp_ctx c_in;
+	static struct seen got[256];
+	uint16_t aseq = 900;
+	unsigned int n;
+
+	HL_CHECK(hl_srtp_key_generate(&kc, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kh, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c_in, &kh, HL_SRTP_INBOUND, NULL) == 0);
+	leg(&a, 41, 0, 20310, 20312, CUST, 4310, 0, 101);
+	leg(&b, 41, 1, 20312, 20310, AGENT, 23312, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.rx_key = kc;
+	a.tx_key = kh;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	n = collect(got, HL_ARRAY_SIZE(got), 100, 20312, &aseq, 1, &c_in);
+	HL_CHECK_MSG(n >= 3, "audio relayed %u", n);
+	if (n < 3)
+		goto out;
+	uint16_t seq0 = got[n - 1].seq;
+	uint32_t ts0 = got[n - 1].ts;
+	uint64_t inj = ctr(HL_CTR_DTMF_INJECTED);
+	uint64_t srtp_err = drop_of(HL_DROP_SRTP_ERROR);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20310, 'D', 80) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 400, 20312, &aseq, 1, &c_in);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj + 1);
+	HL_CHECK_INT(drop_of(HL_DROP_SRTP_ERROR), srtp_err);
+	HL_CHECK(check_press(got, n, a.ssrc, 101, 15, 640, (uint16_t)(seq0 + 1), ts0) > 0);
+	HL_CHECK(hl_media_del(eng, 0, 20310) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20312) == 0);
+	drain();
+out:
+	hl_srtp_ctx_fini(&c_in);
+	hl_srtp_key_wipe(&kc);
+	hl_srtp_key_wipe(&kh);
 }
 
 int

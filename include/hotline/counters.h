@@ -66,6 +66,8 @@
 	_(DTMF_INBAND, "dtmf_inband_presses")                                         \
 	_(DTMF_INBAND_NO_SLOT, "dtmf_inband_no_slot")                                 \
 	_(DTMF_DUP, "dtmf_dup_presses")                                               \
+	_(DTMF_INJECTED, "dtmf_injected")                                             \
+	_(DTMF_INJECT_DROPPED, "dtmf_inject_dropped")                                 \
 	_(RTP_DTMF_MUTED, "rtp_dtmf_muted")                                           \
 	_(MEDIA_TIMEOUTS, "media_timeouts")                                           \
 	_(MEDIA_CMDS, "media_commands")                                               \
@@ -113,6 +115,7 @@
 	_(RTP_NOT_BRIDGED, "rtp_not_bridged")                                         \
 	_(RTP_HELD, "rtp_on_hold")                                                    \
 	_(RTP_DTMF_SUPPRESSED, "rtp_dtmf_suppressed")                                 \
+	_(RTP_LATE, "rtp_late_after_event")                                           \
 	_(SRTP_AUTH, "srtp_auth_failed")                                              \
 	_(SRTP_REPLAY, "srtp_replayed")                                               \
 	_(SRTP_ERROR, "srtp_error")                                                   \

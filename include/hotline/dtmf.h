@@ -123,6 +123,10 @@ hl_dtmf_4733_tick(struct hl_dtmf_4733 *st, uint64_t now_ms, struct hl_dtmf_event
 char
 hl_dtmf_digit(unsigned int event);
 
+/* The RFC 4733 event code 0..16 of a character hl_dtmf_digit() gives, or -1. */
+int
+hl_dtmf_event_code(char digit);
+
 const char *
 hl_dtmf_counter_name(unsigned int counter);
 

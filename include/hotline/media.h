@@ -47,6 +47,19 @@
  * (dtmf_suppress, or HL_MEDIA_INBAND_ALWAYS, which mutes nothing), a press that came
  * both as events and as a tone is reported once, by whichever source ended it first
  * (dtmf_dup_presses counts the other).
+ *
+ * Telephone-events of our own (RFC 4733 §2.5): hl_media_dtmf() asks the leg's worker to
+ * send one key press on the leg, for a press that came by SIP INFO from a peer that
+ * sends no events. The worker queues it (HL_MEDIA_DTMF_QUEUE a shard; full: dropped,
+ * dtmf_inject_dropped) and plays it from its 20 ms tick, one press a leg at a time: a
+ * first packet with the marker bit, updates every HL_MEDIA_DTMF_UPDATE_MS with the
+ * duration so far, then the end (E bit) three times, one a tick, all with the event's
+ * timestamp: where the leg's outgoing stream is at the start (its last timestamp
+ * advanced by the time since, at its clock rate). They go in the leg's own stream (its
+ * SSRC, its te_pt, the next sequence numbers, relayed packets continuing after them:
+ * hl_rtp_rewriter_take_seq()), SRTP-protected on an SRTP leg. A leg without te_pt, on
+ * hold or gone when its turn comes loses the press (dtmf_inject_dropped); presses sent
+ * count in dtmf_injected. Nothing is allocated on the worker.
  */
 #ifndef HOTLINE_MEDIA_H
 #define HOTLINE_MEDIA_H
@@ -170,6 +183,20 @@ struct hl_media_sink {
 int hl_media_set(struct hl_engine *e, struct hl_media_leg *leg);
 /* Ends the leg; its final statistics reach sink->final through hl_media_poll(). */
 int hl_media_del(struct hl_engine *e, uint8_t port_index, uint16_t local_port);
+/*
+ * Has the worker send key digit ('0'-'9', '*', '#', 'A'-'D', HL_DTMF_FLASH '!') as
+ * RFC 4733 telephone-events on leg (port_index, local_port) for duration_ms (0: not
+ * known, HL_MEDIA_DTMF_DEFAULT_MS; at least HL_MEDIA_DTMF_MIN_MS, at most what one event
+ * segment holds, 0xFFFF clock units). Control lcore only. 0, or -EINVAL (no such digit,
+ * port outside the range), -ENOMEM, -ENOBUFS (ring full). A leg the worker does not
+ * know, or that cannot take it, loses the press there (counted).
+ */
+#define HL_MEDIA_DTMF_DEFAULT_MS 100
+#define HL_MEDIA_DTMF_MIN_MS 40
+#define HL_MEDIA_DTMF_UPDATE_MS 50
+#define HL_MEDIA_DTMF_QUEUE 64
+int hl_media_dtmf(struct hl_engine *e, uint8_t port_index, uint16_t local_port, char digit,
+	uint32_t duration_ms);
 /* Collects done commands and events of every worker (bounded); returns work done. */
 unsigned int hl_media_poll(struct hl_engine *e, const struct hl_media_sink *sink);
 /* Legs currently in every worker's table (telemetry). */

@@ -71,6 +71,15 @@ ctl_media_del(void *ctx, uint8_t port_index, uint16_t local_port)
 	return hl_media_del(c->eng, port_index, local_port);
 }
 
+static int
+ctl_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit,
+	uint32_t duration_ms)
+{
+	struct hl_control *c = ctx;
+
+	return hl_media_dtmf(c->eng, port_index, local_port, digit, duration_ms);
+}
+
 static void
 ctl_media_event(void *ctx, const struct hl_media_event *ev)
 {
@@ -198,6 +207,7 @@ hl_control_create(const struct hl_config *cfg, struct hl_engine *e)
 		.route = ctl_route,
 		.media_set = ctl_media_set,
 		.media_del = ctl_media_del,
+		.media_dtmf = ctl_media_dtmf,
 		.cdr = ctl_cdr,
 		.ctx = c};
 	c->media_sink = (struct hl_media_sink){ctl_media_event, ctl_media_final, c};

@@ -1256,6 +1256,7 @@ hl_sig_free(struct hl_sig *s)
 	/* Without sending: the engine's workers (and their legs) may be gone already. */
 	s->ops.media_set = NULL;
 	s->ops.media_del = NULL;
+	s->ops.media_dtmf = NULL;
 	s->freeing = 1;
 	sig_call_free_all(s);
 	/* After the calls: theirs are written at once (no figures will come now). */

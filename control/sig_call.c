@@ -3320,10 +3320,30 @@ info_relay(struct hl_sig *s, struct sig_leg *l, const struct sig_info_press *p)
 }
 
 /*
+ * Press p, from INFO, for peer as RFC 4733 events when peer negotiated telephone-event:
+ * a side that takes events may well not take INFO (many trunks and phones refuse it or
+ * drop it), and one that negotiated them takes them. The peer's worker sends them in its
+ * outgoing stream (hl_media_dtmf(), dtmf_to_rtp). True when the worker has it; false
+ * (no media, its command ring full) leaves the press to INFO, as without events.
+ */
+static bool
+info_to_rtp(struct hl_sig *s, struct sig_leg *peer, const struct sig_info_press *p)
+{
+	if (peer->media.te_pt < 0 || !peer->media_sent || s->ops.media_dtmf == NULL)
+		return false;
+	if (s->ops.media_dtmf(s->ops.ctx, peer->media.port_index, peer->media.local_port,
+		    p->digit, p->duration_ms) != 0)
+		return false;
+	sig_count(s, HL_SIG_CTR_DTMF_TO_RTP);
+	return true;
+}
+
+/*
  * INFO on leg l (RFC 6086 legacy usage, no Info-Package): a key press answered 200 at
  * once (the sender does not wait for the peer), reported as a press from the media is
- * (dtmf_report()), then relayed to the peer's dialog when both are connected, unless
- * the PCI rule keeps it from the agent (leg_dtmf_suppressed(), info_dtmf_suppressed).
+ * (dtmf_report()), then, when both are connected, sent to the peer as RFC 4733 events
+ * when it negotiated telephone-event (info_to_rtp()), else relayed to its dialog,
+ * unless the PCI rule keeps it from the agent (leg_dtmf_suppressed(), info_dtmf_suppressed).
  * Before the call is connected (ringing, IVR, queue) the press is control's alone. A
  * body that is no press is refused and leaves nothing: 415 for another Content-Type,
  * 400 for a DTMF one that names no key, both with Accept (RFC 3261 §21.4.13).
@@ -3353,6 +3373,38 @@ info_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8
 		sig_count(s, HL_SIG_CTR_INFO_DTMF_SUPPRESSED);
 		return;
 	}
+	if (info_to_rtp(s, peer, &p))
+		return;
+	info_relay(s, peer, &p);
+}
+
+/*
+ * A press the worker reported from the telephone-events of a leg of call c, when the
+ * other leg negotiated none: the worker drops such events rather than relay them with a
+ * PT the peer never agreed to, so it goes to the peer's dialog as INFO (dtmf_to_info),
+ * application/dtmf-relay with its duration, through info_relay() (one at a time,
+ * retransmitted, a 481 or 408 loses the press and not the call). The worker reports a
+ * press once, at its end: one INFO a press. Not before the call is connected, not from
+ * a PCI leg (leg_dtmf_suppressed(): its keys never reach the agent), not flash (no
+ * INFO key), and not for tones heard in the audio: the audio is relayed, tones and all,
+ * so the peer has those already.
+ */
+static void
+dtmf_to_info(struct hl_sig *s, struct sig_call *c, const struct hl_media_event *ev)
+{
+	struct sig_leg *x = ev->side == 0 ? c->a : c->b, *peer = ev->side == 0 ? c->b : c->a;
+	struct sig_info_press p = {
+		.digit = dtmf_key(ev->digit),
+		.ctype = SIG_INFO_DTMF_RELAY,
+		.duration_ms = ev->duration_ms > UINT16_MAX ? UINT16_MAX : (uint16_t)ev->duration_ms,
+	};
+
+	if (ev->how == HL_DTMF_END_TONE || p.digit == 0 || x == NULL ||
+		x->media.local_port != ev->local_port || c->state != CALL_CONNECTED ||
+		x->state != LEG_CONFIRMED || peer == NULL || peer->state != LEG_CONFIRMED ||
+		peer->media.te_pt >= 0 || leg_dtmf_suppressed(c, x))
+		return;
+	sig_count(s, HL_SIG_CTR_DTMF_TO_INFO);
 	info_relay(s, peer, &p);
 }
 
@@ -3849,9 +3901,12 @@ hl_sig_media_event(struct hl_sig *s, const struct hl_media_event *ev, uint64_t n
 	s->now_ms = now_ms;
 	if (ev->type == HL_MEDIA_EV_DTMF) {
 		/* Presses from the media are relayed by the worker itself (or kept from
-		 * the agent, dtmf_suppress): control only takes the report. */
+		 * the agent, dtmf_suppress), unless the peer takes no telephone-events:
+		 * then by INFO from here. */
 		dtmf_report(s, ev->digit, ev->duration_ms,
 			ev->how == HL_DTMF_END_TONE ? DTMF_SRC_TONE : DTMF_SRC_RTP);
+		if (c != NULL)
+			dtmf_to_info(s, c, ev);
 		return;
 	}
 	if (ev->type == HL_MEDIA_EV_REFUSED && c != NULL && c->state != CALL_ENDING) {

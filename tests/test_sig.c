@@ -10,6 +10,7 @@
  * re-offer the other side refuses leaves both legs as they were.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 
 #include "hl_test.h"
 #include "hotline/config.h"
@@ -4691,6 +4692,353 @@ HL_TEST(info_bad_bodies)
 	advance(40000);
 	HL_CHECK_INT(stats().transactions, 0);
 out:
+	teardown();
+}
+
+/* ---- key presses between INFO and RFC 4733 ---- */
+
+/* The presses control asked a worker to send as telephone-events (media_dtmf). */
+static struct {
+	uint8_t port_index;
+	uint16_t local_port;
+	char digit;
+	uint32_t duration_ms;
+} dtmf_cmds[8];
+static unsigned int n_dtmf_cmds;
+static int dtmf_cmd_rc; /* what cap_media_dtmf() answers: -ENOBUFS plays a full ring */
+
+static int
+cap_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit,
+	uint32_t duration_ms)
+{
+	(void)ctx;
+	if (dtmf_cmd_rc != 0)
+		return dtmf_cmd_rc;
+	if (n_dtmf_cmds < HL_ARRAY_SIZE(dtmf_cmds)) {
+		dtmf_cmds[n_dtmf_cmds].port_index = port_index;
+		dtmf_cmds[n_dtmf_cmds].local_port = local_port;
+		dtmf_cmds[n_dtmf_cmds].digit = digit;
+		dtmf_cmds[n_dtmf_cmds].duration_ms = duration_ms;
+	}
+	n_dtmf_cmds++;
+	return 0;
+}
+
+/* setup_ops(1) with media_dtmf, and the tenants of text (NULL: tenants_text). */
+static void
+setup_interwork(const char *text)
+{
+	struct hl_sig_ops ops = {.send = cap_send,
+		.route = cap_route,
+		.media_set = cap_media_set,
+		.media_dtmf = cap_media_dtmf};
+	char err[256];
+
+	setup_ops(1);
+	n_dtmf_cmds = 0;
+	dtmf_cmd_rc = 0;
+	hl_sig_free(sig);
+	hl_tenants_free(tenants);
+	tenants = text != NULL ? hl_tenants_parse("t.conf", text, strlen(text), err, sizeof(err))
+			       : hl_tenants_parse("t.conf", tenants_text, sizeof(tenants_text) - 1,
+					 err, sizeof(err));
+	HL_CHECK_MSG(tenants != NULL, "%s", err);
+	sig = hl_sig_create(&cfg, tenants, NULL, &ops, now, 1700000000);
+	HL_CHECK(sig != NULL);
+}
+
+/* A press the worker reports from leg l's media. */
+static void
+media_press(const struct hl_media_leg *l, char digit, uint8_t how, uint32_t ms)
+{
+	struct hl_media_event ev = {
+		.call = l->call,
+		.type = HL_MEDIA_EV_DTMF,
+		.side = l->side,
+		.digit = digit,
+		.how = how,
+		.local_port = l->local_port,
+		.duration_ms = ms,
+	};
+
+	nout = 0;
+	hl_sig_media_event(sig, &ev, now);
+}
+
+static const char iw_cust_te[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+				 "c=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+				 "m=audio 6000 RTP/AVP 0 101\r\n"
+				 "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
+static const char iw_cust_plain[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+				    "c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\n"
+				    "a=sendrecv\r\n";
+static const char iw_agent_plain[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+				     "c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n";
+static const char iw_agent_te[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+				  "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+				  "m=audio 7000 RTP/AVP 0 101\r\n"
+				  "a=rtpmap:101 telephone-event/8000\r\n";
+
+/*
+ * The trunk negotiated telephone-event, the agent's softphone did not (it keys by INFO):
+ * - a press the worker reports from the customer's events goes to the agent as one
+ *   INFO (application/dtmf-relay, its duration) in the agent's dialog, dtmf_to_info,
+ *   counted relayed at its 200; a second waits behind the first;
+ * - a press heard as tones is not sent again by INFO (the audio carries it);
+ * - the agent's INFO press goes to the customer as RFC 4733 events: one command for
+ *   the customer's leg with the key and duration, no INFO to the trunk, dtmf_to_rtp;
+ *   with the worker's command ring full it falls back to INFO.
+ */
+HL_TEST(dtmf_interworking_info_and_rfc4733)
+{
+	char inv[4096], totag[64], msg[4096], req[4096];
+	struct hl_sdp ans;
+	const struct hl_media_leg *a, *b;
+	int i;
+
+	setup_interwork(NULL);
+	i = srtp_call("z9hG4bKiw1", "iw1@trunk", iw_cust_te, iw_agent_plain, inv, sizeof(inv),
+		totag, sizeof(totag), &ans);
+	a = last_push(0);
+	b = last_push(1);
+	HL_CHECK(i >= 0 && a != NULL && b != NULL);
+	if (i < 0 || a == NULL || b == NULL)
+		goto out;
+	HL_CHECK_INT(a->te_pt, 101);
+	HL_CHECK_INT(b->te_pt, -1);
+	struct hl_sig_stats st0 = stats();
+
+	/* RFC 4733 from the customer -> INFO to the agent */
+	media_press(a, '5', HL_DTMF_END_BIT, 160);
+	i = relayed_info(5090, "application/dtmf-relay", "Signal=5\r\nDuration=160\r\n", 2, req);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_INFO], st0.ctr[HL_SIG_CTR_DTMF_TO_INFO] + 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_RTP], st0.ctr[HL_SIG_CTR_DTMF_RTP] + 1);
+	HL_CHECK(digits_end("5"));
+	/* the next press (a lost end, reported by timeout) waits for the first's answer */
+	media_press(a, '#', HL_DTMF_END_TIMEOUT, 300);
+	HL_CHECK_INT(nout, 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_INFO], st0.ctr[HL_SIG_CTR_DTMF_TO_INFO] + 2);
+	if (i >= 0)
+		answer_req(req, 200, addr('a', 5090));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_RELAYED],
+		st0.ctr[HL_SIG_CTR_INFO_DTMF_RELAYED] + 1);
+	i = relayed_info(5090, "application/dtmf-relay", "Signal=#\r\nDuration=300\r\n", 3, req);
+	if (i >= 0)
+		answer_req(req, 200, addr('a', 5090));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_RELAYED],
+		st0.ctr[HL_SIG_CTR_INFO_DTMF_RELAYED] + 2);
+	/* a tone in the customer's audio is not sent twice; nor is flash */
+	media_press(a, '9', HL_DTMF_END_TONE, 90);
+	HL_CHECK_INT(nout, 0);
+	media_press(a, HL_DTMF_FLASH, HL_DTMF_END_BIT, 90);
+	HL_CHECK_INT(nout, 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_INFO], st0.ctr[HL_SIG_CTR_DTMF_TO_INFO] + 2);
+	/* an event naming another call's port is only reported */
+	struct hl_media_leg other = *a;
+	other.local_port = (uint16_t)(a->local_port + 2);
+	media_press(&other, '1', HL_DTMF_END_BIT, 90);
+	HL_CHECK_INT(nout, 0);
+
+	/* INFO from the agent -> RFC 4733 to the customer */
+	HL_CHECK_INT(n_dtmf_cmds, 0);
+	info_req(msg, sizeof(msg), inv, NULL, NULL, "z9hG4bKiw2", 2, "application/dtmf-relay",
+		"Signal=7\r\nDuration=250\r\n");
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(find_out("INFO") < 0, "the trunk got an INFO");
+	HL_CHECK_INT(n_dtmf_cmds, 1);
+	HL_CHECK_INT(dtmf_cmds[0].local_port, a->local_port);
+	HL_CHECK_INT(dtmf_cmds[0].port_index, a->port_index);
+	HL_CHECK_INT(dtmf_cmds[0].digit, '7');
+	HL_CHECK_INT(dtmf_cmds[0].duration_ms, 250);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_RTP], st0.ctr[HL_SIG_CTR_DTMF_TO_RTP] + 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF], st0.ctr[HL_SIG_CTR_INFO_DTMF] + 1);
+	HL_CHECK_MSG(digits_end("5#9!17"), "'%s'", stats().last_dtmf_digits);
+	/* application/dtmf, no duration: the worker picks one */
+	info_req(msg, sizeof(msg), inv, NULL, NULL, "z9hG4bKiw3", 3, "application/dtmf", "b");
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(n_dtmf_cmds, 2);
+	HL_CHECK(dtmf_cmds[1].digit == 'B' && dtmf_cmds[1].duration_ms == 0);
+	/* the worker's ring full: the press goes by INFO instead */
+	dtmf_cmd_rc = -ENOBUFS;
+	info_req(msg, sizeof(msg), inv, NULL, NULL, "z9hG4bKiw4", 4, "application/dtmf-relay",
+		"Signal=3\r\n");
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(n_dtmf_cmds, 2);
+	i = relayed_info(5060, "application/dtmf-relay", "Signal=3\r\n", 2, req);
+	if (i >= 0)
+		answer_req(req, 200, addr('t', 5060));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_RTP], st0.ctr[HL_SIG_CTR_DTMF_TO_RTP] + 2);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKiw5", "iw1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	i = find_out("BYE");
+	HL_CHECK(i >= 0);
+	if (i >= 0) {
+		char bye[4096];
+
+		snprintf(bye, sizeof(bye), "%s", out[i].buf);
+		/* a call that is ending takes a press as a report only */
+		media_press(a, '4', HL_DTMF_END_BIT, 100);
+		HL_CHECK_MSG(nout == 0, "sent after the BYE");
+		agent_respond(bye, 200, 5090);
+	}
+	HL_CHECK(stats().calls == 0);
+out:
+	teardown();
+}
+
+/*
+ * When both sides take the same form, nothing is converted: a trunk and an agent that
+ * both negotiated telephone-event have their events relayed by the worker (control
+ * sends no INFO for them) and INFO presses, from a sender without telephone-event, go
+ * as events; two sides without it relay INFO as INFO. Before the agent answers a media
+ * press is only reported.
+ */
+HL_TEST(dtmf_interworking_not_when_both_match)
+{
+	char inv[4096], totag[64], msg[4096], req[4096];
+	struct hl_sdp ans;
+	const struct hl_media_leg *a, *b;
+	int i;
+
+	/* both with telephone-event: events stay events */
+	setup_interwork(NULL);
+	i = srtp_call("z9hG4bKnm1", "nm1@trunk", iw_cust_te, iw_agent_te, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	a = last_push(0);
+	b = last_push(1);
+	HL_CHECK(i >= 0 && a != NULL && b != NULL);
+	if (i >= 0 && a != NULL && b != NULL) {
+		media_press(a, '5', HL_DTMF_END_BIT, 100);
+		HL_CHECK_INT(nout, 0);
+		media_press(b, '6', HL_DTMF_END_BIT, 100);
+		HL_CHECK_INT(nout, 0);
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_INFO], 0);
+		/* the trunk keys by INFO: the agent takes events */
+		info_req(msg, sizeof(msg), NULL, "nm1@trunk", totag, "z9hG4bKnm2", 2,
+			"application/dtmf-relay", "Signal=1\r\nDuration=100\r\n");
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(nout, 1);
+		HL_CHECK(n_dtmf_cmds == 1 && dtmf_cmds[0].local_port == b->local_port &&
+			 dtmf_cmds[0].digit == '1' && dtmf_cmds[0].duration_ms == 100);
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKnm3", "nm1@trunk", totag, 3);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+	}
+	teardown();
+
+	/* neither: INFO relayed as INFO, no command */
+	setup_interwork(NULL);
+	i = srtp_call("z9hG4bKnm4", "nm2@trunk", iw_cust_plain, iw_agent_plain, inv, sizeof(inv),
+		totag, sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i >= 0) {
+		info_req(msg, sizeof(msg), NULL, "nm2@trunk", totag, "z9hG4bKnm5", 2,
+			"application/dtmf", "2");
+		feed(msg, addr('t', 5060));
+		i = relayed_info(5090, "application/dtmf", "2", 2, req);
+		if (i >= 0)
+			answer_req(req, 200, addr('a', 5090));
+		HL_CHECK_INT(n_dtmf_cmds, 0);
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_RTP], 0);
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKnm6", "nm2@trunk", totag, 3);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+	}
+	teardown();
+
+	/* ringing: the customer's events are the IVR's, nobody else's */
+	setup_interwork(NULL);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite_sdp("+15550100", "z9hG4bKnm7", "nm3@trunk", "Max-Forwards: 70\r\n",
+		iw_cust_te);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i >= 0) {
+		snprintf(inv, sizeof(inv), "%s", out[i].buf);
+		respond_sdp(inv, 180, addr('a', 5090), NULL);
+		a = last_push(0);
+		if (a != NULL) {
+			uint64_t d = stats().dtmf_events;
+			media_press(a, '8', HL_DTMF_END_BIT, 100);
+			HL_CHECK_INT(nout, 0);
+			HL_CHECK_INT(stats().dtmf_events, d + 1);
+		}
+	}
+	teardown();
+}
+
+/*
+ * PCI (dtmf_to_agent = suppress): the customer's keys never reach the agent in either
+ * form: its events to an agent without telephone-event become no INFO, its INFO to an
+ * agent with telephone-event no command. The agent's keys still reach the customer,
+ * converted: INFO to a trunk with telephone-event as events, events to a trunk without
+ * as INFO.
+ */
+HL_TEST(dtmf_interworking_pci_suppress)
+{
+	char inv[4096], totag[64], msg[4096], req[4096];
+	struct hl_sdp ans;
+	const struct hl_media_leg *a, *b;
+	int i;
+
+	/* customer with telephone-event, agent without */
+	setup_interwork(suppress_tenants);
+	i = srtp_call("z9hG4bKps1", "ps1@trunk", iw_cust_te, iw_agent_plain, inv, sizeof(inv),
+		totag, sizeof(totag), &ans);
+	a = last_push(0);
+	b = last_push(1);
+	HL_CHECK(i >= 0 && a != NULL && b != NULL);
+	if (i >= 0 && a != NULL && b != NULL) {
+		HL_CHECK_INT(a->dtmf_suppress, 1);
+		media_press(a, '4', HL_DTMF_END_BIT, 100);
+		HL_CHECK_MSG(nout == 0, "the customer's key went to the agent");
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_INFO], 0);
+		HL_CHECK(digits_end("4"));
+		/* the agent's INFO still reaches the customer, as events */
+		info_req(msg, sizeof(msg), inv, NULL, NULL, "z9hG4bKps2", 2,
+			"application/dtmf-relay", "Signal=9\r\nDuration=120\r\n");
+		feed(msg, addr('a', 5090));
+		HL_CHECK_INT(nout, 1);
+		HL_CHECK(n_dtmf_cmds == 1 && dtmf_cmds[0].local_port == a->local_port &&
+			 dtmf_cmds[0].digit == '9');
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKps3", "ps1@trunk", totag, 2);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+	}
+	teardown();
+
+	/* customer without, agent with telephone-event */
+	setup_interwork(suppress_tenants);
+	i = srtp_call("z9hG4bKps4", "ps2@trunk", iw_cust_plain, iw_agent_te, inv, sizeof(inv),
+		totag, sizeof(totag), &ans);
+	a = last_push(0);
+	b = last_push(1);
+	HL_CHECK(i >= 0 && a != NULL && b != NULL);
+	if (i >= 0 && a != NULL && b != NULL) {
+		info_req(msg, sizeof(msg), NULL, "ps2@trunk", totag, "z9hG4bKps5", 2,
+			"application/dtmf-relay", "Signal=4\r\nDuration=100\r\n");
+		feed(msg, addr('t', 5060));
+		HL_CHECK_INT(status_of(0), 200);
+		HL_CHECK_INT(nout, 1);
+		HL_CHECK_MSG(n_dtmf_cmds == 0, "the customer's key was sent to the agent");
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_SUPPRESSED], 1);
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_RTP], 0);
+		/* the agent's events reach the customer as INFO */
+		media_press(b, '0', HL_DTMF_END_BIT, 140);
+		i = relayed_info(5060, "application/dtmf-relay", "Signal=0\r\nDuration=140\r\n", 2,
+			req);
+		if (i >= 0)
+			answer_req(req, 200, addr('t', 5060));
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_INFO], 1);
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF_RELAYED], 1);
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKps6", "ps2@trunk", totag, 3);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+	}
 	teardown();
 }
 

@@ -22,7 +22,8 @@
  * §13.2.2.4: early dialogs per To tag, the first 2xx wins), RFC 4028 (session
  * timers), RFC 7616 / RFC 8760 (digest, via hotline/digest.h), RFC 3264 offer/answer
  * through hotline/sdp.h, in 1xx and PRACK as RFC 6337 lists, RFC 3311 (UPDATE), RFC
- * 6086 (legacy INFO: DTMF key presses, relayed between the legs).
+ * 6086 (legacy INFO: DTMF key presses, relayed between the legs, and converted from
+ * and to RFC 4733 where the other leg takes only the other form).
  */
 #ifndef HOTLINE_SIG_H
 #define HOTLINE_SIG_H
@@ -60,6 +61,10 @@ struct hl_sig_ops {
 	 * keys of the leg it is given. */
 	int (*media_set)(void *ctx, struct hl_media_leg *leg);
 	int (*media_del)(void *ctx, uint8_t port_index, uint16_t local_port);
+	/* A key press to send on a leg as RFC 4733 events (hl_media_dtmf()); NULL: presses
+	 * by INFO are relayed by INFO only. */
+	int (*media_dtmf)(void *ctx, uint8_t port_index, uint16_t local_port, char digit,
+		uint32_t duration_ms);
 	/*
 	 * A finished call's record (hotline/store.h), once its legs' final figures are in
 	 * (hl_sig_media_final) or waited for long enough: rc 1 when it was written to the
@@ -140,6 +145,8 @@ struct hl_sig_ops {
 	_(INFO_DTMF_SUPPRESSED, "info_dtmf_suppressed")                                \
 	_(INFO_DTMF_FAILED, "info_dtmf_failed")                                        \
 	_(INFO_DTMF_DROPPED, "info_dtmf_dropped")                                      \
+	_(DTMF_TO_INFO, "dtmf_to_info")                                                \
+	_(DTMF_TO_RTP, "dtmf_to_rtp")                                                  \
 	_(UPDATE_OFFERS_IN, "update_offers_in")                                        \
 	_(UPDATE_RELAYED, "update_relayed")                                            \
 	_(UPDATE_REFUSED, "update_refused")                                            \

@@ -160,6 +160,8 @@ struct media_leg {
 	/* The in-band detector this leg holds: index in the shard's pool + 1; 0: none. */
 	uint32_t inband;
 	uint8_t injecting; /* a press of ours is being sent on this leg (struct inject) */
+	uint32_t inj_turn; /* the shard's inj_turn when we last sent one of its packets */
+	uint32_t inj_end;  /* where the last press of ours ended on its timeline */
 } __rte_cache_aligned;
 
 /* The lines the comment above names, and that prefetch_rx()/prefetch_tx() fetch. */
@@ -242,6 +244,7 @@ struct hl_media_shard {
 	/* Presses to send as telephone-events, oldest first. */
 	struct inject inj[HL_MEDIA_DTMF_QUEUE];
 	uint32_t n_inj;
+	uint32_t inj_turn; /* inject_tick() calls, never 0 */
 };
 
 static inline uint32_t
@@ -1593,6 +1596,7 @@ inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, in
 	}
 	pl = (uint8_t *)rte_pktmbuf_append(m, 64) + 64;
 	seq = hl_rtp_rewriter_take_seq(&l->rw, j->ts, j->arrival);
+	l->inj_turn = w->media->inj_turn;
 	if (was_started && seq < before)
 		l->out_roc++;
 	pl[0] = 0x80;
@@ -1626,11 +1630,15 @@ inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, in
  * Plays the queued presses (struct inject), from the tick: each that is due sends at
  * most one packet a tick. A press starts when no earlier one of its leg runs: its
  * timestamp is where the leg's stream is now (the last timestamp sent, advanced by the
- * time since at the leg's clock; a stream not started yet starts there), its first
- * packet has the marker bit and one tick's duration (§2.5.1.2 wants none at 0), updates
- * follow every HL_MEDIA_DTMF_UPDATE_MS, and once its duration is reached the end goes
- * INJECT_END_COPIES times, one a tick. A press whose leg is gone, has no telephone-event
- * PT or cannot be sent to (on hold, no remote) is dropped, counted. O(queue) a tick.
+ * time since at the leg's clock; a stream not started yet starts there), and never
+ * before the end of the leg's previous press (audio stamped slower than the clock would
+ * put it there). Its first packet has the marker bit and one tick's duration (not 0,
+ * which some receivers take for no event), updates follow every
+ * HL_MEDIA_DTMF_UPDATE_MS, and once its duration is reached the end goes
+ * INJECT_END_COPIES times, one a tick; the leg's next press starts a tick after that
+ * (a leg sends at most one packet of ours a tick). A press whose leg is gone, has no
+ * telephone-event PT or cannot be sent to (on hold, no remote) is dropped, counted.
+ * O(queue) a tick.
  */
 static unsigned int
 inject_tick(struct hl_worker *w, uint64_t now)
@@ -1638,6 +1646,8 @@ inject_tick(struct hl_worker *w, uint64_t now)
 	struct hl_media_shard *sh = w->media;
 	unsigned int work = 0, k = 0;
 
+	if (++sh->inj_turn == 0)
+		sh->inj_turn = 1;
 	for (uint32_t i = 0; i < sh->n_inj; i++) {
 		struct inject *j = &sh->inj[i];
 		struct media_leg *l = &sh->legs[j->leg];
@@ -1650,13 +1660,18 @@ inject_tick(struct hl_worker *w, uint64_t now)
 			continue;
 		}
 		if (j->start_tsc == 0) {
-			if (l->injecting) {
-				sh->inj[k++] = *j; /* behind its leg's running press */
+			if (l->injecting || l->inj_turn == sh->inj_turn) {
+				/* behind its leg's running press, or the one that ended now */
+				sh->inj[k++] = *j;
 				continue;
 			}
 			uint32_t units = rtp_units(sh, now, l->tsc_per_unit);
 			j->arrival = units;
 			j->ts = l->rw.last_ts + (l->rw.started ? units - l->rw.last_arrival : 0);
+			/* Never back into the last one (audio stamped behind the clock). */
+			if (l->inj_turn != 0 && (int32_t)(j->ts - l->inj_end) < 0)
+				j->ts = l->inj_end;
+			l->inj_end = j->ts + j->dur;
 			j->start_tsc = now;
 			j->next_tsc = now + sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
 			l->injecting = 1;

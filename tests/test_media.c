@@ -2826,6 +2826,10 @@ HL_TEST(inband_dtmf_pairing_edges)
 
 /* ---- telephone-events of our own (hl_media_dtmf) ---- */
 
+/* The timestamp step of the agent's audio in collect(): 160 a 20 ms packet is real
+ * time; less is a sender whose clock runs slow. */
+static uint32_t audio_ts_step = 160;
+
 /*
  * What one leg sent while a press of ours went out on it: loop turns every 10 ms for
  * ms, the agent's audio (seq from *aseq, to agent port aport) fed every other turn
@@ -2839,9 +2843,15 @@ collect(struct seen *got, unsigned int max, int ms, uint16_t aport, uint16_t *as
 	unsigned int k = 0;
 
 	for (int t = 0; t < ms / 10; t++) {
-		if (feed && t % 2 == 0)
-			send_rtp(AGENT, (uint16_t)(aport + 3000), aport, 0, (*aseq)++, 0x4242, 0x5a,
-				NULL);
+		if (feed && t % 2 == 0) {
+			uint8_t pl[160], rtp[256], f[512];
+
+			memset(pl, 0x5a, sizeof(pl));
+			size_t len = rtp_pkt(rtp, 0, 0, *aseq, *aseq * audio_ts_step, 0x4242, pl,
+				sizeof(pl));
+			inject(f, udp_frame(f, AGENT, (uint16_t)(aport + 3000), aport, rtp, len));
+			(*aseq)++;
+		}
 		usleep(10000);
 		unsigned int n = run(out, 64);
 		for (unsigned int i = 0; i < n; i++) {
@@ -2887,8 +2897,9 @@ check_press(const struct seen *got, unsigned int n, uint32_t ssrc, uint8_t te, u
 		HL_CHECK_MSG((s->payload[1] & 0x3f) == 10, "frame %u: volume", i);
 		if (nev == 0) {
 			ts = s->ts;
-			/* the stream's timeline: after the audio before it, by less than 1 s */
-			HL_CHECK_MSG((int32_t)(ts - ts_before) > 0 && ts - ts_before < 8000,
+			/* the stream's timeline: not before the audio before it (at it when
+			 * that left in the loop turn the press started in), by under 1 s */
+			HL_CHECK_MSG((int32_t)(ts - ts_before) >= 0 && ts - ts_before < 8000,
 				"event ts %u, audio before %u", ts, ts_before);
 		}
 		HL_CHECK_MSG(s->ts == ts, "frame %u: ts %u, want %u", i, s->ts, ts);
@@ -2964,7 +2975,8 @@ HL_TEST(dtmf_sent_as_telephone_events_in_the_stream)
 			last_audio = i;
 	HL_CHECK(check_press(got + cut, n - cut, a.ssrc, 101, 11, 800,
 			 (uint16_t)(seq0 + 1 + cut), ts7 + 960) > 0);
-	HL_CHECK(last_audio > 0 && (int32_t)(got[cut].ts - got[last_audio].ts) > 0);
+	/* (equal when audio left in the loop turn the press started in) */
+	HL_CHECK(last_audio > 0 && (int32_t)(got[cut].ts - got[last_audio].ts) >= 0);
 	/* audio relayed while the presses went: the agent's stream went on through them */
 	unsigned int audio = 0;
 	for (unsigned int i = 0; i < n; i++)
@@ -3006,6 +3018,39 @@ HL_TEST(dtmf_sent_as_telephone_events_in_the_stream)
 	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj);
 	drain();
 	HL_CHECK(hl_media_pending(eng) == 0);
+}
+
+/* A sender whose audio is stamped slower than real time: the next press is still
+ * placed after the end of the one before on the leg's timeline, never into it. */
+HL_TEST(dtmf_sent_as_telephone_events_not_overlapping)
+{
+	struct hl_media_leg a, b;
+	static struct seen got[256];
+	uint16_t aseq = 600;
+	unsigned int n, starts = 0;
+	uint32_t ts[2] = {0, 0};
+
+	leg(&a, 42, 0, 20320, 20322, CUST, 4320, 0, 101);
+	leg(&b, 42, 1, 20322, 20320, AGENT, 23322, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	audio_ts_step = 40; /* a quarter of real time */
+	n = collect(got, HL_ARRAY_SIZE(got), 60, 20322, &aseq, 1, NULL);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20320, '1', 100) == 0);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20320, '2', 100) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 600, 20322, &aseq, 1, NULL);
+	audio_ts_step = 160;
+	for (unsigned int i = 0; i < n; i++)
+		if (got[i].pt == 101 && got[i].marker && starts < 2)
+			ts[starts++] = got[i].ts;
+	HL_CHECK_INT(starts, 2);
+	/* the second at the first's end (800 units), where the slow audio put it before */
+	HL_CHECK_MSG(ts[1] - ts[0] == 800, "second press %d units after the first",
+		(int32_t)(ts[1] - ts[0]));
+	HL_CHECK(hl_media_del(eng, 0, 20320) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20322) == 0);
+	drain();
 }
 
 /* The same on an SRTP leg: the events leave protected with the leg's key, in the

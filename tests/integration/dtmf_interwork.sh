@@ -97,7 +97,7 @@ hl_check "the events: one timestamp, the marker on the first alone" \
 		if ($3 != ts) bad++ } END { exit !(k > 0 && !bad) }' "$HL_TMP/iw1.rtp"
 hl_check "the events' timestamp is the audio's present" \
 	awk '$4 == 0 && !e { last = $3 } $4 == 101 && !e { e = $3 }
-		END { d = e - last; exit !(d > 0 && d < 800) }' "$HL_TMP/iw1.rtp"
+		END { d = e - last; exit !(d >= 0 && d < 800) }' "$HL_TMP/iw1.rtp"
 # the events' payloads: event, E|volume, duration
 tshark -r "$HL_TMP/iw1.pcap" -n -d udp.port==6000,rtp -Y "udp.dstport == 6000 && rtp.p_type == 101" \
 	-T fields -e rtpevent.event_id -e rtpevent.end_of_event -e rtpevent.duration \

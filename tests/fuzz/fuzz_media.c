@@ -25,6 +25,8 @@
  *   request by a remote-side libsrtp session under the leg's inbound key (either of a
  *   pair, by the packet's second and third octets), so authenticated packets reach
  *   statistics, DTMF and the relay;
+ * - key presses for a leg to send as telephone-events (hl_media_dtmf(), op_dtmf()),
+ *   any key code, duration and leg, existing or not;
  * - replays of the last frame, a host moving to a new MAC, jumps of the clock.
  * At the end every leg is deleted and commands and events are drained.
  *
@@ -37,7 +39,10 @@
  * - its SRTP/SRTCP authenticates under that leg's outbound key (a receiver-side libsrtp
  *   session, started at the ROC the stream had when the key changed), with the leg's
  *   SSRC and one of its PTs;
- * - a leg sends RTP only while legs that name it receive;
+ * - a leg sends RTP only while legs that name it receive, and, once it was asked for key
+ *   presses, at most one packet of its own a turn besides (one tick: hl_media_dtmf()
+ *   sends at most one a tick on a leg); hl_media_dtmf() refuses a key it has no event
+ *   for and takes every other;
  * - a leg that can report sends RTCP within 7.5 s (RFC 3550 §6.3.1);
  * - a timeout event comes only after its silence;
  * - each deleted leg gets one final whose counts match what was seen and whose figures
@@ -144,6 +149,7 @@ enum op {
 	OP_TIME,   /* 1 byte: advance the clock (see advance()), then a turn */
 	OP_REPLAY, /* the last frame again, byte for byte */
 	OP_MAC,	   /* 1 byte: host | pi << 2 | MAC variant << 3: the host moves to a new MAC */
+	OP_DTMF,   /* 3 bytes: see op_dtmf() */
 	OP_MAX_,
 };
 
@@ -219,6 +225,7 @@ struct mleg {
 				or with dtmf_suppress or HL_MEDIA_INBAND_ALWAYS */
 	int16_t te_pt;
 	uint8_t bridged, peer_pi, peer_slot;
+	uint8_t dtmf_asked; /* hl_media_dtmf() took a press for it */
 	uint16_t remote_port, remote_rtcp_port;
 	int8_t rx_key, tx_key;
 	int8_t prev_rx_key; /* the inbound key a re-key replaced, accepted until prev_until */
@@ -761,6 +768,7 @@ turn(void)
 						x->peer_slot == s)
 						budget += x->turn_in;
 				}
+			budget += y->dtmf_asked;
 			if (y->turn_rtp_out > budget)
 				FAIL("leg %u/%u sent %u RTP packets; legs naming it got %llu", p,
 					leg_port(s), y->turn_rtp_out, (unsigned long long)budget);
@@ -1138,6 +1146,31 @@ op_del(struct cursor *c)
 }
 
 /*
+ * A key press to send on a leg as telephone-events:
+ *   d0 slot | pi << 3
+ *   d1 RFC 4733 event code (low 5 bits; 17-31: no key, refused)
+ *   d2 duration, 10 ms units (0: the default)
+ */
+static void
+op_dtmf(struct cursor *c)
+{
+	uint8_t d[3];
+
+	if (take(c, d, 3) != 0)
+		return;
+	flush();
+	unsigned int slot = d[0] & 7, pi = (d[0] >> 3) & 1;
+	char key = hl_dtmf_digit(d[1] & 31u);
+	int rc = hl_media_dtmf(eng, (uint8_t)pi, leg_port(slot), key, d[2] * 10u);
+	if (key == 0 ? rc != -EINVAL : rc != 0)
+		FAIL("hl_media_dtmf of event %u on leg %u/%u: %d", d[1] & 31u, pi, leg_port(slot),
+			rc);
+	if (rc == 0 && legs[pi][slot].exists)
+		legs[pi][slot].dtmf_asked = 1;
+	turn();
+}
+
+/*
  * RTP: frame header (3 bytes), then
  *   r0 PT | marker << 7
  *   r1 CSRC count (2 bits) | extension << 2 | padding << 3 | protect << 4 |
@@ -1421,6 +1454,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				learn_hosts();
 				turn();
 			}
+			break;
+		case OP_DTMF:
+			op_dtmf(&c);
 			break;
 		default:
 			if (last_len > 0)
@@ -1739,6 +1775,27 @@ write_seeds(const char *dir)
 			seed_dtmf(&p, 0, 0, 101, 5, 0);
 	}
 	rc |= write_seed(dir, "inband_te_always", &p);
+
+	/* dtmf_inject: A (te 101, SRTP out) <-> B (te 100); audio both ways while presses
+	 * go out on A (one queued behind another), one on B, a key with no event, then A
+	 * deleted with a press still waiting. */
+	memset(&p, 0, sizeof(p));
+	EMIT(&p, 10);
+	EMIT(&p, OP_SET, 0x00, 0x00, 0, 101, 0x80 | 0x08 | 1, 1 << 2, 1 << 3, 0, 0);
+	EMIT(&p, OP_SET, 0x09, 0x00, 0, 100, 0x80 | 0, 2 << 2 | 1, 0, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		seed_rtp(&p, 0, 0, 0, 0, 0, audio, sizeof(audio));
+		seed_rtp(&p, 1, 1, 0, 0, 0, audio, sizeof(audio));
+		EMIT(&p, OP_TIME, 20);
+	}
+	EMIT(&p, OP_DTMF, 0x00, 5, 12, OP_DTMF, 0x00, 11, 0, OP_DTMF, 0x09, 16, 4);
+	EMIT(&p, OP_DTMF, 0x00, 20, 10);
+	for (int i = 0; i < 20; i++) {
+		seed_rtp(&p, 1, 1, 0, 0, 0, audio, sizeof(audio));
+		EMIT(&p, OP_TIME, 20);
+	}
+	EMIT(&p, OP_DTMF, 0x00, 1, 50, OP_TIME, 40, OP_DEL, 0x00, OP_TIME, 100);
+	rc |= write_seed(dir, "dtmf_inject", &p);
 	return rc;
 }
 

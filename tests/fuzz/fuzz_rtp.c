@@ -1,7 +1,10 @@
 /*
  * libFuzzer target: RTP header parser, RFC 5761 demux, receiver statistics and the relay
  * rewriter. The input is a sequence of records [len][arrival step][len octets], each an
- * RTP packet of one leg, so sequence validation, jitter and rebasing see real sequences.
+ * RTP packet of one leg, so sequence validation, jitter and rebasing see real sequences;
+ * a record of length 0 is a packet of our own in the outgoing stream
+ * (hl_rtp_rewriter_take_seq(), a telephone-event hotline sends), which relayed packets
+ * must never land on or behind while the rewriter guards it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= 2;
 		if (len > size)
 			len = size;
+		if (len == 0) {
+			uint16_t last = rw.last_seq;
+			uint16_t s = hl_rtp_rewriter_take_seq(&rw, rw.last_ts + 160, arrival);
+			if (s != (uint16_t)(last + 1) || rw.last_seq != s || !rw.guarded ||
+			    rw.guard_seq != s || !rw.started)
+				__builtin_trap();
+			continue;
+		}
 		uint8_t *pkt = malloc(len ? len : 1);
 		memcpy(pkt, data, len);
 		if (hl_rtp_parse(pkt, len, &h) >= 0) {
@@ -51,9 +62,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint16_t last = rw.last_seq;
 			int started = rw.started;
 			uint64_t rebased = rw.rebased;
+			int guarded = rw.guarded;
+			uint16_t guard = rw.guard_seq;
 			if (hl_rtp_rewrite(&rw, pkt, &h, arrival) == 0) {
 				struct hl_rtp_hdr o;
 				if (hl_rtp_parse(pkt, len, &o) < 0 || o.ssrc != 0x11223344)
+					__builtin_trap();
+				/* never on or behind a number an own packet took */
+				if (guarded && (int16_t)(o.seq - guard) <= 0)
 					__builtin_trap();
 				/* a rebased packet follows the last one sent, marked */
 				if (started && rw.rebased != rebased &&

@@ -2,7 +2,8 @@
  * libFuzzer target: the signalling state machines on hostile input. The input is a
  * script of records — one byte of kind, two bytes of length (big-endian), then as
  * many bytes of datagram for the kinds that take one — fed to one hl_sig with a
- * provisioned tenant. Kinds, modulo 7:
+ * provisioned tenant. Kinds 0xf8-0xff are a key press from the media (below, 7); the
+ * others, modulo 7:
  *   0  a datagram from the trunk (10.99.0.2:5060)
  *   1  a datagram from the agent (10.99.98.2:5090)
  *   2  a time step of length ms, run in 100 ms turns; no datagram
@@ -15,19 +16,28 @@
  *      for the Via, From, To, Call-ID and CSeq of the last INVITE hotline sent the
  *      agent, "$v" "$s" for the Via and CSeq of its last other request there (a
  *      PRACK, a BYE), so several To tags can answer one INVITE (forks)
- * So that a script can reach a call's dialogs, whose tags and Call-ID hotline draws at
+ *   7  (0xf8-0xff) a key press the worker reports from a leg's media (hl_sig_media_event()): side
+ *      length & 1 (the call and port of the last leg of that side given to the
+ *      workers; bit 15: a port next to it), key (length >> 1) % 17 of 0-9 * # A-D
+ *      flash, how it ended (length >> 6) & 3, duration length >> 8 in 10 ms
+ * The workers' side is a stub that takes every leg, and every third press control
+ * asks it to send as telephone-events (media_dtmf) it refuses as a full ring would. * So that a script can reach a call's dialogs, whose tags and Call-ID hotline draws at
  * random, a datagram's "$T" is replaced by the To tag of hotline's last response to
  * the trunk, and, for the agent's dialog, "$F", "$O" and "$C" by the From, To (tagged
  * as in 3) and Call-ID of hotline's last request to the agent (kinds 0 and 1).
  * Whatever it does, nothing may crash, leak (hl_sig_free at the end, LeakSanitizer),
- * or leave its books wrong: every live object counted is freed by hl_sig_free.
+ * or leave its books wrong: every live object counted is freed by hl_sig_free; and
+ * control asks the workers to send as telephone-events only keys an INFO can carry,
+ * for a duration an INFO can give, on an even port of the RTP range.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hotline/config.h"
 #include "hotline/digest.h"
+#include "hotline/dtmf.h"
 #include "hotline/sig.h"
 #include "hotline/sip.h"
 #include "hotline/tenant.h"
@@ -273,6 +283,61 @@ fz_register(struct hl_sig *s, const struct hl_sig_addr *src, uint64_t now, unsig
 		hl_sig_input(s, (const uint8_t *)msg, (size_t)n, src, now);
 }
 
+/* The workers' side: the last leg of each side given to them, and key presses. */
+static struct hl_media_leg fz_leg[2];
+static unsigned int fz_dtmf_asks;
+
+static int
+fz_media_set(void *ctx, struct hl_media_leg *leg)
+{
+	(void)ctx;
+	if (leg->side < 2)
+		fz_leg[leg->side] = *leg;
+	hl_srtp_key_wipe(&leg->rx_key);
+	hl_srtp_key_wipe(&leg->tx_key);
+	return 0;
+}
+
+static int
+fz_media_del(void *ctx, uint8_t port_index, uint16_t local_port)
+{
+	(void)ctx;
+	(void)port_index;
+	(void)local_port;
+	return 0;
+}
+
+static int
+fz_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit,
+	uint32_t duration_ms)
+{
+	(void)ctx;
+	(void)port_index;
+	if (digit == 0 || strchr("0123456789*#ABCD", digit) == NULL || duration_ms > 65535 ||
+		(local_port & 1) || local_port < 20000 || local_port > 20399)
+		abort();
+	return ++fz_dtmf_asks % 3 == 0 ? -ENOBUFS : 0;
+}
+
+/* Kind 7: a press from the media of the last leg of a side. */
+static void
+fz_media_press(struct hl_sig *s, unsigned int n, uint64_t now)
+{
+	static const char keys[] = "0123456789*#ABCD" "!";
+	const struct hl_media_leg *l = &fz_leg[n & 1];
+	struct hl_media_event ev = {
+		.call = l->call,
+		.type = HL_MEDIA_EV_DTMF,
+		.side = (uint8_t)(n & 1),
+		.digit = keys[(n >> 1) % 17],
+		.how = (uint8_t)((n >> 6) & 3),
+		.local_port = (uint16_t)(l->local_port + (n & 0x8000 ? 2 : 0)),
+		.duration_ms = (n >> 8 & 0x7f) * 10u,
+	};
+
+	hl_sig_media_event(s, &ev, now);
+}
+
 static int
 fz_route(void *ctx, struct hl_sig_addr *dst, uint8_t local[16])
 {
@@ -292,7 +357,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct hl_tenants *tenants;
 	static struct hl_config cfg;
-	struct hl_sig_ops ops = {.send = fz_send, .route = fz_route};
+	struct hl_sig_ops ops = {.send = fz_send,
+		.route = fz_route,
+		.media_set = fz_media_set,
+		.media_del = fz_media_del,
+		.media_dtmf = fz_media_dtmf};
 	struct hl_sig *s;
 	uint64_t now = 1000;
 	char err[256];
@@ -312,6 +381,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned int reg_seq = 1;
 
 	memset(&fz, 0, sizeof(fz));
+	memset(fz_leg, 0, sizeof(fz_leg));
+	fz_dtmf_asks = 0;
 	s = hl_sig_create(&cfg, tenants, NULL, &ops, now, 1700000000);
 	if (s == NULL)
 		return 0;
@@ -323,6 +394,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		data += 3;
 		size -= 3;
+		if (kind >= 0xf8) {
+			fz_media_press(s, (unsigned int)n, now);
+			continue;
+		}
 		switch (kind % 7) {
 		case 0:
 		case 1:

@@ -72,8 +72,7 @@ ctl_media_del(void *ctx, uint8_t port_index, uint16_t local_port)
 }
 
 static int
-ctl_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit,
-	uint32_t duration_ms)
+ctl_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit, uint32_t duration_ms)
 {
 	struct hl_control *c = ctx;
 

@@ -3333,11 +3333,11 @@ static bool
 info_to_rtp(struct hl_sig *s, const struct sig_leg *l, struct sig_leg *peer,
 	const struct sig_info_press *p)
 {
-	if ((l->media_ready && l->media.te_pt >= 0) || peer->media.te_pt < 0 ||
-		!peer->media_sent || s->ops.media_dtmf == NULL)
+	if ((l->media_ready && l->media.te_pt >= 0) || peer->media.te_pt < 0 || !peer->media_sent ||
+		s->ops.media_dtmf == NULL)
 		return false;
-	if (s->ops.media_dtmf(s->ops.ctx, peer->media.port_index, peer->media.local_port,
-		    p->digit, p->duration_ms) != 0)
+	if (s->ops.media_dtmf(s->ops.ctx, peer->media.port_index, peer->media.local_port, p->digit,
+		    p->duration_ms) != 0)
 		return false;
 	sig_count(s, HL_SIG_CTR_DTMF_TO_RTP);
 	return true;
@@ -3402,7 +3402,8 @@ dtmf_to_info(struct hl_sig *s, struct sig_call *c, const struct hl_media_event *
 	struct sig_info_press p = {
 		.digit = dtmf_key(ev->digit),
 		.ctype = SIG_INFO_DTMF_RELAY,
-		.duration_ms = ev->duration_ms > UINT16_MAX ? UINT16_MAX : (uint16_t)ev->duration_ms,
+		.duration_ms =
+			ev->duration_ms > UINT16_MAX ? UINT16_MAX : (uint16_t)ev->duration_ms,
 	};
 
 	if (ev->how == HL_DTMF_END_TONE || p.digit == 0 || x == NULL ||

@@ -207,14 +207,14 @@ _Static_assert(sizeof(struct inband_slot) <= 15 * RTE_CACHE_LINE_SIZE,
  * while an earlier one of its leg runs, RFC 4733 §2.5.1: events do not overlap).
  */
 struct inject {
-	uint32_t leg, gen;   /* the leg's slot and its incarnation when queued */
-	uint32_t dur;        /* clock units, at most 0xFFFF: one segment */
-	uint32_t ts;         /* the event's timestamp, set at its start */
-	uint32_t arrival;    /* its start in the leg's RTP units (rewriter timeline) */
-	uint64_t start_tsc;  /* 0: not started */
-	uint64_t next_tsc;   /* next update */
+	uint32_t leg, gen;  /* the leg's slot and its incarnation when queued */
+	uint32_t dur;	    /* clock units, at most 0xFFFF: one segment */
+	uint32_t ts;	    /* the event's timestamp, set at its start */
+	uint32_t arrival;   /* its start in the leg's RTP units (rewriter timeline) */
+	uint64_t start_tsc; /* 0: not started */
+	uint64_t next_tsc;  /* next update */
 	uint8_t event;
-	uint8_t ends;        /* end packets sent */
+	uint8_t ends;	    /* end packets sent */
 };
 
 struct hl_media_shard {
@@ -1575,8 +1575,8 @@ rtcp_send(struct hl_worker *w, struct media_leg *l)
  * could not go (no mbuf, SRTP error: counted where it failed).
  */
 static int
-inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, int marker,
-	int end, uint32_t dur)
+inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, int marker, int end,
+	uint32_t dur)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
 	uint16_t before = l->rw.last_seq, seq;
@@ -1612,8 +1612,8 @@ inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, in
 	pl[14] = (uint8_t)(dur >> 8);
 	pl[15] = (uint8_t)dur;
 	if (l->srtp_tx) {
-		n = hl_srtp_protect_rtp(&l->srtp_out, pl, (size_t)n,
-			(size_t)n + HL_SRTP_MAX_TRAILER);
+		n = hl_srtp_protect_rtp(
+			&l->srtp_out, pl, (size_t)n, (size_t)n + HL_SRTP_MAX_TRAILER);
 		if (n < 0) {
 			srtp_drop(w, m, n);
 			return -1;

@@ -2847,8 +2847,8 @@ collect(struct seen *got, unsigned int max, int ms, uint16_t aport, uint16_t *as
 			uint8_t pl[160], rtp[256], f[512];
 
 			memset(pl, 0x5a, sizeof(pl));
-			size_t len = rtp_pkt(rtp, 0, 0, *aseq, *aseq * audio_ts_step, 0x4242, pl,
-				sizeof(pl));
+			size_t len = rtp_pkt(
+				rtp, 0, 0, *aseq, *aseq * audio_ts_step, 0x4242, pl, sizeof(pl));
 			inject(f, udp_frame(f, AGENT, (uint16_t)(aport + 3000), aport, rtp, len));
 			(*aseq)++;
 		}
@@ -2973,8 +2973,8 @@ HL_TEST(dtmf_sent_as_telephone_events_in_the_stream)
 	for (unsigned int i = 0; i < cut; i++)
 		if (got[i].pt == 0)
 			last_audio = i;
-	HL_CHECK(check_press(got + cut, n - cut, a.ssrc, 101, 11, 800,
-			 (uint16_t)(seq0 + 1 + cut), ts7 + 960) > 0);
+	HL_CHECK(check_press(got + cut, n - cut, a.ssrc, 101, 11, 800, (uint16_t)(seq0 + 1 + cut),
+			 ts7 + 960) > 0);
 	/* (equal when audio left in the loop turn the press started in) */
 	HL_CHECK(last_audio > 0 && (int32_t)(got[cut].ts - got[last_audio].ts) >= 0);
 	/* audio relayed while the presses went: the agent's stream went on through them */

@@ -4708,8 +4708,7 @@ static unsigned int n_dtmf_cmds;
 static int dtmf_cmd_rc; /* what cap_media_dtmf() answers: -ENOBUFS plays a full ring */
 
 static int
-cap_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit,
-	uint32_t duration_ms)
+cap_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit, uint32_t duration_ms)
 {
 	(void)ctx;
 	if (dtmf_cmd_rc != 0)
@@ -4921,8 +4920,8 @@ HL_TEST(dtmf_interworking_not_when_both_match)
 		info_req(msg, sizeof(msg), NULL, "nm1@trunk", totag, "z9hG4bKnm2", 2,
 			"application/dtmf-relay", "Signal=1\r\nDuration=100\r\n");
 		feed(msg, addr('t', 5060));
-		i = relayed_info(5090, "application/dtmf-relay", "Signal=1\r\nDuration=100\r\n",
-			2, req);
+		i = relayed_info(
+			5090, "application/dtmf-relay", "Signal=1\r\nDuration=100\r\n", 2, req);
 		if (i >= 0)
 			answer_req(req, 200, addr('a', 5090));
 		HL_CHECK_INT(n_dtmf_cmds, 0);
@@ -4956,8 +4955,7 @@ HL_TEST(dtmf_interworking_not_when_both_match)
 	/* ringing: the customer's events are the IVR's, nobody else's */
 	setup_interwork(NULL);
 	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
-	send_invite_sdp("+15550100", "z9hG4bKnm7", "nm3@trunk", "Max-Forwards: 70\r\n",
-		iw_cust_te);
+	send_invite_sdp("+15550100", "z9hG4bKnm7", "nm3@trunk", "Max-Forwards: 70\r\n", iw_cust_te);
 	i = find_out("INVITE");
 	HL_CHECK(i >= 0);
 	if (i >= 0) {
@@ -5032,8 +5030,8 @@ HL_TEST(dtmf_interworking_pci_suppress)
 		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_RTP], 0);
 		/* the agent's events reach the customer as INFO */
 		media_press(b, '0', HL_DTMF_END_BIT, 140);
-		i = relayed_info(5060, "application/dtmf-relay", "Signal=0\r\nDuration=140\r\n", 2,
-			req);
+		i = relayed_info(
+			5060, "application/dtmf-relay", "Signal=0\r\nDuration=140\r\n", 2, req);
 		if (i >= 0)
 			answer_req(req, 200, addr('t', 5060));
 		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_INFO], 1);

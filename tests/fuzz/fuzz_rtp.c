@@ -46,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint16_t last = rw.last_seq;
 			uint16_t s = hl_rtp_rewriter_take_seq(&rw, rw.last_ts + 160, arrival);
 			if (s != (uint16_t)(last + 1) || rw.last_seq != s || !rw.guarded ||
-			    rw.guard_seq != s || !rw.started)
+				rw.guard_seq != s || !rw.started)
 				__builtin_trap();
 			continue;
 		}

@@ -21,7 +21,8 @@
  *      workers; bit 15: a port next to it), key (length >> 1) % 17 of 0-9 * # A-D
  *      flash, how it ended (length >> 6) & 3, duration length >> 8 in 10 ms
  * The workers' side is a stub that takes every leg, and every third press control
- * asks it to send as telephone-events (media_dtmf) it refuses as a full ring would. * So that a script can reach a call's dialogs, whose tags and Call-ID hotline draws at
+ * asks it to send as telephone-events (media_dtmf) it refuses as a full ring would.
+ * So that a script can reach a call's dialogs, whose tags and Call-ID hotline draws at
  * random, a datagram's "$T" is replaced by the To tag of hotline's last response to
  * the trunk, and, for the agent's dialog, "$F", "$O" and "$C" by the From, To (tagged
  * as in 3) and Call-ID of hotline's last request to the agent (kinds 0 and 1).
@@ -308,8 +309,7 @@ fz_media_del(void *ctx, uint8_t port_index, uint16_t local_port)
 }
 
 static int
-fz_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit,
-	uint32_t duration_ms)
+fz_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit, uint32_t duration_ms)
 {
 	(void)ctx;
 	(void)port_index;
@@ -323,7 +323,7 @@ fz_media_dtmf(void *ctx, uint8_t port_index, uint16_t local_port, char digit,
 static void
 fz_media_press(struct hl_sig *s, unsigned int n, uint64_t now)
 {
-	static const char keys[] = "0123456789*#ABCD" "!";
+	static const char keys[] = "0123456789*#ABCD!";
 	const struct hl_media_leg *l = &fz_leg[n & 1];
 	struct hl_media_event ev = {
 		.call = l->call,

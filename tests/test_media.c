@@ -2938,6 +2938,32 @@ HL_TEST(dtmf_sent_as_telephone_events_in_the_stream)
 	HL_CHECK(hl_media_set(eng, &a) == 0);
 	HL_CHECK(hl_media_set(eng, &b) == 0);
 	drain();
+	/* The customer's own events: reported once (control sends the agent an INFO),
+	 * never relayed to a leg that has no telephone-event PT to map them to. */
+	struct rte_mbuf *out[16];
+	uint64_t sup = drop_of(HL_DROP_RTP_DTMF_SUPPRESSED);
+	n_events = 0;
+	for (uint16_t i = 0; i < 4; i++)
+		send_rtp(CUST, 4300, 20300, 0, (uint16_t)(50 + i), 0x77aa, 0x33, NULL);
+	for (int i = 0; i < 6; i++) {
+		uint16_t dur = (uint16_t)(160 * (i < 3 ? i + 1 : 3));
+		uint8_t ev[4] = {3, (uint8_t)((i >= 3 ? 0x80 : 0) | 10), (uint8_t)(dur >> 8),
+			(uint8_t)dur};
+		uint8_t rtp[64], f[256];
+		size_t k = rtp_pkt(rtp, 101, i == 0, (uint16_t)(54 + i), 54 * 160, 0x77aa, ev, 4);
+		inject(f, udp_frame(f, CUST, 4300, 20300, rtp, k));
+	}
+	n = run(out, 16);
+	for (unsigned int i = 0; i < n; i++) {
+		struct seen sn;
+		HL_CHECK(parse_out(out[i], &sn, NULL) == 0 && sn.pt == 0);
+	}
+	free_all(out, n);
+	HL_CHECK_MSG(n == 3, "the audio relayed, %u", n);
+	HL_CHECK_INT(drop_of(HL_DROP_RTP_DTMF_SUPPRESSED), sup + 6);
+	HL_CHECK(n_events == 1 && events[0].digit == '3' && events[0].call == 40 &&
+		 events[0].local_port == 20300);
+
 	/* the agent's audio reaches the customer: the stream has started */
 	n = collect(got, HL_ARRAY_SIZE(got), 100, 20302, &aseq, 1, NULL);
 	HL_CHECK_MSG(n >= 3, "audio relayed %u", n);
@@ -2987,7 +3013,6 @@ HL_TEST(dtmf_sent_as_telephone_events_in_the_stream)
 	 * one the events took: dropped */
 	uint64_t late = drop_of(HL_DROP_RTP_LATE);
 	send_rtp(AGENT, 23302, 20302, 0, before, 0x4242, 0x5a, NULL);
-	struct rte_mbuf *out[16];
 	unsigned int k = run(out, 16);
 	free_all(out, k);
 	HL_CHECK_INT(k, 0);

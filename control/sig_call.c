@@ -770,6 +770,7 @@ static void call_maybe_free(struct hl_sig *s, struct sig_call *c);
 static void info_queue_drop(struct hl_sig *s, struct sig_leg *l);
 static void session_fire(struct hl_timer *tm, void *arg);
 static void rel_fire(struct hl_timer *tm, void *arg);
+static void codec_fire(struct hl_timer *tm, void *arg);
 
 static struct sig_leg *
 leg_new(struct hl_sig *s, struct sig_call *c, int side)
@@ -786,6 +787,7 @@ leg_new(struct hl_sig *s, struct sig_call *c, int side)
 	l->sdp_version = 1;
 	hl_timer_init(&l->t_session, session_fire, l);
 	hl_timer_init(&l->t_rel, rel_fire, l);
+	hl_timer_init(&l->t_codec, codec_fire, l);
 	return l;
 }
 
@@ -809,6 +811,7 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 	}
 	hl_timer_cancel(s->wheel, &l->t_session);
 	hl_timer_cancel(s->wheel, &l->t_rel);
+	hl_timer_cancel(s->wheel, &l->t_codec);
 	info_queue_drop(s, l);
 	sig_early_free(l);
 	leg_srtp_wipe(l);
@@ -838,6 +841,7 @@ leg_done(struct hl_sig *s, struct sig_leg *l)
 	dlg_remove(s, l);
 	hl_timer_cancel(s->wheel, &l->t_session);
 	hl_timer_cancel(s->wheel, &l->t_rel);
+	hl_timer_cancel(s->wheel, &l->t_codec);
 	if (c == NULL) {
 		leg_free(s, l);
 		return;
@@ -1095,19 +1099,26 @@ pick_agent(struct sig_call *c)
 
 static void noanswer_fire(struct hl_timer *tm, void *arg);
 
+/* Index into our_codecs of the first format of SDP sl (in buf), -1 when none is ours. */
+static int
+sdp_codec(const uint8_t *buf, struct hl_sip_slice sl)
+{
+	struct hl_sdp sdp;
+
+	if (buf == NULL || sl.len == 0 || hl_sdp_parse(buf, sl, &sdp) != 0 || sdp.nmedia == 0 ||
+		sdp.media[0].nfmt == 0)
+		return -1;
+	return codec_of(buf, &sdp.media[0].fmt[0]);
+}
+
 /* Index into our_codecs of the codec the A leg's SDP settled before its 2xx (in a
  * reliable 1xx, RFC 3262), -1 when none is. */
 static int
 a_early_codec(const struct sig_leg *a)
 {
-	struct hl_sip_slice sl = {0, a->sdp_local_len};
-	struct hl_sdp sdp;
-
-	if (a->early_sdp == EARLY_SDP_NONE || a->sdp_local == NULL ||
-		hl_sdp_parse((const uint8_t *)a->sdp_local, sl, &sdp) != 0 || sdp.nmedia == 0 ||
-		sdp.media[0].nfmt == 0)
+	if (a->early_sdp == EARLY_SDP_NONE)
 		return -1;
-	return codec_of((const uint8_t *)a->sdp_local, &sdp.media[0].fmt[0]);
+	return sdp_codec((const uint8_t *)a->sdp_local, (struct hl_sip_slice){0, a->sdp_local_len});
 }
 
 /*
@@ -2284,6 +2295,15 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 				memcpy(sdp, c->a->sdp_local, (size_t)sdplen);
 			}
 		} else if (c->a_offer != NULL) {
+			/* Without 100rel our 183 may have answered with the early media's
+			 * fork's codec, and another fork's 2xx brings another. The 2xx is the
+			 * answer (RFC 3261 §13.2.1: the 183 was not reliable), but a customer
+			 * that took the 183's SDP for it must see a new one: the next o=
+			 * version (RFC 3264 §8). */
+			int k0 = sdp_codec((const uint8_t *)c->a->sdp_local,
+				(struct hl_sip_slice){0, c->a->sdp_local_len});
+			if (k0 >= 0 && k0 != sdp_codec(sbuf, sbody))
+				c->a->sdp_version++;
 			sdplen = a_answer(s, c, sbuf, sbody, sdp, sizeof(sdp));
 			if (sdplen < 0) {
 				/* The agent answered with nothing the customer offered. */
@@ -2304,6 +2324,16 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 		/* The leg's media follows the dialog answered, whichever fork's early media
 		 * it had. */
 		media_from_sdp(s, c, b, sbuf, sbody, 1, 1);
+		/*
+		 * The customer's codec was settled before this 2xx by the early media's fork
+		 * (our answer or late offer in a reliable 18x, which the 2xx repeats), and
+		 * the fork that answered may have chosen another from our offer: the legs
+		 * relay one codec untranscoded, so once the customer ACKs, a_codec_move()
+		 * compares them and our re-INVITE moves the customer to the agent's. The
+		 * usual case, both alike, sends nothing.
+		 */
+		if (c->a->early_sdp != EARLY_SDP_NONE)
+			c->a->codec_fix = CODEC_FIX_DUE;
 		/* A late-offer call's legs go to the worker with the customer's answer
 		 * (leg_ack_answer, or prack_request when it came in a PRACK): the A leg
 		 * has no remote until then. */
@@ -2363,6 +2393,8 @@ agent_left(struct hl_sig *s, struct sig_call *c, struct sig_leg *b)
 
 static void relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l,
 	struct sig_txn *orig, int status);
+static int leg_codec_index(const struct sig_leg *l);
+static void codec_retry(struct hl_sig *s, struct sig_leg *a);
 
 /* Responses to BYE and re-INVITE/refresh requests we sent on a leg. */
 static void
@@ -2418,6 +2450,27 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 		l->inv_peer_req = NULL;
 		relay_answered(s, c, l, orig, status);
 	}
+	if (c != NULL && l->codec_fix == CODEC_FIX_SENT && t->cseq == l->codec_fix_cseq) {
+		/* Our move of the customer to the agent's codec (a_codec_move): a 491
+		 * crossed theirs and it goes again; an answer that does not take the
+		 * agent's codec, or a refusal, leaves legs that cannot hear each other, and
+		 * the call ends (a dead dialog as dialog_lost, below). */
+		l->codec_fix = CODEC_FIX_NONE;
+		if (c->state != CALL_CONNECTED) {
+			/* The call ends anyway (a BYE crossed it). */
+		} else if (status == 491) {
+			l->codec_fix = CODEC_FIX_RETRY;
+			codec_retry(s, l);
+			return;
+		} else if (status >= 300 || c->b == NULL ||
+			   leg_codec_index(l) != leg_codec_index(c->b)) {
+			sig_count(s, HL_SIG_CTR_FORK_CODEC_FAILED);
+			if (status != 481 && status != 408) {
+				call_end(s, c, 0, HL_CDR_MEDIA_FAILED);
+				return;
+			}
+		}
+	}
 	if (status == 481 || status == 408) {
 		/* §12.2.1.2: the dialog is gone; so is the call. */
 		if (c != NULL)
@@ -2458,6 +2511,23 @@ leg_codec(const struct sig_leg *l, struct hl_sdp_codec *one)
 	*one = our_codecs[k];
 	one->pt = l->media.codec_pt;
 	return 0;
+}
+
+/* The PT the customer's first offer gives our_codecs[k]: -1 when it has none of it, or
+ * made no offer (a late offer: our offer gave the codecs). */
+static int
+a_offer_pt(const struct sig_call *c, int k)
+{
+	const uint8_t *ob = (const uint8_t *)c->a_offer;
+	struct hl_sdp sdp;
+
+	if (ob == NULL || hl_sdp_parse(ob, (struct hl_sip_slice){0, c->a_offer_len}, &sdp) != 0 ||
+		sdp.nmedia == 0)
+		return -1;
+	for (unsigned int f = 0; f < sdp.media[0].nfmt; f++)
+		if (codec_of(ob, &sdp.media[0].fmt[f]) == k)
+			return sdp.media[0].fmt[f].pt;
+	return -1;
 }
 
 /*
@@ -2709,10 +2779,18 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 			sdp_prev.media[0].proto == HL_SDP_PROTO_RTP_AVPF))
 		caps.srtp = HL_SDP_SRTP_OPTIONAL;
 	if (l->reoffer_codec != 0 && l->reoffer_codec <= HL_ARRAY_SIZE(our_codecs)) {
-		/* The other leg moved codec: this one moves to it, under our PT. */
+		/* The other leg moved codec: this one moves to it, under our PT, or on the
+		 * customer's leg the PT its offer gave it, and events keep the leg's PT
+		 * (RFC 3264 §8.3.2: a PT names one format for the whole session). */
+		int pt = l->side == 0 && l->call != NULL ? a_offer_pt(l->call, l->reoffer_codec - 1)
+							 : -1;
 		one[0] = our_codecs[l->reoffer_codec - 1];
+		if (pt >= 0)
+			one[0].pt = (uint8_t)pt;
 		caps.codecs = one;
 		caps.ncodecs = 1;
+		if (l->media_ready && l->media.te_pt >= 0 && l->media.te_pt != pt)
+			caps.te_pt = (uint8_t)l->media.te_pt;
 	} else if (leg_codec(l, one) == 0) {
 		caps.codecs = one;
 		caps.ncodecs = 1;
@@ -2804,6 +2882,79 @@ session_fire(struct hl_timer *tm, void *arg)
 	/* RFC 4028 §10: no refresh came; the session is over. */
 	sig_count(s, HL_SIG_CTR_SESSION_EXPIRED);
 	call_end(s, l->call, 0, HL_CDR_SESSION_EXPIRED);
+}
+
+/*
+ * RFC 3261 §14.1: after a 491 to our re-INVITE on the customer's leg, the next one waits
+ * 0 to 2 s in units of 10 ms (the customer owns that dialog's Call-ID); so does a move
+ * that found another offer open on the leg.
+ */
+static void
+codec_retry(struct hl_sig *s, struct sig_leg *a)
+{
+	hl_timer_arm(s->wheel, &a->t_codec, (sig_rand64(s) % 201) * 10);
+}
+
+/*
+ * The customer's leg a runs another codec than the agent's: its answer (or late offer)
+ * went in a reliable 18x built from the early media's fork, and another fork answered
+ * with the codec it chose from the same offer (ours to the agent lists every codec of
+ * the customer's offer that we carry). Without transcoding the legs must agree, so we
+ * offer the customer the agent's codec alone in a re-INVITE of our own (leg_offer_sdp
+ * with reoffer_codec: the next o= version, RFC 3264 §8; the PT the customer's offer
+ * gave it). It goes once the customer has ACKed our 2xx (RFC 3261 §14.1: no INVITE
+ * while one is in progress either way), later (codec_retry) while another offer on the
+ * customer's dialog is open (theirs, or ours relaying the agent's), and not at all when
+ * the legs agree by then (usually, or a re-INVITE of either side moved one). A codec
+ * the customer did not offer cannot be asked of it: the call ends. A late offer's
+ * customer offered none, so its answer decides. The answer: leg_req_resp().
+ */
+static void
+a_codec_move(struct hl_sig *s, struct sig_leg *a)
+{
+	struct sig_call *c = a->call;
+	struct sig_leg *b = c != NULL ? c->b : NULL;
+	int k;
+
+	if (c == NULL || c->state != CALL_CONNECTED || a->state != LEG_CONFIRMED || b == NULL ||
+		b->state != LEG_CONFIRMED || (k = leg_codec_index(b)) < 0 ||
+		k == leg_codec_index(a)) {
+		a->codec_fix = CODEC_FIX_NONE;
+		return;
+	}
+	if (leg_offer_ours(a) || leg_offer_theirs(a) ||
+		(a->inv != NULL && a->inv->server && a->inv->state == TXN_ACCEPTED)) {
+		codec_retry(s, a);
+		return;
+	}
+	if (c->a_offer != NULL && a_offer_pt(c, k) < 0) {
+		a->codec_fix = CODEC_FIX_NONE;
+		sig_count(s, HL_SIG_CTR_FORK_CODEC_FAILED);
+		call_end(s, c, 0, HL_CDR_MEDIA_FAILED);
+		return;
+	}
+	a->reoffer_codec = (uint8_t)(k + 1);
+	leg_send_reinvite(s, a, b->hold ? HL_SDP_DIR_SENDONLY : HL_SDP_DIR_SENDRECV, NULL);
+	if (!leg_offer_ours(a)) {
+		/* It did not go (no room for it or its transaction). */
+		a->reoffer_codec = 0;
+		codec_retry(s, a);
+		return;
+	}
+	if (a->codec_fix == CODEC_FIX_DUE)
+		sig_count(s, HL_SIG_CTR_FORK_CODEC_REOFFER);
+	a->codec_fix = CODEC_FIX_SENT;
+	a->codec_fix_cseq = a->lcseq;
+}
+
+static void
+codec_fire(struct hl_timer *tm, void *arg)
+{
+	struct sig_leg *a = arg;
+
+	(void)tm;
+	if (a->codec_fix == CODEC_FIX_DUE || a->codec_fix == CODEC_FIX_RETRY)
+		a_codec_move(a->sig, a);
 }
 
 void
@@ -3536,6 +3687,13 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 			l->sdp_local, l->sdp_local ? l->sdp_local_len : 0);
 		return;
 	}
+	if (leg_offer_ours(peer)) {
+		/* A re-INVITE of ours on the peer's dialog is open (a refresh, the
+		 * customer's move to the codec of the fork that answered): §14.1 lets no
+		 * second one go, as for an UPDATE (update_request). */
+		reply_retry(s, t, buf, m);
+		return;
+	}
 	/*
 	 * A media change (hold, resume, codec): offered on to the peer, whose answer
 	 * makes ours (relay_answered). Only that 2xx moves l (its media, hold and
@@ -3792,6 +3950,9 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			else
 				leg_srtp_offer_wipe(l);
 		}
+		/* The customer has our 2xx: its leg may move to the answering fork's codec. */
+		if (l->codec_fix == CODEC_FIX_DUE)
+			a_codec_move(s, l);
 		return;
 	}
 	hl_sip_parse_cseq(buf, hl_sip_hdr_first(m, HL_SIP_HDR_CSEQ)->value, &cs);

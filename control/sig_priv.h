@@ -175,6 +175,12 @@ struct sig_leg {
 	uint8_t nearly;
 	uint8_t early_media;
 	uint8_t b_2xx;         /* B: the INVITE's first 2xx came: rtag names its dialog */
+	/* A: the fork that answered runs another codec than the customer's answer (a
+	 * reliable 18x of another fork's): our re-INVITE moves the customer to it
+	 * (sig_call.c a_codec_move()), retried after a 491 on t_codec. */
+	uint8_t codec_fix;     /* A: enum sig_codec_fix */
+	uint32_t codec_fix_cseq; /* A: CSeq of that re-INVITE, while CODEC_FIX_SENT */
+	struct hl_timer t_codec; /* A: its next try (RFC 3261 §14.1) */
 	/* Key presses by INFO relayed into this leg's dialog, one INFO at a time: the
 	 * one in flight, and those behind it, oldest first (info_send_next()). */
 	struct sig_txn *info;  /* our INFO waiting for its final, NULL: none */
@@ -220,6 +226,14 @@ struct sig_leg {
 	uint32_t srtp_offer_tag;    /* tag of srtp_offer[0]; srtp_offer[k] has tag + k */
 	struct hl_srtp_key srtp_next; /* ours in the answer being built (its suite's) */
 	struct hl_srtp_key srtp_offer[SIG_SRTP_OFFER_MAX]; /* ours in that offer, by tag */
+};
+
+/* sig_leg.codec_fix: the A leg's move to the codec of the fork that answered. */
+enum sig_codec_fix {
+	CODEC_FIX_NONE = 0,
+	CODEC_FIX_DUE,   /* at the customer's ACK of our 2xx, or once t_codec fires */
+	CODEC_FIX_RETRY, /* the same, after a 491 to the one sent (not counted again) */
+	CODEC_FIX_SENT,  /* our re-INVITE of CSeq codec_fix_cseq waits for its final */
 };
 
 /* sig_leg.early_sdp: where the A leg's SDP stands before the 2xx, with 100rel. */

@@ -6458,6 +6458,431 @@ out:
 	teardown();
 }
 
+/* ---- forks answering with another codec than the early media's ---- */
+
+/* Device dev's SDP with codec pt and events. */
+static void
+fork_sdp_pt(char *text, size_t cap, unsigned int dev, unsigned int port, unsigned int pt)
+{
+	snprintf(text, cap,
+		"v=0\r\no=dev%u 2 2 IN IP4 10.99.98.%u\r\ns=-\r\nc=IN IP4 10.99.98.%u\r\nt=0 0\r\n"
+		"m=audio %u RTP/AVP %u 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+		dev, dev, dev, port, pt);
+}
+
+/* The o= version of an SDP, 0 when it has none. */
+static unsigned long
+o_version(const char *sdp)
+{
+	const char *o = strstr(sdp, "o=");
+	unsigned long sid = 0, ver = 0;
+	char user[64];
+
+	if (o == NULL || sscanf(o, "o=%63s %lu %lu", user, &sid, &ver) != 3)
+		return 0;
+	return ver;
+}
+
+/*
+ * A customer that takes 100rel (its offer PCMU, PCMA, events), alice behind a forking
+ * proxy: fork f1 sends a reliable 183 with PCMU, which our reliable 183 answers, PRACKed
+ * both ways; then fork f2, not heard of before, answers 200 with codec pt. Our 200 to
+ * the customer in the outputs (its To tag into totag, our 183's SDP into sdp183); the
+ * INVITE to alice into inv. 0, or -1 when the call did not get that far.
+ */
+static int
+fork_codec_call(const char *branch, const char *callid, unsigned int pt, char *inv, size_t invcap,
+	char *totag, size_t tagcap, char *sdp183, size_t sdpcap)
+{
+	char s1[512], s2[512], prack[4096], msg[2048];
+	uint32_t rseq = 0;
+	int i;
+
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite(branch, callid, "Supported: 100rel\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		return -1;
+	snprintf(inv, invcap, "%s", out[i].buf);
+	/* our offer to the agent lists the customer's codecs */
+	HL_CHECK(strstr(inv, "RTP/AVP 0 8 101") != NULL);
+	fork_sdp_pt(s1, sizeof(s1), 11, 7000, 0);
+	fork_sdp_pt(s2, sizeof(s2), 12, 7002, pt);
+	fork_respond(inv, 183, "f1", 11, "Require: 100rel\r\nRSeq: 1\r\n", s1);
+	i = find_out("PRACK");
+	HL_CHECK(fork_req_is(i, "PRACK", "f1", 11, NULL));
+	if (i >= 0) {
+		snprintf(prack, sizeof(prack), "%s", out[i].buf);
+		agent_respond(prack, 200, 5090);
+	}
+	HL_CHECK(sig->calls != NULL && sig->calls->a->rel_unacked);
+	if (sig->calls == NULL)
+		return -1;
+	snprintf(totag, tagcap, "%s", sig->calls->a->ltag);
+	rseq = sig->calls->a->rseq;
+	snprintf(sdp183, sdpcap, "%s", sig->calls->a->sdp_local ? sig->calls->a->sdp_local : "");
+	HL_CHECK_MSG(strstr(sdp183, "RTP/AVP 0 101") != NULL, "early answer: %s", sdp183);
+	customer_prack(msg, sizeof(msg), "z9hG4bKfcp", callid, totag, 2, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 0);
+	fork_respond(inv, 200, "f2", 12, "", s2);
+	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f2", 12, NULL));
+	i = find_out("200");
+	HL_CHECK(
+		i >= 0 && out[i].dst.port == 5060 && strcmp(body_of((unsigned int)i), sdp183) == 0);
+	HL_CHECK_MSG(find_out("INVITE") < 0, "a re-INVITE before the customer's ACK");
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7002 &&
+		 last_push(1)->codec_pt == pt);
+	return i >= 0 ? 0 : -1;
+}
+
+/* Our re-INVITE to the customer in the outputs, after its ACK of our 200: into reinv. */
+static int
+fork_codec_ack(const char *callid, const char *totag, char *reinv, size_t cap)
+{
+	char msg[2048];
+	int i;
+
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfca", callid, totag, 1);
+	feed(msg, addr('t', 5060));
+	i = find_out("INVITE");
+	if (i < 0)
+		return -1;
+	snprintf(reinv, cap, "%s", out[i].buf);
+	return 0;
+}
+
+/* Fork f2's re-offer putting the call on hold. */
+static const char fork_hold[] =
+	"v=0\r\no=dev12 2 3 IN IP4 10.99.98.12\r\ns=-\r\nc=IN IP4 10.99.98.12\r\nt=0 0\r\n"
+	"m=audio 7002 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n";
+
+/* The customer's 200 to our re-INVITE, PCMA and events. */
+static const char customer_pcma[] =
+	"v=0\r\no=trunk 1 2 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+	"m=audio 6000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+/*
+ * Fork f1's early media is PCMU, and the customer's reliable 183 answered with it; f2
+ * answers with PCMA (from the same offer). Without transcoding the legs must agree:
+ * once the customer ACKs our 200 (which repeats the 183's SDP), hotline re-INVITEs it
+ * in its dialog, PCMA alone (the PT of its offer, events kept), the next CSeq and o=
+ * version; the customer's 200 is ACKed and both legs go to the worker on PCMA. A
+ * re-INVITE of the customer's own crossing ours gets 491, and the agent's is refused
+ * too (one INVITE at a time on the customer's dialog).
+ */
+HL_TEST(fork_codec_reoffer)
+{
+	char inv[4096], totag[64], sdp183[2048], reinv[4096], msg[2048];
+	const char *body;
+	unsigned int np;
+	int i;
+
+	setup_ops(1);
+	if (fork_codec_call("z9hG4bKfc1", "fc1@trunk", 8, inv, sizeof(inv), totag, sizeof(totag),
+		    sdp183, sizeof(sdp183)) != 0)
+		goto out;
+	if (fork_codec_ack("fc1@trunk", totag, reinv, sizeof(reinv)) != 0) {
+		HL_CHECK_MSG(0, "no re-INVITE after the customer's ACK");
+		goto out;
+	}
+	HL_CHECK_MSG(strncmp(reinv, "INVITE sip:trunk@10.99.0.2:5060 SIP/2.0\r\n", 41) == 0,
+		"no re-INVITE to the customer: %.80s", reinv);
+	HL_CHECK(out[find_out("INVITE")].dst.port == 5060);
+	HL_CHECK(strstr(reinv, "CSeq: 2 INVITE\r\n") != NULL);
+	HL_CHECK(strstr(reinv, ";tag=c1\r\n") != NULL); /* To: the customer's tag */
+	body = strstr(reinv, "\r\n\r\n");
+	HL_CHECK(body != NULL);
+	if (body == NULL)
+		goto out;
+	body += 4;
+	HL_CHECK_MSG(strstr(body, "m=audio ") != NULL && strstr(body, " RTP/AVP 8 101\r\n") != NULL,
+		"the re-offer is not PCMA alone: %s", body);
+	HL_CHECK(strstr(body, "a=rtpmap:0 ") == NULL && strstr(body, "a=sendrecv") != NULL);
+	HL_CHECK_INT(o_version(body), o_version(sdp183) + 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_REOFFER], 1);
+	/* the customer's own re-INVITE crosses ours: 491 (RFC 3261 §14.2) */
+	customer_reinvite("z9hG4bKfc1r", "fc1@trunk", totag, 3, customer_pcma);
+	HL_CHECK(find_out("491") >= 0 && find_out("INVITE") < 0);
+	/* nor can the agent's re-offer (hold) go to the customer now */
+	agent_req_tag(msg, sizeof(msg), inv, "f2", "INVITE", "z9hG4bKfc1h", 2, fork_hold);
+	feed(msg, addr('a', 5090));
+	HL_CHECK((find_out("500") >= 0 || find_out("491") >= 0) && find_out("INVITE") < 0);
+	np = npushed;
+	respond_sdp(reinv, 200, addr('t', 5060), customer_pcma);
+	i = find_out("ACK");
+	HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "CSeq: 2 ACK\r\n"),
+		"the customer's 200 is not ACKed");
+	HL_CHECK_MSG(npushed == np + 2, "both legs not pushed (%u)", npushed - np);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 8 && last_push(0)->te_pt == 101);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 8 &&
+		 last_push(1)->remote_port == 7002);
+	HL_CHECK(sig->calls != NULL && sig->calls->a->codec_fix == CODEC_FIX_NONE);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_FAILED], 0);
+	/* its retransmission: the ACK again, nothing else */
+	respond_sdp(reinv, 200, addr('t', 5060), customer_pcma);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK(is_method(0, "ACK"));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_REOFFER], 1);
+	nout = 0;
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfc1b", "fc1@trunk", totag, 4);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(fork_req_is(find_out("BYE"), "BYE", "f2", 12, NULL));
+	fork_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * The same call, the customer refusing our re-offer: 491 (glare) has it go again after
+ * 0-2 s (RFC 3261 §14.1), the next CSeq and o= version; 488 then ends the call, BYE to
+ * both legs (the legs cannot hear each other), media_failed, fork_codec_failed.
+ */
+HL_TEST(fork_codec_reoffer_refused)
+{
+	char inv[4096], totag[64], sdp183[2048], reinv[4096];
+	const char *body;
+	int i;
+
+	setup_ops(1);
+	if (fork_codec_call("z9hG4bKfc2", "fc2@trunk", 8, inv, sizeof(inv), totag, sizeof(totag),
+		    sdp183, sizeof(sdp183)) != 0)
+		goto out;
+	if (fork_codec_ack("fc2@trunk", totag, reinv, sizeof(reinv)) != 0) {
+		HL_CHECK_MSG(0, "no re-INVITE after the customer's ACK");
+		goto out;
+	}
+	respond_sdp(reinv, 491, addr('t', 5060), NULL);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("INVITE") < 0 && find_out("BYE") < 0);
+	HL_CHECK(sig->calls != NULL && sig->calls->a->codec_fix == CODEC_FIX_RETRY);
+	nout = 0;
+	for (unsigned int t = 0; t < 2010 && find_out("INVITE") < 0; t += 10)
+		advance(10);
+	i = find_out("INVITE");
+	HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5060, "no retry within 2 s of the 491");
+	if (i < 0)
+		goto out;
+	snprintf(reinv, sizeof(reinv), "%s", out[i].buf);
+	HL_CHECK(strstr(reinv, "CSeq: 3 INVITE\r\n") != NULL);
+	body = strstr(reinv, "\r\n\r\n");
+	HL_CHECK(body != NULL && strstr(body, " RTP/AVP 8 101\r\n") != NULL);
+	HL_CHECK(body != NULL && o_version(body + 4) == o_version(sdp183) + 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_REOFFER], 1);
+	respond_sdp(reinv, 488, addr('t', 5060), NULL);
+	HL_CHECK(find_out("ACK") >= 0);
+	{
+		/* BYE to both legs, each answered: nothing left */
+		char bye[2][4096];
+		struct hl_sig_addr from[2];
+		unsigned int nbye = 0, cust = 0, agent = 0;
+		for (unsigned int k = 0; k < nout && nbye < 2; k++) {
+			if (!is_method(k, "BYE"))
+				continue;
+			cust += out[k].dst.port == 5060;
+			agent += fork_req_is((int)k, "BYE", "f2", 12, NULL);
+			from[nbye] = out[k].dst.port == 5060 ? addr('t', 5060) : addr('a', 5090);
+			snprintf(bye[nbye++], sizeof(bye[0]), "%s", out[k].buf);
+		}
+		HL_CHECK_INT(count_out("BYE"), 2);
+		HL_CHECK_MSG(cust == 1, "the customer gets no BYE");
+		HL_CHECK_MSG(agent == 1, "the agent gets no BYE in the answered dialog");
+		HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_FAILED], 1);
+		HL_CHECK(sig->calls != NULL && sig->calls->disposition == HL_CDR_MEDIA_FAILED &&
+			 sig->calls->ended_by == HL_CDR_BY_HOTLINE);
+		for (unsigned int k = 0; k < nbye; k++)
+			respond_sdp(bye[k], 200, from[k], NULL);
+	}
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * The agent re-INVITEs (hold) while our re-offer to the customer waits for its answer,
+ * once the agent's INVITE transaction is over (Timer M): the customer's dialog has an
+ * INVITE of ours open, so the agent's offer cannot go on (RFC 3261 §14.1): 500 with
+ * Retry-After, nothing to the customer. Our re-offer unanswered ends as 408 does: the
+ * dialog is gone, and the call with it (dialog_lost, fork_codec_failed).
+ */
+HL_TEST(fork_codec_reoffer_agent_waits)
+{
+	char inv[4096], totag[64], sdp183[2048], reinv[4096], msg[2048];
+
+	setup_ops(1);
+	if (fork_codec_call("z9hG4bKfc4", "fc4@trunk", 8, inv, sizeof(inv), totag, sizeof(totag),
+		    sdp183, sizeof(sdp183)) != 0)
+		goto out;
+	/* the customer's ACK late, within 64*T1 of our 200 */
+	advance(31000);
+	if (fork_codec_ack("fc4@trunk", totag, reinv, sizeof(reinv)) != 0) {
+		HL_CHECK_MSG(0, "no re-INVITE after the customer's ACK");
+		goto out;
+	}
+	advance(2000);
+	HL_CHECK(sig->calls != NULL && sig->calls->b != NULL && sig->calls->b->inv == NULL);
+	agent_req_tag(msg, sizeof(msg), inv, "f2", "INVITE", "z9hG4bKfc4h", 2, fork_hold);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_MSG(find_out("500") >= 0 &&
+			     strstr(out[find_out("500")].buf, "\r\nRetry-After: ") != NULL,
+		"the agent's re-offer is not put off");
+	HL_CHECK_MSG(find_out("INVITE") < 0, "a second INVITE on the customer's dialog");
+	/* the customer never answers ours: Timer B */
+	nout = 0;
+	advance(33000);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_FAILED], 1);
+	{
+		/* BYE to both (resent, as nobody answers them here) */
+		unsigned int cust = 0, agent = 0;
+		for (unsigned int k = 0; k < nout; k++) {
+			cust += is_method(k, "BYE") && out[k].dst.port == 5060;
+			agent += fork_req_is((int)k, "BYE", "f2", 12, NULL);
+		}
+		HL_CHECK(cust > 0 && agent > 0);
+	}
+	HL_CHECK(sig->calls != NULL && sig->calls->disposition == HL_CDR_DIALOG_LOST);
+out:
+	teardown();
+}
+
+/*
+ * A late offer (no SDP in the customer's INVITE) with 100rel: our offer went in the
+ * reliable 183, from fork f1's PCMU, and the PRACK answered it; f2 answers PCMA. The
+ * customer offered no codec, so the agent's is asked of it (our PT), and its 200 moves
+ * both legs to PCMA.
+ */
+HL_TEST(fork_codec_reoffer_late_offer)
+{
+	char inv[4096], s1[512], s2[512], prack[4096], msg[2048], totag[64], reinv[4096];
+	const char *body;
+	static const char late_pcmu[] =
+		"v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKfc5", "fc5@trunk", "Supported: 100rel\r\n", NULL);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	fork_sdp_pt(s1, sizeof(s1), 11, 7000, 0);
+	fork_sdp_pt(s2, sizeof(s2), 12, 7002, 8);
+	fork_respond(inv, 183, "f1", 11, "Require: 100rel\r\nRSeq: 1\r\n", s1);
+	i = find_out("PRACK");
+	if (i >= 0) {
+		snprintf(prack, sizeof(prack), "%s", out[i].buf);
+		agent_respond(prack, 200, 5090);
+	}
+	HL_CHECK(sig->calls != NULL && sig->calls->a->rel_unacked && sig->calls->a->rel_sdp);
+	if (sig->calls == NULL)
+		goto out;
+	snprintf(totag, sizeof(totag), "%s", sig->calls->a->ltag);
+	customer_prack(msg, sizeof(msg), "z9hG4bKfc5p", "fc5@trunk", totag, 2, sig->calls->a->rseq,
+		late_pcmu);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 0);
+	fork_respond(inv, 200, "f2", 12, "", s2);
+	HL_CHECK(find_out("200") >= 0 && find_out("INVITE") < 0);
+	if (fork_codec_ack("fc5@trunk", totag, reinv, sizeof(reinv)) != 0) {
+		HL_CHECK_MSG(0, "no re-INVITE after the customer's ACK");
+		goto out;
+	}
+	body = strstr(reinv, "\r\n\r\n");
+	HL_CHECK(body != NULL && strstr(body, " RTP/AVP 8 101\r\n") != NULL);
+	respond_sdp(reinv, 200, addr('t', 5060), customer_pcma);
+	HL_CHECK(find_out("ACK") >= 0);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 8);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 8);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_REOFFER], 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_FAILED], 0);
+	nout = 0;
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfc5b", "fc5@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	fork_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * Without 100rel the customer's 183 (fork f1's PCMU) is early media, not the answer:
+ * fork f2's 200 with PCMA answers the customer in our 200, PCMA, the next o= version,
+ * and no re-INVITE follows (the legs agree from the start).
+ */
+HL_TEST(fork_codec_unreliable_183)
+{
+	char inv[4096], s1[512], s2[512], sdp183[2048], totag[64], reinv[4096];
+	const char *b200;
+	int i;
+
+	setup_ops(1);
+	if (fork_call("z9hG4bKfc6", "fc6@trunk", inv, sizeof(inv)) != 0)
+		goto out;
+	fork_sdp_pt(s1, sizeof(s1), 11, 7000, 0);
+	fork_sdp_pt(s2, sizeof(s2), 12, 7002, 8);
+	fork_respond(inv, 183, "f1", 11, "", s1);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "RTP/AVP 0 101") != NULL);
+	if (i < 0)
+		goto out;
+	snprintf(sdp183, sizeof(sdp183), "%s", body_of((unsigned int)i));
+	fork_respond(inv, 200, "f2", 12, "", s2);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	b200 = body_of((unsigned int)i);
+	HL_CHECK_MSG(strstr(b200, "RTP/AVP 8 101") != NULL, "the 200 answers: %s", b200);
+	HL_CHECK_INT(o_version(b200), o_version(sdp183) + 1);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 8);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 8);
+	out_tag(i, totag, sizeof(totag));
+	HL_CHECK_MSG(fork_codec_ack("fc6@trunk", totag, reinv, sizeof(reinv)) != 0,
+		"a re-INVITE though the legs agree");
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_REOFFER], 0);
+out:
+	teardown();
+}
+
+/* The fork that answers runs the early media's codec (the usual case): no re-INVITE. */
+HL_TEST(fork_codec_same)
+{
+	char inv[4096], totag[64], sdp183[2048], reinv[4096], msg[2048];
+
+	setup_ops(1);
+	if (fork_codec_call("z9hG4bKfc3", "fc3@trunk", 0, inv, sizeof(inv), totag, sizeof(totag),
+		    sdp183, sizeof(sdp183)) != 0)
+		goto out;
+	HL_CHECK_MSG(fork_codec_ack("fc3@trunk", totag, reinv, sizeof(reinv)) != 0,
+		"a re-INVITE though the codecs agree");
+	HL_CHECK_INT(nout, 0);
+	advance(3000);
+	HL_CHECK(find_out("INVITE") < 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_REOFFER], 0);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 0);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 0);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfc3b", "fc3@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	HL_CHECK(fork_req_is(find_out("BYE"), "BYE", "f2", 12, NULL));
+	fork_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 /* ---- what a body is: application/sdp, and nothing else ---- */
 
 /* Content-Type lines and whether hotline takes the SDP under them: RFC 3261 §20.15,

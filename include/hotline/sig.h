@@ -152,7 +152,9 @@ struct hl_sig_ops {
 	_(UPDATE_REFUSED, "update_refused")                                            \
 	_(FORK_EARLY_DIALOGS, "fork_early_dialogs")                                    \
 	_(FORK_EARLY_DROPPED, "fork_early_dropped")                                    \
-	_(FORK_EXTRA_2XX, "fork_extra_2xx")
+	_(FORK_EXTRA_2XX, "fork_extra_2xx")                                            \
+	_(FORK_CODEC_REOFFER, "fork_codec_reoffer")                                    \
+	_(FORK_CODEC_FAILED, "fork_codec_failed")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,

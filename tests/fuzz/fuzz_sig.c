@@ -24,8 +24,9 @@
  * asks it to send as telephone-events (media_dtmf) it refuses as a full ring would.
  * So that a script can reach a call's dialogs, whose tags and Call-ID hotline draws at
  * random, a datagram's "$T" is replaced by the To tag of hotline's last response to
- * the trunk, and, for the agent's dialog, "$F", "$O" and "$C" by the From, To (tagged
- * as in 3) and Call-ID of hotline's last request to the agent (kinds 0 and 1).
+ * the trunk, "$R" by the RSeq of its last reliable one (a PRACK's RAck), and, for the
+ * agent's dialog, "$F", "$O" and "$C" by the From, To (tagged as in 3) and Call-ID of
+ * hotline's last request to the agent (kinds 0 and 1).
  * Whatever it does, nothing may crash, leak (hl_sig_free at the end, LeakSanitizer),
  * or leave its books wrong: every live object counted is freed by hl_sig_free; and
  * control asks the workers to send as telephone-events only keys an INFO can carry,
@@ -52,6 +53,7 @@ volatile uint8_t fz_sink;
 /* What hotline sent that a script may name (see the top). */
 static struct {
 	char trunk_tag[64];
+	char trunk_rseq[16];
 	char nonce[128];
 	char req[2][4096]; /* the last request to the trunk [0] and to the agent [1] */
 	size_t req_len[2];
@@ -94,7 +96,10 @@ fz_learn(const struct hl_sig_addr *dst, const char *buf, size_t len)
 		return;
 	}
 	if (!side) {
-		char to[256], *t;
+		char to[256], *t, rseq[sizeof(fz.trunk_rseq)];
+		fz_hdr(buf, &m, HL_SIP_HDR_RSEQ, rseq, sizeof(rseq));
+		if (rseq[0] != '\0')
+			memcpy(fz.trunk_rseq, rseq, sizeof(rseq));
 		fz_hdr(buf, &m, HL_SIP_HDR_TO, to, sizeof(to));
 		if ((t = strstr(to, ";tag=")) != NULL) {
 			size_t n = strcspn(t + 5, ";> ");
@@ -154,6 +159,7 @@ fz_subst(const uint8_t *data, size_t n, char *out, size_t cap)
 		if (data[i] == '$' && i + 1 < n) {
 			switch (data[i + 1]) {
 			case 'T': v = fz.trunk_tag; break;
+			case 'R': v = fz.trunk_rseq; break;
 			case 'F': v = from; break;
 			case 'O': v = to; break;
 			case 'C': v = cid; break;

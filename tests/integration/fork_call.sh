@@ -8,6 +8,11 @@
 #   2. both devices answer: the first 200 is the call; the second is ACKed and BYEd at
 #      once in its own dialog (fork_extra_2xx) and never reaches the customer, while
 #      the call goes on in the first dialog, audio both ways, and ends there;
+#   3. the devices choose different codecs: the first sends a reliable 183 with PCMU,
+#      which hotline's reliable 183 answers to a customer with 100rel, the second
+#      answers 200 with PCMA; after the customer's ACK hotline re-INVITEs it in its
+#      dialog with PCMA alone and the next o= version (fork_codec_reoffer), ACKs its
+#      200, and the call ends normally;
 #   and nothing is left behind (calls, legs), one answered record per call.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_media.sh"
@@ -115,8 +120,51 @@ hl_check_sip fork_extra_2xx -eq 1
 hl_check_sip fork_early_dropped -eq 0
 record_answered twice
 
-hl_check_sip calls_answered -eq 2
-hl_check_sip calls_completed -eq 2
+# ---- 3. the devices choose different codecs ----
+# codec_call: one call, no media, SIP captured at the customer.
+codec_call() {
+	local rc agent ccap
+	hl_capture_start "$NS" "$PIF" "$HL_TMP/codec-customer.pcap" "udp port 5060 or udp port 5070" ||
+		return 1
+	ccap=$HL_CAPTURE_PID
+	ip netns exec "$ANS" timeout 60 sipp -nostdin -timeout 40 -timeout_error \
+		-sf "$S/agent_uas_fork_codec.xml" -i 10.98.0.2 -p 5090 -mp 6000 -m 1 \
+		-trace_err -error_file "$HL_TMP/codec-agent.err" \
+		</dev/null >"$HL_TMP/codec-agent.log" 2>&1 &
+	agent=$!
+	HL_PIDS+=("$agent")
+	sleep 0.5
+	ip netns exec "$NS" timeout 60 sipp -nostdin -timeout 40 -timeout_error \
+		10.99.0.1:5060 -sf "$S/customer_uac_fork_codec.xml" -s +15550100 -i 10.99.0.2 \
+		-p 5070 -mp 6000 -m 1 -trace_err -error_file "$HL_TMP/codec-customer.err" \
+		</dev/null >"$HL_TMP/codec-customer.log" 2>&1
+	rc=$?
+	wait "$agent" || rc=1
+	hl_capture_stop "$ccap"
+	[ $rc -eq 0 ] || tail -20 "$HL_TMP/codec-customer.err" "$HL_TMP/codec-agent.err" 2>/dev/null
+	return $rc
+}
+hl_check "forks with different codecs: the customer re-INVITEd to the answering fork's" \
+	codec_call
+# the o= lines of hotline's reliable 183 and of its re-INVITE, and the re-INVITE's m=
+O183=$(tshark -r "$HL_TMP/codec-customer.pcap" -Y 'sip.Status-Code == 183' -T fields \
+	-e sdp.owner 2>/dev/null | head -1)
+REINV=$(tshark -r "$HL_TMP/codec-customer.pcap" \
+	-Y 'sip.Method == "INVITE" && ip.src == 10.99.0.1' -T fields -e sip.CSeq.seq \
+	-e sdp.owner -e sdp.media 2>/dev/null | head -1)
+hl_check "codec: the re-INVITE offers PCMA and events alone, CSeq 2 ($REINV)" \
+	grep -Eq $'^2\t.*\taudio [0-9]+ RTP/AVP 8 101$' <<<"$REINV"
+V183=$(awk '{ print $3 }' <<<"$O183")
+VRE=$(cut -f2 <<<"$REINV" | awk '{ print $3 }')
+hl_check "codec: the re-INVITE's o= is the 183's ($O183) with the next version ($VRE)" \
+	[ -n "$V183" ] && [ "$VRE" = "$((V183 + 1))" ] && \
+	[ "$(awk '{ print $1, $2 }' <<<"$O183")" = "$(cut -f2 <<<"$REINV" | awk '{ print $1, $2 }')" ]
+hl_check_sip fork_codec_reoffer -eq 1
+hl_check_sip fork_codec_failed -eq 0
+record_answered codec
+
+hl_check_sip calls_answered -eq 3
+hl_check_sip calls_completed -eq 3
 hl_check_sip calls -eq 0
 MED() { hl_tel /hotline/media "$1"; }
 for _ in $(seq 20); do [ "$(MED legs)" -eq 0 ] && break; sleep 0.2; done

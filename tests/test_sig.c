@@ -6491,15 +6491,15 @@ o_version(const char *sdp)
  * INVITE to alice into inv. 0, or -1 when the call did not get that far.
  */
 static int
-fork_codec_call(const char *branch, const char *callid, unsigned int pt, char *inv, size_t invcap,
-	char *totag, size_t tagcap, char *sdp183, size_t sdpcap)
+fork_codec_call_sdp(const char *branch, const char *callid, const char *csdp, unsigned int pt,
+	char *inv, size_t invcap, char *totag, size_t tagcap, char *sdp183, size_t sdpcap)
 {
 	char s1[512], s2[512], prack[4096], msg[2048];
 	uint32_t rseq = 0;
 	int i;
 
 	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
-	rel_invite(branch, callid, "Supported: 100rel\r\n", sdp_offer);
+	rel_invite(branch, callid, "Supported: 100rel\r\n", csdp);
 	i = find_out("INVITE");
 	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
 	if (i < 0)
@@ -6522,7 +6522,7 @@ fork_codec_call(const char *branch, const char *callid, unsigned int pt, char *i
 	snprintf(totag, tagcap, "%s", sig->calls->a->ltag);
 	rseq = sig->calls->a->rseq;
 	snprintf(sdp183, sdpcap, "%s", sig->calls->a->sdp_local ? sig->calls->a->sdp_local : "");
-	HL_CHECK_MSG(strstr(sdp183, "RTP/AVP 0 101") != NULL, "early answer: %s", sdp183);
+	HL_CHECK_MSG(strstr(sdp183, " 0 101\r\n") != NULL, "early answer: %s", sdp183);
 	customer_prack(msg, sizeof(msg), "z9hG4bKfcp", callid, totag, 2, rseq, NULL);
 	feed(msg, addr('t', 5060));
 	HL_CHECK_INT(status_of(0), 200);
@@ -6536,6 +6536,15 @@ fork_codec_call(const char *branch, const char *callid, unsigned int pt, char *i
 	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7002 &&
 		 last_push(1)->codec_pt == pt);
 	return i >= 0 ? 0 : -1;
+}
+
+/* The same, the customer offering sdp_offer. */
+static int
+fork_codec_call(const char *branch, const char *callid, unsigned int pt, char *inv, size_t invcap,
+	char *totag, size_t tagcap, char *sdp183, size_t sdpcap)
+{
+	return fork_codec_call_sdp(
+		branch, callid, sdp_offer, pt, inv, invcap, totag, tagcap, sdp183, sdpcap);
 }
 
 /* Our re-INVITE to the customer in the outputs, after its ACK of our 200: into reinv. */
@@ -6851,6 +6860,59 @@ HL_TEST(fork_codec_unreliable_183)
 	HL_CHECK_MSG(fork_codec_ack("fc6@trunk", totag, reinv, sizeof(reinv)) != 0,
 		"a re-INVITE though the legs agree");
 	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_REOFFER], 0);
+out:
+	teardown();
+}
+
+/*
+ * The customer's leg runs SDES SRTP: the re-offer moving it to PCMA stays on RTP/SAVP
+ * with the crypto line in use (its tag, our key of the 183's answer), the customer's
+ * 200 keeps its key, and the worker gets the leg on PCMA with the same keys, its SRTP
+ * sessions kept.
+ */
+HL_TEST(fork_codec_reoffer_srtp)
+{
+	char inv[4096], totag[64], sdp183[2048], reinv[4096], csdp[1024], ans[1024];
+	char key183[128] = "", keyre[128] = "";
+	const char *body, *p;
+	unsigned int tag = 0;
+
+	setup_ops(1);
+	srtp_sdp(csdp, sizeof(csdp), "RTP/SAVP", "sendrecv",
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n");
+	if (fork_codec_call_sdp("z9hG4bKfc7", "fc7@trunk", csdp, 8, inv, sizeof(inv), totag,
+		    sizeof(totag), sdp183, sizeof(sdp183)) != 0)
+		goto out;
+	HL_CHECK(strstr(sdp183, "RTP/SAVP 0 101\r\n") != NULL);
+	if ((p = strstr(sdp183, "inline:")) != NULL)
+		sscanf(p, "inline:%127[^|\r]", key183);
+	if (fork_codec_ack("fc7@trunk", totag, reinv, sizeof(reinv)) != 0) {
+		HL_CHECK_MSG(0, "no re-INVITE after the customer's ACK");
+		goto out;
+	}
+	body = strstr(reinv, "\r\n\r\n");
+	HL_CHECK(body != NULL);
+	if (body == NULL)
+		goto out;
+	HL_CHECK_MSG(strstr(body, " RTP/SAVP 8 101\r\n") != NULL, "re-offer: %s", body);
+	p = strstr(body, "a=crypto:");
+	HL_CHECK(p != NULL && sscanf(p, "a=crypto:%u AES_CM_128_HMAC_SHA1_80 inline:%127[^|\r]",
+				      &tag, keyre) == 2);
+	HL_CHECK_INT(tag, 1);
+	HL_CHECK_MSG(key183[0] != '\0' && strcmp(key183, keyre) == 0,
+		"the re-offer's key is not the one in use");
+	snprintf(ans, sizeof(ans),
+		"v=0\r\no=trunk 1 2 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/SAVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+		"a=crypto:%u AES_CM_128_HMAC_SHA1_80 inline:" K30 "\r\n",
+		tag);
+	respond_sdp(reinv, 200, addr('t', 5060), ans);
+	HL_CHECK(find_out("ACK") >= 0);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 8 && last_push(0)->srtp_rx &&
+		 last_push(0)->srtp_tx && last_push(0)->srtp_keep);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 8);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_FAILED], 0);
+	HL_CHECK(sig->calls != NULL && sig->calls->state == CALL_CONNECTED);
 out:
 	teardown();
 }

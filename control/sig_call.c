@@ -3622,6 +3622,14 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	if (l->inv != NULL && l->inv->server &&
 		(l->inv->state == TXN_COMPLETED || l->inv->state == TXN_CONFIRMED))
 		l->inv = NULL;
+	/* Our INVITE on the agent's leg, answered: its 2xx came and has our ACK
+	 * (b_invite_resp), and the transaction stays Accepted for Timer M only to ACK
+	 * that 2xx again when it is retransmitted (RFC 6026 §8.4, RFC 3261 §13.2.2.4).
+	 * Its offer is answered, so a re-INVITE of the agent's now (a hold right after
+	 * answering) crosses nothing of ours: no glare (§14.2). The transaction keeps
+	 * its re-ACKs and, at its end, the early dialogs' (sig_txn_detach). */
+	if (l->inv != NULL && !l->inv->server && l->inv->state == TXN_ACCEPTED)
+		l->inv = NULL;
 	if (l->inv != NULL || (peer != NULL && peer->inv_peer_req != NULL) || leg_offer_ours(l)) {
 		/* §14.2: one INVITE at a time per dialog, and ours crossed theirs. */
 		sig_reply(s, t, buf, m, 491, NULL, NULL, NULL, NULL, NULL, 0);

@@ -7252,4 +7252,70 @@ HL_TEST(reoffer_refused_keeps_leg)
 	}
 }
 
+/* ---- re-INVITEs and refreshes against offers and transactions still open ---- */
+
+/* The agent's SDP from 10.99.98.<host>, port, direction dir, o= version ver. */
+static void
+agent_sdp_at(char *text, size_t cap, unsigned int ver, unsigned int host, unsigned int port,
+	const char *dir)
+{
+	snprintf(text, cap,
+		"v=0\r\no=agent 2 %u IN IP4 10.99.98.2\r\ns=-\r\nc=IN IP4 10.99.98.%u\r\nt=0 0\r\n"
+		"m=audio %u RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=%s\r\n", ver, host,
+		port, dir);
+}
+
+/*
+ * The agent puts the customer on hold right after answering, within Timer M of our
+ * INVITE: its 2xx came and has our ACK, so its offer is answered, and the agent's
+ * re-INVITE crosses nothing of ours (RFC 3261 §14.2, RFC 6026 §8.4): no 491. It is
+ * offered on to the customer, whose answer makes ours. A retransmission of the agent's
+ * first 2xx meanwhile gets our ACK again, and nothing else.
+ */
+HL_TEST(agent_reinvite_after_answer)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096];
+	struct hl_sdp ans;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKra1", "ra1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	advance(500);
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrab1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_MSG(find_out("491") < 0, "the agent's re-INVITE after its 2xx taken for glare");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "a=sendonly\r\n"));
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	/* the agent's 200 to our INVITE again: our ACK again, and nothing else */
+	respond_sdp(inv, 200, addr('a', 5090), NULL);
+	HL_CHECK(nout == 1 && is_method(0, "ACK") && out[0].dst.port == 5090);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_RETRANS_ABSORBED], 1);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	HL_CHECK(find_out("ACK") >= 0);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "CSeq: 1 INVITE\r\n") &&
+		strstr(body_of((unsigned int)i), "a=recvonly\r\n") != NULL);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrab1a", 1, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(sig->calls != NULL && sig->calls->b->hold);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKra9", "ra1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

@@ -2874,6 +2874,15 @@ session_fire(struct hl_timer *tm, void *arg)
 	if (l->call == NULL || l->state != LEG_CONFIRMED)
 		return;
 	if (l->we_refresh) {
+		if (leg_offer_ours(l) || leg_offer_theirs(l) ||
+			(l->inv != NULL && l->inv->server && l->inv->state == TXN_ACCEPTED)) {
+			/* An offer is open on the leg (ours: a relayed hold, the codec move;
+			 * theirs, or our 2xx to theirs waiting for its ACK): RFC 3261 §14.1
+			 * and RFC 3311 §5.1 let no second one go. The refresh waits for it,
+			 * looking again in 1 to 2 s, well inside the half interval left. */
+			hl_timer_arm(s->wheel, &l->t_session, 1000 + sig_rand64(s) % 1001);
+			return;
+		}
 		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
 		leg_send_reinvite(s, l, l->hold ? HL_SDP_DIR_SENDONLY : HL_SDP_DIR_SENDRECV, NULL);
 		session_arm(s, l);

@@ -7523,4 +7523,92 @@ out:
 	teardown();
 }
 
+/* INVITEs in the outputs to the customer's trunk. */
+static unsigned int
+invites_to_customer(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int j = 0; j < nout; j++)
+		n += is_method(j, "INVITE") && out[j].dst.port == 5060;
+	return n;
+}
+
+/*
+ * RFC 4028 with us refreshing the customer's leg (refresher=uas, 90 s: at 45 s), while
+ * our re-INVITE relaying the agent's hold is still open on that leg (the customer sent
+ * 100 and thinks): RFC 3261 §14.1 lets no second INVITE go, so the refresh waits for
+ * the answer, and goes once that is in (a refusal: a 2xx would be the refresh).
+ */
+HL_TEST(session_refresh_waits_open_offer)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096], v[512];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite_hdrs("+15550100", "z9hG4bKsw1", "sw1@trunk",
+		"Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: 90;refresher=uas\r\n");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "Session-Expires: 90;refresher=uas") != NULL);
+	if (i < 0)
+		goto out;
+	hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+	param(v, ";tag=", totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKswa", "sw1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	advance(40000);
+
+	/* at 40 s the agent holds; our re-INVITE to the customer gets 100 only */
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKswb1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	respond_sdp(rinv, 100, addr('t', 5060), NULL);
+	nout = 0;
+	advance(15000);
+	HL_CHECK_MSG(invites_to_customer() == 0, "a refresh crossed our open re-INVITE (%u)",
+		invites_to_customer());
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_SESSION_REFRESH], 0);
+
+	/* the customer refuses it (a 2xx would have refreshed the session): the agent
+	 * hears so, and now the refresh goes, within the 1-2 s it waits at a time */
+	respond_sdp(rinv, 488, addr('t', 5060), NULL);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("488") >= 0);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKswb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	nout = 0;
+	advance(2500);
+	/* one refresh (and its retransmissions, unanswered till now) */
+	HL_CHECK(invites_to_customer() >= 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_SESSION_REFRESH], 1);
+	i = find_out("INVITE");
+	if (i >= 0) {
+		HL_CHECK(strstr(out[i].buf, "a=sendrecv\r\n") != NULL);
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "sendrecv");
+		respond_sdp(rinv, 200, addr('t', 5060), sdp);
+		HL_CHECK(find_out("ACK") >= 0);
+	}
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKsw9", "sw1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

@@ -521,13 +521,14 @@ sig_txn_detach(struct sig_txn *t)
 			break;
 		}
 	}
-	if (leg->inv == t) {
+	if (leg->inv == t)
 		leg->inv = NULL;
-		/* The early dialogs of an INVITE of ours end with its transaction (RFC 3261
-		 * §12.1.2, §13.2.2.4: a fork's 2xx comes within Timer M, not after). */
-		if (!t->server && t->method == HL_SIP_METHOD_INVITE)
-			sig_early_free(leg);
-	}
+	/* The early dialogs of an INVITE of ours end with its transaction (RFC 3261
+	 * §12.1.2, §13.2.2.4: a fork's 2xx comes within Timer M, not after). Known by
+	 * its branch: once answered, the agent's re-INVITE may have taken leg->inv. */
+	if (!t->server && t->method == HL_SIP_METHOD_INVITE && leg->side == 1 &&
+		t->branch_len == strlen(leg->branch) && memcmp(t->branch, leg->branch, t->branch_len) == 0)
+		sig_early_free(leg);
 	if (leg->inv_peer_req == t)
 		leg->inv_peer_req = NULL;
 	if (leg->info == t)

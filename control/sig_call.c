@@ -2874,6 +2874,15 @@ session_fire(struct hl_timer *tm, void *arg)
 	if (l->call == NULL || l->state != LEG_CONFIRMED)
 		return;
 	if (l->we_refresh) {
+		if (leg_offer_ours(l) || leg_offer_theirs(l) ||
+			(l->inv != NULL && l->inv->server && l->inv->state == TXN_ACCEPTED)) {
+			/* An offer is open on the leg (ours: a relayed hold, the codec move;
+			 * theirs, or our 2xx to theirs waiting for its ACK): RFC 3261 §14.1
+			 * and RFC 3311 §5.1 let no second one go. The refresh waits for it,
+			 * looking again in 1 to 2 s, well inside the half interval left. */
+			hl_timer_arm(s->wheel, &l->t_session, 1000 + sig_rand64(s) % 1001);
+			return;
+		}
 		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
 		leg_send_reinvite(s, l, l->hold ? HL_SDP_DIR_SENDONLY : HL_SDP_DIR_SENDRECV, NULL);
 		session_arm(s, l);
@@ -3594,6 +3603,92 @@ leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer, enum hl
 	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, NULL);
 }
 
+/* SDP x and y alike but for their o= lines: RFC 3264 §8 moves the version of our SDP
+ * only when the SDP changes, so an answer like our last keeps its version. */
+static bool
+sdp_same_but_origin(const char *x, size_t xlen, const char *y, size_t ylen)
+{
+	const char *xo = memmem(x, xlen, "\r\no=", 4), *yo = memmem(y, ylen, "\r\no=", 4);
+	const char *xe, *ye;
+
+	if (xo == NULL || yo == NULL)
+		return false;
+	xe = memmem(xo + 2, xlen - (size_t)(xo + 2 - x), "\r\n", 2);
+	ye = memmem(yo + 2, ylen - (size_t)(yo + 2 - y), "\r\n", 2);
+	if (xe == NULL || ye == NULL || xo - x != yo - y || memcmp(x, y, (size_t)(xo - x)) != 0)
+		return false;
+	return xlen - (size_t)(xe - x) == ylen - (size_t)(ye - y) &&
+	       memcmp(xe, ye, xlen - (size_t)(xe - x)) == 0;
+}
+
+/* l's peer leg is there (ringing, or confirmed): l keeps the codec the call runs,
+ * since the legs relay one codec and never transcode. None yet, or one gone: the
+ * codec is l's alone to change. */
+static bool
+leg_peer_live(const struct sig_leg *peer)
+{
+	return peer != NULL && peer->state >= LEG_EARLY && peer->state <= LEG_CONFIRMED;
+}
+
+/*
+ * An offer on l (offer, parsed from body in buf: a re-INVITE's or an UPDATE's) that
+ * is ours alone to answer: a new address, port or payload type, or any change while
+ * l has no confirmed peer dialog to offer it on to (the agent still ringing, none
+ * yet, the customer's 2xx still waiting for its PRACK), so that prompts, music and
+ * early media keep reaching the remote where it now is. RFC 3264 §8: our answer at
+ * our address and l's port, with the codec l runs (k < 0) or our_codecs[k], the next
+ * o= version only when our SDP changes; l takes the offer's remote, direction and
+ * keys, and the worker gets the leg before the remote hears the answer (media_push).
+ * Length of the answer in out; or -1 when it cannot be answered (no codec of ours,
+ * no stream, no route to the new address), with l as it was: the caller refuses 488.
+ */
+static int
+leg_answer_here(struct hl_sig *s, struct sig_leg *l, int k, const uint8_t *buf,
+	struct hl_sip_slice body, const struct hl_sdp *offer, char *out, size_t cap)
+{
+	struct hl_sdp_negotiated neg;
+	struct hl_media_leg was;
+	uint32_t v = l->sdp_version;
+	enum hl_sdp_dir d = offer_dir(buf, body);
+	int n = leg_answer_sdp(s, l, l, k, buf, offer, out, cap, &neg);
+
+	if (n < 0)
+		return -1;
+	if (l->sdp_local != NULL &&
+		sdp_same_but_origin(out, (size_t)n, l->sdp_local, l->sdp_local_len)) {
+		/* The same answer as before: the same version. Our key, if any, is the one
+		 * in use or the one kept in srtp_next, so the SDP comes out the same. */
+		l->sdp_version = v - 1;
+		n = leg_answer_sdp(s, l, l, k, buf, offer, out, cap, &neg);
+		if (n < 0) {
+			l->sdp_version = v;
+			return -1;
+		}
+	}
+	was = l->media;
+	for (unsigned int i = 0; i < neg.nstreams; i++) {
+		if (!neg.s[i].accepted)
+			continue;
+		if (media_from_neg(s, l->call, l, buf, &offer->media[i], &neg.s[i],
+			    hl_sdp_media_dir(offer, i)) != 0) {
+			/* No route to its new address: nothing moves. */
+			l->media = was;
+			explicit_bzero(&was, sizeof(was));
+			hl_srtp_key_wipe(&l->srtp_next);
+			l->sdp_version = v;
+			return -1;
+		}
+		break;
+	}
+	l->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + body.off, body.len);
+	store_sdp(&l->sdp_local, &l->sdp_local_len, out, (size_t)n);
+	if (l->media_ready && (l->srtp_rekey || !l->media_sent || !media_same(&was, &l->media)))
+		media_push(s, l->call);
+	explicit_bzero(&was, sizeof(was));
+	return n;
+}
+
 static void
 reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8_t *buf,
 	const struct hl_sip_msg *m)
@@ -3606,7 +3701,9 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	char hdrs[320];
 
 	sig_count(s, HL_SIG_CTR_REINVITES);
-	if (l->state != LEG_CONFIRMED || c->state != CALL_CONNECTED) {
+	/* A confirmed leg of a call still routing (the customer answered, in the IVR or
+	 * the queue) takes its re-INVITE like any other: answered here, below. */
+	if (l->state != LEG_CONFIRMED || c->state == CALL_ENDING) {
 		sig_reply(s, t, buf, m, 491, NULL, NULL, NULL, NULL, NULL, 0);
 		return;
 	}
@@ -3621,6 +3718,14 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	 * a 491's offer wait to retry (2.1-4 s), and must not turn that retry away. */
 	if (l->inv != NULL && l->inv->server &&
 		(l->inv->state == TXN_COMPLETED || l->inv->state == TXN_CONFIRMED))
+		l->inv = NULL;
+	/* Our INVITE on the agent's leg, answered: its 2xx came and has our ACK
+	 * (b_invite_resp), and the transaction stays Accepted for Timer M only to ACK
+	 * that 2xx again when it is retransmitted (RFC 6026 §8.4, RFC 3261 §13.2.2.4).
+	 * Its offer is answered, so a re-INVITE of the agent's now (a hold right after
+	 * answering) crosses nothing of ours: no glare (§14.2). The transaction keeps
+	 * its re-ACKs and, at its end, the early dialogs' (sig_txn_detach). */
+	if (l->inv != NULL && !l->inv->server && l->inv->state == TXN_ACCEPTED)
 		l->inv = NULL;
 	if (l->inv != NULL || (peer != NULL && peer->inv_peer_req != NULL) || leg_offer_ours(l)) {
 		/* §14.2: one INVITE at a time per dialog, and ours crossed theirs. */
@@ -3679,12 +3784,31 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	bool changed = m->body.len != 0 &&
 		(l->sdp_remote == NULL || l->sdp_remote_len != m->body.len ||
 			memcmp(l->sdp_remote, buf + m->body.off, m->body.len) != 0);
-	if (!changed || peer == NULL || peer->state != LEG_CONFIRMED) {
-		if (changed)
-			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off,
-				m->body.len);
+	if (!changed) {
 		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, l->sdp_local ? "application/sdp" : NULL,
 			l->sdp_local, l->sdp_local ? l->sdp_local_len : 0);
+		return;
+	}
+	if (c->state != CALL_CONNECTED || peer == NULL || peer->state != LEG_CONFIRMED) {
+		/*
+		 * No confirmed peer dialog to offer it on to (the customer in the IVR or
+		 * the queue, the agent still ringing; the agent's leg while the customer's
+		 * 2xx waits for its PRACK): the offer is ours to answer (leg_answer_here),
+		 * so the leg moves where the remote now is, on hold or not. A new codec
+		 * of those offered is fine while no peer leg is there; one that is keeps
+		 * the codec the call runs, which must then still be offered. What we
+		 * cannot answer is refused with 488 and changes nothing. A peer leg
+		 * confirmed later gets the worker's legs as they are then (media_push).
+		 */
+		char sdp[2048];
+		int newk = offer_new_codec(l, buf, &offer), n = -1;
+		if (offer.nmedia != 0 && (newk == 0 || !leg_peer_live(peer)))
+			n = leg_answer_here(s, l, newk - 1, buf, body, &offer, sdp, sizeof(sdp));
+		if (n < 0) {
+			sig_reply(s, t, buf, m, 488, NULL, NULL, NULL, NULL, NULL, 0);
+			return;
+		}
+		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, "application/sdp", sdp, (size_t)n);
 		return;
 	}
 	if (leg_offer_ours(peer)) {
@@ -3787,7 +3911,6 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 	struct sig_leg *peer = l->side == 0 ? c->b : c->a;
 	struct hl_sdp offer;
 	struct hl_sdp_negotiated neg;
-	struct hl_media_leg was;
 	char hdrs[320], sdp[2048];
 	int n, code;
 
@@ -3851,7 +3974,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 	/* Answered here first, even when the peer decides: an offer we could not answer
 	 * is refused before anything moves. A new codec needs the peer (not there yet in
 	 * an early dialog: 488 then). */
-	n = newk != 0 && !peer_up ? -1 :
+	n = newk != 0 && !peer_up && leg_peer_live(peer) ? -1 :
 		leg_answer_sdp(s, l, l, newk - 1, buf, &offer, sdp, sizeof(sdp), &neg);
 	if (n < 0) {
 		update_refuse(s, t, buf, m, 488);
@@ -3892,28 +4015,14 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 		}
 		return;
 	}
-	was = l->media;
-	for (unsigned int i = 0; i < neg.nstreams; i++) {
-		if (!neg.s[i].accepted)
-			continue;
-		if (media_from_neg(s, c, l, buf, &offer.media[i], &neg.s[i],
-			    hl_sdp_media_dir(&offer, i)) != 0) {
-			/* No route to its new address: nothing moves. */
-			l->media = was;
-			explicit_bzero(&was, sizeof(was));
-			hl_srtp_key_wipe(&l->srtp_next);
-			l->sdp_version--;
-			update_refuse(s, t, buf, m, 488);
-			return;
-		}
-		break;
+	/* Ours to answer: built again by leg_answer_here(), which moves l and keeps the
+	 * version when our SDP came out as before. */
+	l->sdp_version--;
+	n = leg_answer_here(s, l, newk - 1, buf, m->body, &offer, sdp, sizeof(sdp));
+	if (n < 0) {
+		update_refuse(s, t, buf, m, 488);
+		return;
 	}
-	l->hold = hold;
-	store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + m->body.off, m->body.len);
-	store_sdp(&l->sdp_local, &l->sdp_local_len, sdp, (size_t)n);
-	if (l->media_ready && (l->srtp_rekey || !l->media_sent || !media_same(&was, &l->media)))
-		media_push(s, c);
-	explicit_bzero(&was, sizeof(was));
 	session_refreshed(s, l);
 	sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, "application/sdp", sdp, (size_t)n);
 }

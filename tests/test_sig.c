@@ -7252,4 +7252,363 @@ HL_TEST(reoffer_refused_keeps_leg)
 	}
 }
 
+/* ---- re-INVITEs and refreshes against offers and transactions still open ---- */
+
+/* The agent's SDP from 10.99.98.<host>, port, direction dir, o= version ver. */
+static void
+agent_sdp_at(char *text, size_t cap, unsigned int ver, unsigned int host, unsigned int port,
+	const char *dir)
+{
+	snprintf(text, cap,
+		"v=0\r\no=agent 2 %u IN IP4 10.99.98.2\r\ns=-\r\nc=IN IP4 10.99.98.%u\r\nt=0 0\r\n"
+		"m=audio %u RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=%s\r\n", ver, host,
+		port, dir);
+}
+
+/*
+ * The agent puts the customer on hold right after answering, within Timer M of our
+ * INVITE: its 2xx came and has our ACK, so its offer is answered, and the agent's
+ * re-INVITE crosses nothing of ours (RFC 3261 §14.2, RFC 6026 §8.4): no 491. It is
+ * offered on to the customer, whose answer makes ours. A retransmission of the agent's
+ * first 2xx meanwhile gets our ACK again, and nothing else.
+ */
+HL_TEST(agent_reinvite_after_answer)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096];
+	struct hl_sdp ans;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKra1", "ra1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	advance(500);
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrab1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK_MSG(find_out("491") < 0, "the agent's re-INVITE after its 2xx taken for glare");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "a=sendonly\r\n"));
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	/* the agent's 200 to our INVITE again: our ACK again, and nothing else */
+	respond_sdp(inv, 200, addr('a', 5090), NULL);
+	HL_CHECK(nout == 1 && is_method(0, "ACK") && out[0].dst.port == 5090);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_RETRANS_ABSORBED], 1);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	HL_CHECK(find_out("ACK") >= 0);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "CSeq: 1 INVITE\r\n") &&
+		strstr(body_of((unsigned int)i), "a=recvonly\r\n") != NULL);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrab1a", 1, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(sig->calls != NULL && sig->calls->b->hold);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKra9", "ra1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * The agent's re-INVITE while the customer's 200 waits for the PRACK of our reliable
+ * 183 (RFC 3262 §3): there is no confirmed dialog to offer it on to, so it is ours to
+ * answer (RFC 3264 §8), at once: the agent's leg moves to its new address, on hold,
+ * and the worker has it before the agent hears our answer. Our o= version moves with
+ * our SDP only: a new port alone gets the same SDP and version. The customer is not
+ * asked; its 200 goes with its PRACK, and the worker has the agent's leg as it is by
+ * then.
+ */
+HL_TEST(agent_reinvite_customer_unconfirmed)
+{
+	char inv[4096], totag[64], sdp[1024], msg[4096], a183[1024], ans1[2048];
+	const struct hl_media_leg *b;
+	uint32_t rseq = 0;
+	unsigned long v1;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	rel_invite("z9hG4bKru1", "ru1@trunk", "Supported: 100rel\r\n", sdp_offer);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_sdp_at(a183, sizeof(a183), 2, 2, 7000, "sendrecv");
+	respond_sdp(inv, 183, addr('a', 5090), a183);
+	i = find_out("183");
+	HL_CHECK(i >= 0 && rel_1xx((unsigned int)i, &rseq, totag, sizeof(totag)) == 0);
+	if (i < 0)
+		goto out;
+	respond_sdp(inv, 200, addr('a', 5090), a183);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("200") < 0);
+	HL_CHECK(sig->calls != NULL && sig->calls->a->final_due);
+
+	/* a new address: ours to take */
+	npushed = 0;
+	agent_sdp_at(sdp, sizeof(sdp), 3, 9, 7010, "sendrecv");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrub1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("200");
+	HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5090 && find_out("INVITE") < 0,
+		"not answered here: %.40s", nout ? out[0].buf : "");
+	if (i < 0)
+		goto out;
+	HL_CHECK(strstr(body_of((unsigned int)i), "c=IN IP4 10.99.98.1\r\n") != NULL &&
+		strstr(body_of((unsigned int)i), " RTP/AVP 8 101\r\n") != NULL);
+	snprintf(ans1, sizeof(ans1), "%s", body_of((unsigned int)i));
+	v1 = o_version(ans1);
+	b = last_push(1);
+	HL_CHECK_MSG(b != NULL && b->remote_port == 7010 && ip4_is(b->remote_ip, "10.99.98.9") &&
+			     !b->recv_only,
+		"the agent's leg did not move");
+	HL_CHECK(npushed > 0 && pushed_nout[npushed - 1] <= (unsigned int)i);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrub1a", 1, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* on hold: our answer recvonly, the next version */
+	agent_sdp_at(sdp, sizeof(sdp), 4, 9, 7010, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrub2", 2, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "a=recvonly\r\n") != NULL &&
+		o_version(body_of((unsigned int)i)) == v1 + 1);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->recv_only);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrub2a", 2, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* a new port alone: our SDP as it was, its version too */
+	agent_sdp_at(sdp, sizeof(sdp), 5, 9, 7020, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrub3", 3, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("200");
+	HL_CHECK(i >= 0 && o_version(body_of((unsigned int)i)) == v1 + 1);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->remote_port == 7020);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrub3a", 3, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* G.729 alone: no codec of ours, 488, nothing moves */
+	npushed = 0;
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=agent 2 6 IN IP4 10.99.98.2\r\ns=-\r\n"
+		"c=IN IP4 10.99.98.9\r\nt=0 0\r\nm=audio 7030 RTP/AVP 18\r\n");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrub4", 4, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(find_out("488") >= 0 && npushed == 0);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrub4", 4, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* the PRACK: the customer's 200, the agent's leg where it is now */
+	customer_prack(msg, sizeof(msg), "z9hG4bKrup", "ru1@trunk", totag, 2, rseq, NULL);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(find_out("200") >= 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_CALLS_ANSWERED] == 1);
+	HL_CHECK(sig->calls != NULL && sig->calls->b->media.remote_port == 7020);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKruack", "ru1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKru9", "ru1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * The customer's re-INVITE while no confirmed agent leg could take it: in the IVR or the
+ * queue (no agent leg), or with one still ringing. hotline answers a customer only once
+ * an agent has, so those states are set here on the call directly, as the IVR and the
+ * queue will leave it. The offer is ours to answer (RFC 3264 §8): the customer's leg
+ * moves to its new address, port and direction, the worker gets it (the prompts and the
+ * music follow), and our o= version moves only with our SDP. With no agent leg a codec
+ * the customer moves to is taken; with one ringing the call keeps the codec it runs,
+ * so an offer without it gets 488, and nothing moves.
+ */
+HL_TEST(customer_reinvite_no_agent)
+{
+	char inv[4096], totag[64], sdp[1024], msg[4096];
+	const struct hl_media_leg *a;
+	struct hl_sdp ans;
+	struct sig_call *c;
+	struct sig_leg *bl;
+	unsigned long v0;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKrc1", "rc1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0 && sig->calls != NULL);
+	if (i < 0 || sig->calls == NULL)
+		goto out;
+	v0 = o_version(sig->calls->a->sdp_local);
+	advance(64 * 500 + 1000);
+	/* the queue: the agent's leg gone, the call routing again */
+	c = sig->calls;
+	bl = c->b;
+	c->b = NULL;
+	c->state = CALL_ROUTING;
+
+	/* a new address, and PCMU where the call ran PCMA: no peer, so taken */
+	npushed = 0;
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.7", 6010, "0 101", "sendrecv");
+	customer_reinvite("z9hG4bKrc2", "rc1@trunk", totag, 2, sdp);
+	i = find_out("200");
+	HL_CHECK_MSG(i >= 0 && find_out("INVITE") < 0, "no 200: %.40s", nout ? out[0].buf : "");
+	if (i < 0)
+		goto restore;
+	HL_CHECK(strstr(body_of((unsigned int)i), " RTP/AVP 0 101\r\n") != NULL &&
+		strstr(body_of((unsigned int)i), "c=IN IP4 10.99.0.1\r\n") != NULL);
+	HL_CHECK(o_version(body_of((unsigned int)i)) == v0 + 1);
+	a = last_push(0);
+	HL_CHECK_MSG(a != NULL && a->remote_port == 6010 && ip4_is(a->remote_ip, "10.99.0.7") &&
+			     a->codec_pt == 0,
+		"the customer's leg did not move");
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrc2a", "rc1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+
+	/* music on hold: sendonly, answered recvonly, the next version */
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.7", 6010, "0 101", "sendonly");
+	customer_reinvite("z9hG4bKrc3", "rc1@trunk", totag, 3, sdp);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(body_of((unsigned int)i), "a=recvonly\r\n") != NULL &&
+		o_version(body_of((unsigned int)i)) == v0 + 2);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->recv_only);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrc3a", "rc1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+
+	/* an agent rung: a codec change is no longer the customer's alone */
+	c->b = bl;
+	bl->state = LEG_EARLY;
+	npushed = 0;
+	upd_sdp(sdp, sizeof(sdp), 4, "10.99.0.7", 6010, "8 101", "sendrecv");
+	customer_reinvite("z9hG4bKrc4", "rc1@trunk", totag, 4, sdp);
+	HL_CHECK(find_out("488") >= 0 && npushed == 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrc4", "rc1@trunk", totag, 4);
+	feed(msg, addr('t', 5060));
+	/* its own codec among others, a new port, resumed: taken, PCMU kept */
+	upd_sdp(sdp, sizeof(sdp), 5, "10.99.0.7", 6020, "8 0 101", "sendrecv");
+	customer_reinvite("z9hG4bKrc5", "rc1@trunk", totag, 5, sdp);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && find_out("INVITE") < 0 &&
+		strstr(body_of((unsigned int)i), " RTP/AVP 0 101\r\n") != NULL &&
+		strstr(body_of((unsigned int)i), "a=sendrecv\r\n") != NULL &&
+		o_version(body_of((unsigned int)i)) == v0 + 3);
+	a = last_push(0);
+	HL_CHECK(a != NULL && a->remote_port == 6020 && a->codec_pt == 0 && !a->recv_only);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrc5a", "rc1@trunk", totag, 5);
+	feed(msg, addr('t', 5060));
+
+restore:
+	c->b = bl;
+	bl->state = LEG_CONFIRMED;
+	c->state = CALL_CONNECTED;
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKrc9", "rc1@trunk", totag, 6);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/* INVITEs in the outputs to the customer's trunk. */
+static unsigned int
+invites_to_customer(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int j = 0; j < nout; j++)
+		n += is_method(j, "INVITE") && out[j].dst.port == 5060;
+	return n;
+}
+
+/*
+ * RFC 4028 with us refreshing the customer's leg (refresher=uas, 90 s: at 45 s), while
+ * our re-INVITE relaying the agent's hold is still open on that leg (the customer sent
+ * 100 and thinks): RFC 3261 §14.1 lets no second INVITE go, so the refresh waits for
+ * the answer, and goes once that is in (a refusal: a 2xx would be the refresh).
+ */
+HL_TEST(session_refresh_waits_open_offer)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096], v[512];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite_hdrs("+15550100", "z9hG4bKsw1", "sw1@trunk",
+		"Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: 90;refresher=uas\r\n");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "Session-Expires: 90;refresher=uas") != NULL);
+	if (i < 0)
+		goto out;
+	hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+	param(v, ";tag=", totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKswa", "sw1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	advance(40000);
+
+	/* at 40 s the agent holds; our re-INVITE to the customer gets 100 only */
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKswb1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	respond_sdp(rinv, 100, addr('t', 5060), NULL);
+	nout = 0;
+	advance(15000);
+	HL_CHECK_MSG(invites_to_customer() == 0, "a refresh crossed our open re-INVITE (%u)",
+		invites_to_customer());
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_SESSION_REFRESH], 0);
+
+	/* the customer refuses it (a 2xx would have refreshed the session): the agent
+	 * hears so, and now the refresh goes, within the 1-2 s it waits at a time */
+	respond_sdp(rinv, 488, addr('t', 5060), NULL);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("488") >= 0);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKswb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	nout = 0;
+	advance(2500);
+	/* one refresh (and its retransmissions, unanswered till now) */
+	HL_CHECK(invites_to_customer() >= 1);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_SESSION_REFRESH], 1);
+	i = find_out("INVITE");
+	if (i >= 0) {
+		HL_CHECK(strstr(out[i].buf, "a=sendrecv\r\n") != NULL);
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "sendrecv");
+		respond_sdp(rinv, 200, addr('t', 5060), sdp);
+		HL_CHECK(find_out("ACK") >= 0);
+	}
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKsw9", "sw1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

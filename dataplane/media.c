@@ -1090,8 +1090,10 @@ leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *
 static void
 srtp_drop(struct hl_worker *w, struct rte_mbuf *m, int rc)
 {
-	w->st->drop[rc == HL_E_AUTH ? HL_DROP_SRTP_AUTH :
-		    rc == HL_E_REPLAY ? HL_DROP_SRTP_REPLAY : HL_DROP_SRTP_ERROR]++;
+	w->st->drop[rc == HL_E_AUTH	 ? HL_DROP_SRTP_AUTH :
+		    rc == HL_E_REPLAY	 ? HL_DROP_SRTP_REPLAY :
+		    rc == HL_E_EXPIRED ? HL_DROP_SRTP_KEY_EXPIRED :
+					 HL_DROP_SRTP_ERROR]++;
 	rte_pktmbuf_free(m);
 }
 

@@ -541,6 +541,12 @@ hl_srtp_ctx_init_keys(struct hl_srtp_ctx *ctx, const struct hl_srtp_key *keys,
 	ctx->dir = (uint8_t)dir;
 	ctx->tag_len = suites[key->suite].tag_len;
 	ctx->mki_len = key->mki_len;
+	ctx->nkeys = (uint8_t)nkeys;
+	for (unsigned int k = 0; k < nkeys; k++) {
+		ctx->mki[k] = keys[k].mki;
+		ctx->left[0][k] = ctx->left[1][k] = keys[k].lifetime ? keys[k].lifetime : UINT64_MAX;
+		ctx->lifetimes |= keys[k].lifetime != 0;
+	}
 	if (opts->ssrc_specific && opts->roc) {
 		rc = hl_srtp_set_roc(ctx, opts->ssrc, opts->roc);
 		if (rc != 0)
@@ -589,6 +595,40 @@ map_status(struct hl_srtp_ctx *ctx, srtp_err_status_t st)
 /* libsrtp takes int lengths; anything beyond a jumbo frame is refused before the call. */
 #define PKT_MAX 65535
 
+/*
+ * The key a protected packet of len octets names: with several keys, the one whose MKI
+ * it carries; else the only one. The MKI comes just before the tag (RFC 3711 §3.1,
+ * §3.4: after the SRTCP index), or last with AEAD, whose tag is part of the ciphertext
+ * (RFC 7714's SRTP and SRTCP formats). -1 when its MKI is none of them (libsrtp then
+ * fails it as bad_mki). A packet too short for the MKI is left to libsrtp as well (0).
+ */
+static int
+key_index(const struct hl_srtp_ctx *ctx, const uint8_t *pkt, size_t len)
+{
+	size_t tag = ctx->suite >= HL_SRTP_AEAD_AES_128_GCM ? 0 : ctx->tag_len;
+	uint32_t mki = 0;
+
+	if (ctx->nkeys <= 1 || len < tag + ctx->mki_len)
+		return 0;
+	const uint8_t *p = pkt + len - tag - ctx->mki_len;
+	for (unsigned int i = 0; i < ctx->mki_len; i++)
+		mki = mki << 8 | p[i];
+	for (unsigned int k = 0; k < ctx->nkeys; k++)
+		if (ctx->mki[k] == mki)
+			return (int)k;
+	return -1;
+}
+
+/* A key whose lifetime has run out is used no more (RFC 4568 §6.1): 1, counted. */
+static inline bool
+key_spent(struct hl_srtp_ctx *ctx, int k, int rtcp)
+{
+	if (k < 0 || ctx->left[rtcp][k] != 0)
+		return false;
+	ctx->cnt[HL_SRTP_CNT_KEY_EXPIRED]++;
+	return true;
+}
+
 static int
 protect(struct hl_srtp_ctx *ctx, uint8_t *pkt, size_t len, size_t cap, int rtcp)
 {
@@ -605,11 +645,16 @@ protect(struct hl_srtp_ctx *ctx, uint8_t *pkt, size_t len, size_t cap, int rtcp)
 		ctx->cnt[HL_SRTP_CNT_NO_ROOM]++;
 		return HL_E_TOOBIG;
 	}
+	/* Outbound has one key (hl_srtp_ctx_init_keys()). */
+	if (hl_unlikely(ctx->lifetimes) && key_spent(ctx, 0, rtcp))
+		return HL_E_EXPIRED;
 	if (rtcp)
 		st = srtp_protect_rtcp_mki(ctx->session, pkt, &n, ctx->mki_len != 0, 0);
 	else
 		st = srtp_protect_mki(ctx->session, pkt, &n, ctx->mki_len != 0, 0);
 	int rc = map_status(ctx, st);
+	if (hl_unlikely(ctx->lifetimes) && rc == 0 && ctx->left[rtcp][0] != UINT64_MAX)
+		ctx->left[rtcp][0]--;
 	return rc ? rc : n;
 }
 
@@ -623,11 +668,19 @@ unprotect(struct hl_srtp_ctx *ctx, uint8_t *pkt, size_t len, int rtcp)
 		ctx->cnt[HL_SRTP_CNT_MALFORMED]++;
 		return HL_E_PARSE;
 	}
+	int k = 0;
+	if (hl_unlikely(ctx->lifetimes)) {
+		k = key_index(ctx, pkt, len);
+		if (key_spent(ctx, k, rtcp))
+			return HL_E_EXPIRED;
+	}
 	if (rtcp)
 		st = srtp_unprotect_rtcp_mki(ctx->session, pkt, &n, ctx->mki_len != 0);
 	else
 		st = srtp_unprotect_mki(ctx->session, pkt, &n, ctx->mki_len != 0);
 	int rc = map_status(ctx, st);
+	if (hl_unlikely(ctx->lifetimes) && rc == 0 && k >= 0 && ctx->left[rtcp][k] != UINT64_MAX)
+		ctx->left[rtcp][k]--;
 	return rc ? rc : n;
 }
 

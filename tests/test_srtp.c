@@ -789,6 +789,108 @@ HL_TEST(multi_key_inbound_picks_by_mki)
 	}
 }
 
+/*
+ * RFC 4568 §6.1 lifetimes: a key is used for as many SRTP packets, and as many SRTCP
+ * packets, as its lifetime says, then no more, in either direction; only packets that
+ * authenticate count, and with several keys each has its own (picked by MKI).
+ */
+HL_TEST(key_lifetime_enforced)
+{
+	static const unsigned int run[] = {
+		HL_SRTP_AES_CM_128_HMAC_SHA1_80,
+		HL_SRTP_AEAD_AES_128_GCM,
+	};
+
+	init_once();
+	for (unsigned int r = 0; r < HL_ARRAY_SIZE(run); r++) {
+		unsigned int s = run[r];
+		struct hl_srtp_key k, k2[2], nolife;
+		struct hl_srtp_ctx out, in, in2, outn[2];
+		uint8_t pkt[256];
+		size_t len;
+		int n;
+
+		/* one key, lifetime 2^2: four packets each way, the fifth refused */
+		HL_CHECK_INT(hl_srtp_key_generate(&k, s), 0);
+		k.lifetime_log2 = 2;
+		k.lifetime = 4;
+		nolife = k;
+		nolife.lifetime_log2 = 0;
+		nolife.lifetime = 0;
+		HL_CHECK_INT(hl_srtp_ctx_init(&out, &k, HL_SRTP_OUTBOUND, NULL), 0);
+		HL_CHECK_INT(hl_srtp_ctx_init(&in, &k, HL_SRTP_INBOUND, NULL), 0);
+		HL_CHECK_INT(hl_srtp_ctx_init(&outn[0], &nolife, HL_SRTP_OUTBOUND, NULL), 0);
+		for (uint16_t seq = 1; seq <= 5; seq++) {
+			len = make_rtp(pkt, seq, seq * 160u, 0xabcd, 160);
+			n = hl_srtp_protect_rtp(&out, pkt, len, sizeof(pkt));
+			HL_CHECK_MSG(seq <= 4 ? n > (int)len : n == HL_E_EXPIRED,
+				     "suite %u protect seq %u: %d", s, seq, n);
+			/* the far end, without a limit of its own, sends past it */
+			len = make_rtp(pkt, seq, seq * 160u, 0x1234, 160);
+			n = hl_srtp_protect_rtp(&outn[0], pkt, len, sizeof(pkt));
+			HL_CHECK(n > (int)len);
+			if (seq == 2) {
+				/* a forgery does not use the key up (on a copy: AEAD decrypts
+				 * in place before it checks the tag) */
+				uint8_t forged[256];
+
+				memcpy(forged, pkt, (size_t)n);
+				forged[20] ^= 1;
+				HL_CHECK_INT(hl_srtp_unprotect_rtp(&in, forged, (size_t)n), HL_E_AUTH);
+			}
+			n = hl_srtp_unprotect_rtp(&in, pkt, (size_t)n);
+			HL_CHECK_MSG(seq <= 4 ? n == (int)len : n == HL_E_EXPIRED,
+				     "suite %u unprotect seq %u: %d", s, seq, n);
+		}
+		HL_CHECK_INT(in.cnt[HL_SRTP_CNT_KEY_EXPIRED], 1);
+		HL_CHECK_INT(out.cnt[HL_SRTP_CNT_KEY_EXPIRED], 1);
+		HL_CHECK_INT(in.cnt[HL_SRTP_CNT_OK], 4);
+		/* SRTCP has its own four */
+		for (int i = 0; i < 5; i++) {
+			memcpy(pkt, rr_pkt, sizeof(rr_pkt));
+			n = hl_srtp_protect_rtcp(&outn[0], pkt, sizeof(rr_pkt), sizeof(pkt));
+			HL_CHECK(n > (int)sizeof(rr_pkt));
+			n = hl_srtp_unprotect_rtcp(&in, pkt, (size_t)n);
+			HL_CHECK_MSG(i < 4 ? n == (int)sizeof(rr_pkt) : n == HL_E_EXPIRED,
+				     "suite %u srtcp %d: %d", s, i, n);
+		}
+		hl_srtp_ctx_fini(&out);
+		hl_srtp_ctx_fini(&in);
+		hl_srtp_ctx_fini(&outn[0]);
+
+		/* two keys by MKI: key 1 lives 3 packets, key 2 has no lifetime */
+		for (unsigned int i = 0; i < 2; i++) {
+			HL_CHECK_INT(hl_srtp_key_generate(&k2[i], s), 0);
+			k2[i].mki_len = 1;
+			k2[i].mki = i + 1;
+		}
+		k2[0].lifetime = 3;
+		HL_CHECK_INT(hl_srtp_ctx_init_keys(&in2, k2, 2, HL_SRTP_INBOUND, NULL), 0);
+		k2[0].lifetime = 0;
+		for (unsigned int i = 0; i < 2; i++)
+			HL_CHECK_INT(hl_srtp_ctx_init(&outn[i], &k2[i], HL_SRTP_OUTBOUND, NULL), 0);
+		for (uint16_t seq = 10; seq < 20; seq++) {
+			unsigned int w = seq & 1;
+			len = make_rtp(pkt, seq, seq * 160u, 0x5555, 160);
+			n = hl_srtp_protect_rtp(&outn[w], pkt, len, sizeof(pkt));
+			HL_CHECK(n > (int)len);
+			n = hl_srtp_unprotect_rtp(&in2, pkt, (size_t)n);
+			/* key 1 sends at 10, 12, 14, 16, 18: the fourth and fifth are refused */
+			HL_CHECK_MSG(w == 1 || seq < 16 ? n == (int)len : n == HL_E_EXPIRED,
+				     "suite %u two keys seq %u key %u: %d", s, seq, w + 1, n);
+		}
+		HL_CHECK_INT(in2.cnt[HL_SRTP_CNT_KEY_EXPIRED], 2);
+		HL_CHECK_INT(in2.cnt[HL_SRTP_CNT_OK], 8);
+		hl_srtp_ctx_fini(&in2);
+		hl_srtp_ctx_fini(&outn[0]);
+		hl_srtp_ctx_fini(&outn[1]);
+		hl_srtp_key_wipe(&k);
+		hl_srtp_key_wipe(&nolife);
+		hl_srtp_key_wipe(&k2[0]);
+		hl_srtp_key_wipe(&k2[1]);
+	}
+}
+
 /* What a several-key context refuses (RFC 4568 §6.1), and the 32-bit-tag suite with MKIs. */
 HL_TEST(multi_key_refused)
 {

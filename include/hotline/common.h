@@ -31,7 +31,8 @@
 	_(SCHEME, "unsupported URI scheme")                                          \
 	_(AUTH, "authentication failed")                                             \
 	_(REPLAY, "replayed packet")                                                 \
-	_(DEPENDENCY, "a library call failed")
+	_(DEPENDENCY, "a library call failed")                                       \
+	_(EXPIRED, "key lifetime exhausted")
 
 enum hl_error_index {
 #define HL_EI_ENUM_(sym, msg) HL_EI_##sym,

@@ -119,6 +119,7 @@
 	_(SRTP_AUTH, "srtp_auth_failed")                                              \
 	_(SRTP_REPLAY, "srtp_replayed")                                               \
 	_(SRTP_ERROR, "srtp_error")                                                   \
+	_(SRTP_KEY_EXPIRED, "srtp_key_expired")                                       \
 	_(RTCP_MALFORMED, "rtcp_malformed")                                           \
 	_(NO_ROUTE, "no_route")                                                       \
 	_(NEIGH_FAILED, "neigh_unresolved")                                           \

@@ -81,6 +81,7 @@ enum hl_srtp_dir {
 	_(REPLAY, "replayed or too old (dropped)")                                        \
 	_(MALFORMED, "too short or malformed for SRTP (dropped)")                         \
 	_(NO_ROOM, "no room for the SRTP trailer (dropped)")                              \
+	_(KEY_EXPIRED, "under a master key past its lifetime (dropped)")                  \
 	_(OTHER, "other libsrtp failure (dropped)")
 
 enum hl_srtp_counter {
@@ -103,7 +104,16 @@ struct hl_srtp_ctx {
 	uint8_t dir;
 	uint8_t tag_len;
 	uint8_t mki_len;
+	uint8_t nkeys;	  /* master keys; told apart by MKI when more than one */
+	uint8_t lifetimes; /* some key has a lifetime: left[] is counted */
 	uint64_t cnt[HL_SRTP_CNT_MAX_];
+	/*
+	 * RFC 4568 §6.1, RFC 3711 §9.2: SRTP ([0]) and SRTCP ([1]) packets each key may
+	 * still protect or authenticate, UINT64_MAX without a lifetime. Only packets that
+	 * authenticate count, so forgeries cannot use a key up.
+	 */
+	uint64_t left[2][HL_SRTP_MAX_KEYS];
+	uint32_t mki[HL_SRTP_MAX_KEYS];
 };
 
 /* Options for hl_srtp_ctx_init(); NULL means all defaults. */

@@ -730,6 +730,58 @@ HL_TEST(srtp_bridged_both_ways_and_forgery_dropped)
 	hl_srtp_key_wipe(&kx);
 }
 
+/* A remote key with a lifetime (RFC 4568 §6.1) carries that many packets, then its
+ * packets are dropped as srtp_key_expired and nothing of them is relayed. */
+HL_TEST(srtp_key_lifetime_spent_drops)
+{
+	struct hl_media_leg a, b;
+	struct hl_srtp_key kc, kh;
+	struct hl_srtp_ctx c_out;
+	struct rte_mbuf *out[16];
+	struct seen s;
+
+	HL_CHECK(hl_srtp_key_generate(&kc, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kh, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c_out, &kc, HL_SRTP_OUTBOUND, NULL) == 0);
+	leg(&a, 70, 0, 20400, 20402, CUST, 4700, 0, -1);
+	leg(&b, 70, 1, 20402, 20400, AGENT, 5700, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.rx_key = kc;
+	a.rx_key.lifetime = 5;
+	a.tx_key = kh;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+
+	uint64_t exp = drop_of(HL_DROP_SRTP_KEY_EXPIRED), af = drop_of(HL_DROP_SRTP_AUTH);
+	/* five under the key: the first is probation, four relayed */
+	for (uint16_t i = 0; i < 5; i++)
+		send_rtp(CUST, 4700, 20400, 0, (uint16_t)(300 + i), 0x79, (uint8_t)(0x40 + i),
+			&c_out);
+	unsigned int n = run(out, 16);
+	HL_CHECK_MSG(n == 4, "relayed %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		HL_CHECK(strcmp(s.dst, AGENT) == 0 && s.payload[0] == 0x41 + i);
+	}
+	free_all(out, n);
+	HL_CHECK(drop_of(HL_DROP_SRTP_KEY_EXPIRED) == exp);
+	/* then the key is spent */
+	for (uint16_t i = 5; i < 8; i++)
+		send_rtp(CUST, 4700, 20400, 0, (uint16_t)(300 + i), 0x79, (uint8_t)(0x40 + i),
+			&c_out);
+	HL_CHECK(run(out, 16) == 0);
+	HL_CHECK_MSG(drop_of(HL_DROP_SRTP_KEY_EXPIRED) == exp + 3, "expired %llu",
+		(unsigned long long)(drop_of(HL_DROP_SRTP_KEY_EXPIRED) - exp));
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == af);
+	HL_CHECK(hl_media_del(eng, 0, 20400) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20402) == 0);
+	drain();
+	hl_srtp_ctx_fini(&c_out);
+	hl_srtp_key_wipe(&kc);
+	hl_srtp_key_wipe(&kh);
+}
+
 /* A frame like send_rtp()'s whose UDP checksum no longer matches (one payload octet
  * flipped after summing) or is absent (zero, allowed over IPv4). */
 static void

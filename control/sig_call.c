@@ -2864,6 +2864,24 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 	}
 }
 
+/*
+ * The direction of a refresh of ours on l (RFC 4028 §7.4, RFC 3264 §8): the one our
+ * last SDP to l gave, offer or answer, since a refresh changes nothing. That is where
+ * the bridged call is for l: the peer's hold we relayed (sendonly, inactive), our
+ * recvonly answer to l's own hold, or sendrecv. A default sendrecv would un-hold the
+ * leg while the peer holds (the customer sending again, the music on hold lost).
+ */
+static enum hl_sdp_dir
+leg_our_dir(const struct sig_leg *l)
+{
+	enum hl_sdp_dir d;
+
+	if (l->sdp_local == NULL)
+		return l->hold ? HL_SDP_DIR_RECVONLY : HL_SDP_DIR_SENDRECV;
+	d = offer_dir((const uint8_t *)l->sdp_local, (struct hl_sip_slice){0, l->sdp_local_len});
+	return d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d;
+}
+
 static void
 session_fire(struct hl_timer *tm, void *arg)
 {
@@ -2884,7 +2902,7 @@ session_fire(struct hl_timer *tm, void *arg)
 			return;
 		}
 		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
-		leg_send_reinvite(s, l, l->hold ? HL_SDP_DIR_SENDONLY : HL_SDP_DIR_SENDRECV, NULL);
+		leg_send_reinvite(s, l, leg_our_dir(l), NULL);
 		session_arm(s, l);
 		return;
 	}

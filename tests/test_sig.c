@@ -7611,4 +7611,103 @@ out:
 	teardown();
 }
 
+/*
+ * RFC 4028 with us refreshing the customer's leg (90 s: at 45 s after the last 2xx),
+ * while the agent holds: the refresh offers what we last told the customer, the
+ * agent's sendonly we relayed, not sendrecv (which would take the customer off hold:
+ * sending again, its music on hold state lost). Once the agent resumes, it is sendrecv.
+ */
+HL_TEST(session_refresh_keeps_peer_hold)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096], v[512];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite_hdrs("+15550100", "z9hG4bKsh1", "sh1@trunk",
+		"Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: 90;refresher=uas\r\n");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "Session-Expires: 90;refresher=uas") != NULL);
+	if (i < 0)
+		goto out;
+	hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+	param(v, ";tag=", totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKsha", "sh1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	advance(10000);
+
+	/* the agent holds: sendonly offered on to the customer, who answers recvonly */
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKshb1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "a=sendonly\r\n"));
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("200") >= 0);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKshb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(sig->calls != NULL && sig->calls->b->hold && !sig->calls->a->hold);
+
+	/* the customer's refresh, 45 s on: still sendonly */
+	nout = 0;
+	advance(46000);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_SESSION_REFRESH], 1);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	HL_CHECK_MSG(strstr(out[i].buf, "a=sendonly\r\n") != NULL,
+		"the refresh during the agent's hold offered\n%s", out[i].buf);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	HL_CHECK(find_out("ACK") >= 0);
+	HL_CHECK(find_out("INVITE") < 0 || out[find_out("INVITE")].dst.port == 5060);
+
+	/* the agent resumes: sendrecv offered on, and the next refresh offers it too */
+	agent_sdp_at(sdp, sizeof(sdp), 4, 2, 7000, "sendrecv");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKshb2", 2, sdp);
+	nout = 0;
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "a=sendrecv\r\n"));
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6000, "8 101", "sendrecv");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKshb2", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(sig->calls != NULL && !sig->calls->b->hold);
+	nout = 0;
+	advance(46000);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_SESSION_REFRESH], 2);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i >= 0) {
+		HL_CHECK_MSG(strstr(out[i].buf, "a=sendrecv\r\n") != NULL,
+			"the refresh after the resume offered\n%s", out[i].buf);
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	}
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKsh9", "sh1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

@@ -2864,6 +2864,24 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 	}
 }
 
+/*
+ * The direction of a refresh of ours on l (RFC 4028 §7.4, RFC 3264 §8): the one our
+ * last SDP to l gave, offer or answer, since a refresh changes nothing. That is where
+ * the bridged call is for l: the peer's hold we relayed (sendonly, inactive), our
+ * recvonly answer to l's own hold, or sendrecv. A default sendrecv would un-hold the
+ * leg while the peer holds (the customer sending again, the music on hold lost).
+ */
+static enum hl_sdp_dir
+leg_our_dir(const struct sig_leg *l)
+{
+	enum hl_sdp_dir d;
+
+	if (l->sdp_local == NULL)
+		return l->hold ? HL_SDP_DIR_RECVONLY : HL_SDP_DIR_SENDRECV;
+	d = offer_dir((const uint8_t *)l->sdp_local, (struct hl_sip_slice){0, l->sdp_local_len});
+	return d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d;
+}
+
 static void
 session_fire(struct hl_timer *tm, void *arg)
 {
@@ -2884,7 +2902,7 @@ session_fire(struct hl_timer *tm, void *arg)
 			return;
 		}
 		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
-		leg_send_reinvite(s, l, l->hold ? HL_SDP_DIR_SENDONLY : HL_SDP_DIR_SENDRECV, NULL);
+		leg_send_reinvite(s, l, leg_our_dir(l), NULL);
 		session_arm(s, l);
 		return;
 	}
@@ -3485,16 +3503,23 @@ info_relay(struct hl_sig *s, struct sig_leg *l, const struct sig_info_press *p)
  * INFO (many trunks refuse or drop it), and one that negotiated them takes them. Where
  * both negotiated them, the sender chose INFO with the events at hand and its peer is
  * left as it was: INFO relayed (a sender keying both ways would otherwise have its
- * press sent twice, its own events relayed besides ours). The peer's worker sends the
- * events in its outgoing stream (hl_media_dtmf(), dtmf_to_rtp). True when the worker
- * has it; false (no media, its command ring full) leaves the press to INFO.
+ * press sent twice, its own events relayed besides ours). That is the tenant's
+ * dtmf_info = auto; rfc4733 converts whenever peer negotiated telephone-event (agent
+ * phones that offer it and key by INFO alone, trunks that drop INFO), info never does.
+ * The peer's worker sends the events in its outgoing stream (hl_media_dtmf(),
+ * dtmf_to_rtp). True when the worker has it; false (no media, its command ring full)
+ * leaves the press to INFO.
  */
 static bool
 info_to_rtp(struct hl_sig *s, const struct sig_leg *l, struct sig_leg *peer,
 	const struct sig_info_press *p)
 {
-	if ((l->media_ready && l->media.te_pt >= 0) || peer->media.te_pt < 0 || !peer->media_sent ||
-		s->ops.media_dtmf == NULL)
+	unsigned int mode = l->call != NULL && l->call->tenant != NULL ?
+		l->call->tenant->cfg->dtmf_info : HL_TENANT_DTMF_INFO_AUTO;
+
+	if (mode == HL_TENANT_DTMF_INFO_INFO ||
+		(mode == HL_TENANT_DTMF_INFO_AUTO && l->media_ready && l->media.te_pt >= 0) ||
+		peer->media.te_pt < 0 || !peer->media_sent || s->ops.media_dtmf == NULL)
 		return false;
 	if (s->ops.media_dtmf(s->ops.ctx, peer->media.port_index, peer->media.local_port, p->digit,
 		    p->duration_ms) != 0)
@@ -3507,8 +3532,8 @@ info_to_rtp(struct hl_sig *s, const struct sig_leg *l, struct sig_leg *peer,
  * INFO on leg l (RFC 6086 legacy usage, no Info-Package): a key press answered 200 at
  * once (the sender does not wait for the peer), reported as a press from the media is
  * (dtmf_report()), then, when both are connected, sent to the peer as RFC 4733 events
- * when it negotiated telephone-event and l did not (info_to_rtp()), else relayed to its
- * dialog,
+ * when it negotiated telephone-event and l did not, or as the tenant's dtmf_info says
+ * (info_to_rtp()), else relayed to its dialog,
  * unless the PCI rule keeps it from the agent (leg_dtmf_suppressed(), info_dtmf_suppressed).
  * Before the call is connected (ringing, IVR, queue) the press is control's alone. A
  * body that is no press is refused and leaves nothing: 415 for another Content-Type,

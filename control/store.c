@@ -4,12 +4,14 @@
  * Record layouts, version 1 unless said (values little-endian, strings as u8 length +
  * bytes, no NUL):
  *   tenants  key  u32be id
- *            val  u8 2, u32 id, str name, str realm, u32 max_calls, u32 max_cps,
+ *            val  u8 3, u32 id, str name, str realm, u32 max_calls, u32 max_cps,
  *                 u32 no_answer_s, u32 n_agents, u8 n + n str domain, u8 n + n str did,
  *                 u8 n + n (u8 ipver 4|6, u8 prefix, 4|16 bytes address),
- *                 u8 dtmf_to_agent (0 relay, 1 suppress)
- *            version 1 (before dtmf_to_agent) ends after the trunks and reads as relay;
- *            provisioning rewrites it as version 2
+ *                 u8 dtmf_to_agent (0 relay, 1 suppress),
+ *                 u8 dtmf_info (0 auto, 1 rfc4733, 2 info)
+ *            version 1 (before dtmf_to_agent) ends after the trunks and reads as relay,
+ *            version 2 (before dtmf_info) after dtmf_to_agent and reads as auto;
+ *            provisioning rewrites them as version 3
  *   agents   key  u32be tenant id, user bytes
  *            val  u8 1, u32 index, str display, u8 flags (1 md5, 2 sha256),
  *                 [16 bytes MD5 HA1], [32 bytes SHA-256 HA1]
@@ -53,8 +55,8 @@
 /* Call records have their own version: 2 added the source address and refused attempts. */
 #define CDR_VERSION 2
 #define CDR_VERSION_1 1
-/* Tenant records: 2 added dtmf_to_agent; 1 is still read. */
-#define TENANT_REC_VERSION 2
+/* Tenant records: 2 added dtmf_to_agent, 3 dtmf_info; 1 and 2 are still read. */
+#define TENANT_REC_VERSION 3
 #define ERR_MAX 256
 /* u32 id + user (63) + NUL + contact (255) */
 #define BINDING_KEY_MAX (4 + 63 + 1 + 255)
@@ -316,6 +318,7 @@ enc_tenant(struct wbuf *w, const struct hl_tenant *tn)
 		put_bytes(w, c->addr, c->family == AF_INET ? 4 : 16);
 	}
 	put_u8(w, tn->dtmf_to_agent);
+	put_u8(w, tn->dtmf_info);
 }
 
 static bool
@@ -327,7 +330,7 @@ dec_tenant(const MDB_val *v, struct hl_tenant *tn)
 
 	memset(tn, 0, sizeof(*tn));
 	ver = get_u8(&r);
-	if (ver != 1 && ver != TENANT_REC_VERSION)
+	if (ver < 1 || ver > TENANT_REC_VERSION)
 		return false;
 	tn->id = get_u32(&r);
 	get_str(&r, tn->name, sizeof(tn->name));
@@ -364,6 +367,11 @@ dec_tenant(const MDB_val *v, struct hl_tenant *tn)
 	if (ver >= 2) {
 		tn->dtmf_to_agent = get_u8(&r);
 		if (tn->dtmf_to_agent > HL_TENANT_DTMF_SUPPRESS)
+			return false;
+	}
+	if (ver >= 3) {
+		tn->dtmf_info = get_u8(&r);
+		if (tn->dtmf_info > HL_TENANT_DTMF_INFO_INFO)
 			return false;
 	}
 	tn->agents = NULL;

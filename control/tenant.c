@@ -45,6 +45,7 @@ enum tenant_key {
 	TK_MAX_CPS,
 	TK_NO_ANSWER,
 	TK_DTMF_TO_AGENT,
+	TK_DTMF_INFO,
 };
 
 enum agent_key {
@@ -475,8 +476,22 @@ set_tenant(struct parser *p, const char *key, char *v)
 				v);
 		return 0;
 	}
+	if (KEY("dtmf_info")) {
+		if ((rc = once(p, TK_DTMF_INFO, key)) < 0)
+			return rc;
+		if (strcmp(v, "auto") == 0)
+			tn->dtmf_info = HL_TENANT_DTMF_INFO_AUTO;
+		else if (strcmp(v, "rfc4733") == 0)
+			tn->dtmf_info = HL_TENANT_DTMF_INFO_RFC4733;
+		else if (strcmp(v, "info") == 0)
+			tn->dtmf_info = HL_TENANT_DTMF_INFO_INFO;
+		else
+			return fail(p, p->ini.line,
+				"dtmf_info: '%s' is not auto, rfc4733 or info", v);
+		return 0;
+	}
 	return fail(p, p->ini.line, "unknown key '%s' in [tenant] (realm, domains, dids, trunks, "
-				    "max_calls, max_cps, no_answer_s, dtmf_to_agent)", key);
+				    "max_calls, max_cps, no_answer_s, dtmf_to_agent, dtmf_info)", key);
 }
 
 static int

@@ -5043,6 +5043,110 @@ HL_TEST(dtmf_interworking_pci_suppress)
 	teardown();
 }
 
+
+/* The acme tenant of tenants_text with dtmf_info = mode (NULL: not given). */
+static const char *
+info_mode_tenants(char *text, size_t cap, const char *mode)
+{
+	snprintf(text, cap,
+		"[tenant acme]\nrealm = acme.test\ndomains = acme.test\ndids = +15550100\n"
+		"trunks = 10.99.0.0/24\n%s%s%s[agent alice@acme]\npassword = alicepw\n",
+		mode != NULL ? "dtmf_info = " : "", mode != NULL ? mode : "",
+		mode != NULL ? "\n" : "");
+	return text;
+}
+
+/*
+ * One INFO press each way on a call whose trunk negotiated telephone-event and whose
+ * agent did (agent_te) or not, for the tenant's dtmf_info mode: converted (one worker
+ * command on the peer's leg, no INFO, dtmf_to_rtp) when conv_c (the customer's press)
+ * and conv_a (the agent's) say so, else relayed as INFO.
+ */
+static void
+info_mode_call(const char *mode, bool agent_te, bool conv_c, bool conv_a)
+{
+	char tn[1024], inv[4096], totag[64], msg[4096], req[4096];
+	struct hl_sdp ans;
+	const struct hl_media_leg *a, *b;
+	unsigned int cmds = 0, acseq = 2, ccseq = 2;
+	int i;
+
+	setup_interwork(info_mode_tenants(tn, sizeof(tn), mode));
+	i = srtp_call("z9hG4bKim1", "im1@trunk", iw_cust_te, agent_te ? iw_agent_te : iw_agent_plain,
+		inv, sizeof(inv), totag, sizeof(totag), &ans);
+	a = last_push(0);
+	b = last_push(1);
+	HL_CHECK_MSG(i >= 0 && a != NULL && b != NULL, "%s: no call", mode ? mode : "default");
+	if (i < 0 || a == NULL || b == NULL)
+		goto out;
+
+	/* the customer's press, toward the agent */
+	info_req(msg, sizeof(msg), NULL, "im1@trunk", totag, "z9hG4bKim2", 2,
+		"application/dtmf-relay", "Signal=4\r\nDuration=120\r\n");
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	if (conv_c) {
+		HL_CHECK_MSG(find_out("INFO") < 0, "%s: the agent got an INFO", mode);
+		HL_CHECK_INT(n_dtmf_cmds, ++cmds);
+		HL_CHECK_INT(dtmf_cmds[0].local_port, b->local_port);
+		HL_CHECK(dtmf_cmds[0].digit == '4' && dtmf_cmds[0].duration_ms == 120);
+	} else {
+		HL_CHECK_INT(n_dtmf_cmds, cmds);
+		i = relayed_info(
+			5090, "application/dtmf-relay", "Signal=4\r\nDuration=120\r\n", acseq++, req);
+		if (i >= 0)
+			answer_req(req, 200, addr('a', 5090));
+	}
+
+	/* the agent's, toward the customer */
+	nout = 0;
+	info_req(msg, sizeof(msg), inv, NULL, NULL, "z9hG4bKim3", 2, "application/dtmf-relay",
+		"Signal=8\r\nDuration=200\r\n");
+	feed(msg, addr('a', 5090));
+	HL_CHECK_INT(status_of(0), 200);
+	if (conv_a) {
+		HL_CHECK_MSG(find_out("INFO") < 0, "%s: the trunk got an INFO", mode);
+		HL_CHECK_INT(n_dtmf_cmds, ++cmds);
+		HL_CHECK_INT(dtmf_cmds[cmds - 1].local_port, a->local_port);
+		HL_CHECK(dtmf_cmds[cmds - 1].digit == '8' && dtmf_cmds[cmds - 1].duration_ms == 200);
+	} else {
+		HL_CHECK_INT(n_dtmf_cmds, cmds);
+		i = relayed_info(
+			5060, "application/dtmf-relay", "Signal=8\r\nDuration=200\r\n", ccseq++, req);
+		if (i >= 0)
+			answer_req(req, 200, addr('t', 5060));
+	}
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_RTP], cmds);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_INFO_DTMF], 2);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKim4", "im1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+out:
+	teardown();
+}
+
+/*
+ * dtmf_info: auto (the default, given or not) converts an INFO press only toward a
+ * side with telephone-event from one without; rfc4733 toward any side with it, the
+ * sender's SDP aside (agent phones that offer telephone-event and key by INFO alone);
+ * info never, relaying INFO even toward a trunk that negotiated telephone-event.
+ */
+HL_TEST(dtmf_interworking_info_modes)
+{
+	/* both sides with telephone-event */
+	info_mode_call(NULL, true, false, false);
+	info_mode_call("auto", true, false, false);
+	info_mode_call("rfc4733", true, true, true);
+	info_mode_call("info", true, false, false);
+	/* the agent without: its press goes as events to the trunk unless info; the
+	 * customer's stays INFO in every mode, the agent having no events to take */
+	info_mode_call(NULL, false, false, true);
+	info_mode_call("auto", false, false, true);
+	info_mode_call("rfc4733", false, false, true);
+	info_mode_call("info", false, false, false);
+}
 /* Key presses by INFO count in their side's dtmf in the call record, with the media's
  * from the worker's figures; a side whose figures never come keeps its INFO presses. */
 HL_TEST(cdr_info_presses)
@@ -7602,6 +7706,105 @@ HL_TEST(session_refresh_waits_open_offer)
 	}
 
 	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKsw9", "sw1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
+/*
+ * RFC 4028 with us refreshing the customer's leg (90 s: at 45 s after the last 2xx),
+ * while the agent holds: the refresh offers what we last told the customer, the
+ * agent's sendonly we relayed, not sendrecv (which would take the customer off hold:
+ * sending again, its music on hold state lost). Once the agent resumes, it is sendrecv.
+ */
+HL_TEST(session_refresh_keeps_peer_hold)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096], v[512];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite_hdrs("+15550100", "z9hG4bKsh1", "sh1@trunk",
+		"Max-Forwards: 70\r\nSupported: timer\r\nSession-Expires: 90;refresher=uas\r\n");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "Session-Expires: 90;refresher=uas") != NULL);
+	if (i < 0)
+		goto out;
+	hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+	param(v, ";tag=", totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKsha", "sh1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	advance(10000);
+
+	/* the agent holds: sendonly offered on to the customer, who answers recvonly */
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKshb1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "a=sendonly\r\n"));
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("200") >= 0);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKshb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(sig->calls != NULL && sig->calls->b->hold && !sig->calls->a->hold);
+
+	/* the customer's refresh, 45 s on: still sendonly */
+	nout = 0;
+	advance(46000);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_SESSION_REFRESH], 1);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	HL_CHECK_MSG(strstr(out[i].buf, "a=sendonly\r\n") != NULL,
+		"the refresh during the agent's hold offered\n%s", out[i].buf);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	HL_CHECK(find_out("ACK") >= 0);
+	HL_CHECK(find_out("INVITE") < 0 || out[find_out("INVITE")].dst.port == 5060);
+
+	/* the agent resumes: sendrecv offered on, and the next refresh offers it too */
+	agent_sdp_at(sdp, sizeof(sdp), 4, 2, 7000, "sendrecv");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKshb2", 2, sdp);
+	nout = 0;
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "a=sendrecv\r\n"));
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	upd_sdp(sdp, sizeof(sdp), 3, "10.99.0.2", 6000, "8 101", "sendrecv");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKshb2", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(sig->calls != NULL && !sig->calls->b->hold);
+	nout = 0;
+	advance(46000);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_SESSION_REFRESH], 2);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i >= 0) {
+		HL_CHECK_MSG(strstr(out[i].buf, "a=sendrecv\r\n") != NULL,
+			"the refresh after the resume offered\n%s", out[i].buf);
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	}
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKsh9", "sh1@trunk", totag, 2);
 	feed(msg, addr('t', 5060));
 	agent_answers_bye();
 	HL_CHECK(stats().calls == 0);

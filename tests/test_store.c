@@ -568,6 +568,67 @@ out:
 	drop_tmp();
 }
 
+/*
+ * dtmf_info goes into the tenant record (version 3) and reads back; a version-2 record
+ * reads as auto. A version-3 record cut before the key, or with a value beyond info,
+ * is refused.
+ */
+HL_TEST(tenant_record_dtmf_info_and_version_2)
+{
+	static const char modes[] = "[tenant acme]\n"
+				    "domains = acme.test\n"
+				    "dtmf_info = rfc4733\n"
+				    "[tenant globex]\n"
+				    "dtmf_info = info\n"
+				    "[tenant initech]\n";
+	static const uint8_t v2[] = {2, 1, 0, 0, 0, 4, 'a', 'c', 'm', 'e', 9, 'a', 'c', 'm', 'e',
+		'.', 't', 'e', 's', 't', 100, 0, 0, 0, 20, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 1, 9,
+		'a', 'c', 'm', 'e', '.', 't', 'e', 's', 't', 0, 1, 4, 24, 10, 99, 0, 0, 1};
+	uint8_t v3[sizeof(v2) + 1];
+	char dir[128];
+	struct hl_tenants *t = tenants(modes);
+	struct hl_store *s;
+	struct hl_tenant tn;
+
+	make_tmp();
+	snprintf(dir, sizeof(dir), "%s/s", tmp_root);
+	s = hl_store_open(dir, 16);
+	HL_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	HL_CHECK_INT(hl_store_provision(s, t), 0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_INT(tn.dtmf_info, HL_TENANT_DTMF_INFO_RFC4733);
+	HL_CHECK_INT(hl_store_tenant_get(s, 2, &tn), 0);
+	HL_CHECK_INT(tn.dtmf_info, HL_TENANT_DTMF_INFO_INFO);
+	HL_CHECK_INT(hl_store_tenant_get(s, 3, &tn), 0);
+	HL_CHECK_INT(tn.dtmf_info, HL_TENANT_DTMF_INFO_AUTO);
+
+	/* Version 2, as written before dtmf_info: auto. */
+	HL_CHECK_INT(hl_store_raw_put(s, "tenants", "\0\0\0\1", 4, v2, sizeof(v2)), 0);
+	memset(&tn, 0x55, sizeof(tn));
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_INT(tn.dtmf_to_agent, HL_TENANT_DTMF_SUPPRESS);
+	HL_CHECK_INT(tn.dtmf_info, HL_TENANT_DTMF_INFO_AUTO);
+
+	/* Version 3 without its last octet, or with dtmf_info 3: refused. */
+	memcpy(v3, v2, sizeof(v2));
+	v3[0] = 3;
+	HL_CHECK_INT(hl_store_raw_put(s, "tenants", "\0\0\0\1", 4, v3, sizeof(v2)), 0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), HL_E_NOTFOUND);
+	v3[sizeof(v2)] = 3;
+	HL_CHECK_INT(hl_store_raw_put(s, "tenants", "\0\0\0\1", 4, v3, sizeof(v3)), 0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), HL_E_NOTFOUND);
+	v3[sizeof(v2)] = 2;
+	HL_CHECK_INT(hl_store_raw_put(s, "tenants", "\0\0\0\1", 4, v3, sizeof(v3)), 0);
+	HL_CHECK_INT(hl_store_tenant_get(s, 1, &tn), 0);
+	HL_CHECK_INT(tn.dtmf_info, HL_TENANT_DTMF_INFO_INFO);
+	hl_store_close(s);
+out:
+	hl_tenants_free(t);
+	drop_tmp();
+}
+
 HL_TEST(bad_arguments_and_errors)
 {
 	char dir[128], file[128];

@@ -35,6 +35,7 @@ static const char good2[] =
 	"[tenant acme]\n"
 	"domains = acme.test, sip.acme.test\n"
 	"dtmf_to_agent = suppress   # PCI: card numbers keyed in\n"
+	"dtmf_info = rfc4733\n"
 	"dids = +15550100, 15550100\n"
 	"trunks = 10.99.0.0/24, fd99::/64, 0.0.0.0/0\n"
 	"[tenant globex]\n"
@@ -96,6 +97,8 @@ HL_TEST(parses_tenants_and_indexes_them)
 	HL_CHECK_INT(acme->no_answer_s, 0);
 	HL_CHECK_INT(acme->dtmf_to_agent, HL_TENANT_DTMF_SUPPRESS);
 	HL_CHECK_INT(globex->dtmf_to_agent, HL_TENANT_DTMF_RELAY); /* the default */
+	HL_CHECK_INT(acme->dtmf_info, HL_TENANT_DTMF_INFO_RFC4733);
+	HL_CHECK_INT(globex->dtmf_info, HL_TENANT_DTMF_INFO_AUTO); /* the default */
 	HL_CHECK_INT(acme->n_agents, 3);
 	HL_CHECK_INT(globex->n_agents, 1);
 	HL_CHECK_INT(globex->n_domains, 0);
@@ -228,7 +231,18 @@ static const struct {
 	{"[tenant a\n", "t.conf:1: section header must be [tenant NAME] or [agent USER@TENANT]"},
 	{"[tenants a]\n", "t.conf:1: unknown section [tenants] (tenant NAME, agent USER@TENANT)"},
 	{"[tenant a]\nfoo = 1\n", "t.conf:2: unknown key 'foo' in [tenant] (realm, domains, "
-				  "dids, trunks, max_calls, max_cps, no_answer_s, dtmf_to_agent)"},
+				  "dids, trunks, max_calls, max_cps, no_answer_s, dtmf_to_agent, "
+				  "dtmf_info)"},
+	{"[tenant a]\ndtmf_info = both\n",
+		"t.conf:2: dtmf_info: 'both' is not auto, rfc4733 or info"},
+	{"[tenant a]\ndtmf_info = RFC4733\n",
+		"t.conf:2: dtmf_info: 'RFC4733' is not auto, rfc4733 or info"},
+	{"[tenant a]\ndtmf_info = info\ndtmf_info = auto\n",
+		"t.conf:3: 'dtmf_info' is given twice in this section"},
+	{"[tenant a]\ndtmf_info =\n", "t.conf:2: dtmf_info: missing value"},
+	{"[tenant b]\n[agent a@b]\npassword = x\ndtmf_info = info\n",
+		"t.conf:4: unknown key 'dtmf_info' in [agent] (password, ha1_md5, ha1_sha256, "
+		"display)"},
 	{"[tenant a]\ndtmf_to_agent = mute\n",
 		"t.conf:2: dtmf_to_agent: 'mute' is not relay or suppress"},
 	{"[tenant a]\ndtmf_to_agent = Suppress\n",

@@ -29,6 +29,12 @@
  *                        negotiated or not) do not reach the agent, for card payments
  *                        (PCI DSS); they are still detected and reported to control,
  *                        once each
+ *   dtmf_info = X        auto (default), rfc4733 or info: what an INFO key press
+ *                        becomes toward a side that negotiated telephone-event. auto:
+ *                        RFC 4733 events only when the sender negotiated none, else
+ *                        INFO relayed; rfc4733: events always (agent phones that
+ *                        offer telephone-event and key by INFO alone, trunks that
+ *                        take RFC 4733 alone); info: INFO relayed, never converted
  *   [agent USER@TENANT]  after [tenant TENANT]; USER: RFC 3261 user characters, 63 max
  *   password = P         or ha1_md5 = 32 hex and/or ha1_sha256 = 64 hex (for this realm)
  *   display = NAME       optional display name, no '"' or '\'
@@ -73,6 +79,14 @@ enum hl_tenant_dtmf {
 	HL_TENANT_DTMF_SUPPRESS = 1, /* events dropped, tones replaced by silence */
 };
 
+/* What an INFO key press becomes toward a peer that negotiated telephone-event
+ * (dtmf_info). */
+enum hl_tenant_dtmf_info {
+	HL_TENANT_DTMF_INFO_AUTO = 0,    /* events when the sender negotiated none */
+	HL_TENANT_DTMF_INFO_RFC4733 = 1, /* events always */
+	HL_TENANT_DTMF_INFO_INFO = 2,    /* INFO relayed, never converted */
+};
+
 struct hl_tenant_cidr {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t prefix;
@@ -87,6 +101,7 @@ struct hl_tenant {
 	uint32_t max_cps;     /* 0: unlimited */
 	uint32_t no_answer_s; /* 0: the [sip] default */
 	uint8_t dtmf_to_agent; /* enum hl_tenant_dtmf */
+	uint8_t dtmf_info;     /* enum hl_tenant_dtmf_info */
 	uint32_t n_domains;
 	char domains[HL_TENANT_MAX_DOMAINS][HL_TENANT_DOMAIN_MAX]; /* lowercase */
 	uint32_t n_dids;

@@ -27,6 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (tn->dtmf_to_agent != HL_TENANT_DTMF_RELAY &&
 			tn->dtmf_to_agent != HL_TENANT_DTMF_SUPPRESS)
 			abort();
+		if (tn->dtmf_info > HL_TENANT_DTMF_INFO_INFO)
+			abort();
 		for (uint32_t j = 0; j < tn->n_domains; j++)
 			if (hl_tenants_by_domain(t, tn->domains[j], strlen(tn->domains[j])) != tn)
 				abort();

@@ -128,22 +128,11 @@ hl_check "last_dtmf_digits is 51 ($(hl_sip last_dtmf_digits))" [ "$(hl_sip last_
 hl_log "-- nothing left"
 hl_check_sip calls -eq 0
 hl_check_sip media_legs -eq 0
-for _ in $(seq 60); do
-	[ "$(hl_sip transactions)" -eq 0 ] && break
-	sleep 0.5
-done
-hl_check_sip transactions -eq 0
+hl_check_txns_gone
 
-for p in "${HL_CAPTURE_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-for p in "${HL_CAPTURE_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-HL_CAPTURE_PIDS=()
-# sip_count PCAP FILTER: distinct transactions (Call-ID, CSeq) matching FILTER
-sip_count() {
-	tshark -r "$HL_TMP/$1.pcap" -n -Y "$2" -T fields -e sip.Call-ID -e sip.CSeq 2>/dev/null |
-		sort -u | wc -l
-}
-n=$(sip_count trunk 'ip.src == 10.99.0.1 && sip.Method == "INFO"')
+hl_captures_stop
+n=$(hl_sip_count trunk 'ip.src == 10.99.0.1 && sip.Method == "INFO"')
 hl_check "hotline sent the trunk no INFO ($n)" [ "$n" -eq 0 ]
-n=$(sip_count agents 'ip.src == 10.98.0.1 && udp.dstport == 5090 && sip.Method == "INFO" && frame contains "Signal=1"')
+n=$(hl_sip_count agents 'ip.src == 10.98.0.1 && udp.dstport == 5090 && sip.Method == "INFO" && frame contains "Signal=1"')
 hl_check "hotline sent the agent one INFO with Signal=1 ($n)" [ "$n" -eq 1 ]
 hl_done

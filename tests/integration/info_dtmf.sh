@@ -113,29 +113,18 @@ hl_check "suppress call: the customer's press ($(rec +15550200 '"\(.a.dtmf) \(.b
 hl_log "-- nothing left"
 hl_check_sip calls -eq 0
 hl_check_sip dialogs -eq 0
-for _ in $(seq 60); do
-	[ "$(hl_sip transactions)" -eq 0 ] && break
-	sleep 0.5
-done
-hl_check_sip transactions -eq 0
+hl_check_txns_gone
 hl_check_sip transaction_timeouts -eq 0
 
-for p in "${HL_CAPTURE_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-for p in "${HL_CAPTURE_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-HL_CAPTURE_PIDS=()
-# sip_count PCAP FILTER: distinct transactions (Call-ID, CSeq) matching FILTER
-sip_count() {
-	tshark -r "$HL_TMP/$1.pcap" -n -Y "$2" -T fields -e sip.Call-ID -e sip.CSeq 2>/dev/null |
-		sort -u | wc -l
-}
-n=$(sip_count agents 'ip.src == 10.98.0.1 && udp.dstport == 5101 && sip.Method == "INFO"')
+hl_captures_stop
+n=$(hl_sip_count agents 'ip.src == 10.98.0.1 && udp.dstport == 5101 && sip.Method == "INFO"')
 hl_check "hotline sent alice one INFO ($n)" [ "$n" -eq 1 ]
-n=$(sip_count agents 'udp.dstport == 5101 && sip.Method == "INFO" && frame contains "Signal=5"')
+n=$(hl_sip_count agents 'udp.dstport == 5101 && sip.Method == "INFO" && frame contains "Signal=5"')
 hl_check "with Signal=5 in it ($n)" [ "$n" -eq 1 ]
-n=$(sip_count trunk 'ip.src == 10.99.0.1 && udp.dstport == 5201 && sip.Method == "INFO"')
+n=$(hl_sip_count trunk 'ip.src == 10.99.0.1 && udp.dstport == 5201 && sip.Method == "INFO"')
 hl_check "hotline sent the customer the agent's # ($n)" [ "$n" -eq 1 ]
-n=$(sip_count agents 'ip.src == 10.98.0.1 && udp.dstport == 5102 && sip.Method == "INFO"')
+n=$(hl_sip_count agents 'ip.src == 10.98.0.1 && udp.dstport == 5102 && sip.Method == "INFO"')
 hl_check "hotline sent paula no INFO ($n)" [ "$n" -eq 0 ]
-n=$(sip_count trunk 'ip.src == 10.99.0.1 && udp.dstport == 5202 && sip.CSeq.method == "INFO" && sip.Status-Code == 200')
+n=$(hl_sip_count trunk 'ip.src == 10.99.0.1 && udp.dstport == 5202 && sip.CSeq.method == "INFO" && sip.Status-Code == 200')
 hl_check "the suppress tenant's customer got 200 for its INFO ($n)" [ "$n" -eq 1 ]
 hl_done

@@ -41,8 +41,7 @@ hl_log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 hl_cleanup() {
 	local rc=$?
 	set +e
-	for p in "${HL_CAPTURE_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-	for p in "${HL_CAPTURE_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	hl_captures_stop
 	if [ -n "$HL_ENGINE_PID" ] && kill -0 "$HL_ENGINE_PID" 2>/dev/null; then
 		hl_engine_stop
 	fi
@@ -172,6 +171,32 @@ hl_capture() {
 		[ -s "$HL_TMP/$name.pcap" ] && break
 		sleep 0.1
 	done
+}
+
+# hl_captures_stop: ends every hl_capture and waits until its pcap is written.
+hl_captures_stop() {
+	local p
+	for p in "${HL_CAPTURE_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
+	for p in "${HL_CAPTURE_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	HL_CAPTURE_PIDS=()
+}
+
+# hl_sip_count NAME FILTER: distinct SIP transactions (Call-ID, CSeq) in capture NAME
+# that match the tshark display filter FILTER (a retransmission counts once).
+hl_sip_count() {
+	tshark -r "$HL_TMP/$1.pcap" -n -Y "$2" -T fields -e sip.Call-ID -e sip.CSeq 2>/dev/null |
+		sort -u | wc -l
+}
+
+# hl_check_txns_gone [SECONDS]: waits up to SECONDS (30) for hotline's SIP
+# transactions to end, then checks that none is left.
+hl_check_txns_gone() {
+	local i
+	for ((i = 0; i < ${1:-30} * 2; i++)); do
+		[ "$(hl_sip transactions)" -eq 0 ] && break
+		sleep 0.5
+	done
+	hl_check_sip transactions -eq 0
 }
 
 # hl_engine_start CONFIG_TEXT [LCORES]: writes the config, starts hotlined on it,

@@ -110,11 +110,7 @@ hl_check_sip cdrs_written -eq 4
 hl_check_sip calls -eq 0
 hl_check_sip dialogs -eq 0
 # Timers J/K/L/D run 64*T1 at most (12.8 s with t1_ms = 200).
-for _ in $(seq 40); do
-	[ "$(hl_sip transactions)" -eq 0 ] && break
-	sleep 0.5
-done
-hl_check_sip transactions -eq 0
+hl_check_txns_gone 20
 
 # A restart keeps the registration (LMDB): alice is rung again without registering.
 hl_engine_stop

@@ -198,11 +198,7 @@ hl_check_sip bindings -eq 0
 hl_check_sip calls_failed -eq 1
 # Timer D of the agents' 486/487 runs 32 s (RFC 3261 §17.1.1.2, not T1-scaled); the
 # others 64*T1 at most (12.8 s with t1_ms = 200).
-for _ in $(seq 80); do
-	[ "$(hl_sip transactions)" -eq 0 ] && break
-	sleep 0.5
-done
-hl_check_sip transactions -eq 0
+hl_check_txns_gone 40
 # No transaction gave up, and every 2xx was ACKed or overtaken by the BYE (a customer
 # whose ACK was lost may hang up before our 2xx retransmission reaches it).
 hl_check_sip transaction_timeouts -eq 0
@@ -210,31 +206,25 @@ hl_check_sip ack_timeouts -eq 0
 
 # The wire, from the captures. Counts are of distinct transactions (a slow answer may
 # draw a retransmission, which is not what is checked here).
-for p in "${HL_CAPTURE_PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
-for p in "${HL_CAPTURE_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-HL_CAPTURE_PIDS=()
-sip_count() {
-	tshark -r "$HL_TMP/$1.pcap" -n -Y "$2" -T fields -e sip.Call-ID -e sip.CSeq 2>/dev/null |
-		sort -u | wc -l
-}
-n=$(sip_count agents 'ip.src == 10.98.0.1 && sip.Method == "CANCEL"')
+hl_captures_stop
+n=$(hl_sip_count agents 'ip.src == 10.98.0.1 && sip.Method == "CANCEL"')
 hl_check "hotline sent CANCEL twice to the agents (customer's, no answer): $n" [ "$n" -eq 2 ]
-n=$(sip_count agents 'ip.src == 10.98.0.1 && sip.Method == "ACK" && udp.dstport == 5101')
+n=$(hl_sip_count agents 'ip.src == 10.98.0.1 && sip.Method == "ACK" && udp.dstport == 5101')
 hl_check "hotline ACKed alice's 486 ($n)" [ "$n" -eq 1 ]
-n=$(sip_count trunk 'ip.src == 10.99.0.1 && sip.Status-Code == 487 && udp.dstport == 5202')
+n=$(hl_sip_count trunk 'ip.src == 10.99.0.1 && sip.Status-Code == 487 && udp.dstport == 5202')
 hl_check "the customer got 487 after its CANCEL ($n)" [ "$n" -eq 1 ]
-n=$(sip_count trunk 'ip.src == 10.99.0.1 && sip.Status-Code == 480 && udp.dstport == 5204')
+n=$(hl_sip_count trunk 'ip.src == 10.99.0.1 && sip.Status-Code == 480 && udp.dstport == 5204')
 hl_check "the unanswered customer got 480 ($n)" [ "$n" -eq 1 ]
-n=$(sip_count trunk 'ip.src == 10.99.0.1 && sip.Method == "BYE" && udp.dstport == 5203')
+n=$(hl_sip_count trunk 'ip.src == 10.99.0.1 && sip.Method == "BYE" && udp.dstport == 5203')
 hl_check "hotline relayed carol's BYE to the customer ($n)" [ "$n" -eq 1 ]
-n=$(sip_count agents 'ip.src == 10.98.0.1 && sip.Method == "INVITE" && udp.dstport == 5107')
+n=$(hl_sip_count agents 'ip.src == 10.98.0.1 && sip.Method == "INVITE" && udp.dstport == 5107')
 hl_check "bob's phone got the INVITE and two re-INVITEs ($n)" [ "$n" -eq 3 ]
-n=$(sip_count agents 'ip.src == 10.98.0.1 && udp.dstport == 5107 && sdp.media_attr == "sendonly"')
+n=$(hl_sip_count agents 'ip.src == 10.98.0.1 && udp.dstport == 5107 && sdp.media_attr == "sendonly"')
 hl_check "the hold was offered on to bob as sendonly ($n)" [ "$n" -eq 1 ]
-n=$(sip_count trunk 'ip.src == 10.99.0.1 && udp.dstport == 5206 && sip.Status-Code == 200 && sdp.media_attr == "recvonly"')
+n=$(hl_sip_count trunk 'ip.src == 10.99.0.1 && udp.dstport == 5206 && sip.Status-Code == 200 && sdp.media_attr == "recvonly"')
 hl_check "the customer's hold was answered recvonly ($n)" [ "$n" -eq 1 ]
-n=$(sip_count trunk 'ip.src == 10.99.0.1 && sip.CSeq.method == "OPTIONS" && sip.Status-Code == 200 && sip.Allow')
+n=$(hl_sip_count trunk 'ip.src == 10.99.0.1 && sip.CSeq.method == "OPTIONS" && sip.Status-Code == 200 && sip.Allow')
 hl_check "OPTIONS 200 carries Allow ($n)" [ "$n" -eq 1 ]
-n=$(sip_count trunk 'ip.src == 10.99.0.1 && udp.dstport == 5208 && sip.CSeq.method == "INFO" && sip.Status-Code == 200')
+n=$(hl_sip_count trunk 'ip.src == 10.99.0.1 && udp.dstport == 5208 && sip.CSeq.method == "INFO" && sip.Status-Code == 200')
 hl_check "INFO answered 200 ($n)" [ "$n" -eq 1 ]
 hl_done

@@ -197,9 +197,10 @@ struct inband_slot {
 	uint32_t te_heard;     /* where the audio was when the running press was refreshed */
 	uint32_t te_paired_ts; /* the running press's RTP timestamp */
 	uint8_t te_paired;
+	struct hl_g722 g722;   /* G.722 legs: the decoder that feeds d, the encoder that mutes */
 } __rte_cache_aligned;
-_Static_assert(sizeof(struct inband_slot) <= 15 * RTE_CACHE_LINE_SIZE,
-	"inband_slot: fifteen lines (docs/media.md)");
+_Static_assert(sizeof(struct inband_slot) <= 22 * RTE_CACHE_LINE_SIZE,
+	"inband_slot: twenty-two lines (docs/media.md)");
 
 /*
  * A press the worker sends as telephone-events on a leg (hl_media_dtmf()): queued in
@@ -432,14 +433,14 @@ inband_of(struct hl_media_shard *sh, const struct media_leg *l)
 	return &sh->inband[l->inband - 1];
 }
 
-/* What the leg's settings ask: PCMU or PCMA, without telephone-events unless its keys
- * are kept from the peer or control asks for it whatever the SDP (hotline/media.h). */
+/* What the leg's settings ask: PCMU, PCMA or G.722, without telephone-events unless its
+ * keys are kept from the peer or control asks for it whatever the SDP (hotline/media.h). */
 static inline bool
 inband_wanted(const struct hl_media_leg *s)
 {
 	return s->dtmf_inband != HL_MEDIA_INBAND_OFF &&
 	       (s->te_pt < 0 || s->dtmf_suppress || s->dtmf_inband == HL_MEDIA_INBAND_ALWAYS) &&
-	       (s->codec_pt == 0 || s->codec_pt == 8);
+	       (s->codec_pt == 0 || s->codec_pt == 8 || s->codec_pt == 9);
 }
 
 /* Takes a detector for l from the pool; none free: counted, l runs without. */
@@ -454,7 +455,7 @@ inband_take(struct hl_worker *w, struct media_leg *l)
 		return;
 	}
 	i = sh->inband_free[--sh->n_inband_free];
-	if (hl_dtmf_inband_init(&sh->inband[i].d) != 0) {
+	if (hl_dtmf_inband_init(&sh->inband[i].d) != 0 || hl_g722_init(&sh->inband[i].g722) != 0) {
 		sh->inband_free[sh->n_inband_free++] = i;
 		w->st->ctr[HL_CTR_DTMF_INBAND_NO_SLOT]++;
 		return;
@@ -739,11 +740,15 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	l->recv_only = s->recv_only;
 	l->remote_silent = s->remote_silent;
 	l->dtmf_suppress = s->dtmf_suppress != 0;
+	/* A G.722 decoder kept across a change of codec would take the new stream for the
+	 * old one's continuation: it starts afresh, as the far end's does. */
+	if (l->inband != 0 && l->codec_pt != (s->codec_pt & 0x7f))
+		(void)hl_g722_init(&inband_of(sh, l)->g722);
 	l->codec_pt = s->codec_pt & 0x7f;
 	l->te_pt = s->te_pt;
 	l->local_port = s->local_port;
-	/* A detector kept across a change (PCMU to PCMA, a new remote) carries on: it
-	 * sees linear audio either way. */
+	/* A detector kept across a change (PCMU to PCMA or G.722, a new remote) carries
+	 * on: it sees linear audio either way. */
 	if (!inband_wanted(s))
 		inband_give(sh, l);
 	else if (l->inband == 0)
@@ -1152,16 +1157,19 @@ struct rx_pkt {
 #define INBAND_MUTED   2 /* its audio was replaced by silence */
 
 /*
- * In-band DTMF: x's audio payload (G.711 of x's PT), after SRTP and RFC 3550
+ * In-band DTMF: x's audio payload (G.711 or G.722 of x's PT), after SRTP and RFC 3550
  * validation, into x's detector. A plain datagram is checked first, as consumed ones
- * are: a press is not reported from a datagram damaged on the way. Every 20 ms packet
- * costs a 160-entry table decode and SpanDSP's eight Goertzel filters over 160 samples
+ * are: a press is not reported from a datagram damaged on the way (G.722's is still
+ * decoded, unheard, so the decoder keeps following what the far end decodes). Every
+ * 20 ms packet costs a 160-entry table decode (G.722: SpanDSP's lower-band ADPCM
+ * decode of 160 octets) and SpanDSP's eight Goertzel filters over 160 samples
  * (docs/media.md).
  *
  * On a leg with dtmf_suppress (PCI) the packet is then muted, in place, when the
  * detector heard a tone in it or it starts within INBAND_MUTE_HANGOVER samples after
  * the last packet that did: its audio becomes G.711 silence of the same length (0xFF
- * for PCMU, 0xD5 for PCMA, RFC 3551 §4.5.14) and the packet is relayed as any other,
+ * for PCMU, 0xD5 for PCMA, RFC 3551 §4.5.14; G.722: zeros encoded from the far end's
+ * decoder state, hl_g722_silence()) and the packet is relayed as any other,
  * so the peer's stream keeps its sequence and timing. The audio is plaintext here
  * (SRTP unprotected before, protected for the peer after). A damaged datagram is not
  * fed, but still muted inside the hangover; the relay then sums the new payload
@@ -1179,21 +1187,33 @@ inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, u
 	int k;
 
 	if (!x->srtp_rx) {
-		if (!udp_intact(p->m, p->l3, p->v6, p->u))
+		if (!udp_intact(p->m, p->l3, p->v6, p->u)) {
+			if (x->codec_pt == 9)
+				(void)hl_dtmf_inband_feed_g722(
+					NULL, &sl->g722, audio, len, NULL, 0);
 			goto mute;
+		}
 		r = INBAND_CHECKED;
 	}
 	sl->last_ms = w->now / sh->tsc_per_ms;
 	sl->ts_off = ts - (uint32_t)sl->d.samples;
-	k = hl_dtmf_inband_feed_g711(&sl->d, x->codec_pt == 8 ? HL_DTMF_PCMA : HL_DTMF_PCMU, audio,
-		len, ev, RTE_DIM(ev));
+	/* G.722: one octet a sample at 8 kHz too (the lower band), so the detector's
+	 * sample clock stays the RTP clock. */
+	if (x->codec_pt == 9)
+		k = hl_dtmf_inband_feed_g722(&sl->d, &sl->g722, audio, len, ev, RTE_DIM(ev));
+	else
+		k = hl_dtmf_inband_feed_g711(&sl->d, x->codec_pt == 8 ? HL_DTMF_PCMA : HL_DTMF_PCMU,
+			audio, len, ev, RTE_DIM(ev));
 	for (int i = 0; i < k; i++)
 		report_dtmf(w, x, &ev[i]);
 	if (sl->d.heard)
 		sl->mute_until = sl->d.samples + INBAND_MUTE_HANGOVER;
 mute:
 	if (x->dtmf_suppress && start < sl->mute_until) {
-		memset(audio, x->codec_pt == 8 ? 0xd5 : 0xff, len);
+		if (x->codec_pt == 9)
+			hl_g722_silence(&sl->g722, audio, len);
+		else
+			memset(audio, x->codec_pt == 8 ? 0xd5 : 0xff, len);
 		r |= INBAND_MUTED;
 	}
 	return r;

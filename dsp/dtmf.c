@@ -8,6 +8,9 @@
 
 _Static_assert(sizeof(dtmf_rx_state_t) <= HL_DTMF_INBAND_STORAGE,
 	       "HL_DTMF_INBAND_STORAGE too small for this SpanDSP");
+_Static_assert(sizeof(g722_decode_state_t) <= HL_G722_STORAGE &&
+		       sizeof(g722_encode_state_t) <= HL_G722_STORAGE,
+	       "HL_G722_STORAGE too small for this SpanDSP");
 
 static const char *const counter_names[] = {
 #define CNT_NAME_(sym, desc) desc,
@@ -377,4 +380,60 @@ hl_dtmf_inband_flush(struct hl_dtmf_inband *d, struct hl_dtmf_event *out, unsign
 	for (unsigned int n = 0; d->tone != 0 && n < FLUSH_SAMPLES; n += HL_ARRAY_SIZE(zero))
 		w += (unsigned int)feed_linear(d, zero, HL_ARRAY_SIZE(zero), out + w, max - w);
 	return (int)w;
+}
+
+/* ---- G.722 payloads ---- */
+
+int
+hl_g722_init(struct hl_g722 *g)
+{
+	g722_decode_state_t *dec = (g722_decode_state_t *)g->dec;
+	g722_encode_state_t *enc = (g722_encode_state_t *)g->enc;
+
+	memset(g, 0, sizeof(*g));
+	if (g722_decode_init(dec, 64000, G722_SAMPLE_RATE_8000) != dec ||
+	    g722_encode_init(enc, 64000, G722_SAMPLE_RATE_8000) != enc)
+		return HL_E_DEPENDENCY;
+	return 0;
+}
+
+int
+hl_dtmf_inband_feed_g722(struct hl_dtmf_inband *d, struct hl_g722 *g, const uint8_t *payload,
+			 size_t len, struct hl_dtmf_event *out, unsigned int max)
+{
+	g722_decode_state_t *dec = (g722_decode_state_t *)g->dec;
+	g722_encode_state_t *enc = (g722_encode_state_t *)g->enc;
+	int16_t buf[INBAND_CHUNK];
+	unsigned int w = 0;
+
+	/* The far end decoded what was relayed up to here: start silence from there. */
+	if (!g->muted)
+		enc->band[0] = dec->band[0];
+	g->muted = 0;
+	if (d != NULL)
+		d->heard = 0;
+	while (len) {
+		size_t c = len < INBAND_CHUNK ? len : INBAND_CHUNK;
+		int k = g722_decode(dec, buf, payload, (int)c);
+		if (d != NULL && k > 0)
+			w += (unsigned int)feed_linear(d, buf, (size_t)k, out + w, max - w);
+		payload += c;
+		len -= c;
+	}
+	return (int)w;
+}
+
+void
+hl_g722_silence(struct hl_g722 *g, uint8_t *payload, size_t len)
+{
+	static const int16_t zero[INBAND_CHUNK];
+	g722_encode_state_t *enc = (g722_encode_state_t *)g->enc;
+
+	while (len) {
+		size_t c = len < INBAND_CHUNK ? len : INBAND_CHUNK;
+		g722_encode(enc, payload, zero, (int)c);
+		payload += c;
+		len -= c;
+	}
+	g->muted = 1;
 }

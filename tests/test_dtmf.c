@@ -1,6 +1,7 @@
 /* Unit tests for include/hotline/dtmf.h: RFC 4733 payloads on guard pages, the key-press
  * state machine against what real senders do, and in-band detection of synthesised tones. */
 #include <math.h>
+#include <stdlib.h>
 
 #define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
 #include <spandsp.h>
@@ -566,6 +567,170 @@ HL_TEST(inband_speech_like_audio_gives_nothing)
 	HL_CHECK_MSG(
 		heard == 0, "%u of %zu packets heard as tone", heard, HL_ARRAY_SIZE(buf) / 160);
 	HL_CHECK(d.tone == 0);
+}
+
+/* ---- G.722 ---- */
+
+/*
+ * digits from SpanDSP's generator (on_ms, off_ms, then 500 ms of silence) as a wideband
+ * terminal sends them: the 8 kHz tones taken to 16 kHz (a sample between each pair, their
+ * mean) and G.722-encoded at 64 kbit/s with both bands, one octet per two samples.
+ */
+static size_t
+g722_tones(const char *digits, int on_ms, int off_ms, uint8_t *out, size_t max)
+{
+	static int16_t lin[8000 * 10], wide[16000 * 10];
+	dtmf_tx_state_t tx;
+	g722_encode_state_t *enc;
+	size_t n = 0;
+
+	memset(lin, 0, sizeof(lin));
+	HL_CHECK(dtmf_tx_init(&tx) != NULL);
+	dtmf_tx_set_timing(&tx, on_ms, off_ms);
+	HL_CHECK_INT(dtmf_tx_put(&tx, digits, -1), 0);
+	for (;;) {
+		int k = dtmf_tx(&tx, lin + n, 160);
+		if (k <= 0)
+			break;
+		n += 160;
+	}
+	n += 4000;
+	HL_CHECK(n <= max && n < HL_ARRAY_SIZE(lin));
+	for (size_t i = 0; i < n; i++) {
+		wide[2 * i] = lin[i];
+		wide[2 * i + 1] = (int16_t)((lin[i] + lin[i + 1]) / 2);
+	}
+	HL_CHECK((enc = g722_encode_init(NULL, 64000, 0)) != NULL);
+	HL_CHECK_INT(g722_encode(enc, out, wide, (int)(2 * n)), (int)n);
+	g722_encode_free(enc);
+	return n;
+}
+
+/* A wideband far end: decodes octets with both bands to 16 kHz and hears the digits in
+ * them (pairs of samples averaged to 8 kHz) with a detector of its own. */
+struct g722_far {
+	g722_decode_state_t *dec;
+	struct hl_dtmf_inband d;
+	char got[64];
+	int ngot;
+	int peak; /* largest |sample| of the last far_hear() */
+};
+
+static void
+far_init(struct g722_far *f)
+{
+	memset(f, 0, sizeof(*f));
+	HL_CHECK((f->dec = g722_decode_init(NULL, 64000, 0)) != NULL);
+	HL_CHECK_INT(hl_dtmf_inband_init(&f->d), 0);
+}
+
+static void
+far_hear(struct g722_far *f, const uint8_t *pl, size_t len, size_t quiet_from)
+{
+	int16_t wide[2 * 1000], nb[1000];
+	struct hl_dtmf_event ev[4];
+	int k;
+
+	HL_CHECK(len <= HL_ARRAY_SIZE(nb));
+	HL_CHECK_INT(g722_decode(f->dec, wide, pl, (int)len), (int)(2 * len));
+	f->peak = 0;
+	for (size_t i = 0; i < len; i++) {
+		nb[i] = (int16_t)((wide[2 * i] + wide[2 * i + 1]) / 2);
+		for (int j = 0; j < 2 && i >= quiet_from; j++)
+			if (abs(wide[2 * i + j]) > f->peak)
+				f->peak = abs(wide[2 * i + j]);
+	}
+	k = hl_dtmf_inband_feed(&f->d, nb, len, ev, 4);
+	for (int i = 0; i < k && f->ngot < 63; i++)
+		f->got[f->ngot++] = ev[i].digit;
+	f->got[f->ngot] = '\0';
+}
+
+/* Every digit once, in order, from a wideband sender's G.722 through the 8 kHz decoder,
+ * in 20 ms payloads and odd sizes; the detector's clock is the RTP clock (one sample an
+ * octet). */
+HL_TEST(inband_g722_wideband_tones_detected_once)
+{
+	static const char digits[] = "0123456789*#ABCD";
+	static uint8_t pl[8000 * 10];
+	static const size_t sizes[] = {160, 240, 77, 1};
+	size_t n = g722_tones(digits, 70, 60, pl, sizeof(pl));
+
+	for (unsigned int z = 0; z < HL_ARRAY_SIZE(sizes); z++) {
+		static struct hl_g722 g;
+		struct hl_dtmf_inband d;
+		struct hl_dtmf_event ev[4];
+		char got[64];
+		int ngot = 0;
+
+		HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+		HL_CHECK_INT(hl_g722_init(&g), 0);
+		for (size_t off = 0; off < n; off += sizes[z]) {
+			size_t c = n - off < sizes[z] ? n - off : sizes[z];
+			int k = hl_dtmf_inband_feed_g722(&d, &g, pl + off, c, ev, 4);
+			for (int i = 0; i < k && ngot < 63; i++) {
+				HL_CHECK_INT(ev[i].how, HL_DTMF_END_TONE);
+				HL_CHECK_MSG(ev[i].duration_ms >= 30 && ev[i].duration_ms <= 90,
+					"%c: %u ms", ev[i].digit, ev[i].duration_ms);
+				got[ngot++] = ev[i].digit;
+			}
+		}
+		got[ngot] = '\0';
+		HL_CHECK_INT(d.samples, n);
+		HL_CHECK_MSG(strcmp(got, digits) == 0, "%zu-octet payloads: '%s'", sizes[z], got);
+	}
+}
+
+/*
+ * Muting G.722 mid-stream: a far end that decoded the stream as relayed, tone and all,
+ * is then sent hl_g722_silence() for every packet from some point of a key on (every
+ * 20 ms packet boundary of the key's first 100 ms, and then for the rest of the
+ * stream). Within 5 ms of the first muted packet the far end decodes silence (no
+ * sample above 100 of 32767, -50 dBov; what is left of the tone before that decays
+ * from the far end's upper band and is far too short for a key), and its detector
+ * finds no key in what came before the cut plus what came after, as long as the cut
+ * came before the tone could be confirmed (up to 160 samples in; the worker mutes
+ * within 203). The same stream unmuted gives the far end the key: the check can fail.
+ */
+HL_TEST(inband_g722_silence_from_the_far_ends_state)
+{
+	static uint8_t pl[8000 * 4], sent[8000 * 4];
+	size_t n = g722_tones("5", 300, 100, pl, sizeof(pl));
+	static struct hl_g722 g;
+	static struct g722_far far;
+
+	/* unmuted: the far end hears the key */
+	far_init(&far);
+	for (size_t off = 0; off < n; off += 160)
+		far_hear(&far, pl + off, n - off < 160 ? n - off : 160, 0);
+	HL_CHECK_STR(far.got, "5");
+	g722_decode_free(far.dec);
+
+	for (size_t cut = 0; cut <= 800; cut += 160) {
+		struct hl_dtmf_inband d;
+		struct hl_dtmf_event ev[4];
+		int mine = 0;
+
+		far_init(&far);
+		HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+		HL_CHECK_INT(hl_g722_init(&g), 0);
+		memcpy(sent, pl, n);
+		for (size_t off = 0; off < n; off += 160) {
+			size_t c = n - off < 160 ? n - off : 160;
+
+			mine += hl_dtmf_inband_feed_g722(&d, &g, sent + off, c, ev, 4);
+			if (off >= cut)
+				hl_g722_silence(&g, sent + off, c);
+			far_hear(&far, sent + off, c, off == cut ? 40 : 0);
+			if (off >= cut)
+				HL_CHECK_MSG(far.peak <= 100, "cut at %zu, packet at %zu: peak %d",
+					cut, off, far.peak);
+		}
+		HL_CHECK_INT(mine, 1); /* the detector here still heard the sender's key */
+		if (cut <= 160)
+			HL_CHECK_MSG(far.ngot == 0, "cut at %zu: far end heard '%s'", cut, far.got);
+		g722_decode_free(far.dec);
+	}
 }
 
 HL_TEST_MAIN()

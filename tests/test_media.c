@@ -3175,6 +3175,213 @@ out:
 	hl_srtp_key_wipe(&kh);
 }
 
+/* ---- in-band DTMF on G.722 ---- */
+
+/* The customer's G.722 encoder and the agent's decoder: one each for the whole call, as
+ * a terminal's (ADPCM: each follows the stream from its start). */
+static g722_encode_state_t *cust_enc;
+static g722_decode_state_t *agent_dec;
+
+/*
+ * G.711 audio (PCMU) as a wideband terminal would send it in G.722 (PT 9, RFC 3551
+ * §4.5.2), through cust_enc: taken to 16 kHz (a sample between each pair, their mean)
+ * and encoded at 64 kbit/s with both bands, one octet per 8 kHz sample, so n octets in,
+ * n out.
+ */
+static void
+g722_of_pcmu(const uint8_t *pcmu, size_t n, uint8_t *out)
+{
+	static int16_t wide[2 * 8000 * 8];
+	g722_encode_state_t *enc = cust_enc;
+
+	HL_CHECK(enc != NULL && 2 * n <= HL_ARRAY_SIZE(wide));
+	for (size_t i = 0; i < n; i++) {
+		int16_t a = ulaw_to_linear(pcmu[i]);
+		int16_t b = i + 1 < n ? ulaw_to_linear(pcmu[i + 1]) : a;
+		wide[2 * i] = a;
+		wide[2 * i + 1] = (int16_t)((a + b) / 2);
+	}
+	HL_CHECK_INT(g722_encode(enc, out, wide, (int)(2 * n)), (int)n);
+}
+
+/* The keys a wideband far end (both bands decoded to 16 kHz by dec, pairs averaged to
+ * 8 kHz for SpanDSP's detector) hears in a G.722 stream. dec NULL: a decoder of its own,
+ * from the stream's start. */
+static const char *
+far_end_digits_g722(g722_decode_state_t *dec, const uint8_t *pl, size_t n)
+{
+	static char got[64];
+	static int16_t wide[2 * 8000 * 8];
+	int16_t lin[160];
+	g722_decode_state_t *own = dec == NULL ? g722_decode_init(NULL, 64000, 0) : NULL;
+	dtmf_rx_state_t *rx = dtmf_rx_init(NULL, NULL, NULL);
+
+	if (dec == NULL)
+		dec = own;
+	int k;
+
+	HL_CHECK(dec != NULL && rx != NULL && 2 * n <= HL_ARRAY_SIZE(wide));
+	HL_CHECK_INT(g722_decode(dec, wide, pl, (int)n), (int)(2 * n));
+	for (size_t off = 0; off < n; off += 160) {
+		size_t c = n - off < 160 ? n - off : 160;
+		for (size_t i = 0; i < c; i++)
+			lin[i] = (int16_t)((wide[2 * (off + i)] + wide[2 * (off + i) + 1]) / 2);
+		dtmf_rx(rx, lin, (int)c);
+	}
+	k = dtmf_rx_get(rx, got, (int)sizeof(got) - 1);
+	got[k > 0 ? k : 0] = '\0';
+	dtmf_rx_free(rx);
+	if (own != NULL)
+		g722_decode_free(own);
+	return got;
+}
+
+/*
+ * Sends n octets of G.722 on st in 160-octet packets and collects what reaches the agent
+ * into relayed (in order, each the size it was sent, checksums good); counts the
+ * packets that left as they came in *unchanged. Returns the packets relayed.
+ */
+static unsigned int
+g722_relay(struct stream *st, const uint8_t *pl, size_t n, uint8_t *relayed, size_t *rn,
+	unsigned int *unchanged)
+{
+	struct rte_mbuf *out[64];
+	size_t offs[32];
+	unsigned int batch = 0, packets = 0;
+
+	*rn = 0;
+	*unchanged = 0;
+	for (size_t off = 0; off < n || batch;) {
+		if (off < n && batch < 32) {
+			uint8_t rtp[1600], f[1700];
+			size_t c = n - off < 160 ? n - off : 160;
+			size_t k = rtp_pkt(
+				rtp, st->pt, 0, st->seq++, st->ts, st->ssrc, pl + off, c);
+
+			st->ts += (uint32_t)c; /* RTP clock 8000 for G.722 (RFC 3551 §4.5.2) */
+			inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
+			offs[batch++] = off;
+			off += c;
+			continue;
+		}
+		unsigned int m = run(out, 64);
+		for (unsigned int i = 0; i < m; i++) {
+			struct seen sn;
+			size_t o = offs[batch - m + i];
+			size_t c = n - o < 160 ? n - o : 160;
+
+			HL_CHECK(parse_out(out[i], &sn, NULL) == 0);
+			HL_CHECK(sn.udp_ok && sn.csum_ok && sn.pt == 9);
+			HL_CHECK_MSG(sn.plen == c, "%zu octets, sent %zu", sn.plen, c);
+			*unchanged += memcmp(sn.payload, pl + o, c) == 0;
+			memcpy(relayed + *rn, sn.payload, sn.plen);
+			*rn += sn.plen;
+			packets++;
+		}
+		free_all(out, m);
+		batch = 0;
+	}
+	return packets;
+}
+
+/*
+ * A customer on G.722 keys in by tones: the leg takes a detector as it would on G.711,
+ * and each key is reported once, in-band, the audio relayed unchanged. With
+ * dtmf_suppress (PCI) each key is still reported once, but what reaches the agent holds
+ * none (a wideband far end's detector finds nothing in it, though it finds every key
+ * in what was sent), the packets muted counted; speech goes through untouched.
+ */
+HL_TEST(inband_dtmf_g722_reported_and_suppressed)
+{
+	static const char digits[] = "159*#0";
+	static uint8_t pl[8000 * 8], got[8000 * 8];
+	struct hl_media_leg a, b;
+	struct stream st = {CUST, 4960, 20960, 9, 3000, 0, 0x7e7e7e7e};
+	uint64_t ib0 = ctr(HL_CTR_DTMF_INBAND), mu0, mu, legs0 = hl_media_legs(eng);
+	uint64_t ibl0 = hl_media_inband_legs(eng);
+	unsigned int unchanged, sent, relayed;
+	const char *heard;
+	size_t n, rn;
+
+	HL_CHECK((cust_enc = g722_encode_init(NULL, 64000, 0)) != NULL);
+	HL_CHECK((agent_dec = g722_decode_init(NULL, 64000, 0)) != NULL);
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 66, 0, 20960, 20962, CUST, 4960, 9, -1);
+	a.dtmf_inband = 1;
+	leg(&b, 66, 1, 20962, 20960, AGENT, 5960, 9, 101);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), ibl0 + 1);
+
+	/* relay: reported once each, the tones reach the agent as sent */
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, digits, 100, 100, 200, 400);
+	g722_of_pcmu(tone_buf, n, pl);
+	HL_CHECK_STR(far_end_digits_g722(NULL, pl, n), digits); /* the far end's ears work */
+	sent = (unsigned int)((n + 159) / 160);
+	relayed = g722_relay(&st, pl, n, got, &rn, &unchanged);
+	HL_CHECK_STR(far_end_digits_g722(agent_dec, got, rn), digits);
+	HL_CHECK_MSG(relayed == sent - 1, "relayed %u of %u", relayed, sent); /* probation */
+	HL_CHECK_INT(unchanged, relayed);
+	HL_CHECK_STR(inband_digits(66, 0), digits);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INBAND), ib0 + 6);
+
+	/* suppress: reported once each, none reaches the agent */
+	a.dtmf_suppress = 1;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	n_events = 0;
+	mu0 = ctr(HL_CTR_RTP_DTMF_MUTED);
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "2468*#", 100, 100, 200, 400);
+	g722_of_pcmu(tone_buf, n, pl);
+	relayed = g722_relay(&st, pl, n, got, &rn, &unchanged);
+	HL_CHECK_INT(relayed, (n + 159) / 160);
+	HL_CHECK_STR(inband_digits(66, 0), "2468*#");
+	HL_CHECK_STR(far_end_digits_g722(agent_dec, got, rn), "");
+	/* 100 ms a key is five or six packets: all but the first, and two after it */
+	mu = ctr(HL_CTR_RTP_DTMF_MUTED) - mu0;
+	HL_CHECK_MSG(mu >= 6 * 4 && mu <= 6 * 8, "%llu packets muted", (unsigned long long)mu);
+	HL_CHECK_INT(relayed - unchanged, mu);
+	/* a key starting anywhere in a packet */
+	for (unsigned int off = 0; off < 160; off += 23) {
+		const char key[2] = {"0123456789*#ABCD"[off % 16], '\0'};
+
+		n_events = 0;
+		memset(tone_buf, 0xff, 100 + off);
+		n = 100 + off +
+		    tone_audio(
+			    tone_buf + 100 + off, sizeof(tone_buf) - 200, 0, key, 100, 0, 0, 200);
+		g722_of_pcmu(tone_buf, n, pl);
+		g722_relay(&st, pl, n, got, &rn, &unchanged);
+		HL_CHECK_STR(inband_digits(66, 0), key);
+		heard = far_end_digits_g722(agent_dec, got, rn);
+		HL_CHECK_MSG(heard[0] == '\0', "key at %u: agent hears '%s'", off, heard);
+	}
+	/* speech goes through as it is */
+	n_events = 0;
+	mu0 = ctr(HL_CTR_RTP_DTMF_MUTED);
+	n = speech_audio(speech_buf, sizeof(speech_buf), 0, 2000);
+	g722_of_pcmu(speech_buf, n, pl);
+	relayed = g722_relay(&st, pl, n, got, &rn, &unchanged);
+	HL_CHECK_INT(n_events, 0);
+	HL_CHECK_INT(unchanged, relayed);
+	HL_CHECK_INT(relayed, n / 160);
+	HL_CHECK_INT(ctr(HL_CTR_RTP_DTMF_MUTED), mu0);
+
+	HL_CHECK(hl_media_del(eng, 0, 20960) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20962) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_legs(eng), legs0);
+	HL_CHECK_INT(hl_media_inband_legs(eng), ibl0);
+	g722_encode_free(cust_enc);
+	g722_decode_free(agent_dec);
+	cust_enc = NULL;
+	agent_dec = NULL;
+}
+
 int
 main(int argc, char **argv)
 {

@@ -2239,10 +2239,11 @@ out:
 	teardown();
 }
 
-/* [rtp] dtmf_inband = auto: a G.711 leg that negotiated no telephone-event goes to the
- * worker with in-band detection on, one with telephone-events without; always: both legs
- * of a relay tenant's call, telephone-events or not; off: none. An in-band press counts
- * as dtmf_rtp and dtmf_inband and shows in last_dtmf_digits. */
+/* [rtp] dtmf_inband = auto: a G.711 or G.722 leg that negotiated no telephone-event goes
+ * to the worker with in-band detection on, one with telephone-events without (and an
+ * Opus one without either way: not listened to); always: both legs of a relay tenant's
+ * call, telephone-events or not; off: none. An in-band press counts as dtmf_rtp and
+ * dtmf_inband and shows in last_dtmf_digits. */
 HL_TEST(dtmf_inband_where_no_telephone_event)
 {
 	static const char cust[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
@@ -2259,11 +2260,29 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 				       "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
 				       "m=audio 7000 RTP/AVP 0 101\r\n"
 				       "a=rtpmap:101 telephone-event/8000\r\n";
+	static const char cust_g722[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+					"c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 9\r\n"
+					"a=sendrecv\r\n";
+	static const char agent_g722[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+					 "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+					 "m=audio 7000 RTP/AVP 9\r\n";
+	static const char cust_opus[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+					"c=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+					"m=audio 6000 RTP/AVP 111\r\n"
+					"a=rtpmap:111 opus/48000/2\r\na=sendrecv\r\n";
+	static const char agent_opus[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+					 "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+					 "m=audio 7000 RTP/AVP 111\r\n"
+					 "a=rtpmap:111 opus/48000/2\r\n";
 	static const struct {
 		const char *cust, *agent;
 		uint8_t mode;
 		uint8_t a_inband, b_inband;
 	} cases[] = {
+		{cust_g722, agent_g722, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO,
+			HL_MEDIA_INBAND_AUTO},
+		{cust_opus, agent_opus, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_OFF,
+			HL_MEDIA_INBAND_OFF},
 		{cust, agent_pcmu, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO,
 			HL_MEDIA_INBAND_AUTO},
 		{cust, agent_te, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO, HL_MEDIA_INBAND_OFF},
@@ -2295,8 +2314,10 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 			teardown();
 			continue;
 		}
-		HL_CHECK_INT(a->codec_pt, 0);
-		HL_CHECK_INT(a->te_pt, cases[c].cust == cust ? -1 : 101);
+		HL_CHECK_INT(a->codec_pt, cases[c].cust == cust_g722   ? 9
+					  : cases[c].cust == cust_opus ? 111
+								       : 0);
+		HL_CHECK_INT(a->te_pt, cases[c].cust == cust_te ? 101 : -1);
 		HL_CHECK_INT(a->dtmf_suppress, 0);
 		HL_CHECK_MSG(a->dtmf_inband == cases[c].a_inband, "case %u: A %u", c,
 			a->dtmf_inband);

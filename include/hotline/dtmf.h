@@ -201,4 +201,48 @@ hl_dtmf_inband_flush(struct hl_dtmf_inband *d, struct hl_dtmf_event *out, unsign
 int16_t
 hl_dtmf_g711_linear(enum hl_dtmf_law law, uint8_t octet);
 
+/*
+ * G.722 (ITU-T G.722 at 64 kbit/s, RFC 3551 §4.5.2: PT 9, one octet per pair of 16 kHz
+ * samples, an RTP clock of 8000) for the in-band detector: SpanDSP's decoder in its
+ * 8 kHz mode, which stops at the lower sub-band (0-4 kHz, 8000 samples a second: every
+ * DTMF frequency, none above 1633 Hz) and skips the QMF and the upper band, one sample
+ * an octet. And an encoder for muting (hl_g722_silence()). Both states live in caller
+ * storage (checked at build time in dsp/dtmf.c); no allocation.
+ *
+ * ADPCM: the far end's decoder adapts to what it is sent, so silence has to be encoded
+ * from the state it is in. The decoder here mirrors it while packets are relayed as
+ * they came; hl_dtmf_inband_feed_g722() copies that state (the lower band's predictor
+ * and step size, before the packet) into the encoder unless the packet before was
+ * muted, when the far end followed the encoder instead. Muted audio then decodes at the
+ * far end to what the encoder's own decoder reconstructs for zeros: silence within a
+ * few samples, however loud the tone was (tests/test_dtmf.c). The upper band gets the
+ * 8 kHz encoder's fixed code, which decodes toward zero from any state.
+ */
+#define HL_G722_STORAGE 192
+
+struct hl_g722 {
+	_Alignas(16) uint8_t dec[HL_G722_STORAGE];
+	_Alignas(16) uint8_t enc[HL_G722_STORAGE];
+	uint8_t muted; /* the last packet went out as hl_g722_silence() */
+};
+
+/* Starts the decoder and the encoder (64 kbit/s, 8 kHz mode). Returns 0 or HL_E_DEPENDENCY. */
+int
+hl_g722_init(struct hl_g722 *g);
+
+/*
+ * hl_dtmf_inband_feed() of a G.722 payload (len octets, any length), decoded through g
+ * into 160 samples of stack at a time. d NULL: decoded into g's state only, not
+ * detected (a damaged datagram the far end gets all the same). Returns the presses
+ * written to out, at most max.
+ */
+int
+hl_dtmf_inband_feed_g722(struct hl_dtmf_inband *d, struct hl_g722 *g, const uint8_t *payload,
+			 size_t len, struct hl_dtmf_event *out, unsigned int max);
+
+/* Overwrites len octets of payload, after hl_dtmf_inband_feed_g722() of them, with G.722
+ * silence encoded from the far end's decoder state (above). */
+void
+hl_g722_silence(struct hl_g722 *g, uint8_t *payload, size_t len);
+
 #endif

@@ -33,13 +33,14 @@
  * sends its own SR (or RR) every 5 s from the worker's tick.
  *
  * In-band DTMF (ITU-T Q.23/Q.24, detected by SpanDSP through hotline/dtmf.h): a leg
- * with dtmf_inband, PCMU (PT 0) or PCMA (PT 8) and no telephone-event PT (or one, with
- * HL_MEDIA_INBAND_ALWAYS or dtmf_suppress) takes a detector from its worker's pool
- * (fixed at start, [rtp] dtmf_inband_slots) and feeds it every valid audio packet it
- * receives; the audio is relayed unchanged, unless the
- * leg has dtmf_suppress: then each packet the detector heard a tone in, and those of
- * the next 40 ms, leave with their audio replaced by G.711 silence of the same length
- * (the packet, its sequence and timestamp stay), counted in rtp_dtmf_muted. With no
+ * with dtmf_inband, PCMU (PT 0), PCMA (PT 8) or G.722 (PT 9) and no telephone-event
+ * PT (or one, with HL_MEDIA_INBAND_ALWAYS or dtmf_suppress) takes a detector from its
+ * worker's pool (fixed at start, [rtp] dtmf_inband_slots) and feeds it every valid
+ * audio packet it receives; the audio is relayed unchanged, unless the leg has
+ * dtmf_suppress: then each packet the detector heard a tone in, and those of the next
+ * 40 ms, leave with their audio replaced by silence of the same length (G.711's, or
+ * zeros G.722-encoded from the far end's decoder state; the packet, its sequence and
+ * timestamp stay), counted in rtp_dtmf_muted. With no
  * detector free the leg runs without one (counted); it gives its detector back when
  * it is deleted or changed to something that needs none. A leg with dtmf_suppress
  * listens to its audio even when it has telephone-events (senders put keys in both):
@@ -94,7 +95,7 @@ struct hl_media_leg {
 				     the peer: its telephone-events are not relayed, and
 				     with dtmf_inband its tones are muted in the audio */
 	uint8_t dtmf_inband;      /* HL_MEDIA_INBAND_*: detect DTMF tones in the audio
-				     this leg receives; only with codec_pt 0 or 8, and
+				     this leg receives; only with codec_pt 0, 8 or 9, and
 				     with AUTO (any value but ALWAYS) te_pt < 0 unless
 				     dtmf_suppress, else ignored (a leg with relayed
 				     telephone-events reports those alone) */

@@ -48,7 +48,7 @@
  * - each deleted leg gets one final whose counts match what was seen and whose figures
  *   are in range;
  * - an in-band press comes only from a leg that was set up for in-band detection on
- *   G.711: without telephone-events, or with them and dtmf_suppress or
+ *   G.711 or G.722: without telephone-events, or with them and dtmf_suppress or
  *   HL_MEDIA_INBAND_ALWAYS;
  * - audio is muted (rtp_dtmf_muted) only in an input that set a leg in-band with
  *   dtmf_suppress (with or without telephone-events): HL_MEDIA_INBAND_ALWAYS alone
@@ -80,6 +80,8 @@
 #include <rte_mempool.h>
 #include <rte_random.h>
 #include <rte_ring.h>
+
+#include <spandsp.h>
 
 #include "dataplane/engine_priv.h"
 #include "hotline/common.h"
@@ -221,8 +223,9 @@ struct mleg {
 	uint8_t side;
 	uint8_t family, rtcp_mux, recv_only, remote_silent, dtmf_suppress;
 	uint8_t codec_pt;
-	uint8_t inband_ever; /* was set with in-band DTMF on G.711, without telephone-events
-				or with dtmf_suppress or HL_MEDIA_INBAND_ALWAYS */
+	uint8_t inband_ever; /* was set with in-band DTMF on G.711 or G.722, without
+				telephone-events or with dtmf_suppress or
+				HL_MEDIA_INBAND_ALWAYS */
 	int16_t te_pt;
 	uint8_t bridged, peer_pi, peer_slot;
 	uint8_t dtmf_asked; /* hl_media_dtmf() took a press for it */
@@ -1095,7 +1098,7 @@ op_set(struct cursor *c)
 	l->te_pt = ml.te_pt;
 	if (ml.dtmf_inband &&
 		(ml.te_pt < 0 || ml.dtmf_suppress || ml.dtmf_inband == HL_MEDIA_INBAND_ALWAYS) &&
-		(ml.codec_pt == 0 || ml.codec_pt == 8)) {
+		(ml.codec_pt == 0 || ml.codec_pt == 8 || ml.codec_pt == 9)) {
 		l->inband_ever = 1;
 		mute_ever |= ml.dtmf_suppress;
 		dedup_ever |= ml.te_pt >= 0;
@@ -1733,6 +1736,30 @@ write_seeds(const char *dir)
 		EMIT(&p, OP_TIME, 20);
 	}
 	rc |= write_seed(dir, "inband_suppress", &p);
+
+	/* inband_g722_suppress: the same on G.722 (PT 9) both ways, the '5' encoded by
+	 * SpanDSP's G.722 encoder from 8 kHz audio; muted toward B with encoded silence. */
+	memset(&p, 0, sizeof(p));
+	EMIT(&p, 6);
+	EMIT(&p, OP_SET, 0x00, 1 << 2, 0x80 | 9, 0x80, 0x80 | 0x08 | 1, 1 << 2, 0, 0, 0);
+	EMIT(&p, OP_SET, 0x09, 0x00, 9, 100, 0x80 | 0, 2 << 2 | 1, 0, 0, 0);
+	g722_encode_state_t *enc = g722_encode_init(NULL, 64000, G722_SAMPLE_RATE_8000);
+	if (enc == NULL)
+		return -1;
+	for (int i = 0, t = 0; i < 20; i++) {
+		int16_t lin[160];
+		uint8_t pl[160];
+		for (int k = 0; k < 160; k++, t++)
+			lin[k] = i >= 4 && i < 16
+					 ? (int16_t)(4000 * (sin(2 * M_PI * 770 * t / 8000.0) +
+							     sin(2 * M_PI * 1336 * t / 8000.0)))
+					 : 0;
+		g722_encode(enc, pl, lin, 160);
+		seed_rtp(&p, 0, 0, 0, 9, 0, pl, sizeof(pl));
+		EMIT(&p, OP_TIME, 20);
+	}
+	g722_encode_free(enc);
+	rc |= write_seed(dir, "inband_g722_suppress", &p);
 
 	/* inband_te_suppress: the same with telephone-event 101 on A too: a '5' as a tone,
 	 * then as RFC 4733 events (muted, one press reported, the events swallowed), then

@@ -16,12 +16,14 @@
  *      for the Via, From, To, Call-ID and CSeq of the last INVITE hotline sent the
  *      agent, "$v" "$s" for the Via and CSeq of its last other request there (a
  *      PRACK, a BYE), so several To tags can answer one INVITE (forks)
- *   7  (0xf8-0xff) a key press the worker reports from a leg's media (hl_sig_media_event()): side
- *      length & 1 (the call and port of the last leg of that side given to the
- *      workers; bit 15: a port next to it), key (length >> 1) % 17 of 0-9 * # A-D
- *      flash, how it ended (length >> 6) & 3, duration length >> 8 in 10 ms
- * The workers' side is a stub that takes every leg, and every third press control
- * asks it to send as telephone-events (media_dtmf) it refuses as a full ring would.
+ *   7  (0xf8-0xff) a key press the worker reports from a leg's media
+ *      (hl_sig_media_event()): side length & 1 (the call and port of the last leg of
+ *      that side given to the workers; bit 15: a port next to it), key (length >> 1)
+ *      % 17 of 0-9 * # A-D flash, how it ended (length >> 6) & 3, duration length >> 8
+ *      in 10 ms
+ * The media ops (hl_sig_ops) are this harness's own, since the worker is fuzz_media's
+ * target: they take every leg, and refuse every third press control asks them to send
+ * as telephone-events (media_dtmf), as a full command ring would.
  * So that a script can reach a call's dialogs, whose tags and Call-ID hotline draws at
  * random, a datagram's "$T" is replaced by the To tag of hotline's last response to
  * the trunk, "$R" by the RSeq of its last reliable one (a PRACK's RAck), and, for the

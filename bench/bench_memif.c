@@ -164,21 +164,12 @@ sut_worker(void *arg)
 	struct hl_lcore_stats *st = &hl_stats[rte_lcore_id()];
 	uint64_t t0 = rte_rdtsc(), turn_max = rte_get_tsc_hz() * TURN_MAX_MS / 1000;
 
-	/* turn_account()'s, except that a turn of over TURN_MAX_MS is idle: a stop while
-	 * testpmd is measured (SIGSTOP, a phase of 100 ms or more) makes one, and the first
-	 * turn after it has work when the legs' RTCP timers fell due meanwhile. Shorter
-	 * preemptions stay in, as they do in testpmd's cycles. */
-	while (__atomic_load_n(&sut_run, __ATOMIC_RELAXED)) {
-		unsigned int work = hl_worker_poll(w);
-		uint64_t t1 = rte_rdtsc();
-
-		st->loops++;
-		if (work && t1 - t0 < turn_max)
-			st->busy_tsc += t1 - t0;
-		else
-			st->idle_tsc += t1 - t0;
-		t0 = t1;
-	}
+	/* A turn of over TURN_MAX_MS is idle: a stop while testpmd is measured (SIGSTOP, a
+	 * phase of 100 ms or more) makes one, and the first turn after it has work when the
+	 * legs' RTCP timers fell due meanwhile. Shorter preemptions stay in, as they do in
+	 * testpmd's cycles. */
+	while (__atomic_load_n(&sut_run, __ATOMIC_RELAXED))
+		turn_account(st, hl_worker_poll(w), &t0, turn_max);
 	hl_worker_flush(w);
 	return 0;
 }

@@ -385,7 +385,7 @@ worker_main(void *arg)
 		int mode = __atomic_load_n(&wk_reflect, __ATOMIC_ACQUIRE);
 		unsigned int work = mode ? reflect(st) : hl_worker_poll(wk);
 
-		turn_account(st, work, &t0);
+		turn_account(st, work, &t0, UINT64_MAX);
 		__atomic_store_n(&wk_mode, mode, __ATOMIC_RELEASE);
 	}
 	hl_worker_flush(wk);

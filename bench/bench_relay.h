@@ -370,14 +370,16 @@ leg_fill(struct hl_media_leg *leg, uint32_t l)
 	memcpy(leg->remote_ip, &ip, 4);
 }
 
-/* The engine's lcore loop accounting (no idle back-off: a dedicated core busy-polls). */
+/* The engine's lcore loop accounting (no idle back-off: a dedicated core busy-polls). A
+ * turn that took turn_max TSC or more counts as idle whatever it did: only a stop of
+ * the whole process makes one (UINT64_MAX: none is expected). */
 static inline void
-turn_account(struct hl_lcore_stats *st, unsigned int work, uint64_t *t0)
+turn_account(struct hl_lcore_stats *st, unsigned int work, uint64_t *t0, uint64_t turn_max)
 {
 	uint64_t t1 = rte_rdtsc();
 
 	st->loops++;
-	if (work)
+	if (work && t1 - *t0 < turn_max)
 		st->busy_tsc += t1 - *t0;
 	else
 		st->idle_tsc += t1 - *t0;

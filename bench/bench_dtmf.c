@@ -138,38 +138,6 @@ run_bare(unsigned int n, unsigned int total, unsigned int *presses)
 	return best;
 }
 
-static double
-run_hl(unsigned int n, unsigned int total, unsigned int *presses)
-{
-	struct hl_dtmf_inband *d = aligned_alloc(64, ((sizeof(*d) * n + 63) / 64) * 64);
-	double best = 0;
-
-	if (d == NULL)
-		return -1;
-	for (int round = 0; round < ROUNDS; round++) {
-		unsigned int got = 0;
-
-		for (unsigned int k = 0; k < n; k++)
-			if (hl_dtmf_inband_init(&d[k]) != 0) {
-				free(d);
-				return -1;
-			}
-		uint64_t t0 = now_ns();
-		for (unsigned int j = 0; j < total; j++) {
-			struct hl_dtmf_event ev[4];
-
-			got += (unsigned int)hl_dtmf_inband_feed_g711(&d[j % n], HL_DTMF_PCMU,
-				audio[(j / n) % AUDIO_PKTS], PKT, ev, 4);
-		}
-		double ns = (double)(now_ns() - t0) / total;
-		if (round == 0 || ns < best)
-			best = ns;
-		*presses = got;
-	}
-	free(d);
-	return best;
-}
-
 /* audio[] G.722-encoded into audio722[], one encoder over the whole stream. 0 or -1. */
 static int
 make_g722(void)
@@ -190,15 +158,16 @@ make_g722(void)
 	return rc;
 }
 
-/* As run_hl(), on G.722 payloads: each detector with its leg's decoder. */
+/* hotline's detector on n legs round robin, on the PCMU audio or (g722) its G.722
+ * encoding, each leg then with its own decoder. Best ns a packet; presses reported. */
 static double
-run_hl_g722(unsigned int n, unsigned int total, unsigned int *presses)
+run_hl(unsigned int n, unsigned int total, unsigned int *presses, int g722)
 {
 	struct hl_dtmf_inband *d = aligned_alloc(64, ((sizeof(*d) * n + 63) / 64) * 64);
-	struct hl_g722 *g = aligned_alloc(64, ((sizeof(*g) * n + 63) / 64) * 64);
+	struct hl_g722 *g = g722 ? aligned_alloc(64, ((sizeof(*g) * n + 63) / 64) * 64) : NULL;
 	double best = 0;
 
-	if (d == NULL || g == NULL) {
+	if (d == NULL || (g722 && g == NULL)) {
 		free(d);
 		free(g);
 		return -1;
@@ -207,7 +176,7 @@ run_hl_g722(unsigned int n, unsigned int total, unsigned int *presses)
 		unsigned int got = 0;
 
 		for (unsigned int k = 0; k < n; k++)
-			if (hl_dtmf_inband_init(&d[k]) != 0 || hl_g722_init(&g[k]) != 0) {
+			if (hl_dtmf_inband_init(&d[k]) != 0 || (g722 && hl_g722_init(&g[k]) != 0)) {
 				free(d);
 				free(g);
 				return -1;
@@ -217,6 +186,11 @@ run_hl_g722(unsigned int n, unsigned int total, unsigned int *presses)
 			struct hl_dtmf_event ev[4];
 			unsigned int a = (j / n) % AUDIO_PKTS;
 
+			if (!g722) {
+				got += (unsigned int)hl_dtmf_inband_feed_g711(&d[j % n], HL_DTMF_PCMU,
+					audio[a], PKT, ev, 4);
+				continue;
+			}
 			/* Where the audio starts over, the stream jumps back to what a fresh
 			 * encoder made: so does the decoder (ADPCM follows its encoder's state;
 			 * without this the first key after each wrap was missed in ~1 of 2). */
@@ -266,7 +240,8 @@ main(int argc, char **argv)
 		if (tot < n * KEY_EVERY * 4)
 			tot = n * KEY_EVERY * 4;
 		tot = (tot + n * KEY_EVERY - 1) / (n * KEY_EVERY) * (n * KEY_EVERY);
-		double b = run_bare(n, tot, &pb), h = run_hl(n, tot, &ph), g = run_hl_g722(n, tot, &pg);
+		double b = run_bare(n, tot, &pb), h = run_hl(n, tot, &ph, 0),
+		       g = run_hl(n, tot, &pg, 1);
 		unsigned int want = keys_sent(n, tot);
 
 		printf("| %u | %.0f | %.0f | %.2f | %u | %u | %u | %.1f%% | %.0f | %u | %.1f%% |\n", n,

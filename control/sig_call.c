@@ -2882,6 +2882,17 @@ leg_our_dir(const struct sig_leg *l)
 	return d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d;
 }
 
+/*
+ * An offer is open on l, so no new one of ours may go (RFC 3261 §14.1, RFC 3311 §5.1):
+ * ours, theirs, or our 2xx to theirs still waiting for its ACK.
+ */
+static bool
+leg_offer_open(const struct sig_leg *l)
+{
+	return leg_offer_ours(l) || leg_offer_theirs(l) ||
+	       (l->inv != NULL && l->inv->server && l->inv->state == TXN_ACCEPTED);
+}
+
 static void
 session_fire(struct hl_timer *tm, void *arg)
 {
@@ -2892,8 +2903,7 @@ session_fire(struct hl_timer *tm, void *arg)
 	if (l->call == NULL || l->state != LEG_CONFIRMED)
 		return;
 	if (l->we_refresh) {
-		if (leg_offer_ours(l) || leg_offer_theirs(l) ||
-			(l->inv != NULL && l->inv->server && l->inv->state == TXN_ACCEPTED)) {
+		if (leg_offer_open(l)) {
 			/* An offer is open on the leg (ours: a relayed hold, the codec move;
 			 * theirs, or our 2xx to theirs waiting for its ACK): RFC 3261 §14.1
 			 * and RFC 3311 §5.1 let no second one go. The refresh waits for it,
@@ -2949,8 +2959,7 @@ a_codec_move(struct hl_sig *s, struct sig_leg *a)
 		a->codec_fix = CODEC_FIX_NONE;
 		return;
 	}
-	if (leg_offer_ours(a) || leg_offer_theirs(a) ||
-		(a->inv != NULL && a->inv->server && a->inv->state == TXN_ACCEPTED)) {
+	if (leg_offer_open(a)) {
 		codec_retry(s, a);
 		return;
 	}

@@ -2970,7 +2970,8 @@ a_codec_move(struct hl_sig *s, struct sig_leg *a)
 		return;
 	}
 	a->reoffer_codec = (uint8_t)(k + 1);
-	leg_send_reinvite(s, a, b->hold ? HL_SDP_DIR_SENDONLY : HL_SDP_DIR_SENDRECV, NULL);
+	/* Only the codec moves: the direction is the one we last gave the customer. */
+	leg_send_reinvite(s, a, leg_our_dir(a), NULL);
 	if (!leg_offer_ours(a)) {
 		/* It did not go (no room for it or its transaction). */
 		a->reoffer_codec = 0;

@@ -771,6 +771,7 @@ static void info_queue_drop(struct hl_sig *s, struct sig_leg *l);
 static void session_fire(struct hl_timer *tm, void *arg);
 static void rel_fire(struct hl_timer *tm, void *arg);
 static void codec_fire(struct hl_timer *tm, void *arg);
+static void dir_fire(struct hl_timer *tm, void *arg);
 
 static struct sig_leg *
 leg_new(struct hl_sig *s, struct sig_call *c, int side)
@@ -788,6 +789,7 @@ leg_new(struct hl_sig *s, struct sig_call *c, int side)
 	hl_timer_init(&l->t_session, session_fire, l);
 	hl_timer_init(&l->t_rel, rel_fire, l);
 	hl_timer_init(&l->t_codec, codec_fire, l);
+	hl_timer_init(&l->t_dir, dir_fire, l);
 	return l;
 }
 
@@ -812,6 +814,7 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 	hl_timer_cancel(s->wheel, &l->t_session);
 	hl_timer_cancel(s->wheel, &l->t_rel);
 	hl_timer_cancel(s->wheel, &l->t_codec);
+	hl_timer_cancel(s->wheel, &l->t_dir);
 	info_queue_drop(s, l);
 	sig_early_free(l);
 	leg_srtp_wipe(l);
@@ -842,6 +845,7 @@ leg_done(struct hl_sig *s, struct sig_leg *l)
 	hl_timer_cancel(s->wheel, &l->t_session);
 	hl_timer_cancel(s->wheel, &l->t_rel);
 	hl_timer_cancel(s->wheel, &l->t_codec);
+	hl_timer_cancel(s->wheel, &l->t_dir);
 	if (c == NULL) {
 		leg_free(s, l);
 		return;
@@ -3625,17 +3629,76 @@ offer_dir(const uint8_t *buf, struct hl_sip_slice body)
 	return d;
 }
 
+/* l's direction for the peer waits (dir_due): looked at again in 200 to 400 ms. */
+static void
+dir_retry(struct hl_sig *s, struct sig_leg *l)
+{
+	hl_timer_arm(s->wheel, &l->t_dir, 200 + sig_rand64(s) % 201);
+}
+
 /*
  * l's remote took direction d in its answer in an ACK (offer_dir()): on hold or not,
  * at once, as an answer is final; what they will do is what we offer the peer to do,
  * in a re-INVITE of ours that answers nothing (an ACK is not answered). An offer's
- * direction moves l only with the answer to it (relay_answered).
+ * direction moves l only with the answer to it (relay_answered). While an offer is
+ * open on the peer's dialog (leg_offer_open(): a refresh or a relay of ours, theirs,
+ * our 2xx offer waiting for its ACK) RFC 3261 §14.1 and RFC 3264 §4 let no second one
+ * go, and an ACK cannot be refused: the direction waits in l->dir_due, counted in
+ * hold_relay_deferred, for that offer to end (leg_dir_due()).
  */
 static void
 leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer, enum hl_sdp_dir d)
 {
 	l->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
-	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, NULL);
+	if (d == HL_SDP_DIR_NONE)
+		d = HL_SDP_DIR_SENDRECV;
+	if (leg_offer_open(peer)) {
+		l->dir_due = (uint8_t)d;
+		sig_count(s, HL_SIG_CTR_HOLD_RELAY_DEFERRED);
+		dir_retry(s, l);
+		return;
+	}
+	l->dir_due = HL_SDP_DIR_NONE;
+	leg_send_reinvite(s, peer, d, NULL);
+}
+
+/*
+ * The direction l's ACK took (leg_relay_dir) goes to the peer once no offer is open on
+ * the peer's dialog. Not at all when the call or either dialog is no longer up, when
+ * the peer has put the call on hold meanwhile (an ACK's answer is not relayed then
+ * either), or when our last SDP to the peer says it already (an offer of l's relayed
+ * since, or a hold and its resume both waiting).
+ */
+static void
+leg_dir_due(struct hl_sig *s, struct sig_leg *l)
+{
+	struct sig_call *c = l->call;
+	struct sig_leg *peer = c == NULL ? NULL : l->side == 0 ? c->b : c->a;
+	enum hl_sdp_dir d = (enum hl_sdp_dir)l->dir_due;
+
+	if (d == HL_SDP_DIR_NONE)
+		return;
+	if (c == NULL || c->state != CALL_CONNECTED || l->state != LEG_CONFIRMED ||
+		peer == NULL || peer->state != LEG_CONFIRMED || peer->hold) {
+		l->dir_due = HL_SDP_DIR_NONE;
+		return;
+	}
+	if (leg_offer_open(peer)) {
+		dir_retry(s, l);
+		return;
+	}
+	l->dir_due = HL_SDP_DIR_NONE;
+	if (d != leg_our_dir(peer))
+		leg_send_reinvite(s, peer, d, NULL);
+}
+
+static void
+dir_fire(struct hl_timer *tm, void *arg)
+{
+	struct sig_leg *l = arg;
+
+	(void)tm;
+	leg_dir_due(l->sig, l);
 }
 
 /* SDP x and y alike but for their o= lines: RFC 3264 §8 moves the version of our SDP
@@ -3868,7 +3931,10 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		/* The re-INVITE did not go (no room for it or its transaction). */
 		if (t->state < TXN_COMPLETED)
 			reply_retry(s, t, buf, m);
+		return;
 	}
+	/* This offer states l's direction: one an ACK took before is not due anymore. */
+	l->dir_due = HL_SDP_DIR_NONE;
 }
 
 /* Refuses the offer of an UPDATE with code (491, 488, 415, 500 with Retry-After). */
@@ -4047,7 +4113,9 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 			l->upd = NULL;
 			if (t->state < TXN_COMPLETED)
 				update_refuse(s, t, buf, m, 500);
+			return;
 		}
+		l->dir_due = HL_SDP_DIR_NONE;
 		return;
 	}
 	/* Ours to answer: built again by leg_answer_here(), which moves l and keeps the

@@ -155,6 +155,10 @@ struct sig_leg {
 				  to (the other leg's offer changed codec), 0: none */
 	uint8_t ack_answer;    /* our 2xx on leg->inv offered (late offer, re-INVITE
 				  without SDP): its ACK carries the answer (RFC 3264 §5) */
+	uint8_t dir_due;       /* enum hl_sdp_dir an answer in an ACK on this leg took,
+				  still to be offered to the peer while an offer is open
+				  on the peer's dialog (sig_call.c leg_relay_dir()), 0:
+				  none; looked at again on t_dir */
 	/* RFC 3262 on the A leg (we are its UAS), when the customer's INVITE named
 	 * 100rel in Supported or Require: our 18x go reliably, one at a time. */
 	uint8_t rel100;        /* A: the customer takes reliable provisionals */
@@ -181,6 +185,7 @@ struct sig_leg {
 	uint8_t codec_fix;     /* A: enum sig_codec_fix */
 	uint32_t codec_fix_cseq; /* A: CSeq of that re-INVITE, while CODEC_FIX_SENT */
 	struct hl_timer t_codec; /* A: its next try (RFC 3261 §14.1) */
+	struct hl_timer t_dir;   /* dir_due's next look at the peer's dialog */
 	/* Key presses by INFO relayed into this leg's dialog, one INFO at a time: the
 	 * one in flight, and those behind it, oldest first (info_send_next()). */
 	struct sig_txn *info;  /* our INFO waiting for its final, NULL: none */

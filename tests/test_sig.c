@@ -2199,6 +2199,82 @@ HL_TEST(late_offer_hold_in_ack)
 	}
 }
 
+/* An answer in the ACK that holds while an offer is open on the agent's dialog (here our
+ * 200 to the agent's delayed offer, waiting for its ACK): RFC 3261 §14.1 lets no second
+ * offer go there, so the hold waits, counted in hold_relay_deferred, and goes to the
+ * agent once that offer is answered. */
+HL_TEST(ack_hold_waits_for_open_offer)
+{
+	static const char held[] = "v=0\r\no=trunk 5 6 IN IP4 10.99.0.2\r\ns=-\r\n"
+				   "c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6002 RTP/AVP 8 101\r\n"
+				   "a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n";
+	static const char agent_ans[] = "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+					"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+					"a=rtpmap:101 telephone-event/8000\r\n";
+	char inv[4096], ok[4096], totag[64], ans[1024], msg[4096], rinv[4096];
+	const struct hl_media_leg *a;
+	struct hl_sdp offer;
+	int i;
+
+	setup_ops(1);
+	if (late_call("z9hG4bKhw1", "hw1@trunk", NULL, inv, sizeof(inv), ok, sizeof(ok), totag,
+		    sizeof(totag), &offer) != 0)
+		goto out;
+	late_answer(ans, sizeof(ans), 6002, "RTP/AVP", "8 101", "");
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKhw1a", "hw1@trunk", totag, 1, ans);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(nout, 0);
+
+	/* the customer's delayed offer, and the agent's: our 200s offer on both dialogs */
+	customer_reinvite("z9hG4bKhw2", "hw1@trunk", totag, 2, "");
+	HL_CHECK(find_out("200") >= 0);
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKhwb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && find_out("INVITE") < 0);
+
+	/* the customer's answer holds: nothing goes to the agent while our offer is open */
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKhw2a", "hw1@trunk", totag, 2, held);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_MSG(find_out("INVITE") < 0, "a second offer went to the agent:\n%s",
+		find_out("INVITE") >= 0 ? out[find_out("INVITE")].buf : "");
+	HL_CHECK(stats().ctr[HL_SIG_CTR_HOLD_RELAY_DEFERRED] == 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == 0);
+	a = last_push(0);
+	HL_CHECK(a != NULL && a->recv_only);
+	nout = 0;
+	advance(1000);
+	HL_CHECK(find_out("INVITE") < 0);
+
+	/* the agent's ACK answers ours: the hold goes on */
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKhwb1a", 1, agent_ans);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(find_out("INVITE") < 0);
+	nout = 0;
+	advance(500);
+	i = find_out("INVITE");
+	HL_CHECK_MSG(i >= 0, "the hold did not reach the agent");
+	if (i >= 0) {
+		HL_CHECK(out[i].dst.port == 5090 && strstr(out[i].buf, "a=sendonly\r\n") != NULL);
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		respond_sdp(rinv, 200, addr('a', 5090), NULL);
+		HL_CHECK(find_out("ACK") >= 0 && find_out("200") < 0);
+	}
+	nout = 0;
+	advance(1000);
+	HL_CHECK(find_out("INVITE") < 0);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_HOLD_RELAY_DEFERRED] == 1);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKhw3", "hw1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 /* The worker could not take a leg (its table was full): a call that cannot carry media
  * is ended, BYE to both sides, and counted. */
 HL_TEST(media_refused_ends_call)

@@ -719,10 +719,15 @@ sig_txn_client(struct hl_sig *s, enum hl_sip_method method, const char *branch,
 
 	if (t == NULL)
 		return NULL;
+	t->msg = sig_dup(buf, len);
+	if (t->msg == NULL) {
+		/* No copy to retransmit (Timer A / E) is no transaction: nothing goes. */
+		txn_free(s, t);
+		return NULL;
+	}
+	t->msg_len = (uint16_t)len;
 	t->peer = *dst;
 	t->on_resp = on_resp;
-	t->msg = sig_dup(buf, len);
-	t->msg_len = (uint16_t)len;
 	if (leg != NULL)
 		sig_txn_attach(t, leg);
 	sig_send(s, dst, buf, len);

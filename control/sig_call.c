@@ -2823,17 +2823,26 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 	return sdplen;
 }
 
-/* Sends a re-INVITE on l with our SDP (offer) and optional relay of req. */
-static void
+/*
+ * Sends a re-INVITE on l with our SDP (offer, leg_offer_sdp) and optional relay of req.
+ * 0 when it went; else (no room for its message, its transaction or the copy of our
+ * SDP kept till the answer) -1, counted in reinvites_not_sent, with l as it was (its
+ * CSeq, SDP version and offered keys) and relay answered 500 with Retry-After.
+ */
+static int
 leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, struct sig_txn *relay)
 {
 	struct hl_sip_writer w;
 	char host[64], branch[SIG_BRANCH_MAX], sdp[2048];
+	uint32_t cseq = l->lcseq, version = l->sdp_version;
 	int sdplen, n;
-	struct sig_txn *t;
+	struct sig_txn *t = NULL;
+	char *d = NULL;
 
 	sig_local_host(s, &l->peer, host, sizeof(host));
 	sdplen = leg_offer_sdp(s, l, dir, relay != NULL, sdp, sizeof(sdp));
+	if (sdplen > 0 && (d = sig_dup(sdp, (size_t)sdplen)) == NULL)
+		goto fail;
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	w_in_dialog(s, &w, l, NULL, "INVITE", ++l->lcseq, branch);
@@ -2844,18 +2853,13 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 			l->we_refresh ? "uac" : "uas");
 	hl_sip_w_body(&w, sdplen > 0 ? "application/sdp" : NULL, sdp, sdplen > 0 ? (size_t)sdplen : 0);
 	n = hl_sip_w_finish(&w);
-	if (n <= 0)
-		return;
-	t = sig_txn_client(s, HL_SIP_METHOD_INVITE, branch, &l->peer, s->out, (size_t)n, l,
-		leg_req_resp);
-	if (t == NULL) {
-		if (relay)
-			sig_reply_stored(s, relay, 500, NULL, NULL, "Retry-After: 1\r\n", NULL, NULL, 0);
-		return;
-	}
+	if (n > 0)
+		t = sig_txn_client(s, HL_SIP_METHOD_INVITE, branch, &l->peer, s->out, (size_t)n, l,
+			leg_req_resp);
+	if (t == NULL)
+		goto fail;
 	t->cseq = l->lcseq;
 	l->inv_peer_req = relay;
-	char *d = sdplen > 0 ? sig_dup(sdp, (size_t)sdplen) : NULL;
 	if (d != NULL) {
 		/* Ours till the answer: a refusal leaves the session, and so the SDP a
 		 * refresh of theirs gets back, as it was (leg_req_resp). */
@@ -2866,6 +2870,16 @@ leg_send_reinvite(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, stru
 		l->sdp_local = d;
 		l->sdp_local_len = (uint16_t)sdplen;
 	}
+	return 0;
+fail:
+	sig_free(d);
+	leg_srtp_offer_wipe(l);
+	l->lcseq = cseq;
+	l->sdp_version = version;
+	sig_count(s, HL_SIG_CTR_REINVITE_NOT_SENT);
+	if (relay)
+		sig_reply_stored(s, relay, 500, NULL, NULL, "Retry-After: 1\r\n", NULL, NULL, 0);
+	return -1;
 }
 
 /*
@@ -2915,8 +2929,12 @@ session_fire(struct hl_timer *tm, void *arg)
 			hl_timer_arm(s->wheel, &l->t_session, 1000 + sig_rand64(s) % 1001);
 			return;
 		}
+		if (leg_send_reinvite(s, l, leg_our_dir(l), NULL) != 0) {
+			/* It could not go (reinvites_not_sent): again in 1 to 2 s. */
+			hl_timer_arm(s->wheel, &l->t_session, 1000 + sig_rand64(s) % 1001);
+			return;
+		}
 		sig_count(s, HL_SIG_CTR_SESSION_REFRESH);
-		leg_send_reinvite(s, l, leg_our_dir(l), NULL);
 		session_arm(s, l);
 		return;
 	}
@@ -2975,8 +2993,7 @@ a_codec_move(struct hl_sig *s, struct sig_leg *a)
 	}
 	a->reoffer_codec = (uint8_t)(k + 1);
 	/* Only the codec moves: the direction is the one we last gave the customer. */
-	leg_send_reinvite(s, a, leg_our_dir(a), NULL);
-	if (!leg_offer_ours(a)) {
+	if (leg_send_reinvite(s, a, leg_our_dir(a), NULL) != 0) {
 		/* It did not go (no room for it or its transaction). */
 		a->reoffer_codec = 0;
 		codec_retry(s, a);
@@ -3659,7 +3676,11 @@ leg_relay_dir(struct hl_sig *s, struct sig_leg *l, struct sig_leg *peer, enum hl
 		return;
 	}
 	l->dir_due = HL_SDP_DIR_NONE;
-	leg_send_reinvite(s, peer, d, NULL);
+	if (leg_send_reinvite(s, peer, d, NULL) != 0) {
+		/* It could not go (reinvites_not_sent): it waits as for an open offer. */
+		l->dir_due = (uint8_t)d;
+		dir_retry(s, l);
+	}
 }
 
 /*
@@ -3688,8 +3709,10 @@ leg_dir_due(struct hl_sig *s, struct sig_leg *l)
 		return;
 	}
 	l->dir_due = HL_SDP_DIR_NONE;
-	if (d != leg_our_dir(peer))
-		leg_send_reinvite(s, peer, d, NULL);
+	if (d != leg_our_dir(peer) && leg_send_reinvite(s, peer, d, NULL) != 0) {
+		l->dir_due = (uint8_t)d;
+		dir_retry(s, l);
+	}
 }
 
 static void

@@ -450,7 +450,8 @@ void sig_reply(struct hl_sig *s, struct sig_txn *t, const uint8_t *req,
 void sig_reply_stored(struct hl_sig *s, struct sig_txn *t, int code, const char *reason,
 	const char *to_tag, const char *hdrs, const char *ctype, const char *body,
 	size_t body_len);
-/* A client transaction for the request in buf (its Via branch is branch). */
+/* A client transaction for the request in buf (its Via branch is branch), sent; NULL,
+ * and nothing sent, when the table is full or the request cannot be kept. */
 struct sig_txn *sig_txn_client(struct hl_sig *s, enum hl_sip_method method, const char *branch,
 	const struct hl_sig_addr *dst, const char *buf, size_t len, struct sig_leg *leg,
 	sig_resp_fn on_resp);

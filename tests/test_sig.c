@@ -7911,4 +7911,131 @@ out:
 	teardown();
 }
 
+/* Allocations of [malloc_fail_lo, 64 KiB) fail while malloc_fail_lo is set (test_sig
+ * links with --wrap=malloc): blocks too large for sig.c's size classes, not its slabs. */
+static size_t malloc_fail_lo;
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+
+void *
+__wrap_malloc(size_t n)
+{
+	if (malloc_fail_lo != 0 && n >= malloc_fail_lo && n < 64 * 1024)
+		return NULL;
+	return __real_malloc(n);
+}
+
+/* A client transaction whose request cannot be kept for its retransmissions is none:
+ * NULL, nothing sent, nothing left in the table. */
+HL_TEST(client_txn_needs_its_copy)
+{
+	static char big[5000];
+	struct hl_sig_addr dst = addr('a', 5090);
+	struct sig_txn *t;
+	uint64_t txns, sent;
+
+	setup_ops(0);
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "OPTIONS ", 8);
+	txns = sig->st.transactions;
+	sent = stats().ctr[HL_SIG_CTR_MSG_OUT];
+	malloc_fail_lo = 4096;
+	t = sig_txn_client(sig, HL_SIP_METHOD_OPTIONS, "z9hG4bKbig1", &dst, big, sizeof(big),
+		NULL, NULL);
+	malloc_fail_lo = 0;
+	HL_CHECK(t == NULL);
+	HL_CHECK(sig->st.transactions == txns);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MSG_OUT] == sent);
+	/* with room for the copy it goes, and is retransmitted from it */
+	t = sig_txn_client(sig, HL_SIP_METHOD_OPTIONS, "z9hG4bKbig2", &dst, big, sizeof(big),
+		NULL, NULL);
+	HL_CHECK(t != NULL && sig->st.transactions == txns + 1);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_MSG_OUT] == sent + 1);
+	advance(600);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_RETRANS_SENT] >= 1);
+	advance(40000);
+	HL_CHECK(sig->st.transactions == txns);
+	teardown();
+}
+
+/* Our re-INVITE that cannot go (no room for its transaction) leaves the leg as it was:
+ * the agent's hold it would relay gets 500, no transaction is left, it is counted in
+ * reinvites_not_sent, and the retry takes the next CSeq and o= version after our last
+ * ones, as if the first had not been tried. */
+HL_TEST(reinvite_not_sent_keeps_leg)
+{
+	char inv[4096], totag[64], sdp[1024], ans[1024], rinv[4096], msg[4096], v[512];
+	const char *body;
+	unsigned long ver0;
+	uint32_t max;
+	uint64_t txns;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKrn1", "rn1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && (body = strstr(out[i].buf, "\r\n\r\n")) != NULL);
+	if (i < 0 || body == NULL)
+		goto out;
+	ver0 = o_version(body);
+	HL_CHECK(ver0 != 0);
+	hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+	param(v, ";tag=", totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKrna", "rn1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+
+	/* room for the agent's INVITE's transaction, none for ours */
+	max = sig->ntxn_max;
+	txns = sig->st.transactions;
+	sig->ntxn_max = (uint32_t)txns + 1;
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrnb1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	sig->ntxn_max = max;
+	HL_CHECK(find_out("INVITE") < 0);
+	i = find_out("500");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REINVITE_NOT_SENT] == 1);
+	HL_CHECK(sig->st.transactions == txns + 1); /* the agent's INVITE alone */
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrnb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* the agent's retry goes on to the customer as our first re-INVITE would have */
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrnb2", 2, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	HL_CHECK(hdr((unsigned int)i, HL_SIP_HDR_CSEQ, v, sizeof(v)) == 0);
+	HL_CHECK_MSG(strcmp(v, "2 INVITE") == 0, "CSeq: %s", v);
+	body = strstr(out[i].buf, "\r\n\r\n");
+	HL_CHECK_MSG(body != NULL && o_version(body) == ver0 + 1, "o= version %lu after %lu",
+		body != NULL ? o_version(body) : 0, ver0);
+	HL_CHECK(strstr(out[i].buf, "a=sendonly\r\n") != NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	upd_sdp(ans, sizeof(ans), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), ans);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("200") >= 0);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrnb2a", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REINVITE_NOT_SENT] == 1);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKrn9", "rn1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

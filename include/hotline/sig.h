@@ -155,7 +155,8 @@ struct hl_sig_ops {
 	_(FORK_EXTRA_2XX, "fork_extra_2xx")                                            \
 	_(FORK_CODEC_REOFFER, "fork_codec_reoffer")                                    \
 	_(FORK_CODEC_FAILED, "fork_codec_failed")                                      \
-	_(HOLD_RELAY_DEFERRED, "hold_relay_deferred")
+	_(HOLD_RELAY_DEFERRED, "hold_relay_deferred")                                  \
+	_(REINVITE_NOT_SENT, "reinvites_not_sent")
 
 enum hl_sig_ctr {
 #define HL_SIG_C_ENUM_(sym, name) HL_SIG_CTR_##sym,

@@ -2275,6 +2275,100 @@ out:
 	teardown();
 }
 
+/* An answer in the ACK that would hold, or resume, but is no answer to our offer (a codec
+ * we did not offer, the stream refused, RTP/SAVP without a key of ours): counted, and the
+ * leg keeps its media and its hold as they were; the agent hears of nothing. */
+HL_TEST(ack_hold_refused_keeps_leg)
+{
+	static const char *const bad[] = {
+		"m=audio 6002 RTP/AVP 0\r\n",
+		"m=audio 0 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+		"m=audio 6002 RTP/SAVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+	};
+	char inv[4096], ok[4096], totag[64], ans[1024], msg[4096], rinv[4096], branch[32];
+	struct hl_sdp offer;
+	struct hl_media_leg was;
+	struct sig_leg *a;
+	unsigned int cseq = 1;
+	uint64_t fail;
+	int i;
+
+	setup_ops(1);
+	if (late_call("z9hG4bKhr1", "hr1@trunk", NULL, inv, sizeof(inv), ok, sizeof(ok), totag,
+		    sizeof(totag), &offer) != 0)
+		goto out;
+	late_answer(ans, sizeof(ans), 6002, "RTP/AVP", "8 101", "");
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKhr1a", "hr1@trunk", totag, 1, ans);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(sig->calls != NULL && sig->calls->a != NULL);
+	if (sig->calls == NULL || sig->calls->a == NULL)
+		goto out;
+	a = sig->calls->a;
+
+	/* first on the call as it runs, then once it is on hold (a held answer taken) */
+	for (unsigned int held = 0; held < 2; held++) {
+		const char *dir = held ? "a=sendrecv\r\n" : "a=sendonly\r\n";
+		for (unsigned int n = 0; n < HL_ARRAY_SIZE(bad); n++) {
+			cseq++;
+			snprintf(branch, sizeof(branch), "z9hG4bKhr%u", cseq);
+			customer_reinvite(branch, "hr1@trunk", totag, cseq, "");
+			HL_CHECK(find_out("200") >= 0);
+			HL_CHECK(a->hold == held);
+			was = a->media;
+			fail = stats().ctr[HL_SIG_CTR_MEDIA_FAIL];
+			npushed = 0;
+			snprintf(ans, sizeof(ans),
+				"v=0\r\no=trunk 5 %u IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\n"
+				"t=0 0\r\n%s%s", 10 + cseq, bad[n], dir);
+			snprintf(branch, sizeof(branch), "z9hG4bKhr%ua", cseq);
+			customer_req_sdp(msg, sizeof(msg), "ACK", branch, "hr1@trunk", totag, cseq,
+				ans);
+			feed(msg, addr('t', 5060));
+			HL_CHECK_MSG(stats().ctr[HL_SIG_CTR_MEDIA_FAIL] == fail + 1,
+				"held %u, case %u: not counted", held, n);
+			HL_CHECK_MSG(a->hold == held, "held %u, case %u: hold is now %u", held, n,
+				a->hold);
+			HL_CHECK_MSG(memcmp(&a->media, &was, sizeof(was)) == 0,
+				"held %u, case %u: the media moved", held, n);
+			HL_CHECK_INT(npushed, 0);
+			HL_CHECK_MSG(find_out("INVITE") < 0, "held %u, case %u: relayed", held, n);
+			HL_CHECK(stats().calls == 1);
+		}
+		if (held)
+			break;
+		/* a held answer the leg takes: relayed to the agent, who answers */
+		cseq++;
+		snprintf(branch, sizeof(branch), "z9hG4bKhr%u", cseq);
+		customer_reinvite(branch, "hr1@trunk", totag, cseq, "");
+		HL_CHECK(find_out("200") >= 0);
+		snprintf(ans, sizeof(ans),
+			"v=0\r\no=trunk 5 %u IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+			"m=audio 6002 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+			"a=sendonly\r\n", 10 + cseq);
+		snprintf(branch, sizeof(branch), "z9hG4bKhr%ua", cseq);
+		customer_req_sdp(msg, sizeof(msg), "ACK", branch, "hr1@trunk", totag, cseq, ans);
+		feed(msg, addr('t', 5060));
+		HL_CHECK(a->hold == 1);
+		i = find_out("INVITE");
+		HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+		if (i < 0)
+			goto out;
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		respond_sdp(rinv, 200, addr('a', 5090), NULL);
+		HL_CHECK(find_out("ACK") >= 0);
+	}
+
+	cseq++;
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKhr99", "hr1@trunk", totag, cseq);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 /* The worker could not take a leg (its table was full): a call that cannot carry media
  * is ended, BYE to both sides, and counted. */
 HL_TEST(media_refused_ends_call)

@@ -3883,12 +3883,20 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		 * No SDP (a delayed offer: some PBXs after a transfer, or as a refresh): RFC
 		 * 3261 §14.2 and RFC 3264 §5 make our 2xx the offer and the ACK the answer
 		 * (leg_ack_answer). We anchor the media, so it is ours for this leg alone,
-		 * the peer is not asked: what the leg runs, sendrecv unless the peer has put
-		 * the call on hold, with the version of our last SDP if nothing differs.
+		 * the peer is not asked: what the leg runs, with the version of our last SDP
+		 * if nothing differs. Its direction restates ours: while the peer holds,
+		 * the one we last gave l (leg_our_dir(): sendonly, or inactive for a hold
+		 * made inactive), else sendrecv, so that a leg holding by itself (our
+		 * recvonly answer) may resume in its answer (RFC 6337 §5.3).
 		 */
 		char sdp[2048];
-		int n = leg_offer_sdp(s, l, peer != NULL && peer->hold ? HL_SDP_DIR_SENDONLY :
-			HL_SDP_DIR_SENDRECV, 0, sdp, sizeof(sdp));
+		enum hl_sdp_dir od = HL_SDP_DIR_SENDRECV;
+		if (peer != NULL && peer->hold) {
+			od = leg_our_dir(l);
+			if (od != HL_SDP_DIR_INACTIVE)
+				od = HL_SDP_DIR_SENDONLY;
+		}
+		int n = leg_offer_sdp(s, l, od, 0, sdp, sizeof(sdp));
 		if (n > 0) {
 			store_sdp(&l->sdp_local, &l->sdp_local_len, sdp, (size_t)n);
 			sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, "application/sdp", sdp,

@@ -8132,4 +8132,90 @@ out:
 	teardown();
 }
 
+/* A re-INVITE without SDP from the customer while the agent holds: the offer in our 200
+ * restates the direction we gave the customer, inactive for an inactive hold (sendonly
+ * would offer it media the agent does not send), sendonly for a sendonly one; while the
+ * customer holds by itself it is sendrecv, so its answer may resume (RFC 6337 §5.3). */
+HL_TEST(delayed_offer_restates_hold)
+{
+	static const struct {
+		const char *who, *dir, *want;
+	} cases[] = {
+		{"agent", "inactive", "a=inactive\r\n"},
+		{"agent", "sendonly", "a=sendonly\r\n"},
+		{"customer", "sendonly", "a=sendrecv\r\n"},
+	};
+
+	for (unsigned int n = 0; n < HL_ARRAY_SIZE(cases); n++) {
+		char inv[4096], totag[64], sdp[1024], ans[1024], rinv[4096], msg[4096], v[512];
+		bool agent = strcmp(cases[n].who, "agent") == 0;
+		int i;
+
+		setup_ops(1);
+		HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+		send_invite("+15550100", "z9hG4bKdr1", "dr1@trunk");
+		i = find_out("INVITE");
+		HL_CHECK(i >= 0);
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		snprintf(inv, sizeof(inv), "%s", out[i].buf);
+		agent_respond(inv, 200, 5090);
+		i = find_out("200");
+		HL_CHECK(i >= 0);
+		hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+		param(v, ";tag=", totag, sizeof(totag));
+		customer_req(msg, sizeof(msg), "ACK", "z9hG4bKdra", "dr1@trunk", totag, 1);
+		feed(msg, addr('t', 5060));
+
+		/* the hold, relayed and answered */
+		if (agent) {
+			agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, cases[n].dir);
+			agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKdrb1", 1, sdp);
+			feed(msg, addr('a', 5090));
+		} else {
+			upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", cases[n].dir);
+			customer_reinvite("z9hG4bKdr2", "dr1@trunk", totag, 2, sdp);
+		}
+		i = find_out("INVITE");
+		HL_CHECK(i >= 0 && out[i].dst.port == (agent ? 5060 : 5090));
+		if (i < 0) {
+			teardown();
+			continue;
+		}
+		snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+		if (agent) {
+			upd_sdp(ans, sizeof(ans), 2, "10.99.0.2", 6000, "8 101",
+				strcmp(cases[n].dir, "inactive") == 0 ? "inactive" : "recvonly");
+			respond_sdp(rinv, 200, addr('t', 5060), ans);
+		} else {
+			agent_sdp_at(ans, sizeof(ans), 3, 2, 7000, "recvonly");
+			respond_sdp(rinv, 200, addr('a', 5090), ans);
+		}
+		HL_CHECK(find_out("ACK") >= 0 && find_out("200") >= 0);
+		if (agent) {
+			agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKdrb1", 1, NULL);
+			feed(msg, addr('a', 5090));
+		} else {
+			customer_req(msg, sizeof(msg), "ACK", "z9hG4bKdr2", "dr1@trunk", totag, 2);
+			feed(msg, addr('t', 5060));
+		}
+
+		/* the customer's delayed offer */
+		customer_reinvite("z9hG4bKdr3", "dr1@trunk", totag, 3, "");
+		i = find_out("200");
+		HL_CHECK(i >= 0 && find_out("INVITE") < 0);
+		HL_CHECK_MSG(i >= 0 && strstr(out[i].buf, cases[n].want) != NULL,
+			"case %u (%s holds, %s): our offer:\n%s", n, cases[n].who, cases[n].dir,
+			i >= 0 ? out[i].buf : "");
+
+		customer_req(msg, sizeof(msg), "BYE", "z9hG4bKdr9", "dr1@trunk", totag, 4);
+		feed(msg, addr('t', 5060));
+		agent_answers_bye();
+		HL_CHECK(stats().calls == 0);
+		teardown();
+	}
+}
+
 HL_TEST_MAIN()

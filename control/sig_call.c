@@ -2785,7 +2785,8 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 	if (l->reoffer_codec != 0 && l->reoffer_codec <= HL_ARRAY_SIZE(our_codecs)) {
 		/* The other leg moved codec: this one moves to it, under our PT, or on the
 		 * customer's leg the PT its offer gave it, and events keep the leg's PT
-		 * (RFC 3264 §8.3.2: a PT names one format for the whole session). */
+		 * (RFC 3264 §8.3.2: a PT names one format for the whole session) unless
+		 * that is the codec's PT now: then ours, as one PT cannot name both. */
 		int pt = l->side == 0 && l->call != NULL ? a_offer_pt(l->call, l->reoffer_codec - 1)
 							 : -1;
 		one[0] = our_codecs[l->reoffer_codec - 1];
@@ -2793,7 +2794,7 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 			one[0].pt = (uint8_t)pt;
 		caps.codecs = one;
 		caps.ncodecs = 1;
-		if (l->media_ready && l->media.te_pt >= 0 && l->media.te_pt != pt)
+		if (l->media_ready && l->media.te_pt >= 0 && l->media.te_pt != one[0].pt)
 			caps.te_pt = (uint8_t)l->media.te_pt;
 	} else if (leg_codec(l, one) == 0) {
 		caps.codecs = one;

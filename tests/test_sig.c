@@ -8218,4 +8218,56 @@ HL_TEST(delayed_offer_restates_hold)
 	}
 }
 
+/* The customer moves to a codec whose PT on the agent's leg is the one the agent's
+ * telephone-events run under (opus, our 111; the agent's events 111): our re-INVITE to
+ * the agent offers opus at 111 and the events under another PT, not 111 twice. */
+HL_TEST(reoffer_codec_te_pt_collision)
+{
+	static const char agent_te111[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+					  "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+					  "m=audio 7000 RTP/AVP 8 111\r\n"
+					  "a=rtpmap:111 telephone-event/8000\r\n";
+	static const char opus[] = "v=0\r\no=trunk 1 2 IN IP4 10.99.0.2\r\ns=-\r\n"
+				   "c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 96 101\r\n"
+				   "a=rtpmap:96 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n";
+	char inv[4096], totag[64], msg[4096], v[512];
+	const struct hl_media_leg *b;
+	struct hl_sdp sdp;
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKtc1", "tc1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	respond_sdp(inv, 200, addr('a', 5090), agent_te111);
+	b = last_push(1);
+	HL_CHECK(b != NULL && b->te_pt == 111 && b->codec_pt == 8);
+	i = find_out("200");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+	param(v, ";tag=", totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKtca", "tc1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+
+	customer_reinvite("z9hG4bKtc2", "tc1@trunk", totag, 2, opus);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	HL_CHECK(sdp_of((unsigned int)i, &sdp) == 0 && sdp.nmedia == 1);
+	HL_CHECK_MSG(sdp.media[0].nfmt == 2 && sdp.media[0].fmt[0].pt == 111 &&
+			     sdp.media[0].te_pt >= 0 && sdp.media[0].te_pt != 111,
+		"our re-offer:\n%s", out[i].buf);
+	HL_CHECK(strstr(out[i].buf, "a=rtpmap:111 opus/48000/2\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, "a=rtpmap:111 telephone-event") == NULL);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

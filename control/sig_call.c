@@ -3753,45 +3753,34 @@ leg_peer_live(const struct sig_leg *peer)
 }
 
 /*
- * An offer on l (offer, parsed from body in buf: a re-INVITE's or an UPDATE's) that
- * is ours alone to answer: a new address, port or payload type, or any change while
- * l has no confirmed peer dialog to offer it on to (the agent still ringing, none
- * yet, the customer's 2xx still waiting for its PRACK), so that prompts, music and
- * early media keep reaching the remote where it now is. RFC 3264 §8: our answer at
- * our address and l's port, with the codec l runs (k < 0) or our_codecs[k], the next
- * o= version only when our SDP changes; l takes the offer's remote, direction and
- * keys, and the worker gets the leg before the remote hears the answer (media_push).
- * Length of the answer in out; or -1 when it cannot be answered (no codec of ours,
- * no stream, no route to the new address), with l as it was: the caller refuses 488.
+ * leg_answer_here() once the answer is built: out (length n) and neg, from
+ * leg_answer_sdp() on l with k, offer and the SDP version v it found. Built again
+ * only when it came out as our last SDP but for o=, to keep that version.
  */
 static int
-leg_answer_here(struct hl_sig *s, struct sig_leg *l, int k, const uint8_t *buf,
-	struct hl_sip_slice body, const struct hl_sdp *offer, char *out, size_t cap)
+leg_answer_take(struct hl_sig *s, struct sig_leg *l, int k, const uint8_t *buf,
+	struct hl_sip_slice body, const struct hl_sdp *offer, struct hl_sdp_negotiated *neg,
+	uint32_t v, char *out, size_t cap, int n)
 {
-	struct hl_sdp_negotiated neg;
 	struct hl_media_leg was;
-	uint32_t v = l->sdp_version;
 	enum hl_sdp_dir d = offer_dir(buf, body);
-	int n = leg_answer_sdp(s, l, l, k, buf, offer, out, cap, &neg);
 
-	if (n < 0)
-		return -1;
 	if (l->sdp_local != NULL &&
 		sdp_same_but_origin(out, (size_t)n, l->sdp_local, l->sdp_local_len)) {
 		/* The same answer as before: the same version. Our key, if any, is the one
 		 * in use or the one kept in srtp_next, so the SDP comes out the same. */
 		l->sdp_version = v - 1;
-		n = leg_answer_sdp(s, l, l, k, buf, offer, out, cap, &neg);
+		n = leg_answer_sdp(s, l, l, k, buf, offer, out, cap, neg);
 		if (n < 0) {
 			l->sdp_version = v;
 			return -1;
 		}
 	}
 	was = l->media;
-	for (unsigned int i = 0; i < neg.nstreams; i++) {
-		if (!neg.s[i].accepted)
+	for (unsigned int i = 0; i < neg->nstreams; i++) {
+		if (!neg->s[i].accepted)
 			continue;
-		if (media_from_neg(s, l->call, l, buf, &offer->media[i], &neg.s[i],
+		if (media_from_neg(s, l->call, l, buf, &offer->media[i], &neg->s[i],
 			    hl_sdp_media_dir(offer, i)) != 0) {
 			/* No route to its new address: nothing moves. */
 			l->media = was;
@@ -3809,6 +3798,31 @@ leg_answer_here(struct hl_sig *s, struct sig_leg *l, int k, const uint8_t *buf,
 		media_push(s, l->call);
 	explicit_bzero(&was, sizeof(was));
 	return n;
+}
+
+/*
+ * An offer on l (offer, parsed from body in buf: a re-INVITE's or an UPDATE's) that
+ * is ours alone to answer: a new address, port or payload type, or any change while
+ * l has no confirmed peer dialog to offer it on to (the agent still ringing, none
+ * yet, the customer's 2xx still waiting for its PRACK), so that prompts, music and
+ * early media keep reaching the remote where it now is. RFC 3264 §8: our answer at
+ * our address and l's port, with the codec l runs (k < 0) or our_codecs[k], the next
+ * o= version only when our SDP changes; l takes the offer's remote, direction and
+ * keys, and the worker gets the leg before the remote hears the answer (media_push).
+ * Length of the answer in out; or -1 when it cannot be answered (no codec of ours,
+ * no stream, no route to the new address), with l as it was: the caller refuses 488.
+ */
+static int
+leg_answer_here(struct hl_sig *s, struct sig_leg *l, int k, const uint8_t *buf,
+	struct hl_sip_slice body, const struct hl_sdp *offer, char *out, size_t cap)
+{
+	struct hl_sdp_negotiated neg;
+	uint32_t v = l->sdp_version;
+	int n = leg_answer_sdp(s, l, l, k, buf, offer, out, cap, &neg);
+
+	if (n < 0)
+		return -1;
+	return leg_answer_take(s, l, k, buf, body, offer, &neg, v, out, cap, n);
 }
 
 static void
@@ -4104,6 +4118,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 	bool hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
 	bool peer_up = l->state == LEG_CONFIRMED && peer != NULL && peer->state == LEG_CONFIRMED;
 	int newk = offer_new_codec(l, buf, &offer);
+	uint32_t v = l->sdp_version;
 	/* Answered here first, even when the peer decides: an offer we could not answer
 	 * is refused before anything moves. A new codec needs the peer (not there yet in
 	 * an early dialog: 488 then). */
@@ -4118,7 +4133,7 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 		 * answer is its. The version taken above goes back, so the answer we
 		 * send is the next one. */
 		hl_srtp_key_wipe(&l->srtp_next);
-		l->sdp_version--;
+		l->sdp_version = v;
 		if (leg_offer_ours(peer) || peer->inv_peer_req != NULL) {
 			/* A re-INVITE of ours on the peer's dialog (a refresh) is open:
 			 * §14.1 lets no second one go. */
@@ -4150,10 +4165,9 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 		l->dir_due = HL_SDP_DIR_NONE;
 		return;
 	}
-	/* Ours to answer: built again by leg_answer_here(), which moves l and keeps the
-	 * version when our SDP came out as before. */
-	l->sdp_version--;
-	n = leg_answer_here(s, l, newk - 1, buf, m->body, &offer, sdp, sizeof(sdp));
+	/* Ours to answer: the answer built above moves l (leg_answer_take), with the
+	 * version kept when our SDP came out as before. */
+	n = leg_answer_take(s, l, newk - 1, buf, m->body, &offer, &neg, v, sdp, sizeof(sdp), n);
 	if (n < 0) {
 		update_refuse(s, t, buf, m, 488);
 		return;

@@ -805,9 +805,10 @@ client_response(struct hl_sig *s, const uint8_t *buf, const struct hl_sip_msg *m
 	}
 	if (t->state == TXN_ACCEPTED) {
 		/* RFC 6026 §7.2: 2xx retransmissions go to the user (who ACKs again). */
-		if (st >= 200 && st < 300 && t->on_resp != NULL && t->leg != NULL)
+		if (st >= 200 && st < 300 && t->on_resp != NULL && t->leg != NULL) {
+			t->again = 1;
 			t->on_resp(s, t, buf, m, st);
-		else
+		} else
 			sig_count(s, HL_SIG_CTR_RETRANS_ABSORBED);
 		return;
 	}

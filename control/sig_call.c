@@ -2416,6 +2416,14 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	}
 	if (t->method != HL_SIP_METHOD_INVITE)
 		return;
+	if (t->again && status < 300) {
+		/* The 2xx again (our ACK lost; an in-dialog INVITE does not fork): the ACK
+		 * again (§13.2.2.4), and nothing else. Its offer was answered at the first
+		 * one, and an offer of ours in flight now (the next re-INVITE, its keys, an
+		 * offer it relays) is not answered by it. */
+		b_send_ack(s, l, NULL, t->cseq, NULL, NULL);
+		return;
+	}
 	if (l->sdp_local_was != NULL && t->cseq == l->sdp_local_was_cseq) {
 		/* RFC 3264 §8: our offer refused (or timed out), the session is as it
 		 * was, with the SDP of ours it had; answered, the offer is it. Our o=

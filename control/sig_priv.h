@@ -68,6 +68,8 @@ struct sig_txn {
 	uint8_t cancel_pending; /* client INVITE: CANCEL once a 1xx comes */
 	uint8_t cancel_sent;    /* client INVITE: CANCEL went; t_end runs 64*T1 from it */
 	uint8_t got_1xx;
+	uint8_t again;          /* client INVITE: this 2xx came in Accepted (RFC 6026 §7.2:
+				 * a retransmission, or another fork's), its user told */
 	uint16_t status;        /* final status sent (server) or received (client) */
 	uint32_t retx_ms;
 	uint64_t deadline_ms;   /* server 2xx: give up retransmitting here */

@@ -8270,4 +8270,85 @@ out:
 	teardown();
 }
 
+/* The customer's 200 to an earlier re-INVITE of ours, again (our ACK lost, RFC 6026
+ * §7.2) while our next one, relaying the agent's resume, waits for its answer: it is
+ * ACKed again and is no answer to the one in flight, so the agent hears nothing until
+ * the customer answers that one. */
+HL_TEST(reinvite_2xx_again_is_no_answer)
+{
+	char inv[4096], totag[64], sdp[1024], ans[1024], hold[4096], resume[4096], msg[4096];
+	char v[512];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKra1", "ra1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0);
+	hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+	param(v, ";tag=", totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKraa", "ra1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+
+	/* the agent holds: relayed, answered, ACKed */
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrab1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(hold, sizeof(hold), "%s", out[i].buf);
+	upd_sdp(ans, sizeof(ans), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(hold, 200, addr('t', 5060), ans);
+	HL_CHECK(find_out("ACK") >= 0 && find_out("200") >= 0);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrab1", 1, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* the agent resumes: our re-INVITE to the customer, unanswered yet */
+	agent_sdp_at(sdp, sizeof(sdp), 4, 2, 7000, "sendrecv");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKrab2", 2, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(resume, sizeof(resume), "%s", out[i].buf);
+
+	/* the hold's 200 again: its ACK again, nothing else */
+	npushed = 0;
+	respond_sdp(hold, 200, addr('t', 5060), ans);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK(is_method(0, "ACK") && strstr(out[0].buf, "CSeq: 2 ACK\r\n") != NULL);
+	HL_CHECK_MSG(find_out("200") < 0, "the agent's resume was answered before the customer");
+	HL_CHECK_INT(npushed, 0);
+
+	/* the customer answers the resume: now the agent hears of it */
+	upd_sdp(ans, sizeof(ans), 3, "10.99.0.2", 6000, "8 101", "sendrecv");
+	respond_sdp(resume, 200, addr('t', 5060), ans);
+	i = find_out("ACK");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "CSeq: 3 ACK\r\n") != NULL);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "a=sendrecv\r\n"));
+	HL_CHECK(last_push(0) != NULL && !last_push(0)->recv_only &&
+		 !last_push(0)->remote_silent);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKrab2", 2, NULL);
+	feed(msg, addr('a', 5090));
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKra9", "ra1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

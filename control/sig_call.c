@@ -2462,8 +2462,10 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 		l->inv_peer_req = NULL;
 		relay_answered(s, c, l, orig, status);
 	}
-	if (c != NULL && l->codec_fix == CODEC_FIX_SENT && t->cseq == l->codec_fix_cseq) {
-		/* Our move of the customer to the agent's codec (a_codec_move): a 491
+	if (c != NULL && l->codec_fix == CODEC_FIX_SENT) {
+		/* Our move of the customer to the agent's codec (a_codec_move), as no
+		 * other INVITE of ours on the leg was in progress when it went, nor can go
+		 * while it is, and a 2xx again of an earlier one stopped above: a 491
 		 * crossed theirs and it goes again; an answer that does not take the
 		 * agent's codec, or a refusal, leaves legs that cannot hear each other, and
 		 * the call ends (a dead dialog as dialog_lost, below). */
@@ -3011,7 +3013,6 @@ a_codec_move(struct hl_sig *s, struct sig_leg *a)
 	if (a->codec_fix == CODEC_FIX_DUE)
 		sig_count(s, HL_SIG_CTR_FORK_CODEC_REOFFER);
 	a->codec_fix = CODEC_FIX_SENT;
-	a->codec_fix_cseq = a->lcseq;
 }
 
 static void

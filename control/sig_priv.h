@@ -185,7 +185,6 @@ struct sig_leg {
 	 * reliable 18x of another fork's): our re-INVITE moves the customer to it
 	 * (sig_call.c a_codec_move()), retried after a 491 on t_codec. */
 	uint8_t codec_fix;     /* A: enum sig_codec_fix */
-	uint32_t codec_fix_cseq; /* A: CSeq of that re-INVITE, while CODEC_FIX_SENT */
 	struct hl_timer t_codec; /* A: its next try (RFC 3261 §14.1) */
 	struct hl_timer t_dir;   /* dir_due's next look at the peer's dialog */
 	/* Key presses by INFO relayed into this leg's dialog, one INFO at a time: the
@@ -240,7 +239,8 @@ enum sig_codec_fix {
 	CODEC_FIX_NONE = 0,
 	CODEC_FIX_DUE,   /* at the customer's ACK of our 2xx, or once t_codec fires */
 	CODEC_FIX_RETRY, /* the same, after a 491 to the one sent (not counted again) */
-	CODEC_FIX_SENT,  /* our re-INVITE of CSeq codec_fix_cseq waits for its final */
+	CODEC_FIX_SENT,  /* that re-INVITE waits for its final: the leg's one INVITE of
+			  * ours in progress (RFC 3261 §14.1, leg_offer_open()) */
 };
 
 /* sig_leg.early_sdp: where the A leg's SDP stands before the 2xx, with 100rel. */

@@ -8351,4 +8351,84 @@ out:
 	teardown();
 }
 
+/* The move to the answering fork's codec in flight while the customer's 200 to our
+ * earlier re-INVITE (the agent's hold, relayed between a 491 to the move and its retry;
+ * the agent's answer is no matter here) comes again: ACKed again, it is not the move's
+ * answer, which then moves both legs. */
+HL_TEST(fork_codec_reoffer_old_2xx_again)
+{
+	static const char pcmu_held[] =
+		"v=0\r\no=trunk 1 2 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n";
+	static const char pcma_held[] =
+		"v=0\r\no=trunk 1 3 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n";
+	char inv[4096], totag[64], sdp183[2048], reinv[4096], relay[4096], msg[2048];
+	int i;
+
+	setup_ops(1);
+	if (fork_codec_call("z9hG4bKfc9", "fc9@trunk", 8, inv, sizeof(inv), totag, sizeof(totag),
+		    sdp183, sizeof(sdp183)) != 0)
+		goto out;
+	if (fork_codec_ack("fc9@trunk", totag, reinv, sizeof(reinv)) != 0) {
+		HL_CHECK_MSG(0, "no re-INVITE after the customer's ACK");
+		goto out;
+	}
+	respond_sdp(reinv, 491, addr('t', 5060), NULL);
+	HL_CHECK(sig->calls != NULL && sig->calls->a->codec_fix == CODEC_FIX_RETRY);
+
+	/* before the retry, the agent holds: relayed (CSeq 3), answered, ACKed */
+	agent_req_tag(msg, sizeof(msg), inv, "f2", "INVITE", "z9hG4bKfc9h", 2, fork_hold);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(relay, sizeof(relay), "%s", out[i].buf);
+	HL_CHECK(strstr(relay, "CSeq: 3 INVITE\r\n") != NULL);
+	respond_sdp(relay, 200, addr('t', 5060), pcmu_held);
+	HL_CHECK(find_out("ACK") >= 0);
+	HL_CHECK(nout == 2 && out[1].dst.port == 5090 && status_of(1) >= 200);
+	agent_req_tag(msg, sizeof(msg), inv, "f2", "ACK", "z9hG4bKfc9h", 2, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* the retry goes (CSeq 4) */
+	nout = 0;
+	for (unsigned int t = 0; t < 2010 && find_out("INVITE") < 0; t += 10)
+		advance(10);
+	i = find_out("INVITE");
+	HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5060, "no retry within 2 s of the 491");
+	if (i < 0)
+		goto out;
+	snprintf(reinv, sizeof(reinv), "%s", out[i].buf);
+	HL_CHECK(strstr(reinv, "CSeq: 4 INVITE\r\n") != NULL);
+	HL_CHECK(strstr(reinv, " RTP/AVP 8 101\r\n") != NULL);
+
+	/* the hold's 200 again: its ACK again, nothing else */
+	respond_sdp(relay, 200, addr('t', 5060), pcmu_held);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK(is_method(0, "ACK") && strstr(out[0].buf, "CSeq: 3 ACK\r\n") != NULL);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_FAILED], 0);
+	HL_CHECK(stats().calls == 1 && sig->calls->a->codec_fix == CODEC_FIX_SENT);
+
+	/* the move's answer: both legs on PCMA */
+	respond_sdp(reinv, 200, addr('t', 5060), pcma_held);
+	i = find_out("ACK");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "CSeq: 4 ACK\r\n") != NULL);
+	HL_CHECK(find_out("BYE") < 0);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 8);
+	HL_CHECK(sig->calls != NULL && sig->calls->a->codec_fix == CODEC_FIX_NONE);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_CODEC_FAILED], 0);
+
+	nout = 0;
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfc9b", "fc9@trunk", totag, 5);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	fork_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

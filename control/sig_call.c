@@ -3964,10 +3964,13 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 		sig_reply(s, t, buf, m, 200, NULL, NULL, hdrs, "application/sdp", sdp, (size_t)n);
 		return;
 	}
-	if (leg_offer_ours(peer)) {
-		/* A re-INVITE of ours on the peer's dialog is open (a refresh, the
-		 * customer's move to the codec of the fork that answered): §14.1 lets no
-		 * second one go, as for an UPDATE (update_request). */
+	if (leg_offer_open(peer)) {
+		/* An offer is open on the peer's dialog (a refresh or a relay of ours, the
+		 * customer's move to the codec of the fork that answered, our 2xx, offer
+		 * or answer, still waiting for its ACK: the customer's right after the
+		 * agent answered): §14.1 lets no second INVITE go, as for an UPDATE
+		 * (update_request). */
+		sig_count(s, HL_SIG_CTR_OFFER_RELAY_RETRY);
 		reply_retry(s, t, buf, m);
 		return;
 	}
@@ -4143,9 +4146,10 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 		 * send is the next one. */
 		hl_srtp_key_wipe(&l->srtp_next);
 		l->sdp_version = v;
-		if (leg_offer_ours(peer) || peer->inv_peer_req != NULL) {
-			/* A re-INVITE of ours on the peer's dialog (a refresh) is open:
-			 * §14.1 lets no second one go. */
+		if (leg_offer_open(peer) || peer->inv_peer_req != NULL) {
+			/* An offer is open on the peer's dialog (a re-INVITE of ours, our
+			 * 2xx waiting for its ACK): §14.1 lets no second one go. */
+			sig_count(s, HL_SIG_CTR_OFFER_RELAY_RETRY);
 			update_refuse(s, t, buf, m, 500);
 			return;
 		}

@@ -8431,4 +8431,78 @@ out:
 	teardown();
 }
 
+/*
+ * The agent holds right after answering, before the customer has ACKed our 200: that
+ * INVITE transaction is still open on the customer's dialog (RFC 3261 §14.1), so
+ * nothing is relayed to the customer yet. The agent's re-INVITE, and its UPDATE, get
+ * 500 with Retry-After (§14.2, RFC 3311 §5.2), counted in offer_relay_retry; once the
+ * ACK is in, the retry goes on to the customer.
+ */
+HL_TEST(agent_hold_before_customer_ack)
+{
+	char inv[4096], totag[64], sdp[1024], rinv[4096], msg[4096], v[512];
+	int i;
+
+	setup_ops(1);
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKhk1", "hk1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v));
+	param(v, ";tag=", totag, sizeof(totag));
+
+	/* no ACK from the customer yet: the agent's hold waits */
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKhkb1", 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("500");
+	HL_CHECK_MSG(find_out("INVITE") < 0, "the hold went on while our 200 waits for its ACK");
+	HL_CHECK(i >= 0 && is_retry_500((unsigned int)i) && out[i].dst.port == 5090);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_OFFER_RELAY_RETRY], 1);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKhkb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKhkb2", 2, sdp);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(nout == 1 && is_retry_500(0) && strstr(out[0].buf, "CSeq: 2 UPDATE\r\n"));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_OFFER_RELAY_RETRY], 2);
+	HL_CHECK(sig->calls != NULL && !sig->calls->b->hold);
+
+	/* the ACK: the agent's retry goes on to the customer */
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKhka", "hk1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKhkb3", 3, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "a=sendonly\r\n"));
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_OFFER_RELAY_RETRY], 2);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), sdp);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "CSeq: 3 INVITE\r\n") &&
+		strstr(body_of((unsigned int)i), "a=recvonly\r\n") != NULL);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKhkb3", 3, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(sig->calls != NULL && sig->calls->b->hold);
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKhk9", "hk1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

@@ -156,6 +156,7 @@ struct hl_sig_ops {
 	_(FORK_CODEC_REOFFER, "fork_codec_reoffer")                                    \
 	_(FORK_CODEC_FAILED, "fork_codec_failed")                                      \
 	_(HOLD_RELAY_DEFERRED, "hold_relay_deferred")                                  \
+	_(OFFER_RELAY_RETRY, "offer_relay_retry")                                      \
 	_(REINVITE_NOT_SENT, "reinvites_not_sent")
 
 enum hl_sig_ctr {

@@ -2716,8 +2716,13 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 		}
 		return;
 	}
+	/* x keeps its codec unless its offer moved it (offer_new_codec(): the peer was
+	 * offered the new one, and its answer put l on it). The peer's codec is not x's
+	 * while the legs of a forked call differ (a_codec_move() not done yet), and x's
+	 * offer need not list it. */
 	if (hl_sdp_parse(ob, osl, &offer) == 0)
-		n = leg_answer_sdp(s, x, l, -1, ob, &offer, sdp, sizeof(sdp), &neg);
+		n = leg_answer_sdp(s, x, offer_new_codec(x, ob, &offer) != 0 ? l : x, -1, ob,
+			&offer, sdp, sizeof(sdp), &neg);
 	if (n > 0) {
 		enum hl_sdp_dir d = offer_dir(ob, osl);
 		x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;

@@ -8505,4 +8505,99 @@ out:
 	teardown();
 }
 
+/*
+ * The legs of a forked call on different codecs (the customer on PCMU from fork f1's
+ * early media, f2 answered PCMA), the move to f2's codec put off by a 491: a hold from
+ * either side is offered on in the codec the other leg runs, and the answer to the
+ * holder is in its own codec, not in the one the other leg answered with, which its
+ * offer may not even list. Both holds are taken (200, recvonly), and neither leg moves
+ * codec with them.
+ */
+HL_TEST(fork_codec_hold_both_ways)
+{
+	static const char pcmu_held[] =
+		"v=0\r\no=trunk 1 2 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n";
+	static const char pcmu_hold[] =
+		"v=0\r\no=trunk 1 3 IN IP4 10.99.0.2\r\ns=-\r\nc=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+		"m=audio 6000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n";
+	static const char pcma_held[] =
+		"v=0\r\no=dev12 2 4 IN IP4 10.99.98.12\r\ns=-\r\nc=IN IP4 10.99.98.12\r\nt=0 0\r\n"
+		"m=audio 7002 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=recvonly\r\n";
+	char inv[4096], totag[64], sdp183[2048], reinv[4096], relay[4096], msg[2048];
+	int i;
+
+	setup_ops(1);
+	if (fork_codec_call("z9hG4bKfh1", "fh1@trunk", 8, inv, sizeof(inv), totag, sizeof(totag),
+		    sdp183, sizeof(sdp183)) != 0)
+		goto out;
+	if (fork_codec_ack("fh1@trunk", totag, reinv, sizeof(reinv)) != 0) {
+		HL_CHECK_MSG(0, "no re-INVITE after the customer's ACK");
+		goto out;
+	}
+	respond_sdp(reinv, 491, addr('t', 5060), NULL);
+	HL_CHECK(sig->calls != NULL && sig->calls->a->codec_fix == CODEC_FIX_RETRY);
+
+	/* the agent holds: offered to the customer in PCMU, answered to f2 in PCMA */
+	agent_req_tag(msg, sizeof(msg), inv, "f2", "INVITE", "z9hG4bKfh1h", 2, fork_hold);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(relay, sizeof(relay), "%s", out[i].buf);
+	HL_CHECK(strstr(relay, " RTP/AVP 0 101\r\n") != NULL && strstr(relay, "a=sendonly\r\n"));
+	npushed = 0;
+	respond_sdp(relay, 200, addr('t', 5060), pcmu_held);
+	HL_CHECK(find_out("ACK") >= 0);
+	HL_CHECK_MSG(find_out("488") < 0, "the agent's hold refused though the customer took it");
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "CSeq: 2 INVITE\r\n"));
+	if (i < 0)
+		goto out;
+	HL_CHECK_MSG(strstr(body_of((unsigned int)i), " RTP/AVP 8 101\r\n") != NULL &&
+			     strstr(body_of((unsigned int)i), "a=recvonly\r\n") != NULL,
+		"our answer to f2: %s", body_of((unsigned int)i));
+	HL_CHECK(sig->calls != NULL && sig->calls->b->hold);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 8);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 0);
+	agent_req_tag(msg, sizeof(msg), inv, "f2", "ACK", "z9hG4bKfh1h", 2, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* the customer holds too: offered to f2 in PCMA, answered to the customer in PCMU */
+	customer_reinvite("z9hG4bKfh1c", "fh1@trunk", totag, 3, pcmu_hold);
+	i = find_out("INVITE");
+	HL_CHECK(fork_req_is(i, "INVITE", "f2", 12, NULL));
+	if (i < 0)
+		goto out;
+	snprintf(relay, sizeof(relay), "%s", out[i].buf);
+	HL_CHECK(strstr(relay, " RTP/AVP 8 101\r\n") != NULL && strstr(relay, "a=sendonly\r\n"));
+	npushed = 0;
+	respond_sdp(relay, 200, addr('a', 5090), pcma_held);
+	HL_CHECK(find_out("ACK") >= 0);
+	HL_CHECK_MSG(find_out("488") < 0, "the customer's hold refused though the agent took it");
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(out[i].buf, "CSeq: 3 INVITE\r\n"));
+	if (i < 0)
+		goto out;
+	HL_CHECK_MSG(strstr(body_of((unsigned int)i), " RTP/AVP 0 101\r\n") != NULL &&
+			     strstr(body_of((unsigned int)i), "a=recvonly\r\n") != NULL,
+		"our answer to the customer: %s", body_of((unsigned int)i));
+	HL_CHECK(sig->calls != NULL && sig->calls->a->hold);
+	HL_CHECK(last_push(0) != NULL && last_push(0)->codec_pt == 0);
+	HL_CHECK(last_push(1) != NULL && last_push(1)->codec_pt == 8);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfh1ca", "fh1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+
+	nout = 0;
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfh1b", "fh1@trunk", totag, 4);
+	feed(msg, addr('t', 5060));
+	HL_CHECK_INT(status_of(0), 200);
+	fork_answers_bye();
+	advance(40000);
+	HL_CHECK(stats().calls == 0 && stats().transactions == 0 && stats().dialogs == 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

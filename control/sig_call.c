@@ -2764,6 +2764,49 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 	}
 }
 
+/* Marks in used[] (one bit a PT) the PTs the SDP text sdp (n octets) gives a format
+ * other than telephone-event. */
+static void
+sdp_pts_used(const char *sdp, size_t n, uint32_t used[4])
+{
+	struct hl_sdp p;
+
+	if (sdp == NULL ||
+		hl_sdp_parse((const uint8_t *)sdp, (struct hl_sip_slice){0, (uint16_t)n}, &p) != 0)
+		return;
+	for (unsigned int i = 0; i < p.nmedia; i++)
+		for (unsigned int f = 0; f < p.media[i].nfmt; f++) {
+			unsigned int pt = p.media[i].fmt[f].pt & 127;
+			if ((int)pt != p.media[i].te_pt)
+				used[pt >> 5] |= 1u << (pt & 31);
+		}
+}
+
+/*
+ * The telephone-event PT of our offer on l whose codec goes under pt, when the leg has
+ * none of its own to keep (or it is pt now): our 101, unless that names another format
+ * in the session (pt, or one in the leg's SDP either way or the customer's first
+ * offer: RFC 3264 §8.3.2, a PT names one format for the whole session); then the first
+ * dynamic PT (96-127, RFC 3551 §6) that names none. -1 when none is free: no events.
+ */
+static int
+offer_te_pt(const struct sig_leg *l, unsigned int pt)
+{
+	uint32_t used[4] = {0};
+
+	used[(pt & 127) >> 5] |= 1u << (pt & 31);
+	sdp_pts_used(l->sdp_remote, l->sdp_remote_len, used);
+	sdp_pts_used(l->sdp_local, l->sdp_local_len, used);
+	if (l->side == 0 && l->call != NULL)
+		sdp_pts_used(l->call->a_offer, l->call->a_offer_len, used);
+	if (!(used[101 >> 5] & (1u << (101 & 31))))
+		return 101;
+	for (unsigned int p = 96; p < 128; p++)
+		if (!(used[p >> 5] & (1u << (p & 31))))
+			return (int)p;
+	return -1;
+}
+
 /*
  * Our offer on leg l in a dialog (RFC 3264 §8): direction dir, the codec the leg runs
  * alone (its PTs), and with SRTP the suite in use alone, our key and tag
@@ -2782,7 +2825,7 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 	struct hl_sdp_codec one[1];
 	struct srtp_cb cb;
 	char host[64], addr[64];
-	int sdplen;
+	int sdplen, te = 101;
 
 	leg_sdp_addr(s, l, host, sizeof(host), addr, sizeof(addr));
 	caps_init(&caps, addr, host[0] == '[', l->rtp_port, l->sess_id,
@@ -2801,7 +2844,8 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 		/* The other leg moved codec: this one moves to it, under our PT, or on the
 		 * customer's leg the PT its offer gave it, and events keep the leg's PT
 		 * (RFC 3264 §8.3.2: a PT names one format for the whole session) unless
-		 * that is the codec's PT now: then ours, as one PT cannot name both. */
+		 * that is the codec's PT now: then one free (offer_te_pt()), as one PT
+		 * cannot name both. */
 		int pt = l->side == 0 && l->call != NULL ? a_offer_pt(l->call, l->reoffer_codec - 1)
 							 : -1;
 		one[0] = our_codecs[l->reoffer_codec - 1];
@@ -2809,13 +2853,11 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 			one[0].pt = (uint8_t)pt;
 		caps.codecs = one;
 		caps.ncodecs = 1;
-		if (l->media_ready && l->media.te_pt >= 0 && l->media.te_pt != one[0].pt)
-			caps.te_pt = (uint8_t)l->media.te_pt;
+		te = l->media_ready ? l->media.te_pt : -1;
 	} else if (leg_codec(l, one) == 0) {
 		caps.codecs = one;
 		caps.ncodecs = 1;
-		if (l->media.te_pt >= 0)
-			caps.te_pt = (uint8_t)l->media.te_pt;
+		te = l->media.te_pt;
 	} else if (l->sdp_remote != NULL) {
 		/* No media yet: the codec of the leg's last remote SDP. */
 		struct hl_sip_slice sl = {0, l->sdp_remote_len};
@@ -2829,6 +2871,12 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 			}
 		}
 	}
+	if (caps.codecs == one && (te < 0 || te == one[0].pt))
+		te = offer_te_pt(l, one[0].pt);
+	if (te >= 0)
+		caps.te_pt = (uint8_t)te;
+	else
+		caps.telephone_event = 0;
 	sdplen = hl_sdp_build_offer(&caps, out, cap);
 	if (!bump && sdplen > 0 && l->sdp_local != NULL && ((size_t)sdplen != l->sdp_local_len ||
 		memcmp(out, l->sdp_local, (size_t)sdplen) != 0)) {

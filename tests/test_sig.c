@@ -8600,4 +8600,79 @@ out:
 	teardown();
 }
 
+/*
+ * The customer's offer names opus 101 and no telephone-event; the agent takes PCMU, then
+ * re-INVITEs with opus alone. Our re-offer moves the customer to opus under its own PT,
+ * 101, so our events cannot have our default 101 as well (RFC 3264 §8.3.2: one PT, one
+ * format): they go under a dynamic PT that names nothing in the customer's SDP. The
+ * same once the customer runs opus at 101 without events: our offer in the 200 to its
+ * delayed-offer re-INVITE.
+ */
+HL_TEST(reoffer_codec_customer_pt_101)
+{
+	static const char opus101[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+				      "c=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+				      "m=audio 6000 RTP/AVP 0 101 96\r\n"
+				      "a=rtpmap:101 opus/48000/2\r\na=rtpmap:96 L16/8000\r\n";
+	static const char agent_pcmu[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+					 "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+					 "m=audio 7000 RTP/AVP 0 101\r\n"
+					 "a=rtpmap:101 telephone-event/8000\r\n";
+	static const char agent_opus[] = "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+					 "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+					 "m=audio 7000 RTP/AVP 111 101\r\n"
+					 "a=rtpmap:111 opus/48000/2\r\n"
+					 "a=rtpmap:101 telephone-event/8000\r\n";
+	static const char opus101_ans[] = "v=0\r\no=trunk 1 2 IN IP4 10.99.0.2\r\ns=-\r\n"
+					  "c=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+					  "m=audio 6000 RTP/AVP 101\r\n"
+					  "a=rtpmap:101 opus/48000/2\r\n";
+	char inv[4096], totag[64], msg[4096], rinv[4096];
+	struct hl_sdp ans, sdp;
+	int i;
+
+	setup_ops(1);
+	i = srtp_call("z9hG4bKtp1", "tp1@trunk", opus101, agent_pcmu, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	HL_CHECK(sig->calls != NULL && sig->calls->a->media.codec_pt == 0 &&
+		 sig->calls->a->media.te_pt < 0);
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKtpb1", 1, agent_opus);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	HL_CHECK(sdp_of((unsigned int)i, &sdp) == 0 && sdp.nmedia == 1);
+	HL_CHECK_MSG(sdp.media[0].nfmt == 2 && sdp.media[0].fmt[0].pt == 101 &&
+			     sdp.media[0].te_pt >= 96 && sdp.media[0].te_pt != 101 &&
+			     sdp.media[0].te_pt != 96,
+		"our re-offer:\n%s", out[i].buf);
+	HL_CHECK(strstr(out[i].buf, "a=rtpmap:101 opus/48000/2\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, "a=rtpmap:101 telephone-event") == NULL);
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	respond_sdp(rinv, 200, addr('t', 5060), opus101_ans);
+	HL_CHECK(find_out("ACK") >= 0);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKtpb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(sig->calls != NULL && sig->calls->a->media.codec_pt == 101 &&
+		 sig->calls->a->media.te_pt < 0);
+
+	/* a delayed offer of the customer's: our 200 offers opus at 101, events elsewhere */
+	customer_reinvite("z9hG4bKtp2", "tp1@trunk", totag, 2, "");
+	i = find_out("200");
+	HL_CHECK(i >= 0 && sdp_of((unsigned int)i, &sdp) == 0 && sdp.nmedia == 1);
+	if (i < 0)
+		goto out;
+	HL_CHECK_MSG(sdp.media[0].fmt[0].pt == 101 && sdp.media[0].te_pt >= 96 &&
+			     sdp.media[0].te_pt != 101 && sdp.media[0].te_pt != 96,
+		"our offer:\n%s", out[i].buf);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

@@ -216,6 +216,7 @@ struct inject {
 	uint64_t next_tsc;  /* next update */
 	uint8_t event;
 	uint8_t ends;	    /* end packets sent */
+	uint8_t failed;	    /* a packet of it did not go out: dropped, not injected */
 };
 
 struct hl_media_shard {
@@ -1659,8 +1660,9 @@ inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, in
  * HL_MEDIA_DTMF_UPDATE_MS, and once its duration is reached the end goes
  * INJECT_END_COPIES times, one a tick; the leg's next press starts a tick after that
  * (a leg sends at most one packet of ours a tick). A press whose leg is gone, has no
- * telephone-event PT or cannot be sent to (on hold, no remote) is dropped, counted.
- * O(queue) a tick.
+ * telephone-event PT or cannot be sent to (on hold, no remote) is dropped, counted, and
+ * so is one a packet of which did not go out (no mbuf, SRTP error): dtmf_injected
+ * counts the presses whose every packet left. O(queue) a tick.
  */
 static unsigned int
 inject_tick(struct hl_worker *w, uint64_t now)
@@ -1693,29 +1695,35 @@ inject_tick(struct hl_worker *w, uint64_t now)
 			/* Never back into the last one (audio stamped behind the clock). */
 			if (l->inj_turn != 0 && (int32_t)(j->ts - l->inj_end) < 0)
 				j->ts = l->inj_end;
+			uint32_t first = l->clock_rate * TICK_MS / 1000;
+			work++;
+			/* A start that did not go leaves the far end nothing to end. */
+			if (inject_send(w, l, j, 1, 0, first < j->dur ? first : j->dur) != 0) {
+				w->st->ctr[HL_CTR_DTMF_INJECT_DROPPED]++;
+				continue;
+			}
 			l->inj_end = j->ts + j->dur;
 			j->start_tsc = now;
 			j->next_tsc = now + sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
 			l->injecting = 1;
-			uint32_t first = l->clock_rate * TICK_MS / 1000;
-			(void)inject_send(w, l, j, 1, 0, first < j->dur ? first : j->dur);
-			work++;
 		} else {
 			uint64_t el = (now - j->start_tsc) / l->tsc_per_unit;
 
 			if (j->ends > 0 || el >= j->dur) {
-				(void)inject_send(w, l, j, 0, 1, j->dur);
+				if (inject_send(w, l, j, 0, 1, j->dur) != 0)
+					j->failed = 1;
 				done = ++j->ends == INJECT_END_COPIES;
 				work++;
 			} else if (now >= j->next_tsc) {
-				(void)inject_send(w, l, j, 0, 0, (uint32_t)el);
+				if (inject_send(w, l, j, 0, 0, (uint32_t)el) != 0)
+					j->failed = 1;
 				j->next_tsc += sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
 				work++;
 			}
 		}
 		if (done) {
 			l->injecting = 0;
-			w->st->ctr[HL_CTR_DTMF_INJECTED]++;
+			w->st->ctr[j->failed ? HL_CTR_DTMF_INJECT_DROPPED : HL_CTR_DTMF_INJECTED]++;
 			continue;
 		}
 		sh->inj[k++] = *j;

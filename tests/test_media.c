@@ -3175,6 +3175,61 @@ out:
 	hl_srtp_key_wipe(&kh);
 }
 
+/*
+ * A press is counted injected only when its packets went out. The customer's outbound
+ * key has a lifetime of one packet (RFC 4568 §6.1): the first press's start takes it and
+ * its later packets cannot be protected, a press with a packet missing is dropped; the
+ * next press's start cannot go at all, dropped too, nothing of it sent.
+ */
+HL_TEST(dtmf_injected_only_when_sent)
+{
+	struct hl_media_leg a, b;
+	struct hl_srtp_key kc, kh;
+	struct hl_srtp_ctx c_in;
+	static struct seen got[64];
+	uint16_t aseq = 1200;
+	unsigned int n, te = 0;
+
+	HL_CHECK(hl_srtp_key_generate(&kc, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kh, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c_in, &kh, HL_SRTP_INBOUND, NULL) == 0);
+	leg(&a, 43, 0, 20330, 20332, CUST, 4330, 0, 101);
+	leg(&b, 43, 1, 20332, 20330, AGENT, 23332, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.rx_key = kc;
+	a.tx_key = kh;
+	a.tx_key.lifetime = 1;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	uint64_t inj = ctr(HL_CTR_DTMF_INJECTED), dropped = ctr(HL_CTR_DTMF_INJECT_DROPPED);
+	uint64_t expired = drop_of(HL_DROP_SRTP_KEY_EXPIRED);
+
+	HL_CHECK(hl_media_dtmf(eng, 0, 20330, '4', 100) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 400, 20332, &aseq, 0, &c_in);
+	for (unsigned int i = 0; i < n; i++)
+		te += got[i].pt == 101;
+	HL_CHECK_MSG(n == 1 && te == 1 && got[0].marker && got[0].payload[0] == 4,
+		"%u frames, %u events", n, te);
+	HL_CHECK(drop_of(HL_DROP_SRTP_KEY_EXPIRED) > expired);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 1);
+
+	expired = drop_of(HL_DROP_SRTP_KEY_EXPIRED);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20330, '5', 100) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 400, 20332, &aseq, 0, &c_in);
+	HL_CHECK_MSG(n == 0, "%u frames of a press that could not start", n);
+	HL_CHECK(drop_of(HL_DROP_SRTP_KEY_EXPIRED) > expired);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 2);
+	HL_CHECK(hl_media_del(eng, 0, 20330) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20332) == 0);
+	drain();
+	hl_srtp_ctx_fini(&c_in);
+	hl_srtp_key_wipe(&kc);
+	hl_srtp_key_wipe(&kh);
+}
+
 /* ---- in-band DTMF on G.722 ---- */
 
 /* The customer's G.722 encoder and the agent's decoder: one each for the whole call, as

@@ -84,6 +84,10 @@ enum cmd_op {
 #define INJECT_VOLUME 10
 /* §2.5.1.4: the end packet is sent three times. */
 #define INJECT_END_COPIES 3
+/* End packets tried, one a tick, before a press is given up on (200 ms): one that did
+ * not go (no mbuf) is tried again on a later tick, so a brief shortage of mbufs still
+ * lets the three out and the far end does not hold the key down. */
+#define INJECT_END_TRIES 10
 
 /* One command: control allocates it, the worker fills it in and hands it back. */
 struct hl_media_cmd {
@@ -214,9 +218,11 @@ struct inject {
 	uint32_t arrival;   /* its start in the leg's RTP units (rewriter timeline) */
 	uint64_t start_tsc; /* 0: not started */
 	uint64_t next_tsc;  /* next update */
+	uint32_t sent_dur;  /* the duration the far end last got (the last packet that went) */
 	uint8_t event;
-	uint8_t ends;	    /* end packets sent */
-	uint8_t failed;	    /* a packet of it did not go out: dropped, not injected */
+	uint8_t ends;	    /* end packets that went out */
+	uint8_t tries;	    /* end packets tried */
+	uint8_t failed;	    /* a start or update did not go out: ended there, dropped */
 };
 
 struct hl_media_shard {
@@ -1658,11 +1664,14 @@ inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, in
  * put it there). Its first packet has the marker bit and one tick's duration (not 0,
  * which some receivers take for no event), updates follow every
  * HL_MEDIA_DTMF_UPDATE_MS, and once its duration is reached the end goes
- * INJECT_END_COPIES times, one a tick; the leg's next press starts a tick after that
- * (a leg sends at most one packet of ours a tick). A press whose leg is gone, has no
- * telephone-event PT or cannot be sent to (on hold, no remote) is dropped, counted, and
- * so is one a packet of which did not go out (no mbuf, SRTP error): dtmf_injected
- * counts the presses whose every packet left. O(queue) a tick.
+ * INJECT_END_COPIES times, one a tick (one that did not go is tried again, up to
+ * INJECT_END_TRIES in all); the leg's next press starts a tick after that (a leg sends
+ * at most one packet of ours a tick). A press whose leg is gone, has no telephone-event
+ * PT or cannot be sent to (on hold, no remote) is dropped, counted, and so is one a
+ * packet of which did not go out (no mbuf, SRTP error): a start, and nothing follows; an
+ * update, and the press ends there, its end packets carrying the duration last sent;
+ * its ends, tried as often as allowed. dtmf_injected counts the presses whose every
+ * packet left. O(queue) a tick.
  */
 static unsigned int
 inject_tick(struct hl_worker *w, uint64_t now)
@@ -1703,27 +1712,35 @@ inject_tick(struct hl_worker *w, uint64_t now)
 				continue;
 			}
 			l->inj_end = j->ts + j->dur;
+			j->sent_dur = first < j->dur ? first : j->dur;
 			j->start_tsc = now;
 			j->next_tsc = now + sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
 			l->injecting = 1;
 		} else {
 			uint64_t el = (now - j->start_tsc) / l->tsc_per_unit;
 
-			if (j->ends > 0 || el >= j->dur) {
-				if (inject_send(w, l, j, 0, 1, j->dur) != 0)
-					j->failed = 1;
-				done = ++j->ends == INJECT_END_COPIES;
+			if (j->tries > 0 || j->failed || el >= j->dur) {
+				/* A press an update of which did not go ends at once, at the
+				 * duration the far end last heard: its key is let go, not left
+				 * down until the receiver's own timeout. */
+				j->tries++;
+				if (inject_send(w, l, j, 0, 1, j->failed ? j->sent_dur : j->dur) == 0)
+					j->ends++;
+				done = j->ends == INJECT_END_COPIES || j->tries == INJECT_END_TRIES;
 				work++;
 			} else if (now >= j->next_tsc) {
 				if (inject_send(w, l, j, 0, 0, (uint32_t)el) != 0)
 					j->failed = 1;
+				else
+					j->sent_dur = (uint32_t)el;
 				j->next_tsc += sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
 				work++;
 			}
 		}
 		if (done) {
 			l->injecting = 0;
-			w->st->ctr[j->failed ? HL_CTR_DTMF_INJECT_DROPPED : HL_CTR_DTMF_INJECTED]++;
+			w->st->ctr[j->failed || j->ends < INJECT_END_COPIES ? HL_CTR_DTMF_INJECT_DROPPED
+									     : HL_CTR_DTMF_INJECTED]++;
 			continue;
 		}
 		sh->inj[k++] = *j;

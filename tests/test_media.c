@@ -23,6 +23,7 @@
 
 #include <spandsp.h>
 
+#include "dataplane/engine_priv.h"
 #include "hl_test.h"
 #include "hotline/common.h"
 #include "hotline/config.h"
@@ -3228,6 +3229,118 @@ HL_TEST(dtmf_injected_only_when_sent)
 	hl_srtp_ctx_fini(&c_in);
 	hl_srtp_key_wipe(&kc);
 	hl_srtp_key_wipe(&kh);
+}
+
+/* Every mbuf of the worker's pool, taken (chained through next) and given back: the
+ * worker's own packets (ours, its RTCP) find none meanwhile; relayed ones need none. */
+static struct rte_mbuf *hoard;
+
+static void
+pool_exhaust(void)
+{
+	struct rte_mbuf *m;
+
+	while ((m = rte_pktmbuf_alloc(wk->pool)) != NULL) {
+		m->next = hoard;
+		hoard = m;
+	}
+}
+
+static void
+pool_release(void)
+{
+	while (hoard != NULL) {
+		struct rte_mbuf *next = hoard->next;
+
+		hoard->next = NULL;
+		rte_pktmbuf_free(hoard);
+		hoard = next;
+	}
+}
+
+/*
+ * A press cut short: its start went out, then the worker ran out of mbufs for a while,
+ * so its first update could not go. It ends once mbufs are back, three end packets with
+ * the duration of the start (what the far end last heard), not left with its key down
+ * nor resumed; counted dropped. End packets that find no mbufs are tried again.
+ */
+HL_TEST(dtmf_inject_cut_short_still_ends)
+{
+	struct hl_media_leg a, b;
+	static struct seen got[64];
+	uint16_t aseq = 1300;
+	unsigned int n, ends = 0;
+
+	leg(&a, 44, 0, 20340, 20342, CUST, 4340, 0, 101);
+	leg(&b, 44, 1, 20342, 20340, AGENT, 23342, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	uint64_t inj = ctr(HL_CTR_DTMF_INJECTED), dropped = ctr(HL_CTR_DTMF_INJECT_DROPPED);
+	uint64_t nombuf = drop_of(HL_DROP_NO_MBUF);
+
+	HL_CHECK(hl_media_dtmf(eng, 0, 20340, '6', 100) == 0);
+	n = 0;
+	for (int t = 0; t < 5 && n == 0; t++) /* the tick's turn, then the start */
+		n = collect(got, HL_ARRAY_SIZE(got), 10, 20342, &aseq, 0, NULL);
+	HL_CHECK_MSG(n == 1 && got[0].pt == 101 && got[0].marker && !(got[0].payload[1] & 0x80),
+		"%u frames for the start", n);
+	if (n != 1)
+		goto out;
+	uint32_t first = (uint32_t)got[0].payload[2] << 8 | got[0].payload[3];
+	uint16_t seq = got[0].seq;
+	uint32_t ts = got[0].ts;
+	/* past the first update (50 ms on) */
+	pool_exhaust();
+	n = collect(got, HL_ARRAY_SIZE(got), 80, 20342, &aseq, 0, NULL);
+	pool_release();
+	HL_CHECK_MSG(n == 0, "%u frames without mbufs", n);
+	HL_CHECK(drop_of(HL_DROP_NO_MBUF) > nombuf);
+	n = collect(got, HL_ARRAY_SIZE(got), 300, 20342, &aseq, 0, NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t d = (uint32_t)got[i].payload[2] << 8 | got[i].payload[3];
+
+		HL_CHECK_MSG(got[i].pt == 101 && got[i].ts == ts && got[i].payload[0] == 6 &&
+				     !got[i].marker && got[i].seq == (uint16_t)(seq + 1 + i),
+			"frame %u: pt %u ts %u seq %u", i, got[i].pt, got[i].ts, got[i].seq);
+		HL_CHECK_MSG((got[i].payload[1] & 0x80) && d == first,
+			"frame %u: end %u, duration %u (start's %u)", i, got[i].payload[1] >> 7, d,
+			first);
+		ends += got[i].payload[1] >> 7;
+	}
+	HL_CHECK_MSG(n == 3 && ends == 3, "%u frames, %u ends", n, ends);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 1);
+
+	/* A 40 ms press whose end packets find no mbufs when due (40, 60, 80 ms on): they
+	 * go once mbufs are back, all three, and the press counts as sent. */
+	n = 0;
+	HL_CHECK(hl_media_dtmf(eng, 0, 20340, '9', 40) == 0);
+	for (int t = 0; t < 5 && n == 0; t++)
+		n = collect(got, HL_ARRAY_SIZE(got), 10, 20342, &aseq, 0, NULL);
+	HL_CHECK_MSG(n == 1 && got[0].marker && got[0].payload[0] == 9, "%u frames", n);
+	pool_exhaust();
+	n = collect(got, HL_ARRAY_SIZE(got), 80, 20342, &aseq, 0, NULL);
+	pool_release();
+	HL_CHECK_MSG(n == 0, "%u frames without mbufs", n);
+	n = collect(got, HL_ARRAY_SIZE(got), 300, 20342, &aseq, 0, NULL);
+	ends = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t d = (uint32_t)got[i].payload[2] << 8 | got[i].payload[3];
+
+		HL_CHECK_MSG(got[i].pt == 101 && (got[i].payload[1] & 0x80) && d == 320,
+			"frame %u: pt %u end %u duration %u", i, got[i].pt, got[i].payload[1] >> 7,
+			d);
+		ends += got[i].payload[1] >> 7;
+	}
+	HL_CHECK_MSG(n == 3 && ends == 3, "%u frames, %u ends", n, ends);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj + 1);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 1);
+out:
+	pool_release();
+	HL_CHECK(hl_media_del(eng, 0, 20340) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20342) == 0);
+	drain();
 }
 
 /* ---- in-band DTMF on G.722 ---- */

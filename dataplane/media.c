@@ -164,8 +164,10 @@ struct media_leg {
 	/* The in-band detector this leg holds: index in the shard's pool + 1; 0: none. */
 	uint32_t inband;
 	uint8_t injecting; /* a press of ours is being sent on this leg (struct inject) */
+	uint8_t te_held;   /* relayed_event_held(): a relayed press was cut by ours */
 	uint32_t inj_turn; /* the shard's inj_turn when we last sent one of its packets */
 	uint32_t inj_end;  /* where the last press of ours ended on its timeline */
+	uint32_t te_held_ts; /* the cut press's timestamp, in the peer's incoming stream */
 } __rte_cache_aligned;
 
 /* The lines the comment above names, and that prefetch_rx()/prefetch_tx() fetch. */
@@ -1226,6 +1228,28 @@ mute:
 	return r;
 }
 
+/*
+ * Whether a telephone-event relayed towards y, of timestamp ts in the incoming stream,
+ * is kept back: while a press of ours runs on y, the peer's events would be a second
+ * event stream in y's one SSRC, interleaved with ours (RFC 4733 §2.5.1: events do not
+ * overlap), so they are dropped; a relayed press cut so stays dropped to its end (its
+ * timestamp), the far end having heard ours instead, and the peer's next press is
+ * relayed again.
+ */
+static __rte_noinline bool
+relayed_event_held(struct media_leg *y, uint32_t ts)
+{
+	if (y->injecting) {
+		y->te_held = 1;
+		y->te_held_ts = ts;
+		return true;
+	}
+	if (ts == y->te_held_ts)
+		return true;
+	y->te_held = 0;
+	return false;
+}
+
 /* RTCP from x's remote: terminated here (our own reports go out from the tick). */
 static void
 rtcp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
@@ -1343,9 +1367,15 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		drop_m(w, m, HL_DROP_RTP_HELD);
 		return;
 	}
-	if (h.pt == x->te_pt && (x->dtmf_suppress || y->te_pt < 0)) {
-		drop_m(w, m, HL_DROP_RTP_DTMF_SUPPRESSED);
-		return;
+	if (h.pt == x->te_pt) {
+		if (x->dtmf_suppress || y->te_pt < 0) {
+			drop_m(w, m, HL_DROP_RTP_DTMF_SUPPRESSED);
+			return;
+		}
+		if (unlikely(y->injecting | y->te_held) && relayed_event_held(y, h.ts)) {
+			drop_m(w, m, HL_DROP_RTP_DTMF_HELD);
+			return;
+		}
 	}
 	if (!x->srtp_rx) {
 		if (y->srtp_tx) {

@@ -3343,6 +3343,100 @@ out:
 	drain();
 }
 
+/*
+ * The agent's telephone-events relayed towards the customer while a press of ours runs
+ * there: not interleaved with ours in the customer's one stream. The agent's press
+ * that starts during ours is dropped (rtp_dtmf_during_ours) to its end, past ours; the
+ * agent's next press is relayed.
+ */
+HL_TEST(dtmf_relayed_events_held_during_ours)
+{
+	struct hl_media_leg a, b;
+	static struct seen got[256];
+	struct rte_mbuf *out[64];
+	uint16_t aseq = 1400;
+	unsigned int n = 0, ours = 0, our_ends = 0, theirs = 0, first3 = 0;
+
+	leg(&a, 45, 0, 20350, 20352, CUST, 4350, 0, 101);
+	leg(&b, 45, 1, 20352, 20350, AGENT, 23352, 0, 101);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	/* the agent's audio: its source passes probation, the stream to the customer starts */
+	n = collect(got, HL_ARRAY_SIZE(got), 100, 20352, &aseq, 1, NULL);
+	HL_CHECK_MSG(n >= 3, "audio relayed %u", n);
+	uint64_t held = drop_of(HL_DROP_RTP_DTMF_HELD);
+
+	HL_CHECK(hl_media_dtmf(eng, 0, 20350, '1', 200) == 0);
+	n = 0;
+	for (int t = 0; t < 5 && n == 0; t++)
+		n = collect(got, HL_ARRAY_SIZE(got), 10, 20352, &aseq, 0, NULL);
+	HL_CHECK_MSG(n == 1 && got[0].pt == 101 && got[0].marker && got[0].payload[0] == 1,
+		"%u frames for our start", n);
+	if (n != 1)
+		goto out;
+	uint32_t our_ts = got[0].ts;
+	n = 0;
+	/* The agent presses '2' for 400 ms (ours ends at 200 ms, its ends by 260 ms), then
+	 * '3' for 60 ms: a packet every 20 ms, and the end three times. */
+	uint32_t ts2 = (uint32_t)aseq * 160, ts3 = ts2 + 8000;
+	unsigned int sent2 = 0;
+	for (int t = 0; t < 2 * (20 + 2 + 3 + 3) + 30; t++) {
+		int k = t / 2, ev = -1, end = 0;
+		uint16_t dur = 0;
+
+		if (t % 2 == 0 && k < 23) {
+			ev = 2;
+			end = k >= 20;
+			dur = (uint16_t)(160 * (k < 20 ? k + 1 : 20));
+			sent2++;
+		} else if (t % 2 == 0 && k >= 25 && k < 31) {
+			ev = 3;
+			end = k >= 28;
+			dur = (uint16_t)(160 * (k < 28 ? k - 24 : 3));
+		}
+		if (ev >= 0) {
+			uint8_t pl[4] = {(uint8_t)ev, (uint8_t)((end ? 0x80 : 0) | 10),
+				(uint8_t)(dur >> 8), (uint8_t)dur};
+			uint8_t rtp[64], f[256];
+			size_t len = rtp_pkt(rtp, 101, k == 0 || k == 25, aseq++, ev == 2 ? ts2 : ts3,
+				0x4242, pl, 4);
+			inject(f, udp_frame(f, AGENT, 23352, 20352, rtp, len));
+		}
+		usleep(10000);
+		unsigned int m = run(out, 64);
+		for (unsigned int i = 0; i < m; i++) {
+			if (n < HL_ARRAY_SIZE(got) && parse_out(out[i], &got[n], NULL) == 0)
+				n++;
+		}
+		free_all(out, m);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK_MSG(got[i].pt == 101, "frame %u: pt %u", i, got[i].pt);
+		if (got[i].payload[0] == 1) {
+			HL_CHECK_MSG(got[i].ts == our_ts && theirs == 0,
+				"frame %u: ours at ts %u after %u of the agent's", i, got[i].ts,
+				theirs);
+			ours++;
+			our_ends += got[i].payload[1] >> 7;
+		} else {
+			HL_CHECK_MSG(got[i].payload[0] == 3, "frame %u: the agent's key %u relayed", i,
+				got[i].payload[0]);
+			if (theirs++ == 0)
+				first3 = i;
+		}
+	}
+	/* ours: the start already seen, updates at 50, 100, 150 ms and three ends */
+	HL_CHECK_MSG(our_ends == 3 && ours <= 3 + 3, "%u of ours after the start, %u ends", ours,
+		our_ends);
+	HL_CHECK_MSG(theirs == 6 && got[first3].marker, "%u of the agent's '3' relayed", theirs);
+	HL_CHECK_INT(drop_of(HL_DROP_RTP_DTMF_HELD), held + sent2);
+out:
+	HL_CHECK(hl_media_del(eng, 0, 20350) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20352) == 0);
+	drain();
+}
+
 /* ---- in-band DTMF on G.722 ---- */
 
 /* The customer's G.722 encoder and the agent's decoder: one each for the whole call, as

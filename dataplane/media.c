@@ -203,6 +203,8 @@ struct inband_slot {
 	uint32_t te_heard;     /* where the audio was when the running press was refreshed */
 	uint32_t te_paired_ts; /* the running press's RTP timestamp */
 	uint8_t te_paired;
+	uint8_t g722_bound;    /* g722's decoder follows the source g722_ssrc */
+	uint32_t g722_ssrc;
 	struct hl_g722 g722;   /* G.722 legs: the decoder that feeds d, the encoder that mutes */
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct inband_slot) <= 22 * RTE_CACHE_LINE_SIZE,
@@ -476,6 +478,7 @@ inband_take(struct hl_worker *w, struct media_leg *l)
 	sh->inband[i].ts_off = 0;
 	sh->inband[i].te_heard = l->dtmf_rx.start_ts + l->dtmf_rx.base_dur + l->dtmf_rx.seg_dur;
 	sh->inband[i].te_paired = 0;
+	sh->inband[i].g722_bound = 0;
 	l->inband = i + 1;
 	l->listens = 1;
 	sh->n_inband++;
@@ -783,8 +786,12 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		l->latched = 0;
 		l->rtcp_latched = 0;
 	}
-	if (rebase)
+	if (rebase) {
 		hl_rtp_rewriter_rebase(&l->rw);
+		/* A new remote's G.722 encoder is new: the decoder follows it from its start. */
+		if (l->inband != 0)
+			hl_g722_restart(&inband_of(sh, l)->g722);
+	}
 	if (!s->srtp_keep && !s->srtp_rx_keep) {
 		/* RFC 4568 7.1.4: a remote that re-offers a new key keeps sending under
 		 * the old one until our answer reaches it, and packets already on the
@@ -1185,8 +1192,8 @@ struct rx_pkt {
  * afresh. Returns INBAND_* flags.
  */
 static __rte_noinline unsigned int
-inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, uint32_t ts,
-	uint8_t *audio, uint16_t len)
+inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, uint32_t ssrc,
+	uint32_t ts, uint8_t *audio, uint16_t len)
 {
 	struct hl_media_shard *sh = w->media;
 	struct inband_slot *sl = inband_of(sh, x);
@@ -1195,6 +1202,15 @@ inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, u
 	unsigned int r = 0;
 	int k;
 
+	/* A new SSRC is a new source (RFC 3550 §8.2: a terminal that restarts its stream
+	 * picks another), its G.722 encoder afresh: a decoder that went on would decode its
+	 * first codes with the old source's step sizes, loud audio's near the top. */
+	if (x->codec_pt == 9 && unlikely(!sl->g722_bound || ssrc != sl->g722_ssrc)) {
+		if (sl->g722_bound)
+			hl_g722_restart(&sl->g722);
+		sl->g722_bound = 1;
+		sl->g722_ssrc = ssrc;
+	}
 	if (!x->srtp_rx) {
 		if (!udp_intact(p->m, p->l3, p->v6, p->u)) {
 			if (x->codec_pt == 9)
@@ -1353,7 +1369,8 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 	 * without in-band legs, and legs without a detector, never read the leg's cold
 	 * line for it. */
 	if (unlikely(sh->n_inband != 0) && x->listens && h.pt == x->codec_pt) {
-		unsigned int r = inband_input(w, x, p, h.ts, pl + h.payload_off, h.payload_len);
+		unsigned int r =
+			inband_input(w, x, p, h.ssrc, h.ts, pl + h.payload_off, h.payload_len);
 
 		checked = r & INBAND_CHECKED;
 		muted = r & INBAND_MUTED;

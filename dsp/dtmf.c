@@ -397,6 +397,13 @@ hl_g722_init(struct hl_g722 *g)
 	return 0;
 }
 
+void
+hl_g722_restart(struct hl_g722 *g)
+{
+	/* With caller storage SpanDSP's init only fills the state in: it cannot fail. */
+	(void)g722_decode_init((g722_decode_state_t *)g->dec, 64000, G722_SAMPLE_RATE_8000);
+}
+
 int
 hl_dtmf_inband_feed_g722(struct hl_dtmf_inband *d, struct hl_g722 *g, const uint8_t *payload,
 			 size_t len, struct hl_dtmf_event *out, unsigned int max)

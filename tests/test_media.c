@@ -3644,6 +3644,70 @@ HL_TEST(inband_dtmf_g722_reported_and_suppressed)
 	agent_dec = NULL;
 }
 
+/* n octets of a loud hum (300 Hz, near full scale) as PCMU: a G.722 encoder fed it ends
+ * with its lower band's step size and predictor far from where a new one starts. */
+static void
+loud_hum(uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = linear_to_ulaw((int)(30000 * sin(2 * M_PI * 300 * (double)i / 8000)));
+}
+
+/*
+ * A G.722 customer's terminal that starts its stream again, a new SSRC and its encoder
+ * afresh (or the leg moved to another remote, whose encoder is new): the detector's
+ * decoder starts afresh with it. A decoder that went on from the loud audio before would
+ * decode the new encoder's first codes with the loud hum's step size and predictor, and
+ * the key that opens the new stream would be lost until it caught up.
+ */
+HL_TEST(inband_g722_new_source_decoded_afresh)
+{
+	static uint8_t hum[8000], pl[8000 * 2], got[8000 * 2];
+	struct hl_media_leg a, b;
+	struct stream st = {CUST, 4970, 20970, 9, 5000, 0, 0x51515151};
+	unsigned int unchanged;
+	size_t n, rn;
+
+	HL_CHECK((cust_enc = g722_encode_init(NULL, 64000, 0)) != NULL);
+	leg(&a, 67, 0, 20970, 20972, CUST, 4970, 9, -1);
+	a.dtmf_inband = 1;
+	leg(&b, 67, 1, 20972, 20970, AGENT, 5970, 9, 101);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	for (int round = 0; round < 2; round++) {
+		loud_hum(hum, sizeof(hum));
+		g722_of_pcmu(hum, sizeof(hum), pl);
+		g722_relay(&st, pl, sizeof(hum), got, &rn, &unchanged);
+		HL_CHECK(rn > 0);
+		g722_encode_free(cust_enc);
+		HL_CHECK((cust_enc = g722_encode_init(NULL, 64000, 0)) != NULL);
+		if (round == 0) {
+			/* the same remote, a new SSRC */
+			st.ssrc = 0x52525252;
+			st.seq = 9000;
+			st.ts = 123456;
+		} else {
+			/* another remote (a transfer), its stream in the same SSRC and sequence */
+			a.remote_port = st.sport = 4971;
+			HL_CHECK(hl_media_set(eng, &a) == 0);
+			drain();
+		}
+		n_events = 0;
+		/* a new SSRC's first packet is its probation: the key in the third */
+		n = tone_audio(tone_buf, sizeof(tone_buf), 0, "7", 50, 0, round == 0 ? 40 : 0, 200);
+		g722_of_pcmu(tone_buf, n, pl);
+		g722_relay(&st, pl, n, got, &rn, &unchanged);
+		HL_CHECK_MSG(strcmp(inband_digits(67, 0), "7") == 0, "round %d: heard '%s'", round,
+			inband_digits(67, 0));
+	}
+	HL_CHECK(hl_media_del(eng, 0, 20970) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20972) == 0);
+	drain();
+	g722_encode_free(cust_enc);
+	cust_enc = NULL;
+}
+
 int
 main(int argc, char **argv)
 {

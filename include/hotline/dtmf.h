@@ -230,6 +230,11 @@ struct hl_g722 {
 int
 hl_g722_init(struct hl_g722 *g);
 
+/* Starts the decoder afresh: a new source (SSRC, remote), whose encoder is new. The
+ * encoder is left as it is. */
+void
+hl_g722_restart(struct hl_g722 *g);
+
 /*
  * hl_dtmf_inband_feed() of a G.722 payload (len octets, any length), decoded through g
  * into 160 samples of stack at a time. d NULL: decoded into g's state only, not

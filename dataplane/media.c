@@ -205,7 +205,8 @@ struct inband_slot {
 	uint8_t te_paired;
 	uint8_t g722_bound;    /* g722's decoder follows the source g722_ssrc */
 	uint32_t g722_ssrc;
-	struct hl_g722 g722;   /* G.722 legs: the decoder that feeds d, the encoder that mutes */
+	/* G.722 legs: the decoder that feeds d, the far end's state, the encoder that mutes */
+	struct hl_g722 g722;
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct inband_slot) <= 22 * RTE_CACHE_LINE_SIZE,
 	"inband_slot: twenty-two lines (docs/media.md)");
@@ -696,6 +697,18 @@ leg_find(struct hl_media_shard *sh, uint32_t key)
 	return d;
 }
 
+/*
+ * What l relays now reaches another G.722 decoder (a new peer leg, or its peer's new
+ * remote): the muting encoder's idea of the far end's state starts afresh with it
+ * (hl_g722_far_restart()), not where the last far end was.
+ */
+static void
+far_end_new(struct hl_media_shard *sh, struct media_leg *l)
+{
+	if (l->inband != 0)
+		hl_g722_far_restart(&inband_of(sh, l)->g722);
+}
+
 static void
 cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 {
@@ -825,7 +838,9 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	memset(c->srtp_new, 0, sizeof(c->srtp_new));
 	sh->n_srtp += (uint32_t)(l->srtp_rx | l->srtp_tx) - had_srtp;
 	/* Bridge: link to the peer now if it exists, and it back to us if it names us. */
-	if (mutual(l))
+	struct media_leg *was = peer_of(l);
+	bool was_mutual = mutual(l);
+	if (was_mutual)
 		link_to(l->peer, NULL);
 	link_to(l, NULL);
 	l->peer_key = s->peer_port ? leg_key(s->peer_port_index, s->peer_port) : 0;
@@ -838,9 +853,16 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 				if (z != NULL && z != l && peer_of(z) == y)
 					link_to(z, NULL);
 				link_to(y, l);
+				/* y relayed to us before, unless it was unlinked just above */
+				if (z != l && !(was_mutual && y == was))
+					far_end_new(sh, y);
 			}
 		}
 	}
+	if (peer_of(l) != was)
+		far_end_new(sh, l);
+	if (rebase && mutual(l))
+		far_end_new(sh, l->peer);
 	leg_map_pts(l);
 	if (mutual(l))
 		leg_map_pts(l->peer);
@@ -1176,10 +1198,10 @@ struct rx_pkt {
  * In-band DTMF: x's audio payload (G.711 or G.722 of x's PT), after SRTP and RFC 3550
  * validation, into x's detector. A plain datagram is checked first, as consumed ones
  * are: a press is not reported from a datagram damaged on the way (G.722's is still
- * decoded, unheard, so the decoder keeps following what the far end decodes). Every
- * 20 ms packet costs a 160-entry table decode (G.722: SpanDSP's lower-band ADPCM
- * decode of 160 octets) and SpanDSP's eight Goertzel filters over 160 samples
- * (docs/media.md).
+ * decoded, unheard, so the decoder keeps following the sender and the far end's state
+ * what the far end decodes). Every 20 ms packet costs a 160-entry table decode (G.722:
+ * SpanDSP's lower-band ADPCM decode of 160 octets, twice for about half a second after
+ * a muted run) and SpanDSP's eight Goertzel filters over 160 samples (docs/media.md).
  *
  * On a leg with dtmf_suppress (PCI) the packet is then muted, in place, when the
  * detector heard a tone in it or it starts within INBAND_MUTE_HANGOVER samples after

@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -3644,13 +3645,13 @@ HL_TEST(inband_dtmf_g722_reported_and_suppressed)
 	agent_dec = NULL;
 }
 
-/* n octets of a loud hum (300 Hz, near full scale) as PCMU: a G.722 encoder fed it ends
- * with its lower band's step size and predictor far from where a new one starts. */
+/* n octets of a loud hum (hz, near full scale) as PCMU: a G.722 encoder fed it ends with
+ * its lower band's step size and predictor far from where a new one starts. */
 static void
-loud_hum(uint8_t *out, size_t n)
+loud_hum(uint8_t *out, size_t n, int hz)
 {
 	for (size_t i = 0; i < n; i++)
-		out[i] = linear_to_ulaw((int)(30000 * sin(2 * M_PI * 300 * (double)i / 8000)));
+		out[i] = linear_to_ulaw((int)(30000 * sin(2 * M_PI * hz * (double)i / 8000)));
 }
 
 /*
@@ -3676,7 +3677,7 @@ HL_TEST(inband_g722_new_source_decoded_afresh)
 	HL_CHECK(hl_media_set(eng, &b) == 0);
 	drain();
 	for (int round = 0; round < 2; round++) {
-		loud_hum(hum, sizeof(hum));
+		loud_hum(hum, sizeof(hum), 300);
 		g722_of_pcmu(hum, sizeof(hum), pl);
 		g722_relay(&st, pl, sizeof(hum), got, &rn, &unchanged);
 		HL_CHECK(rn > 0);
@@ -3704,6 +3705,84 @@ HL_TEST(inband_g722_new_source_decoded_afresh)
 	HL_CHECK(hl_media_del(eng, 0, 20970) == 0);
 	HL_CHECK(hl_media_del(eng, 0, 20972) == 0);
 	drain();
+	g722_encode_free(cust_enc);
+	cust_enc = NULL;
+}
+
+/*
+ * The largest |sample| a wideband far end decodes (dec, both bands, 16 kHz) in the muted
+ * packets of relayed (the 160-octet packets that differ from sent), from 5 ms into the
+ * first muted one; the others are decoded too, as the far end decodes them all.
+ */
+static int
+far_end_muted_peak(g722_decode_state_t *dec, const uint8_t *sent, const uint8_t *relayed,
+	size_t n, unsigned int *muted)
+{
+	int16_t wide[320];
+	int peak = 0;
+
+	*muted = 0;
+	for (size_t off = 0; off + 160 <= n; off += 160) {
+		bool m = memcmp(sent + off, relayed + off, 160) != 0;
+
+		HL_CHECK_INT(g722_decode(dec, wide, relayed + off, 160), 320);
+		for (int i = m && *muted == 0 ? 80 : 0; m && i < 320; i++)
+			if (abs(wide[i]) > peak)
+				peak = abs(wide[i]);
+		*muted += m;
+	}
+	return peak;
+}
+
+/*
+ * A PCI customer on G.722 moved to another agent after a loud 2 kHz whistle: the new
+ * agent's decoder starts afresh, so the muting encoder starts from a fresh state too,
+ * not from the first agent's. A key pressed right after the move is muted to silence at
+ * the new agent (no sample above 100 after the first 5 ms; 3 here) and the new agent
+ * hears no key; from the first agent's state the silence came out there at over 800.
+ */
+HL_TEST(inband_g722_muting_follows_a_new_agent)
+{
+	static uint8_t hum[8000], pl[8000 * 2], got[8000 * 2];
+	struct hl_media_leg a, b, c;
+	struct stream st = {CUST, 4980, 20980, 9, 7000, 0, 0x53535353};
+	g722_decode_state_t *agent2;
+	unsigned int unchanged, muted;
+	size_t n, rn;
+
+	HL_CHECK((cust_enc = g722_encode_init(NULL, 64000, 0)) != NULL);
+	HL_CHECK((agent2 = g722_decode_init(NULL, 64000, 0)) != NULL);
+	leg(&a, 68, 0, 20980, 20982, CUST, 4980, 9, -1);
+	a.dtmf_inband = 1;
+	a.dtmf_suppress = 1;
+	leg(&b, 68, 1, 20982, 20980, AGENT, 5980, 9, 101);
+	leg(&c, 68, 1, 20984, 20980, AGENT, 5984, 9, 101);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	loud_hum(hum, sizeof(hum), 2000);
+	g722_of_pcmu(hum, sizeof(hum), pl);
+	g722_relay(&st, pl, sizeof(hum), got, &rn, &unchanged);
+	HL_CHECK(rn > 0 && unchanged > 0);
+	/* the move: the customer's leg bridged to the second agent's */
+	a.peer_port = 20984;
+	HL_CHECK(hl_media_set(eng, &c) == 0);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20982) == 0);
+	drain();
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "8", 200, 0, 0, 200);
+	g722_of_pcmu(tone_buf, n, pl);
+	HL_CHECK_INT(g722_relay(&st, pl, n, got, &rn, &unchanged), (n + 159) / 160);
+	HL_CHECK_STR(inband_digits(68, 0), "8");
+	int peak = far_end_muted_peak(agent2, pl, got, rn, &muted);
+	HL_CHECK_MSG(muted >= 8, "%u packets muted", muted);
+	HL_CHECK_MSG(peak <= 100, "the new agent decodes the muted packets at up to %d", peak);
+	HL_CHECK_STR(far_end_digits_g722(NULL, got, rn), ""); /* its decoder from the move */
+	HL_CHECK(hl_media_del(eng, 0, 20980) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20984) == 0);
+	drain();
+	g722_decode_free(agent2);
 	g722_encode_free(cust_enc);
 	cust_enc = NULL;
 }

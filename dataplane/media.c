@@ -84,6 +84,10 @@ enum cmd_op {
 #define INJECT_VOLUME 10
 /* §2.5.1.4: the end packet is sent three times. */
 #define INJECT_END_COPIES 3
+/* End packets tried, one a tick, before a press is given up on (200 ms): one that did
+ * not go (no mbuf) is tried again on a later tick, so a brief shortage of mbufs still
+ * lets the three out and the far end does not hold the key down. */
+#define INJECT_END_TRIES 10
 
 /* One command: control allocates it, the worker fills it in and hands it back. */
 struct hl_media_cmd {
@@ -160,8 +164,10 @@ struct media_leg {
 	/* The in-band detector this leg holds: index in the shard's pool + 1; 0: none. */
 	uint32_t inband;
 	uint8_t injecting; /* a press of ours is being sent on this leg (struct inject) */
+	uint8_t te_held;   /* relayed_event_held(): a relayed press was cut by ours */
 	uint32_t inj_turn; /* the shard's inj_turn when we last sent one of its packets */
 	uint32_t inj_end;  /* where the last press of ours ended on its timeline */
+	uint32_t te_held_ts; /* the cut press's timestamp, in the peer's incoming stream */
 } __rte_cache_aligned;
 
 /* The lines the comment above names, and that prefetch_rx()/prefetch_tx() fetch. */
@@ -197,7 +203,10 @@ struct inband_slot {
 	uint32_t te_heard;     /* where the audio was when the running press was refreshed */
 	uint32_t te_paired_ts; /* the running press's RTP timestamp */
 	uint8_t te_paired;
-	struct hl_g722 g722;   /* G.722 legs: the decoder that feeds d, the encoder that mutes */
+	uint8_t g722_bound;    /* g722's decoder follows the source g722_ssrc */
+	uint32_t g722_ssrc;
+	/* G.722 legs: the decoder that feeds d, the far end's state, the encoder that mutes */
+	struct hl_g722 g722;
 } __rte_cache_aligned;
 _Static_assert(sizeof(struct inband_slot) <= 22 * RTE_CACHE_LINE_SIZE,
 	"inband_slot: twenty-two lines (docs/media.md)");
@@ -214,8 +223,11 @@ struct inject {
 	uint32_t arrival;   /* its start in the leg's RTP units (rewriter timeline) */
 	uint64_t start_tsc; /* 0: not started */
 	uint64_t next_tsc;  /* next update */
+	uint32_t sent_dur;  /* the duration the far end last got (the last packet that went) */
 	uint8_t event;
-	uint8_t ends;	    /* end packets sent */
+	uint8_t ends;	    /* end packets that went out */
+	uint8_t tries;	    /* end packets tried */
+	uint8_t failed;	    /* a start or update did not go out: ended there, dropped */
 };
 
 struct hl_media_shard {
@@ -467,6 +479,7 @@ inband_take(struct hl_worker *w, struct media_leg *l)
 	sh->inband[i].ts_off = 0;
 	sh->inband[i].te_heard = l->dtmf_rx.start_ts + l->dtmf_rx.base_dur + l->dtmf_rx.seg_dur;
 	sh->inband[i].te_paired = 0;
+	sh->inband[i].g722_bound = 0;
 	l->inband = i + 1;
 	l->listens = 1;
 	sh->n_inband++;
@@ -684,6 +697,18 @@ leg_find(struct hl_media_shard *sh, uint32_t key)
 	return d;
 }
 
+/*
+ * What l relays now reaches another G.722 decoder (a new peer leg, or its peer's new
+ * remote): the muting encoder's idea of the far end's state starts afresh with it
+ * (hl_g722_far_restart()), not where the last far end was.
+ */
+static void
+far_end_new(struct hl_media_shard *sh, struct media_leg *l)
+{
+	if (l->inband != 0)
+		hl_g722_far_restart(&inband_of(sh, l)->g722);
+}
+
 static void
 cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 {
@@ -774,8 +799,12 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		l->latched = 0;
 		l->rtcp_latched = 0;
 	}
-	if (rebase)
+	if (rebase) {
 		hl_rtp_rewriter_rebase(&l->rw);
+		/* A new remote's G.722 encoder is new: the decoder follows it from its start. */
+		if (l->inband != 0)
+			hl_g722_restart(&inband_of(sh, l)->g722);
+	}
 	if (!s->srtp_keep && !s->srtp_rx_keep) {
 		/* RFC 4568 7.1.4: a remote that re-offers a new key keeps sending under
 		 * the old one until our answer reaches it, and packets already on the
@@ -809,7 +838,9 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	memset(c->srtp_new, 0, sizeof(c->srtp_new));
 	sh->n_srtp += (uint32_t)(l->srtp_rx | l->srtp_tx) - had_srtp;
 	/* Bridge: link to the peer now if it exists, and it back to us if it names us. */
-	if (mutual(l))
+	struct media_leg *was = peer_of(l);
+	bool was_mutual = mutual(l);
+	if (was_mutual)
 		link_to(l->peer, NULL);
 	link_to(l, NULL);
 	l->peer_key = s->peer_port ? leg_key(s->peer_port_index, s->peer_port) : 0;
@@ -822,9 +853,16 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 				if (z != NULL && z != l && peer_of(z) == y)
 					link_to(z, NULL);
 				link_to(y, l);
+				/* y relayed to us before, unless it was unlinked just above */
+				if (z != l && !(was_mutual && y == was))
+					far_end_new(sh, y);
 			}
 		}
 	}
+	if (peer_of(l) != was)
+		far_end_new(sh, l);
+	if (rebase && mutual(l))
+		far_end_new(sh, l->peer);
 	leg_map_pts(l);
 	if (mutual(l))
 		leg_map_pts(l->peer);
@@ -1160,10 +1198,10 @@ struct rx_pkt {
  * In-band DTMF: x's audio payload (G.711 or G.722 of x's PT), after SRTP and RFC 3550
  * validation, into x's detector. A plain datagram is checked first, as consumed ones
  * are: a press is not reported from a datagram damaged on the way (G.722's is still
- * decoded, unheard, so the decoder keeps following what the far end decodes). Every
- * 20 ms packet costs a 160-entry table decode (G.722: SpanDSP's lower-band ADPCM
- * decode of 160 octets) and SpanDSP's eight Goertzel filters over 160 samples
- * (docs/media.md).
+ * decoded, unheard, so the decoder keeps following the sender and the far end's state
+ * what the far end decodes). Every 20 ms packet costs a 160-entry table decode (G.722:
+ * SpanDSP's lower-band ADPCM decode of 160 octets, twice for about half a second after
+ * a muted run) and SpanDSP's eight Goertzel filters over 160 samples (docs/media.md).
  *
  * On a leg with dtmf_suppress (PCI) the packet is then muted, in place, when the
  * detector heard a tone in it or it starts within INBAND_MUTE_HANGOVER samples after
@@ -1176,8 +1214,8 @@ struct rx_pkt {
  * afresh. Returns INBAND_* flags.
  */
 static __rte_noinline unsigned int
-inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, uint32_t ts,
-	uint8_t *audio, uint16_t len)
+inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, uint32_t ssrc,
+	uint32_t ts, uint8_t *audio, uint16_t len)
 {
 	struct hl_media_shard *sh = w->media;
 	struct inband_slot *sl = inband_of(sh, x);
@@ -1186,6 +1224,15 @@ inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, u
 	unsigned int r = 0;
 	int k;
 
+	/* A new SSRC is a new source (RFC 3550 §8.2: a terminal that restarts its stream
+	 * picks another), its G.722 encoder afresh: a decoder that went on would decode its
+	 * first codes with the old source's step sizes, loud audio's near the top. */
+	if (x->codec_pt == 9 && unlikely(!sl->g722_bound || ssrc != sl->g722_ssrc)) {
+		if (sl->g722_bound)
+			hl_g722_restart(&sl->g722);
+		sl->g722_bound = 1;
+		sl->g722_ssrc = ssrc;
+	}
 	if (!x->srtp_rx) {
 		if (!udp_intact(p->m, p->l3, p->v6, p->u)) {
 			if (x->codec_pt == 9)
@@ -1217,6 +1264,28 @@ mute:
 		r |= INBAND_MUTED;
 	}
 	return r;
+}
+
+/*
+ * Whether a telephone-event relayed towards y, of timestamp ts in the incoming stream,
+ * is kept back: while a press of ours runs on y, the peer's events would be a second
+ * event stream in y's one SSRC, interleaved with ours (RFC 4733 §2.5.1: events do not
+ * overlap), so they are dropped; a relayed press cut so stays dropped to its end (its
+ * timestamp), the far end having heard ours instead, and the peer's next press is
+ * relayed again.
+ */
+static __rte_noinline bool
+relayed_event_held(struct media_leg *y, uint32_t ts)
+{
+	if (y->injecting) {
+		y->te_held = 1;
+		y->te_held_ts = ts;
+		return true;
+	}
+	if (ts == y->te_held_ts)
+		return true;
+	y->te_held = 0;
+	return false;
 }
 
 /* RTCP from x's remote: terminated here (our own reports go out from the tick). */
@@ -1322,7 +1391,8 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 	 * without in-band legs, and legs without a detector, never read the leg's cold
 	 * line for it. */
 	if (unlikely(sh->n_inband != 0) && x->listens && h.pt == x->codec_pt) {
-		unsigned int r = inband_input(w, x, p, h.ts, pl + h.payload_off, h.payload_len);
+		unsigned int r =
+			inband_input(w, x, p, h.ssrc, h.ts, pl + h.payload_off, h.payload_len);
 
 		checked = r & INBAND_CHECKED;
 		muted = r & INBAND_MUTED;
@@ -1336,9 +1406,15 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		drop_m(w, m, HL_DROP_RTP_HELD);
 		return;
 	}
-	if (h.pt == x->te_pt && (x->dtmf_suppress || y->te_pt < 0)) {
-		drop_m(w, m, HL_DROP_RTP_DTMF_SUPPRESSED);
-		return;
+	if (h.pt == x->te_pt) {
+		if (x->dtmf_suppress || y->te_pt < 0) {
+			drop_m(w, m, HL_DROP_RTP_DTMF_SUPPRESSED);
+			return;
+		}
+		if (unlikely(y->injecting | y->te_held) && relayed_event_held(y, h.ts)) {
+			drop_m(w, m, HL_DROP_RTP_DTMF_HELD);
+			return;
+		}
 	}
 	if (!x->srtp_rx) {
 		if (y->srtp_tx) {
@@ -1657,10 +1733,14 @@ inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, in
  * put it there). Its first packet has the marker bit and one tick's duration (not 0,
  * which some receivers take for no event), updates follow every
  * HL_MEDIA_DTMF_UPDATE_MS, and once its duration is reached the end goes
- * INJECT_END_COPIES times, one a tick; the leg's next press starts a tick after that
- * (a leg sends at most one packet of ours a tick). A press whose leg is gone, has no
- * telephone-event PT or cannot be sent to (on hold, no remote) is dropped, counted.
- * O(queue) a tick.
+ * INJECT_END_COPIES times, one a tick (one that did not go is tried again, up to
+ * INJECT_END_TRIES in all); the leg's next press starts a tick after that (a leg sends
+ * at most one packet of ours a tick). A press whose leg is gone, has no telephone-event
+ * PT or cannot be sent to (on hold, no remote) is dropped, counted, and so is one a
+ * packet of which did not go out (no mbuf, SRTP error): a start, and nothing follows; an
+ * update, and the press ends there, its end packets carrying the duration last sent;
+ * its ends, tried as often as allowed. dtmf_injected counts the presses whose every
+ * packet left. O(queue) a tick.
  */
 static unsigned int
 inject_tick(struct hl_worker *w, uint64_t now)
@@ -1693,29 +1773,43 @@ inject_tick(struct hl_worker *w, uint64_t now)
 			/* Never back into the last one (audio stamped behind the clock). */
 			if (l->inj_turn != 0 && (int32_t)(j->ts - l->inj_end) < 0)
 				j->ts = l->inj_end;
+			uint32_t first = l->clock_rate * TICK_MS / 1000;
+			work++;
+			/* A start that did not go leaves the far end nothing to end. */
+			if (inject_send(w, l, j, 1, 0, first < j->dur ? first : j->dur) != 0) {
+				w->st->ctr[HL_CTR_DTMF_INJECT_DROPPED]++;
+				continue;
+			}
 			l->inj_end = j->ts + j->dur;
+			j->sent_dur = first < j->dur ? first : j->dur;
 			j->start_tsc = now;
 			j->next_tsc = now + sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
 			l->injecting = 1;
-			uint32_t first = l->clock_rate * TICK_MS / 1000;
-			(void)inject_send(w, l, j, 1, 0, first < j->dur ? first : j->dur);
-			work++;
 		} else {
 			uint64_t el = (now - j->start_tsc) / l->tsc_per_unit;
 
-			if (j->ends > 0 || el >= j->dur) {
-				(void)inject_send(w, l, j, 0, 1, j->dur);
-				done = ++j->ends == INJECT_END_COPIES;
+			if (j->tries > 0 || j->failed || el >= j->dur) {
+				/* A press an update of which did not go ends at once, at the
+				 * duration the far end last heard: its key is let go, not left
+				 * down until the receiver's own timeout. */
+				j->tries++;
+				if (inject_send(w, l, j, 0, 1, j->failed ? j->sent_dur : j->dur) == 0)
+					j->ends++;
+				done = j->ends == INJECT_END_COPIES || j->tries == INJECT_END_TRIES;
 				work++;
 			} else if (now >= j->next_tsc) {
-				(void)inject_send(w, l, j, 0, 0, (uint32_t)el);
+				if (inject_send(w, l, j, 0, 0, (uint32_t)el) != 0)
+					j->failed = 1;
+				else
+					j->sent_dur = (uint32_t)el;
 				j->next_tsc += sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
 				work++;
 			}
 		}
 		if (done) {
 			l->injecting = 0;
-			w->st->ctr[HL_CTR_DTMF_INJECTED]++;
+			w->st->ctr[j->failed || j->ends < INJECT_END_COPIES ? HL_CTR_DTMF_INJECT_DROPPED
+									     : HL_CTR_DTMF_INJECTED]++;
 			continue;
 		}
 		sh->inj[k++] = *j;

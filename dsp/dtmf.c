@@ -8,6 +8,7 @@
 
 _Static_assert(sizeof(dtmf_rx_state_t) <= HL_DTMF_INBAND_STORAGE,
 	       "HL_DTMF_INBAND_STORAGE too small for this SpanDSP");
+_Static_assert(sizeof(g722_band_t) == HL_G722_BAND_STORAGE, "hl_g722: far's storage");
 _Static_assert(sizeof(g722_decode_state_t) <= HL_G722_STORAGE &&
 		       sizeof(g722_encode_state_t) <= HL_G722_STORAGE,
 	       "HL_G722_STORAGE too small for this SpanDSP");
@@ -397,6 +398,43 @@ hl_g722_init(struct hl_g722 *g)
 	return 0;
 }
 
+/* The far end's lower band, dec's while they are one. */
+static inline g722_band_t *
+far_band(struct hl_g722 *g)
+{
+	return g->far_apart ? (g722_band_t *)g->far : &((g722_decode_state_t *)g->dec)->band[0];
+}
+
+/* far is b now: apart from dec unless equal to it. */
+static void
+far_set(struct hl_g722 *g, const g722_band_t *b)
+{
+	const g722_decode_state_t *dec = (const g722_decode_state_t *)g->dec;
+
+	memcpy(g->far, b, sizeof(*b));
+	g->far_apart = memcmp(b, &dec->band[0], sizeof(*b)) != 0;
+}
+
+void
+hl_g722_restart(struct hl_g722 *g)
+{
+	g722_decode_state_t *dec = (g722_decode_state_t *)g->dec;
+	g722_band_t far = *far_band(g);
+
+	/* With caller storage SpanDSP's init only fills the state in: it cannot fail. */
+	(void)g722_decode_init(dec, 64000, G722_SAMPLE_RATE_8000);
+	far_set(g, &far);
+}
+
+void
+hl_g722_far_restart(struct hl_g722 *g)
+{
+	g722_decode_state_t fresh;
+
+	(void)g722_decode_init(&fresh, 64000, G722_SAMPLE_RATE_8000);
+	far_set(g, &fresh.band[0]);
+}
+
 int
 hl_dtmf_inband_feed_g722(struct hl_dtmf_inband *d, struct hl_g722 *g, const uint8_t *payload,
 			 size_t len, struct hl_dtmf_event *out, unsigned int max)
@@ -406,19 +444,37 @@ hl_dtmf_inband_feed_g722(struct hl_dtmf_inband *d, struct hl_g722 *g, const uint
 	int16_t buf[INBAND_CHUNK];
 	unsigned int w = 0;
 
-	/* The far end decoded what was relayed up to here: start silence from there. */
-	if (!g->muted)
-		enc->band[0] = dec->band[0];
-	g->muted = 0;
+	const uint8_t *p = payload;
+	size_t n = len;
+
+	/* Where the far end is before this packet: where silence starts if it is muted. */
+	enc->band[0] = *far_band(g);
 	if (d != NULL)
 		d->heard = 0;
-	while (len) {
-		size_t c = len < INBAND_CHUNK ? len : INBAND_CHUNK;
-		int k = g722_decode(dec, buf, payload, (int)c);
+	while (n) {
+		size_t c = n < INBAND_CHUNK ? n : INBAND_CHUNK;
+		int k = g722_decode(dec, buf, p, (int)c);
 		if (d != NULL && k > 0)
 			w += (unsigned int)feed_linear(d, buf, (size_t)k, out + w, max - w);
-		payload += c;
-		len -= c;
+		p += c;
+		n -= c;
+	}
+	if (g->far_apart) {
+		/* The far end decodes the packet from its own state (hl_g722_silence() puts it
+		 * back if the packet is muted): dec's lower band swapped for a second decode,
+		 * the only state the 8 kHz decode reads or writes. */
+		g722_band_t mine = dec->band[0];
+
+		dec->band[0] = *(g722_band_t *)g->far;
+		while (len) {
+			size_t c = len < INBAND_CHUNK ? len : INBAND_CHUNK;
+			(void)g722_decode(dec, buf, payload, (int)c);
+			payload += c;
+			len -= c;
+		}
+		g722_band_t far = dec->band[0];
+		dec->band[0] = mine;
+		far_set(g, &far);
 	}
 	return (int)w;
 }
@@ -435,5 +491,6 @@ hl_g722_silence(struct hl_g722 *g, uint8_t *payload, size_t len)
 		payload += c;
 		len -= c;
 	}
-	g->muted = 1;
+	/* The far end decodes these codes as the encoder's own decoder did. */
+	far_set(g, &enc->band[0]);
 }

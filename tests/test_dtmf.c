@@ -733,4 +733,89 @@ HL_TEST(inband_g722_silence_from_the_far_ends_state)
 	}
 }
 
+/*
+ * The far end's decoder apart from the sender's stream when a muted run starts, two
+ * ways. After a first muted run it followed our silence, not the sender, and 20 ms of
+ * loud noise relayed since (two G.722 decoders fed the same codes take about half a
+ * second to meet again) left it there. Or the sender started a new stream
+ * (hl_g722_restart(): a new encoder) after a loud hum, while the far end's decoder went
+ * on. Either way the run's silence starts from the far end's state, so it decodes there
+ * to silence (within 5 ms of the run's first muted packet no sample above 100; silence
+ * encoded from the sender's side came out at several hundred) and the far end hears no
+ * key. A second of quieter noise relayed after it, and the far end's state is ours
+ * again (far_apart: the second decode stops).
+ */
+HL_TEST(inband_g722_silence_from_the_far_ends_state_when_apart)
+{
+	static int16_t lin[8000 * 2], wide[16000 * 2];
+	static uint8_t sent[8000 * 2];
+	static struct hl_g722 g;
+	static struct g722_far far;
+	/* '5' (770 + 1336 Hz) for 200 ms at k1 and k2, noise (hum) before k2 from k1 + 200 ms */
+	const size_t k1[2] = {0, 1600}, k2[2] = {1760, 3200}, n = 3200 + 1600 + 8000;
+
+	for (int way = 0; way < 2; way++) {
+		g722_encode_state_t *enc[2];
+		struct hl_dtmf_inband d;
+		struct hl_dtmf_event ev[4];
+		uint32_t r = 12345;
+		int mine = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			double t = (double)i / 8000;
+
+			r = r * 1103515245u + 12345u;
+			if ((i >= k1[way] && i < k1[way] + 1600 && way == 0) ||
+				(i >= k2[way] && i < k2[way] + 1600))
+				lin[i] = (int16_t)(6000 * sin(2 * M_PI * 770 * t) +
+						   6000 * sin(2 * M_PI * 1336 * t));
+			else if (i < k2[way])
+				lin[i] = way == 0 ? (int16_t)((int16_t)(r >> 16) / 2)
+						  : (int16_t)(20000 * sin(2 * M_PI * 300 * t));
+			else
+				lin[i] = (int16_t)((int16_t)(r >> 16) / 8);
+			wide[2 * i] = wide[2 * i + 1] = lin[i];
+		}
+		/* way 1: the hum from one encoder, the rest from a new one */
+		HL_CHECK((enc[0] = g722_encode_init(NULL, 64000, 0)) != NULL);
+		HL_CHECK((enc[1] = g722_encode_init(NULL, 64000, 0)) != NULL);
+		size_t cut = way == 0 ? n : k2[way];
+		HL_CHECK_INT(g722_encode(enc[0], sent, wide, (int)(2 * cut)), (int)cut);
+		HL_CHECK_INT(g722_encode(enc[1], sent + cut, wide + 2 * cut, (int)(2 * (n - cut))),
+			(int)(n - cut));
+		g722_encode_free(enc[0]);
+		g722_encode_free(enc[1]);
+
+		far_init(&far);
+		HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+		HL_CHECK_INT(hl_g722_init(&g), 0);
+		for (size_t off = 0; off < n; off += 160) {
+			/* each key muted from its second packet on, as the worker does */
+			bool muted = (way == 0 && off >= k1[way] + 160 && off < k1[way] + 1600) ||
+				     (off >= k2[way] + 160 && off < k2[way] + 1600);
+			bool first = off == k1[way] + 160 || off == k2[way] + 160;
+
+			if (way == 1 && off == cut)
+				hl_g722_restart(&g);
+			mine += hl_dtmf_inband_feed_g722(&d, &g, sent + off, 160, ev, 4);
+			/* the encoder starts where the far end's lower band is */
+			if (muted)
+				HL_CHECK_MSG(memcmp(&((g722_encode_state_t *)g.enc)->band[0],
+						     &far.dec->band[0], sizeof(g722_band_t)) == 0,
+					"way %d, packet at %zu: encoder not at the far end's state",
+					way, off);
+			if (muted)
+				hl_g722_silence(&g, sent + off, 160);
+			far_hear(&far, sent + off, 160, first ? 40 : 0);
+			if (muted)
+				HL_CHECK_MSG(far.peak <= 100, "way %d, packet at %zu: peak %d", way,
+					off, far.peak);
+		}
+		HL_CHECK_INT(mine, way == 0 ? 2 : 1);
+		HL_CHECK_MSG(far.ngot == 0, "way %d: far end heard '%s'", way, far.got);
+		HL_CHECK_MSG(!g.far_apart, "way %d: far end's state still apart", way);
+		g722_decode_free(far.dec);
+	}
+}
+
 HL_TEST_MAIN()

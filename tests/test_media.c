@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -23,6 +24,7 @@
 
 #include <spandsp.h>
 
+#include "dataplane/engine_priv.h"
 #include "hl_test.h"
 #include "hotline/common.h"
 #include "hotline/config.h"
@@ -3175,6 +3177,267 @@ out:
 	hl_srtp_key_wipe(&kh);
 }
 
+/*
+ * A press is counted injected only when its packets went out. The customer's outbound
+ * key has a lifetime of one packet (RFC 4568 §6.1): the first press's start takes it and
+ * its later packets cannot be protected, a press with a packet missing is dropped; the
+ * next press's start cannot go at all, dropped too, nothing of it sent.
+ */
+HL_TEST(dtmf_injected_only_when_sent)
+{
+	struct hl_media_leg a, b;
+	struct hl_srtp_key kc, kh;
+	struct hl_srtp_ctx c_in;
+	static struct seen got[64];
+	uint16_t aseq = 1200;
+	unsigned int n, te = 0;
+
+	HL_CHECK(hl_srtp_key_generate(&kc, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kh, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c_in, &kh, HL_SRTP_INBOUND, NULL) == 0);
+	leg(&a, 43, 0, 20330, 20332, CUST, 4330, 0, 101);
+	leg(&b, 43, 1, 20332, 20330, AGENT, 23332, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.rx_key = kc;
+	a.tx_key = kh;
+	a.tx_key.lifetime = 1;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	uint64_t inj = ctr(HL_CTR_DTMF_INJECTED), dropped = ctr(HL_CTR_DTMF_INJECT_DROPPED);
+	uint64_t expired = drop_of(HL_DROP_SRTP_KEY_EXPIRED);
+
+	HL_CHECK(hl_media_dtmf(eng, 0, 20330, '4', 100) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 400, 20332, &aseq, 0, &c_in);
+	for (unsigned int i = 0; i < n; i++)
+		te += got[i].pt == 101;
+	HL_CHECK_MSG(n == 1 && te == 1 && got[0].marker && got[0].payload[0] == 4,
+		"%u frames, %u events", n, te);
+	HL_CHECK(drop_of(HL_DROP_SRTP_KEY_EXPIRED) > expired);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 1);
+
+	expired = drop_of(HL_DROP_SRTP_KEY_EXPIRED);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20330, '5', 100) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 400, 20332, &aseq, 0, &c_in);
+	HL_CHECK_MSG(n == 0, "%u frames of a press that could not start", n);
+	HL_CHECK(drop_of(HL_DROP_SRTP_KEY_EXPIRED) > expired);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 2);
+	HL_CHECK(hl_media_del(eng, 0, 20330) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20332) == 0);
+	drain();
+	hl_srtp_ctx_fini(&c_in);
+	hl_srtp_key_wipe(&kc);
+	hl_srtp_key_wipe(&kh);
+}
+
+/* Every mbuf of the worker's pool, taken (chained through next) and given back: the
+ * worker's own packets (ours, its RTCP) find none meanwhile; relayed ones need none. */
+static struct rte_mbuf *hoard;
+
+static void
+pool_exhaust(void)
+{
+	struct rte_mbuf *m;
+
+	while ((m = rte_pktmbuf_alloc(wk->pool)) != NULL) {
+		m->next = hoard;
+		hoard = m;
+	}
+}
+
+static void
+pool_release(void)
+{
+	while (hoard != NULL) {
+		struct rte_mbuf *next = hoard->next;
+
+		hoard->next = NULL;
+		rte_pktmbuf_free(hoard);
+		hoard = next;
+	}
+}
+
+/*
+ * A press cut short: its start went out, then the worker ran out of mbufs for a while,
+ * so its first update could not go. It ends once mbufs are back, three end packets with
+ * the duration of the start (what the far end last heard), not left with its key down
+ * nor resumed; counted dropped. End packets that find no mbufs are tried again.
+ */
+HL_TEST(dtmf_inject_cut_short_still_ends)
+{
+	struct hl_media_leg a, b;
+	static struct seen got[64];
+	uint16_t aseq = 1300;
+	unsigned int n, ends = 0;
+
+	leg(&a, 44, 0, 20340, 20342, CUST, 4340, 0, 101);
+	leg(&b, 44, 1, 20342, 20340, AGENT, 23342, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	uint64_t inj = ctr(HL_CTR_DTMF_INJECTED), dropped = ctr(HL_CTR_DTMF_INJECT_DROPPED);
+	uint64_t nombuf = drop_of(HL_DROP_NO_MBUF);
+
+	HL_CHECK(hl_media_dtmf(eng, 0, 20340, '6', 100) == 0);
+	n = 0;
+	for (int t = 0; t < 5 && n == 0; t++) /* the tick's turn, then the start */
+		n = collect(got, HL_ARRAY_SIZE(got), 10, 20342, &aseq, 0, NULL);
+	HL_CHECK_MSG(n == 1 && got[0].pt == 101 && got[0].marker && !(got[0].payload[1] & 0x80),
+		"%u frames for the start", n);
+	if (n != 1)
+		goto out;
+	uint32_t first = (uint32_t)got[0].payload[2] << 8 | got[0].payload[3];
+	uint16_t seq = got[0].seq;
+	uint32_t ts = got[0].ts;
+	/* past the first update (50 ms on) */
+	pool_exhaust();
+	n = collect(got, HL_ARRAY_SIZE(got), 80, 20342, &aseq, 0, NULL);
+	pool_release();
+	HL_CHECK_MSG(n == 0, "%u frames without mbufs", n);
+	HL_CHECK(drop_of(HL_DROP_NO_MBUF) > nombuf);
+	n = collect(got, HL_ARRAY_SIZE(got), 300, 20342, &aseq, 0, NULL);
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t d = (uint32_t)got[i].payload[2] << 8 | got[i].payload[3];
+
+		HL_CHECK_MSG(got[i].pt == 101 && got[i].ts == ts && got[i].payload[0] == 6 &&
+				     !got[i].marker && got[i].seq == (uint16_t)(seq + 1 + i),
+			"frame %u: pt %u ts %u seq %u", i, got[i].pt, got[i].ts, got[i].seq);
+		HL_CHECK_MSG((got[i].payload[1] & 0x80) && d == first,
+			"frame %u: end %u, duration %u (start's %u)", i, got[i].payload[1] >> 7, d,
+			first);
+		ends += got[i].payload[1] >> 7;
+	}
+	HL_CHECK_MSG(n == 3 && ends == 3, "%u frames, %u ends", n, ends);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 1);
+
+	/* A 40 ms press whose end packets find no mbufs when due (40, 60, 80 ms on): they
+	 * go once mbufs are back, all three, and the press counts as sent. */
+	n = 0;
+	HL_CHECK(hl_media_dtmf(eng, 0, 20340, '9', 40) == 0);
+	for (int t = 0; t < 5 && n == 0; t++)
+		n = collect(got, HL_ARRAY_SIZE(got), 10, 20342, &aseq, 0, NULL);
+	HL_CHECK_MSG(n == 1 && got[0].marker && got[0].payload[0] == 9, "%u frames", n);
+	pool_exhaust();
+	n = collect(got, HL_ARRAY_SIZE(got), 80, 20342, &aseq, 0, NULL);
+	pool_release();
+	HL_CHECK_MSG(n == 0, "%u frames without mbufs", n);
+	n = collect(got, HL_ARRAY_SIZE(got), 300, 20342, &aseq, 0, NULL);
+	ends = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t d = (uint32_t)got[i].payload[2] << 8 | got[i].payload[3];
+
+		HL_CHECK_MSG(got[i].pt == 101 && (got[i].payload[1] & 0x80) && d == 320,
+			"frame %u: pt %u end %u duration %u", i, got[i].pt, got[i].payload[1] >> 7,
+			d);
+		ends += got[i].payload[1] >> 7;
+	}
+	HL_CHECK_MSG(n == 3 && ends == 3, "%u frames, %u ends", n, ends);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj + 1);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 1);
+out:
+	pool_release();
+	HL_CHECK(hl_media_del(eng, 0, 20340) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20342) == 0);
+	drain();
+}
+
+/*
+ * The agent's telephone-events relayed towards the customer while a press of ours runs
+ * there: not interleaved with ours in the customer's one stream. The agent's press
+ * that starts during ours is dropped (rtp_dtmf_during_ours) to its end, past ours; the
+ * agent's next press is relayed.
+ */
+HL_TEST(dtmf_relayed_events_held_during_ours)
+{
+	struct hl_media_leg a, b;
+	static struct seen got[256];
+	struct rte_mbuf *out[64];
+	uint16_t aseq = 1400;
+	unsigned int n = 0, ours = 0, our_ends = 0, theirs = 0, first3 = 0;
+
+	leg(&a, 45, 0, 20350, 20352, CUST, 4350, 0, 101);
+	leg(&b, 45, 1, 20352, 20350, AGENT, 23352, 0, 101);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	/* the agent's audio: its source passes probation, the stream to the customer starts */
+	n = collect(got, HL_ARRAY_SIZE(got), 100, 20352, &aseq, 1, NULL);
+	HL_CHECK_MSG(n >= 3, "audio relayed %u", n);
+	uint64_t held = drop_of(HL_DROP_RTP_DTMF_HELD);
+
+	HL_CHECK(hl_media_dtmf(eng, 0, 20350, '1', 200) == 0);
+	n = 0;
+	for (int t = 0; t < 5 && n == 0; t++)
+		n = collect(got, HL_ARRAY_SIZE(got), 10, 20352, &aseq, 0, NULL);
+	HL_CHECK_MSG(n == 1 && got[0].pt == 101 && got[0].marker && got[0].payload[0] == 1,
+		"%u frames for our start", n);
+	if (n != 1)
+		goto out;
+	uint32_t our_ts = got[0].ts;
+	n = 0;
+	/* The agent presses '2' for 400 ms (ours ends at 200 ms, its ends by 260 ms), then
+	 * '3' for 60 ms: a packet every 20 ms, and the end three times. */
+	uint32_t ts2 = (uint32_t)aseq * 160, ts3 = ts2 + 8000;
+	unsigned int sent2 = 0;
+	for (int t = 0; t < 2 * (20 + 2 + 3 + 3) + 30; t++) {
+		int k = t / 2, ev = -1, end = 0;
+		uint16_t dur = 0;
+
+		if (t % 2 == 0 && k < 23) {
+			ev = 2;
+			end = k >= 20;
+			dur = (uint16_t)(160 * (k < 20 ? k + 1 : 20));
+			sent2++;
+		} else if (t % 2 == 0 && k >= 25 && k < 31) {
+			ev = 3;
+			end = k >= 28;
+			dur = (uint16_t)(160 * (k < 28 ? k - 24 : 3));
+		}
+		if (ev >= 0) {
+			uint8_t pl[4] = {(uint8_t)ev, (uint8_t)((end ? 0x80 : 0) | 10),
+				(uint8_t)(dur >> 8), (uint8_t)dur};
+			uint8_t rtp[64], f[256];
+			size_t len = rtp_pkt(rtp, 101, k == 0 || k == 25, aseq++, ev == 2 ? ts2 : ts3,
+				0x4242, pl, 4);
+			inject(f, udp_frame(f, AGENT, 23352, 20352, rtp, len));
+		}
+		usleep(10000);
+		unsigned int m = run(out, 64);
+		for (unsigned int i = 0; i < m; i++) {
+			if (n < HL_ARRAY_SIZE(got) && parse_out(out[i], &got[n], NULL) == 0)
+				n++;
+		}
+		free_all(out, m);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK_MSG(got[i].pt == 101, "frame %u: pt %u", i, got[i].pt);
+		if (got[i].payload[0] == 1) {
+			HL_CHECK_MSG(got[i].ts == our_ts && theirs == 0,
+				"frame %u: ours at ts %u after %u of the agent's", i, got[i].ts,
+				theirs);
+			ours++;
+			our_ends += got[i].payload[1] >> 7;
+		} else {
+			HL_CHECK_MSG(got[i].payload[0] == 3, "frame %u: the agent's key %u relayed", i,
+				got[i].payload[0]);
+			if (theirs++ == 0)
+				first3 = i;
+		}
+	}
+	/* ours: the start already seen, updates at 50, 100, 150 ms and three ends */
+	HL_CHECK_MSG(our_ends == 3 && ours <= 3 + 3, "%u of ours after the start, %u ends", ours,
+		our_ends);
+	HL_CHECK_MSG(theirs == 6 && got[first3].marker, "%u of the agent's '3' relayed", theirs);
+	HL_CHECK_INT(drop_of(HL_DROP_RTP_DTMF_HELD), held + sent2);
+out:
+	HL_CHECK(hl_media_del(eng, 0, 20350) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20352) == 0);
+	drain();
+}
+
 /* ---- in-band DTMF on G.722 ---- */
 
 /* The customer's G.722 encoder and the agent's decoder: one each for the whole call, as
@@ -3380,6 +3643,148 @@ HL_TEST(inband_dtmf_g722_reported_and_suppressed)
 	g722_decode_free(agent_dec);
 	cust_enc = NULL;
 	agent_dec = NULL;
+}
+
+/* n octets of a loud hum (hz, near full scale) as PCMU: a G.722 encoder fed it ends with
+ * its lower band's step size and predictor far from where a new one starts. */
+static void
+loud_hum(uint8_t *out, size_t n, int hz)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = linear_to_ulaw((int)(30000 * sin(2 * M_PI * hz * (double)i / 8000)));
+}
+
+/*
+ * A G.722 customer's terminal that starts its stream again, a new SSRC and its encoder
+ * afresh (or the leg moved to another remote, whose encoder is new): the detector's
+ * decoder starts afresh with it. A decoder that went on from the loud audio before would
+ * decode the new encoder's first codes with the loud hum's step size and predictor, and
+ * the key that opens the new stream would be lost until it caught up.
+ */
+HL_TEST(inband_g722_new_source_decoded_afresh)
+{
+	static uint8_t hum[8000], pl[8000 * 2], got[8000 * 2];
+	struct hl_media_leg a, b;
+	struct stream st = {CUST, 4970, 20970, 9, 5000, 0, 0x51515151};
+	unsigned int unchanged;
+	size_t n, rn;
+
+	HL_CHECK((cust_enc = g722_encode_init(NULL, 64000, 0)) != NULL);
+	leg(&a, 67, 0, 20970, 20972, CUST, 4970, 9, -1);
+	a.dtmf_inband = 1;
+	leg(&b, 67, 1, 20972, 20970, AGENT, 5970, 9, 101);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	for (int round = 0; round < 2; round++) {
+		loud_hum(hum, sizeof(hum), 300);
+		g722_of_pcmu(hum, sizeof(hum), pl);
+		g722_relay(&st, pl, sizeof(hum), got, &rn, &unchanged);
+		HL_CHECK(rn > 0);
+		g722_encode_free(cust_enc);
+		HL_CHECK((cust_enc = g722_encode_init(NULL, 64000, 0)) != NULL);
+		if (round == 0) {
+			/* the same remote, a new SSRC */
+			st.ssrc = 0x52525252;
+			st.seq = 9000;
+			st.ts = 123456;
+		} else {
+			/* another remote (a transfer), its stream in the same SSRC and sequence */
+			a.remote_port = st.sport = 4971;
+			HL_CHECK(hl_media_set(eng, &a) == 0);
+			drain();
+		}
+		n_events = 0;
+		/* a new SSRC's first packet is its probation: the key in the third */
+		n = tone_audio(tone_buf, sizeof(tone_buf), 0, "7", 50, 0, round == 0 ? 40 : 0, 200);
+		g722_of_pcmu(tone_buf, n, pl);
+		g722_relay(&st, pl, n, got, &rn, &unchanged);
+		HL_CHECK_MSG(strcmp(inband_digits(67, 0), "7") == 0, "round %d: heard '%s'", round,
+			inband_digits(67, 0));
+	}
+	HL_CHECK(hl_media_del(eng, 0, 20970) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20972) == 0);
+	drain();
+	g722_encode_free(cust_enc);
+	cust_enc = NULL;
+}
+
+/*
+ * The largest |sample| a wideband far end decodes (dec, both bands, 16 kHz) in the muted
+ * packets of relayed (the 160-octet packets that differ from sent), from 5 ms into the
+ * first muted one; the others are decoded too, as the far end decodes them all.
+ */
+static int
+far_end_muted_peak(g722_decode_state_t *dec, const uint8_t *sent, const uint8_t *relayed,
+	size_t n, unsigned int *muted)
+{
+	int16_t wide[320];
+	int peak = 0;
+
+	*muted = 0;
+	for (size_t off = 0; off + 160 <= n; off += 160) {
+		bool m = memcmp(sent + off, relayed + off, 160) != 0;
+
+		HL_CHECK_INT(g722_decode(dec, wide, relayed + off, 160), 320);
+		for (int i = m && *muted == 0 ? 80 : 0; m && i < 320; i++)
+			if (abs(wide[i]) > peak)
+				peak = abs(wide[i]);
+		*muted += m;
+	}
+	return peak;
+}
+
+/*
+ * A PCI customer on G.722 moved to another agent after a loud 2 kHz whistle: the new
+ * agent's decoder starts afresh, so the muting encoder starts from a fresh state too,
+ * not from the first agent's. A key pressed right after the move is muted to silence at
+ * the new agent (no sample above 100 after the first 5 ms; 3 here) and the new agent
+ * hears no key; from the first agent's state the silence came out there at over 800.
+ */
+HL_TEST(inband_g722_muting_follows_a_new_agent)
+{
+	static uint8_t hum[8000], pl[8000 * 2], got[8000 * 2];
+	struct hl_media_leg a, b, c;
+	struct stream st = {CUST, 4980, 20980, 9, 7000, 0, 0x53535353};
+	g722_decode_state_t *agent2;
+	unsigned int unchanged, muted;
+	size_t n, rn;
+
+	HL_CHECK((cust_enc = g722_encode_init(NULL, 64000, 0)) != NULL);
+	HL_CHECK((agent2 = g722_decode_init(NULL, 64000, 0)) != NULL);
+	leg(&a, 68, 0, 20980, 20982, CUST, 4980, 9, -1);
+	a.dtmf_inband = 1;
+	a.dtmf_suppress = 1;
+	leg(&b, 68, 1, 20982, 20980, AGENT, 5980, 9, 101);
+	leg(&c, 68, 1, 20984, 20980, AGENT, 5984, 9, 101);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	loud_hum(hum, sizeof(hum), 2000);
+	g722_of_pcmu(hum, sizeof(hum), pl);
+	g722_relay(&st, pl, sizeof(hum), got, &rn, &unchanged);
+	HL_CHECK(rn > 0 && unchanged > 0);
+	/* the move: the customer's leg bridged to the second agent's */
+	a.peer_port = 20984;
+	HL_CHECK(hl_media_set(eng, &c) == 0);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20982) == 0);
+	drain();
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "8", 200, 0, 0, 200);
+	g722_of_pcmu(tone_buf, n, pl);
+	HL_CHECK_INT(g722_relay(&st, pl, n, got, &rn, &unchanged), (n + 159) / 160);
+	HL_CHECK_STR(inband_digits(68, 0), "8");
+	int peak = far_end_muted_peak(agent2, pl, got, rn, &muted);
+	HL_CHECK_MSG(muted >= 8, "%u packets muted", muted);
+	HL_CHECK_MSG(peak <= 100, "the new agent decodes the muted packets at up to %d", peak);
+	HL_CHECK_STR(far_end_digits_g722(NULL, got, rn), ""); /* its decoder from the move */
+	HL_CHECK(hl_media_del(eng, 0, 20980) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20984) == 0);
+	drain();
+	g722_decode_free(agent2);
+	g722_encode_free(cust_enc);
+	cust_enc = NULL;
 }
 
 int

@@ -116,6 +116,7 @@
 	_(RTP_HELD, "rtp_on_hold")                                                    \
 	_(RTP_DTMF_SUPPRESSED, "rtp_dtmf_suppressed")                                 \
 	_(RTP_LATE, "rtp_late_after_event")                                           \
+	_(RTP_DTMF_HELD, "rtp_dtmf_during_ours")                                      \
 	_(SRTP_AUTH, "srtp_auth_failed")                                              \
 	_(SRTP_REPLAY, "srtp_replayed")                                               \
 	_(SRTP_ERROR, "srtp_error")                                                   \

@@ -206,29 +206,45 @@ hl_dtmf_g711_linear(enum hl_dtmf_law law, uint8_t octet);
  * samples, an RTP clock of 8000) for the in-band detector: SpanDSP's decoder in its
  * 8 kHz mode, which stops at the lower sub-band (0-4 kHz, 8000 samples a second: every
  * DTMF frequency, none above 1633 Hz) and skips the QMF and the upper band, one sample
- * an octet. And an encoder for muting (hl_g722_silence()). Both states live in caller
+ * an octet. And an encoder for muting (hl_g722_silence()). All their state lives in caller
  * storage (checked at build time in dsp/dtmf.c); no allocation.
  *
  * ADPCM: the far end's decoder adapts to what it is sent, so silence has to be encoded
- * from the state it is in. The decoder here mirrors it while packets are relayed as
- * they came; hl_dtmf_inband_feed_g722() copies that state (the lower band's predictor
- * and step size, before the packet) into the encoder unless the packet before was
- * muted, when the far end followed the encoder instead. Muted audio then decodes at the
- * far end to what the encoder's own decoder reconstructs for zeros: silence within a
- * few samples, however loud the tone was (tests/test_dtmf.c). The upper band gets the
- * 8 kHz encoder's fixed code, which decodes toward zero from any state.
+ * from the state it is in. Three lower-band states: the decoder (dec) follows the
+ * sender's encoder, for the detector; the far end's (far) follows what was sent on,
+ * packets relayed as they came and our silence; the encoder (enc) starts each muted
+ * packet from far. After a muted run, or a new sender (hl_g722_restart()), the far
+ * end's decoder no longer is where ours is: far then decodes every packet relayed on
+ * its own (a second lower-band decode) until the two states are equal again, as
+ * mismatched G.722 decoders fed the same codes become within about half a second
+ * (tests/test_dtmf.c), and far_apart goes back to 0. Muted audio decodes at the far
+ * end to what the encoder's own decoder reconstructs for zeros: silence within a few
+ * samples, however loud the tone was. The upper band gets the 8 kHz encoder's fixed
+ * code, which decodes toward zero from any state.
  */
 #define HL_G722_STORAGE 192
+#define HL_G722_BAND_STORAGE 44 /* one band's ADPCM state */
 
 struct hl_g722 {
 	_Alignas(16) uint8_t dec[HL_G722_STORAGE];
 	_Alignas(16) uint8_t enc[HL_G722_STORAGE];
-	uint8_t muted; /* the last packet went out as hl_g722_silence() */
+	_Alignas(4) uint8_t far[HL_G722_BAND_STORAGE]; /* valid while far_apart */
+	uint8_t far_apart; /* the far end's lower band is not dec's */
 };
 
 /* Starts the decoder and the encoder (64 kbit/s, 8 kHz mode). Returns 0 or HL_E_DEPENDENCY. */
 int
 hl_g722_init(struct hl_g722 *g);
+
+/* Starts the decoder afresh: a new source (SSRC, remote), whose encoder is new. The far
+ * end's decoder goes on where it was. */
+void
+hl_g722_restart(struct hl_g722 *g);
+
+/* The far end's decoder starts afresh: what is sent on goes to a new one (another
+ * remote, another peer leg). */
+void
+hl_g722_far_restart(struct hl_g722 *g);
 
 /*
  * hl_dtmf_inband_feed() of a G.722 payload (len octets, any length), decoded through g
@@ -241,7 +257,7 @@ hl_dtmf_inband_feed_g722(struct hl_dtmf_inband *d, struct hl_g722 *g, const uint
 			 size_t len, struct hl_dtmf_event *out, unsigned int max);
 
 /* Overwrites len octets of payload, after hl_dtmf_inband_feed_g722() of them, with G.722
- * silence encoded from the far end's decoder state (above). */
+ * silence encoded from the far end's decoder state (above), which follows it. */
 void
 hl_g722_silence(struct hl_g722 *g, uint8_t *payload, size_t len);
 

@@ -574,6 +574,8 @@ hl_engine_create(const struct hl_config *cfg, char *err, size_t errlen)
 	/* Equal even-sized slices of the RTP range; the last worker takes the rest. */
 	e->rtp_slice = (uint16_t)((((unsigned int)cfg->rtp_port_max - cfg->rtp_port_min + 1) /
 					  cfg->n_workers) & ~3u);
+	if (e->rtp_slice != 0)
+		e->rtp_slice_r = rte_reciprocal_value(e->rtp_slice);
 
 	for (unsigned int i = 0; i < cfg->n_ports; i++)
 		max_mtu = RTE_MAX(max_mtu, cfg->ports[i].mtu);

@@ -13,6 +13,7 @@
 #include <rte_ether.h>
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
+#include <rte_reciprocal.h>
 #include <rte_ring.h>
 
 #include "hotline/config.h"
@@ -130,6 +131,7 @@ struct hl_engine {
 	struct hl_control *control;
 	uint16_t rtp_slice;          /* ports per worker slice (a multiple of 4: a call's
 					block of A and B RTP/RTCP ports stays on one worker) */
+	struct rte_reciprocal rtp_slice_r; /* division by rtp_slice, per packet: no div */
 	uint64_t media_pending;      /* media commands not yet returned (control only) */
 	uint64_t tsc_hz;
 	uint64_t drain_tsc;
@@ -143,7 +145,8 @@ void hl_worker_tx(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m);
 static inline unsigned int
 hl_engine_rtp_owner(const struct hl_engine *e, uint16_t p)
 {
-	unsigned int o = (unsigned int)(p - e->cfg->rtp_port_min) / e->rtp_slice;
+	unsigned int o = e->n_workers == 1 ? 0 :
+			 rte_reciprocal_divide((uint32_t)(p - e->cfg->rtp_port_min), e->rtp_slice_r);
 	return o < e->n_workers ? o : e->n_workers - 1;
 }
 

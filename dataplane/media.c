@@ -966,7 +966,7 @@ csum_mutable(const uint8_t *l3, bool v6, const struct rte_udp_hdr *u, const uint
 static bool
 udp_intact(const struct rte_mbuf *m, const uint8_t *l3, bool v6, const struct rte_udp_hdr *u)
 {
-	uint16_t ulen = rte_be_to_cpu_16(u->dgram_len);
+	uint16_t ulen = hl_bswap16(u->dgram_len);
 	const uint8_t ph[4] = {0, IPPROTO_UDP, (uint8_t)(ulen >> 8), (uint8_t)ulen};
 	uint64_t sum;
 
@@ -1008,8 +1008,8 @@ leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *
 	uint16_t ulen = (uint16_t)(sizeof(struct rte_udp_hdr) + plen);
 	uint8_t *start = rte_pktmbuf_mtod(m, uint8_t *);
 	long off = (pl - start) - (long)(iplen + sizeof(struct rte_udp_hdr));
-	rte_be16_t sp = rte_cpu_to_be_16(sport), dp = rte_cpu_to_be_16(dport);
-	rte_be16_t ul = rte_cpu_to_be_16(ulen);
+	rte_be16_t sp = hl_bswap16(sport), dp = hl_bswap16(dport);
+	rte_be16_t ul = hl_bswap16(ulen);
 	struct rte_udp_hdr *u;
 	uint64_t sum;
 
@@ -1030,7 +1030,7 @@ leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *
 	u->dgram_len = ul;
 	if (y->family == 4) {
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-		rte_be16_t tl = rte_cpu_to_be_16((uint16_t)(iplen + ulen));
+		rte_be16_t tl = hl_bswap16((uint16_t)(iplen + ulen));
 		uint64_t addrs = csum_addr4(y->local_ip) + csum_addr4(y->remote_ip);
 		/* RFC 791 header: version/IHL + DSCP EF (RFC 3246), length, id 0, DF,
 		 * TTL 64 + UDP, addresses. */
@@ -1452,7 +1452,7 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		const struct rte_udp_hdr *u = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
 			m->l2_len + m->l3_len);
 		/* RTP on the even port, RTCP on the odd one above it (or muxed). */
-		slot[i] = leg_slot(sh, m->hash.usr, rte_be_to_cpu_16(u->dst_port) & ~1u);
+		slot[i] = leg_slot(sh, m->hash.usr, hl_bswap16(u->dst_port) & ~1u);
 		if (slot[i] != NULL)
 			rte_prefetch0(slot[i]);
 	}
@@ -1493,8 +1493,8 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		p.u = (const struct rte_udp_hdr *)(p.l3 + m->l3_len);
 		p.v6 = (*p.l3 >> 4) == 6;
 		p.pl = (uint8_t *)(p.u + 1);
-		p.plen = (uint16_t)(rte_be_to_cpu_16(p.u->dgram_len) - sizeof(*p.u));
-		p.sport = rte_be_to_cpu_16(p.u->src_port);
+		p.plen = (uint16_t)(hl_bswap16(p.u->dgram_len) - sizeof(*p.u));
+		p.sport = hl_bswap16(p.u->src_port);
 		if ((uint8_t)(p.v6 ? 6 : 4) != x->family) {
 			x->wrong_source++;
 			drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
@@ -1502,7 +1502,7 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		}
 		p.sip = p.v6 ? ((const struct rte_ipv6_hdr *)p.l3)->src_addr :
 			       (const uint8_t *)&((const struct rte_ipv4_hdr *)p.l3)->src_addr;
-		if ((rte_be_to_cpu_16(p.u->dst_port) & 1) ||
+		if ((hl_bswap16(p.u->dst_port) & 1) ||
 			(x->rtcp_mux && hl_rtp_demux(p.pl, p.plen) == HL_DEMUX_RTCP))
 			rtcp_input(w, x, &p);
 		else

@@ -1257,7 +1257,7 @@ rtp4_fast(struct hl_worker *w, unsigned int pi, const struct hl_port *p, struct 
 	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || p->vlan != 0 ||
 		!rte_is_same_ether_addr(&eth->dst_addr, &p->mac))
 		return false;
-	tot = rte_be_to_cpu_16(ip->total_length);
+	tot = hl_bswap16(ip->total_length);
 	if (ip->version_ihl != 0x45 || tot < sizeof(*ip) + sizeof(*u) ||
 		rte_pktmbuf_pkt_len(m) != (uint32_t)RTE_ETHER_HDR_LEN + tot ||
 		ip->next_proto_id != IPPROTO_UDP ||
@@ -1278,8 +1278,8 @@ rtp4_fast(struct hl_worker *w, unsigned int pi, const struct hl_port *p, struct 
 		!p->has_ip4 || ip->src_addr == p->ip4 || ip->src_addr == p->bcast4 ||
 		ip->dst_addr != p->ip4)
 		return false;
-	ulen = rte_be_to_cpu_16(u->dgram_len);
-	dport = rte_be_to_cpu_16(u->dst_port);
+	ulen = hl_bswap16(u->dgram_len);
+	dport = hl_bswap16(u->dst_port);
 	if (ulen < sizeof(*u) || ulen > tot - sizeof(*ip) || dport < e->cfg->rtp_port_min ||
 		dport > e->cfg->rtp_port_max)
 		return false;

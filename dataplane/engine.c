@@ -72,14 +72,8 @@ tx_error(struct rte_mbuf **unsent, uint16_t n, void *arg)
 }
 
 void
-hl_worker_tx(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
+hl_worker_tx_fwd(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
 {
-	w->st->ctr[HL_CTR_TX_BYTES] += rte_pktmbuf_pkt_len(m);
-	if (likely(w->queue[pi] >= 0)) {
-		w->st->ctr[HL_CTR_TX_PACKETS] += rte_eth_tx_buffer(w->eng->ports[pi].port_id,
-			(uint16_t)w->queue[pi], w->txb[pi], m);
-		return;
-	}
 	if (rte_ring_sp_enqueue(w->txfwd[pi], m) != 0) {
 		w->st->drop[HL_DROP_TX_FULL]++;
 		rte_pktmbuf_free(m);

@@ -138,8 +138,22 @@ struct hl_engine {
 	volatile bool quit;
 };
 
-/* TX of a complete frame on port index pi from worker w (buffers, drains later). */
-void hl_worker_tx(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m);
+/* The forwarding ring of a port this worker has no TX queue on (hl_worker_tx). */
+void hl_worker_tx_fwd(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m);
+
+/* TX of a complete frame on port index pi from worker w (buffers, drains later).
+ * Inline: every relayed packet ends here. */
+static inline void
+hl_worker_tx(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
+{
+	w->st->ctr[HL_CTR_TX_BYTES] += rte_pktmbuf_pkt_len(m);
+	if (likely(w->queue[pi] >= 0)) {
+		w->st->ctr[HL_CTR_TX_PACKETS] += rte_eth_tx_buffer(w->eng->ports[pi].port_id,
+			(uint16_t)w->queue[pi], w->txb[pi], m);
+		return;
+	}
+	hl_worker_tx_fwd(w, pi, m);
+}
 
 /* Worker that owns local UDP port p of the RTP range. */
 static inline unsigned int

@@ -72,14 +72,8 @@ tx_error(struct rte_mbuf **unsent, uint16_t n, void *arg)
 }
 
 void
-hl_worker_tx(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
+hl_worker_tx_fwd(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
 {
-	w->st->ctr[HL_CTR_TX_BYTES] += rte_pktmbuf_pkt_len(m);
-	if (likely(w->queue[pi] >= 0)) {
-		w->st->ctr[HL_CTR_TX_PACKETS] += rte_eth_tx_buffer(w->eng->ports[pi].port_id,
-			(uint16_t)w->queue[pi], w->txb[pi], m);
-		return;
-	}
 	if (rte_ring_sp_enqueue(w->txfwd[pi], m) != 0) {
 		w->st->drop[HL_DROP_TX_FULL]++;
 		rte_pktmbuf_free(m);
@@ -574,6 +568,8 @@ hl_engine_create(const struct hl_config *cfg, char *err, size_t errlen)
 	/* Equal even-sized slices of the RTP range; the last worker takes the rest. */
 	e->rtp_slice = (uint16_t)((((unsigned int)cfg->rtp_port_max - cfg->rtp_port_min + 1) /
 					  cfg->n_workers) & ~3u);
+	if (e->rtp_slice != 0)
+		e->rtp_slice_r = rte_reciprocal_value(e->rtp_slice);
 
 	for (unsigned int i = 0; i < cfg->n_ports; i++)
 		max_mtu = RTE_MAX(max_mtu, cfg->ports[i].mtu);

@@ -13,6 +13,7 @@
 #include <rte_ether.h>
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
+#include <rte_reciprocal.h>
 #include <rte_ring.h>
 
 #include "hotline/config.h"
@@ -130,20 +131,36 @@ struct hl_engine {
 	struct hl_control *control;
 	uint16_t rtp_slice;          /* ports per worker slice (a multiple of 4: a call's
 					block of A and B RTP/RTCP ports stays on one worker) */
+	struct rte_reciprocal rtp_slice_r; /* division by rtp_slice, per packet: no div */
 	uint64_t media_pending;      /* media commands not yet returned (control only) */
 	uint64_t tsc_hz;
 	uint64_t drain_tsc;
 	volatile bool quit;
 };
 
-/* TX of a complete frame on port index pi from worker w (buffers, drains later). */
-void hl_worker_tx(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m);
+/* The forwarding ring of a port this worker has no TX queue on (hl_worker_tx). */
+void hl_worker_tx_fwd(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m);
+
+/* TX of a complete frame on port index pi from worker w (buffers, drains later).
+ * Inline: every relayed packet ends here. */
+static inline void
+hl_worker_tx(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
+{
+	w->st->ctr[HL_CTR_TX_BYTES] += rte_pktmbuf_pkt_len(m);
+	if (likely(w->queue[pi] >= 0)) {
+		w->st->ctr[HL_CTR_TX_PACKETS] += rte_eth_tx_buffer(w->eng->ports[pi].port_id,
+			(uint16_t)w->queue[pi], w->txb[pi], m);
+		return;
+	}
+	hl_worker_tx_fwd(w, pi, m);
+}
 
 /* Worker that owns local UDP port p of the RTP range. */
 static inline unsigned int
 hl_engine_rtp_owner(const struct hl_engine *e, uint16_t p)
 {
-	unsigned int o = (unsigned int)(p - e->cfg->rtp_port_min) / e->rtp_slice;
+	unsigned int o = e->n_workers == 1 ? 0 :
+			 rte_reciprocal_divide((uint32_t)(p - e->cfg->rtp_port_min), e->rtp_slice_r);
 	return o < e->n_workers ? o : e->n_workers - 1;
 }
 

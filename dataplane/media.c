@@ -2,8 +2,9 @@
  * Media legs on the workers, and the control lcore's command path to them: see
  * include/hotline/media.h for the model.
  *
- * Worker side, per shard: an rte_hash keyed by (engine port << 16 | local RTP port)
- * whose data is a slot of a preallocated leg array; a stack of free slots; a dense
+ * Worker side, per shard: a table indexed by (engine port, local RTP port) over the
+ * worker's slice of the RTP range (leg_slot()) whose entries name a slot of a
+ * preallocated leg array; a stack of free slots; a dense
  * array of live slots that the 20 ms tick sweeps in bounded chunks (timeouts, lost
  * DTMF ends, RTCP reports). Three rings: commands in (control -> worker, pointers),
  * commands back (worker -> control, the same pointers) and events (worker -> control,
@@ -20,9 +21,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
-#include <rte_hash.h>
 #include <rte_ip.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -231,7 +230,12 @@ struct inject {
 };
 
 struct hl_media_shard {
-	struct rte_hash *h;
+	/* The flow table: slot[pi * span + (port - lo) / 2] is 1 + the index in legs[] of
+	 * the leg on engine port pi, local RTP port `port` (0: none), for the worker's slice
+	 * [lo, hi] of the RTP range (leg_slot()). */
+	uint32_t *slot;
+	uint32_t span;
+	uint16_t lo, hi, n_ports;
 	struct media_leg *legs;
 	uint32_t cap;
 	uint32_t n_free;
@@ -267,30 +271,18 @@ leg_key(unsigned int pi, uint16_t port)
 }
 
 /*
- * The flow table's hash and key compare, for its 4-byte keys: one CRC32 instruction
- * (SSE4.2; rte_hash_crc falls back to a table where it is missing) instead of
- * jhash, and an integer compare where rte_hash would call memcmp for a key length it
- * has no compare of its own for.
+ * The flow table's entry of engine port pi, local port `port` (RTCP's odd port and RTP's
+ * even one share it); NULL outside the worker's slice, where no leg of its can be.
+ * Local ports are a dense configured range cut into per-worker slices, so the table is
+ * an array indexed by port: one load a packet where rte_hash's bulk lookup took about
+ * 140 instructions and two cache lines (bucket, key) per packet (bench/README.md).
  */
-static uint32_t
-leg_key_hash(const void *key, uint32_t len, uint32_t init)
+static inline uint32_t *
+leg_slot(const struct hl_media_shard *sh, unsigned int pi, uint16_t port)
 {
-	uint32_t k;
-
-	RTE_SET_USED(len);
-	memcpy(&k, key, sizeof(k));
-	return rte_hash_crc_4byte(k, init);
-}
-
-static int
-leg_key_cmp(const void *a, const void *b, size_t len)
-{
-	uint32_t x, y;
-
-	RTE_SET_USED(len);
-	memcpy(&x, a, sizeof(x));
-	memcpy(&y, b, sizeof(y));
-	return x != y;
+	if (unlikely(pi >= sh->n_ports || port < sh->lo || port > sh->hi))
+		return NULL;
+	return &sh->slot[pi * sh->span + ((uint32_t)(port - sh->lo) >> 1)];
 }
 
 /* ---- shard life ---- */
@@ -300,7 +292,7 @@ hl_media_shard_create(struct hl_worker *w, unsigned int capacity, unsigned int i
 	int socket)
 {
 	struct hl_media_shard *sh;
-	char name[RTE_HASH_NAMESIZE];
+	char name[RTE_RING_NAMESIZE];
 	struct timespec ts;
 
 	sh = rte_zmalloc_socket("hl_media", sizeof(*sh), RTE_CACHE_LINE_SIZE, socket);
@@ -313,17 +305,13 @@ hl_media_shard_create(struct hl_worker *w, unsigned int capacity, unsigned int i
 		RTE_CACHE_LINE_SIZE, socket);
 	sh->free_stack = rte_malloc_socket("hl_media_free", sizeof(uint32_t) * capacity, 0, socket);
 	sh->active = rte_malloc_socket("hl_media_act", sizeof(uint32_t) * capacity, 0, socket);
-	snprintf(name, sizeof(name), "hl_legs_%u", w->index);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = capacity < 64 ? 64 : capacity,
-		.key_len = sizeof(uint32_t),
-		.hash_func = leg_key_hash,
-		.socket_id = socket,
-	};
-	sh->h = rte_hash_create(&hp);
-	if (sh->h != NULL)
-		rte_hash_set_cmp_func(sh->h, leg_key_cmp);
+	sh->lo = w->rtp_lo;
+	sh->hi = w->rtp_hi >= w->rtp_lo ? w->rtp_hi : w->rtp_lo;
+	sh->n_ports = (uint16_t)w->eng->n_ports;
+	sh->span = ((uint32_t)(sh->hi - sh->lo) >> 1) + 1;
+	sh->slot = rte_zmalloc_socket("hl_media_slot",
+		sizeof(*sh->slot) * sh->span * (sh->n_ports ? sh->n_ports : 1), RTE_CACHE_LINE_SIZE,
+		socket);
 	snprintf(name, sizeof(name), "hl_mcmd_%u", w->index);
 	sh->cmd = rte_ring_create(name, CMD_RING, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "hl_mdone_%u", w->index);
@@ -337,7 +325,7 @@ hl_media_shard_create(struct hl_worker *w, unsigned int capacity, unsigned int i
 		sh->inband_free = rte_malloc_socket("hl_media_inband_free",
 			sizeof(uint32_t) * inband_slots, 0, socket);
 	}
-	if (sh->legs == NULL || sh->free_stack == NULL || sh->active == NULL || sh->h == NULL ||
+	if (sh->legs == NULL || sh->free_stack == NULL || sh->active == NULL || sh->slot == NULL ||
 		sh->cmd == NULL || sh->done == NULL || sh->ev == NULL ||
 		(inband_slots > 0 && (sh->inband == NULL || sh->inband_free == NULL))) {
 		hl_media_shard_free(sh);
@@ -391,7 +379,7 @@ hl_media_shard_free(struct hl_media_shard *sh)
 				hl_srtp_ctx_fini(&c->srtp_old[k]);
 			free(c);
 		}
-	rte_hash_free(sh->h);
+	rte_free(sh->slot);
 	rte_ring_free(sh->cmd);
 	rte_ring_free(sh->done);
 	rte_ring_free(sh->ev);
@@ -690,11 +678,9 @@ leg_stats(const struct hl_media_shard *sh, const struct media_leg *l, struct hl_
 static struct media_leg *
 leg_find(struct hl_media_shard *sh, uint32_t key)
 {
-	void *d;
+	const uint32_t *e = leg_slot(sh, key >> 16, (uint16_t)key);
 
-	if (rte_hash_lookup_data(sh->h, &key, &d) < 0)
-		return NULL;
-	return d;
+	return e != NULL && *e != 0 ? &sh->legs[*e - 1] : NULL;
 }
 
 /*
@@ -720,7 +706,9 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	uint32_t had_srtp = l != NULL ? (uint32_t)(l->srtp_rx | l->srtp_tx) : 0;
 
 	if (fresh) {
-		if (sh->n_free == 0) {
+		uint32_t *slot = leg_slot(sh, s->port_index, s->local_port);
+
+		if (sh->n_free == 0 || slot == NULL) {
 			c->status = -ENOSPC;
 			/* Hand the unused new sessions back for freeing. */
 			c->srtp_old[0] = c->srtp_new[0];
@@ -734,13 +722,7 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		if (++sh->gen_next == 0)
 			sh->gen_next = 1;
 		l->gen = sh->gen_next;
-		if (rte_hash_add_key_data(sh->h, &key, l) < 0) {
-			sh->free_stack[sh->n_free++] = idx;
-			c->status = -ENOSPC;
-			c->srtp_old[0] = c->srtp_new[0];
-			c->srtp_old[1] = c->srtp_new[1];
-			return;
-		}
+		*slot = idx + 1;
 		l->active_idx = sh->n_active;
 		sh->active[sh->n_active++] = idx;
 		hl_rtp_rewriter_init(&l->rw, s->ssrc, (uint16_t)rte_rand(), (uint32_t)rte_rand());
@@ -896,7 +878,7 @@ cmd_del(struct hl_worker *w, struct hl_media_cmd *c)
 	}
 	link_to(l, NULL);
 	l->gen = 0; /* every one-way link to this slot is void now */
-	(void)rte_hash_del_key(sh->h, &key);
+	*leg_slot(sh, c->leg.port_index, c->leg.local_port) = 0;
 	uint32_t idx = (uint32_t)(l - sh->legs);
 	uint32_t last = sh->active[--sh->n_active];
 	sh->active[l->active_idx] = last;
@@ -1022,7 +1004,7 @@ csum_mutable(const uint8_t *l3, bool v6, const struct rte_udp_hdr *u, const uint
 static bool
 udp_intact(const struct rte_mbuf *m, const uint8_t *l3, bool v6, const struct rte_udp_hdr *u)
 {
-	uint16_t ulen = rte_be_to_cpu_16(u->dgram_len);
+	uint16_t ulen = hl_bswap16(u->dgram_len);
 	const uint8_t ph[4] = {0, IPPROTO_UDP, (uint8_t)(ulen >> 8), (uint8_t)ulen};
 	uint64_t sum;
 
@@ -1064,8 +1046,8 @@ leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *
 	uint16_t ulen = (uint16_t)(sizeof(struct rte_udp_hdr) + plen);
 	uint8_t *start = rte_pktmbuf_mtod(m, uint8_t *);
 	long off = (pl - start) - (long)(iplen + sizeof(struct rte_udp_hdr));
-	rte_be16_t sp = rte_cpu_to_be_16(sport), dp = rte_cpu_to_be_16(dport);
-	rte_be16_t ul = rte_cpu_to_be_16(ulen);
+	rte_be16_t sp = hl_bswap16(sport), dp = hl_bswap16(dport);
+	rte_be16_t ul = hl_bswap16(ulen);
 	struct rte_udp_hdr *u;
 	uint64_t sum;
 
@@ -1086,7 +1068,7 @@ leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *
 	u->dgram_len = ul;
 	if (y->family == 4) {
 		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
-		rte_be16_t tl = rte_cpu_to_be_16((uint16_t)(iplen + ulen));
+		rte_be16_t tl = hl_bswap16((uint16_t)(iplen + ulen));
 		uint64_t addrs = csum_addr4(y->local_ip) + csum_addr4(y->remote_ip);
 		/* RFC 791 header: version/IHL + DSCP EF (RFC 3246), length, id 0, DF,
 		 * TTL 64 + UDP, addresses. */
@@ -1530,10 +1512,8 @@ void
 hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct hl_media_shard *sh = w->media;
-	uint32_t keys[HL_BURST];
-	const void *kp[HL_BURST];
+	const uint32_t *slot[HL_BURST];
 	void *data[HL_BURST];
-	uint64_t hits = 0;
 
 	w->st->ctr[HL_CTR_UDP_RTP] += n;
 	if (unlikely(sh == NULL || sh->n_active == 0)) {
@@ -1541,20 +1521,23 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
+	/* Two passes, as a bulk hash lookup would: the burst's table entries are fetched
+	 * together, then its legs' lines (at 100k legs each is a miss to memory). */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_udp_hdr *u = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *,
 			m->l2_len + m->l3_len);
 		/* RTP on the even port, RTCP on the odd one above it (or muxed). */
-		keys[i] = leg_key(m->hash.usr, rte_be_to_cpu_16(u->dst_port) & ~1u);
-		kp[i] = &keys[i];
+		slot[i] = leg_slot(sh, m->hash.usr, hl_bswap16(u->dst_port) & ~1u);
+		if (slot[i] != NULL)
+			rte_prefetch0(slot[i]);
 	}
-	(void)rte_hash_lookup_bulk_data(sh->h, kp, n, &hits, data);
 	for (uint16_t i = 0; i < n; i++) {
-		if (hits & (1ull << i))
+		uint32_t e = slot[i] != NULL ? *slot[i] : 0;
+
+		data[i] = e != 0 ? &sh->legs[e - 1] : NULL;
+		if (data[i] != NULL)
 			prefetch_rx(data[i]);
-		else
-			data[i] = NULL;
 	}
 	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		if (data[i] != NULL)
@@ -1586,8 +1569,8 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		p.u = (const struct rte_udp_hdr *)(p.l3 + m->l3_len);
 		p.v6 = (*p.l3 >> 4) == 6;
 		p.pl = (uint8_t *)(p.u + 1);
-		p.plen = (uint16_t)(rte_be_to_cpu_16(p.u->dgram_len) - sizeof(*p.u));
-		p.sport = rte_be_to_cpu_16(p.u->src_port);
+		p.plen = (uint16_t)(hl_bswap16(p.u->dgram_len) - sizeof(*p.u));
+		p.sport = hl_bswap16(p.u->src_port);
 		if ((uint8_t)(p.v6 ? 6 : 4) != x->family) {
 			x->wrong_source++;
 			drop_m(w, m, HL_DROP_RTP_WRONG_SOURCE);
@@ -1595,7 +1578,7 @@ hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		}
 		p.sip = p.v6 ? ((const struct rte_ipv6_hdr *)p.l3)->src_addr :
 			       (const uint8_t *)&((const struct rte_ipv4_hdr *)p.l3)->src_addr;
-		if ((rte_be_to_cpu_16(p.u->dst_port) & 1) ||
+		if ((hl_bswap16(p.u->dst_port) & 1) ||
 			(x->rtcp_mux && hl_rtp_demux(p.pl, p.plen) == HL_DEMUX_RTCP))
 			rtcp_input(w, x, &p);
 		else

@@ -1226,11 +1226,100 @@ flush_sinks(struct hl_worker *w)
 		rte_ip_frag_free_death_row(&w->death_row, PREFETCH_OFFSET);
 }
 
+/*
+ * The media fast path. An untagged IPv4 frame to the port's MAC and address, with a
+ * 20-octet header, no fragment and no padding, carrying UDP to the RTP range, is what
+ * nearly every packet of a trunk is. It is checked here in one straight line, with the
+ * checks eth_input(), ipv4_input() and udp_input() make for it, and queued for its
+ * worker as udp_input() would. Anything else, including everything those would drop,
+ * returns false and takes the general path, which counts why: the fast path never
+ * drops, so no verdict differs between the two. The IPv4 counter is the caller's, once
+ * a burst. It saves about a fifth of the relay's instructions (bench/README.md).
+ */
+static inline bool
+rtp4_fast(struct hl_worker *w, unsigned int pi, const struct hl_port *p, struct rte_mbuf *m)
+{
+	const struct hl_engine *e = w->eng;
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + RTE_ETHER_HDR_LEN);
+	const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)(ip + 1);
+	uint64_t ipck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint64_t a, b;
+	uint32_t c, src;
+	uint16_t tot, ulen, dport;
+
+	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*u) ||
+		     (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) ||
+		     ipck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		     (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD))
+		return false;
+	if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4) || p->vlan != 0 ||
+		!rte_is_same_ether_addr(&eth->dst_addr, &p->mac))
+		return false;
+	tot = hl_bswap16(ip->total_length);
+	if (ip->version_ihl != 0x45 || tot < sizeof(*ip) + sizeof(*u) ||
+		rte_pktmbuf_pkt_len(m) != (uint32_t)RTE_ETHER_HDR_LEN + tot ||
+		ip->next_proto_id != IPPROTO_UDP ||
+		(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
+		return false;
+	/* RFC 1071 over the header as two 64-bit and one 32-bit load (hl_csum_ip4hdr). */
+	if (ipck != RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
+		memcpy(&a, ip, 8);
+		memcpy(&b, (const uint8_t *)ip + 8, 8);
+		memcpy(&c, (const uint8_t *)ip + 16, 4);
+		if (hl_csum_fold((a & 0xffffffffu) + (a >> 32) + (b & 0xffffffffu) + (b >> 32) + c) !=
+			0xffff)
+			return false;
+	}
+	/* RFC 1122 §3.2.1.3 sources, and ours only (ipv4_input). */
+	src = rte_be_to_cpu_32(ip->src_addr);
+	if ((src >> 24) == 0 || (src >> 24) == 127 || (src >> 28) == 0xe || src == 0xffffffffu ||
+		!p->has_ip4 || ip->src_addr == p->ip4 || ip->src_addr == p->bcast4 ||
+		ip->dst_addr != p->ip4)
+		return false;
+	ulen = hl_bswap16(u->dgram_len);
+	dport = hl_bswap16(u->dst_port);
+	if (ulen < sizeof(*u) || ulen > tot - sizeof(*ip) || dport < e->cfg->rtp_port_min ||
+		dport > e->cfg->rtp_port_max)
+		return false;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+	m->l4_len = sizeof(*u);
+	m->packet_type = RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_UDP;
+	m->hash.usr = pi;
+	unsigned int o = hl_engine_rtp_owner(e, dport);
+	if (o == w->index)
+		w->rtp_buf[w->n_rtp++] = m;
+	else
+		w->ho_buf[o][w->ho_n[o]++] = m;
+	return true;
+}
+
+/* The general path, out of line so the fast one stays small where it is inlined. */
+static __attribute__((noinline)) void
+frame_slow(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m)
+{
+	eth_input(w, pi, m);
+}
+
+/* One frame: the media fast path, else the general one. 1 when the fast path took it. */
+static inline __attribute__((always_inline)) unsigned int
+frame_input(struct hl_worker *w, unsigned int pi, const struct hl_port *p, struct rte_mbuf *m)
+{
+	if (likely(rtp4_fast(w, pi, p, m)))
+		return 1;
+	frame_slow(w, pi, m);
+	return 0;
+}
+
 void
 hl_net_rx_burst(struct hl_worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n)
 {
+	const struct hl_port *p = &w->eng->ports[pi];
 	uint16_t i = 0;
 	uint64_t bytes = 0;
+	unsigned int fast = 0;
 
 	for (uint16_t j = 0; j < n; j++)
 		bytes += rte_pktmbuf_pkt_len(pkts[j]);
@@ -1242,13 +1331,14 @@ hl_net_rx_burst(struct hl_worker *w, unsigned int pi, struct rte_mbuf **pkts, ui
 	for (; i + 4 <= n; i += 4) {
 		for (uint16_t j = i + PREFETCH_OFFSET; j < i + PREFETCH_OFFSET + 4 && j < n; j++)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[j], void *));
-		eth_input(w, pi, pkts[i]);
-		eth_input(w, pi, pkts[i + 1]);
-		eth_input(w, pi, pkts[i + 2]);
-		eth_input(w, pi, pkts[i + 3]);
+		fast += frame_input(w, pi, p, pkts[i]);
+		fast += frame_input(w, pi, p, pkts[i + 1]);
+		fast += frame_input(w, pi, p, pkts[i + 2]);
+		fast += frame_input(w, pi, p, pkts[i + 3]);
 	}
 	for (; i < n; i++)
-		eth_input(w, pi, pkts[i]);
+		fast += frame_input(w, pi, p, pkts[i]);
+	w->st->ctr[HL_CTR_ETH_IPV4] += fast;
 	flush_sinks(w);
 }
 

@@ -5,7 +5,7 @@
 #include "hotline/rtp.h"
 
 int
-hl_rtp_parse(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h)
+hl_rtp_parse_full(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h)
 {
 	size_t off, end = len;
 
@@ -294,8 +294,8 @@ hl_rtp_rewriter_rebase(struct hl_rtp_rewriter *rw)
 }
 
 int
-hl_rtp_rewrite(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr *h,
-	       uint32_t arrival)
+hl_rtp_rewrite_full(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr *h,
+		    uint32_t arrival)
 {
 	uint8_t out_pt = rw->pt_map[h->pt & 0x7f];
 	uint8_t marker = h->marker;
@@ -360,7 +360,7 @@ hl_rtp_rewriter_take_seq(struct hl_rtp_rewriter *rw, uint32_t ts, uint32_t arriv
 /* ---- receiver statistics, RFC 3550 Appendix A ---- */
 
 #define MIN_SEQUENTIAL 2
-#define MAX_DROPOUT 3000
+#define MAX_DROPOUT HL_RTP_MAX_DROPOUT
 #define MAX_MISORDER 100
 #define SEQ_MOD (1u << 16)
 
@@ -451,7 +451,8 @@ hl_rtp_rx_stats_lost(const struct hl_rtp_rx_stats *s)
 }
 
 int
-hl_rtp_rx_stats_update(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *h, uint32_t arrival)
+hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *h,
+			    uint32_t arrival)
 {
 	if (hl_unlikely(!s->have_source || h->ssrc != s->ssrc)) {
 		if (s->have_source) {

@@ -1154,6 +1154,72 @@ HL_TEST(media_timeout_event_then_final_stats)
 	HL_CHECK(drop_of(HL_DROP_RTP_NO_LEG) == nl + 1);
 }
 
+/*
+ * The flow table covers the worker's whole slice (here all of 20000-20999): legs on its
+ * first and last even port relay, their RTCP port reaches them, a port of the range
+ * with no leg and a deleted leg's port are rtp_no_leg, and a slot is reused.
+ */
+HL_TEST(flow_table_edges_of_the_slice)
+{
+	struct hl_media_leg a, b;
+	struct rte_mbuf *out[16];
+	struct seen s;
+
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 7, 0, 20000, 20998, CUST, 4100, 0, -1);
+	leg(&b, 7, 1, 20998, 20000, AGENT, 5100, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0 && hl_media_set(eng, &b) == 0);
+	drain();
+	for (uint16_t i = 0; i < 3; i++)
+		send_rtp(CUST, 4100, 20000, 0, (uint16_t)(7 + i), 0x7a7a0001, 0x11, NULL);
+	for (uint16_t i = 0; i < 3; i++)
+		send_rtp(AGENT, 5100, 20998, 0, (uint16_t)(70 + i), 0x7a7a0002, 0x22, NULL);
+	unsigned int n = run(out, 16);
+	HL_CHECK_MSG(n == 4, "relayed %u", n);
+	unsigned int to_agent = 0, to_cust = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		if (strcmp(s.dst, AGENT) == 0 && s.sport == 20998 && s.dport == 5100)
+			to_agent++;
+		if (strcmp(s.dst, CUST) == 0 && s.sport == 20000 && s.dport == 4100)
+			to_cust++;
+	}
+	HL_CHECK(to_agent == 2 && to_cust == 2);
+	free_all(out, n);
+
+	/* RTCP on the last port of the range belongs to the leg on 20998. */
+	uint8_t rr[8] = {0x80, 201, 0, 1, 0x7a, 0x7a, 0, 2}, f[128];
+	uint64_t rtcp = ctr(HL_CTR_RTCP_IN), none = drop_of(HL_DROP_RTP_NO_LEG);
+	inject(f, udp_frame(f, AGENT, 5101, 20999, rr, sizeof(rr)));
+	free_all(out, run(out, 16));
+	HL_CHECK_INT(ctr(HL_CTR_RTCP_IN), rtcp + 1);
+	HL_CHECK_INT(drop_of(HL_DROP_RTP_NO_LEG), none);
+
+	/* A port of the range without a leg. */
+	send_rtp(CUST, 4100, 20500, 0, 1, 0x7a7a0003, 0, NULL);
+	free_all(out, run(out, 16));
+	HL_CHECK_INT(drop_of(HL_DROP_RTP_NO_LEG), none + 1);
+
+	/* Deleted: its port is no leg's; set again, the slot works as new. */
+	HL_CHECK(hl_media_del(eng, 0, 20998) == 0);
+	drain();
+	send_rtp(AGENT, 5100, 20998, 0, 73, 0x7a7a0002, 0x22, NULL);
+	free_all(out, run(out, 16));
+	HL_CHECK_INT(drop_of(HL_DROP_RTP_NO_LEG), none + 2);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	for (uint16_t i = 0; i < 3; i++)
+		send_rtp(AGENT, 5100, 20998, 0, (uint16_t)(80 + i), 0x7a7a0004, 0x33, NULL);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 2, "relayed %u after the leg was set again", n);
+	free_all(out, n);
+	HL_CHECK(hl_media_del(eng, 0, 20000) == 0 && hl_media_del(eng, 0, 20998) == 0);
+	drain();
+	HL_CHECK(hl_media_legs(eng) == 0);
+}
+
 HL_TEST(bad_commands_refused)
 {
 	struct hl_media_leg a;

@@ -345,6 +345,94 @@ HL_TEST(udp_checksum_verified_for_sip_carried_for_rtp)
 	HL_CHECK_INT(drop_of(HL_DROP_UDP_BAD_CSUM), bad);
 }
 
+/* One RTP-range frame in: 1 when it reached the media path, with the IPv4 count right. */
+static int
+rtp_in(const uint8_t *f, size_t n)
+{
+	struct rte_mbuf *out[8];
+	uint64_t rtp = ctr(HL_CTR_UDP_RTP), v4 = ctr(HL_CTR_ETH_IPV4);
+
+	inject(f, n);
+	free_all(out, run(out, 8));
+	HL_CHECK_INT(ctr(HL_CTR_ETH_IPV4), v4 + 1);
+	return ctr(HL_CTR_UDP_RTP) == rtp + 1;
+}
+
+/*
+ * The media fast path (net.c rtp4_fast) takes only frames the general path would pass;
+ * every flaw of an RTP-range datagram still ends under the general path's reason, and
+ * what it would repair (padding) or take apart (options, fragments) is still handled.
+ */
+HL_TEST(rtp_fast_path_leaves_every_flaw_to_the_general_path)
+{
+	uint8_t f[256], g[256];
+	uint8_t udp[40] = {0x9c, 0x40, 0x4e, 0x20, 0x00, 40}; /* 40000 -> 20000 (RTP range) */
+	size_t o = put_eth(f, emac.addr_bytes, 0x0800);
+	size_t n = o + put_ip4(f + o, "10.0.0.2", 17, udp, sizeof(udp), 0, 1);
+
+	HL_CHECK(rtp_in(f, n));
+	/* Ethernet padding past the datagram: trimmed, then media. */
+	memcpy(g, f, n);
+	memset(g + n, 0, 16);
+	HL_CHECK(rtp_in(g, n + 16));
+	/* A header with options (IHL 6): the general path's. */
+	memcpy(g, f, o);
+	{
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(g + o);
+
+		memcpy(ip, f + o, 20);
+		ip->version_ihl = 0x46;
+		ip->total_length = htons(24 + sizeof(udp));
+		memset(g + o + 20, 0, 4); /* end of options */
+		memcpy(g + o + 24, udp, sizeof(udp));
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = csum16(ip, 24);
+		HL_CHECK(rtp_in(g, o + 24 + sizeof(udp)));
+	}
+
+	memcpy(g, f, n);
+	g[o + 10] ^= 0xff;
+	expect_drop("rtp: ip checksum", g, n, HL_DROP_IPV4_BAD_CSUM);
+	memcpy(g, f, n);
+	memcpy(g, "\x02\x99\x99\x99\x99\x99", 6);
+	expect_drop("rtp: foreign dst mac", g, n, HL_DROP_DST_MAC);
+	n = o + put_ip4(g + o, "224.0.0.5", 17, udp, sizeof(udp), 0, 1);
+	memcpy(g, f, o);
+	expect_drop("rtp: multicast source", g, n, HL_DROP_IPV4_BAD_SRC);
+	n = o + put_ip4(g + o, "10.0.0.1", 17, udp, sizeof(udp), 0, 1);
+	expect_drop("rtp: our own source", g, n, HL_DROP_IPV4_BAD_SRC);
+	n = o + put_ip4(g + o, "127.0.0.1", 17, udp, sizeof(udp), 0, 1);
+	expect_drop("rtp: loopback source", g, n, HL_DROP_IPV4_BAD_SRC);
+	n = o + put_ip4(g + o, "10.0.0.2", 17, udp, sizeof(udp), 0, 1);
+	inet_pton(AF_INET, "10.0.0.9", g + o + 16);
+	g[o + 10] = g[o + 11] = 0;
+	{
+		uint16_t c = csum16(g + o, 20);
+		memcpy(g + o + 10, &c, 2);
+	}
+	expect_drop("rtp: not our address", g, n, HL_DROP_IPV4_NOT_OURS);
+	n = o + put_ip4(g + o, "10.0.0.2", 17, udp, sizeof(udp), 0, 1);
+	g[o + 20 + 5] = 0x41; /* UDP length 65 > what IP carries */
+	expect_drop("rtp: udp length", g, n, HL_DROP_UDP_BAD_LEN);
+	n = o + put_ip4(g + o, "10.0.0.2", 17, udp, sizeof(udp), 0, 1);
+	g[o + 20 + 5] = 7; /* UDP length under its header */
+	expect_drop("rtp: udp length short", g, n, HL_DROP_UDP_BAD_LEN);
+	n = o + put_ip4(g + o, "10.0.0.2", 17, udp, sizeof(udp), 0, 1);
+	expect_drop("rtp: datagram cut", g, n - 4, HL_DROP_IPV4_TRUNCATED);
+	/* Fragments go to reassembly; the datagram they make reaches the media path. */
+	uint64_t frags = ctr(HL_CTR_IPV4_FRAGMENT_IN), rtp = ctr(HL_CTR_UDP_RTP);
+	n = o + put_ip4(g + o, "10.0.0.2", 17, udp, 16, 0x2000, 7); /* MF, octets 0-15 */
+	inject(g, n);
+	n = o + put_ip4(g + o, "10.0.0.2", 17, udp + 16, sizeof(udp) - 16, 2, 7);
+	inject(g, n);
+	{
+		struct rte_mbuf *out[8];
+		free_all(out, run(out, 8));
+	}
+	HL_CHECK_INT(ctr(HL_CTR_IPV4_FRAGMENT_IN), frags + 2);
+	HL_CHECK_INT(ctr(HL_CTR_UDP_RTP), rtp + 1);
+}
+
 HL_TEST(sip_response_built_into_an_mbuf)
 {
 	static const char req[] = "OPTIONS sip:hotline@10.0.0.1 SIP/2.0\r\n"

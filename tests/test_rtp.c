@@ -596,4 +596,96 @@ HL_TEST(emodel_mos_known_points)
 		 1e-9);
 }
 
+/* ---- inlined fast paths against the full functions ---- */
+
+static uint64_t xs = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd(void)
+{
+	xs ^= xs << 13;
+	xs ^= xs >> 7;
+	xs ^= xs << 17;
+	return (uint32_t)(xs >> 16);
+}
+
+/* hl_rtp_parse() (inline fast path) and hl_rtp_parse_full() agree on every input. */
+HL_TEST(rtp_parse_fast_path_matches_full)
+{
+	uint8_t pkt[64];
+
+	for (int i = 0; i < 200000; i++) {
+		size_t len = rnd() % sizeof(pkt);
+		for (size_t k = 0; k < len; k++)
+			pkt[k] = (uint8_t)rnd();
+		if (rnd() & 1)
+			pkt[0] = 0x80; /* the fast path's case, most of the time */
+		struct hl_rtp_hdr a, b;
+		memset(&a, 0x5a, sizeof(a));
+		memset(&b, 0x5a, sizeof(b));
+		int ra = hl_rtp_parse(pkt, len, &a), rb = hl_rtp_parse_full(pkt, len, &b);
+		HL_CHECK_INT(ra, rb);
+		if (ra >= 0)
+			HL_CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+	}
+}
+
+/*
+ * Streams with loss, duplicates, reordering, jumps, wraps and source changes through the
+ * inlined statistics and rewriter and through the full functions: the same verdicts,
+ * the same state, the same rewritten headers, packet by packet.
+ */
+HL_TEST(stats_and_rewriter_fast_paths_match_full)
+{
+	struct hl_rtp_rx_stats sa, sb;
+	struct hl_rtp_rewriter ra, rb;
+	uint32_t ssrc = 0x1000, ts = 0, arrival = 0;
+	uint16_t seq = 65500;
+
+	hl_rtp_rx_stats_init(&sa, 8000);
+	hl_rtp_rx_stats_init(&sb, 8000);
+	hl_rtp_rewriter_init(&ra, 0xabcdef, 100, 1000);
+	hl_rtp_rewriter_init(&rb, 0xabcdef, 100, 1000);
+	HL_CHECK(hl_rtp_rewriter_map_pt(&ra, 8, HL_RTP_PT_DROP) == 0);
+	HL_CHECK(hl_rtp_rewriter_map_pt(&rb, 8, HL_RTP_PT_DROP) == 0);
+	for (int i = 0; i < 300000; i++) {
+		uint32_t r = rnd() % 1000;
+		uint16_t s = seq;
+		if (r < 5)
+			ssrc++; /* new source */
+		else if (r < 10)
+			s = (uint16_t)(seq + 3000 + rnd() % 20000); /* a jump */
+		else if (r < 30)
+			s = (uint16_t)(seq - rnd() % 200); /* late or duplicate */
+		else if (r < 60)
+			seq = (uint16_t)(seq + rnd() % 5); /* loss */
+		if (r == 999)
+			hl_rtp_rewriter_rebase(&ra), hl_rtp_rewriter_rebase(&rb);
+		if (r == 998) {
+			uint16_t x = hl_rtp_rewriter_take_seq(&ra, ts, arrival);
+			HL_CHECK_INT(hl_rtp_rewriter_take_seq(&rb, ts, arrival), x);
+		}
+		seq++;
+		ts += 160;
+		arrival += 160 + rnd() % 40 - 20;
+		uint8_t pa[12] = {0x80, (uint8_t)((rnd() % 16 == 0 ? 0x80 : 0) | (rnd() % 50 ? 0 : 8))};
+		hl_wr16(pa + 2, s);
+		hl_wr32(pa + 4, ts);
+		hl_wr32(pa + 8, ssrc);
+		uint8_t pb[12];
+		memcpy(pb, pa, sizeof(pa));
+		struct hl_rtp_hdr h;
+		HL_CHECK(hl_rtp_parse_full(pa, sizeof(pa), &h) == 12);
+		h.payload_len = 160;
+		HL_CHECK_INT(hl_rtp_rx_stats_update(&sa, &h, arrival),
+			hl_rtp_rx_stats_update_full(&sb, &h, arrival));
+		HL_CHECK(memcmp(&sa, &sb, sizeof(sa)) == 0);
+		HL_CHECK_INT(hl_rtp_rewrite(&ra, pa, &h, arrival),
+			hl_rtp_rewrite_full(&rb, pb, &h, arrival));
+		HL_CHECK(memcmp(&ra, &rb, sizeof(ra)) == 0);
+		HL_CHECK(memcmp(pa, pb, sizeof(pa)) == 0);
+	}
+	HL_CHECK(sa.ssrc_changes > 100 && sa.bad_seq_drops > 10 && ra.rebased > 100);
+}
+
 HL_TEST_MAIN()

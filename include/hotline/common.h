@@ -58,6 +58,17 @@ const char *hl_strerror(int err);
 
 #define HL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Byte swap of a 16-bit network-order field, for hot paths: DPDK's rte_be_to_cpu_16()
+ * is an `asm volatile` xchg on x86, which the compiler can neither fold into a compare
+ * nor move; this is the builtin it can (one rol, or none against a constant).
+ */
+static inline uint16_t
+hl_bswap16(uint16_t x)
+{
+	return __builtin_bswap16(x);
+}
+
 /* Network-order (big-endian) loads and stores at any alignment: RTP, RTCP, SRTP. */
 static inline uint16_t
 hl_rd16(const uint8_t *p)

@@ -58,7 +58,33 @@ struct hl_rtp_hdr {
  * HL_E_TOOBIG (over 65535 octets).
  */
 int
-hl_rtp_parse(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h);
+hl_rtp_parse_full(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h);
+
+/*
+ * The same, inlined for what nearly every packet is: version 2, no padding, extension or
+ * CSRC (first octet 0x80). Anything else is hl_rtp_parse_full()'s; both give the same
+ * answer for every input (tests/test_rtp.c).
+ */
+static inline int
+hl_rtp_parse(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h)
+{
+	if (hl_unlikely(len < HL_RTP_HDR_MIN || len > UINT16_MAX || pkt[0] != 0x80))
+		return hl_rtp_parse_full(pkt, len, h);
+	h->cc = 0;
+	h->has_ext = 0;
+	h->marker = pkt[1] >> 7;
+	h->pt = pkt[1] & 0x7f;
+	h->seq = hl_rd16(pkt + 2);
+	h->ts = hl_rd32(pkt + 4);
+	h->ssrc = hl_rd32(pkt + 8);
+	h->ext_profile = 0;
+	h->ext_off = 0;
+	h->ext_len = 0;
+	h->pad_len = 0;
+	h->payload_off = HL_RTP_HDR_MIN;
+	h->payload_len = (uint16_t)(len - HL_RTP_HDR_MIN);
+	return HL_RTP_HDR_MIN;
+}
 
 enum hl_rtp_demux {
 	HL_DEMUX_RTP,
@@ -202,8 +228,35 @@ hl_rtp_rewriter_rebase(struct hl_rtp_rewriter *rw);
  * drop it).
  */
 int
+hl_rtp_rewrite_full(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr *h,
+		    uint32_t arrival);
+
+/* The same, inlined for a packet of the bound source with no guard up and a mapped PT
+ * (every packet but a stream's first, a rebase's or one after a press of ours). */
+static inline int
 hl_rtp_rewrite(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr *h,
-	       uint32_t arrival);
+	       uint32_t arrival)
+{
+	uint8_t out_pt = rw->pt_map[h->pt & 0x7f];
+
+	if (hl_unlikely(out_pt == HL_RTP_PT_DROP || !rw->bound || h->ssrc != rw->in_ssrc ||
+			rw->guarded))
+		return hl_rtp_rewrite_full(rw, pkt, h, arrival);
+	uint16_t seq = (uint16_t)(h->seq + rw->seq_off);
+	uint32_t ts = h->ts + rw->ts_off;
+
+	if (!rw->started || (int16_t)(seq - rw->last_seq) > 0) {
+		rw->last_seq = seq;
+		rw->last_ts = ts;
+		rw->last_arrival = arrival;
+		rw->started = 1;
+	}
+	pkt[1] = (uint8_t)(h->marker << 7 | out_pt);
+	hl_wr16(pkt + 2, seq);
+	hl_wr32(pkt + 4, ts);
+	hl_wr32(pkt + 8, rw->out_ssrc);
+	return 0;
+}
 
 /*
  * The next sequence number of the outgoing stream, for a packet that is not relayed but
@@ -273,7 +326,39 @@ hl_rtp_rx_stats_init(struct hl_rtp_rx_stats *s, uint32_t clock_rate);
  * valid (counted, relay it), 0 when it is not (probation or a bad jump).
  */
 int
-hl_rtp_rx_stats_update(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *h, uint32_t arrival);
+hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *h,
+			    uint32_t arrival);
+
+#define HL_RTP_MAX_DROPOUT 3000 /* A.1 */
+
+/*
+ * The same, inlined for a packet of the current, validated source that is in order or
+ * a little ahead (A.1's udelta < MAX_DROPOUT branch), as hl_rtp_rx_stats_update_full()
+ * would take it; everything else is that function's.
+ */
+static inline int
+hl_rtp_rx_stats_update(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *h, uint32_t arrival)
+{
+	uint16_t udelta = (uint16_t)(h->seq - s->max_seq);
+
+	if (hl_unlikely(!s->have_source || h->ssrc != s->ssrc || s->probation != 0 ||
+			udelta >= HL_RTP_MAX_DROPOUT || !s->have_transit))
+		return hl_rtp_rx_stats_update_full(s, h, arrival);
+	s->packets++;
+	s->bytes += h->payload_len;
+	if (h->seq < s->max_seq)
+		s->cycles += 1u << 16;
+	s->max_seq = h->seq;
+	s->received++;
+	/* A.8, as in the full version */
+	int32_t transit = (int32_t)(arrival - h->ts);
+	int32_t d = (int32_t)((uint32_t)transit - s->transit);
+	uint32_t ad = d < 0 ? (uint32_t)-(int64_t)d : (uint32_t)d;
+
+	s->jitter_q4 += ad - ((s->jitter_q4 + 8) >> 4);
+	s->transit = (uint32_t)transit;
+	return 1;
+}
 
 /* A.3: extended highest sequence number received, packets expected and lost (signed)
  * of the current source. */

@@ -81,6 +81,34 @@ HL_TEST(blocks_cover_exactly)
 	}
 }
 
+/* The slice owner of a port by reciprocal multiply is the division it replaced, for
+ * every port of ranges cut for 1 to 8 workers (the last worker takes the rest). */
+HL_TEST(rtp_owner_by_reciprocal_is_the_division)
+{
+	static struct hl_config cfg;
+	static struct hl_engine e;
+	static const uint16_t mins[] = {1024, 10000, 20000, 16384};
+	static const uint16_t maxs[] = {65535, 59999, 20999, 16483};
+
+	e.cfg = &cfg;
+	for (unsigned int r = 0; r < HL_ARRAY_SIZE(mins); r++)
+		for (unsigned int nw = 1; nw <= 8; nw++) {
+			cfg.rtp_port_min = mins[r];
+			cfg.rtp_port_max = maxs[r];
+			e.n_workers = nw;
+			e.rtp_slice = (uint16_t)(((maxs[r] - mins[r] + 1u) / nw) & ~3u);
+			if (e.rtp_slice == 0)
+				continue;
+			e.rtp_slice_r = rte_reciprocal_value(e.rtp_slice);
+			for (uint32_t p = mins[r]; p <= maxs[r]; p++) {
+				unsigned int o = (p - mins[r]) / e.rtp_slice;
+				if (o >= nw)
+					o = nw - 1;
+				HL_CHECK_INT(hl_engine_rtp_owner(&e, (uint16_t)p), o);
+			}
+		}
+}
+
 HL_TEST(blocks_empty_range)
 {
 	struct hl_flow_block b[HL_FLOW_BLOCKS_MAX];

@@ -1245,8 +1245,7 @@ rtp4_fast(struct hl_worker *w, unsigned int pi, const struct hl_port *p, struct 
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + RTE_ETHER_HDR_LEN);
 	const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)(ip + 1);
 	uint64_t ipck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	uint64_t a, b;
-	uint32_t c, src;
+	uint32_t src;
 	uint16_t tot, ulen, dport;
 
 	if (unlikely(m->data_len < RTE_ETHER_HDR_LEN + sizeof(*ip) + sizeof(*u) ||
@@ -1263,15 +1262,9 @@ rtp4_fast(struct hl_worker *w, unsigned int pi, const struct hl_port *p, struct 
 		ip->next_proto_id != IPPROTO_UDP ||
 		(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)))
 		return false;
-	/* RFC 1071 over the header as two 64-bit and one 32-bit load (hl_csum_ip4hdr). */
-	if (ipck != RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
-		memcpy(&a, ip, 8);
-		memcpy(&b, (const uint8_t *)ip + 8, 8);
-		memcpy(&c, (const uint8_t *)ip + 16, 4);
-		if (hl_csum_fold((a & 0xffffffffu) + (a >> 32) + (b & 0xffffffffu) + (b >> 32) + c) !=
-			0xffff)
-			return false;
-	}
+	/* RFC 1071 over the 20-octet header, as ipv4_input() does it */
+	if (ipck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && hl_csum_ip4hdr(ip, sizeof(*ip)) != 0xffff)
+		return false;
 	/* RFC 1122 §3.2.1.3 sources, and ours only (ipv4_input). */
 	src = rte_be_to_cpu_32(ip->src_addr);
 	if ((src >> 24) == 0 || (src >> 24) == 127 || (src >> 28) == 0xe || src == 0xffffffffu ||

@@ -77,6 +77,18 @@ HL_TEST(ip4_header_fast_path)
 	HL_CHECK_INT(hl_csum_ip4hdr(h, 60), hl_csum(h, 60));
 	memset(h, 0xff, 20);
 	HL_CHECK_INT(hl_csum_ip4hdr(h, 20), hl_csum(h, 20));
+	/* random headers, at every alignment: the 64-bit halves carry like the loop */
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (int i = 0; i < 100000; i++) {
+		size_t off = (size_t)i % 8;
+		for (size_t k = 0; k < 20; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			h[off + k] = (uint8_t)(i % 3 == 0 ? 0xff - (x & 3) : x);
+		}
+		HL_CHECK_INT(hl_csum_ip4hdr(h + off, 20), hl_csum(h + off, 20));
+	}
 }
 
 HL_TEST_MAIN()

@@ -95,17 +95,21 @@ hl_csum(const void *buf, size_t len)
 	return hl_csum_fold(hl_csum_partial(buf, len, 0));
 }
 
-/* The common 20-byte IPv4 header (RFC 791, no options) in straight-line code:
- * five 32-bit words, no loop (6 cycles against 17 through hl_csum()). */
+/* The common 20-byte IPv4 header (RFC 791, no options) in straight-line code: two
+ * 64-bit loads and one 32-bit one, summed as 32-bit halves, no loop (6 cycles against
+ * 17 through hl_csum()); copying it to a word array instead went through the stack. */
 static inline uint16_t
 hl_csum_ip4hdr(const void *hdr, size_t ihl)
 {
-	uint32_t w[5];
+	uint64_t a, b;
+	uint32_t c;
 
 	if (ihl != 20)
 		return hl_csum(hdr, ihl);
-	memcpy(w, hdr, 20);
-	return hl_csum_fold((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]);
+	memcpy(&a, hdr, 8);
+	memcpy(&b, (const uint8_t *)hdr + 8, 8);
+	memcpy(&c, (const uint8_t *)hdr + 16, 4);
+	return hl_csum_fold((a & 0xffffffffu) + (a >> 32) + (b & 0xffffffffu) + (b >> 32) + c);
 }
 
 #endif

@@ -2783,14 +2783,14 @@ sdp_pts_used(const char *sdp, size_t n, uint32_t used[4])
 }
 
 /*
- * The telephone-event PT of our offer on l whose codec goes under pt, when the leg has
- * none of its own to keep (or it is pt now): our 101, unless that names another format
- * in the session (pt, or one in the leg's SDP either way or the customer's first
- * offer: RFC 3264 §8.3.2, a PT names one format for the whole session); then the first
- * dynamic PT (96-127, RFC 3551 §6) that names none. -1 when none is free: no events.
+ * A PT for a format new to l's session, besides the one under pt: prefer (or -1) unless
+ * that names another format in the session (pt, or one in the leg's SDP either way or
+ * the customer's first offer: RFC 3264 §8.3.2, a PT names one format for the whole
+ * session); then the first dynamic PT (96-127, RFC 3551 §6) that names none. -1 when
+ * none is free.
  */
 static int
-offer_te_pt(const struct sig_leg *l, unsigned int pt)
+offer_free_pt(const struct sig_leg *l, unsigned int pt, int prefer)
 {
 	uint32_t used[4] = {0};
 
@@ -2799,12 +2799,20 @@ offer_te_pt(const struct sig_leg *l, unsigned int pt)
 	sdp_pts_used(l->sdp_local, l->sdp_local_len, used);
 	if (l->side == 0 && l->call != NULL)
 		sdp_pts_used(l->call->a_offer, l->call->a_offer_len, used);
-	if (!(used[101 >> 5] & (1u << (101 & 31))))
-		return 101;
+	if (prefer >= 0 && !(used[prefer >> 5] & (1u << (prefer & 31))))
+		return prefer;
 	for (unsigned int p = 96; p < 128; p++)
 		if (!(used[p >> 5] & (1u << (p & 31))))
 			return (int)p;
 	return -1;
+}
+
+/* The telephone-event PT of our offer on l whose codec goes under pt, when the leg has
+ * none of its own to keep (or it is pt now): our 101 if free. -1: no events. */
+static int
+offer_te_pt(const struct sig_leg *l, unsigned int pt)
+{
+	return offer_free_pt(l, pt, 101);
 }
 
 /*
@@ -2854,6 +2862,14 @@ leg_offer_sdp(struct hl_sig *s, struct sig_leg *l, enum hl_sdp_dir dir, int bump
 		caps.codecs = one;
 		caps.ncodecs = 1;
 		te = l->media_ready ? l->media.te_pt : -1;
+		/* Our PT for the codec already names the leg's events: the codec, new to
+		 * the session, takes a free PT instead, since the events' PT cannot name
+		 * another format now (§8.3.2). Only when none is free do the events move. */
+		if (pt < 0 && te >= 0 && te == one[0].pt) {
+			int f = offer_free_pt(l, (unsigned int)te, -1);
+			if (f >= 0)
+				one[0].pt = (uint8_t)f;
+		}
 	} else if (leg_codec(l, one) == 0) {
 		caps.codecs = one;
 		caps.ncodecs = 1;

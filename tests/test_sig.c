@@ -8220,7 +8220,8 @@ HL_TEST(delayed_offer_restates_hold)
 
 /* The customer moves to a codec whose PT on the agent's leg is the one the agent's
  * telephone-events run under (opus, our 111; the agent's events 111): our re-INVITE to
- * the agent offers opus at 111 and the events under another PT, not 111 twice. */
+ * the agent keeps the events at 111, which already name them in the session (RFC 3264
+ * §8.3.2), and offers opus under a free PT, not 111 twice nor 111 for a new format. */
 HL_TEST(reoffer_codec_te_pt_collision)
 {
 	static const char agent_te111[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
@@ -8261,11 +8262,12 @@ HL_TEST(reoffer_codec_te_pt_collision)
 	if (i < 0)
 		goto out;
 	HL_CHECK(sdp_of((unsigned int)i, &sdp) == 0 && sdp.nmedia == 1);
-	HL_CHECK_MSG(sdp.media[0].nfmt == 2 && sdp.media[0].fmt[0].pt == 111 &&
-			     sdp.media[0].te_pt >= 0 && sdp.media[0].te_pt != 111,
+	HL_CHECK_MSG(sdp.media[0].nfmt == 2 && sdp.media[0].fmt[0].pt != 111 &&
+			     sdp.media[0].fmt[0].pt >= 96 && sdp.media[0].te_pt == 111,
 		"our re-offer:\n%s", out[i].buf);
-	HL_CHECK(strstr(out[i].buf, "a=rtpmap:111 opus/48000/2\r\n") != NULL);
-	HL_CHECK(strstr(out[i].buf, "a=rtpmap:111 telephone-event") == NULL);
+	HL_CHECK(strstr(out[i].buf, "a=rtpmap:111 telephone-event/8000\r\n") != NULL);
+	HL_CHECK(strstr(out[i].buf, "a=rtpmap:111 opus") == NULL);
+	HL_CHECK(strstr(out[i].buf, " opus/48000/2\r\n") != NULL);
 out:
 	teardown();
 }

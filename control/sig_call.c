@@ -2726,6 +2726,9 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 	if (n > 0) {
 		enum hl_sdp_dir d = offer_dir(ob, osl);
 		x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
+		/* l's answer is its direction now: one its ACK gave that still waits for
+		 * an open offer to end (leg_relay_dir) would undo it. */
+		l->dir_due = HL_SDP_DIR_NONE;
 		store_sdp(&x->sdp_remote, &x->sdp_remote_len, (const char *)ob + osl.off, osl.len);
 		if (x->media_ready) {
 			media_from_sdp(s, c, x, ob, osl, 0, 0);

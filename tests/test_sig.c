@@ -2275,6 +2275,74 @@ out:
 	teardown();
 }
 
+/* A hold from the customer's ACK waits while our offer to the agent is open; before it
+ * goes, the agent's own re-INVITE is relayed and the customer's answer resumes: that
+ * answer is the customer's direction now, so the waiting hold is dropped, not sent. */
+HL_TEST(ack_hold_waiting_superseded_by_an_answer)
+{
+	static const char held[] = "v=0\r\no=trunk 5 6 IN IP4 10.99.0.2\r\ns=-\r\n"
+				   "c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6002 RTP/AVP 8 101\r\n"
+				   "a=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n";
+	static const char agent_ans[] = "v=0\r\no=agent 2 3 IN IP4 10.99.98.2\r\ns=-\r\n"
+					"c=IN IP4 10.99.98.2\r\nt=0 0\r\nm=audio 7000 RTP/AVP 8 101\r\n"
+					"a=rtpmap:101 telephone-event/8000\r\n";
+	static const char agent_again[] = "v=0\r\no=agent 2 4 IN IP4 10.99.98.2\r\ns=-\r\n"
+					  "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+					  "m=audio 7000 RTP/AVP 8 101\r\n"
+					  "a=rtpmap:101 telephone-event/8000\r\n";
+	static const char resumed[] = "v=0\r\no=trunk 5 7 IN IP4 10.99.0.2\r\ns=-\r\n"
+				      "c=IN IP4 10.99.0.2\r\nt=0 0\r\nm=audio 6002 RTP/AVP 8 101\r\n"
+				      "a=rtpmap:101 telephone-event/8000\r\n";
+	char inv[4096], ok[4096], totag[64], ans[1024], msg[4096], relay[4096];
+	struct hl_sdp offer;
+	int i;
+
+	setup_ops(1);
+	if (late_call("z9hG4bKhs1", "hs1@trunk", NULL, inv, sizeof(inv), ok, sizeof(ok), totag,
+		    sizeof(totag), &offer) != 0)
+		goto out;
+	late_answer(ans, sizeof(ans), 6002, "RTP/AVP", "8 101", "");
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKhs1a", "hs1@trunk", totag, 1, ans);
+	feed(msg, addr('t', 5060));
+	customer_reinvite("z9hG4bKhs2", "hs1@trunk", totag, 2, "");
+	HL_CHECK(find_out("200") >= 0);
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKhsb1", 1, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(find_out("200") >= 0);
+	customer_req_sdp(msg, sizeof(msg), "ACK", "z9hG4bKhs2a", "hs1@trunk", totag, 2, held);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(stats().ctr[HL_SIG_CTR_HOLD_RELAY_DEFERRED] == 1);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKhsb1a", 1, agent_ans);
+	feed(msg, addr('a', 5090));
+
+	/* before the hold's retry, the agent re-INVITEs; relayed, the customer resumes */
+	nout = 0;
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKhsb2", 2, agent_again);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK_MSG(i >= 0 && out[i].dst.port == 5060, "the agent's re-INVITE was not relayed");
+	if (i < 0)
+		goto out;
+	snprintf(relay, sizeof(relay), "%s", out[i].buf);
+	nout = 0;
+	respond_sdp(relay, 200, addr('t', 5060), resumed);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090 && strstr(out[i].buf, "a=sendonly") == NULL);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKhsb2a", 2, NULL);
+	feed(msg, addr('a', 5090));
+	nout = 0;
+	advance(1000);
+	i = find_out("INVITE");
+	HL_CHECK_MSG(i < 0, "the superseded hold went to the agent:\n%s", i >= 0 ? out[i].buf : "");
+
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKhs3", "hs1@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+out:
+	teardown();
+}
+
 /* An answer in the ACK that would hold, or resume, but is no answer to our offer (a codec
  * we did not offer, the stream refused, RTP/SAVP without a key of ours): counted, and the
  * leg keeps its media and its hold as they were; the agent hears of nothing. */

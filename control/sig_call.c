@@ -4234,19 +4234,20 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 		}
 		sig_txn_attach(t, l);
 		l->upd = t;
-		sig_count(s, HL_SIG_CTR_UPDATE_RELAYED);
-		session_refreshed(s, l);
 		/* l's media and hold move with the peer's answer (relay_answered). */
 		peer->reoffer_codec = (uint8_t)newk;
 		leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
 		if (peer->inv_peer_req != t && l->upd == t) {
 			peer->reoffer_codec = 0;
-			/* The re-INVITE did not go (no room for its transaction). */
+			/* The re-INVITE did not go (no room for its transaction): refused,
+			 * so neither relayed nor a refresh of the session. */
 			l->upd = NULL;
 			if (t->state < TXN_COMPLETED)
 				update_refuse(s, t, buf, m, 500);
 			return;
 		}
+		sig_count(s, HL_SIG_CTR_UPDATE_RELAYED);
+		session_refreshed(s, l);
 		l->dir_due = HL_SDP_DIR_NONE;
 		return;
 	}

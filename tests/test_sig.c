@@ -8190,6 +8190,21 @@ HL_TEST(reinvite_not_sent_keeps_leg)
 	feed(msg, addr('a', 5090));
 	HL_CHECK(stats().ctr[HL_SIG_CTR_REINVITE_NOT_SENT] == 1);
 
+	/* an UPDATE whose relay cannot go: refused with 500, not counted as relayed */
+	uint64_t relayed = stats().ctr[HL_SIG_CTR_UPDATE_RELAYED];
+	nout = 0;
+	txns = sig->st.transactions;
+	sig->ntxn_max = (uint32_t)txns + 1;
+	agent_sdp_at(sdp, sizeof(sdp), 3, 3, 7000, "sendrecv");
+	agent_req(msg, sizeof(msg), inv, "UPDATE", "z9hG4bKrnb3", 3, sdp);
+	feed(msg, addr('a', 5090));
+	sig->ntxn_max = max;
+	HL_CHECK(find_out("UPDATE") < 0 && find_out("INVITE") < 0);
+	i = find_out("500");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_UPDATE_RELAYED], relayed);
+	HL_CHECK(stats().ctr[HL_SIG_CTR_REINVITE_NOT_SENT] == 2);
+
 	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKrn9", "rn1@trunk", totag, 2);
 	feed(msg, addr('t', 5060));
 	agent_answers_bye();

@@ -590,6 +590,20 @@ sip_guard(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, const void *
 	return -1;
 }
 
+/* A datagram to the RTP range, to its slice's worker: ours to the media burst, another's
+ * through its handoff ring (flush_sinks()). */
+static inline void
+rtp_queue(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t dport)
+{
+	unsigned int o = hl_engine_rtp_owner(w->eng, dport);
+
+	m->hash.usr = pi; /* the leg key names the port it arrived on */
+	if (o == w->index)
+		w->rtp_buf[w->n_rtp++] = m;
+	else
+		w->ho_buf[o][w->ho_n[o]++] = m;
+}
+
 static void
 udp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t l4off,
 	uint32_t ulen_max, const void *iph, bool v6)
@@ -631,13 +645,7 @@ udp_input(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t l4o
 		 * honoured above. This keeps 180 bytes of summing per packet off the
 		 * hottest path (bench/bench_l2l4).
 		 */
-		unsigned int o = hl_engine_rtp_owner(e, dport);
-
-		m->hash.usr = pi; /* the leg key names the port it arrived on */
-		if (o == w->index)
-			w->rtp_buf[w->n_rtp++] = m;
-		else
-			w->ho_buf[o][w->ho_n[o]++] = m;
+		rtp_queue(w, pi, m, dport);
 		return;
 	}
 	if (dport != e->cfg->sip_port) {
@@ -1280,12 +1288,7 @@ rtp4_fast(struct hl_worker *w, unsigned int pi, const struct hl_port *p, struct 
 	m->l3_len = sizeof(*ip);
 	m->l4_len = sizeof(*u);
 	m->packet_type = RTE_PTYPE_L3_IPV4_EXT_UNKNOWN | RTE_PTYPE_L4_UDP;
-	m->hash.usr = pi;
-	unsigned int o = hl_engine_rtp_owner(e, dport);
-	if (o == w->index)
-		w->rtp_buf[w->n_rtp++] = m;
-	else
-		w->ho_buf[o][w->ho_n[o]++] = m;
+	rtp_queue(w, pi, m, dport);
 	return true;
 }
 

@@ -17,16 +17,8 @@ hl_rtp_parse_full(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h)
 		return HL_E_TOOBIG;
 	h->cc = pkt[0] & 0x0f;
 	h->has_ext = (pkt[0] >> 4) & 1;
-	h->marker = pkt[1] >> 7;
-	h->pt = pkt[1] & 0x7f;
-	h->seq = hl_rd16(pkt + 2);
-	h->ts = hl_rd32(pkt + 4);
-	h->ssrc = hl_rd32(pkt + 8);
+	hl_rtp_hdr_fixed(pkt, h);
 	off = HL_RTP_HDR_MIN + 4u * h->cc;
-	h->ext_profile = 0;
-	h->ext_off = 0;
-	h->ext_len = 0;
-	h->pad_len = 0;
 	if (off > len)
 		return HL_E_INCOMPLETE;
 	if (h->has_ext) {
@@ -328,16 +320,7 @@ hl_rtp_rewrite_full(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rt
 		if (d > HL_RTP_GUARD_SPAN)
 			rw->guarded = 0;
 	}
-	if (!rw->started || (int16_t)(seq - rw->last_seq) > 0) {
-		rw->last_seq = seq;
-		rw->last_ts = ts;
-		rw->last_arrival = arrival;
-		rw->started = 1;
-	}
-	pkt[1] = (uint8_t)(marker << 7 | out_pt);
-	hl_wr16(pkt + 2, seq);
-	hl_wr32(pkt + 4, ts);
-	hl_wr32(pkt + 8, rw->out_ssrc);
+	hl_rtp_rewrite_out(rw, pkt, seq, ts, marker, out_pt, arrival);
 	return 0;
 }
 
@@ -474,17 +457,7 @@ hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *
 	if (!update_seq(s, h->seq))
 		return 0;
 
-	/* A.8: D(i-1,i) on transit times, J += (|D| - J) / 16, kept scaled by 16. */
-	int32_t transit = (int32_t)(arrival - h->ts);
-	if (s->have_transit) {
-		/* Modular difference: transit times wrap with the RTP clock, and a
-		 * hostile timestamp must not overflow a signed subtraction. */
-		int32_t d = (int32_t)((uint32_t)transit - s->transit);
-		uint32_t ad = d < 0 ? (uint32_t)-(int64_t)d : (uint32_t)d;
-		s->jitter_q4 += ad - ((s->jitter_q4 + 8) >> 4);
-	}
-	s->transit = (uint32_t)transit;
-	s->have_transit = 1;
+	hl_rtp_rx_jitter(s, h->ts, arrival);
 	return 1;
 }
 

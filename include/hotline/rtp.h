@@ -60,6 +60,21 @@ struct hl_rtp_hdr {
 int
 hl_rtp_parse_full(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h);
 
+/* The fixed header's fields every packet has (both parses). */
+static inline void
+hl_rtp_hdr_fixed(const uint8_t *pkt, struct hl_rtp_hdr *h)
+{
+	h->marker = pkt[1] >> 7;
+	h->pt = pkt[1] & 0x7f;
+	h->seq = hl_rd16(pkt + 2);
+	h->ts = hl_rd32(pkt + 4);
+	h->ssrc = hl_rd32(pkt + 8);
+	h->ext_profile = 0;
+	h->ext_off = 0;
+	h->ext_len = 0;
+	h->pad_len = 0;
+}
+
 /*
  * The same, inlined for what nearly every packet is: version 2, no padding, extension or
  * CSRC (first octet 0x80). Anything else is hl_rtp_parse_full()'s; both give the same
@@ -72,15 +87,7 @@ hl_rtp_parse(const uint8_t *pkt, size_t len, struct hl_rtp_hdr *h)
 		return hl_rtp_parse_full(pkt, len, h);
 	h->cc = 0;
 	h->has_ext = 0;
-	h->marker = pkt[1] >> 7;
-	h->pt = pkt[1] & 0x7f;
-	h->seq = hl_rd16(pkt + 2);
-	h->ts = hl_rd32(pkt + 4);
-	h->ssrc = hl_rd32(pkt + 8);
-	h->ext_profile = 0;
-	h->ext_off = 0;
-	h->ext_len = 0;
-	h->pad_len = 0;
+	hl_rtp_hdr_fixed(pkt, h);
 	h->payload_off = HL_RTP_HDR_MIN;
 	h->payload_len = (uint16_t)(len - HL_RTP_HDR_MIN);
 	return HL_RTP_HDR_MIN;
@@ -231,6 +238,24 @@ int
 hl_rtp_rewrite_full(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr *h,
 		    uint32_t arrival);
 
+/* The rewrite's last step (both paths): the stream's newest packet moves its timeline,
+ * and the header goes out with our numbering and SSRC. */
+static inline void
+hl_rtp_rewrite_out(struct hl_rtp_rewriter *rw, uint8_t *pkt, uint16_t seq, uint32_t ts,
+		   uint8_t marker, uint8_t out_pt, uint32_t arrival)
+{
+	if (!rw->started || (int16_t)(seq - rw->last_seq) > 0) {
+		rw->last_seq = seq;
+		rw->last_ts = ts;
+		rw->last_arrival = arrival;
+		rw->started = 1;
+	}
+	pkt[1] = (uint8_t)(marker << 7 | out_pt);
+	hl_wr16(pkt + 2, seq);
+	hl_wr32(pkt + 4, ts);
+	hl_wr32(pkt + 8, rw->out_ssrc);
+}
+
 /* The same, inlined for a packet of the bound source with no guard up and a mapped PT
  * (every packet but a stream's first, a rebase's or one after a press of ours). */
 static inline int
@@ -242,19 +267,8 @@ hl_rtp_rewrite(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rtp_hdr
 	if (hl_unlikely(out_pt == HL_RTP_PT_DROP || !rw->bound || h->ssrc != rw->in_ssrc ||
 			rw->guarded))
 		return hl_rtp_rewrite_full(rw, pkt, h, arrival);
-	uint16_t seq = (uint16_t)(h->seq + rw->seq_off);
-	uint32_t ts = h->ts + rw->ts_off;
-
-	if (!rw->started || (int16_t)(seq - rw->last_seq) > 0) {
-		rw->last_seq = seq;
-		rw->last_ts = ts;
-		rw->last_arrival = arrival;
-		rw->started = 1;
-	}
-	pkt[1] = (uint8_t)(h->marker << 7 | out_pt);
-	hl_wr16(pkt + 2, seq);
-	hl_wr32(pkt + 4, ts);
-	hl_wr32(pkt + 8, rw->out_ssrc);
+	hl_rtp_rewrite_out(rw, pkt, (uint16_t)(h->seq + rw->seq_off), h->ts + rw->ts_off,
+		h->marker, out_pt, arrival);
 	return 0;
 }
 
@@ -331,6 +345,24 @@ hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *
 
 #define HL_RTP_MAX_DROPOUT 3000 /* A.1 */
 
+/* A.8 for a valid packet (both paths): D(i-1,i) on transit times, J += (|D| - J) / 16,
+ * kept scaled by 16. */
+static inline void
+hl_rtp_rx_jitter(struct hl_rtp_rx_stats *s, uint32_t ts, uint32_t arrival)
+{
+	int32_t transit = (int32_t)(arrival - ts);
+
+	if (s->have_transit) {
+		/* Modular difference: transit times wrap with the RTP clock, and a
+		 * hostile timestamp must not overflow a signed subtraction. */
+		int32_t d = (int32_t)((uint32_t)transit - s->transit);
+		uint32_t ad = d < 0 ? (uint32_t)-(int64_t)d : (uint32_t)d;
+		s->jitter_q4 += ad - ((s->jitter_q4 + 8) >> 4);
+	}
+	s->transit = (uint32_t)transit;
+	s->have_transit = 1;
+}
+
 /*
  * The same, inlined for a packet of the current, validated source that is in order or
  * a little ahead (A.1's udelta < MAX_DROPOUT branch), as hl_rtp_rx_stats_update_full()
@@ -342,7 +374,7 @@ hl_rtp_rx_stats_update(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *h, ui
 	uint16_t udelta = (uint16_t)(h->seq - s->max_seq);
 
 	if (hl_unlikely(!s->have_source || h->ssrc != s->ssrc || s->probation != 0 ||
-			udelta >= HL_RTP_MAX_DROPOUT || !s->have_transit))
+			udelta >= HL_RTP_MAX_DROPOUT))
 		return hl_rtp_rx_stats_update_full(s, h, arrival);
 	s->packets++;
 	s->bytes += h->payload_len;
@@ -350,13 +382,7 @@ hl_rtp_rx_stats_update(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *h, ui
 		s->cycles += 1u << 16;
 	s->max_seq = h->seq;
 	s->received++;
-	/* A.8, as in the full version */
-	int32_t transit = (int32_t)(arrival - h->ts);
-	int32_t d = (int32_t)((uint32_t)transit - s->transit);
-	uint32_t ad = d < 0 ? (uint32_t)-(int64_t)d : (uint32_t)d;
-
-	s->jitter_q4 += ad - ((s->jitter_q4 + 8) >> 4);
-	s->transit = (uint32_t)transit;
+	hl_rtp_rx_jitter(s, h->ts, arrival);
 	return 1;
 }
 

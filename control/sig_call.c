@@ -4055,12 +4055,10 @@ reinvite_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const u
 	 */
 	peer->reoffer_codec = (uint8_t)offer_new_codec(l, buf, &offer);
 	d = offer_dir(buf, body);
-	leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
-	if (peer->inv_peer_req != t) {
+	if (leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t) != 0) {
+		/* It did not go (no room for it or its transaction); leg_send_reinvite()
+		 * answered t 500 with Retry-After. */
 		peer->reoffer_codec = 0;
-		/* The re-INVITE did not go (no room for it or its transaction). */
-		if (t->state < TXN_COMPLETED)
-			reply_retry(s, t, buf, m);
 		return;
 	}
 	/* This offer states l's direction: one an ACK took before is not due anymore. */
@@ -4236,14 +4234,14 @@ update_request(struct hl_sig *s, struct sig_leg *l, const struct sig_early *e, s
 		l->upd = t;
 		/* l's media and hold move with the peer's answer (relay_answered). */
 		peer->reoffer_codec = (uint8_t)newk;
-		leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d, t);
-		if (peer->inv_peer_req != t && l->upd == t) {
+		if (leg_send_reinvite(s, peer, d == HL_SDP_DIR_NONE ? HL_SDP_DIR_SENDRECV : d,
+			    t) != 0) {
+			/* It did not go (no room for its transaction): leg_send_reinvite()
+			 * answered the UPDATE 500 with Retry-After, so neither relayed nor a
+			 * refresh of the session. */
 			peer->reoffer_codec = 0;
-			/* The re-INVITE did not go (no room for its transaction): refused,
-			 * so neither relayed nor a refresh of the session. */
-			l->upd = NULL;
-			if (t->state < TXN_COMPLETED)
-				update_refuse(s, t, buf, m, 500);
+			if (l->upd == t)
+				l->upd = NULL;
 			return;
 		}
 		sig_count(s, HL_SIG_CTR_UPDATE_RELAYED);

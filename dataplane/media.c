@@ -1099,7 +1099,8 @@ leg_send(struct hl_worker *w, struct media_leg *y, struct rte_mbuf *m, uint8_t *
 	}
 	sum += (uint64_t)sp + dp;
 	if (seed != CSUM_FULL) {
-		sum = hl_csum_partial(pl, HL_RTP_HDR_MIN, sum + seed);
+		/* the RTP header as hl_rtp_rewrite() wrote it, read as it stored it */
+		sum += seed + hl_rtp_fixed_sum(pl);
 	} else {
 		/* RFC 768 pseudo-header (RFC 8200 §8.1 sums to the same): protocol and
 		 * length; then the UDP length field and the payload. */
@@ -1405,10 +1406,11 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 				return;
 			}
 		} else if (p->u->dgram_cksum != 0 && !muted) {
-			/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); m' is added in leg_send.
-			 * A muted payload is new: summed afresh. */
+			/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'); m' is added in leg_send,
+			 * ~m is m's sum negated unfolded. A muted payload is new: summed
+			 * afresh. */
 			seed = (uint16_t)~p->u->dgram_cksum +
-			       (uint64_t)(uint16_t)~hl_csum_fold(csum_mutable(p->l3, p->v6, p->u, pl));
+			       hl_csum_negate(csum_mutable(p->l3, p->v6, p->u, pl));
 		}
 	}
 	uint16_t before = y->rw.last_seq;

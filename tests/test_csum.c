@@ -67,6 +67,48 @@ HL_TEST(partial_sums_chain)
 	HL_CHECK_INT(hl_csum_fold(s), hl_csum(b, sizeof(b)));
 }
 
+/* The folding as RFC 1071 §4.1 writes it, over 64 bits. */
+static uint16_t
+ref_fold(uint64_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+HL_TEST(fold_matches_reference)
+{
+	static const uint64_t edge[] = {0, 1, 0xffff, 0x10000, 0x1fffe, 0xffffffff, 0x100000000ull,
+		0x1ffffffffull, 0xfffeffffull, 0xffff0000ull, 0xffffffffffffull, UINT64_MAX,
+		UINT64_MAX - 1, 0x8000000000000000ull, 0xffffffff00000000ull, 0x00000001ffff0001ull};
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		HL_CHECK_MSG(hl_csum_fold(edge[i]) == ref_fold(edge[i]), "s %#llx",
+			(unsigned long long)edge[i]);
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 1000000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* every width, so the short sums the headers give are covered too */
+		uint64_t s = x >> (i % 64);
+		HL_CHECK_MSG(hl_csum_fold(s) == ref_fold(s), "s %#llx", (unsigned long long)s);
+	}
+}
+
+HL_TEST(negate_takes_a_sum_out)
+{
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t a = x >> 20, b = (x * 0x9e3779b97f4a7c15ull) >> 17;
+		/* (a + b) - b is a, in the one's-complement class, without folding b */
+		HL_CHECK_MSG(ref_fold(a + b + hl_csum_negate(b)) % 0xffff == ref_fold(a) % 0xffff,
+			"a %#llx b %#llx", (unsigned long long)a, (unsigned long long)b);
+	}
+}
+
 HL_TEST(ip4_header_fast_path)
 {
 	uint8_t h[60];

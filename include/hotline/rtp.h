@@ -239,7 +239,8 @@ hl_rtp_rewrite_full(struct hl_rtp_rewriter *rw, uint8_t *pkt, const struct hl_rt
 		    uint32_t arrival);
 
 /* The rewrite's last step (both paths): the stream's newest packet moves its timeline,
- * and the header goes out with our numbering and SSRC. */
+ * and the header goes out with our numbering and SSRC, as three 32-bit stores (octets
+ * 0-3 with octet 0 as it was, timestamp, SSRC) that hl_rtp_fixed_sum() reads back. */
 static inline void
 hl_rtp_rewrite_out(struct hl_rtp_rewriter *rw, uint8_t *pkt, uint16_t seq, uint32_t ts,
 		   uint8_t marker, uint8_t out_pt, uint32_t arrival)
@@ -250,10 +251,28 @@ hl_rtp_rewrite_out(struct hl_rtp_rewriter *rw, uint8_t *pkt, uint16_t seq, uint3
 		rw->last_arrival = arrival;
 		rw->started = 1;
 	}
-	pkt[1] = (uint8_t)(marker << 7 | out_pt);
-	hl_wr16(pkt + 2, seq);
+	hl_wr32(pkt, (uint32_t)pkt[0] << 24 | (uint32_t)(marker << 7 | out_pt) << 16 | seq);
 	hl_wr32(pkt + 4, ts);
 	hl_wr32(pkt + 8, rw->out_ssrc);
+}
+
+/*
+ * The one's-complement sum of the fixed header hl_rtp_rewrite_out() just wrote, unfolded,
+ * in native words as hl_csum_partial() reads them (equal to it modulo 0xffff), by loads
+ * of the places and widths it stored: each is forwarded from its store. A load wider than
+ * or across those stores cannot be, and waits for them to reach the cache: the relay's
+ * checksum update read the header back that way, an 8-octet load over three stores and
+ * a 4-octet one over the SSRC's, on every packet.
+ */
+static inline uint64_t
+hl_rtp_fixed_sum(const uint8_t *pkt)
+{
+	uint32_t a, b, c;
+
+	memcpy(&a, pkt, 4);
+	memcpy(&b, pkt + 4, 4);
+	memcpy(&c, pkt + 8, 4);
+	return (uint64_t)a + b + c;
 }
 
 /* The same, inlined for a packet of the bound source with no guard up and a mapped PT

@@ -591,13 +591,16 @@ sip_guard(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, const void *
 }
 
 /* A datagram to the RTP range, to its slice's worker: ours to the media burst, another's
- * through its handoff ring (flush_sinks()). */
-static inline void
+ * through its handoff ring (flush_sinks()). Inline in both callers: out of line it was
+ * a dozen instructions a packet of call and spills. */
+static inline __attribute__((always_inline)) void
 rtp_queue(struct hl_worker *w, unsigned int pi, struct rte_mbuf *m, uint16_t dport)
 {
 	unsigned int o = hl_engine_rtp_owner(w->eng, dport);
 
-	m->hash.usr = pi; /* the leg key names the port it arrived on */
+	/* The leg key names the port it arrived on, and the local port: the media burst
+	 * finds the leg from the mbuf alone (hl_media_rtp_key()). */
+	m->hash.usr = hl_media_rtp_key(pi, dport);
 	if (o == w->index)
 		w->rtp_buf[w->n_rtp++] = m;
 	else

@@ -394,13 +394,13 @@ leg(struct hl_media_leg *l, uint32_t call, uint8_t side, uint16_t port, uint16_t
 }
 
 static void
-teach_arp(const char *ip)
+teach_arp_from(const char *ip, const uint8_t mac[6])
 {
 	uint8_t f[64];
 	uint8_t *a = f + 14;
 
 	memcpy(f, bcast, 6);
-	memcpy(f + 6, pmac, 6);
+	memcpy(f + 6, mac, 6);
 	f[12] = 0x08;
 	f[13] = 0x06;
 	memset(a, 0, 28);
@@ -409,10 +409,16 @@ teach_arp(const char *ip)
 	a[4] = 6;
 	a[5] = 4;
 	a[7] = 1;
-	memcpy(a + 8, pmac, 6);
+	memcpy(a + 8, mac, 6);
 	inet_pton(AF_INET, ip, a + 14);
 	inet_pton(AF_INET, "10.0.0.1", a + 24);
 	inject(f, 42);
+}
+
+static void
+teach_arp(const char *ip)
+{
+	teach_arp_from(ip, pmac);
 }
 
 /* ---- IPv6 ---- */
@@ -630,6 +636,57 @@ HL_TEST(plain_relay_rewrites_headers_keeps_payload)
 	send_rtp(CUST, 4000, 20000, 18, 107, 0xabcdef01, 0, NULL);
 	HL_CHECK(run(out, 16) == 0);
 	HL_CHECK(drop_of(HL_DROP_RTP_PT_UNMAPPED) == un + 1);
+}
+
+/* The relay writes the Ethernet header itself while the next hop's hint holds; a
+ * neighbour that moves to another MAC invalidates it, and the very next frame goes
+ * to the new address (through the general output, which takes a fresh hint). */
+HL_TEST(relay_follows_a_neighbour_to_its_new_mac)
+{
+	static const uint8_t moved[6] = {0x02, 0x00, 0x00, 0x00, 0x77, 0x01};
+	struct hl_media_leg a, b;
+	struct rte_mbuf *out[16];
+	struct seen s;
+
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 1, 0, 20100, 20102, CUST, 4100, 0, 101);
+	leg(&b, 1, 1, 20102, 20100, AGENT, 5100, 0, 100);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	uint16_t seq = 300;
+	for (int i = 0; i < 4; i++)
+		send_rtp(CUST, 4100, 20100, 0, seq++, 0x0badcafe, 0x21, NULL);
+	unsigned int n = run(out, 16);
+	HL_CHECK_MSG(n == 3, "relayed %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		check_headers(&s, 4, AGENT, 20102, 5100, i);
+	}
+	free_all(out, n);
+
+	teach_arp_from(AGENT, moved);
+	drain();
+	for (int i = 0; i < 3; i++)
+		send_rtp(CUST, 4100, 20100, 0, seq++, 0x0badcafe, 0x22, NULL);
+	n = run(out, 16);
+	HL_CHECK_MSG(n == 3, "relayed %u", n);
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(out[i], const uint8_t *);
+
+		HL_CHECK_MSG(memcmp(f, moved, 6) == 0, "frame %u: to the old MAC", i);
+		HL_CHECK_MSG(memcmp(f + 6, emac.addr_bytes, 6) == 0, "frame %u: from us", i);
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		HL_CHECK(s.ip_ok && s.udp_ok && s.csum_ok && s.payload[0] == 0x22);
+	}
+	free_all(out, n);
+	teach_arp(AGENT);
+	drain();
+	HL_CHECK(hl_media_del(eng, 0, 20100) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20102) == 0);
+	drain();
 }
 
 HL_TEST(dtmf_press_reported_once_and_relayed_with_pt_map)

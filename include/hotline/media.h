@@ -219,8 +219,16 @@ void hl_media_shard_free(struct hl_media_shard *sh);
 unsigned int hl_media_commands(struct hl_worker *w);
 /* The worker's media tick: timeouts, lost DTMF ends, RTCP reports (bounded). */
 unsigned int hl_media_tick(struct hl_worker *w, uint64_t now_tsc);
+/* What the classifier leaves in an RTP-range datagram's hash.usr: the engine port index
+ * it arrived on and its UDP destination port (host order). */
+static inline uint32_t
+hl_media_rtp_key(unsigned int pi, uint16_t dport)
+{
+	return (uint32_t)dport << 16 | (pi & 0xffff);
+}
+
 /* Handles a burst of RTP-range datagrams this worker owns: data at Ethernet,
- * l2_len/l3_len set, hash.usr = engine port index. Takes every mbuf. */
+ * l2_len/l3_len set, hash.usr = hl_media_rtp_key(). Takes every mbuf. */
 void hl_media_rx_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 #endif

@@ -1611,6 +1611,32 @@ b_send_ack(struct hl_sig *s, struct sig_leg *b, const struct sig_early *e, uint3
 	*ack_len = *ack != NULL ? (uint16_t)n : 0;
 }
 
+/* Our ACK of the first 2xx of l's INVITE of CSeq cseq, kept in l->ack for that 2xx's
+ * retransmissions (leg_ack_again) in place of an earlier INVITE's, whose transaction
+ * never gets a first 2xx again. */
+static void
+leg_ack_new(struct hl_sig *s, struct sig_leg *l, uint32_t cseq)
+{
+	b_send_ack(s, l, NULL, cseq, &l->ack, &l->ack_len);
+	l->ack_cseq = cseq;
+}
+
+/*
+ * The 2xx of l's INVITE of CSeq cseq again, our ACK lost. §13.2.2.4: the ACK of a 2xx
+ * is end to end and the UAC core, not a transaction, retransmits it, the same one each
+ * time that 2xx comes again: the kept bytes, branch included. An older INVITE's 2xx
+ * again (l->ack is a later INVITE's now, or none was kept for it) gets an ACK built for
+ * its own CSeq, never the kept one, and not kept.
+ */
+static void
+leg_ack_again(struct hl_sig *s, struct sig_leg *l, uint32_t cseq)
+{
+	if (l->ack != NULL && l->ack_cseq == cseq)
+		sig_send(s, &l->peer, l->ack, l->ack_len);
+	else
+		b_send_ack(s, l, NULL, cseq, NULL, NULL);
+}
+
 /*
  * The remote side of a dialog as a response of our INVITE (a 1xx with a tag, a 2xx)
  * carries it (§12.1.2): its To tag and header, its Contact as the target, the route
@@ -2250,8 +2276,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 				return;
 			}
 			/* A retransmitted 2xx: our ACK was lost (§13.2.2.4). */
-			if (b->ack != NULL)
-				sig_send(s, &b->peer, b->ack, b->ack_len);
+			leg_ack_again(s, b, t->cseq);
 			sig_count(s, HL_SIG_CTR_RETRANS_ABSORBED);
 			return;
 		}
@@ -2265,7 +2290,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			sbody = (struct hl_sip_slice){0, e->sdp_len};
 		}
 		b_learn_dialog(b, buf, m);
-		b_send_ack(s, b, NULL, t->cseq, &b->ack, &b->ack_len);
+		leg_ack_new(s, b, t->cseq);
 		b->state = LEG_CONFIRMED;
 		if (sbody.len)
 			store_sdp(&b->sdp_remote, &b->sdp_remote_len,
@@ -2421,7 +2446,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 		 * again (§13.2.2.4), and nothing else. Its offer was answered at the first
 		 * one, and an offer of ours in flight now (the next re-INVITE, its keys, an
 		 * offer it relays) is not answered by it. */
-		b_send_ack(s, l, NULL, t->cseq, NULL, NULL);
+		leg_ack_again(s, l, t->cseq);
 		return;
 	}
 	if (l->sdp_local_was != NULL && t->cseq == l->sdp_local_was_cseq) {
@@ -2441,7 +2466,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	if (status < 300) {
 		/* ACK every 2xx, retransmissions included. */
 		if (!l->ack || t->status == 0 || l->state == LEG_CONFIRMED)
-			b_send_ack(s, l, NULL, t->cseq, &l->ack, &l->ack_len);
+			leg_ack_new(s, l, t->cseq);
 		struct hl_sip_slice body =
 			m != NULL ? sdp_body(buf, m) : (struct hl_sip_slice){0, 0};
 		if (body.len) {

@@ -207,8 +207,10 @@ struct sig_leg {
 	struct hl_sig_addr peer;  /* where in-dialog requests go */
 	uint8_t local_ip[16];     /* our address towards peer */
 	struct hl_timer t_session; /* RFC 4028: refresh (we refresh) or expiry (they do) */
-	char *ack;                /* B: our ACK for the 2xx, resent on 2xx retransmission */
+	char *ack;                /* our ACK of the 2xx of our INVITE of CSeq ack_cseq (the
+				   * latest answered), resent on that 2xx's retransmission */
 	uint16_t ack_len;
+	uint32_t ack_cseq;
 	char *sdp_remote;         /* their last SDP (an offer or an answer) */
 	uint16_t sdp_remote_len;
 	char *sdp_local;          /* our last SDP on this leg */

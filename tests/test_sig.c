@@ -8760,4 +8760,144 @@ out:
 	teardown();
 }
 
+/* The ACK out[i] in ack (its length in *len); its Via branch in br. */
+static int
+ack_of(int i, char *ack, size_t cap, size_t *len, char *br, size_t brcap)
+{
+	char v[512];
+
+	if (i < 0 || !is_method((unsigned int)i, "ACK") || out[i].len >= cap ||
+		hdr((unsigned int)i, HL_SIP_HDR_VIA, v, sizeof(v)) != 0 ||
+		param(v, ";branch=", br, brcap) != 0)
+		return -1;
+	memcpy(ack, out[i].buf, out[i].len);
+	ack[out[i].len] = '\0';
+	*len = out[i].len;
+	return 0;
+}
+
+/* The agent's re-INVITE in the call of inv (branch, CSeq cseq, SDP sdp), relayed to the
+ * customer as our re-INVITE (into rinv), which the customer answers 200 with ans: the
+ * index of our ACK in out[], or -1. */
+static int
+agent_reinvite_answered(const char *inv, const char *branch, unsigned int cseq, const char *sdp,
+	const char *ans, char *rinv, size_t cap)
+{
+	char msg[4096];
+	int i;
+
+	agent_req(msg, sizeof(msg), inv, "INVITE", branch, cseq, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		return -1;
+	snprintf(rinv, cap, "%s", out[i].buf);
+	respond_sdp(rinv, 200, addr('t', 5060), ans);
+	return find_out("ACK");
+}
+
+/* Our re-INVITEs to the customer (relaying the agent's hold, then its resume), each
+ * 200 again as if our ACK were lost (RFC 3261 §13.2.2.4): a 2xx again gets the ACK it
+ * had, byte for byte (its branch too); the next re-INVITE's 2xx a new ACK of its CSeq;
+ * the older one's 2xx again an ACK of its own CSeq, not the one kept for the newer. */
+HL_TEST(reinvite_2xx_again_same_ack)
+{
+	char inv[4096], totag[64], sdp[1024], ahold[1024], aresume[1024], msg[4096];
+	char hold[4096], resume[4096], ack1[4096], ack2[4096], br1[64], br2[64], br[64];
+	size_t len1 = 0, len2 = 0;
+	struct hl_sdp ours;
+	int i;
+
+	setup_ops(1);
+	if (srtp_call("z9hG4bKsa1", "sa1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		    sizeof(totag), &ours) < 0)
+		goto out;
+
+	/* the agent holds: our re-INVITE (CSeq 2) answered, our ACK */
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	upd_sdp(ahold, sizeof(ahold), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	i = agent_reinvite_answered(inv, "z9hG4bKsab1", 1, sdp, ahold, hold, sizeof(hold));
+	HL_CHECK(ack_of(i, ack1, sizeof(ack1), &len1, br1, sizeof(br1)) == 0);
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(ack1, "CSeq: 2 ACK\r\n") != NULL);
+	if (i < 0)
+		goto out;
+
+	/* its 200 again: the same ACK again */
+	respond_sdp(hold, 200, addr('t', 5060), ahold);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(nout == 1 && out[0].len == len1 && memcmp(out[0].buf, ack1, len1) == 0,
+		"ACK again:\n%.*s\nfirst one:\n%s", nout ? (int)out[0].len : 0,
+		nout ? out[0].buf : "", ack1);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKsab1", 1, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* the agent resumes: our next re-INVITE (CSeq 3), answered: a new ACK */
+	agent_sdp_at(sdp, sizeof(sdp), 4, 2, 7000, "sendrecv");
+	upd_sdp(aresume, sizeof(aresume), 3, "10.99.0.2", 6000, "8 101", "sendrecv");
+	i = agent_reinvite_answered(inv, "z9hG4bKsab2", 2, sdp, aresume, resume, sizeof(resume));
+	HL_CHECK(ack_of(i, ack2, sizeof(ack2), &len2, br2, sizeof(br2)) == 0);
+	HL_CHECK(strstr(ack2, "CSeq: 3 ACK\r\n") != NULL && strcmp(br1, br2) != 0);
+	HL_CHECK(find_out("200") >= 0);
+	if (i < 0)
+		goto out;
+
+	respond_sdp(resume, 200, addr('t', 5060), aresume);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK(nout == 1 && out[0].len == len2 && memcmp(out[0].buf, ack2, len2) == 0);
+
+	/* the hold's 200 again, late: an ACK of CSeq 2, not the resume's */
+	respond_sdp(hold, 200, addr('t', 5060), ahold);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(ack_of(0, msg, sizeof(msg), &len1, br, sizeof(br)) == 0 &&
+			     strstr(msg, "CSeq: 2 ACK\r\n") != NULL && strcmp(br, br2) != 0,
+		"the hold's ACK again:\n%s", nout ? out[0].buf : "");
+
+	/* and the resume's again still gets its own */
+	respond_sdp(resume, 200, addr('t', 5060), aresume);
+	HL_CHECK(nout == 1 && out[0].len == len2 && memcmp(out[0].buf, ack2, len2) == 0);
+out:
+	teardown();
+}
+
+/* The agent's 200 to our INVITE again (within Timer M, our ACK lost) after a re-INVITE
+ * of ours on its leg was answered and ACKed: it gets the ACK of the INVITE's CSeq, not
+ * the one of the re-INVITE kept since. */
+HL_TEST(invite_2xx_again_after_reinvite_ack)
+{
+	char inv[4096], totag[64], sdp[1024], relay[4096], msg[4096], br[64];
+	size_t len = 0;
+	struct hl_sdp ours;
+	int i;
+
+	setup_ops(1);
+	if (srtp_call("z9hG4bKsi1", "si1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		    sizeof(totag), &ours) < 0)
+		goto out;
+
+	/* the customer holds: our re-INVITE to the agent (CSeq 2), answered, ACKed */
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "sendonly");
+	customer_reinvite("z9hG4bKsi2", "si1@trunk", totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(relay, sizeof(relay), "%s", out[i].buf);
+	HL_CHECK(strstr(relay, "CSeq: 2 INVITE\r\n") != NULL);
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "recvonly");
+	respond_sdp(relay, 200, addr('a', 5090), sdp);
+	i = find_out("ACK");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "CSeq: 2 ACK\r\n") != NULL);
+
+	/* the agent's first 200 again: an ACK of the INVITE's CSeq */
+	agent_respond(inv, 200, 5090);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(ack_of(0, msg, sizeof(msg), &len, br, sizeof(br)) == 0 &&
+			     strstr(msg, "CSeq: 1 ACK\r\n") != NULL,
+		"the INVITE's ACK again:\n%s", nout ? out[0].buf : "");
+	HL_CHECK(nout == 1 && out[0].dst.port == 5090);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

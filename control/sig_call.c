@@ -2465,7 +2465,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	}
 	if (status < 300) {
 		/* ACK every 2xx, retransmissions included. */
-		if (!l->ack || t->status == 0 || l->state == LEG_CONFIRMED)
+		if (!l->ack || l->state == LEG_CONFIRMED)
 			leg_ack_new(s, l, t->cseq);
 		struct hl_sip_slice body =
 			m != NULL ? sdp_body(buf, m) : (struct hl_sip_slice){0, 0};

@@ -2421,7 +2421,7 @@ agent_left(struct hl_sig *s, struct sig_call *c, struct sig_leg *b)
 }
 
 static void relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l,
-	struct sig_txn *orig, int status);
+	struct sig_txn *orig, int status, int newk);
 static int leg_codec_index(const struct sig_leg *l);
 static void codec_retry(struct hl_sig *s, struct sig_leg *a);
 
@@ -2480,12 +2480,13 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	}
 	/* Our offer is answered or refused: the keys of the lines not taken go. */
 	leg_srtp_offer_wipe(l);
+	int newk = l->reoffer_codec;
 	l->reoffer_codec = 0;
 	/* A re-INVITE or UPDATE we relayed from the other leg: answer it now. */
 	if (c != NULL && l->inv_peer_req != NULL) {
 		struct sig_txn *orig = l->inv_peer_req;
 		l->inv_peer_req = NULL;
-		relay_answered(s, c, l, orig, status);
+		relay_answered(s, c, l, orig, status, newk);
 	}
 	if (c != NULL && l->codec_fix == CODEC_FIX_SENT) {
 		/* Our move of the customer to the agent's codec (a_codec_move), as no
@@ -2706,16 +2707,20 @@ leg_offer_theirs(const struct sig_leg *l)
 /*
  * The peer (l) answered (status) the re-INVITE that carried orig's offer on: orig (a
  * re-INVITE or an UPDATE of the other leg, x) gets our answer to its offer, in the
- * 2xx, or the peer's refusal. RFC 4568 §7.1.4: the keys of our answer, new or kept, go
- * to the worker before the offerer hears of them. Either offer takes effect on x only
- * now, with our 2xx: one the peer refuses, or that we cannot answer, changes nothing
- * on x (RFC 3264 §8, RFC 3261 §14.1, RFC 3311 §5.2: the session stays as it was; its
- * media, hold and remote SDP, and the worker's leg, which had not heard of it), and
- * the same offer again is no refresh.
+ * 2xx, or the peer's refusal. newk is offer_new_codec() of that offer on x as the
+ * relay found it (l->reoffer_codec, which our re-INVITE offered): x's codec has not
+ * moved since, as x's offer open on its dialog let no other offer go either way, nor
+ * so any answer reach x (reinvite_request, update_request, leg_offer_open). RFC 4568
+ * §7.1.4: the keys of our answer, new or kept, go to the worker before the offerer
+ * hears of them. Either offer takes effect on x only now, with our 2xx: one the peer
+ * refuses, or that we cannot answer, changes nothing on x (RFC 3264 §8, RFC 3261
+ * §14.1, RFC 3311 §5.2: the session stays as it was; its media, hold and remote SDP,
+ * and the worker's leg, which had not heard of it), and the same offer again is no
+ * refresh.
  */
 static void
 relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct sig_txn *orig,
-	int status)
+	int status, int newk)
 {
 	struct sig_leg *x = orig->leg;
 	bool upd = x != NULL && x->upd == orig;
@@ -2741,13 +2746,12 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 		}
 		return;
 	}
-	/* x keeps its codec unless its offer moved it (offer_new_codec(): the peer was
-	 * offered the new one, and its answer put l on it). The peer's codec is not x's
-	 * while the legs of a forked call differ (a_codec_move() not done yet), and x's
-	 * offer need not list it. */
+	/* x keeps its codec unless its offer moved it (newk: the peer was offered the
+	 * new one, and its answer put l on it). The peer's codec is not x's while the
+	 * legs of a forked call differ (a_codec_move() not done yet), and x's offer need
+	 * not list it. */
 	if (hl_sdp_parse(ob, osl, &offer) == 0)
-		n = leg_answer_sdp(s, x, offer_new_codec(x, ob, &offer) != 0 ? l : x, -1, ob,
-			&offer, sdp, sizeof(sdp), &neg);
+		n = leg_answer_sdp(s, x, newk != 0 ? l : x, -1, ob, &offer, sdp, sizeof(sdp), &neg);
 	if (n > 0) {
 		enum hl_sdp_dir d = offer_dir(ob, osl);
 		x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;

@@ -87,6 +87,10 @@ enum cmd_op {
  * not go (no mbuf) is tried again on a later tick, so a brief shortage of mbufs still
  * lets the three out and the far end does not hold the key down. */
 #define INJECT_END_TRIES 10
+/* Start packets tried, one a tick, before a press is dropped unsent (200 ms): a start
+ * that found no mbuf, or that SRTP refused, is tried again on the next tick, stamped
+ * afresh, so a brief shortage does not lose the key. */
+#define INJECT_START_TRIES 10
 
 /* One command: control allocates it, the worker fills it in and hands it back. */
 struct hl_media_cmd {
@@ -164,7 +168,8 @@ struct media_leg {
 	uint32_t inband;
 	uint8_t injecting; /* a press of ours is being sent on this leg (struct inject) */
 	uint8_t te_held;   /* relayed_event_held(): a relayed press was cut by ours */
-	uint32_t inj_turn; /* the shard's inj_turn when we last sent one of its packets */
+	uint32_t inj_turn; /* the shard's inj_turn when we last sent one of its packets, or
+			    * tried a start; 0: never (inj_end holds nothing) */
 	uint32_t inj_end;  /* where the last press of ours ended on its timeline */
 	uint32_t te_held_ts; /* the cut press's timestamp, in the peer's incoming stream */
 } __rte_cache_aligned;
@@ -225,7 +230,7 @@ struct inject {
 	uint32_t sent_dur;  /* the duration the far end last got (the last packet that went) */
 	uint8_t event;
 	uint8_t ends;	    /* end packets that went out */
-	uint8_t tries;	    /* end packets tried */
+	uint8_t tries;	    /* end packets tried; before the start went, start packets */
 	uint8_t failed;	    /* a start or update did not go out: ended there, dropped */
 };
 
@@ -1718,12 +1723,16 @@ inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, in
  * HL_MEDIA_DTMF_UPDATE_MS, and once its duration is reached the end goes
  * INJECT_END_COPIES times, one a tick (one that did not go is tried again, up to
  * INJECT_END_TRIES in all); the leg's next press starts a tick after that (a leg sends
- * at most one packet of ours a tick). A press whose leg is gone, has no telephone-event
- * PT or cannot be sent to (on hold, no remote) is dropped, counted, and so is one a
- * packet of which did not go out (no mbuf, SRTP error): a start, and nothing follows; an
- * update, and the press ends there, its end packets carrying the duration last sent;
- * its ends, tried as often as allowed. dtmf_injected counts the presses whose every
- * packet left. O(queue) a tick.
+ * at most one packet of ours a tick). A start that did not go out (no mbuf, SRTP error)
+ * is tried again on the next tick, up to INJECT_START_TRIES in all, and the press is
+ * dropped, nothing of it sent, only when they are spent; each try stamps the press
+ * afresh, where the stream is at that try (the far end has heard nothing of it, so its
+ * press begins when its first packet goes, and its durations count from there), and
+ * the leg's later presses wait behind it. A press whose leg is gone, has no
+ * telephone-event PT or cannot be sent to (on hold, no remote) is dropped, counted, and
+ * so is one a later packet of which did not go out: an update, and the press ends
+ * there, its end packets carrying the duration last sent; its ends, tried as often as
+ * allowed. dtmf_injected counts the presses whose every packet left. O(queue) a tick.
  */
 static unsigned int
 inject_tick(struct hl_worker *w, uint64_t now)
@@ -1757,13 +1766,25 @@ inject_tick(struct hl_worker *w, uint64_t now)
 			if (l->inj_turn != 0 && (int32_t)(j->ts - l->inj_end) < 0)
 				j->ts = l->inj_end;
 			uint32_t first = l->clock_rate * TICK_MS / 1000;
+			bool had_press = l->inj_turn != 0;
 			work++;
-			/* A start that did not go leaves the far end nothing to end. */
 			if (inject_send(w, l, j, 1, 0, first < j->dur ? first : j->dur) != 0) {
-				w->st->ctr[HL_CTR_DTMF_INJECT_DROPPED]++;
+				/* The far end has nothing of it to end: tried again next tick,
+				 * stamped afresh. The leg's turn is taken, so a later press of
+				 * it does not start ahead of this one; with no press before,
+				 * inj_end must hold a timestamp for inj_turn to vouch for. */
+				if (!had_press)
+					l->inj_end = j->ts;
+				l->inj_turn = sh->inj_turn;
+				if (++j->tries == INJECT_START_TRIES) {
+					w->st->ctr[HL_CTR_DTMF_INJECT_DROPPED]++;
+					continue;
+				}
+				sh->inj[k++] = *j;
 				continue;
 			}
 			l->inj_end = j->ts + j->dur;
+			j->tries = 0;
 			j->sent_dur = first < j->dur ? first : j->dur;
 			j->start_tsc = now;
 			j->next_tsc = now + sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;

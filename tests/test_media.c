@@ -3247,7 +3247,8 @@ out:
  * A press is counted injected only when its packets went out. The customer's outbound
  * key has a lifetime of one packet (RFC 4568 §6.1): the first press's start takes it and
  * its later packets cannot be protected, a press with a packet missing is dropped; the
- * next press's start cannot go at all, dropped too, nothing of it sent.
+ * next press's start cannot go at all: tried on ten ticks, dropped too, nothing of it
+ * sent.
  */
 HL_TEST(dtmf_injected_only_when_sent)
 {
@@ -3407,6 +3408,82 @@ out:
 	pool_release();
 	HL_CHECK(hl_media_del(eng, 0, 20340) == 0);
 	HL_CHECK(hl_media_del(eng, 0, 20342) == 0);
+	drain();
+}
+
+/*
+ * A press whose start finds no mbufs: tried again on the next ticks, it goes once mbufs
+ * are back, whole (marker, updates, three ends), stamped where the stream is when it
+ * went (not behind the audio relayed meanwhile), and counts as sent. A second press of
+ * the leg queued behind it waits its turn. With no mbufs for longer than the tries last
+ * (200 ms) the press is dropped, nothing of it sent.
+ */
+HL_TEST(dtmf_inject_start_retried)
+{
+	struct hl_media_leg a, b;
+	static struct seen got[64];
+	uint16_t aseq = 1400;
+	unsigned int n, nev = 0, ends = 0;
+
+	leg(&a, 45, 0, 20344, 20346, CUST, 4344, 0, 101);
+	leg(&b, 45, 1, 20346, 20344, AGENT, 23346, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	/* audio relayed towards the customer first, so its stream has started */
+	n = collect(got, HL_ARRAY_SIZE(got), 60, 20346, &aseq, 1, NULL);
+	HL_CHECK_MSG(n >= 2, "%u audio frames", n);
+	uint32_t audio_ts = n > 0 ? got[n - 1].ts : 0;
+	uint16_t audio_seq = n > 0 ? got[n - 1].seq : 0;
+	uint64_t inj = ctr(HL_CTR_DTMF_INJECTED), dropped = ctr(HL_CTR_DTMF_INJECT_DROPPED);
+	uint64_t nombuf = drop_of(HL_DROP_NO_MBUF);
+
+	pool_exhaust();
+	HL_CHECK(hl_media_dtmf(eng, 0, 20344, '7', 100) == 0);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20344, '8', 60) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 80, 20346, &aseq, 0, NULL);
+	pool_release();
+	HL_CHECK_MSG(n == 0, "%u frames without mbufs", n);
+	HL_CHECK(drop_of(HL_DROP_NO_MBUF) > nombuf);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped);
+	n = collect(got, HL_ARRAY_SIZE(got), 500, 20346, &aseq, 0, NULL);
+	uint32_t ts7 = 0, ts8 = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct seen *g = &got[i];
+
+		if (g->pt != 101)
+			continue;
+		HL_CHECK_MSG(g->seq == (uint16_t)(audio_seq + 1 + i), "frame %u: seq %u", i, g->seq);
+		if (g->payload[0] == 7) {
+			HL_CHECK_MSG(nev > 0 || g->marker, "the first of 7 without the marker");
+			HL_CHECK_MSG(ts8 == 0, "7 after 8 began");
+			ts7 = g->ts;
+			nev++;
+			ends += g->payload[1] >> 7;
+		} else if (g->payload[0] == 8 && ts8 == 0) {
+			ts8 = g->ts;
+		}
+	}
+	HL_CHECK_MSG(nev >= 5 && ends == 3, "key 7: %u events, %u ends", nev, ends);
+	/* stamped at its send, 80 ms and more past the last audio, not at its first try */
+	HL_CHECK_MSG((int32_t)(ts7 - audio_ts) >= 8 * 80, "7 at %u, audio at %u", ts7, audio_ts);
+	HL_CHECK_MSG(ts8 != 0 && (int32_t)(ts8 - (ts7 + 800)) >= 0, "8 at %u, 7 at %u", ts8, ts7);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj + 2);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped);
+
+	/* no mbufs for 300 ms: ten tries, then dropped */
+	pool_exhaust();
+	HL_CHECK(hl_media_dtmf(eng, 0, 20344, '3', 100) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 300, 20346, &aseq, 0, NULL);
+	pool_release();
+	HL_CHECK_MSG(n == 0, "%u frames without mbufs", n);
+	n = collect(got, HL_ARRAY_SIZE(got), 200, 20346, &aseq, 0, NULL);
+	HL_CHECK_MSG(n == 0, "%u frames of a press given up on", n);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj + 2);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 1);
+	pool_release();
+	HL_CHECK(hl_media_del(eng, 0, 20344) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20346) == 0);
 	drain();
 }
 

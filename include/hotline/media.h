@@ -59,7 +59,8 @@
  * advanced by the time since, at its clock rate). They go in the leg's own stream (its
  * SSRC, its te_pt, the next sequence numbers, relayed packets continuing after them:
  * hl_rtp_rewriter_take_seq()), SRTP-protected on an SRTP leg. A leg without te_pt, on
- * hold or gone when its turn comes loses the press (dtmf_inject_dropped); presses sent
+ * hold or gone when its turn comes loses the press (dtmf_inject_dropped), and so does one
+ * whose first packet could not go out (no mbuf, SRTP) on ten ticks running; presses sent
  * count in dtmf_injected. Nothing is allocated on the worker.
  */
 #ifndef HOTLINE_MEDIA_H

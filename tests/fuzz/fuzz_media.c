@@ -48,7 +48,7 @@
  * - each deleted leg gets one final whose counts match what was seen and whose figures
  *   are in range;
  * - an in-band press comes only from a leg that was set up for in-band detection on
- *   G.711 or G.722: without telephone-events, or with them and dtmf_suppress or
+ *   G.711, G.722 or Opus (a dynamic PT at 48000): without telephone-events, or with them and dtmf_suppress or
  *   HL_MEDIA_INBAND_ALWAYS;
  * - audio is muted (rtp_dtmf_muted) only in an input that set a leg in-band with
  *   dtmf_suppress (with or without telephone-events): HL_MEDIA_INBAND_ALWAYS alone
@@ -223,7 +223,7 @@ struct mleg {
 	uint8_t side;
 	uint8_t family, rtcp_mux, recv_only, remote_silent, dtmf_suppress;
 	uint8_t codec_pt;
-	uint8_t inband_ever; /* was set with in-band DTMF on G.711 or G.722, without
+	uint8_t inband_ever; /* was set with in-band DTMF on G.711, G.722 or Opus, without
 				telephone-events or with dtmf_suppress or
 				HL_MEDIA_INBAND_ALWAYS */
 	int16_t te_pt;
@@ -1098,7 +1098,7 @@ op_set(struct cursor *c)
 	l->te_pt = ml.te_pt;
 	if (ml.dtmf_inband &&
 		(ml.te_pt < 0 || ml.dtmf_suppress || ml.dtmf_inband == HL_MEDIA_INBAND_ALWAYS) &&
-		(ml.codec_pt == 0 || ml.codec_pt == 8 || ml.codec_pt == 9)) {
+		hl_media_codec_inband(ml.codec_pt, ml.clock_rate)) {
 		l->inband_ever = 1;
 		mute_ever |= ml.dtmf_suppress;
 		dedup_ever |= ml.te_pt >= 0;

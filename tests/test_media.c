@@ -4192,4 +4192,79 @@ HL_TEST(inband_dtmf_opus_reported_and_suppressed)
 out:
 	opus_encoder_destroy(enc);
 	opus_decoder_destroy(adec);
+}/*
+ * An Opus suppress leg with telephone-events (at the codec's clock, 48000) whose sender
+ * keys both ways: each key is reported once, from the events, which end first, and its
+ * tone is swallowed (dtmf_dup_presses): both are placed on the 48 kHz timeline, the
+ * tone's 8 kHz detector samples at six units each.
+ */
+HL_TEST(inband_dtmf_opus_one_report_with_telephone_events)
+{
+	static const char keys[] = "58";
+	static int16_t lin[8000 * 4];
+	static struct opus_pkt pk[200];
+	struct hl_media_leg a, b;
+	struct rte_mbuf *out[64];
+	uint16_t seq = 100;
+	uint32_t ts0 = 48000, ssrc = 0x0c0c0c0c;
+	uint64_t dup0 = ctr(HL_CTR_DTMF_DUP);
+	unsigned int np, tones, batch = 0;
+	int err;
+	OpusEncoder *enc = opus_encoder_create(8000, 1, OPUS_APPLICATION_VOIP, &err);
+
+	HL_CHECK(enc != NULL);
+	if (enc == NULL)
+		return;
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 73, 0, 20996, 20998, CUST, 4996, 111, 101);
+	a.clock_rate = 48000;
+	a.dtmf_inband = a.dtmf_suppress = 1;
+	leg(&b, 73, 1, 20998, 20996, AGENT, 5996, 111, 101);
+	b.clock_rate = 48000;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	n_events = 0;
+	/* keys 100 ms on (five packets), 100 ms off, after 200 ms */
+	size_t n = tone_audio(tone_buf, sizeof(tone_buf), 0, keys, 100, 100, 200, 400);
+	lin_of_pcmu(tone_buf, n, lin);
+	np = opus_of_lin(enc, lin, n, pk, HL_ARRAY_SIZE(pk));
+	for (unsigned int i = 0; i < np; i++) {
+		uint8_t rtp[1600], f[1700];
+		uint32_t ts = ts0 + 960 * i;
+		size_t k = rtp_pkt(rtp, 111, 0, seq++, ts, ssrc, pk[i].b, pk[i].len);
+
+		inject(f, udp_frame(f, CUST, 4996, 20996, rtp, k));
+		/* packets 10-14 hold the first key, 20-24 the second: events on them, the
+		 * end sent three times with the last */
+		unsigned int first = i >= 20 ? 20 : 10;
+		if (i >= first && i < first + 5) {
+			uint8_t ev[4];
+			unsigned int dur = 960 * (i - first + 1), end = i == first + 4;
+			ev[0] = (uint8_t)(keys[first == 20] - '0');
+			ev[1] = (uint8_t)((end ? 0x80 : 0) | 10);
+			ev[2] = (uint8_t)(dur >> 8);
+			ev[3] = (uint8_t)dur;
+			for (unsigned int c = 0; c < (end ? 3u : 1u); c++) {
+				k = rtp_pkt(rtp, 101, i == first && c == 0, seq++, ts0 + 960 * first,
+					ssrc, ev, sizeof(ev));
+				inject(f, udp_frame(f, CUST, 4996, 20996, rtp, k));
+			}
+		}
+		if (++batch == 8 || i + 1 == np) {
+			free_all(out, run(out, 64));
+			batch = 0;
+		}
+	}
+	HL_CHECK_STR(any_digits(73, 0, &tones), keys);
+	HL_CHECK_INT(tones, 0);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0 + 2);
+	HL_CHECK(hl_media_del(eng, 0, 20996) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20998) == 0);
+	drain();
+	opus_encoder_destroy(enc);
 }
+
+

@@ -651,14 +651,14 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		/* PCI: the customer's keys are reported but kept from the agent (its
 		 * telephone-events not relayed, its in-band tones muted). */
 		copy.dtmf_suppress = leg_dtmf_suppressed(c, l);
-		/* In-band DTMF on G.711 and G.722 where no RFC 4733 will come (no
+		/* In-band DTMF on G.711, G.722 and Opus where no RFC 4733 will come (no
 		 * telephone-event), and where keys must not reach the agent even as tones:
 		 * senders that negotiate telephone-event may still put the keys in the
 		 * audio, alone or with the events (the worker reports such a press once).
-		 * always: every G.711 and G.722 leg, for the senders that negotiate
+		 * always: every such leg, for the senders that negotiate
 		 * telephone-event and key in by tones on a relay tenant's call too. */
 		copy.dtmf_inband = HL_MEDIA_INBAND_OFF;
-		if (copy.codec_pt == 0 || copy.codec_pt == 8 || copy.codec_pt == 9) {
+		if (hl_media_codec_inband(copy.codec_pt, copy.clock_rate)) {
 			if (s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_ALWAYS)
 				copy.dtmf_inband = HL_MEDIA_INBAND_ALWAYS;
 			else if (s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO &&

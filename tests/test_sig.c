@@ -2477,9 +2477,9 @@ out:
 	teardown();
 }
 
-/* [rtp] dtmf_inband = auto: a G.711 or G.722 leg that negotiated no telephone-event goes
- * to the worker with in-band detection on, one with telephone-events without (and an
- * Opus one without either way: not listened to); always: both legs of a relay tenant's
+/* [rtp] dtmf_inband = auto: a G.711, G.722 or Opus leg that negotiated no
+ * telephone-event goes to the worker with in-band detection on, one with
+ * telephone-events without; always: both legs of a relay tenant's
  * call, telephone-events or not; off: none. An in-band press counts as dtmf_rtp and
  * dtmf_inband and shows in last_dtmf_digits. */
 HL_TEST(dtmf_inband_where_no_telephone_event)
@@ -2519,8 +2519,8 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 	} cases[] = {
 		{cust_g722, agent_g722, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO,
 			HL_MEDIA_INBAND_AUTO},
-		{cust_opus, agent_opus, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_OFF,
-			HL_MEDIA_INBAND_OFF},
+		{cust_opus, agent_opus, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO,
+			HL_MEDIA_INBAND_AUTO},
 		{cust, agent_pcmu, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO,
 			HL_MEDIA_INBAND_AUTO},
 		{cust, agent_te, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO, HL_MEDIA_INBAND_OFF},

@@ -974,6 +974,10 @@ leg_send_bye(struct hl_sig *s, struct sig_leg *l)
 	char branch[SIG_BRANCH_MAX];
 	int n;
 
+	/* §15.1.2: a re-INVITE of theirs still open (its offer relayed to the peer,
+	 * whose answer now goes nowhere) gets its final before the dialog ends: 487. */
+	if (l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED)
+		sig_reply_stored(s, l->inv, 487, NULL, NULL, NULL, NULL, NULL, 0);
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	w_in_dialog(s, &w, l, NULL, "BYE", ++l->lcseq, branch);
@@ -2486,7 +2490,9 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	if (c != NULL && l->inv_peer_req != NULL) {
 		struct sig_txn *orig = l->inv_peer_req;
 		l->inv_peer_req = NULL;
-		relay_answered(s, c, l, orig, status, newk);
+		/* Not when the end of the peer's dialog answered it already (487). */
+		if (orig->status < 200)
+			relay_answered(s, c, l, orig, status, newk);
 	}
 	if (c != NULL && l->codec_fix == CODEC_FIX_SENT) {
 		/* Our move of the customer to the agent's codec (a_codec_move), as no
@@ -4375,9 +4381,12 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			l->side == 0 ? HL_CDR_BY_CUSTOMER : HL_CDR_BY_AGENT);
 		c->state = CALL_ENDING;
 		hl_timer_cancel(s->wheel, &c->t_noanswer);
-		if (l->side == 0 && l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED) {
+		/* §15.1.2: their INVITE still open (the customer's first, a re-INVITE of
+		 * either side's that waits for the peer's answer) gets 487. */
+		if (l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED) {
 			sig_reply_stored(s, l->inv, 487, NULL, l->ltag, NULL, NULL, NULL, 0);
-			c->a_status = 487;
+			if (l->side == 0)
+				c->a_status = 487;
 		}
 		/* l first: ending an early peer (the agent hung up while our 2xx waited
 		 * for a PRACK) may free the call, and l with it. */

@@ -8900,4 +8900,54 @@ out:
 	teardown();
 }
 
+/*
+ * The customer holds, and the agent hangs up before it answered our re-INVITE of it:
+ * our BYE ends the customer's dialog, and its re-INVITE, open till then, gets its
+ * final first, 487 (RFC 3261 §15.1.2), not only once the agent's answer comes (which
+ * it need not, and then never). The agent's 481 to our re-INVITE answers nothing
+ * more; the call ends with no transaction left.
+ */
+HL_TEST(customer_hold_agent_bye_487)
+{
+	char inv[4096], totag[64], sdp[1024], msg[4096], relay[4096], bye[4096];
+	struct hl_sdp ours;
+	int i;
+
+	setup_ops(1);
+	if (srtp_call("z9hG4bKhc1", "hc1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		    sizeof(totag), &ours) < 0)
+		goto out;
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "sendonly");
+	customer_reinvite("z9hG4bKhc2", "hc1@trunk", totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(relay, sizeof(relay), "%s", out[i].buf);
+
+	agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKhc3", 1, NULL);
+	feed(msg, addr('a', 5090));
+	i = find_out("BYE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(bye, sizeof(bye), "%s", out[i].buf);
+	HL_CHECK_MSG(find_out("487") >= 0 && out[find_out("487")].dst.port == 5060 &&
+			     find_out("487") < i,
+		"the customer's open re-INVITE got no 487 before our BYE");
+
+	respond_sdp(relay, 481, addr('a', 5090), NULL);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(find_out("ACK") == 0 && out[0].dst.port == 5090,
+		"the agent's 481 after our BYE:\n%s", nout ? out[0].buf : "(nothing)");
+	respond_sdp(bye, 200, addr('t', 5060), NULL);
+	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKhc2", "hc1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	advance(40000);
+	HL_CHECK_INT(stats().transactions, 0);
+out:
+	teardown();
+}
+
 HL_TEST_MAIN()

@@ -793,6 +793,8 @@ leg_new(struct hl_sig *s, struct sig_call *c, int side)
 	return l;
 }
 
+static void leg_ack_leave(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t);
+
 static void
 leg_free(struct hl_sig *s, struct sig_leg *l)
 {
@@ -804,9 +806,12 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 		/*
 		 * An INVITE we sent that was answered 2xx waits 64*T1 (Timer M) only to
 		 * hand 2xx retransmissions to the dialog for a new ACK. The dialog is
-		 * over (its BYE completed or it never formed), so a late 2xx has nobody
-		 * to ACK it: keep T4 for strays and free the rest of the table.
+		 * over (its BYE completed or it never formed): the transaction keeps the
+		 * ACK (leg_ack_leave) for T4, which a 2xx again of a UAS that lost our
+		 * ACK falls in (it retransmits at most T2 apart, §13.3.1.4), and the rest
+		 * of the table goes.
 		 */
+		leg_ack_leave(s, l, t);
 		if (!t->server && t->method == HL_SIP_METHOD_INVITE && t->state == TXN_ACCEPTED)
 			hl_timer_arm(s->wheel, &t->t_end, s->t4);
 		sig_txn_detach(t);
@@ -974,6 +979,10 @@ leg_send_bye(struct hl_sig *s, struct sig_leg *l)
 	char branch[SIG_BRANCH_MAX];
 	int n;
 
+	/* §15.1.2: a re-INVITE of theirs still open (its offer relayed to the peer,
+	 * whose answer now goes nowhere) gets its final before the dialog ends: 487. */
+	if (l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED)
+		sig_reply_stored(s, l->inv, 487, NULL, NULL, NULL, NULL, NULL, 0);
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	w_in_dialog(s, &w, l, NULL, "BYE", ++l->lcseq, branch);
@@ -1582,6 +1591,22 @@ leg_ack_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 
 /* ---- responses on the B leg's INVITE ---- */
 
+/* Writes into s->out our ACK of a 2xx of b's INVITE of CSeq cseq, in b's dialog or in
+ * its early dialog e: its length, or <= 0. */
+static int
+ack_build(struct hl_sig *s, struct sig_leg *b, const struct sig_early *e, uint32_t cseq)
+{
+	struct hl_sip_writer w;
+	char branch[SIG_BRANCH_MAX];
+
+	/* §13.2.2.4: the ACK for a 2xx is the dialog's, with a branch of its own. */
+	sig_new_branch(s, branch, sizeof(branch));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	w_in_dialog(s, &w, b, e, "ACK", cseq, branch);
+	hl_sip_w_body(&w, NULL, NULL, 0);
+	return hl_sip_w_finish(&w);
+}
+
 /*
  * Our ACK of a 2xx of b's INVITE of CSeq cseq, in b's dialog or in its early dialog e
  * (a fork's extra 2xx, b_extra_2xx()), kept in *ack for a retransmission of that 2xx
@@ -1591,16 +1616,8 @@ static void
 b_send_ack(struct hl_sig *s, struct sig_leg *b, const struct sig_early *e, uint32_t cseq,
 	char **ack, uint16_t *ack_len)
 {
-	struct hl_sip_writer w;
-	char branch[SIG_BRANCH_MAX];
-	int n;
+	int n = ack_build(s, b, e, cseq);
 
-	/* §13.2.2.4: the ACK for a 2xx is the dialog's, with a branch of its own. */
-	sig_new_branch(s, branch, sizeof(branch));
-	hl_sip_w_init(&w, s->out, sizeof(s->out));
-	w_in_dialog(s, &w, b, e, "ACK", cseq, branch);
-	hl_sip_w_body(&w, NULL, NULL, 0);
-	n = hl_sip_w_finish(&w);
 	if (n <= 0)
 		return;
 	sig_send(s, &b->peer, s->out, (size_t)n);
@@ -1635,6 +1652,39 @@ leg_ack_again(struct hl_sig *s, struct sig_leg *l, uint32_t cseq)
 		sig_send(s, &l->peer, l->ack, l->ack_len);
 	else
 		b_send_ack(s, l, NULL, cseq, NULL, NULL);
+}
+
+/*
+ * Leg l is freed while t, an INVITE of ours in its dialog, may still see a 2xx: one
+ * again of a 2xx we ACKed (our ACK lost), or the first of a re-INVITE whose answer
+ * comes after our BYE completed. §13.2.2.4 still wants it ACKed, and without l nobody
+ * can build the ACK then, so t takes it now (sig.c sends it for a 2xx of that To
+ * tag): the kept bytes for their CSeq, else one built for its own. The first INVITE
+ * of the agent's leg before its 2xx has no dialog (its To tag unknown): nothing.
+ */
+static void
+leg_ack_leave(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t)
+{
+	int n;
+
+	if (t->server || t->method != HL_SIP_METHOD_INVITE || t->ack != NULL ||
+		(t->state != TXN_ACCEPTED && t->state != TXN_TRYING && t->state != TXN_PROCEEDING))
+		return;
+	if (l->ack != NULL && l->ack_cseq == t->cseq && t->state == TXN_ACCEPTED) {
+		t->ack = l->ack;
+		t->ack_len = l->ack_len;
+		l->ack = NULL;
+		return;
+	}
+	if (l->side == 1 && t->state != TXN_ACCEPTED &&
+		(!l->b_2xx || (t->branch_len == strlen(l->branch) &&
+				      memcmp(t->branch, l->branch, t->branch_len) == 0)))
+		return;
+	n = ack_build(s, l, NULL, t->cseq);
+	if (n <= 0)
+		return;
+	t->ack = sig_dup(s->out, (size_t)n);
+	t->ack_len = t->ack != NULL ? (uint16_t)n : 0;
 }
 
 /*
@@ -2463,12 +2513,17 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 		}
 		l->sdp_local_was = NULL;
 	}
+	/* Our BYE went on the leg (the call ends, from either side) before this final came:
+	 * it is answered, but the session is over. */
+	bool ending = c == NULL || l->state != LEG_CONFIRMED;
 	if (status < 300) {
-		/* ACK every 2xx, retransmissions included. */
-		if (!l->ack || l->state == LEG_CONFIRMED)
-			leg_ack_new(s, l, t->cseq);
+		/* §13.2.2.4: every 2xx of an INVITE of ours gets its ACK, in whatever state
+		 * the leg is, a BYE of ours sent or not (§15: the UAS retransmits it until
+		 * then). On an ending leg it changes nothing else: no SDP to the media, no
+		 * leg state, no session timer. */
+		leg_ack_new(s, l, t->cseq);
 		struct hl_sip_slice body =
-			m != NULL ? sdp_body(buf, m) : (struct hl_sip_slice){0, 0};
+			m != NULL && !ending ? sdp_body(buf, m) : (struct hl_sip_slice){0, 0};
 		if (body.len) {
 			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + body.off,
 				body.len);
@@ -2486,7 +2541,10 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	if (c != NULL && l->inv_peer_req != NULL) {
 		struct sig_txn *orig = l->inv_peer_req;
 		l->inv_peer_req = NULL;
-		relay_answered(s, c, l, orig, status, newk);
+		/* Not when the end of the peer's dialog answered it already (487). A 2xx
+		 * after our BYE answers it no more either: 487 (§15.1.2), the call ends. */
+		if (orig->status < 200)
+			relay_answered(s, c, l, orig, ending && status < 300 ? 487 : status, newk);
 	}
 	if (c != NULL && l->codec_fix == CODEC_FIX_SENT) {
 		/* Our move of the customer to the agent's codec (a_codec_move), as no
@@ -2517,7 +2575,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 			call_end(s, c, 0, HL_CDR_DIALOG_LOST);
 		return;
 	}
-	if (status < 300)
+	if (status < 300 && !ending)
 		session_arm(s, l);
 }
 
@@ -4375,9 +4433,12 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			l->side == 0 ? HL_CDR_BY_CUSTOMER : HL_CDR_BY_AGENT);
 		c->state = CALL_ENDING;
 		hl_timer_cancel(s->wheel, &c->t_noanswer);
-		if (l->side == 0 && l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED) {
+		/* §15.1.2: their INVITE still open (the customer's first, a re-INVITE of
+		 * either side's that waits for the peer's answer) gets 487. */
+		if (l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED) {
 			sig_reply_stored(s, l->inv, 487, NULL, l->ltag, NULL, NULL, NULL, 0);
-			c->a_status = 487;
+			if (l->side == 0)
+				c->a_status = 487;
 		}
 		/* l first: ending an early peer (the agent hung up while our 2xx waited
 		 * for a PRACK) may free the call, and l with it. */

@@ -79,6 +79,9 @@ struct sig_txn {
 	struct hl_sig_addr peer;
 	char *msg;              /* client: the request; server: the last response */
 	uint16_t msg_len;
+	char *ack;              /* client INVITE whose leg is gone: our ACK of its 2xx
+				 * (RFC 3261 §13.2.2.4), sent for each 2xx of that dialog */
+	uint16_t ack_len;
 	char *req;              /* server INVITE: the request, to build later responses */
 	uint16_t req_len;
 	/* transaction user: a leg, or a binding being qualified (OPTIONS) */

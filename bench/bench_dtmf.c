@@ -12,6 +12,11 @@
  *   G.722   hl_dtmf_inband_feed_g722() on the same audio G.722-encoded (SpanDSP's encoder
  *           in its 8 kHz mode, 160 octets a packet, as a 64 kbit/s G.722 leg sends): the
  *           lower band's ADPCM decode + dtmf_rx + bookkeeping, what a G.722 leg costs.
+ *   Opus    hl_dtmf_inband_feed_opus() on the same audio Opus-encoded (libopus, 8 kHz
+ *           input, VoIP, 24 kbit/s, 20 ms packets: SILK narrowband, as a phone's
+ *           narrowband Opus stream is): libopus's decode at 8 kHz + dtmf_rx +
+ *           bookkeeping, what an Opus leg costs. Each detector has its own decoder
+ *           (hl_opus_dec_size(), 18 KiB); not run on 10000 (180 MiB of decoders).
  * All are timed with 1 detector (hot in the caches) and with N detectors round robin
  * (N = 1000 and 10000: every packet goes to the next leg's detector, as a worker's
  * legs come in turn), each the best of ROUNDS rounds. Each run checks that every key
@@ -31,6 +36,8 @@
 #define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
 #include <spandsp.h>
 
+#include <opus.h>
+
 #include "hotline/dtmf.h"
 
 #define PKT 160
@@ -41,6 +48,8 @@
 static const char keys[] = "1234567890*#ABCD";
 static uint8_t audio[AUDIO_PKTS][PKT];
 static uint8_t audio722[AUDIO_PKTS][PKT]; /* the same, G.722 */
+static uint8_t audio_opus[AUDIO_PKTS][256]; /* the same, Opus */
+static int opus_len[AUDIO_PKTS];
 
 static uint64_t
 now_ns(void)
@@ -158,27 +167,56 @@ make_g722(void)
 	return rc;
 }
 
-/* hotline's detector on n legs round robin, on the PCMU audio or (g722) its G.722
+/* audio[] Opus-encoded into audio_opus[], one encoder over the whole stream. 0 or -1. */
+static int
+make_opus(void)
+{
+	int err, rc = 0;
+	OpusEncoder *e = opus_encoder_create(8000, 1, OPUS_APPLICATION_VOIP, &err);
+	int16_t lin[PKT];
+
+	if (e == NULL || opus_encoder_ctl(e, OPUS_SET_BITRATE(24000)) != OPUS_OK)
+		rc = -1;
+	for (unsigned int p = 0; p < AUDIO_PKTS && rc == 0; p++) {
+		for (unsigned int i = 0; i < PKT; i++)
+			lin[i] = ulaw_to_linear(audio[p][i]);
+		opus_len[p] = opus_encode(e, lin, PKT, audio_opus[p], sizeof(audio_opus[p]));
+		if (opus_len[p] <= 2)
+			rc = -1;
+	}
+	opus_encoder_destroy(e);
+	return rc;
+}
+
+enum { CODEC_G711, CODEC_G722, CODEC_OPUS };
+
+/* hotline's detector on n legs round robin, on the PCMU audio or its G.722 or Opus
  * encoding, each leg then with its own decoder. Best ns a packet; presses reported. */
 static double
-run_hl(unsigned int n, unsigned int total, unsigned int *presses, int g722)
+run_hl(unsigned int n, unsigned int total, unsigned int *presses, int codec)
 {
+	int g722 = codec == CODEC_G722;
+	size_t osz = (hl_opus_dec_size() + 63) / 64 * 64;
 	struct hl_dtmf_inband *d = aligned_alloc(64, ((sizeof(*d) * n + 63) / 64) * 64);
 	struct hl_g722 *g = g722 ? aligned_alloc(64, ((sizeof(*g) * n + 63) / 64) * 64) : NULL;
+	uint8_t *o = codec == CODEC_OPUS ? aligned_alloc(64, osz * n) : NULL;
 	double best = 0;
 
-	if (d == NULL || (g722 && g == NULL)) {
+	if (d == NULL || (g722 && g == NULL) || (codec == CODEC_OPUS && o == NULL)) {
 		free(d);
 		free(g);
+		free(o);
 		return -1;
 	}
 	for (int round = 0; round < ROUNDS; round++) {
 		unsigned int got = 0;
 
 		for (unsigned int k = 0; k < n; k++)
-			if (hl_dtmf_inband_init(&d[k]) != 0 || (g722 && hl_g722_init(&g[k]) != 0)) {
+			if (hl_dtmf_inband_init(&d[k]) != 0 || (g722 && hl_g722_init(&g[k]) != 0) ||
+				(o != NULL && hl_opus_dec_init((struct hl_opus_dec *)(o + osz * k)))) {
 				free(d);
 				free(g);
+				free(o);
 				return -1;
 			}
 		uint64_t t0 = now_ns();
@@ -186,6 +224,15 @@ run_hl(unsigned int n, unsigned int total, unsigned int *presses, int g722)
 			struct hl_dtmf_event ev[4];
 			unsigned int a = (j / n) % AUDIO_PKTS;
 
+			if (codec == CODEC_OPUS) {
+				struct hl_opus_dec *od = (struct hl_opus_dec *)(o + osz * (j % n));
+				/* where the audio starts over, so does the decoder, as for G.722 */
+				if (a == 0 && j >= n)
+					(void)hl_opus_dec_init(od);
+				got += (unsigned int)hl_dtmf_inband_feed_opus(&d[j % n], od,
+					audio_opus[a], (size_t)opus_len[a], ev, 4);
+				continue;
+			}
 			if (!g722) {
 				got += (unsigned int)hl_dtmf_inband_feed_g711(&d[j % n], HL_DTMF_PCMU,
 					audio[a], PKT, ev, 4);
@@ -206,6 +253,7 @@ run_hl(unsigned int n, unsigned int total, unsigned int *presses, int g722)
 	}
 	free(d);
 	free(g);
+	free(o);
 	return best;
 }
 
@@ -223,31 +271,40 @@ main(int argc, char **argv)
 	static const unsigned int ns_det[] = {1, 1000, 10000};
 	int fail = 0;
 
-	if (total < 20000 || make_audio() != 0 || make_g722() != 0) {
-		fprintf(stderr, "bench_dtmf: bad packet count or SpanDSP dtmf_tx/G.722 failed\n");
+	if (total < 20000 || make_audio() != 0 || make_g722() != 0 || make_opus() != 0) {
+		fprintf(stderr, "bench_dtmf: bad packet count or SpanDSP dtmf_tx/G.722/Opus "
+				"failed\n");
 		return 1;
 	}
 	printf("bench_dtmf: %u PCMU packets (160 octets, 20 ms) per round, best of %d; key every "
 	       "%d packets\n\n", total, ROUNDS, KEY_EVERY);
 	printf("| detectors | bare SpanDSP ns/pkt | hotline ns/pkt | hotline/bare | keys sent | "
 	       "bare reported | hotline reported | core share per 1000 in-band legs | G.722 "
-	       "ns/pkt | G.722 reported | G.722 core share per 1000 |\n");
-	printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+	       "ns/pkt | G.722 reported | G.722 core share per 1000 | Opus ns/pkt | Opus reported | "
+	       "Opus core share per 1000 |\n");
+	printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+	       "| ---: | ---: |\n");
 	for (unsigned int i = 0; i < sizeof(ns_det) / sizeof(ns_det[0]); i++) {
-		unsigned int n = ns_det[i], tot = total, pb = 0, ph = 0, pg = 0;
+		unsigned int n = ns_det[i], tot = total, pb = 0, ph = 0, pg = 0, po = 0;
 
 		/* every detector sees at least 4 keys, and whole keys */
 		if (tot < n * KEY_EVERY * 4)
 			tot = n * KEY_EVERY * 4;
 		tot = (tot + n * KEY_EVERY - 1) / (n * KEY_EVERY) * (n * KEY_EVERY);
-		double b = run_bare(n, tot, &pb), h = run_hl(n, tot, &ph, 0),
-		       g = run_hl(n, tot, &pg, 1);
+		double b = run_bare(n, tot, &pb), h = run_hl(n, tot, &ph, CODEC_G711),
+		       g = run_hl(n, tot, &pg, CODEC_G722);
+		double op = n <= 1000 ? run_hl(n, tot, &po, CODEC_OPUS) : 0;
 		unsigned int want = keys_sent(n, tot);
 
-		printf("| %u | %.0f | %.0f | %.2f | %u | %u | %u | %.1f%% | %.0f | %u | %.1f%% |\n", n,
+		printf("| %u | %.0f | %.0f | %.2f | %u | %u | %u | %.1f%% | %.0f | %u | %.1f%% |", n,
 			b, h, h / b, want, pb, ph, h * 50 * 1000 / 1e9 * 100, g, pg,
 			g * 50 * 1000 / 1e9 * 100);
-		if (b < 0 || h < 0 || g < 0 || ph != want || pg != want)
+		if (n <= 1000)
+			printf(" %.0f | %u | %.1f%% |\n", op, po, op * 50 * 1000 / 1e9 * 100);
+		else
+			printf(" - | - | - |\n");
+		if (b < 0 || h < 0 || g < 0 || ph != want || pg != want ||
+			(n <= 1000 && (op < 0 || po != want)))
 			fail = 1;
 	}
 	if (fail)

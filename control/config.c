@@ -135,6 +135,7 @@ hl_config_defaults(struct hl_config *cfg)
 	cfg->rtp_agent_srtp = 0;
 	cfg->rtp_dtmf_inband = HL_CONFIG_INBAND_AUTO;
 	cfg->rtp_dtmf_inband_slots = 0;
+	cfg->rtp_dtmf_inband_opus_slots = 0;
 	cfg->mbufs = 0;
 	cfg->frag_max_flows = 1024;
 	cfg->frag_timeout_ms = 2000;
@@ -594,9 +595,15 @@ set_rtp(struct parser *p, const char *key, const char *v)
 		p->cfg->rtp_dtmf_inband_slots = (uint32_t)x;
 		return 0;
 	}
+	if (KEY("dtmf_inband_opus_slots")) {
+		if ((rc = once(p, 9, key)) < 0 || (rc = parse_uint(p, key, v, 0, 1u << 22, &x)) < 0)
+			return rc;
+		p->cfg->rtp_dtmf_inband_opus_slots = (uint32_t)x;
+		return 0;
+	}
 	return fail(p, p->ini.line, "unknown key '%s' in [rtp] (ports, timeout_s, hold_timeout_s, "
 				"max_legs, srtp, agent_srtp, srtp_suites, dtmf_inband, "
-				"dtmf_inband_slots)", key);
+				"dtmf_inband_slots, dtmf_inband_opus_slots)", key);
 }
 
 static int

@@ -495,6 +495,7 @@ txn_free(struct hl_sig *s, struct sig_txn *t)
 	if (t->qbind != NULL)
 		t->qbind->qtxn = NULL;
 	sig_free(t->msg);
+	sig_free(t->ack);
 	sig_free(t->req);
 	sig_free(t);
 	s->st.transactions--;
@@ -775,6 +776,31 @@ txn_ack_non2xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *rbuf,
 		sig_send(s, &t->peer, s->out, (size_t)n);
 }
 
+/*
+ * A 2xx of a client INVITE whose leg is gone (its dialog ended, by our BYE, while the
+ * 2xx was on its way or our ACK was lost): the leg left us its ACK (t->ack), which
+ * §13.2.2.4 still owes every 2xx of that dialog, so the UAS stops retransmitting. A
+ * 2xx of another To tag (another fork's dialog) is not this ACK's.
+ */
+static void
+txn_ack_orphan_2xx(
+	struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	const uint8_t *a = (const uint8_t *)t->ack;
+	const struct hl_sip_hdr_field *h, *ah;
+	struct hl_sip_name_addr na, ana;
+	struct hl_sip_msg am;
+
+	if (t->ack == NULL || hl_sip_parse(a, t->ack_len, &am) < 0 ||
+		(h = hl_sip_hdr_first(m, HL_SIP_HDR_TO)) == NULL ||
+		(ah = hl_sip_hdr_first(&am, HL_SIP_HDR_TO)) == NULL ||
+		hl_sip_parse_name_addr(buf, h->value, &na) <= 0 ||
+		hl_sip_parse_name_addr(a, ah->value, &ana) <= 0 || na.tag.len != ana.tag.len ||
+		memcmp(buf + na.tag.off, a + ana.tag.off, na.tag.len) != 0)
+		return;
+	sig_send(s, &t->peer, t->ack, t->ack_len);
+}
+
 static void
 client_response(struct hl_sig *s, const uint8_t *buf, const struct hl_sip_msg *m)
 {
@@ -808,8 +834,11 @@ client_response(struct hl_sig *s, const uint8_t *buf, const struct hl_sip_msg *m
 		if (st >= 200 && st < 300 && t->on_resp != NULL && t->leg != NULL) {
 			t->again = 1;
 			t->on_resp(s, t, buf, m, st);
-		} else
+		} else {
+			if (st >= 200 && st < 300 && t->leg == NULL)
+				txn_ack_orphan_2xx(s, t, buf, m);
 			sig_count(s, HL_SIG_CTR_RETRANS_ABSORBED);
+		}
 		return;
 	}
 	if (st < 200) {
@@ -836,6 +865,8 @@ client_response(struct hl_sig *s, const uint8_t *buf, const struct hl_sip_msg *m
 				/* RFC 6026 §7.2: Accepted, Timer M = 64*T1. */
 				t->state = TXN_ACCEPTED;
 				hl_timer_arm(s->wheel, &t->t_end, 64ull * s->t1);
+				if (t->leg == NULL)
+					txn_ack_orphan_2xx(s, t, buf, m);
 			} else {
 				/* §17.1.1.3: ACK, Timer D (32 s on UDP) absorbs repeats. */
 				t->state = TXN_COMPLETED;

@@ -651,14 +651,14 @@ media_push(struct hl_sig *s, struct sig_call *c)
 		/* PCI: the customer's keys are reported but kept from the agent (its
 		 * telephone-events not relayed, its in-band tones muted). */
 		copy.dtmf_suppress = leg_dtmf_suppressed(c, l);
-		/* In-band DTMF on G.711 and G.722 where no RFC 4733 will come (no
+		/* In-band DTMF on G.711, G.722 and Opus where no RFC 4733 will come (no
 		 * telephone-event), and where keys must not reach the agent even as tones:
 		 * senders that negotiate telephone-event may still put the keys in the
 		 * audio, alone or with the events (the worker reports such a press once).
-		 * always: every G.711 and G.722 leg, for the senders that negotiate
+		 * always: every such leg, for the senders that negotiate
 		 * telephone-event and key in by tones on a relay tenant's call too. */
 		copy.dtmf_inband = HL_MEDIA_INBAND_OFF;
-		if (copy.codec_pt == 0 || copy.codec_pt == 8 || copy.codec_pt == 9) {
+		if (hl_media_codec_inband(copy.codec_pt, copy.clock_rate)) {
 			if (s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_ALWAYS)
 				copy.dtmf_inband = HL_MEDIA_INBAND_ALWAYS;
 			else if (s->cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_AUTO &&
@@ -793,6 +793,8 @@ leg_new(struct hl_sig *s, struct sig_call *c, int side)
 	return l;
 }
 
+static void leg_ack_leave(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t);
+
 static void
 leg_free(struct hl_sig *s, struct sig_leg *l)
 {
@@ -804,9 +806,12 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 		/*
 		 * An INVITE we sent that was answered 2xx waits 64*T1 (Timer M) only to
 		 * hand 2xx retransmissions to the dialog for a new ACK. The dialog is
-		 * over (its BYE completed or it never formed), so a late 2xx has nobody
-		 * to ACK it: keep T4 for strays and free the rest of the table.
+		 * over (its BYE completed or it never formed): the transaction keeps the
+		 * ACK (leg_ack_leave) for T4, which a 2xx again of a UAS that lost our
+		 * ACK falls in (it retransmits at most T2 apart, §13.3.1.4), and the rest
+		 * of the table goes.
 		 */
+		leg_ack_leave(s, l, t);
 		if (!t->server && t->method == HL_SIP_METHOD_INVITE && t->state == TXN_ACCEPTED)
 			hl_timer_arm(s->wheel, &t->t_end, s->t4);
 		sig_txn_detach(t);
@@ -974,6 +979,10 @@ leg_send_bye(struct hl_sig *s, struct sig_leg *l)
 	char branch[SIG_BRANCH_MAX];
 	int n;
 
+	/* §15.1.2: a re-INVITE of theirs still open (its offer relayed to the peer,
+	 * whose answer now goes nowhere) gets its final before the dialog ends: 487. */
+	if (l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED)
+		sig_reply_stored(s, l->inv, 487, NULL, NULL, NULL, NULL, NULL, 0);
 	sig_new_branch(s, branch, sizeof(branch));
 	hl_sip_w_init(&w, s->out, sizeof(s->out));
 	w_in_dialog(s, &w, l, NULL, "BYE", ++l->lcseq, branch);
@@ -1582,6 +1591,22 @@ leg_ack_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 
 /* ---- responses on the B leg's INVITE ---- */
 
+/* Writes into s->out our ACK of a 2xx of b's INVITE of CSeq cseq, in b's dialog or in
+ * its early dialog e: its length, or <= 0. */
+static int
+ack_build(struct hl_sig *s, struct sig_leg *b, const struct sig_early *e, uint32_t cseq)
+{
+	struct hl_sip_writer w;
+	char branch[SIG_BRANCH_MAX];
+
+	/* §13.2.2.4: the ACK for a 2xx is the dialog's, with a branch of its own. */
+	sig_new_branch(s, branch, sizeof(branch));
+	hl_sip_w_init(&w, s->out, sizeof(s->out));
+	w_in_dialog(s, &w, b, e, "ACK", cseq, branch);
+	hl_sip_w_body(&w, NULL, NULL, 0);
+	return hl_sip_w_finish(&w);
+}
+
 /*
  * Our ACK of a 2xx of b's INVITE of CSeq cseq, in b's dialog or in its early dialog e
  * (a fork's extra 2xx, b_extra_2xx()), kept in *ack for a retransmission of that 2xx
@@ -1591,16 +1616,8 @@ static void
 b_send_ack(struct hl_sig *s, struct sig_leg *b, const struct sig_early *e, uint32_t cseq,
 	char **ack, uint16_t *ack_len)
 {
-	struct hl_sip_writer w;
-	char branch[SIG_BRANCH_MAX];
-	int n;
+	int n = ack_build(s, b, e, cseq);
 
-	/* §13.2.2.4: the ACK for a 2xx is the dialog's, with a branch of its own. */
-	sig_new_branch(s, branch, sizeof(branch));
-	hl_sip_w_init(&w, s->out, sizeof(s->out));
-	w_in_dialog(s, &w, b, e, "ACK", cseq, branch);
-	hl_sip_w_body(&w, NULL, NULL, 0);
-	n = hl_sip_w_finish(&w);
 	if (n <= 0)
 		return;
 	sig_send(s, &b->peer, s->out, (size_t)n);
@@ -1609,6 +1626,65 @@ b_send_ack(struct hl_sig *s, struct sig_leg *b, const struct sig_early *e, uint3
 	sig_free(*ack);
 	*ack = sig_dup(s->out, (size_t)n);
 	*ack_len = *ack != NULL ? (uint16_t)n : 0;
+}
+
+/* Our ACK of the first 2xx of l's INVITE of CSeq cseq, kept in l->ack for that 2xx's
+ * retransmissions (leg_ack_again) in place of an earlier INVITE's, whose transaction
+ * never gets a first 2xx again. */
+static void
+leg_ack_new(struct hl_sig *s, struct sig_leg *l, uint32_t cseq)
+{
+	b_send_ack(s, l, NULL, cseq, &l->ack, &l->ack_len);
+	l->ack_cseq = cseq;
+}
+
+/*
+ * The 2xx of l's INVITE of CSeq cseq again, our ACK lost. §13.2.2.4: the ACK of a 2xx
+ * is end to end and the UAC core, not a transaction, retransmits it, the same one each
+ * time that 2xx comes again: the kept bytes, branch included. An older INVITE's 2xx
+ * again (l->ack is a later INVITE's now, or none was kept for it) gets an ACK built for
+ * its own CSeq, never the kept one, and not kept.
+ */
+static void
+leg_ack_again(struct hl_sig *s, struct sig_leg *l, uint32_t cseq)
+{
+	if (l->ack != NULL && l->ack_cseq == cseq)
+		sig_send(s, &l->peer, l->ack, l->ack_len);
+	else
+		b_send_ack(s, l, NULL, cseq, NULL, NULL);
+}
+
+/*
+ * Leg l is freed while t, an INVITE of ours in its dialog, may still see a 2xx: one
+ * again of a 2xx we ACKed (our ACK lost), or the first of a re-INVITE whose answer
+ * comes after our BYE completed. §13.2.2.4 still wants it ACKed, and without l nobody
+ * can build the ACK then, so t takes it now (sig.c sends it for a 2xx of that To
+ * tag): the kept bytes for their CSeq, else one built for its own. The first INVITE
+ * of the agent's leg before its 2xx has no dialog (its To tag unknown): nothing.
+ */
+static void
+leg_ack_leave(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t)
+{
+	int n;
+
+	if (t->server || t->method != HL_SIP_METHOD_INVITE || t->ack != NULL ||
+		(t->state != TXN_ACCEPTED && t->state != TXN_TRYING && t->state != TXN_PROCEEDING))
+		return;
+	if (l->ack != NULL && l->ack_cseq == t->cseq && t->state == TXN_ACCEPTED) {
+		t->ack = l->ack;
+		t->ack_len = l->ack_len;
+		l->ack = NULL;
+		return;
+	}
+	if (l->side == 1 && t->state != TXN_ACCEPTED &&
+		(!l->b_2xx || (t->branch_len == strlen(l->branch) &&
+				      memcmp(t->branch, l->branch, t->branch_len) == 0)))
+		return;
+	n = ack_build(s, l, NULL, t->cseq);
+	if (n <= 0)
+		return;
+	t->ack = sig_dup(s->out, (size_t)n);
+	t->ack_len = t->ack != NULL ? (uint16_t)n : 0;
 }
 
 /*
@@ -2250,8 +2326,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 				return;
 			}
 			/* A retransmitted 2xx: our ACK was lost (§13.2.2.4). */
-			if (b->ack != NULL)
-				sig_send(s, &b->peer, b->ack, b->ack_len);
+			leg_ack_again(s, b, t->cseq);
 			sig_count(s, HL_SIG_CTR_RETRANS_ABSORBED);
 			return;
 		}
@@ -2265,7 +2340,7 @@ b_invite_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const str
 			sbody = (struct hl_sip_slice){0, e->sdp_len};
 		}
 		b_learn_dialog(b, buf, m);
-		b_send_ack(s, b, NULL, t->cseq, &b->ack, &b->ack_len);
+		leg_ack_new(s, b, t->cseq);
 		b->state = LEG_CONFIRMED;
 		if (sbody.len)
 			store_sdp(&b->sdp_remote, &b->sdp_remote_len,
@@ -2396,7 +2471,7 @@ agent_left(struct hl_sig *s, struct sig_call *c, struct sig_leg *b)
 }
 
 static void relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l,
-	struct sig_txn *orig, int status);
+	struct sig_txn *orig, int status, int newk);
 static int leg_codec_index(const struct sig_leg *l);
 static void codec_retry(struct hl_sig *s, struct sig_leg *a);
 
@@ -2421,7 +2496,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 		 * again (§13.2.2.4), and nothing else. Its offer was answered at the first
 		 * one, and an offer of ours in flight now (the next re-INVITE, its keys, an
 		 * offer it relays) is not answered by it. */
-		b_send_ack(s, l, NULL, t->cseq, NULL, NULL);
+		leg_ack_again(s, l, t->cseq);
 		return;
 	}
 	if (l->sdp_local_was != NULL && t->cseq == l->sdp_local_was_cseq) {
@@ -2438,12 +2513,17 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 		}
 		l->sdp_local_was = NULL;
 	}
+	/* Our BYE went on the leg (the call ends, from either side) before this final came:
+	 * it is answered, but the session is over. */
+	bool ending = c == NULL || l->state != LEG_CONFIRMED;
 	if (status < 300) {
-		/* ACK every 2xx, retransmissions included. */
-		if (!l->ack || t->status == 0 || l->state == LEG_CONFIRMED)
-			b_send_ack(s, l, NULL, t->cseq, &l->ack, &l->ack_len);
+		/* §13.2.2.4: every 2xx of an INVITE of ours gets its ACK, in whatever state
+		 * the leg is, a BYE of ours sent or not (§15: the UAS retransmits it until
+		 * then). On an ending leg it changes nothing else: no SDP to the media, no
+		 * leg state, no session timer. */
+		leg_ack_new(s, l, t->cseq);
 		struct hl_sip_slice body =
-			m != NULL ? sdp_body(buf, m) : (struct hl_sip_slice){0, 0};
+			m != NULL && !ending ? sdp_body(buf, m) : (struct hl_sip_slice){0, 0};
 		if (body.len) {
 			store_sdp(&l->sdp_remote, &l->sdp_remote_len, (const char *)buf + body.off,
 				body.len);
@@ -2455,12 +2535,16 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 	}
 	/* Our offer is answered or refused: the keys of the lines not taken go. */
 	leg_srtp_offer_wipe(l);
+	int newk = l->reoffer_codec;
 	l->reoffer_codec = 0;
 	/* A re-INVITE or UPDATE we relayed from the other leg: answer it now. */
 	if (c != NULL && l->inv_peer_req != NULL) {
 		struct sig_txn *orig = l->inv_peer_req;
 		l->inv_peer_req = NULL;
-		relay_answered(s, c, l, orig, status);
+		/* Not when the end of the peer's dialog answered it already (487). A 2xx
+		 * after our BYE answers it no more either: 487 (§15.1.2), the call ends. */
+		if (orig->status < 200)
+			relay_answered(s, c, l, orig, ending && status < 300 ? 487 : status, newk);
 	}
 	if (c != NULL && l->codec_fix == CODEC_FIX_SENT) {
 		/* Our move of the customer to the agent's codec (a_codec_move), as no
@@ -2491,7 +2575,7 @@ leg_req_resp(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const stru
 			call_end(s, c, 0, HL_CDR_DIALOG_LOST);
 		return;
 	}
-	if (status < 300)
+	if (status < 300 && !ending)
 		session_arm(s, l);
 }
 
@@ -2681,16 +2765,20 @@ leg_offer_theirs(const struct sig_leg *l)
 /*
  * The peer (l) answered (status) the re-INVITE that carried orig's offer on: orig (a
  * re-INVITE or an UPDATE of the other leg, x) gets our answer to its offer, in the
- * 2xx, or the peer's refusal. RFC 4568 §7.1.4: the keys of our answer, new or kept, go
- * to the worker before the offerer hears of them. Either offer takes effect on x only
- * now, with our 2xx: one the peer refuses, or that we cannot answer, changes nothing
- * on x (RFC 3264 §8, RFC 3261 §14.1, RFC 3311 §5.2: the session stays as it was; its
- * media, hold and remote SDP, and the worker's leg, which had not heard of it), and
- * the same offer again is no refresh.
+ * 2xx, or the peer's refusal. newk is offer_new_codec() of that offer on x as the
+ * relay found it (l->reoffer_codec, which our re-INVITE offered): x's codec has not
+ * moved since, as x's offer open on its dialog let no other offer go either way, nor
+ * so any answer reach x (reinvite_request, update_request, leg_offer_open). RFC 4568
+ * §7.1.4: the keys of our answer, new or kept, go to the worker before the offerer
+ * hears of them. Either offer takes effect on x only now, with our 2xx: one the peer
+ * refuses, or that we cannot answer, changes nothing on x (RFC 3264 §8, RFC 3261
+ * §14.1, RFC 3311 §5.2: the session stays as it was; its media, hold and remote SDP,
+ * and the worker's leg, which had not heard of it), and the same offer again is no
+ * refresh.
  */
 static void
 relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct sig_txn *orig,
-	int status)
+	int status, int newk)
 {
 	struct sig_leg *x = orig->leg;
 	bool upd = x != NULL && x->upd == orig;
@@ -2716,13 +2804,12 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 		}
 		return;
 	}
-	/* x keeps its codec unless its offer moved it (offer_new_codec(): the peer was
-	 * offered the new one, and its answer put l on it). The peer's codec is not x's
-	 * while the legs of a forked call differ (a_codec_move() not done yet), and x's
-	 * offer need not list it. */
+	/* x keeps its codec unless its offer moved it (newk: the peer was offered the
+	 * new one, and its answer put l on it). The peer's codec is not x's while the
+	 * legs of a forked call differ (a_codec_move() not done yet), and x's offer need
+	 * not list it. */
 	if (hl_sdp_parse(ob, osl, &offer) == 0)
-		n = leg_answer_sdp(s, x, offer_new_codec(x, ob, &offer) != 0 ? l : x, -1, ob,
-			&offer, sdp, sizeof(sdp), &neg);
+		n = leg_answer_sdp(s, x, newk != 0 ? l : x, -1, ob, &offer, sdp, sizeof(sdp), &neg);
 	if (n > 0) {
 		enum hl_sdp_dir d = offer_dir(ob, osl);
 		x->hold = d == HL_SDP_DIR_SENDONLY || d == HL_SDP_DIR_INACTIVE;
@@ -4346,9 +4433,12 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 			l->side == 0 ? HL_CDR_BY_CUSTOMER : HL_CDR_BY_AGENT);
 		c->state = CALL_ENDING;
 		hl_timer_cancel(s->wheel, &c->t_noanswer);
-		if (l->side == 0 && l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED) {
+		/* §15.1.2: their INVITE still open (the customer's first, a re-INVITE of
+		 * either side's that waits for the peer's answer) gets 487. */
+		if (l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED) {
 			sig_reply_stored(s, l->inv, 487, NULL, l->ltag, NULL, NULL, NULL, 0);
-			c->a_status = 487;
+			if (l->side == 0)
+				c->a_status = 487;
 		}
 		/* l first: ending an early peer (the agent hung up while our 2xx waited
 		 * for a PRACK) may free the call, and l with it. */

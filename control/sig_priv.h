@@ -79,6 +79,9 @@ struct sig_txn {
 	struct hl_sig_addr peer;
 	char *msg;              /* client: the request; server: the last response */
 	uint16_t msg_len;
+	char *ack;              /* client INVITE whose leg is gone: our ACK of its 2xx
+				 * (RFC 3261 §13.2.2.4), sent for each 2xx of that dialog */
+	uint16_t ack_len;
 	char *req;              /* server INVITE: the request, to build later responses */
 	uint16_t req_len;
 	/* transaction user: a leg, or a binding being qualified (OPTIONS) */
@@ -207,8 +210,10 @@ struct sig_leg {
 	struct hl_sig_addr peer;  /* where in-dialog requests go */
 	uint8_t local_ip[16];     /* our address towards peer */
 	struct hl_timer t_session; /* RFC 4028: refresh (we refresh) or expiry (they do) */
-	char *ack;                /* B: our ACK for the 2xx, resent on 2xx retransmission */
+	char *ack;                /* our ACK of the 2xx of our INVITE of CSeq ack_cseq (the
+				   * latest answered), resent on that 2xx's retransmission */
 	uint16_t ack_len;
+	uint32_t ack_cseq;
 	char *sdp_remote;         /* their last SDP (an offer or an answer) */
 	uint16_t sdp_remote_len;
 	char *sdp_local;          /* our last SDP on this leg */

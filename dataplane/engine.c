@@ -481,10 +481,18 @@ worker_create(struct hl_engine *e, unsigned int idx, char *err, size_t errlen)
 		inband = 0;
 	else if (inband == 0)
 		inband = cfg->rtp_dtmf_inband == HL_CONFIG_INBAND_ALWAYS ? legs : (legs + 1) / 2;
-	w->media = hl_media_shard_create(w, legs, inband, sock);
+	/* Opus decoders (18 KiB each) for the detectors of Opus legs: by default a
+	 * quarter of the detectors, Opus being one codec of the four that listen. */
+	unsigned int opus = cfg->rtp_dtmf_inband_opus_slots;
+
+	if (opus == 0 || opus > inband)
+		opus = cfg->rtp_dtmf_inband_opus_slots == 0 ? (inband + 3) / 4 : inband;
+	w->media = hl_media_shard_create(w, legs, inband, opus, sock);
 	if (w->media == NULL) {
-		set_err(err, errlen, "worker %u: media table of %u legs, %u in-band detectors: %s",
-			idx, legs, inband, rte_strerror(rte_errno));
+		set_err(err, errlen,
+			"worker %u: media table of %u legs, %u in-band detectors, %u Opus "
+			"decoders: %s",
+			idx, legs, inband, opus, rte_strerror(rte_errno));
 		goto fail;
 	}
 	uint64_t frag_cycles = (e->tsc_hz + 999) / 1000 * cfg->frag_timeout_ms;

@@ -87,6 +87,10 @@ enum cmd_op {
  * not go (no mbuf) is tried again on a later tick, so a brief shortage of mbufs still
  * lets the three out and the far end does not hold the key down. */
 #define INJECT_END_TRIES 10
+/* Start packets tried, one a tick, before a press is dropped unsent (200 ms): a start
+ * that found no mbuf, or that SRTP refused, is tried again on the next tick, stamped
+ * afresh, so a brief shortage does not lose the key. */
+#define INJECT_START_TRIES 10
 
 /* One command: control allocates it, the worker fills it in and hands it back. */
 struct hl_media_cmd {
@@ -164,7 +168,8 @@ struct media_leg {
 	uint32_t inband;
 	uint8_t injecting; /* a press of ours is being sent on this leg (struct inject) */
 	uint8_t te_held;   /* relayed_event_held(): a relayed press was cut by ours */
-	uint32_t inj_turn; /* the shard's inj_turn when we last sent one of its packets */
+	uint32_t inj_turn; /* the shard's inj_turn when we last sent one of its packets, or
+			    * tried a start; 0: never (inj_end holds nothing) */
 	uint32_t inj_end;  /* where the last press of ours ended on its timeline */
 	uint32_t te_held_ts; /* the cut press's timestamp, in the peer's incoming stream */
 } __rte_cache_aligned;
@@ -198,12 +203,17 @@ struct inband_slot {
 	 * last tone reported, and the running RFC 4733 press when a tone was swallowed
 	 * against it. */
 	struct dtmf_seen te, tone;
-	uint32_t ts_off;       /* RTP timestamp less detector sample, at the last audio fed */
+	uint32_t ts_off;       /* RTP timestamp less detector sample (in RTP units), at the
+				* last audio fed */
 	uint32_t te_heard;     /* where the audio was when the running press was refreshed */
 	uint32_t te_paired_ts; /* the running press's RTP timestamp */
 	uint8_t te_paired;
-	uint8_t g722_bound;    /* g722's decoder follows the source g722_ssrc */
-	uint32_t g722_ssrc;
+	uint8_t dec_bound;     /* the G.722 or Opus decoder follows the source dec_ssrc */
+	uint8_t ts_per_sample; /* RTP units a detector sample: 1 (8 kHz clocks), 6 (Opus) */
+	uint32_t dec_ssrc;
+	/* Opus legs: the shard's Opus decoder that feeds d (opus_of()), index + 1; 0: none.
+	 * It lives in a pool of its own, since it is 18 KiB and a slot is 1,408 bytes. */
+	uint32_t opus;
 	/* G.722 legs: the decoder that feeds d, the far end's state, the encoder that mutes */
 	struct hl_g722 g722;
 } __rte_cache_aligned;
@@ -225,7 +235,7 @@ struct inject {
 	uint32_t sent_dur;  /* the duration the far end last got (the last packet that went) */
 	uint8_t event;
 	uint8_t ends;	    /* end packets that went out */
-	uint8_t tries;	    /* end packets tried */
+	uint8_t tries;	    /* end packets tried; before the start went, start packets */
 	uint8_t failed;	    /* a start or update did not go out: ended there, dropped */
 };
 
@@ -258,6 +268,12 @@ struct hl_media_shard {
 	struct inband_slot *inband;
 	uint32_t *inband_free;
 	uint32_t inband_cap, n_inband_free;
+	/* Opus decoders for the detectors of Opus legs (struct inband_slot.opus): opus_cap
+	 * of opus_size octets (hl_opus_dec_size(), a whole number of lines) each. */
+	uint8_t *opus_dec;
+	uint32_t *opus_free;
+	uint32_t opus_cap, n_opus_free;
+	size_t opus_size;
 	/* Presses to send as telephone-events, oldest first. */
 	struct inject inj[HL_MEDIA_DTMF_QUEUE];
 	uint32_t n_inj;
@@ -289,7 +305,7 @@ leg_slot(const struct hl_media_shard *sh, unsigned int pi, uint16_t port)
 
 struct hl_media_shard *
 hl_media_shard_create(struct hl_worker *w, unsigned int capacity, unsigned int inband_slots,
-	int socket)
+	unsigned int opus_slots, int socket)
 {
 	struct hl_media_shard *sh;
 	char name[RTE_RING_NAMESIZE];
@@ -324,6 +340,21 @@ hl_media_shard_create(struct hl_worker *w, unsigned int capacity, unsigned int i
 			sizeof(*sh->inband) * inband_slots, RTE_CACHE_LINE_SIZE, socket);
 		sh->inband_free = rte_malloc_socket("hl_media_inband_free",
 			sizeof(uint32_t) * inband_slots, 0, socket);
+	}
+	/* Opus silence for muting is encoded once, here: libopus's encoder allocates. */
+	if (inband_slots > 0 && opus_slots > 0 && hl_opus_silence_init() == 0) {
+		sh->opus_size = RTE_ALIGN_CEIL(hl_opus_dec_size(), RTE_CACHE_LINE_SIZE);
+		sh->opus_dec = rte_zmalloc_socket(
+			"hl_media_opus", sh->opus_size * opus_slots, RTE_CACHE_LINE_SIZE, socket);
+		sh->opus_free = rte_malloc_socket(
+			"hl_media_opus_free", sizeof(uint32_t) * opus_slots, 0, socket);
+		if (sh->opus_dec == NULL || sh->opus_free == NULL) {
+			hl_media_shard_free(sh);
+			return NULL;
+		}
+		for (uint32_t i = 0; i < opus_slots; i++)
+			sh->opus_free[i] = opus_slots - 1 - i;
+		sh->opus_cap = sh->n_opus_free = opus_slots;
 	}
 	if (sh->legs == NULL || sh->free_stack == NULL || sh->active == NULL || sh->slot == NULL ||
 		sh->cmd == NULL || sh->done == NULL || sh->ev == NULL ||
@@ -388,6 +419,8 @@ hl_media_shard_free(struct hl_media_shard *sh)
 	rte_free(sh->active);
 	rte_free(sh->inband);
 	rte_free(sh->inband_free);
+	rte_free(sh->opus_dec);
+	rte_free(sh->opus_free);
 	rte_free(sh);
 }
 
@@ -433,14 +466,21 @@ inband_of(struct hl_media_shard *sh, const struct media_leg *l)
 	return &sh->inband[l->inband - 1];
 }
 
-/* What the leg's settings ask: PCMU, PCMA or G.722, without telephone-events unless its
- * keys are kept from the peer or control asks for it whatever the SDP (hotline/media.h). */
+static inline struct hl_opus_dec *
+opus_of(struct hl_media_shard *sh, const struct inband_slot *sl)
+{
+	return (struct hl_opus_dec *)(sh->opus_dec + (size_t)(sl->opus - 1) * sh->opus_size);
+}
+
+/* What the leg's settings ask: PCMU, PCMA, G.722 or Opus, without telephone-events
+ * unless its keys are kept from the peer or control asks for it whatever the SDP
+ * (hotline/media.h). */
 static inline bool
 inband_wanted(const struct hl_media_leg *s)
 {
 	return s->dtmf_inband != HL_MEDIA_INBAND_OFF &&
 	       (s->te_pt < 0 || s->dtmf_suppress || s->dtmf_inband == HL_MEDIA_INBAND_ALWAYS) &&
-	       (s->codec_pt == 0 || s->codec_pt == 8 || s->codec_pt == 9);
+	       hl_media_codec_inband(s->codec_pt, s->clock_rate);
 }
 
 /* Takes a detector for l from the pool; none free: counted, l runs without. */
@@ -467,7 +507,9 @@ inband_take(struct hl_worker *w, struct media_leg *l)
 	sh->inband[i].ts_off = 0;
 	sh->inband[i].te_heard = l->dtmf_rx.start_ts + l->dtmf_rx.base_dur + l->dtmf_rx.seg_dur;
 	sh->inband[i].te_paired = 0;
-	sh->inband[i].g722_bound = 0;
+	sh->inband[i].dec_bound = 0;
+	sh->inband[i].ts_per_sample = 1;
+	sh->inband[i].opus = 0;
 	l->inband = i + 1;
 	l->listens = 1;
 	sh->n_inband++;
@@ -480,18 +522,62 @@ inband_give(struct hl_media_shard *sh, struct media_leg *l)
 {
 	if (l->inband == 0)
 		return;
+	struct inband_slot *sl = inband_of(sh, l);
+	if (sl->opus != 0) {
+		sh->opus_free[sh->n_opus_free++] = sl->opus - 1;
+		sl->opus = 0;
+	}
 	sh->inband_free[sh->n_inband_free++] = l->inband - 1;
 	l->inband = 0;
 	l->listens = 0;
 	sh->n_inband--;
 }
 
-/* Is s a press of digit whose span overlaps [from, to], give or take DTMF_PAIR_SLACK_MS? */
-static inline bool
-seen_overlaps(const struct dtmf_seen *s, char digit, uint32_t from, uint32_t to)
+/*
+ * l's detector for its codec (opus: Opus): an Opus leg's needs an Opus decoder from the
+ * shard's pool, started afresh when the codec changed (another PT); none free, l gives
+ * the detector back and runs without (dtmf_inband_no_slot, as for no detector). Other
+ * codecs give the decoder back. The detector itself carries on either way.
+ */
+static void
+inband_codec(struct hl_worker *w, struct media_leg *l, bool opus, bool changed)
 {
-	return s->digit == digit && (int32_t)(from - s->to) <= DTMF_PAIR_SLACK_MS * 8 &&
-	       (int32_t)(s->from - to) <= DTMF_PAIR_SLACK_MS * 8;
+	struct hl_media_shard *sh = w->media;
+	struct inband_slot *sl;
+
+	if (l->inband == 0)
+		return;
+	sl = inband_of(sh, l);
+	sl->ts_per_sample = opus ? 48000 / 8000 : 1;
+	if (!opus) {
+		if (sl->opus != 0) {
+			sh->opus_free[sh->n_opus_free++] = sl->opus - 1;
+			sl->opus = 0;
+		}
+		return;
+	}
+	if (sl->opus != 0) {
+		if (changed)
+			(void)hl_opus_dec_init(opus_of(sh, sl));
+		return;
+	}
+	if (sh->n_opus_free > 0) {
+		sl->opus = sh->opus_free[--sh->n_opus_free] + 1;
+		sl->dec_bound = 0;
+		if (hl_opus_dec_init(opus_of(sh, sl)) == 0)
+			return;
+	}
+	inband_give(sh, l);
+	w->st->ctr[HL_CTR_DTMF_INBAND_NO_SLOT]++;
+}
+
+/* Is s a press of digit whose span overlaps [from, to], give or take DTMF_PAIR_SLACK_MS
+ * (upm: RTP units a millisecond)? */
+static inline bool
+seen_overlaps(const struct dtmf_seen *s, char digit, uint32_t from, uint32_t to, uint32_t upm)
+{
+	return s->digit == digit && (int32_t)(from - s->to) <= DTMF_PAIR_SLACK_MS * (int32_t)upm &&
+	       (int32_t)(s->from - to) <= DTMF_PAIR_SLACK_MS * (int32_t)upm;
 }
 
 /*
@@ -504,7 +590,7 @@ running_heard(struct hl_media_shard *sh, struct media_leg *l)
 	struct inband_slot *sl = inband_of(sh, l);
 	const struct hl_dtmf_4733 *rx = &l->dtmf_rx;
 
-	sl->te_heard = sl->d.samples != 0 ? sl->ts_off + (uint32_t)sl->d.samples
+	sl->te_heard = sl->d.samples != 0 ? sl->ts_off + (uint32_t)sl->d.samples * sl->ts_per_sample
 					  : rx->start_ts + rx->base_dur + rx->seg_dur;
 }
 
@@ -526,7 +612,8 @@ running_end(const struct inband_slot *sl, const struct hl_dtmf_4733 *rx)
  * Reports a press of leg l, which has telephone-events and a detector, unless it is the
  * other source's report of a press already reported: the first report of a press wins,
  * the other is swallowed (dtmf_dup_presses). Both are placed on the stream's RTP
- * timeline (8 kHz: G.711): an RFC 4733 press from its timestamp for its duration, a tone
+ * timeline (its clock: 8 kHz for G.711 and G.722, 48 kHz for Opus): an RFC 4733 press
+ * from its timestamp for its duration, a tone
  * from the detector's samples through the offset of the last audio packet, moved
  * DTMF_TONE_LAG_MS earlier; arrival times play no part, so events that lag the audio,
  * or audio later than the events' lost-end timeout, pair as any. Two reports of one
@@ -549,20 +636,21 @@ static void
 dedup_report(struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_event *ev)
 {
 	struct inband_slot *sl = inband_of(w->media, l);
-	uint32_t from, to;
+	uint32_t upm = l->clock_rate / 1000, from, to;
+	int32_t slack = DTMF_PAIR_SLACK_MS * (int32_t)upm;
 
 	if (ev->how == HL_DTMF_END_TONE) {
 		const struct hl_dtmf_4733 *rx = &l->dtmf_rx;
 
-		from = (uint32_t)(ev->start_ms - DTMF_TONE_LAG_MS) * 8 + sl->ts_off;
-		to = from + ev->duration_ms * 8;
-		if (seen_overlaps(&sl->te, ev->digit, from, to)) {
+		from = (uint32_t)(ev->start_ms - DTMF_TONE_LAG_MS) * upm + sl->ts_off;
+		to = from + ev->duration_ms * upm;
+		if (seen_overlaps(&sl->te, ev->digit, from, to, upm)) {
 			w->st->ctr[HL_CTR_DTMF_DUP]++;
 			return;
 		}
 		if (rx->active && hl_dtmf_digit(rx->event) == ev->digit &&
-			(int32_t)(rx->start_ts - to) <= DTMF_PAIR_SLACK_MS * 8 &&
-			(int32_t)(from - running_end(sl, rx)) <= DTMF_PAIR_SLACK_MS * 8) {
+			(int32_t)(rx->start_ts - to) <= slack &&
+			(int32_t)(from - running_end(sl, rx)) <= slack) {
 			sl->te_paired = 1;
 			sl->te_paired_ts = rx->start_ts;
 			w->st->ctr[HL_CTR_DTMF_DUP]++;
@@ -577,7 +665,7 @@ dedup_report(struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_even
 	sl->te = (struct dtmf_seen){from, to, ev->digit, 0};
 	if (sl->te_paired && sl->te_paired_ts == ev->start_ts)
 		sl->te_paired = 0; /* tones were swallowed against it: it is reported */
-	if (!sl->tone.paired && seen_overlaps(&sl->tone, ev->digit, from, to)) {
+	if (!sl->tone.paired && seen_overlaps(&sl->tone, ev->digit, from, to, upm)) {
 		sl->tone.paired = 1;
 		w->st->ctr[HL_CTR_DTMF_DUP]++;
 		return;
@@ -747,19 +835,24 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	l->recv_only = s->recv_only;
 	l->remote_silent = s->remote_silent;
 	l->dtmf_suppress = s->dtmf_suppress != 0;
-	/* A G.722 decoder kept across a change of codec would take the new stream for the
-	 * old one's continuation: it starts afresh, as the far end's does. */
-	if (l->inband != 0 && l->codec_pt != (s->codec_pt & 0x7f))
+	/* A G.722 or Opus decoder kept across a change of codec would take the new stream
+	 * for the old one's continuation: it starts afresh, as the far end's does. */
+	bool codec_changed =
+		!fresh && (l->codec_pt != (s->codec_pt & 0x7f) ||
+				  l->clock_rate != (s->clock_rate ? s->clock_rate : 8000));
+	if (l->inband != 0 && codec_changed)
 		(void)hl_g722_init(&inband_of(sh, l)->g722);
 	l->codec_pt = s->codec_pt & 0x7f;
 	l->te_pt = s->te_pt;
 	l->local_port = s->local_port;
-	/* A detector kept across a change (PCMU to PCMA or G.722, a new remote) carries
-	 * on: it sees linear audio either way. */
+	/* A detector kept across a change (PCMU to PCMA, G.722 or Opus, a new remote)
+	 * carries on: it sees linear 8 kHz audio either way. */
 	if (!inband_wanted(s))
 		inband_give(sh, l);
 	else if (l->inband == 0)
 		inband_take(w, l);
+	inband_codec(w, l, hl_media_codec_opus(l->codec_pt, s->clock_rate ? s->clock_rate : 8000),
+		codec_changed);
 	if (!fresh && l->clock_rate != (s->clock_rate ? s->clock_rate : 8000))
 		/* RFC 4733 §2.3: telephone-events run on the codec's clock; durations
 		 * are in its units. */
@@ -783,9 +876,12 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	}
 	if (rebase) {
 		hl_rtp_rewriter_rebase(&l->rw);
-		/* A new remote's G.722 encoder is new: the decoder follows it from its start. */
-		if (l->inband != 0)
+		/* A new remote's G.722 encoder is new: the decoder follows it from its start
+		 * (Opus's is started afresh at its first packet, inband_input()). */
+		if (l->inband != 0) {
 			hl_g722_restart(&inband_of(sh, l)->g722);
+			inband_of(sh, l)->dec_bound = 0;
+		}
 	}
 	if (!s->srtp_keep && !s->srtp_rx_keep) {
 		/* RFC 4568 7.1.4: a remote that re-offers a new key keeps sending under
@@ -1205,19 +1301,22 @@ struct rx_pkt {
 #define INBAND_MUTED   2 /* its audio was replaced by silence */
 
 /*
- * In-band DTMF: x's audio payload (G.711 or G.722 of x's PT), after SRTP and RFC 3550
- * validation, into x's detector. A plain datagram is checked first, as consumed ones
- * are: a press is not reported from a datagram damaged on the way (G.722's is still
- * decoded, unheard, so the decoder keeps following the sender and the far end's state
- * what the far end decodes). Every 20 ms packet costs a 160-entry table decode (G.722:
- * SpanDSP's lower-band ADPCM decode of 160 octets, twice for about half a second after
- * a muted run) and SpanDSP's eight Goertzel filters over 160 samples (docs/media.md).
+ * In-band DTMF: x's audio payload (G.711, G.722 or Opus of x's PT), after SRTP and RFC
+ * 3550 validation, into x's detector. A plain datagram is checked first, as consumed
+ * ones are: a press is not reported from a datagram damaged on the way (G.722's is
+ * still decoded, unheard, so the decoder keeps following the sender and the far end's
+ * state what the far end decodes; Opus's is not decoded, as if lost). Every 20 ms
+ * packet costs a 160-entry table decode (G.722: SpanDSP's lower-band ADPCM decode of
+ * 160 octets, twice for about half a second after a muted run; Opus: libopus's decode
+ * at 8 kHz, several times the detector) and SpanDSP's eight Goertzel filters over 160
+ * samples (docs/media.md).
  *
  * On a leg with dtmf_suppress (PCI) the packet is then muted, in place, when the
  * detector heard a tone in it or it starts within INBAND_MUTE_HANGOVER samples after
  * the last packet that did: its audio becomes G.711 silence of the same length (0xFF
  * for PCMU, 0xD5 for PCMA, RFC 3551 §4.5.14; G.722: zeros encoded from the far end's
- * decoder state, hl_g722_silence()) and the packet is relayed as any other,
+ * decoder state, hl_g722_silence(); Opus: silence frames of the packet's duration,
+ * padded to its length, hl_opus_silence()) and the packet is relayed as any other,
  * so the peer's stream keeps its sequence and timing. The audio is plaintext here
  * (SRTP unprotected before, protected for the peer after). A damaged datagram is not
  * fed, but still muted inside the hangover; the relay then sums the new payload
@@ -1236,12 +1335,16 @@ inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, u
 
 	/* A new SSRC is a new source (RFC 3550 §8.2: a terminal that restarts its stream
 	 * picks another), its G.722 encoder afresh: a decoder that went on would decode its
-	 * first codes with the old source's step sizes, loud audio's near the top. */
-	if (x->codec_pt == 9 && unlikely(!sl->g722_bound || ssrc != sl->g722_ssrc)) {
-		if (sl->g722_bound)
+	 * first codes with the old source's step sizes, loud audio's near the top. An Opus
+	 * decoder would conceal and predict from the old stream's last frames. */
+	if ((x->codec_pt == 9 || sl->opus != 0) &&
+		unlikely(!sl->dec_bound || ssrc != sl->dec_ssrc)) {
+		if (sl->opus != 0)
+			(void)hl_opus_dec_init(opus_of(sh, sl));
+		else if (sl->dec_bound)
 			hl_g722_restart(&sl->g722);
-		sl->g722_bound = 1;
-		sl->g722_ssrc = ssrc;
+		sl->dec_bound = 1;
+		sl->dec_ssrc = ssrc;
 	}
 	if (!x->srtp_rx) {
 		if (!udp_intact(p->m, p->l3, p->v6, p->u)) {
@@ -1253,10 +1356,13 @@ inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, u
 		r = INBAND_CHECKED;
 	}
 	sl->last_ms = w->now / sh->tsc_per_ms;
-	sl->ts_off = ts - (uint32_t)sl->d.samples;
+	sl->ts_off = ts - (uint32_t)sl->d.samples * sl->ts_per_sample;
 	/* G.722: one octet a sample at 8 kHz too (the lower band), so the detector's
-	 * sample clock stays the RTP clock. */
-	if (x->codec_pt == 9)
+	 * sample clock stays the RTP clock. Opus: decoded at 8 kHz, a sample every 6 units
+	 * of its 48 kHz clock (RFC 7587 §4.1). */
+	if (sl->opus != 0)
+		k = hl_dtmf_inband_feed_opus(&sl->d, opus_of(sh, sl), audio, len, ev, RTE_DIM(ev));
+	else if (x->codec_pt == 9)
 		k = hl_dtmf_inband_feed_g722(&sl->d, &sl->g722, audio, len, ev, RTE_DIM(ev));
 	else
 		k = hl_dtmf_inband_feed_g711(&sl->d, x->codec_pt == 8 ? HL_DTMF_PCMA : HL_DTMF_PCMU,
@@ -1267,10 +1373,16 @@ inband_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p, u
 		sl->mute_until = sl->d.samples + INBAND_MUTE_HANGOVER;
 mute:
 	if (x->dtmf_suppress && start < sl->mute_until) {
-		if (x->codec_pt == 9)
+		if (sl->opus != 0) {
+			/* A packet too short for silence (DTX: 1 or 2 octets) carries no tone:
+			 * the far end conceals what it last played, our silence. */
+			if (hl_opus_silence(audio, len) != 0)
+				return r;
+		} else if (x->codec_pt == 9) {
 			hl_g722_silence(&sl->g722, audio, len);
-		else
+		} else {
 			memset(audio, x->codec_pt == 8 ? 0xd5 : 0xff, len);
+		}
 		r |= INBAND_MUTED;
 	}
 	return r;
@@ -1751,12 +1863,16 @@ inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, in
  * HL_MEDIA_DTMF_UPDATE_MS, and once its duration is reached the end goes
  * INJECT_END_COPIES times, one a tick (one that did not go is tried again, up to
  * INJECT_END_TRIES in all); the leg's next press starts a tick after that (a leg sends
- * at most one packet of ours a tick). A press whose leg is gone, has no telephone-event
- * PT or cannot be sent to (on hold, no remote) is dropped, counted, and so is one a
- * packet of which did not go out (no mbuf, SRTP error): a start, and nothing follows; an
- * update, and the press ends there, its end packets carrying the duration last sent;
- * its ends, tried as often as allowed. dtmf_injected counts the presses whose every
- * packet left. O(queue) a tick.
+ * at most one packet of ours a tick). A start that did not go out (no mbuf, SRTP error)
+ * is tried again on the next tick, up to INJECT_START_TRIES in all, and the press is
+ * dropped, nothing of it sent, only when they are spent; each try stamps the press
+ * afresh, where the stream is at that try (the far end has heard nothing of it, so its
+ * press begins when its first packet goes, and its durations count from there), and
+ * the leg's later presses wait behind it. A press whose leg is gone, has no
+ * telephone-event PT or cannot be sent to (on hold, no remote) is dropped, counted, and
+ * so is one a later packet of which did not go out: an update, and the press ends
+ * there, its end packets carrying the duration last sent; its ends, tried as often as
+ * allowed. dtmf_injected counts the presses whose every packet left. O(queue) a tick.
  */
 static unsigned int
 inject_tick(struct hl_worker *w, uint64_t now)
@@ -1790,13 +1906,25 @@ inject_tick(struct hl_worker *w, uint64_t now)
 			if (l->inj_turn != 0 && (int32_t)(j->ts - l->inj_end) < 0)
 				j->ts = l->inj_end;
 			uint32_t first = l->clock_rate * TICK_MS / 1000;
+			bool had_press = l->inj_turn != 0;
 			work++;
-			/* A start that did not go leaves the far end nothing to end. */
 			if (inject_send(w, l, j, 1, 0, first < j->dur ? first : j->dur) != 0) {
-				w->st->ctr[HL_CTR_DTMF_INJECT_DROPPED]++;
+				/* The far end has nothing of it to end: tried again next tick,
+				 * stamped afresh. The leg's turn is taken, so a later press of
+				 * it does not start ahead of this one; with no press before,
+				 * inj_end must hold a timestamp for inj_turn to vouch for. */
+				if (!had_press)
+					l->inj_end = j->ts;
+				l->inj_turn = sh->inj_turn;
+				if (++j->tries == INJECT_START_TRIES) {
+					w->st->ctr[HL_CTR_DTMF_INJECT_DROPPED]++;
+					continue;
+				}
+				sh->inj[k++] = *j;
 				continue;
 			}
 			l->inj_end = j->ts + j->dur;
+			j->tries = 0;
 			j->sent_dur = first < j->dur ? first : j->dur;
 			j->start_tsc = now;
 			j->next_tsc = now + sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;

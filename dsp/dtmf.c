@@ -1,6 +1,9 @@
 /* RFC 4733 telephone-event receiver and in-band DTMF detector: see include/hotline/dtmf.h. */
 #include <string.h>
 
+#include <pthread.h>
+
+#include <opus.h>
 #define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
 #include <spandsp.h>
 
@@ -493,4 +496,143 @@ hl_g722_silence(struct hl_g722 *g, uint8_t *payload, size_t len)
 	}
 	/* The far end decodes these codes as the encoder's own decoder did. */
 	far_set(g, &enc->band[0]);
+}
+
+/* ---- Opus payloads ---- */
+
+/* RFC 6716 §2: at most 120 ms a packet, 960 samples at our 8 kHz output. */
+#define OPUS_MAX_8K 960
+
+size_t
+hl_opus_dec_size(void)
+{
+	return (size_t)opus_decoder_get_size(1);
+}
+
+int
+hl_opus_dec_init(struct hl_opus_dec *dec)
+{
+	if (opus_decoder_init((OpusDecoder *)dec, INBAND_RATE, 1) != OPUS_OK)
+		return HL_E_DEPENDENCY;
+	return 0;
+}
+
+int
+hl_dtmf_inband_feed_opus(struct hl_dtmf_inband *d, struct hl_opus_dec *dec, const uint8_t *payload,
+	size_t len, struct hl_dtmf_event *out, unsigned int max)
+{
+	int16_t buf[OPUS_MAX_8K];
+	int k;
+
+	d->heard = 0;
+	/* §3.2.1: a frame of 0 or 1 octets is DTX or a loss, which libopus conceals. */
+	if (len <= 2 || len > INT32_MAX)
+		return 0;
+	k = opus_decode((OpusDecoder *)dec, payload, (opus_int32)len, buf, OPUS_MAX_8K, 0);
+	if (k <= 0)
+		return 0;
+	return feed_linear(d, buf, (size_t)k, out, max);
+}
+
+/* One silence frame per duration, longest first: 60, 40, 20, 10, 5, 2.5 ms at 48 kHz. */
+static const int silence_dur[] = {2880, 1920, 960, 480, 240, 120};
+#define SILENCE_MAX 64
+static struct {
+	uint8_t frame[SILENCE_MAX]; /* a code 0 packet: TOC, then the frame */
+	uint8_t len;
+} silence[HL_ARRAY_SIZE(silence_dur)];
+static pthread_once_t silence_once = PTHREAD_ONCE_INIT;
+static int silence_rc = HL_E_DEPENDENCY;
+
+/* Digital silence from a fresh 8 kHz VoIP encoder, its third frame (steady state). A
+ * frame of 2 octets or less would be concealed, not decoded: then at a constant
+ * 32 kbit/s. */
+static int
+silence_build(unsigned int i)
+{
+	static const opus_int16 zero[OPUS_MAX_8K];
+	int frame = silence_dur[i] / 6; /* 48 kHz to our 8 kHz */
+	int rc = HL_E_DEPENDENCY;
+
+	for (int cbr = 0; cbr < 2 && rc != 0; cbr++) {
+		int err, n = 0;
+		OpusEncoder *e = opus_encoder_create(INBAND_RATE, 1, OPUS_APPLICATION_VOIP, &err);
+
+		if (e == NULL)
+			return HL_E_DEPENDENCY;
+		if (opus_encoder_ctl(e, OPUS_SET_BITRATE(cbr ? 32000 : 6000)) == OPUS_OK &&
+			opus_encoder_ctl(e, OPUS_SET_VBR(!cbr)) == OPUS_OK &&
+			opus_encoder_ctl(e, OPUS_SET_INBAND_FEC(0)) == OPUS_OK &&
+			opus_encoder_ctl(e, OPUS_SET_DTX(0)) == OPUS_OK)
+			for (int k = 0; k < 3 && n >= 0; k++)
+				n = opus_encode(e, zero, frame, silence[i].frame, SILENCE_MAX);
+		opus_encoder_destroy(e);
+		if (n > 2 && (silence[i].frame[0] & 3) == 0 &&
+			opus_packet_get_nb_samples(silence[i].frame, n, 48000) == silence_dur[i]) {
+			silence[i].len = (uint8_t)n;
+			rc = 0;
+		}
+	}
+	return rc;
+}
+
+static void
+silence_init_once(void)
+{
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(silence_dur); i++)
+		if (silence_build(i) != 0)
+			return;
+	silence_rc = 0;
+}
+
+int
+hl_opus_silence_init(void)
+{
+	(void)pthread_once(&silence_once, silence_init_once);
+	return silence_rc;
+}
+
+int
+hl_opus_silence(uint8_t *payload, size_t len)
+{
+	int dur;
+
+	if (silence_rc != 0 || len < 1 || len > INT32_MAX)
+		return -1;
+	dur = opus_packet_get_nb_samples(payload, (opus_int32)len, 48000);
+	if (dur <= 0)
+		return -1;
+	for (unsigned int i = 0; i < HL_ARRAY_SIZE(silence_dur); i++) {
+		const uint8_t *f = silence[i].frame;
+		size_t m = (size_t)(dur / silence_dur[i]), fl = silence[i].len - 1u;
+
+		/* §3.2.5: at most 48 frames, 120 ms */
+		if (dur % silence_dur[i] != 0 || m > 48)
+			continue;
+		if (m == 1 && len == fl + 1) {
+			memcpy(payload, f, len); /* code 0 */
+			return 0;
+		}
+		if (len < 2 + m * fl)
+			continue; /* a shorter frame may fit */
+		/* Code 3, constant bitrate: TOC, count (padding flag, M), padding length
+		 * octets (255: 254 more and another; 0-254: the last), m frames, padding. */
+		size_t t = len - 2 - m * fl, o = 0;
+		payload[o++] = (uint8_t)((f[0] & 0xfc) | 3);
+		payload[o++] = (uint8_t)((t != 0 ? 0x40 : 0) | m);
+		if (t != 0) {
+			size_t k = (t + 254) / 255, v = t - k - 254 * (k - 1);
+			for (size_t j = 0; j + 1 < k; j++)
+				payload[o++] = 255;
+			payload[o++] = (uint8_t)v;
+			for (size_t j = 0; j < m; j++, o += fl)
+				memcpy(payload + o, f + 1, fl);
+			memset(payload + o, 0, v + 254 * (k - 1));
+			return 0;
+		}
+		for (size_t j = 0; j < m; j++, o += fl)
+			memcpy(payload + o, f + 1, fl);
+		return 0;
+	}
+	return -1;
 }

@@ -139,7 +139,7 @@ static const struct {
 		"t.conf:2: dtmf_inband_slots: 4194305 is out of range 0..4194304"},
 	{"[rtp]\ndtmf_inband_slot = 8\n", "t.conf:2: unknown key 'dtmf_inband_slot' in [rtp] (ports, "
 		"timeout_s, hold_timeout_s, max_legs, srtp, agent_srtp, srtp_suites, dtmf_inband, "
-		"dtmf_inband_slots)"},
+		"dtmf_inband_slots, dtmf_inband_opus_slots)"},
 	{"[rtp]\nports = 20000-29998\n", "t.conf:2: ports: the range must end on an odd port "
 					 "(29998)"},
 	{"[lcores]\nworkers = 1,1\n", "t.conf:2: workers: lcore 1 is listed twice"},
@@ -321,14 +321,15 @@ HL_TEST(srtp_suites_key)
 }
 
 /* [rtp] dtmf_inband: auto (the default), always or off; dtmf_inband_slots: 0 sizes the
- * pool from the worker's legs. */
+ * pool from the worker's legs; dtmf_inband_opus_slots: 0 from the detectors. */
 HL_TEST(dtmf_inband_keys)
 {
 	static const char text[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
 				   "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n"
 				   "[rtp]\n"
 				   "dtmf_inband = off\n"
-				   "dtmf_inband_slots = 300\n";
+				   "dtmf_inband_slots = 300\n"
+				   "dtmf_inband_opus_slots = 70\n";
 	struct hl_config c;
 	char err[HL_CONFIG_ERR_MAX];
 	int rc = hl_config_parse(&c, "d.conf", minimal_head, strlen(minimal_head), err,
@@ -337,10 +338,12 @@ HL_TEST(dtmf_inband_keys)
 	HL_CHECK_MSG(rc == 0, "%s", err);
 	HL_CHECK_INT(c.rtp_dtmf_inband, HL_CONFIG_INBAND_AUTO);
 	HL_CHECK_INT(c.rtp_dtmf_inband_slots, 0);
+	HL_CHECK_INT(c.rtp_dtmf_inband_opus_slots, 0);
 	rc = hl_config_parse(&c, "d.conf", text, sizeof(text) - 1, err, sizeof(err));
 	HL_CHECK_MSG(rc == 0, "%s", err);
 	HL_CHECK_INT(c.rtp_dtmf_inband, HL_CONFIG_INBAND_OFF);
 	HL_CHECK_INT(c.rtp_dtmf_inband_slots, 300);
+	HL_CHECK_INT(c.rtp_dtmf_inband_opus_slots, 70);
 
 	static const char always[] = "[lcores]\ncontrol = 0\nworkers = 0\n"
 				     "[port p]\ndevice = net_null0\nipv4 = 10.0.0.1/8\n"

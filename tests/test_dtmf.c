@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #define SPANDSP_EXPOSE_INTERNAL_STRUCTURES
+#include <opus.h>
 #include <spandsp.h>
 
 #include "hl_test.h"
@@ -816,6 +817,205 @@ HL_TEST(inband_g722_silence_from_the_far_ends_state_when_apart)
 		HL_CHECK_MSG(!g.far_apart, "way %d: far end's state still apart", way);
 		g722_decode_free(far.dec);
 	}
+}
+
+/* ---- Opus ---- */
+
+/* 48 kHz samples [from, from + n) of digit key's two sines at about -10 dBm0 each
+ * (Q.23 frequencies), 0 outside [on, off) */
+static void
+opus_key48(int16_t *out, size_t from, size_t n, char key, size_t on, size_t off)
+{
+	static const char keys[] = "123A456B789C*0#D";
+	static const double lo[4] = {697, 770, 852, 941}, hi[4] = {1209, 1336, 1477, 1633};
+	const char *p = strchr(keys, key);
+	int i = p != NULL ? (int)(p - keys) : 0;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t t = from + k;
+		double v = 0;
+		if (t >= on && t < off)
+			v = 6000 * (sin(2 * M_PI * lo[i / 4] * (double)t / 48000) +
+					   sin(2 * M_PI * hi[i % 4] * (double)t / 48000));
+		out[k] = (int16_t)v;
+	}
+}
+
+/*
+ * Keys through Opus as senders make it: SpanDSP's generator through an 8 kHz encoder
+ * in 20 ms packets, and fullband sines through a 48 kHz one in 10, 20, 40 and 60 ms
+ * packets: the detector, fed the packets decoded at 8 kHz, finds each key once. A
+ * packet of 1 or 2 octets (DTX) is not decoded and changes nothing.
+ */
+HL_TEST(inband_opus_tones_detected_once)
+{
+	static const char digits[] = "159*#0ABCD2";
+	static int16_t lin[8000 * 6];
+	struct hl_dtmf_inband d;
+	struct hl_dtmf_event ev[8];
+	char got[64];
+	int ngot = 0, err;
+	size_t n = 0;
+	uint8_t pk[1500];
+	struct hl_opus_dec *dec = malloc(hl_opus_dec_size());
+	OpusEncoder *enc = opus_encoder_create(8000, 1, OPUS_APPLICATION_VOIP, &err);
+	dtmf_tx_state_t tx;
+
+	HL_CHECK(dec != NULL && enc != NULL);
+	if (dec == NULL || enc == NULL)
+		goto out;
+	HL_CHECK_INT(hl_opus_dec_init(dec), 0);
+	HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+	HL_CHECK(dtmf_tx_init(&tx) != NULL);
+	dtmf_tx_set_timing(&tx, 80, 80);
+	HL_CHECK_INT(dtmf_tx_put(&tx, digits, -1), 0);
+	for (int k; (k = dtmf_tx(&tx, lin + n, 160)) > 0;)
+		n += 160;
+	n += 4000;
+	HL_CHECK(n < HL_ARRAY_SIZE(lin));
+	for (size_t off = 0; off + 160 <= n; off += 160) {
+		int len = opus_encode(enc, lin + off, 160, pk, sizeof(pk));
+		HL_CHECK(len > 2);
+		int k = hl_dtmf_inband_feed_opus(&d, dec, pk, (size_t)len, ev, 8);
+		for (int i = 0; i < k && ngot < 63; i++)
+			got[ngot++] = ev[i].digit;
+		/* DTX between packets: not decoded, not fed */
+		uint8_t dtx[2] = {pk[0] & 0xfc, 0};
+		HL_CHECK_INT(hl_dtmf_inband_feed_opus(&d, dec, dtx, 1, ev, 8), 0);
+		HL_CHECK_INT(hl_dtmf_inband_feed_opus(&d, dec, dtx, 2, ev, 8), 0);
+	}
+	got[ngot] = '\0';
+	HL_CHECK_STR(got, digits);
+	HL_CHECK_INT(d.samples, n / 160 * 160);
+
+	static const int frames[] = {480, 960, 1920, 2880};
+	for (unsigned int f = 0; f < HL_ARRAY_SIZE(frames); f++) {
+		static int16_t wide[2880];
+		OpusEncoder *e48 = opus_encoder_create(48000, 1, OPUS_APPLICATION_AUDIO, &err);
+		const char *keys = "7#3";
+
+		HL_CHECK(e48 != NULL);
+		if (e48 == NULL)
+			break;
+		HL_CHECK_INT(hl_opus_dec_init(dec), 0);
+		HL_CHECK_INT(hl_dtmf_inband_init(&d), 0);
+		ngot = 0;
+		/* each key 120 ms on, 120 ms off, after 100 ms */
+		for (size_t t = 0; t < 48000; t += (size_t)frames[f]) {
+			size_t slot = t < 4800 ? 99 : (t - 4800) / 11520;
+			char key = slot < 3 ? keys[slot] : '1';
+			size_t on = 4800 + slot * 11520, off = on + 5760;
+
+			opus_key48(wide, t, (size_t)frames[f], key, slot < 3 ? on : 0,
+				slot < 3 ? off : 0);
+			int len = opus_encode(e48, wide, frames[f], pk, sizeof(pk));
+			HL_CHECK(len > 2);
+			int k = hl_dtmf_inband_feed_opus(&d, dec, pk, (size_t)len, ev, 8);
+			for (int i = 0; i < k && ngot < 63; i++)
+				got[ngot++] = ev[i].digit;
+		}
+		got[ngot] = '\0';
+		HL_CHECK_MSG(strcmp(got, keys) == 0, "%d-sample packets: '%s'", frames[f], got);
+		opus_encoder_destroy(e48);
+	}
+out:
+	opus_encoder_destroy(enc);
+	free(dec);
+}
+
+/*
+ * hl_opus_silence(): for every packet duration (2.5 to 120 ms, one frame or several)
+ * and every length from a few octets to 400, a packet of that length and duration
+ * that libopus takes, never a zero-length frame, and that a decoder which was playing
+ * a loud key plays as silence (peak under -50 dBov) past its first 5 ms, and in the
+ * packets after it. Lengths too
+ * short for any silence are refused, the payload left as it was; from 32 octets every
+ * duration fits.
+ */
+HL_TEST(opus_silence_any_duration_and_length)
+{
+	/* TOC (and frame count) of a packet of each duration: CELT 2.5/5 ms, SILK 10-60
+	 * ms, code 3 for 80, 100 and 120 ms (RFC 6716 §3.1, §3.2.5) */
+	static const struct {
+		int dur;
+		uint8_t toc, count;
+	} kinds[] = {
+		{120, 16 << 3, 0},
+		{240, 17 << 3, 0},
+		{480, 0 << 3, 0},
+		{960, 1 << 3, 0},
+		{1920, 2 << 3, 0},
+		{2880, 3 << 3, 0},
+		{3840, 1 << 3 | 3, 4},
+		{4800, 1 << 3 | 3, 5},
+		{5760, 3 << 3 | 3, 2},
+		{1920, 1 << 3 | 1, 0},
+	};
+	static int16_t wide[5760], tone[960];
+	uint8_t pk[1500], loud[1500];
+	int err, loud_len;
+	OpusEncoder *e48 = opus_encoder_create(48000, 1, OPUS_APPLICATION_AUDIO, &err);
+	OpusDecoder *dec = opus_decoder_create(48000, 1, &err);
+
+	HL_CHECK_INT(hl_opus_silence_init(), 0);
+	HL_CHECK(e48 != NULL && dec != NULL);
+	if (e48 == NULL || dec == NULL)
+		goto out;
+	opus_key48(tone, 0, 960, '5', 0, 960);
+	loud_len = opus_encode(e48, tone, 960, loud, sizeof(loud));
+	HL_CHECK(loud_len > 2);
+	for (unsigned int k = 0; k < HL_ARRAY_SIZE(kinds); k++) {
+		for (size_t len = 1; len <= 400; len++) {
+			memset(pk, 0x5a, len);
+			pk[0] = kinds[k].toc;
+			if (kinds[k].count && len > 1)
+				pk[1] = kinds[k].count;
+			if (opus_packet_get_nb_samples(pk, (opus_int32)len, 48000) != kinds[k].dur)
+				continue; /* too short for its own TOC */
+			uint8_t before[1500];
+			memcpy(before, pk, len);
+			int rc = hl_opus_silence(pk, len);
+			if (rc != 0) {
+				HL_CHECK_MSG(len < 32, "%d samples, %zu octets refused",
+					kinds[k].dur, len);
+				HL_CHECK(memcmp(before, pk, len) == 0);
+				continue;
+			}
+			HL_CHECK_INT(opus_packet_get_nb_samples(pk, (opus_int32)len, 48000),
+				kinds[k].dur);
+			/* no zero-length frame */
+			const unsigned char *fr[48];
+			opus_int16 sz[48];
+			int nf = opus_packet_parse(pk, (opus_int32)len, NULL, fr, sz, NULL);
+			HL_CHECK_MSG(
+				nf > 0, "%d samples, %zu octets: parse %d", kinds[k].dur, len, nf);
+			for (int i = 0; i < nf; i++)
+				HL_CHECK_MSG(sz[i] > 1, "%zu octets: frame %d of %d octets", len, i,
+					sz[i]);
+			/* a decoder in the middle of a key, then the silence */
+			HL_CHECK(opus_decoder_ctl(dec, OPUS_RESET_STATE) == OPUS_OK);
+			for (int i = 0; i < 3; i++)
+				HL_CHECK_INT(opus_decode(dec, loud, loud_len, wide, 5760, 0), 960);
+			/* the first 5 ms fade out of the key; a run of muted packets goes on */
+			int peak = 0;
+			for (int r = 0; r < 3; r++) {
+				int got = opus_decode(dec, pk, (opus_int32)len, wide, 5760, 0);
+				HL_CHECK_MSG(
+					got == kinds[k].dur, "%zu octets: decoded %d", len, got);
+				for (int i = r == 0 ? 240 : 0; i < got; i++)
+					peak = abs(wide[i]) > peak ? abs(wide[i]) : peak;
+			}
+			HL_CHECK_MSG(peak < 104, "%d samples, %zu octets: peak %d", kinds[k].dur,
+				len, peak);
+		}
+	}
+	/* not Opus at all: refused, unchanged */
+	pk[0] = 1 << 3 | 3;
+	pk[1] = 0; /* code 3 with no frames */
+	HL_CHECK_INT(hl_opus_silence(pk, 40), -1);
+out:
+	opus_encoder_destroy(e48);
+	opus_decoder_destroy(dec);
 }
 
 HL_TEST_MAIN()

@@ -22,6 +22,7 @@
 #include <rte_ring.h>
 #include <rte_udp.h>
 
+#include <opus.h>
 #include <spandsp.h>
 
 #include "dataplane/engine_priv.h"
@@ -3304,7 +3305,8 @@ out:
  * A press is counted injected only when its packets went out. The customer's outbound
  * key has a lifetime of one packet (RFC 4568 §6.1): the first press's start takes it and
  * its later packets cannot be protected, a press with a packet missing is dropped; the
- * next press's start cannot go at all, dropped too, nothing of it sent.
+ * next press's start cannot go at all: tried on ten ticks, dropped too, nothing of it
+ * sent.
  */
 HL_TEST(dtmf_injected_only_when_sent)
 {
@@ -3464,6 +3466,82 @@ out:
 	pool_release();
 	HL_CHECK(hl_media_del(eng, 0, 20340) == 0);
 	HL_CHECK(hl_media_del(eng, 0, 20342) == 0);
+	drain();
+}
+
+/*
+ * A press whose start finds no mbufs: tried again on the next ticks, it goes once mbufs
+ * are back, whole (marker, updates, three ends), stamped where the stream is when it
+ * went (not behind the audio relayed meanwhile), and counts as sent. A second press of
+ * the leg queued behind it waits its turn. With no mbufs for longer than the tries last
+ * (200 ms) the press is dropped, nothing of it sent.
+ */
+HL_TEST(dtmf_inject_start_retried)
+{
+	struct hl_media_leg a, b;
+	static struct seen got[64];
+	uint16_t aseq = 1400;
+	unsigned int n, nev = 0, ends = 0;
+
+	leg(&a, 45, 0, 20344, 20346, CUST, 4344, 0, 101);
+	leg(&b, 45, 1, 20346, 20344, AGENT, 23346, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	/* audio relayed towards the customer first, so its stream has started */
+	n = collect(got, HL_ARRAY_SIZE(got), 60, 20346, &aseq, 1, NULL);
+	HL_CHECK_MSG(n >= 2, "%u audio frames", n);
+	uint32_t audio_ts = n > 0 ? got[n - 1].ts : 0;
+	uint16_t audio_seq = n > 0 ? got[n - 1].seq : 0;
+	uint64_t inj = ctr(HL_CTR_DTMF_INJECTED), dropped = ctr(HL_CTR_DTMF_INJECT_DROPPED);
+	uint64_t nombuf = drop_of(HL_DROP_NO_MBUF);
+
+	pool_exhaust();
+	HL_CHECK(hl_media_dtmf(eng, 0, 20344, '7', 100) == 0);
+	HL_CHECK(hl_media_dtmf(eng, 0, 20344, '8', 60) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 80, 20346, &aseq, 0, NULL);
+	pool_release();
+	HL_CHECK_MSG(n == 0, "%u frames without mbufs", n);
+	HL_CHECK(drop_of(HL_DROP_NO_MBUF) > nombuf);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped);
+	n = collect(got, HL_ARRAY_SIZE(got), 500, 20346, &aseq, 0, NULL);
+	uint32_t ts7 = 0, ts8 = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct seen *g = &got[i];
+
+		if (g->pt != 101)
+			continue;
+		HL_CHECK_MSG(g->seq == (uint16_t)(audio_seq + 1 + i), "frame %u: seq %u", i, g->seq);
+		if (g->payload[0] == 7) {
+			HL_CHECK_MSG(nev > 0 || g->marker, "the first of 7 without the marker");
+			HL_CHECK_MSG(ts8 == 0, "7 after 8 began");
+			ts7 = g->ts;
+			nev++;
+			ends += g->payload[1] >> 7;
+		} else if (g->payload[0] == 8 && ts8 == 0) {
+			ts8 = g->ts;
+		}
+	}
+	HL_CHECK_MSG(nev >= 5 && ends == 3, "key 7: %u events, %u ends", nev, ends);
+	/* stamped at its send, 80 ms and more past the last audio, not at its first try */
+	HL_CHECK_MSG((int32_t)(ts7 - audio_ts) >= 8 * 80, "7 at %u, audio at %u", ts7, audio_ts);
+	HL_CHECK_MSG(ts8 != 0 && (int32_t)(ts8 - (ts7 + 800)) >= 0, "8 at %u, 7 at %u", ts8, ts7);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj + 2);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped);
+
+	/* no mbufs for 300 ms: ten tries, then dropped */
+	pool_exhaust();
+	HL_CHECK(hl_media_dtmf(eng, 0, 20344, '3', 100) == 0);
+	n = collect(got, HL_ARRAY_SIZE(got), 300, 20346, &aseq, 0, NULL);
+	pool_release();
+	HL_CHECK_MSG(n == 0, "%u frames without mbufs", n);
+	n = collect(got, HL_ARRAY_SIZE(got), 200, 20346, &aseq, 0, NULL);
+	HL_CHECK_MSG(n == 0, "%u frames of a press given up on", n);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj + 2);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECT_DROPPED), dropped + 1);
+	pool_release();
+	HL_CHECK(hl_media_del(eng, 0, 20344) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20346) == 0);
 	drain();
 }
 
@@ -3950,4 +4028,300 @@ main(int argc, char **argv)
 	hl_engine_free(eng);
 	rte_eal_cleanup();
 	return rc;
+} /* ---- Opus ---- */
+
+/* One Opus packet as sent, 20 ms of 8 kHz audio encoded. */
+struct opus_pkt {
+	uint8_t b[256];
+	uint16_t len;
+};
+
+/* n samples of 8 kHz audio (lin) as 20 ms Opus packets from enc; returns the count. */
+static unsigned int
+opus_of_lin(OpusEncoder *enc, const int16_t *lin, size_t n, struct opus_pkt *out, unsigned int max)
+{
+	unsigned int k = 0;
+
+	for (size_t off = 0; off + 160 <= n && k < max; off += 160, k++) {
+		int r = opus_encode(enc, lin + off, 160, out[k].b, (opus_int32)sizeof(out[k].b));
+		HL_CHECK(r > 2);
+		out[k].len = (uint16_t)(r > 0 ? r : 0);
+	}
+	return k;
 }
+
+/* G.711 octets (PCMU) to 8 kHz linear, for the tone and speech generators above. */
+static void
+lin_of_pcmu(const uint8_t *in, size_t n, int16_t *lin)
+{
+	for (size_t i = 0; i < n; i++)
+		lin[i] = ulaw_to_linear(in[i]);
+}
+
+/*
+ * Sends np Opus packets on st (RTP clock 48000: 960 units a 20 ms packet, RFC 7587
+ * §4.1) and collects what reaches the agent: relayed[i] is the packet that left for
+ * sent packet i (len 0: none, the first of a new source is on probation). Returns the
+ * packets relayed.
+ */
+static unsigned int
+opus_relay(struct stream *st, const struct opus_pkt *pk, unsigned int np, struct opus_pkt *relayed)
+{
+	struct rte_mbuf *out[64];
+	unsigned int idx[32], batch = 0, packets = 0;
+
+	for (unsigned int i = 0; i < np; i++)
+		relayed[i].len = 0;
+	for (unsigned int i = 0; i < np || batch;) {
+		if (i < np && batch < 32) {
+			uint8_t rtp[1600], f[1700];
+			size_t k = rtp_pkt(
+				rtp, st->pt, 0, st->seq++, st->ts, st->ssrc, pk[i].b, pk[i].len);
+
+			st->ts += 960;
+			inject(f, udp_frame(f, st->src, st->sport, st->dport, rtp, k));
+			idx[batch++] = i++;
+			continue;
+		}
+		unsigned int m = run(out, 64);
+		for (unsigned int j = 0; j < m; j++) {
+			struct seen sn;
+			unsigned int o = idx[batch - m + j];
+
+			HL_CHECK(parse_out(out[j], &sn, NULL) == 0);
+			HL_CHECK(sn.udp_ok && sn.csum_ok && sn.pt == st->pt);
+			HL_CHECK_MSG(
+				sn.plen == pk[o].len, "%zu octets, sent %u", sn.plen, pk[o].len);
+			memcpy(relayed[o].b, sn.payload, sn.plen);
+			relayed[o].len = (uint16_t)sn.plen;
+			packets++;
+		}
+		free_all(out, m);
+		batch = 0;
+	}
+	return packets;
+}
+
+/* The keys a far end hears in Opus packets decoded by dec at 8 kHz (packets of len 0
+ * skipped, as lost); peak, when not NULL, gets each packet's largest decoded sample. */
+static const char *
+far_end_digits_opus(OpusDecoder *dec, const struct opus_pkt *pk, unsigned int np, int *peak)
+{
+	static char got[64];
+	dtmf_rx_state_t *rx = dtmf_rx_init(NULL, NULL, NULL);
+	int16_t lin[960];
+	int k;
+
+	HL_CHECK(rx != NULL);
+	for (unsigned int i = 0; i < np; i++) {
+		if (peak != NULL)
+			peak[i] = 0;
+		if (pk[i].len == 0)
+			continue;
+		k = opus_decode(dec, pk[i].b, pk[i].len, lin, 960, 0);
+		HL_CHECK_MSG(k == 160, "packet %u: %d samples", i, k);
+		for (int j = 0; j < k && peak != NULL; j++)
+			peak[i] = abs(lin[j]) > peak[i] ? abs(lin[j]) : peak[i];
+		dtmf_rx(rx, lin, k > 0 ? k : 0);
+	}
+	k = dtmf_rx_get(rx, got, (int)sizeof(got) - 1);
+	got[k > 0 ? k : 0] = '\0';
+	dtmf_rx_free(rx);
+	return got;
+}
+
+/*
+ * A customer on Opus (a dynamic PT at 48000, RFC 7587) keys in by tones: the leg takes a
+ * detector and an Opus decoder, and each key is reported once, in-band, the audio
+ * relayed unchanged. With dtmf_suppress each key is still reported once and what
+ * reaches the agent holds none: the packets the tones were in leave as Opus silence of
+ * the same length and duration (the agent's decoder plays near-silence there, past the
+ * first few milliseconds of the first muted packet), the others unchanged; speech goes
+ * through untouched. A second Opus leg finds the pool's one Opus decoder taken and runs
+ * without a detector (dtmf_inband_no_slot).
+ */
+HL_TEST(inband_dtmf_opus_reported_and_suppressed)
+{
+	static const char digits[] = "159*#0";
+	static int16_t lin[8000 * 8];
+	static struct opus_pkt pk[400], got[400];
+	static int peak[400];
+	struct hl_media_leg a, b, c;
+	struct stream st = {CUST, 4990, 20990, 111, 9000, 0, 0x0b0b0b0b};
+	uint64_t ib0 = ctr(HL_CTR_DTMF_INBAND), ns0, mu0, mu;
+	uint64_t ibl0 = hl_media_inband_legs(eng);
+	unsigned int np, relayed, unchanged = 0;
+	int err;
+	size_t n;
+	OpusEncoder *enc = opus_encoder_create(8000, 1, OPUS_APPLICATION_VOIP, &err);
+	OpusDecoder *adec = opus_decoder_create(8000, 1, &err);
+
+	HL_CHECK(enc != NULL && adec != NULL);
+	if (enc == NULL || adec == NULL)
+		goto out;
+	HL_CHECK(opus_encoder_ctl(enc, OPUS_SET_BITRATE(24000)) == OPUS_OK);
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 71, 0, 20990, 20992, CUST, 4990, 111, -1);
+	a.clock_rate = 48000;
+	a.dtmf_inband = 1;
+	leg(&b, 71, 1, 20992, 20990, AGENT, 5990, 111, 101);
+	b.clock_rate = 48000;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), ibl0 + 1);
+
+	/* relay: reported once each, the tones reach the agent as sent */
+	n_events = 0;
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, digits, 100, 100, 200, 400);
+	lin_of_pcmu(tone_buf, n, lin);
+	np = opus_of_lin(enc, lin, n, pk, HL_ARRAY_SIZE(pk));
+	relayed = opus_relay(&st, pk, np, got);
+	HL_CHECK_MSG(relayed == np - 1, "relayed %u of %u", relayed, np); /* probation */
+	for (unsigned int i = 1; i < np; i++)
+		unchanged += got[i].len == pk[i].len && memcmp(got[i].b, pk[i].b, pk[i].len) == 0;
+	HL_CHECK_INT(unchanged, relayed);
+	HL_CHECK_STR(far_end_digits_opus(adec, got, np, NULL), digits);
+	HL_CHECK_STR(inband_digits(71, 0), digits);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INBAND), ib0 + 6);
+
+	/* suppress: reported once each, none reaches the agent */
+	a.dtmf_suppress = 1;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	n_events = 0;
+	mu0 = ctr(HL_CTR_RTP_DTMF_MUTED);
+	n = tone_audio(tone_buf, sizeof(tone_buf), 0, "2468*#", 100, 100, 200, 400);
+	lin_of_pcmu(tone_buf, n, lin);
+	np = opus_of_lin(enc, lin, n, pk, HL_ARRAY_SIZE(pk));
+	relayed = opus_relay(&st, pk, np, got);
+	HL_CHECK_INT(relayed, np);
+	HL_CHECK_STR(inband_digits(71, 0), "2468*#");
+	HL_CHECK_STR(far_end_digits_opus(adec, got, np, peak), "");
+	unchanged = 0;
+	for (unsigned int i = 0; i < np; i++) {
+		bool same = memcmp(got[i].b, pk[i].b, pk[i].len) == 0;
+
+		unchanged += same;
+		HL_CHECK_INT(opus_packet_get_nb_samples(got[i].b, got[i].len, 48000), 960);
+		/* muted, after the first muted packet of a run (the far end's decoder
+		 * fading out of the tone): near-silence, below -40 dBov */
+		if (!same && i > 0 && memcmp(got[i - 1].b, pk[i - 1].b, pk[i - 1].len) != 0)
+			HL_CHECK_MSG(peak[i] < 330, "packet %u: muted, peak %d", i, peak[i]);
+	}
+	/* 100 ms a key is five packets: all but the first, and two after it */
+	mu = ctr(HL_CTR_RTP_DTMF_MUTED) - mu0;
+	HL_CHECK_MSG(mu >= 6 * 4 && mu <= 6 * 8, "%llu packets muted", (unsigned long long)mu);
+	HL_CHECK_INT(relayed - unchanged, mu);
+
+	/* speech goes through as it is */
+	n_events = 0;
+	mu0 = ctr(HL_CTR_RTP_DTMF_MUTED);
+	n = speech_audio(speech_buf, sizeof(speech_buf), 0, 2000);
+	lin_of_pcmu(speech_buf, n, lin);
+	np = opus_of_lin(enc, lin, n, pk, HL_ARRAY_SIZE(pk));
+	relayed = opus_relay(&st, pk, np, got);
+	unchanged = 0;
+	for (unsigned int i = 0; i < np; i++)
+		unchanged += got[i].len == pk[i].len && memcmp(got[i].b, pk[i].b, pk[i].len) == 0;
+	HL_CHECK_INT(n_events, 0);
+	HL_CHECK_INT(relayed, np);
+	HL_CHECK_INT(unchanged, relayed);
+	HL_CHECK_INT(ctr(HL_CTR_RTP_DTMF_MUTED), mu0);
+
+	/* the pool's one Opus decoder is taken: another Opus leg runs without */
+	ns0 = ctr(HL_CTR_DTMF_INBAND_NO_SLOT);
+	leg(&c, 72, 0, 20994, 0, CUST, 4994, 111, -1);
+	c.clock_rate = 48000;
+	c.dtmf_inband = 1;
+	HL_CHECK(hl_media_set(eng, &c) == 0);
+	drain();
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_INBAND_NO_SLOT), ns0 + 1);
+	HL_CHECK_INT(hl_media_inband_legs(eng), ibl0 + 1);
+	HL_CHECK(hl_media_del(eng, 0, 20994) == 0);
+
+	HL_CHECK(hl_media_del(eng, 0, 20990) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20992) == 0);
+	drain();
+	HL_CHECK_INT(hl_media_inband_legs(eng), ibl0);
+out:
+	opus_encoder_destroy(enc);
+	opus_decoder_destroy(adec);
+}/*
+ * An Opus suppress leg with telephone-events (at the codec's clock, 48000) whose sender
+ * keys both ways: each key is reported once, from the events, which end first, and its
+ * tone is swallowed (dtmf_dup_presses): both are placed on the 48 kHz timeline, the
+ * tone's 8 kHz detector samples at six units each.
+ */
+HL_TEST(inband_dtmf_opus_one_report_with_telephone_events)
+{
+	static const char keys[] = "58";
+	static int16_t lin[8000 * 4];
+	static struct opus_pkt pk[200];
+	struct hl_media_leg a, b;
+	struct rte_mbuf *out[64];
+	uint16_t seq = 100;
+	uint32_t ts0 = 48000, ssrc = 0x0c0c0c0c;
+	uint64_t dup0 = ctr(HL_CTR_DTMF_DUP);
+	unsigned int np, tones, batch = 0;
+	int err;
+	OpusEncoder *enc = opus_encoder_create(8000, 1, OPUS_APPLICATION_VOIP, &err);
+
+	HL_CHECK(enc != NULL);
+	if (enc == NULL)
+		return;
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 73, 0, 20996, 20998, CUST, 4996, 111, 101);
+	a.clock_rate = 48000;
+	a.dtmf_inband = a.dtmf_suppress = 1;
+	leg(&b, 73, 1, 20998, 20996, AGENT, 5996, 111, 101);
+	b.clock_rate = 48000;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	n_events = 0;
+	/* keys 100 ms on (five packets), 100 ms off, after 200 ms */
+	size_t n = tone_audio(tone_buf, sizeof(tone_buf), 0, keys, 100, 100, 200, 400);
+	lin_of_pcmu(tone_buf, n, lin);
+	np = opus_of_lin(enc, lin, n, pk, HL_ARRAY_SIZE(pk));
+	for (unsigned int i = 0; i < np; i++) {
+		uint8_t rtp[1600], f[1700];
+		uint32_t ts = ts0 + 960 * i;
+		size_t k = rtp_pkt(rtp, 111, 0, seq++, ts, ssrc, pk[i].b, pk[i].len);
+
+		inject(f, udp_frame(f, CUST, 4996, 20996, rtp, k));
+		/* packets 10-14 hold the first key, 20-24 the second: events on them, the
+		 * end sent three times with the last */
+		unsigned int first = i >= 20 ? 20 : 10;
+		if (i >= first && i < first + 5) {
+			uint8_t ev[4];
+			unsigned int dur = 960 * (i - first + 1), end = i == first + 4;
+			ev[0] = (uint8_t)(keys[first == 20] - '0');
+			ev[1] = (uint8_t)((end ? 0x80 : 0) | 10);
+			ev[2] = (uint8_t)(dur >> 8);
+			ev[3] = (uint8_t)dur;
+			for (unsigned int c = 0; c < (end ? 3u : 1u); c++) {
+				k = rtp_pkt(rtp, 101, i == first && c == 0, seq++, ts0 + 960 * first,
+					ssrc, ev, sizeof(ev));
+				inject(f, udp_frame(f, CUST, 4996, 20996, rtp, k));
+			}
+		}
+		if (++batch == 8 || i + 1 == np) {
+			free_all(out, run(out, 64));
+			batch = 0;
+		}
+	}
+	HL_CHECK_STR(any_digits(73, 0, &tones), keys);
+	HL_CHECK_INT(tones, 0);
+	HL_CHECK_INT(ctr(HL_CTR_DTMF_DUP), dup0 + 2);
+	HL_CHECK(hl_media_del(eng, 0, 20996) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20998) == 0);
+	drain();
+	opus_encoder_destroy(enc);
+}
+
+

@@ -2477,9 +2477,9 @@ out:
 	teardown();
 }
 
-/* [rtp] dtmf_inband = auto: a G.711 or G.722 leg that negotiated no telephone-event goes
- * to the worker with in-band detection on, one with telephone-events without (and an
- * Opus one without either way: not listened to); always: both legs of a relay tenant's
+/* [rtp] dtmf_inband = auto: a G.711, G.722 or Opus leg that negotiated no
+ * telephone-event goes to the worker with in-band detection on, one with
+ * telephone-events without; always: both legs of a relay tenant's
  * call, telephone-events or not; off: none. An in-band press counts as dtmf_rtp and
  * dtmf_inband and shows in last_dtmf_digits. */
 HL_TEST(dtmf_inband_where_no_telephone_event)
@@ -2519,8 +2519,8 @@ HL_TEST(dtmf_inband_where_no_telephone_event)
 	} cases[] = {
 		{cust_g722, agent_g722, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO,
 			HL_MEDIA_INBAND_AUTO},
-		{cust_opus, agent_opus, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_OFF,
-			HL_MEDIA_INBAND_OFF},
+		{cust_opus, agent_opus, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO,
+			HL_MEDIA_INBAND_AUTO},
 		{cust, agent_pcmu, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO,
 			HL_MEDIA_INBAND_AUTO},
 		{cust, agent_te, HL_CONFIG_INBAND_AUTO, HL_MEDIA_INBAND_AUTO, HL_MEDIA_INBAND_OFF},
@@ -8756,6 +8756,436 @@ HL_TEST(reoffer_codec_customer_pt_101)
 	HL_CHECK_MSG(sdp.media[0].fmt[0].pt == 101 && sdp.media[0].te_pt >= 96 &&
 			     sdp.media[0].te_pt != 101 && sdp.media[0].te_pt != 96,
 		"our offer:\n%s", out[i].buf);
+out:
+	teardown();
+}
+
+/* The ACK out[i] in ack (its length in *len); its Via branch in br. */
+static int
+ack_of(int i, char *ack, size_t cap, size_t *len, char *br, size_t brcap)
+{
+	char v[512];
+
+	if (i < 0 || !is_method((unsigned int)i, "ACK") || out[i].len >= cap ||
+		hdr((unsigned int)i, HL_SIP_HDR_VIA, v, sizeof(v)) != 0 ||
+		param(v, ";branch=", br, brcap) != 0)
+		return -1;
+	memcpy(ack, out[i].buf, out[i].len);
+	ack[out[i].len] = '\0';
+	*len = out[i].len;
+	return 0;
+}
+
+/* The agent's re-INVITE in the call of inv (branch, CSeq cseq, SDP sdp), relayed to the
+ * customer as our re-INVITE (into rinv), which the customer answers 200 with ans: the
+ * index of our ACK in out[], or -1. */
+static int
+agent_reinvite_answered(const char *inv, const char *branch, unsigned int cseq, const char *sdp,
+	const char *ans, char *rinv, size_t cap)
+{
+	char msg[4096];
+	int i;
+
+	agent_req(msg, sizeof(msg), inv, "INVITE", branch, cseq, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		return -1;
+	snprintf(rinv, cap, "%s", out[i].buf);
+	respond_sdp(rinv, 200, addr('t', 5060), ans);
+	return find_out("ACK");
+}
+
+/* Our re-INVITEs to the customer (relaying the agent's hold, then its resume), each
+ * 200 again as if our ACK were lost (RFC 3261 §13.2.2.4): a 2xx again gets the ACK it
+ * had, byte for byte (its branch too); the next re-INVITE's 2xx a new ACK of its CSeq;
+ * the older one's 2xx again an ACK of its own CSeq, not the one kept for the newer. */
+HL_TEST(reinvite_2xx_again_same_ack)
+{
+	char inv[4096], totag[64], sdp[1024], ahold[1024], aresume[1024], msg[4096];
+	char hold[4096], resume[4096], ack1[4096], ack2[4096], br1[64], br2[64], br[64];
+	size_t len1 = 0, len2 = 0;
+	struct hl_sdp ours;
+	int i;
+
+	setup_ops(1);
+	if (srtp_call("z9hG4bKsa1", "sa1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		    sizeof(totag), &ours) < 0)
+		goto out;
+
+	/* the agent holds: our re-INVITE (CSeq 2) answered, our ACK */
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	upd_sdp(ahold, sizeof(ahold), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	i = agent_reinvite_answered(inv, "z9hG4bKsab1", 1, sdp, ahold, hold, sizeof(hold));
+	HL_CHECK(ack_of(i, ack1, sizeof(ack1), &len1, br1, sizeof(br1)) == 0);
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060 && strstr(ack1, "CSeq: 2 ACK\r\n") != NULL);
+	if (i < 0)
+		goto out;
+
+	/* its 200 again: the same ACK again */
+	respond_sdp(hold, 200, addr('t', 5060), ahold);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(nout == 1 && out[0].len == len1 && memcmp(out[0].buf, ack1, len1) == 0,
+		"ACK again:\n%.*s\nfirst one:\n%s", nout ? (int)out[0].len : 0,
+		nout ? out[0].buf : "", ack1);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKsab1", 1, NULL);
+	feed(msg, addr('a', 5090));
+
+	/* the agent resumes: our next re-INVITE (CSeq 3), answered: a new ACK */
+	agent_sdp_at(sdp, sizeof(sdp), 4, 2, 7000, "sendrecv");
+	upd_sdp(aresume, sizeof(aresume), 3, "10.99.0.2", 6000, "8 101", "sendrecv");
+	i = agent_reinvite_answered(inv, "z9hG4bKsab2", 2, sdp, aresume, resume, sizeof(resume));
+	HL_CHECK(ack_of(i, ack2, sizeof(ack2), &len2, br2, sizeof(br2)) == 0);
+	HL_CHECK(strstr(ack2, "CSeq: 3 ACK\r\n") != NULL && strcmp(br1, br2) != 0);
+	HL_CHECK(find_out("200") >= 0);
+	if (i < 0)
+		goto out;
+
+	respond_sdp(resume, 200, addr('t', 5060), aresume);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK(nout == 1 && out[0].len == len2 && memcmp(out[0].buf, ack2, len2) == 0);
+
+	/* the hold's 200 again, late: an ACK of CSeq 2, not the resume's */
+	respond_sdp(hold, 200, addr('t', 5060), ahold);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(ack_of(0, msg, sizeof(msg), &len1, br, sizeof(br)) == 0 &&
+			     strstr(msg, "CSeq: 2 ACK\r\n") != NULL && strcmp(br, br2) != 0,
+		"the hold's ACK again:\n%s", nout ? out[0].buf : "");
+
+	/* and the resume's again still gets its own */
+	respond_sdp(resume, 200, addr('t', 5060), aresume);
+	HL_CHECK(nout == 1 && out[0].len == len2 && memcmp(out[0].buf, ack2, len2) == 0);
+out:
+	teardown();
+}
+
+/* The agent's 200 to our INVITE again (within Timer M, our ACK lost) after a re-INVITE
+ * of ours on its leg was answered and ACKed: it gets the ACK of the INVITE's CSeq, not
+ * the one of the re-INVITE kept since. */
+HL_TEST(invite_2xx_again_after_reinvite_ack)
+{
+	char inv[4096], totag[64], sdp[1024], relay[4096], msg[4096], br[64];
+	size_t len = 0;
+	struct hl_sdp ours;
+	int i;
+
+	setup_ops(1);
+	if (srtp_call("z9hG4bKsi1", "si1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		    sizeof(totag), &ours) < 0)
+		goto out;
+
+	/* the customer holds: our re-INVITE to the agent (CSeq 2), answered, ACKed */
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "sendonly");
+	customer_reinvite("z9hG4bKsi2", "si1@trunk", totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(relay, sizeof(relay), "%s", out[i].buf);
+	HL_CHECK(strstr(relay, "CSeq: 2 INVITE\r\n") != NULL);
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "recvonly");
+	respond_sdp(relay, 200, addr('a', 5090), sdp);
+	i = find_out("ACK");
+	HL_CHECK(i >= 0 && strstr(out[i].buf, "CSeq: 2 ACK\r\n") != NULL);
+
+	/* the agent's first 200 again: an ACK of the INVITE's CSeq */
+	agent_respond(inv, 200, 5090);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(ack_of(0, msg, sizeof(msg), &len, br, sizeof(br)) == 0 &&
+			     strstr(msg, "CSeq: 1 ACK\r\n") != NULL,
+		"the INVITE's ACK again:\n%s", nout ? out[0].buf : "");
+	HL_CHECK(nout == 1 && out[0].dst.port == 5090);
+out:
+	teardown();
+}
+
+/* A call through alice (test prefix pfx) whose customer holds, our re-INVITE of it to
+ * the agent (CSeq 2) unanswered, into relay; then the customer hangs up: 200 to its
+ * BYE, 487 to its re-INVITE (RFC 3261 §15.1.2), our BYE to the agent (CSeq 3) into bye. */
+static int
+hold_then_hangup(const char *pfx, char *relay, char *bye, size_t cap)
+{
+	char inv[4096], totag[64], sdp[1024], msg[4096], br[64], cid[64];
+	struct hl_sdp ours;
+	int i;
+
+	snprintf(br, sizeof(br), "z9hG4bK%s1", pfx);
+	snprintf(cid, sizeof(cid), "%s@trunk", pfx);
+	if (srtp_call(br, cid, sdp_offer, NULL, inv, sizeof(inv), totag, sizeof(totag), &ours) < 0)
+		return -1;
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "sendonly");
+	snprintf(br, sizeof(br), "z9hG4bK%s2", pfx);
+	customer_reinvite(br, cid, totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		return -1;
+	snprintf(relay, cap, "%s", out[i].buf);
+	HL_CHECK(strstr(relay, "CSeq: 2 INVITE\r\n") != NULL);
+	snprintf(br, sizeof(br), "z9hG4bK%s3", pfx);
+	customer_req(msg, sizeof(msg), "BYE", br, cid, totag, 3);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(find_out("200") >= 0 && find_out("487") >= 0);
+	i = find_out("BYE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		return -1;
+	snprintf(bye, cap, "%s", out[i].buf);
+	HL_CHECK(strstr(bye, "CSeq: 3 BYE\r\n") != NULL);
+	return 0;
+}
+
+/*
+ * The agent answers our re-INVITE (a relayed hold) after our BYE went on its leg, the
+ * customer having hung up: RFC 3261 §13.2.2.4 wants every 2xx of an INVITE ACKed, BYE
+ * sent or not, and the leg kept an ACK of our INVITE's (CSeq 1) from before. The 200
+ * gets an ACK of the re-INVITE's CSeq, and nothing else: no media pushed, nothing to
+ * the customer. Its retransmissions get the same ACK, before the BYE completes and
+ * after, the call gone (the transaction keeps it for T4).
+ */
+HL_TEST(reinvite_2xx_after_our_bye)
+{
+	char relay[4096], bye[4096], asdp[1024], ack[4096], br[64];
+	size_t len = 0;
+	unsigned int np;
+
+	setup_ops(1);
+	if (hold_then_hangup("rb", relay, bye, sizeof(relay)) < 0)
+		goto out;
+	np = npushed;
+
+	agent_sdp_at(asdp, sizeof(asdp), 3, 2, 7000, "recvonly");
+	respond_sdp(relay, 200, addr('a', 5090), asdp);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(ack_of(0, ack, sizeof(ack), &len, br, sizeof(br)) == 0 &&
+			     strstr(ack, "CSeq: 2 ACK\r\n") != NULL && out[0].dst.port == 5090,
+		"the re-INVITE's 200 after our BYE:\n%s", nout ? out[0].buf : "(nothing)");
+	HL_CHECK_INT(npushed, np);
+
+	/* its 200 again, the BYE open: the same ACK */
+	respond_sdp(relay, 200, addr('a', 5090), asdp);
+	HL_CHECK(nout == 1 && out[0].len == len && memcmp(out[0].buf, ack, len) == 0);
+
+	/* the BYE completes, the call goes; the 200 again still gets that ACK */
+	agent_respond(bye, 200, 5090);
+	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
+	respond_sdp(relay, 200, addr('a', 5090), asdp);
+	HL_CHECK_MSG(nout == 1 && out[0].len == len && memcmp(out[0].buf, ack, len) == 0,
+		"the 200 again after the call:\n%s", nout ? out[0].buf : "(nothing)");
+	HL_CHECK_INT(npushed, np);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_CALLS_COMPLETED], 1);
+
+	/* past T4 the transaction is gone: a stray */
+	advance(cfg.sip_t4_ms + 100);
+	respond_sdp(relay, 200, addr('a', 5090), asdp);
+	HL_CHECK_INT(nout, 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0);
+out:
+	teardown();
+}
+
+/*
+ * The same re-INVITE answered only after our BYE completed and the call is gone: the
+ * leg left the transaction its ACK (of CSeq 2, in the agent's dialog), which its first
+ * 200 and the 200 again get. A 200 of another To tag is no 2xx of that dialog and does
+ * not get it.
+ */
+HL_TEST(reinvite_2xx_after_call_gone)
+{
+	char relay[4096], bye[4096], asdp[1024], ack[4096], br[64], other[4096], *p;
+	size_t len = 0;
+
+	setup_ops(1);
+	if (hold_then_hangup("rg", relay, bye, sizeof(relay)) < 0)
+		goto out;
+	agent_respond(bye, 200, 5090);
+	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
+
+	agent_sdp_at(asdp, sizeof(asdp), 3, 2, 7000, "recvonly");
+	respond_sdp(relay, 200, addr('a', 5090), asdp);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(ack_of(0, ack, sizeof(ack), &len, br, sizeof(br)) == 0 &&
+			     strstr(ack, "CSeq: 2 ACK\r\n") != NULL &&
+			     strstr(ack, ";tag=ag1") != NULL && out[0].dst.port == 5090,
+		"the re-INVITE's first 200 after the call:\n%s", nout ? out[0].buf : "(nothing)");
+	respond_sdp(relay, 200, addr('a', 5090), asdp);
+	HL_CHECK(nout == 1 && out[0].len == len && memcmp(out[0].buf, ack, len) == 0);
+
+	/* the relay as if its To tag were another's */
+	snprintf(other, sizeof(other), "%s", relay);
+	p = strstr(other, ";tag=ag1");
+	HL_CHECK(p != NULL);
+	if (p == NULL)
+		goto out;
+	memcpy(p, ";tag=zz9", 8);
+	respond_sdp(other, 200, addr('a', 5090), asdp);
+	HL_CHECK_INT(count_out("ACK"), 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0);
+out:
+	teardown();
+}
+
+/*
+ * RFC 3261 §9.1: the agent's 200 crosses our CANCEL (the customer hung up while it
+ * rang); that dialog is ACKed and BYEd. The 200 again gets the same ACK while the BYE
+ * is open and after it completed, the leg gone.
+ */
+HL_TEST(cancel_crossed_2xx_again_after_bye)
+{
+	char inv[4096], msg[1024], ack[4096], bye[4096], br[64];
+	size_t len = 0;
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKcx1", "cx1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 180, 5090);
+	snprintf(msg, sizeof(msg),
+		"CANCEL sip:+15550100@10.99.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.99.0.2:5060;branch=z9hG4bKcx1\r\n"
+		"Max-Forwards: 70\r\nFrom: \"Customer\" <sip:+4930123@trunk.test>;tag=c1\r\n"
+		"To: <sip:+15550100@10.99.0.1>\r\nCall-ID: cx1@trunk\r\nCSeq: 1 CANCEL\r\n"
+		"Content-Length: 0\r\n\r\n");
+	feed(msg, addr('t', 5060));
+	HL_CHECK(find_out("487") >= 0 && find_out("CANCEL") >= 0);
+
+	agent_respond(inv, 200, 5090);
+	i = find_out("BYE");
+	HL_CHECK(ack_of(find_out("ACK"), ack, sizeof(ack), &len, br, sizeof(br)) == 0 &&
+		 strstr(ack, "CSeq: 1 ACK\r\n") != NULL);
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(bye, sizeof(bye), "%s", out[i].buf);
+
+	agent_respond(inv, 200, 5090);
+	HL_CHECK(nout == 1 && out[0].len == len && memcmp(out[0].buf, ack, len) == 0);
+	agent_respond(bye, 200, 5090);
+	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
+	agent_respond(inv, 200, 5090);
+	HL_CHECK_MSG(nout == 1 && out[0].len == len && memcmp(out[0].buf, ack, len) == 0,
+		"the 200 again after our BYE completed:\n%s", nout ? out[0].buf : "(nothing)");
+	HL_CHECK_INT(count_out("BYE"), 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0);
+out:
+	teardown();
+}
+
+/*
+ * The agent holds, and hangs up before the customer answered our re-INVITE of it: its
+ * re-INVITE gets 487 with the 200 to its BYE (RFC 3261 §15.1.2), our BYE goes to the
+ * customer. The customer's 200 to our re-INVITE then gets its ACK (CSeq 2) and nothing
+ * else: no answer to the agent's re-INVITE, which has its final, no media pushed.
+ */
+HL_TEST(agent_hold_then_bye_2xx_acked)
+{
+	char inv[4096], totag[64], sdp[1024], ahold[1024], msg[4096], rinv[4096], bye[4096];
+	char ack[4096], br[64];
+	struct hl_sdp ours;
+	size_t len = 0;
+	unsigned int np;
+	int i;
+
+	setup_ops(1);
+	if (srtp_call("z9hG4bKhb1", "hb1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		    sizeof(totag), &ours) < 0)
+		goto out;
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKhb2", 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+	HL_CHECK(strstr(rinv, "CSeq: 2 INVITE\r\n") != NULL);
+
+	agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKhb3", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(find_out("200") >= 0 && out[find_out("200")].dst.port == 5090);
+	HL_CHECK_MSG(find_out("487") >= 0 && out[find_out("487")].dst.port == 5090,
+		"the agent's open re-INVITE got no 487 at its BYE");
+	i = find_out("BYE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(bye, sizeof(bye), "%s", out[i].buf);
+	np = npushed;
+
+	upd_sdp(ahold, sizeof(ahold), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), ahold);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(ack_of(0, ack, sizeof(ack), &len, br, sizeof(br)) == 0 &&
+			     strstr(ack, "CSeq: 2 ACK\r\n") != NULL && out[0].dst.port == 5060,
+		"the customer's 200 after our BYE:\n%s", nout ? out[0].buf : "(nothing)");
+	HL_CHECK_INT(npushed, np);
+	respond_sdp(rinv, 200, addr('t', 5060), ahold);
+	HL_CHECK(nout == 1 && out[0].len == len && memcmp(out[0].buf, ack, len) == 0);
+
+	respond_sdp(bye, 200, addr('t', 5060), NULL);
+	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_BYE_FROM_AGENT], 1);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0);
+out:
+	teardown();
+}
+
+/*
+ * The customer holds, and the agent hangs up before it answered our re-INVITE of it:
+ * our BYE ends the customer's dialog, and its re-INVITE, open till then, gets its
+ * final first, 487 (RFC 3261 §15.1.2), not only once the agent's answer comes (which
+ * it need not, and then never). The agent's 481 to our re-INVITE answers nothing
+ * more; the call ends with no transaction left.
+ */
+HL_TEST(customer_hold_agent_bye_487)
+{
+	char inv[4096], totag[64], sdp[1024], msg[4096], relay[4096], bye[4096];
+	struct hl_sdp ours;
+	int i;
+
+	setup_ops(1);
+	if (srtp_call("z9hG4bKhc1", "hc1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		    sizeof(totag), &ours) < 0)
+		goto out;
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "sendonly");
+	customer_reinvite("z9hG4bKhc2", "hc1@trunk", totag, 2, sdp);
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5090);
+	if (i < 0)
+		goto out;
+	snprintf(relay, sizeof(relay), "%s", out[i].buf);
+
+	agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKhc3", 1, NULL);
+	feed(msg, addr('a', 5090));
+	i = find_out("BYE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(bye, sizeof(bye), "%s", out[i].buf);
+	HL_CHECK_MSG(find_out("487") >= 0 && out[find_out("487")].dst.port == 5060 &&
+			     find_out("487") < i,
+		"the customer's open re-INVITE got no 487 before our BYE");
+
+	respond_sdp(relay, 481, addr('a', 5090), NULL);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(find_out("ACK") == 0 && out[0].dst.port == 5090,
+		"the agent's 481 after our BYE:\n%s", nout ? out[0].buf : "(nothing)");
+	respond_sdp(bye, 200, addr('t', 5060), NULL);
+	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKhc2", "hc1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	advance(40000);
+	HL_CHECK_INT(stats().transactions, 0);
 out:
 	teardown();
 }

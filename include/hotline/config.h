@@ -110,6 +110,10 @@ struct hl_config {
 	uint8_t rtp_dtmf_inband;        /* HL_CONFIG_INBAND_*: in-band DTMF detection */
 	uint32_t rtp_dtmf_inband_slots; /* detectors per worker; 0: half its max_legs
 					   (all of them with INBAND_ALWAYS) */
+	uint32_t rtp_dtmf_inband_opus_slots; /* Opus decoders for in-band detectors per
+						worker (about 18 KiB each); 0: a
+						quarter of the detectors; never
+						more than the detectors */
 
 	/* [limits] */
 	uint32_t mbufs;            /* 0: sized from ports, queues and workers */

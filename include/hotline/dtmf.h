@@ -17,7 +17,10 @@
  * struct hl_dtmf_inband wraps dtmf_rx with caller storage and reports a press when the
  * tone stops (ITU-T Q.24 timing as SpanDSP implements it); hl_dtmf_inband_feed_g711()
  * decodes a G.711 payload (ITU-T G.711, one octet a sample) through a 256-entry table
- * first, and hl_dtmf_inband_flush() ends a tone whose audio stopped coming.
+ * first, hl_dtmf_inband_feed_g722() and hl_dtmf_inband_feed_opus() decode G.722 and
+ * Opus (RFC 6716) to 8 kHz first, and hl_dtmf_inband_flush() ends a tone whose audio
+ * stopped coming. hl_g722_silence() and hl_opus_silence() write the silence muting
+ * puts in place of a tone.
  */
 #ifndef HOTLINE_DTMF_H
 #define HOTLINE_DTMF_H
@@ -260,5 +263,61 @@ hl_dtmf_inband_feed_g722(struct hl_dtmf_inband *d, struct hl_g722 *g, const uint
  * silence encoded from the far end's decoder state (above), which follows it. */
 void
 hl_g722_silence(struct hl_g722 *g, uint8_t *payload, size_t len);
+
+/*
+ * Opus (RFC 6716; RFC 7587: "opus/48000/2", an RTP clock of 48000 whatever the audio
+ * bandwidth) for the in-band detector: libopus's decoder with 8000 Hz mono output,
+ * which holds every DTMF frequency and is its cheapest output (SILK and CELT skip the
+ * resampler and the upper bands), so the detector's sample clock is 8 kHz and one
+ * sample is 6 RTP units. The decoder state lives in caller storage of
+ * hl_opus_dec_size() octets (about 18 KiB with libopus 1.3; no allocation after
+ * start-up). Only packets that came are decoded: a lost one is a gap the detector does
+ * not see (no PLC, which would extend the last audio, a tone too, into the hole; no
+ * FEC, whose redundant copy is the same audio coarser), and packets of at most 2
+ * octets (a zero-length or one-octet frame: DTX, or a sender's own loss marker, which
+ * libopus would answer with PLC) are not decoded either.
+ */
+struct hl_opus_dec; /* caller storage of hl_opus_dec_size() octets, 16-aligned */
+
+size_t
+hl_opus_dec_size(void);
+
+/* Starts a decoder in caller storage. Returns 0 or HL_E_DEPENDENCY. */
+int
+hl_opus_dec_init(struct hl_opus_dec *dec);
+
+/*
+ * hl_dtmf_inband_feed() of one Opus packet (RFC 6716 §3: any frame count and
+ * duration, up to 120 ms), decoded by dec into 960 samples of stack. A packet libopus
+ * refuses is not fed (d->heard 0). Returns the presses written to out, at most max.
+ */
+int
+hl_dtmf_inband_feed_opus(struct hl_dtmf_inband *d, struct hl_opus_dec *dec,
+			 const uint8_t *payload, size_t len, struct hl_dtmf_event *out,
+			 unsigned int max);
+
+/*
+ * Opus silence for muting: builds, once (the first call; call it at start-up, it runs
+ * libopus's encoder, which allocates), one frame of digital silence for each frame
+ * duration (2.5, 5, 10, 20, 40, 60 ms: SILK narrowband from 10 ms, CELT below),
+ * encoded by a fresh encoder after two frames of warm-up so it is its steady silence.
+ * Returns 0 or HL_E_DEPENDENCY. Thread-safe.
+ */
+int
+hl_opus_silence_init(void);
+
+/*
+ * Overwrites the len octets of an Opus packet with a packet of the same length and
+ * the same duration (opus_packet_get_nb_samples() of the TOC) that decodes to
+ * silence: the silence frame of the largest duration that divides it, repeated (RFC
+ * 6716 §3.2.5, code 3, constant bitrate), padded to len with the packet's own padding
+ * (§3.2.5), so the RTP payload keeps its length. Never a zero-length frame, which the
+ * receiver would conceal by extending what it last played. Returns 0, or -1 with the
+ * payload unchanged when it cannot (an invalid TOC, a duration no frame divides, or a
+ * packet shorter than the silence: a DTX packet of 1 or 2 octets, which carries no
+ * tone). No allocation; after hl_opus_silence_init().
+ */
+int
+hl_opus_silence(uint8_t *payload, size_t len);
 
 #endif

@@ -33,13 +33,16 @@
  * sends its own SR (or RR) every 5 s from the worker's tick.
  *
  * In-band DTMF (ITU-T Q.23/Q.24, detected by SpanDSP through hotline/dtmf.h): a leg
- * with dtmf_inband, PCMU (PT 0), PCMA (PT 8) or G.722 (PT 9) and no telephone-event
+ * with dtmf_inband, PCMU (PT 0), PCMA (PT 8), G.722 (PT 9) or Opus (a dynamic PT at
+ * 48000, hl_media_codec_inband()) and no telephone-event
  * PT (or one, with HL_MEDIA_INBAND_ALWAYS or dtmf_suppress) takes a detector from its
- * worker's pool (fixed at start, [rtp] dtmf_inband_slots) and feeds it every valid
+ * worker's pool (fixed at start, [rtp] dtmf_inband_slots; an Opus leg also an Opus
+ * decoder, [rtp] dtmf_inband_opus_slots) and feeds it every valid
  * audio packet it receives; the audio is relayed unchanged, unless the leg has
  * dtmf_suppress: then each packet the detector heard a tone in, and those of the next
- * 40 ms, leave with their audio replaced by silence of the same length (G.711's, or
- * zeros G.722-encoded from the far end's decoder state; the packet, its sequence and
+ * 40 ms, leave with their audio replaced by silence of the same length (G.711's,
+ * zeros G.722-encoded from the far end's decoder state, or Opus frames of digital
+ * silence of the packet's duration, padded to its length; the packet, its sequence and
  * timestamp stay), counted in rtp_dtmf_muted. With no
  * detector free the leg runs without one (counted); it gives its detector back when
  * it is deleted or changed to something that needs none. A leg with dtmf_suppress
@@ -59,7 +62,8 @@
  * advanced by the time since, at its clock rate). They go in the leg's own stream (its
  * SSRC, its te_pt, the next sequence numbers, relayed packets continuing after them:
  * hl_rtp_rewriter_take_seq()), SRTP-protected on an SRTP leg. A leg without te_pt, on
- * hold or gone when its turn comes loses the press (dtmf_inject_dropped); presses sent
+ * hold or gone when its turn comes loses the press (dtmf_inject_dropped), and so does one
+ * whose first packet could not go out (no mbuf, SRTP) on ten ticks running; presses sent
  * count in dtmf_injected. Nothing is allocated on the worker.
  */
 #ifndef HOTLINE_MEDIA_H
@@ -80,6 +84,23 @@ enum {
 	HL_MEDIA_INBAND_ALWAYS, /* with telephone-events too: one report a press */
 };
 
+/* The codec of a leg is known by its PT and clock: 0 PCMU, 8 PCMA, 9 G.722 (RFC 3551),
+ * and a dynamic PT at 48000 is Opus (RFC 7587 §7: "opus/48000/2", the only 48 kHz
+ * codec hotline anchors). */
+static inline int
+hl_media_codec_opus(uint8_t codec_pt, uint32_t clock_rate)
+{
+	return codec_pt >= 96 && codec_pt <= 127 && clock_rate == 48000;
+}
+
+/* A codec the in-band detector decodes: PCMU, PCMA, G.722 or Opus. */
+static inline int
+hl_media_codec_inband(uint8_t codec_pt, uint32_t clock_rate)
+{
+	return codec_pt == 0 || codec_pt == 8 || codec_pt == 9 ||
+	       hl_media_codec_opus(codec_pt, clock_rate);
+}
+
 /* What control asks for one leg. Zero-filled plus the fields below is valid. */
 struct hl_media_leg {
 	uint32_t call;            /* control's call id, echoed in events and stats */
@@ -95,7 +116,8 @@ struct hl_media_leg {
 				     the peer: its telephone-events are not relayed, and
 				     with dtmf_inband its tones are muted in the audio */
 	uint8_t dtmf_inband;      /* HL_MEDIA_INBAND_*: detect DTMF tones in the audio
-				     this leg receives; only with codec_pt 0, 8 or 9, and
+				     this leg receives; only with codec_pt 0, 8, 9 or
+				     Opus (hl_media_codec_inband()), and
 				     with AUTO (any value but ALWAYS) te_pt < 0 unless
 				     dtmf_suppress, else ignored (a leg with relayed
 				     telephone-events reports those alone) */
@@ -209,11 +231,12 @@ uint64_t hl_media_inband_legs(const struct hl_engine *e);
 
 /* ---- worker side (dataplane/ only) ---- */
 
-/* Per-worker state: created by the engine, NULL-tolerant free. capacity legs, and
- * inband_slots in-band DTMF detectors for them (0: none, no leg gets one). */
+/* Per-worker state: created by the engine, NULL-tolerant free. capacity legs,
+ * inband_slots in-band DTMF detectors for them (0: none, no leg gets one) and
+ * opus_slots Opus decoders for the detectors of Opus legs (0: no Opus leg listens). */
 struct hl_media_shard;
 struct hl_media_shard *hl_media_shard_create(struct hl_worker *w, unsigned int capacity,
-	unsigned int inband_slots, int socket);
+	unsigned int inband_slots, unsigned int opus_slots, int socket);
 void hl_media_shard_free(struct hl_media_shard *sh);
 /* Applies pending commands (bounded); returns how many. */
 unsigned int hl_media_commands(struct hl_worker *w);

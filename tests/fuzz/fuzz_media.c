@@ -48,7 +48,7 @@
  * - each deleted leg gets one final whose counts match what was seen and whose figures
  *   are in range;
  * - an in-band press comes only from a leg that was set up for in-band detection on
- *   G.711 or G.722: without telephone-events, or with them and dtmf_suppress or
+ *   G.711, G.722 or Opus (a dynamic PT at 48000): without telephone-events, or with them and dtmf_suppress or
  *   HL_MEDIA_INBAND_ALWAYS;
  * - audio is muted (rtp_dtmf_muted) only in an input that set a leg in-band with
  *   dtmf_suppress (with or without telephone-events): HL_MEDIA_INBAND_ALWAYS alone
@@ -81,6 +81,7 @@
 #include <rte_random.h>
 #include <rte_ring.h>
 
+#include <opus.h>
 #include <spandsp.h>
 
 #include "dataplane/engine_priv.h"
@@ -223,7 +224,7 @@ struct mleg {
 	uint8_t side;
 	uint8_t family, rtcp_mux, recv_only, remote_silent, dtmf_suppress;
 	uint8_t codec_pt;
-	uint8_t inband_ever; /* was set with in-band DTMF on G.711 or G.722, without
+	uint8_t inband_ever; /* was set with in-band DTMF on G.711, G.722 or Opus, without
 				telephone-events or with dtmf_suppress or
 				HL_MEDIA_INBAND_ALWAYS */
 	int16_t te_pt;
@@ -1098,7 +1099,7 @@ op_set(struct cursor *c)
 	l->te_pt = ml.te_pt;
 	if (ml.dtmf_inband &&
 		(ml.te_pt < 0 || ml.dtmf_suppress || ml.dtmf_inband == HL_MEDIA_INBAND_ALWAYS) &&
-		(ml.codec_pt == 0 || ml.codec_pt == 8 || ml.codec_pt == 9)) {
+		hl_media_codec_inband(ml.codec_pt, ml.clock_rate)) {
 		l->inband_ever = 1;
 		mute_ever |= ml.dtmf_suppress;
 		dedup_ever |= ml.te_pt >= 0;
@@ -1760,6 +1761,35 @@ write_seeds(const char *dir)
 	}
 	g722_encode_free(enc);
 	rc |= write_seed(dir, "inband_g722_suppress", &p);
+
+	/* inband_opus_suppress: the same on Opus (PT 111 at 48000) both ways, the '5'
+	 * encoded by libopus from 8 kHz audio in 20 ms packets; muted toward B with Opus
+	 * silence of the packets' duration and length. */
+	memset(&p, 0, sizeof(p));
+	EMIT(&p, 6);
+	EMIT(&p, OP_SET, 0x00, 1 << 2 | 3 << 4, 0x80 | 111, 0x80, 0x80 | 0x08 | 1, 1 << 2, 0, 0,
+		0);
+	EMIT(&p, OP_SET, 0x09, 3 << 4, 111, 100, 0x80 | 0, 2 << 2 | 1, 0, 0, 0);
+	int oerr;
+	OpusEncoder *oenc = opus_encoder_create(8000, 1, OPUS_APPLICATION_VOIP, &oerr);
+	if (oenc == NULL || opus_encoder_ctl(oenc, OPUS_SET_BITRATE(24000)) != OPUS_OK)
+		return -1;
+	for (int i = 0, t = 0; i < 20; i++) {
+		int16_t lin[160];
+		uint8_t pl[255];
+		for (int k = 0; k < 160; k++, t++)
+			lin[k] = i >= 4 && i < 16
+					 ? (int16_t)(4000 * (sin(2 * M_PI * 770 * t / 8000.0) +
+							     sin(2 * M_PI * 1336 * t / 8000.0)))
+					 : 0;
+		int n = opus_encode(oenc, lin, 160, pl, sizeof(pl));
+		if (n <= 0)
+			return -1;
+		seed_rtp(&p, 0, 0, 0, 111, 0, pl, (uint8_t)n);
+		EMIT(&p, OP_TIME, 20);
+	}
+	opus_encoder_destroy(oenc);
+	rc |= write_seed(dir, "inband_opus_suppress", &p);
 
 	/* inband_te_suppress: the same with telephone-event 101 on A too: a '5' as a tone,
 	 * then as RFC 4733 events (muted, one press reported, the events swallowed), then

@@ -532,6 +532,16 @@ sig_txn_detach(struct sig_txn *t)
 		sig_early_free(leg);
 	if (leg->inv_peer_req == t)
 		leg->inv_peer_req = NULL;
+	/* A request of this leg's that was relayed to the peer (re-INVITE, UPDATE): the
+	 * peer's answer to the relay, when it comes, has nothing left to answer. The
+	 * transaction may go long before the peer answers (a 487 at the dialog's end,
+	 * ACKed: T4). */
+	if (leg->call != NULL) {
+		struct sig_leg *p = leg->call->a == leg ? leg->call->b : leg->call->a;
+
+		if (p != NULL && p->inv_peer_req == t)
+			p->inv_peer_req = NULL;
+	}
 	if (leg->info == t)
 		leg->info = NULL;
 	if (leg->upd == t)

@@ -900,8 +900,13 @@ call_free(struct hl_sig *s, struct sig_call *c)
 		c->tenant->calls--;
 	media_end(s, c->a);
 	media_end(s, c->b);
-	leg_free(s, c->a);
-	leg_free(s, c->b);
+	/* Each unlinked before it goes: freeing one detaches its transactions, which
+	 * looks at the other (sig_txn_detach()). */
+	struct sig_leg *a = c->a, *b = c->b;
+	c->a = NULL;
+	leg_free(s, a);
+	c->b = NULL;
+	leg_free(s, b);
 	if (c->a_local_port >= s->ports.lo && c->a_local_port <= s->ports.hi &&
 		s->ports.by_block[(c->a_local_port - s->ports.lo) / 4] == c)
 		s->ports.by_block[(c->a_local_port - s->ports.lo) / 4] = NULL;

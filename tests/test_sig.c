@@ -9141,6 +9141,60 @@ out:
 }
 
 /*
+ * The agent holds and hangs up; its re-INVITE gets 487, which it ACKs, and the server
+ * transaction is gone T4 later. The customer's 200 to the relayed hold comes after that
+ * (our BYE to it still open): it is ACKed and answers nothing, the agent's transaction
+ * it once answered being freed (the customer's leg must not keep a pointer to it).
+ */
+HL_TEST(agent_reinvite_freed_before_relayed_answer)
+{
+	char inv[4096], totag[64], sdp[1024], ahold[1024], msg[4096], rinv[4096], bye[4096];
+	char ack[4096], br[64];
+	struct hl_sdp ours;
+	size_t len = 0;
+	int i;
+
+	setup_ops(1);
+	if (srtp_call("z9hG4bKhf1", "hf1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		    sizeof(totag), &ours) < 0)
+		goto out;
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKhf2", 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
+
+	agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKhf3", 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(find_out("487") >= 0);
+	i = find_out("BYE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		goto out;
+	snprintf(bye, sizeof(bye), "%s", out[i].buf);
+	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKhf2", 1, NULL);
+	feed(msg, addr('a', 5090));
+	advance(6000); /* Timer I (T4): the agent's re-INVITE transaction goes */
+
+	upd_sdp(ahold, sizeof(ahold), 2, "10.99.0.2", 6000, "8 101", "recvonly");
+	respond_sdp(rinv, 200, addr('t', 5060), ahold);
+	HL_CHECK_MSG(ack_of(0, ack, sizeof(ack), &len, br, sizeof(br)) == 0 &&
+			     strstr(ack, "CSeq: 2 ACK\r\n") != NULL,
+		"the customer's 200 after our BYE:\n%s", nout ? out[0].buf : "(nothing)");
+	HL_CHECK_MSG(find_out("SIP/2.0 200") < 0 || out[find_out("SIP/2.0 200")].dst.port != 5090,
+		"a 200 went to the agent for a transaction it no longer has");
+	respond_sdp(bye, 200, addr('t', 5060), NULL);
+	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
+	advance(40000);
+	HL_CHECK(stats().transactions == 0);
+out:
+	teardown();
+}
+
+/*
  * The customer holds, and the agent hangs up before it answered our re-INVITE of it:
  * our BYE ends the customer's dialog, and its re-INVITE, open till then, gets its
  * final first, 487 (RFC 3261 §15.1.2), not only once the agent's answer comes (which

@@ -807,12 +807,13 @@ leg_free(struct hl_sig *s, struct sig_leg *l)
 		 * An INVITE we sent that was answered 2xx waits 64*T1 (Timer M) only to
 		 * hand 2xx retransmissions to the dialog for a new ACK. The dialog is
 		 * over (its BYE completed or it never formed): the transaction keeps the
-		 * ACK (leg_ack_leave) for T4, which a 2xx again of a UAS that lost our
-		 * ACK falls in (it retransmits at most T2 apart, §13.3.1.4), and the rest
-		 * of the table goes.
+		 * ACK (leg_ack_leave) and Timer M runs out, since a UAS whose ACKs are
+		 * lost retransmits its 2xx for 64*T1 (§13.3.1.4) and each gets the ACK
+		 * again; one left without an ACK goes after T4.
 		 */
 		leg_ack_leave(s, l, t);
-		if (!t->server && t->method == HL_SIP_METHOD_INVITE && t->state == TXN_ACCEPTED)
+		if (!t->server && t->method == HL_SIP_METHOD_INVITE && t->state == TXN_ACCEPTED &&
+			t->ack == NULL)
 			hl_timer_arm(s->wheel, &t->t_end, s->t4);
 		sig_txn_detach(t);
 	}

@@ -8942,7 +8942,7 @@ hold_then_hangup(const char *pfx, char *relay, char *bye, size_t cap)
  * sent or not, and the leg kept an ACK of our INVITE's (CSeq 1) from before. The 200
  * gets an ACK of the re-INVITE's CSeq, and nothing else: no media pushed, nothing to
  * the customer. Its retransmissions get the same ACK, before the BYE completes and
- * after, the call gone (the transaction keeps it for T4).
+ * after, the call gone (the transaction keeps it till Timer M, 64*T1 from the 2xx).
  */
 HL_TEST(reinvite_2xx_after_our_bye)
 {
@@ -8976,8 +8976,13 @@ HL_TEST(reinvite_2xx_after_our_bye)
 	HL_CHECK_INT(npushed, np);
 	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_CALLS_COMPLETED], 1);
 
-	/* past T4 the transaction is gone: a stray */
+	/* a UAS whose ACKs are lost retransmits for 64*T1 (§13.3.1.4): past T4 the
+	 * 200 again still gets the ACK; past Timer M the transaction is gone, a stray */
 	advance(cfg.sip_t4_ms + 100);
+	respond_sdp(relay, 200, addr('a', 5090), asdp);
+	HL_CHECK_MSG(nout == 1 && out[0].len == len && memcmp(out[0].buf, ack, len) == 0,
+		"the 200 again past T4:\n%s", nout ? out[0].buf : "(nothing)");
+	advance(64ull * cfg.sip_t1_ms);
 	respond_sdp(relay, 200, addr('a', 5090), asdp);
 	HL_CHECK_INT(nout, 0);
 	advance(40000);

@@ -9085,6 +9085,45 @@ out:
 	teardown();
 }
 
+/* A call (branches z9hG4bK<pfx>1..3) whose agent holds (its re-INVITE, CSeq 1, relayed
+ * to the customer as CSeq 2, into rinv) and hangs up before the customer answered: 200
+ * to its BYE, 487 to its re-INVITE, our BYE to the customer into bye; inv is the
+ * agent's INVITE the agent's requests are built on. 0, or -1 when a step is missing. */
+static int
+agent_hold_then_bye(const char *pfx, char *inv, char *rinv, char *bye, size_t cap)
+{
+	char totag[64], sdp[1024], msg[4096], br[3][64], cid[64];
+	struct hl_sdp ours;
+	int i;
+
+	for (int k = 0; k < 3; k++)
+		snprintf(br[k], sizeof(br[k]), "z9hG4bK%s%d", pfx, k + 1);
+	snprintf(cid, sizeof(cid), "%s1@trunk", pfx);
+	if (srtp_call(br[0], cid, sdp_offer, NULL, inv, cap, totag, sizeof(totag), &ours) < 0)
+		return -1;
+	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
+	agent_req(msg, sizeof(msg), inv, "INVITE", br[1], 1, sdp);
+	feed(msg, addr('a', 5090));
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		return -1;
+	snprintf(rinv, cap, "%s", out[i].buf);
+	HL_CHECK(strstr(rinv, "CSeq: 2 INVITE\r\n") != NULL);
+
+	agent_req(msg, sizeof(msg), inv, "BYE", br[2], 2, NULL);
+	feed(msg, addr('a', 5090));
+	HL_CHECK(find_out("200") >= 0 && out[find_out("200")].dst.port == 5090);
+	HL_CHECK_MSG(find_out("487") >= 0 && out[find_out("487")].dst.port == 5090,
+		"the agent's open re-INVITE got no 487 at its BYE");
+	i = find_out("BYE");
+	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
+	if (i < 0)
+		return -1;
+	snprintf(bye, cap, "%s", out[i].buf);
+	return 0;
+}
+
 /*
  * The agent holds, and hangs up before the customer answered our re-INVITE of it: its
  * re-INVITE gets 487 with the 200 to its BYE (RFC 3261 §15.1.2), our BYE goes to the
@@ -9093,37 +9132,14 @@ out:
  */
 HL_TEST(agent_hold_then_bye_2xx_acked)
 {
-	char inv[4096], totag[64], sdp[1024], ahold[1024], msg[4096], rinv[4096], bye[4096];
+	char inv[4096], ahold[1024], rinv[4096], bye[4096];
 	char ack[4096], br[64];
-	struct hl_sdp ours;
 	size_t len = 0;
 	unsigned int np;
-	int i;
 
 	setup_ops(1);
-	if (srtp_call("z9hG4bKhb1", "hb1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
-		    sizeof(totag), &ours) < 0)
+	if (agent_hold_then_bye("hb", inv, rinv, bye, sizeof(inv)) < 0)
 		goto out;
-	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
-	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKhb2", 1, sdp);
-	feed(msg, addr('a', 5090));
-	i = find_out("INVITE");
-	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
-	if (i < 0)
-		goto out;
-	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
-	HL_CHECK(strstr(rinv, "CSeq: 2 INVITE\r\n") != NULL);
-
-	agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKhb3", 2, NULL);
-	feed(msg, addr('a', 5090));
-	HL_CHECK(find_out("200") >= 0 && out[find_out("200")].dst.port == 5090);
-	HL_CHECK_MSG(find_out("487") >= 0 && out[find_out("487")].dst.port == 5090,
-		"the agent's open re-INVITE got no 487 at its BYE");
-	i = find_out("BYE");
-	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
-	if (i < 0)
-		goto out;
-	snprintf(bye, sizeof(bye), "%s", out[i].buf);
 	np = npushed;
 
 	upd_sdp(ahold, sizeof(ahold), 2, "10.99.0.2", 6000, "8 101", "recvonly");
@@ -9153,33 +9169,13 @@ out:
  */
 HL_TEST(agent_reinvite_freed_before_relayed_answer)
 {
-	char inv[4096], totag[64], sdp[1024], ahold[1024], msg[4096], rinv[4096], bye[4096];
+	char inv[4096], ahold[1024], msg[4096], rinv[4096], bye[4096];
 	char ack[4096], br[64];
-	struct hl_sdp ours;
 	size_t len = 0;
-	int i;
 
 	setup_ops(1);
-	if (srtp_call("z9hG4bKhf1", "hf1@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
-		    sizeof(totag), &ours) < 0)
+	if (agent_hold_then_bye("hf", inv, rinv, bye, sizeof(inv)) < 0)
 		goto out;
-	agent_sdp_at(sdp, sizeof(sdp), 3, 2, 7000, "sendonly");
-	agent_req(msg, sizeof(msg), inv, "INVITE", "z9hG4bKhf2", 1, sdp);
-	feed(msg, addr('a', 5090));
-	i = find_out("INVITE");
-	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
-	if (i < 0)
-		goto out;
-	snprintf(rinv, sizeof(rinv), "%s", out[i].buf);
-
-	agent_req(msg, sizeof(msg), inv, "BYE", "z9hG4bKhf3", 2, NULL);
-	feed(msg, addr('a', 5090));
-	HL_CHECK(find_out("487") >= 0);
-	i = find_out("BYE");
-	HL_CHECK(i >= 0 && out[i].dst.port == 5060);
-	if (i < 0)
-		goto out;
-	snprintf(bye, sizeof(bye), "%s", out[i].buf);
 	agent_req(msg, sizeof(msg), inv, "ACK", "z9hG4bKhf2", 1, NULL);
 	feed(msg, addr('a', 5090));
 	advance(6000); /* Timer I (T4): the agent's re-INVITE transaction goes */

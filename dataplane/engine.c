@@ -112,7 +112,7 @@ hl_worker_poll(struct hl_worker *w)
 		uint16_t n = rte_eth_rx_burst(e->ports[p].port_id, (uint16_t)w->queue[p], pkts,
 			HL_BURST);
 		if (n) {
-			hl_net_rx_burst(w, p, pkts, n);
+			hl_net_rx_gather(w, p, pkts, n);
 			work += n;
 		}
 		for (unsigned int d = 0; d < w->n_deps[p]; d++) {
@@ -125,6 +125,8 @@ hl_worker_poll(struct hl_worker *w)
 			work += k;
 		}
 	}
+	/* Every port's RTP of this turn, relayed as one media burst. */
+	hl_net_rtp_flush(w);
 	unsigned int k;
 	if (w->index == 0 && (k = rte_ring_sc_dequeue_burst(e->ctl_tx, (void **)pkts, HL_BURST,
 		NULL)) != 0) {

@@ -1215,10 +1215,6 @@ flush_sinks(struct hl_worker *w)
 		}
 		w->n_sip = 0;
 	}
-	if (w->n_rtp) {
-		hl_net_rtp_burst(w, w->rtp_buf, w->n_rtp);
-		w->n_rtp = 0;
-	}
 	for (unsigned int o = 0; o < e->n_workers; o++) {
 		uint16_t k = w->ho_n[o];
 
@@ -1313,12 +1309,32 @@ frame_input(struct hl_worker *w, unsigned int pi, const struct hl_port *p, struc
 }
 
 void
+hl_net_rtp_flush(struct hl_worker *w)
+{
+	if (w->n_rtp) {
+		hl_net_rtp_burst(w, w->rtp_buf, w->n_rtp);
+		w->n_rtp = 0;
+	}
+}
+
+void
 hl_net_rx_burst(struct hl_worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n)
+{
+	hl_net_rx_gather(w, pi, pkts, n);
+	hl_net_rtp_flush(w);
+}
+
+void
+hl_net_rx_gather(struct hl_worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct hl_port *p = &w->eng->ports[pi];
 	uint16_t i = 0;
 	uint64_t bytes = 0;
 	unsigned int fast = 0;
+
+	/* Each frame queues at most one datagram for the media burst. */
+	if (unlikely(w->n_rtp + n > HL_RTP_BATCH))
+		hl_net_rtp_flush(w);
 
 	for (uint16_t j = 0; j < n; j++)
 		bytes += rte_pktmbuf_pkt_len(pkts[j]);

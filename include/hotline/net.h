@@ -38,6 +38,15 @@ void hl_net_port_init(struct hl_port *p);
  * ring; RTP goes to its owner worker.
  */
 void hl_net_rx_burst(struct hl_worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n);
+/*
+ * The same, except that the RTP this worker owns waits in the worker's media burst
+ * (up to HL_RTP_BATCH datagrams; a burst that would not fit relays what waits first)
+ * until hl_net_rtp_flush(): the poll loop gathers every port's RTP of a turn into one
+ * media burst. Whoever calls it calls hl_net_rtp_flush() before the turn ends.
+ */
+void hl_net_rx_gather(struct hl_worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n);
+/* Relays the RTP that hl_net_rx_gather() left waiting. */
+void hl_net_rtp_flush(struct hl_worker *w);
 
 /* Handles RTP-range datagrams this worker owns (from its queues or a handoff). */
 void hl_net_rtp_burst(struct hl_worker *w, struct rte_mbuf **pkts, uint16_t n);

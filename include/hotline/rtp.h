@@ -205,10 +205,11 @@ struct hl_rtp_rewriter {
 	uint8_t bound;		/* in_ssrc and offsets valid */
 	uint8_t guarded;	/* own packets were sent: relay nothing up to guard_seq */
 	uint16_t guard_seq;	/* the last sequence number an own packet took */
-	uint64_t rebased;	/* source changes handled */
-	/* Last, so the per-packet fields above share a cache line with whatever the
-	 * embedding struct puts before them; a packet reads one byte of the map. */
+	/* Right after the per-packet fields above (30 octets), so they and the map's
+	 * low entries share a cache line with whatever the embedding struct puts before
+	 * them; a packet reads one byte of the map. */
 	uint8_t pt_map[128];	/* incoming PT -> outgoing PT; 0xff: drop */
+	uint64_t rebased;	/* source changes handled */
 };
 
 #define HL_RTP_PT_DROP 0xff

@@ -111,8 +111,8 @@ struct media_leg {
 	 * Hot, by cache line: a packet reads line 0 on the leg it arrives on (x) and on
 	 * the leg it leaves by (y); then x's rx line (2), and y's line 1 and tx line (5,
 	 * with the map entries of the PTs below RW_MAP_INLINE). Five lines per relayed
-	 * packet, two on x and three on y, all prefetched after the bulk lookup: at
-	 * 100k legs each one is a miss to memory. Only two of them are written per
+	 * packet, two on x and three on y, all prefetched by the burst's pipeline
+	 * (media_burst()): at 100k legs each one is a miss to memory. Only two of them are written per
 	 * packet, x's rx line and y's tx line: a line written is a line written back to
 	 * memory when it is evicted, so lines 0 and 1 of every leg stay clean (written
 	 * at set-up and latching only). The rest is cold: set-up, timers, reports.

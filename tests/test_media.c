@@ -33,6 +33,7 @@
 #include "hotline/dtmf.h"
 #include "hotline/engine.h"
 #include "hotline/media.h"
+#include "hotline/net.h"
 #include "hotline/srtp.h"
 
 static struct rte_ring *rxr, *txr;
@@ -687,6 +688,59 @@ HL_TEST(relay_follows_a_neighbour_to_its_new_mac)
 	drain();
 	HL_CHECK(hl_media_del(eng, 0, 20100) == 0);
 	HL_CHECK(hl_media_del(eng, 0, 20102) == 0);
+	drain();
+}
+
+/* The poll loop gathers a turn's RTP (hl_net_rx_gather()) and relays it at
+ * hl_net_rtp_flush(): nothing leaves before, a burst that would overflow the media
+ * burst relays what waits first, and every packet leaves once, in order. */
+HL_TEST(gathered_rtp_relayed_at_flush_in_order)
+{
+	struct hl_media_leg a, b;
+	struct rte_mbuf *in[32], *out[256];
+	unsigned int n = 0, got;
+	struct seen s;
+
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 14, 0, 20140, 20142, CUST, 4140, 0, -1);
+	leg(&b, 14, 1, 20142, 20140, AGENT, 5140, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	uint64_t relayed = ctr(HL_CTR_RTP_RELAYED);
+	/* Five bursts of 32: four fill the media burst, the fifth relays them first. */
+	for (uint16_t i = 0; i < 160; i++)
+		send_rtp(CUST, 4140, 20140, 0, (uint16_t)(1000 + i), 0x140, (uint8_t)i, NULL);
+	for (int k = 0; k < 5; k++) {
+		HL_CHECK(rte_ring_dequeue_bulk(rxr, (void **)in, 32, NULL) == 32);
+		hl_net_rx_gather(wk, 0, in, 32);
+		if (k < 4)
+			HL_CHECK_MSG(ctr(HL_CTR_RTP_RELAYED) == relayed, "burst %d relayed early", k);
+	}
+	/* The first is on probation (RFC 3550 A.1). */
+	HL_CHECK_MSG(ctr(HL_CTR_RTP_RELAYED) == relayed + 127, "relayed %" PRIu64,
+		ctr(HL_CTR_RTP_RELAYED) - relayed);
+	hl_net_rtp_flush(wk);
+	HL_CHECK(ctr(HL_CTR_RTP_RELAYED) == relayed + 159);
+	hl_worker_flush(wk);
+	while ((got = rte_ring_dequeue_burst(txr, (void **)out + n, 256 - n, NULL)) != 0)
+		n += got;
+	HL_CHECK_MSG(n == 159, "%u frames out", n);
+	uint16_t prev = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		HL_CHECK(s.sport == 20142 && s.dport == 5140);
+		HL_CHECK_MSG(s.payload[0] == (uint8_t)(i + 1), "frame %u: payload %u", i,
+			s.payload[0]);
+		if (i)
+			HL_CHECK(s.seq == (uint16_t)(prev + 1));
+		prev = s.seq;
+	}
+	free_all(out, n);
+	HL_CHECK(hl_media_del(eng, 0, 20140) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20142) == 0);
 	drain();
 }
 

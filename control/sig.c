@@ -610,9 +610,13 @@ txn_store(struct sig_txn *t, const char *buf, size_t len)
 void
 sig_txn_respond(struct hl_sig *s, struct sig_txn *t, const char *buf, size_t len, int status)
 {
+	/*
+	 * A final went already: neither a second final nor a late provisional is
+	 * sent (§17.2.1, §17.2.2), and the one that went stays the one retransmitted.
+	 */
+	if (t->state >= TXN_COMPLETED)
+		return;
 	sig_send(s, &t->peer, buf, len);
-	if (t->state >= TXN_COMPLETED && status >= 200)
-		return; /* a final went already: a second final is not sent (§17.2.1) */
 	txn_store(t, buf, len);
 	t->status = (uint16_t)status;
 	if (status < 200) {

@@ -615,6 +615,67 @@ out:
 	teardown();
 }
 
+/* The customer's INVITE transaction with top Via branch br, or NULL. */
+static struct sig_txn *
+server_invite(const char *br)
+{
+	for (uint32_t i = 0; i <= sig->txn_mask; i++)
+		for (struct sig_txn *t = sig->txn_hash[i]; t != NULL; t = t->hnext)
+			if (t->server && t->method == HL_SIP_METHOD_INVITE &&
+				strcmp(t->branch, br) == 0)
+				return t;
+	return NULL;
+}
+
+/* One final per server transaction (RFC 3261 §17.2.1): a second final, or a
+ * provisional after the final, is not sent and leaves the first one in charge. */
+HL_TEST(one_final_per_server_txn)
+{
+	char inv[4096], msg[1024], v[512], totag[64];
+	struct sig_txn *t;
+	int i;
+
+	setup();
+	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
+	send_invite("+15550100", "z9hG4bKfin1", "fin1@trunk");
+	i = find_out("INVITE");
+	HL_CHECK(i >= 0);
+	if (i < 0)
+		goto out;
+	snprintf(inv, sizeof(inv), "%s", out[i].buf);
+	agent_respond(inv, 200, 5090);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && hdr(i, HL_SIP_HDR_TO, v, sizeof(v)) == 0);
+	if (i < 0)
+		goto out;
+	param(v, ";tag=", totag, sizeof(totag));
+	t = server_invite("z9hG4bKfin1");
+	HL_CHECK(t != NULL && t->state == TXN_ACCEPTED && t->status == 200);
+	if (t == NULL)
+		goto out;
+	nout = 0;
+	static const char busy[] = "SIP/2.0 486 Busy Here\r\nContent-Length: 0\r\n\r\n";
+	static const char ring[] = "SIP/2.0 180 Ringing\r\nContent-Length: 0\r\n\r\n";
+	sig_txn_respond(sig, t, busy, sizeof(busy) - 1, 486);
+	sig_txn_respond(sig, t, ring, sizeof(ring) - 1, 180);
+	HL_CHECK(nout == 0);
+	HL_CHECK(t->state == TXN_ACCEPTED && t->status == 200);
+	/* what is retransmitted is still the 200 */
+	advance(600);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && find_out("486") < 0 && find_out("180") < 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfina", "fin1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(nout == 0);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfinb", "fin1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(status_of(0) == 200);
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+out:
+	teardown();
+}
+
 HL_TEST(busy_then_next_and_no_agent)
 {
 	int i;

@@ -794,7 +794,8 @@ txn_ack_non2xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *rbuf,
  * A 2xx of a client INVITE whose leg is gone (its dialog ended, by our BYE, while the
  * 2xx was on its way or our ACK was lost): the leg left us its ACK (t->ack), which
  * §13.2.2.4 still owes every 2xx of that dialog, so the UAS stops retransmitting. A
- * 2xx of another To tag (another fork's dialog) is not this ACK's.
+ * 2xx of another To tag (another fork's dialog), or any when no ACK was left, is
+ * ACKed and BYEd in its own dialog (sig_orphan_2xx).
  */
 static void
 txn_ack_orphan_2xx(
@@ -810,8 +811,10 @@ txn_ack_orphan_2xx(
 		(ah = hl_sip_hdr_first(&am, HL_SIP_HDR_TO)) == NULL ||
 		hl_sip_parse_name_addr(buf, h->value, &na) <= 0 ||
 		hl_sip_parse_name_addr(a, ah->value, &ana) <= 0 || na.tag.len != ana.tag.len ||
-		memcmp(buf + na.tag.off, a + ana.tag.off, na.tag.len) != 0)
+		memcmp(buf + na.tag.off, a + ana.tag.off, na.tag.len) != 0) {
+		sig_orphan_2xx(s, t, buf, m);
 		return;
+	}
 	sig_send(s, &t->peer, t->ack, t->ack_len);
 }
 

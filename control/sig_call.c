@@ -1871,6 +1871,68 @@ b_extra_2xx(struct hl_sig *s, struct sig_leg *b, struct sig_txn *t, const uint8_
 			s, HL_SIP_METHOD_BYE, branch, &b->peer, s->out, (size_t)n, NULL, NULL);
 }
 
+/*
+ * The same for a 2xx that comes when the leg is gone (the call ended, its INVITE
+ * transaction kept for Timer M): another fork's, or any when no dialog was left to the
+ * transaction (sig.c: not the dialog whose ACK t->ack keeps). §13.2.2.4 still wants
+ * it ACKed and BYEd, and without the leg the requests are built from our INVITE (its
+ * From, Call-ID and CSeq) and the 2xx (its To, its Contact as the target, its
+ * Record-Route reversed as Route); the BYE takes the CSeq after the INVITE's, the
+ * first of ours in that dialog. Nothing is kept: a copy of that 2xx gets both again.
+ */
+void
+sig_orphan_2xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	const uint8_t *q = (const uint8_t *)t->msg;
+	const struct hl_sip_hdr_field *from, *cid, *h;
+	struct hl_sip_writer w;
+	struct hl_sip_msg req;
+	struct hl_sip_cseq cs;
+	struct sig_early e;
+	char branch[SIG_BRANCH_MAX], host[64];
+	int n;
+
+	if (q == NULL || hl_sip_parse(q, t->msg_len, &req) < 0 ||
+		(from = hl_sip_hdr_first(&req, HL_SIP_HDR_FROM)) == NULL ||
+		(cid = hl_sip_hdr_first(&req, HL_SIP_HDR_CALL_ID)) == NULL ||
+		(h = hl_sip_hdr_first(&req, HL_SIP_HDR_CSEQ)) == NULL ||
+		hl_sip_parse_cseq(q, h->value, &cs) < 0 || hl_sip_hdr_first(m, HL_SIP_HDR_TO) == NULL)
+		return;
+	/* A re-INVITE's 2xx of another To tag makes no dialog: it is nobody's. */
+	if (msg_tag(q, &req, HL_SIP_HDR_TO).len != 0)
+		return;
+	memset(&e, 0, sizeof(e));
+	learn_remote(buf, m, e.rtag, e.ruri, e.target, e.route);
+	if (e.target[0] == '\0' && sig_copy(q, req.ruri, e.target, sizeof(e.target)) != 0)
+		return;
+	sig_count(s, HL_SIG_CTR_FORK_EXTRA_2XX);
+	sig_local_host(s, &t->peer, host, sizeof(host));
+	for (int bye = 0; bye <= 1; bye++) {
+		const char *method = bye ? "BYE" : "ACK";
+
+		sig_new_branch(s, branch, sizeof(branch));
+		hl_sip_w_init(&w, s->out, sizeof(s->out));
+		hl_sip_w_request_line(&w, method, e.target);
+		sig_w_via(s, &w, host, branch);
+		if (e.route[0] != '\0')
+			sig_w_strs(&w, "Route: ", e.route, "\r\n", NULL);
+		hl_sip_w_str(&w, "Max-Forwards: 70\r\n");
+		hl_sip_w_copy_hdr(&w, q, from);
+		hl_sip_w_copy_hdr(&w, buf, hl_sip_hdr_first(m, HL_SIP_HDR_TO));
+		hl_sip_w_copy_hdr(&w, q, cid);
+		sig_w_cseq(&w, cs.seq + (uint32_t)bye, method);
+		hl_sip_w_body(&w, NULL, NULL, 0);
+		n = hl_sip_w_finish(&w);
+		if (n <= 0)
+			return;
+		if (!bye)
+			sig_send(s, &t->peer, s->out, (size_t)n);
+		else
+			(void)sig_txn_client(s, HL_SIP_METHOD_BYE, branch, &t->peer, s->out,
+				(size_t)n, NULL, NULL);
+	}
+}
+
 static void
 session_arm(struct hl_sig *s, struct sig_leg *l)
 {

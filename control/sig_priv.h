@@ -512,6 +512,10 @@ void sig_agent_set_busy(struct hl_sig *s, struct sig_agent *a, uint8_t state);
 struct sig_tenant *sig_tenant_of(struct hl_sig *s, const struct hl_tenant *t);
 
 /* ---- sig_call.c: B2BUA ---- */
+/* A 2xx of our INVITE t whose leg is gone, of a dialog t keeps no ACK for: ACK and BYE
+ * (§13.2.2.4). */
+void sig_orphan_2xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
+	const struct hl_sip_msg *m);
 void sig_call_invite(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf,
 	const struct hl_sip_msg *m, const struct hl_sig_addr *src);
 void sig_call_cancel(struct hl_sig *s, struct sig_txn *inv);

@@ -6581,6 +6581,78 @@ out:
 }
 
 /*
+ * A fork's 200 that comes after the call is over and its legs are gone (§13.2.2.4):
+ * the INVITE's transaction, kept for 64*T1, still ACKs it and sends BYE in that fork's
+ * dialog (its Contact, its Record-Route as Route, our From and Call-ID, a CSeq after the
+ * INVITE's). The 200 of the dialog the call had gets the call's ACK as before.
+ */
+HL_TEST(fork_200_after_call_gone)
+{
+	static const char route[] = "<sip:px2.test;lr>, <sip:px1.test;lr>";
+	char inv[4096], s1[512], s2[512], msg[2048], v[512], totag[64];
+	struct hl_sip_msg im, bm;
+	struct hl_sip_cseq ics, bcs;
+	const struct hl_sip_hdr_field *h;
+	int i;
+
+	setup();
+	if (fork_call("z9hG4bKfk9", "fk9@trunk", inv, sizeof(inv)) != 0)
+		goto out;
+	fork_sdp(s1, sizeof(s1), 11, 7000);
+	fork_sdp(s2, sizeof(s2), 12, 7002);
+	fork_respond(inv, 180, "f1", 11, "", NULL);
+	fork_respond(inv, 180, "f2", 12, "", NULL);
+	fork_respond(inv, 200, "f1", 11, "", s1);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) == 0);
+	if (i < 0)
+		goto out;
+	param(v, ";tag=", totag, sizeof(totag));
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfk9a", "fk9@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfk9b", "fk9@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(fork_req_is(find_out("BYE"), "BYE", "f1", 11, NULL));
+	fork_answers_bye();
+	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
+	/* f2 answers now */
+	fork_respond(inv, 200, "f2", 12,
+		"Record-Route: <sip:px1.test;lr>\r\nRecord-Route: <sip:px2.test;lr>\r\n", s2);
+	HL_CHECK_INT(nout, 2);
+	HL_CHECK_MSG(fork_req_is(find_out("ACK"), "ACK", "f2", 12, route),
+		"the late 200 is not ACKed in its dialog");
+	i = find_out("BYE");
+	HL_CHECK_MSG(fork_req_is(i, "BYE", "f2", 12, route), "the late 200 gets no BYE");
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EXTRA_2XX], 1);
+	if (i < 0)
+		goto out;
+	HL_CHECK(hl_sip_parse((const uint8_t *)inv, strlen(inv), &im) > 0);
+	HL_CHECK(hl_sip_parse((const uint8_t *)out[i].buf, out[i].len, &bm) > 0);
+	for (int k = 0; k < 2; k++) {
+		enum hl_sip_hdr id = k ? HL_SIP_HDR_FROM : HL_SIP_HDR_CALL_ID;
+		h = hl_sip_hdr_first(&im, id);
+		HL_CHECK(hdr((unsigned int)i, id, v, sizeof(v)) == 0 && h != NULL);
+		HL_CHECK_MSG(h != NULL && strlen(v) == h->value.len &&
+				     memcmp(v, inv + h->value.off, h->value.len) == 0,
+			"the BYE's %s is not the INVITE's: %s", k ? "From" : "Call-ID", v);
+	}
+	h = hl_sip_hdr_first(&im, HL_SIP_HDR_CSEQ);
+	HL_CHECK(h != NULL && hl_sip_parse_cseq((const uint8_t *)inv, h->value, &ics) == 0);
+	h = hl_sip_hdr_first(&bm, HL_SIP_HDR_CSEQ);
+	HL_CHECK(h != NULL && hl_sip_parse_cseq((const uint8_t *)out[i].buf, h->value, &bcs) == 0);
+	HL_CHECK(bcs.seq > ics.seq && bcs.method == HL_SIP_METHOD_BYE);
+	fork_answers_bye();
+	/* the call's 200 again: the call's ACK */
+	fork_respond(inv, 200, "f1", 11, "", s1);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK(fork_req_is(0, "ACK", "f1", 11, NULL));
+	advance(40000);
+	HL_CHECK(stats().transactions == 0);
+out:
+	teardown();
+}
+
+/*
  * More forks than an attempt keeps (SIG_EARLY_MAX): the first four ring through, the
  * rest are counted (fork_early_dropped) and go no further, not even a reliable 183 of
  * theirs gets a PRACK. The 200 of one not kept still answers the call; another's is

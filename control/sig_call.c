@@ -1706,7 +1706,7 @@ learn_remote(const uint8_t *buf, const struct hl_sip_msg *m, char *rtag, char *r
 	const struct hl_sip_hdr_field *h = hl_sip_hdr_first(m, HL_SIP_HDR_TO);
 	struct hl_sip_name_addr na;
 	struct hl_sip_writer w;
-	const struct hl_sip_hdr_field *rr[16];
+	struct hl_sip_slice rr[16];
 	unsigned int nrr = 0;
 
 	if (h != NULL && hl_sip_parse_name_addr(buf, h->value, &na) > 0 && na.tag.len) {
@@ -1716,14 +1716,34 @@ learn_remote(const uint8_t *buf, const struct hl_sip_msg *m, char *rtag, char *r
 	h = hl_sip_hdr_first(m, HL_SIP_HDR_CONTACT);
 	if (h != NULL && hl_sip_parse_name_addr(buf, h->value, &na) > 0)
 		sig_copy(buf, na.uri, target, SIG_URI_MAX);
-	for (h = hl_sip_hdr_first(m, HL_SIP_HDR_RECORD_ROUTE); h && nrr < 16; h = hl_sip_hdr_next(m, h))
-		rr[nrr++] = h;
+	/* §7.3.1: entries listed in one header line count as lines of their own, so the
+	 * reversal (§12.1.2) is entry by entry; one that does not parse stays as it came. */
+	h = hl_sip_hdr_first(m, HL_SIP_HDR_RECORD_ROUTE);
+	for (; h != NULL && nrr < 16; h = hl_sip_hdr_next(m, h)) {
+		struct hl_sip_slice v = h->value;
+		while (v.len > 0 && nrr < 16) {
+			int n = hl_sip_parse_name_addr(buf, v, &na);
+			struct hl_sip_slice e = {v.off, n > 0 ? (uint16_t)n : v.len};
+			while (e.len > 0 && memchr(", \t", buf[e.off + e.len - 1], 3) != NULL)
+				e.len--;
+			while (e.len > 0 && (buf[e.off] == ' ' || buf[e.off] == '\t')) {
+				e.off++;
+				e.len--;
+			}
+			if (e.len > 0)
+				rr[nrr++] = e;
+			if (n <= 0)
+				break;
+			v.off = (uint16_t)(v.off + n);
+			v.len = (uint16_t)(v.len - n);
+		}
+	}
 	hl_sip_w_init(&w, route, SIG_ROUTE_MAX);
 	while (nrr > 0) {
-		h = rr[--nrr];
+		struct hl_sip_slice e = rr[--nrr];
 		if (w.len)
 			hl_sip_w_raw(&w, ", ", 2);
-		hl_sip_w_raw(&w, buf + h->value.off, h->value.len);
+		hl_sip_w_raw(&w, buf + e.off, e.len);
 	}
 	if (hl_sip_w_finish(&w) < 0 || w.len >= SIG_ROUTE_MAX)
 		w.len = 0;

@@ -6584,11 +6584,14 @@ out:
  * A fork's 200 that comes after the call is over and its legs are gone (§13.2.2.4):
  * the INVITE's transaction, kept for 64*T1, still ACKs it and sends BYE in that fork's
  * dialog (its Contact, its Record-Route as Route, our From and Call-ID, a CSeq after the
- * INVITE's). The 200 of the dialog the call had gets the call's ACK as before.
+ * INVITE's). The route set is the Record-Route entries reversed one by one, those
+ * listed in one header line too (§7.3.1). The 200 of the dialog the call had gets the
+ * call's ACK as before.
  */
 HL_TEST(fork_200_after_call_gone)
 {
-	static const char route[] = "<sip:px2.test;lr>, <sip:px1.test;lr>";
+	static const char route[] =
+		"<sip:px3.test;lr>;x=\"a,b\", <sip:px2.test;lr>, <sip:px1.test;lr>";
 	char inv[4096], s1[512], s2[512], msg[2048], v[512], totag[64];
 	struct hl_sip_msg im, bm;
 	struct hl_sip_cseq ics, bcs;
@@ -6617,7 +6620,8 @@ HL_TEST(fork_200_after_call_gone)
 	HL_CHECK(stats().calls == 0 && stats().dialogs == 0);
 	/* f2 answers now */
 	fork_respond(inv, 200, "f2", 12,
-		"Record-Route: <sip:px1.test;lr>\r\nRecord-Route: <sip:px2.test;lr>\r\n", s2);
+		"Record-Route: <sip:px1.test;lr>\r\nRecord-Route: <sip:px2.test;lr> ,"
+		"<sip:px3.test;lr>;x=\"a,b\"\r\n", s2);
 	HL_CHECK_INT(nout, 2);
 	HL_CHECK_MSG(fork_req_is(find_out("ACK"), "ACK", "f2", 12, route),
 		"the late 200 is not ACKed in its dialog");

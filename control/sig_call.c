@@ -572,6 +572,7 @@ media_from_neg(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 	leg_srtp_answered(l, buf, m, ns);
 	ml->codec_pt = ns->pt;
 	ml->te_pt = ns->te_pt;
+	ml->te_clock = ns->te_clock;
 	ml->clock_rate = k >= 0 ? our_codecs[k].clock : 8000;
 	ml->rtcp_mux = ns->rtcp_mux;
 	media_dir(ml, their_dir, zero);
@@ -608,10 +609,7 @@ media_from_sdp(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const ui
 		int k = codec_of(buf, &m->fmt[0]);
 		ml->codec_pt = m->fmt[0].pt;
 		ml->clock_rate = k >= 0 ? our_codecs[k].clock : 8000;
-		ml->te_pt = -1;
-		for (unsigned int i = 0; i < m->nfmt; i++)
-			if (hl_sip_slice_ieq(buf, m->fmt[i].name, "telephone-event"))
-				ml->te_pt = m->fmt[i].pt;
+		ml->te_pt = (int16_t)hl_sdp_pick_te(buf, m, ml->clock_rate, &ml->te_clock);
 	}
 	if (answer && (m->proto == HL_SDP_PROTO_RTP_SAVP || m->proto == HL_SDP_PROTO_RTP_SAVPF))
 		(void)leg_srtp_answer(l, buf, m);
@@ -1451,6 +1449,7 @@ media_same(const struct hl_media_leg *x, const struct hl_media_leg *y)
 	       memcmp(x->local_ip, y->local_ip, 16) == 0 && x->remote_port == y->remote_port &&
 	       x->remote_rtcp_port == y->remote_rtcp_port && x->codec_pt == y->codec_pt &&
 	       x->clock_rate == y->clock_rate && x->te_pt == y->te_pt &&
+	       x->te_clock == y->te_clock &&
 	       x->rtcp_mux == y->rtcp_mux && x->recv_only == y->recv_only &&
 	       x->remote_silent == y->remote_silent;
 }
@@ -1533,7 +1532,10 @@ media_from_answer(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, const
 		goto restore;
 	ml->codec_pt = (uint8_t)pt;
 	ml->clock_rate = our_codecs[k].clock;
-	ml->te_pt = om->te_pt >= 0 ? am->te_pt : -1;
+	ml->te_pt = om->te_pt >= 0 ? (int16_t)hl_sdp_pick_te(buf, am, ml->clock_rate, &ml->te_clock)
+				   : -1;
+	if (ml->te_pt < 0)
+		ml->te_clock = 0;
 	ml->rtcp_mux = am->rtcp_mux && om->rtcp_mux; /* RFC 5761 §5.1.1: only if offered */
 	if (ml->rtcp_mux)
 		ml->remote_rtcp_port = ml->remote_port;
@@ -2919,10 +2921,11 @@ relay_answered(struct hl_sig *s, struct sig_call *c, struct sig_leg *l, struct s
 			k = neg_codec(ob, &offer.media[i], ns);
 			if (x->media_ready && k >= 0 && (x->media.codec_pt != ns->pt ||
 				x->media.clock_rate != our_codecs[k].clock ||
-				x->media.te_pt != ns->te_pt)) {
+				x->media.te_pt != ns->te_pt || x->media.te_clock != ns->te_clock)) {
 				x->media.codec_pt = ns->pt;
 				x->media.clock_rate = our_codecs[k].clock;
 				x->media.te_pt = ns->te_pt;
+				x->media.te_clock = ns->te_clock;
 				moved = 1;
 			}
 			break;
@@ -3857,6 +3860,13 @@ info_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8
 	info_relay(s, peer, &p);
 }
 
+/* The clock of a leg's telephone-event durations, as the worker takes it. */
+static uint32_t
+te_rate(const struct hl_media_leg *m)
+{
+	return m->te_clock ? m->te_clock : m->clock_rate ? m->clock_rate : 8000;
+}
+
 /*
  * A press the worker reported from the telephone-events of a leg of call c, when the
  * other leg negotiated none: the worker drops such events rather than relay them with a
@@ -3866,7 +3876,11 @@ info_request(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const uint8
  * press once, at its end: one INFO a press. Not before the call is connected, not from
  * a PCI leg (leg_dtmf_suppressed(): its keys never reach the agent), not flash (no
  * INFO key), and not for tones heard in the audio: the audio is relayed, tones and all,
- * so the peer has those already.
+ * so the peer has those already. A peer whose events run at another clock than the
+ * leg's (Opus with telephone-event/48000 on one side, /8000 on the other) is not
+ * relayed them either, their durations being in the sender's units: it gets the press
+ * as events of its own clock from its worker (hl_media_dtmf(), dtmf_rate_converted),
+ * or as INFO when the worker cannot take it.
  */
 static void
 dtmf_to_info(struct hl_sig *s, struct sig_call *c, const struct hl_media_event *ev)
@@ -3882,8 +3896,18 @@ dtmf_to_info(struct hl_sig *s, struct sig_call *c, const struct hl_media_event *
 	if (ev->how == HL_DTMF_END_TONE || p.digit == 0 || x == NULL ||
 		x->media.local_port != ev->local_port || c->state != CALL_CONNECTED ||
 		x->state != LEG_CONFIRMED || peer == NULL || peer->state != LEG_CONFIRMED ||
-		peer->media.te_pt >= 0 || leg_dtmf_suppressed(c, x))
+		leg_dtmf_suppressed(c, x))
 		return;
+	if (peer->media.te_pt >= 0) {
+		if (te_rate(&peer->media) == te_rate(&x->media))
+			return; /* the worker relayed it */
+		if (peer->media_sent && s->ops.media_dtmf != NULL &&
+			s->ops.media_dtmf(s->ops.ctx, peer->media.port_index,
+				peer->media.local_port, p.digit, p.duration_ms) == 0) {
+			sig_count(s, HL_SIG_CTR_DTMF_RATE_CONVERTED);
+			return;
+		}
+	}
 	sig_count(s, HL_SIG_CTR_DTMF_TO_INFO);
 	info_relay(s, peer, &p);
 }

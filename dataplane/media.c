@@ -490,6 +490,24 @@ inband_wanted(const struct hl_media_leg *s)
 	       hl_media_codec_inband(s->codec_pt, s->clock_rate);
 }
 
+/* Telephone-event units of leg l as units of its audio timeline, and back: the same
+ * unless its events run at another clock than its codec (Opus, telephone-event/8000). */
+static inline uint32_t
+te_to_audio(const struct media_leg *l, uint32_t units)
+{
+	if (likely(l->dtmf_rx.clock_rate == l->clock_rate))
+		return units;
+	return (uint32_t)((uint64_t)units * l->clock_rate / l->dtmf_rx.clock_rate);
+}
+
+static inline uint32_t
+audio_to_te(const struct media_leg *l, uint64_t units)
+{
+	if (likely(l->dtmf_rx.clock_rate == l->clock_rate))
+		return (uint32_t)units;
+	return (uint32_t)(units * l->dtmf_rx.clock_rate / l->clock_rate);
+}
+
 /* Takes a detector for l from the pool; none free: counted, l runs without. */
 static void
 inband_take(struct hl_worker *w, struct media_leg *l)
@@ -512,7 +530,8 @@ inband_take(struct hl_worker *w, struct media_leg *l)
 	memset(&sh->inband[i].te, 0, sizeof(sh->inband[i].te));
 	memset(&sh->inband[i].tone, 0, sizeof(sh->inband[i].tone));
 	sh->inband[i].ts_off = 0;
-	sh->inband[i].te_heard = l->dtmf_rx.start_ts + l->dtmf_rx.base_dur + l->dtmf_rx.seg_dur;
+	sh->inband[i].te_heard =
+		l->dtmf_rx.start_ts + te_to_audio(l, l->dtmf_rx.base_dur + l->dtmf_rx.seg_dur);
 	sh->inband[i].te_paired = 0;
 	sh->inband[i].dec_bound = 0;
 	sh->inband[i].ts_per_sample = 1;
@@ -597,8 +616,10 @@ running_heard(struct hl_media_shard *sh, struct media_leg *l)
 	struct inband_slot *sl = inband_of(sh, l);
 	const struct hl_dtmf_4733 *rx = &l->dtmf_rx;
 
-	sl->te_heard = sl->d.samples != 0 ? sl->ts_off + (uint32_t)sl->d.samples * sl->ts_per_sample
-					  : rx->start_ts + rx->base_dur + rx->seg_dur;
+	if (sl->d.samples != 0)
+		sl->te_heard = sl->ts_off + (uint32_t)sl->d.samples * sl->ts_per_sample;
+	else
+		sl->te_heard = rx->start_ts + te_to_audio(l, rx->base_dur + rx->seg_dur);
 }
 
 /*
@@ -608,9 +629,10 @@ running_heard(struct hl_media_shard *sh, struct media_leg *l)
  * end packets were lost stops where its last packet left it.
  */
 static inline uint32_t
-running_end(const struct inband_slot *sl, const struct hl_dtmf_4733 *rx)
+running_end(const struct inband_slot *sl, const struct media_leg *l)
 {
-	uint32_t known = rx->start_ts + rx->base_dur + rx->seg_dur;
+	const struct hl_dtmf_4733 *rx = &l->dtmf_rx;
+	uint32_t known = rx->start_ts + te_to_audio(l, rx->base_dur + rx->seg_dur);
 
 	return (int32_t)(sl->te_heard - known) > 0 ? sl->te_heard : known;
 }
@@ -657,7 +679,7 @@ dedup_report(struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_even
 		}
 		if (rx->active && hl_dtmf_digit(rx->event) == ev->digit &&
 			(int32_t)(rx->start_ts - to) <= slack &&
-			(int32_t)(from - running_end(sl, rx)) <= slack) {
+			(int32_t)(from - running_end(sl, l)) <= slack) {
 			sl->te_paired = 1;
 			sl->te_paired_ts = rx->start_ts;
 			w->st->ctr[HL_CTR_DTMF_DUP]++;
@@ -668,7 +690,7 @@ dedup_report(struct hl_worker *w, struct media_leg *l, const struct hl_dtmf_even
 		return;
 	}
 	from = ev->start_ts;
-	to = from + (uint32_t)((uint64_t)ev->duration_ms * l->dtmf_rx.clock_rate / 1000);
+	to = from + (uint32_t)((uint64_t)ev->duration_ms * l->clock_rate / 1000);
 	sl->te = (struct dtmf_seen){from, to, ev->digit, 0};
 	if (sl->te_paired && sl->te_paired_ts == ev->start_ts)
 		sl->te_paired = 0; /* tones were swallowed against it: it is reported */
@@ -728,7 +750,8 @@ leg_map_pts(struct media_leg *x)
 	if (y == NULL)
 		return;
 	x->rw.pt_map[y->codec_pt & 0x7f] = x->codec_pt;
-	if (y->te_pt >= 0 && x->te_pt >= 0 && !y->dtmf_suppress)
+	if (y->te_pt >= 0 && x->te_pt >= 0 && !y->dtmf_suppress &&
+		x->dtmf_rx.clock_rate == y->dtmf_rx.clock_rate)
 		x->rw.pt_map[y->te_pt & 0x7f] = (uint8_t)x->te_pt;
 }
 
@@ -778,6 +801,13 @@ leg_find(struct hl_media_shard *sh, uint32_t key)
 	return e != NULL && *e != 0 ? &sh->legs[*e - 1] : NULL;
 }
 
+/* The clock of leg s's telephone-event durations: its rtpmap's, else the codec's. */
+static inline uint32_t
+te_clock_of(const struct hl_media_leg *s)
+{
+	return s->te_clock ? s->te_clock : s->clock_rate ? s->clock_rate : 8000;
+}
+
 /*
  * What l relays now reaches another G.722 decoder (a new peer leg, or its peer's new
  * remote): the muting encoder's idea of the far end's state starts afresh with it
@@ -822,8 +852,7 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		sh->active[sh->n_active++] = idx;
 		hl_rtp_rewriter_init(&l->rw, s->ssrc, (uint16_t)rte_rand(), (uint32_t)rte_rand());
 		hl_rtp_rx_stats_init(&l->rx, s->clock_rate ? s->clock_rate : 8000);
-		hl_dtmf_4733_init(&l->dtmf_rx, s->clock_rate ? s->clock_rate : 8000,
-			DTMF_LOST_END_MS);
+		hl_dtmf_4733_init(&l->dtmf_rx, te_clock_of(s), DTMF_LOST_END_MS);
 		l->last_rx_tsc = w->now;
 		l->next_rtcp_tsc = w->now + sh->tsc_per_ms * (RTCP_INTERVAL_MS / 2 +
 							       rte_rand_max(RTCP_INTERVAL_MS));
@@ -860,11 +889,10 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		inband_take(w, l);
 	inband_codec(w, l, hl_media_codec_opus(l->codec_pt, s->clock_rate ? s->clock_rate : 8000),
 		codec_changed);
-	if (!fresh && l->clock_rate != (s->clock_rate ? s->clock_rate : 8000))
-		/* RFC 4733 §2.3: telephone-events run on the codec's clock; durations
-		 * are in its units. */
-		hl_dtmf_4733_init(&l->dtmf_rx, s->clock_rate ? s->clock_rate : 8000,
-			DTMF_LOST_END_MS);
+	if (!fresh && l->dtmf_rx.clock_rate != te_clock_of(s))
+		/* RFC 4733 §2.3: durations are in the events' clock units (the codec's,
+		 * or their rtpmap's where a sender runs them at another). */
+		hl_dtmf_4733_init(&l->dtmf_rx, te_clock_of(s), DTMF_LOST_END_MS);
 	l->clock_rate = s->clock_rate ? s->clock_rate : 8000;
 	l->tsc_per_unit = sh->tsc_hz / l->clock_rate;
 	l->timeout_ms = s->timeout_ms;
@@ -1006,7 +1034,7 @@ cmd_dtmf(struct hl_worker *w, struct hl_media_cmd *c)
 		c->status = l == NULL ? -ENOENT : -ENOSPC;
 		return;
 	}
-	units = (uint64_t)c->duration_ms * l->clock_rate / 1000;
+	units = (uint64_t)c->duration_ms * l->dtmf_rx.clock_rate / 1000;
 	sh->inj[sh->n_inj++] = (struct inject){
 		.leg = (uint32_t)(l - sh->legs),
 		.gen = l->gen,
@@ -1536,7 +1564,11 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		return;
 	}
 	if (h.pt == x->te_pt) {
-		if (x->dtmf_suppress || y->te_pt < 0) {
+		/* Not relayed to a peer without telephone-events, nor to one that runs
+		 * them at another clock (their durations would be misread): control
+		 * sends the press on to those its own way (INFO, or events of y's). */
+		if (x->dtmf_suppress || y->te_pt < 0 ||
+			x->dtmf_rx.clock_rate != y->dtmf_rx.clock_rate) {
 			drop_m(w, m, HL_DROP_RTP_DTMF_SUPPRESSED);
 			return;
 		}
@@ -1962,7 +1994,7 @@ inject_tick(struct hl_worker *w, uint64_t now)
 			/* Never back into the last one (audio stamped behind the clock). */
 			if (l->inj_turn != 0 && (int32_t)(j->ts - l->inj_end) < 0)
 				j->ts = l->inj_end;
-			uint32_t first = l->clock_rate * TICK_MS / 1000;
+			uint32_t first = l->dtmf_rx.clock_rate * TICK_MS / 1000;
 			bool had_press = l->inj_turn != 0;
 			work++;
 			if (inject_send(w, l, j, 1, 0, first < j->dur ? first : j->dur) != 0) {
@@ -1980,14 +2012,14 @@ inject_tick(struct hl_worker *w, uint64_t now)
 				sh->inj[k++] = *j;
 				continue;
 			}
-			l->inj_end = j->ts + j->dur;
+			l->inj_end = j->ts + te_to_audio(l, j->dur);
 			j->tries = 0;
 			j->sent_dur = first < j->dur ? first : j->dur;
 			j->start_tsc = now;
 			j->next_tsc = now + sh->tsc_per_ms * HL_MEDIA_DTMF_UPDATE_MS;
 			l->injecting = 1;
 		} else {
-			uint64_t el = (now - j->start_tsc) / l->tsc_per_unit;
+			uint64_t el = audio_to_te(l, (now - j->start_tsc) / l->tsc_per_unit);
 
 			if (j->tries > 0 || j->failed || el >= j->dur) {
 				/* A press an update of which did not go ends at once, at the

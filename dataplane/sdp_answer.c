@@ -33,19 +33,24 @@ codec_matches(const uint8_t *buf, const struct hl_sdp_fmt *f, const struct hl_sd
 	return 0;
 }
 
-/* The telephone-event format of m at clock, else any, else -1 (RFC 4733 §7.1.1). */
-static int
-pick_te(const uint8_t *buf, const struct hl_sdp_media *m, uint32_t clock)
+int
+hl_sdp_pick_te(const uint8_t *buf, const struct hl_sdp_media *m, uint32_t clock, uint32_t *rate)
 {
 	int any = -1;
+
+	*rate = 0;
 	for (unsigned int i = 0; i < m->nfmt; i++) {
 		const struct hl_sdp_fmt *f = &m->fmt[i];
 		if (f->clock == 0 || !hl_sip_slice_ieq(buf, f->name, "telephone-event"))
 			continue;
-		if (f->clock == clock)
+		if (f->clock == clock) {
+			*rate = f->clock;
 			return f->pt;
-		if (any < 0)
+		}
+		if (any < 0) {
 			any = f->pt;
+			*rate = f->clock;
+		}
 	}
 	return any;
 }
@@ -187,7 +192,8 @@ negotiate(const uint8_t *buf, const struct hl_sdp *offer, unsigned int i,
 	if (!found)
 		return 0;
 	if (caps->telephone_event)
-		ns->te_pt = (int16_t)pick_te(buf, m, caps->codecs[ns->codec].clock);
+		ns->te_pt = (int16_t)hl_sdp_pick_te(buf, m, caps->codecs[ns->codec].clock,
+			&ns->te_clock);
 	switch (hl_sdp_media_dir(offer, i)) {
 	case HL_SDP_DIR_SENDONLY:
 		ns->dir = HL_SDP_DIR_RECVONLY;

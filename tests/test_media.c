@@ -3061,6 +3061,8 @@ HL_TEST(inband_dtmf_pairing_edges)
 /* The timestamp step of the agent's audio in collect(): 160 a 20 ms packet is real
  * time; less is a sender whose clock runs slow. */
 static uint32_t audio_ts_step = 160;
+/* The agent's audio PT in collect(), and the audio check_press() lets between events. */
+static uint8_t audio_pt = 0;
 
 /*
  * What one leg sent while a press of ours went out on it: loop turns every 10 ms for
@@ -3080,7 +3082,7 @@ collect(struct seen *got, unsigned int max, int ms, uint16_t aport, uint16_t *as
 
 			memset(pl, 0x5a, sizeof(pl));
 			size_t len = rtp_pkt(
-				rtp, 0, 0, *aseq, *aseq * audio_ts_step, 0x4242, pl, sizeof(pl));
+				rtp, audio_pt, 0, *aseq, *aseq * audio_ts_step, 0x4242, pl, 160);
 			inject(f, udp_frame(f, AGENT, (uint16_t)(aport + 3000), aport, rtp, len));
 			(*aseq)++;
 		}
@@ -3118,7 +3120,8 @@ check_press(const struct seen *got, unsigned int n, uint32_t ssrc, uint8_t te, u
 		HL_CHECK_MSG(s->seq == (uint16_t)(first_seq + i), "frame %u: seq %u, want %u", i,
 			s->seq, (uint16_t)(first_seq + i));
 		if (s->pt != te) {
-			HL_CHECK_MSG(s->pt == 0 && s->plen == 160, "frame %u: pt %u", i, s->pt);
+			HL_CHECK_MSG(s->pt == audio_pt && s->plen == 160, "frame %u: pt %u", i,
+				s->pt);
 			continue;
 		}
 		HL_CHECK_MSG(s->plen == 4 && s->payload[0] == ev, "frame %u: event %u", i,
@@ -4303,7 +4306,107 @@ HL_TEST(inband_dtmf_opus_reported_and_suppressed)
 out:
 	opus_encoder_destroy(enc);
 	opus_decoder_destroy(adec);
-}/*
+}/* Telephone-event 101 of press key (5 updates of 20 ms, the end three times) from the
+ * customer at port 4994 to 20994, durations in units of te_clock, stamped ts. */
+static void
+send_press_at(uint8_t key, uint32_t te_clock, uint16_t *seq, uint32_t ts)
+{
+	for (unsigned int i = 1; i <= 5; i++) {
+		uint8_t ev[4], rtp[64], f[256];
+		unsigned int dur = te_clock / 50 * i;
+
+		ev[0] = key;
+		ev[1] = (uint8_t)((i == 5 ? 0x80 : 0) | 10);
+		ev[2] = (uint8_t)(dur >> 8);
+		ev[3] = (uint8_t)dur;
+		for (unsigned int c = 0; c < (i == 5 ? 3u : 1u); c++) {
+			int mark = i == 1 && c == 0;
+			size_t k = rtp_pkt(rtp, 101, mark, (*seq)++, ts, 0x0d0d0d0d, ev, 4);
+			inject(f, udp_frame(f, CUST, 4994, 20994, rtp, k));
+		}
+	}
+}
+
+/*
+ * An Opus leg (RTP clock 48000) whose telephone-events run at 8000 (its rtpmap says
+ * telephone-event/8000, as many senders offer with Opus; te_clock): their durations
+ * are 8 kHz units on the 48 kHz audio's timeline. A 100 ms press (800 units) is
+ * reported as 100 ms and relayed to a peer of the same event clock; a press of ours on
+ * the leg goes with 8 kHz durations (100 ms: 800). To a peer whose events run at the
+ * codec's clock the events are not relayed (rtp_dtmf_suppressed; control sends the
+ * press on in the peer's units), and still reported.
+ */
+HL_TEST(dtmf_opus_events_at_8000)
+{
+	static struct seen got[256];
+	struct hl_media_leg a, b;
+	struct rte_mbuf *out[32];
+	uint16_t seq = 300, aseq = 900;
+	unsigned int n, relayed = 0;
+
+	teach_arp(CUST);
+	teach_arp(AGENT);
+	drain();
+	leg(&a, 74, 0, 20994, 20996, CUST, 4994, 111, 101);
+	a.clock_rate = 48000;
+	a.te_clock = 8000;
+	leg(&b, 74, 1, 20996, 20994, AGENT, 23996, 111, 101);
+	b.clock_rate = 48000;
+	b.te_clock = 8000;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	n_events = 0;
+	send_press_at(5, 8000, &seq, 48000 * 3);
+	n = run(out, 32);
+	for (unsigned int i = 0; i < n; i++) {
+		struct seen s;
+		HL_CHECK(parse_out(out[i], &s, NULL) == 0);
+		relayed += s.pt == 101;
+	}
+	free_all(out, n);
+	HL_CHECK_INT(relayed, 6); /* the first held on probation (RFC 3550 A.1) */
+	HL_CHECK_INT(n_events, 1);
+	HL_CHECK(n_events == 1 && events[0].digit == '5' && events[0].call == 74);
+	HL_CHECK_MSG(n_events == 1 && events[0].duration_ms == 100, "press of %u ms",
+		n_events ? events[0].duration_ms : 0);
+
+	/* ours on the customer's leg: the agent's audio starts the stream first */
+	audio_pt = 111;
+	audio_ts_step = 960;
+	n = collect(got, HL_ARRAY_SIZE(got), 100, 20996, &aseq, 1, NULL);
+	HL_CHECK_MSG(n >= 3, "audio relayed %u", n);
+	if (n >= 3) {
+		uint16_t seq0 = got[n - 1].seq;
+		uint32_t ts0 = got[n - 1].ts;
+		uint64_t inj = ctr(HL_CTR_DTMF_INJECTED);
+
+		HL_CHECK(hl_media_dtmf(eng, 0, 20994, '7', 100) == 0);
+		n = collect(got, HL_ARRAY_SIZE(got), 400, 20996, &aseq, 1, NULL);
+		HL_CHECK_INT(ctr(HL_CTR_DTMF_INJECTED), inj + 1);
+		HL_CHECK(check_press(got, n, a.ssrc, 101, 7, 800, (uint16_t)(seq0 + 1), ts0) > 0);
+	}
+	audio_pt = 0;
+	audio_ts_step = 160;
+
+	/* the agent's events at the codec's clock now: not relayed, still reported */
+	b.te_clock = 0;
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	n_events = 0;
+	uint64_t sup = drop_of(HL_DROP_RTP_DTMF_SUPPRESSED);
+	send_press_at(8, 8000, &seq, 48000 * 5);
+	n = run(out, 32);
+	free_all(out, n);
+	HL_CHECK_INT(n, 0);
+	HL_CHECK_INT(drop_of(HL_DROP_RTP_DTMF_SUPPRESSED), sup + 7);
+	HL_CHECK(n_events == 1 && events[0].digit == '8' && events[0].duration_ms == 100);
+	HL_CHECK(hl_media_del(eng, 0, 20994) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20996) == 0);
+	drain();
+}
+
+/*
  * An Opus suppress leg with telephone-events (at the codec's clock, 48000) whose sender
  * keys both ways: each key is reported once, from the events, which end first, and its
  * tone is swallowed (dtmf_dup_presses): both are placed on the 48 kHz timeline, the

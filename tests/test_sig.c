@@ -5099,6 +5099,74 @@ static const char iw_agent_te[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r
 				  "a=rtpmap:101 telephone-event/8000\r\n";
 
 /*
+ * Opus with telephone-events at two clocks. The customer offers them at 48000 (110) and
+ * at 8000 (126): we answer with the one at the codec's clock, and the worker gets its
+ * clock. The agent answers our offer with telephone-event/8000 alongside Opus: its leg
+ * has events at 8000 on a 48 kHz codec (te_clock), the worker reading their durations
+ * so. The two legs' events run at different clocks, so the worker relays none; a press
+ * it reports from either goes to the other as events of its own (one command, the
+ * key and duration, dtmf_rate_converted), not as INFO.
+ */
+HL_TEST(dtmf_opus_events_two_clocks)
+{
+	static const char cust[] = "v=0\r\no=trunk 1 1 IN IP4 10.99.0.2\r\ns=-\r\n"
+				   "c=IN IP4 10.99.0.2\r\nt=0 0\r\n"
+				   "m=audio 6000 RTP/AVP 111 110 126\r\n"
+				   "a=rtpmap:111 opus/48000/2\r\n"
+				   "a=rtpmap:110 telephone-event/48000\r\n"
+				   "a=rtpmap:126 telephone-event/8000\r\na=sendrecv\r\n";
+	static const char agent[] = "v=0\r\no=agent 2 2 IN IP4 10.99.98.2\r\ns=-\r\n"
+				    "c=IN IP4 10.99.98.2\r\nt=0 0\r\n"
+				    "m=audio 7000 RTP/AVP 111 101\r\n"
+				    "a=rtpmap:111 opus/48000/2\r\n"
+				    "a=rtpmap:101 telephone-event/8000\r\n";
+	char inv[4096], totag[64];
+	struct hl_sdp ans;
+	const struct hl_media_leg *a, *b;
+	int i;
+
+	setup_interwork(NULL);
+	i = srtp_call("z9hG4bKte2", "te2@trunk", cust, agent, inv, sizeof(inv), totag,
+		sizeof(totag), &ans);
+	a = last_push(0);
+	b = last_push(1);
+	HL_CHECK(i >= 0 && a != NULL && b != NULL);
+	if (i < 0 || a == NULL || b == NULL)
+		goto out;
+	HL_CHECK(strstr(out[i].buf, "a=rtpmap:110 telephone-event/48000") != NULL);
+	HL_CHECK(strstr(out[i].buf, "telephone-event/8000") == NULL);
+	HL_CHECK_INT(a->clock_rate, 48000);
+	HL_CHECK_INT(a->te_pt, 110);
+	HL_CHECK_INT(a->te_clock, 48000);
+	HL_CHECK_INT(b->clock_rate, 48000);
+	HL_CHECK_INT(b->te_pt, 101);
+	HL_CHECK_INT(b->te_clock, 8000);
+	struct hl_sig_stats st0 = stats();
+
+	media_press(a, '5', HL_DTMF_END_BIT, 160);
+	HL_CHECK_INT(nout, 0);
+	HL_CHECK_INT(n_dtmf_cmds, 1);
+	HL_CHECK(dtmf_cmds[0].local_port == b->local_port && dtmf_cmds[0].digit == '5' &&
+		 dtmf_cmds[0].duration_ms == 160);
+	media_press(b, '#', HL_DTMF_END_BIT, 120);
+	HL_CHECK_INT(nout, 0);
+	HL_CHECK_INT(n_dtmf_cmds, 2);
+	HL_CHECK(dtmf_cmds[1].local_port == a->local_port && dtmf_cmds[1].digit == '#' &&
+		 dtmf_cmds[1].duration_ms == 120);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_RATE_CONVERTED],
+		st0.ctr[HL_SIG_CTR_DTMF_RATE_CONVERTED] + 2);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_INFO], st0.ctr[HL_SIG_CTR_DTMF_TO_INFO]);
+	/* the worker cannot take it: INFO, as for a peer without events */
+	dtmf_cmd_rc = -ENOBUFS;
+	media_press(a, '7', HL_DTMF_END_BIT, 100);
+	HL_CHECK(find_out("INFO") >= 0);
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_DTMF_TO_INFO], st0.ctr[HL_SIG_CTR_DTMF_TO_INFO] + 1);
+	dtmf_cmd_rc = 0;
+out:
+	teardown();
+}
+
+/*
  * The trunk negotiated telephone-event, the agent's softphone did not (it keys by INFO):
  * - a press the worker reports from the customer's events goes to the agent as one
  *   INFO (application/dtmf-relay, its duration) in the agent's dialog, dtmf_to_info,

@@ -139,6 +139,10 @@ struct hl_media_leg {
 	uint16_t remote_port;     /* from SDP; latching may move it */
 	uint16_t remote_rtcp_port;
 	uint32_t clock_rate;      /* of the codec, e.g. 8000 */
+	uint32_t te_clock;        /* of te_pt's rtpmap, 0: clock_rate. Durations of the
+				     events are in its units, their timestamps on the
+				     audio's timeline (an Opus leg with
+				     telephone-event/8000: 8000 and 48000) */
 	uint32_t ssrc;            /* our SSRC on this leg: keep it for the call */
 	uint32_t timeout_ms;      /* no RTP this long: timeout event; 0: never */
 	uint32_t hold_timeout_ms; /* the same while remote_silent; 0: never */

@@ -175,6 +175,14 @@ int hl_sdp_crypto_keys(const uint8_t *buf, const struct hl_sdp_crypto *cr,
 /* The first of those keys: 0 or the HL_E_* of hl_sdp_crypto_keys(), key wiped then. */
 int hl_sdp_crypto_key(const uint8_t *buf, const struct hl_sdp_crypto *cr, struct hl_srtp_key *key);
 
+/*
+ * The telephone-event format of m to run with a codec at clock (RFC 4733 §2.1: events
+ * in a stream of audio share its clock): the one at that rate, else the first at any,
+ * with its rate in *rate; -1 (and *rate 0) when m has none.
+ */
+int hl_sdp_pick_te(const uint8_t *buf, const struct hl_sdp_media *m, uint32_t clock,
+	uint32_t *rate);
+
 /* ---- offer/answer ---- */
 
 struct hl_sdp_codec {
@@ -230,6 +238,7 @@ struct hl_sdp_neg_stream {
 	uint8_t codec;       /* index into caps->codecs */
 	uint8_t pt;          /* the offerer's PT for that codec */
 	int16_t te_pt;       /* the offerer's telephone-event PT, -1 none */
+	uint32_t te_clock;   /* its rtpmap rate (8000 almost always), 0 with none */
 	uint8_t srtp;        /* 1: SRTP, with the crypto below */
 	uint8_t suite;       /* enum hl_sdp_suite */
 	uint8_t rtcp_mux;

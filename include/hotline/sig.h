@@ -147,6 +147,7 @@ struct hl_sig_ops {
 	_(INFO_DTMF_DROPPED, "info_dtmf_dropped")                                      \
 	_(DTMF_TO_INFO, "dtmf_to_info")                                                \
 	_(DTMF_TO_RTP, "dtmf_to_rtp")                                                  \
+	_(DTMF_RATE_CONVERTED, "dtmf_rate_converted")                                  \
 	_(UPDATE_OFFERS_IN, "update_offers_in")                                        \
 	_(UPDATE_RELAYED, "update_relayed")                                            \
 	_(UPDATE_REFUSED, "update_refused")                                            \

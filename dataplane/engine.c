@@ -21,6 +21,7 @@
 #include "dataplane/engine_priv.h"
 #include "hotline/common.h"
 #include "hotline/control.h"
+#include "hotline/dtmf.h"
 #include "hotline/engine.h"
 #include "hotline/flow.h"
 #include "hotline/media.h"
@@ -489,6 +490,11 @@ worker_create(struct hl_engine *e, unsigned int idx, char *err, size_t errlen)
 
 	if (opus == 0 || opus > inband)
 		opus = cfg->rtp_dtmf_inband_opus_slots == 0 ? (inband + 3) / 4 : inband;
+	/* The shard takes no Opus decoders without the silence frames muting needs
+	 * (libopus's encoder could not build them): said once, at start, not per leg. */
+	if (inband > 0 && opus > 0 && hl_opus_silence_init() != 0 && idx == 0)
+		LOG(WARNING, "Opus silence frames could not be built (libopus encoder): Opus "
+			     "legs run without in-band DTMF detection (dtmf_inband_no_slot)\n");
 	w->media = hl_media_shard_create(w, legs, inband, opus, sock);
 	if (w->media == NULL) {
 		set_err(err, errlen,

@@ -4546,10 +4546,12 @@ sig_call_in_dialog(struct hl_sig *s, struct sig_leg *l, struct sig_txn *t, const
 		c->state = CALL_ENDING;
 		hl_timer_cancel(s->wheel, &c->t_noanswer);
 		/* §15.1.2: their INVITE still open (the customer's first, a re-INVITE of
-		 * either side's that waits for the peer's answer) gets 487. */
+		 * either side's that waits for the peer's answer) gets 487. The record's
+		 * status is the call's: the first INVITE's final, not a re-INVITE's (a
+		 * call that had its final keeps it). */
 		if (l->inv != NULL && l->inv->server && l->inv->state < TXN_COMPLETED) {
 			sig_reply_stored(s, l->inv, 487, NULL, l->ltag, NULL, NULL, NULL, 0);
-			if (l->side == 0)
+			if (l->side == 0 && c->a_status == 0)
 				c->a_status = 487;
 		}
 		/* l first: ending an early peer (the agent hung up while our 2xx waited

@@ -9401,6 +9401,39 @@ out:
 }
 
 /*
+ * The customer hangs up while its re-INVITE (a hold, relayed to the agent) is still
+ * open: the re-INVITE gets 487 (§15.1.2), and the call's record keeps the status the
+ * call was answered with, 200: the 487 answered a re-INVITE, not the call.
+ */
+HL_TEST(cdr_status_of_call_not_of_reinvite)
+{
+	char inv[4096], totag[64], sdp[1024], msg[1024];
+	struct hl_sdp ans;
+	struct hl_media_leg a, b;
+
+	setup_cdr(NULL);
+	if (srtp_call("z9hG4bKcdr7", "cdr7@trunk", sdp_offer, NULL, inv, sizeof(inv), totag,
+		    sizeof(totag), &ans) < 0 || last_push(0) == NULL || last_push(1) == NULL)
+		goto out;
+	a = *last_push(0);
+	b = *last_push(1);
+	upd_sdp(sdp, sizeof(sdp), 2, "10.99.0.2", 6000, "8 101", "sendonly");
+	customer_reinvite("z9hG4bKcdr7r", "cdr7@trunk", totag, 2, sdp);
+	HL_CHECK(find_out("INVITE") >= 0);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKcdr7b", "cdr7@trunk", totag, 3);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(find_out("487") >= 0 && find_out("200") >= 0);
+	agent_answers_bye();
+	leg_final(&a, 100, 0);
+	leg_final(&b, 100, 0);
+	HL_CHECK_INT(ncdr, 1);
+	HL_CHECK_STR(hl_store_cdr_disposition_name(cdrs[0].disposition), "answered");
+	HL_CHECK_INT(cdrs[0].sip_status, 200);
+out:
+	teardown();
+}
+
+/*
  * The customer holds, and the agent hangs up before it answered our re-INVITE of it:
  * our BYE ends the customer's dialog, and its re-INVITE, open till then, gets its
  * final first, 487 (RFC 3261 §15.1.2), not only once the agent's answer comes (which

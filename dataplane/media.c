@@ -1927,6 +1927,10 @@ inject_send(struct hl_worker *w, struct media_leg *l, const struct inject *j, in
 	pl[14] = (uint8_t)(dur >> 8);
 	pl[15] = (uint8_t)dur;
 	if (l->srtp_tx) {
+		/* A protect that fails leaves the number taken, a gap the far end counts
+		 * as one packet lost: libsrtp enters a packet's index in its outbound
+		 * window before it encrypts (srtp_protect(): srtp_rdbx_add_index() ahead
+		 * of the cipher), so the number again would fail as a replay. */
 		n = hl_srtp_protect_rtp(
 			&l->srtp_out, pl, (size_t)n, (size_t)n + HL_SRTP_MAX_TRAILER);
 		if (n < 0) {

@@ -615,67 +615,6 @@ out:
 	teardown();
 }
 
-/* The customer's INVITE transaction with top Via branch br, or NULL. */
-static struct sig_txn *
-server_invite(const char *br)
-{
-	for (uint32_t i = 0; i <= sig->txn_mask; i++)
-		for (struct sig_txn *t = sig->txn_hash[i]; t != NULL; t = t->hnext)
-			if (t->server && t->method == HL_SIP_METHOD_INVITE &&
-				strcmp(t->branch, br) == 0)
-				return t;
-	return NULL;
-}
-
-/* One final per server transaction (RFC 3261 §17.2.1): a second final, or a
- * provisional after the final, is not sent and leaves the first one in charge. */
-HL_TEST(one_final_per_server_txn)
-{
-	char inv[4096], msg[1024], v[512], totag[64];
-	struct sig_txn *t;
-	int i;
-
-	setup();
-	HL_CHECK(do_register("alice", "alicepw", 5090, 0) == 200);
-	send_invite("+15550100", "z9hG4bKfin1", "fin1@trunk");
-	i = find_out("INVITE");
-	HL_CHECK(i >= 0);
-	if (i < 0)
-		goto out;
-	snprintf(inv, sizeof(inv), "%s", out[i].buf);
-	agent_respond(inv, 200, 5090);
-	i = find_out("200");
-	HL_CHECK(i >= 0 && hdr(i, HL_SIP_HDR_TO, v, sizeof(v)) == 0);
-	if (i < 0)
-		goto out;
-	param(v, ";tag=", totag, sizeof(totag));
-	t = server_invite("z9hG4bKfin1");
-	HL_CHECK(t != NULL && t->state == TXN_ACCEPTED && t->status == 200);
-	if (t == NULL)
-		goto out;
-	nout = 0;
-	static const char busy[] = "SIP/2.0 486 Busy Here\r\nContent-Length: 0\r\n\r\n";
-	static const char ring[] = "SIP/2.0 180 Ringing\r\nContent-Length: 0\r\n\r\n";
-	sig_txn_respond(sig, t, busy, sizeof(busy) - 1, 486);
-	sig_txn_respond(sig, t, ring, sizeof(ring) - 1, 180);
-	HL_CHECK(nout == 0);
-	HL_CHECK(t->state == TXN_ACCEPTED && t->status == 200);
-	/* what is retransmitted is still the 200 */
-	advance(600);
-	i = find_out("200");
-	HL_CHECK(i >= 0 && find_out("486") < 0 && find_out("180") < 0);
-	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfina", "fin1@trunk", totag, 1);
-	feed(msg, addr('t', 5060));
-	HL_CHECK(nout == 0);
-	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfinb", "fin1@trunk", totag, 2);
-	feed(msg, addr('t', 5060));
-	HL_CHECK(status_of(0) == 200);
-	agent_answers_bye();
-	HL_CHECK(stats().calls == 0);
-out:
-	teardown();
-}
-
 HL_TEST(busy_then_next_and_no_agent)
 {
 	int i;
@@ -845,11 +784,25 @@ out:
 	teardown();
 }
 
+/* Our 200 to the customer in the outputs, with its To tag into totag: its index, or -1. */
+static int
+our_200(char *totag, size_t cap)
+{
+	char v[512];
+	int i = find_out("200");
+
+	HL_CHECK(i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) == 0);
+	if (i < 0)
+		return -1;
+	param(v, ";tag=", totag, cap);
+	return i;
+}
+
 /* Every ACK of the customer lost, then its BYE: the 2xx is not resent any more and
  * no ack_timeout is counted (the call ended normally). */
 HL_TEST(bye_before_ack)
 {
-	char v[512], totag[64], msg[1024], inv[4096];
+	char totag[64], msg[1024], inv[4096];
 	int i;
 
 	setup();
@@ -861,11 +814,8 @@ HL_TEST(bye_before_ack)
 		goto out;
 	snprintf(inv, sizeof(inv), "%s", out[i].buf);
 	agent_respond(inv, 200, 5090);
-	i = find_out("200");
-	HL_CHECK(i >= 0 && hdr(i, HL_SIP_HDR_TO, v, sizeof(v)) == 0);
-	if (i < 0)
+	if ((i = our_200(totag, sizeof(totag))) < 0)
 		goto out;
-	param(v, ";tag=", totag, sizeof(totag));
 	advance(300);
 	HL_CHECK(find_out("200") >= 0); /* resent: no ACK came */
 	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKbye5", "call5@trunk", totag, 2);
@@ -1184,6 +1134,21 @@ srtp_call(const char *branch, const char *callid, const char *sdp, const char *a
 	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKsack", callid, totag, 1);
 	feed(msg, addr('t', 5060));
 	return i;
+}
+
+/* srtp_call(), and the two legs the worker was given, checked: the 200's index, or -1
+ * (then *a and *b may be NULL). */
+static int
+srtp_call_legs(const char *branch, const char *callid, const char *sdp, const char *agent_sdp,
+	char *inv, size_t invcap, char *totag, size_t tagcap, struct hl_sdp *ans,
+	const struct hl_media_leg **a, const struct hl_media_leg **b)
+{
+	int i = srtp_call(branch, callid, sdp, agent_sdp, inv, invcap, totag, tagcap, ans);
+
+	*a = last_push(0);
+	*b = last_push(1);
+	HL_CHECK(i >= 0 && *a != NULL && *b != NULL);
+	return i >= 0 && *a != NULL && *b != NULL ? i : -1;
 }
 
 /* Every suite the customer may offer: the 200 carries that suite with our key of its
@@ -5126,12 +5091,9 @@ HL_TEST(dtmf_opus_events_two_clocks)
 	int i;
 
 	setup_interwork(NULL);
-	i = srtp_call("z9hG4bKte2", "te2@trunk", cust, agent, inv, sizeof(inv), totag,
-		sizeof(totag), &ans);
-	a = last_push(0);
-	b = last_push(1);
-	HL_CHECK(i >= 0 && a != NULL && b != NULL);
-	if (i < 0 || a == NULL || b == NULL)
+	i = srtp_call_legs("z9hG4bKte2", "te2@trunk", cust, agent, inv, sizeof(inv), totag,
+		sizeof(totag), &ans, &a, &b);
+	if (i < 0)
 		goto out;
 	HL_CHECK(strstr(out[i].buf, "a=rtpmap:110 telephone-event/48000") != NULL);
 	HL_CHECK(strstr(out[i].buf, "telephone-event/8000") == NULL);
@@ -5184,12 +5146,9 @@ HL_TEST(dtmf_interworking_info_and_rfc4733)
 	int i;
 
 	setup_interwork(NULL);
-	i = srtp_call("z9hG4bKiw1", "iw1@trunk", iw_cust_te, iw_agent_plain, inv, sizeof(inv),
-		totag, sizeof(totag), &ans);
-	a = last_push(0);
-	b = last_push(1);
-	HL_CHECK(i >= 0 && a != NULL && b != NULL);
-	if (i < 0 || a == NULL || b == NULL)
+	i = srtp_call_legs("z9hG4bKiw1", "iw1@trunk", iw_cust_te, iw_agent_plain, inv,
+		sizeof(inv), totag, sizeof(totag), &ans, &a, &b);
+	if (i < 0)
 		goto out;
 	HL_CHECK_INT(a->te_pt, 101);
 	HL_CHECK_INT(b->te_pt, -1);
@@ -5293,12 +5252,9 @@ HL_TEST(dtmf_interworking_not_when_both_match)
 
 	/* both with telephone-event: events stay events */
 	setup_interwork(NULL);
-	i = srtp_call("z9hG4bKnm1", "nm1@trunk", iw_cust_te, iw_agent_te, inv, sizeof(inv), totag,
-		sizeof(totag), &ans);
-	a = last_push(0);
-	b = last_push(1);
-	HL_CHECK(i >= 0 && a != NULL && b != NULL);
-	if (i >= 0 && a != NULL && b != NULL) {
+	i = srtp_call_legs("z9hG4bKnm1", "nm1@trunk", iw_cust_te, iw_agent_te, inv, sizeof(inv),
+		totag, sizeof(totag), &ans, &a, &b);
+	if (i >= 0) {
 		media_press(a, '5', HL_DTMF_END_BIT, 100);
 		HL_CHECK_INT(nout, 0);
 		media_press(b, '6', HL_DTMF_END_BIT, 100);
@@ -5376,12 +5332,9 @@ HL_TEST(dtmf_interworking_pci_suppress)
 
 	/* customer with telephone-event, agent without */
 	setup_interwork(suppress_tenants);
-	i = srtp_call("z9hG4bKps1", "ps1@trunk", iw_cust_te, iw_agent_plain, inv, sizeof(inv),
-		totag, sizeof(totag), &ans);
-	a = last_push(0);
-	b = last_push(1);
-	HL_CHECK(i >= 0 && a != NULL && b != NULL);
-	if (i >= 0 && a != NULL && b != NULL) {
+	i = srtp_call_legs("z9hG4bKps1", "ps1@trunk", iw_cust_te, iw_agent_plain, inv,
+		sizeof(inv), totag, sizeof(totag), &ans, &a, &b);
+	if (i >= 0) {
 		HL_CHECK_INT(a->dtmf_suppress, 1);
 		media_press(a, '4', HL_DTMF_END_BIT, 100);
 		HL_CHECK_MSG(nout == 0, "the customer's key went to the agent");
@@ -5402,12 +5355,9 @@ HL_TEST(dtmf_interworking_pci_suppress)
 
 	/* customer without, agent with telephone-event */
 	setup_interwork(suppress_tenants);
-	i = srtp_call("z9hG4bKps4", "ps2@trunk", iw_cust_plain, iw_agent_te, inv, sizeof(inv),
-		totag, sizeof(totag), &ans);
-	a = last_push(0);
-	b = last_push(1);
-	HL_CHECK(i >= 0 && a != NULL && b != NULL);
-	if (i >= 0 && a != NULL && b != NULL) {
+	i = srtp_call_legs("z9hG4bKps4", "ps2@trunk", iw_cust_plain, iw_agent_te, inv,
+		sizeof(inv), totag, sizeof(totag), &ans, &a, &b);
+	if (i >= 0) {
 		info_req(msg, sizeof(msg), NULL, "ps2@trunk", totag, "z9hG4bKps5", 2,
 			"application/dtmf-relay", "Signal=4\r\nDuration=100\r\n");
 		feed(msg, addr('t', 5060));
@@ -6367,6 +6317,22 @@ fork_call(const char *branch, const char *callid, char *inv, size_t cap)
 	return 0;
 }
 
+/* The customer's call behind the forking proxy (fork_call()), rung by forks f1 (device
+ * 11) and f2 (device 12), then answered by f1: their SDPs into s1 and s2 (512 bytes). */
+static int
+fork_two_ring_f1_answers(const char *branch, const char *callid, char *inv, size_t cap,
+	char *s1, char *s2)
+{
+	if (fork_call(branch, callid, inv, cap) != 0)
+		return -1;
+	fork_sdp(s1, 512, 11, 7000);
+	fork_sdp(s2, 512, 12, 7002);
+	fork_respond(inv, 180, "f1", 11, "", NULL);
+	fork_respond(inv, 180, "f2", 12, "", NULL);
+	fork_respond(inv, 200, "f1", 11, "", s1);
+	return 0;
+}
+
 /* The BYE in the outputs, answered 200 by the proxy. */
 static void
 fork_answers_bye(void)
@@ -6379,6 +6345,59 @@ fork_answers_bye(void)
 		return;
 	snprintf(bye, sizeof(bye), "%s", out[i].buf);
 	agent_respond(bye, 200, 5090);
+}
+
+/* The customer's INVITE transaction with top Via branch br, or NULL. */
+static struct sig_txn *
+server_invite(const char *br)
+{
+	for (uint32_t i = 0; i <= sig->txn_mask; i++)
+		for (struct sig_txn *t = sig->txn_hash[i]; t != NULL; t = t->hnext)
+			if (t->server && t->method == HL_SIP_METHOD_INVITE &&
+				strcmp(t->branch, br) == 0)
+				return t;
+	return NULL;
+}
+
+/* One final per server transaction (RFC 3261 §17.2.1): a second final, or a
+ * provisional after the final, is not sent and leaves the first one in charge. */
+HL_TEST(one_final_per_server_txn)
+{
+	char inv[4096], msg[1024], totag[64];
+	struct sig_txn *t;
+	int i;
+
+	setup();
+	if (fork_call("z9hG4bKfin1", "fin1@trunk", inv, sizeof(inv)) != 0)
+		goto out;
+	agent_respond(inv, 200, 5090);
+	if ((i = our_200(totag, sizeof(totag))) < 0)
+		goto out;
+	t = server_invite("z9hG4bKfin1");
+	HL_CHECK(t != NULL && t->state == TXN_ACCEPTED && t->status == 200);
+	if (t == NULL)
+		goto out;
+	nout = 0;
+	static const char busy[] = "SIP/2.0 486 Busy Here\r\nContent-Length: 0\r\n\r\n";
+	static const char ring[] = "SIP/2.0 180 Ringing\r\nContent-Length: 0\r\n\r\n";
+	sig_txn_respond(sig, t, busy, sizeof(busy) - 1, 486);
+	sig_txn_respond(sig, t, ring, sizeof(ring) - 1, 180);
+	HL_CHECK(nout == 0);
+	HL_CHECK(t->state == TXN_ACCEPTED && t->status == 200);
+	/* what is retransmitted is still the 200 */
+	advance(600);
+	i = find_out("200");
+	HL_CHECK(i >= 0 && find_out("486") < 0 && find_out("180") < 0);
+	customer_req(msg, sizeof(msg), "ACK", "z9hG4bKfina", "fin1@trunk", totag, 1);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(nout == 0);
+	customer_req(msg, sizeof(msg), "BYE", "z9hG4bKfinb", "fin1@trunk", totag, 2);
+	feed(msg, addr('t', 5060));
+	HL_CHECK(status_of(0) == 200);
+	agent_answers_bye();
+	HL_CHECK(stats().calls == 0);
+out:
+	teardown();
 }
 
 /* The customer's ACK and BYE (CSeq cseq) of the answered call (our 200 in the outputs),
@@ -6589,13 +6608,8 @@ HL_TEST(fork_two_200)
 	int i;
 
 	setup();
-	if (fork_call("z9hG4bKfk3", "fk3@trunk", inv, sizeof(inv)) != 0)
+	if (fork_two_ring_f1_answers("z9hG4bKfk3", "fk3@trunk", inv, sizeof(inv), s1, s2) != 0)
 		goto out;
-	fork_sdp(s1, sizeof(s1), 11, 7000);
-	fork_sdp(s2, sizeof(s2), 12, 7002);
-	fork_respond(inv, 180, "f1", 11, "", NULL);
-	fork_respond(inv, 180, "f2", 12, "", NULL);
-	fork_respond(inv, 200, "f1", 11, "", s1);
 	HL_CHECK(fork_req_is(find_out("ACK"), "ACK", "f1", 11, NULL));
 	HL_CHECK(find_out("200") >= 0 && out[find_out("200")].dst.port == 5060);
 	fork_respond(inv, 200, "f2", 12, "", s2);
@@ -6667,13 +6681,8 @@ HL_TEST(fork_200_after_call_gone)
 	int i;
 
 	setup();
-	if (fork_call("z9hG4bKfk9", "fk9@trunk", inv, sizeof(inv)) != 0)
+	if (fork_two_ring_f1_answers("z9hG4bKfk9", "fk9@trunk", inv, sizeof(inv), s1, s2) != 0)
 		goto out;
-	fork_sdp(s1, sizeof(s1), 11, 7000);
-	fork_sdp(s2, sizeof(s2), 12, 7002);
-	fork_respond(inv, 180, "f1", 11, "", NULL);
-	fork_respond(inv, 180, "f2", 12, "", NULL);
-	fork_respond(inv, 200, "f1", 11, "", s1);
 	i = find_out("200");
 	HL_CHECK(i >= 0 && hdr((unsigned int)i, HL_SIP_HDR_TO, v, sizeof(v)) == 0);
 	if (i < 0)

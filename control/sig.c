@@ -496,6 +496,7 @@ txn_free(struct hl_sig *s, struct sig_txn *t)
 		t->qbind->qtxn = NULL;
 	sig_free(t->msg);
 	sig_free(t->ack);
+	sig_free(t->fork_ack);
 	sig_free(t->req);
 	sig_free(t);
 	s->st.transactions--;
@@ -790,32 +791,44 @@ txn_ack_non2xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *rbuf,
 		sig_send(s, &t->peer, s->out, (size_t)n);
 }
 
+/* Whether ACK ack (NULL: none) is of the dialog of 2xx m: the same To tag. */
+static bool
+ack_of_dialog(const char *ack, uint16_t ack_len, const uint8_t *buf, const struct hl_sip_msg *m)
+{
+	const uint8_t *a = (const uint8_t *)ack;
+	const struct hl_sip_hdr_field *h, *ah;
+	struct hl_sip_name_addr na, ana;
+	struct hl_sip_msg am;
+
+	return ack != NULL && hl_sip_parse(a, ack_len, &am) >= 0 &&
+	       (h = hl_sip_hdr_first(m, HL_SIP_HDR_TO)) != NULL &&
+	       (ah = hl_sip_hdr_first(&am, HL_SIP_HDR_TO)) != NULL &&
+	       hl_sip_parse_name_addr(buf, h->value, &na) > 0 &&
+	       hl_sip_parse_name_addr(a, ah->value, &ana) > 0 && na.tag.len == ana.tag.len &&
+	       memcmp(buf + na.tag.off, a + ana.tag.off, na.tag.len) == 0;
+}
+
 /*
  * A 2xx of a client INVITE whose leg is gone (its dialog ended, by our BYE, while the
  * 2xx was on its way or our ACK was lost): the leg left us its ACK (t->ack), which
  * §13.2.2.4 still owes every 2xx of that dialog, so the UAS stops retransmitting. A
  * 2xx of another To tag (another fork's dialog), or any when no ACK was left, is
- * ACKed and BYEd in its own dialog (sig_orphan_2xx).
+ * ACKed and BYEd in its own dialog (sig_orphan_2xx), once: that ACK is kept
+ * (t->fork_ack, the last such fork's) for the 2xx again.
  */
 static void
 txn_ack_orphan_2xx(
 	struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
 {
-	const uint8_t *a = (const uint8_t *)t->ack;
-	const struct hl_sip_hdr_field *h, *ah;
-	struct hl_sip_name_addr na, ana;
-	struct hl_sip_msg am;
-
-	if (t->ack == NULL || hl_sip_parse(a, t->ack_len, &am) < 0 ||
-		(h = hl_sip_hdr_first(m, HL_SIP_HDR_TO)) == NULL ||
-		(ah = hl_sip_hdr_first(&am, HL_SIP_HDR_TO)) == NULL ||
-		hl_sip_parse_name_addr(buf, h->value, &na) <= 0 ||
-		hl_sip_parse_name_addr(a, ah->value, &ana) <= 0 || na.tag.len != ana.tag.len ||
-		memcmp(buf + na.tag.off, a + ana.tag.off, na.tag.len) != 0) {
-		sig_orphan_2xx(s, t, buf, m);
+	if (ack_of_dialog(t->ack, t->ack_len, buf, m)) {
+		sig_send(s, &t->peer, t->ack, t->ack_len);
 		return;
 	}
-	sig_send(s, &t->peer, t->ack, t->ack_len);
+	if (ack_of_dialog(t->fork_ack, t->fork_ack_len, buf, m)) {
+		sig_send(s, &t->peer, t->fork_ack, t->fork_ack_len);
+		return;
+	}
+	sig_orphan_2xx(s, t, buf, m);
 }
 
 static void

@@ -1900,7 +1900,8 @@ b_extra_2xx(struct hl_sig *s, struct sig_leg *b, struct sig_txn *t, const uint8_
  * it ACKed and BYEd, and without the leg the requests are built from our INVITE (its
  * From, Call-ID and CSeq) and the 2xx (its To, its Contact as the target, its
  * Record-Route reversed as Route); the BYE takes the CSeq after the INVITE's, the
- * first of ours in that dialog. Nothing is kept: a copy of that 2xx gets both again.
+ * first of ours in that dialog. The ACK is kept in t->fork_ack (the last such fork's)
+ * for that 2xx again, which gets it and no second BYE (sig.c).
  */
 void
 sig_orphan_2xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const struct hl_sip_msg *m)
@@ -1947,9 +1948,12 @@ sig_orphan_2xx(struct hl_sig *s, struct sig_txn *t, const uint8_t *buf, const st
 		n = hl_sip_w_finish(&w);
 		if (n <= 0)
 			return;
-		if (!bye)
+		if (!bye) {
 			sig_send(s, &t->peer, s->out, (size_t)n);
-		else
+			sig_free(t->fork_ack);
+			t->fork_ack = sig_dup(s->out, (size_t)n);
+			t->fork_ack_len = t->fork_ack != NULL ? (uint16_t)n : 0;
+		} else
 			(void)sig_txn_client(s, HL_SIP_METHOD_BYE, branch, &t->peer, s->out,
 				(size_t)n, NULL, NULL);
 	}

@@ -82,6 +82,8 @@ struct sig_txn {
 	char *ack;              /* client INVITE whose leg is gone: our ACK of its 2xx
 				 * (RFC 3261 §13.2.2.4), sent for each 2xx of that dialog */
 	uint16_t ack_len;
+	char *fork_ack;         /* and of the last other fork's 2xx since (sig_orphan_2xx) */
+	uint16_t fork_ack_len;
 	char *req;              /* server INVITE: the request, to build later responses */
 	uint16_t req_len;
 	/* transaction user: a leg, or a binding being qualified (OPTIONS) */

@@ -6667,14 +6667,14 @@ out:
  * the INVITE's transaction, kept for 64*T1, still ACKs it and sends BYE in that fork's
  * dialog (its Contact, its Record-Route as Route, our From and Call-ID, a CSeq after the
  * INVITE's). The route set is the Record-Route entries reversed one by one, those
- * listed in one header line too (§7.3.1). The 200 of the dialog the call had gets the
- * call's ACK as before.
+ * listed in one header line too (§7.3.1). That 200 again gets the same ACK and no
+ * second BYE; the 200 of the dialog the call had gets the call's ACK as before.
  */
 HL_TEST(fork_200_after_call_gone)
 {
 	static const char route[] =
 		"<sip:px3.test;lr>;x=\"a,b\", <sip:px2.test;lr>, <sip:px1.test;lr>";
-	char inv[4096], s1[512], s2[512], msg[2048], v[512], totag[64];
+	char inv[4096], s1[512], s2[512], msg[2048], v[512], totag[64], ack2[4096];
 	struct hl_sip_msg im, bm;
 	struct hl_sip_cseq ics, bcs;
 	const struct hl_sip_hdr_field *h;
@@ -6705,8 +6705,9 @@ HL_TEST(fork_200_after_call_gone)
 	i = find_out("BYE");
 	HL_CHECK_MSG(fork_req_is(i, "BYE", "f2", 12, route), "the late 200 gets no BYE");
 	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EXTRA_2XX], 1);
-	if (i < 0)
+	if (i < 0 || find_out("ACK") < 0)
 		goto out;
+	snprintf(ack2, sizeof(ack2), "%s", out[find_out("ACK")].buf);
 	HL_CHECK(hl_sip_parse((const uint8_t *)inv, strlen(inv), &im) > 0);
 	HL_CHECK(hl_sip_parse((const uint8_t *)out[i].buf, out[i].len, &bm) > 0);
 	for (int k = 0; k < 2; k++) {
@@ -6723,6 +6724,14 @@ HL_TEST(fork_200_after_call_gone)
 	HL_CHECK(h != NULL && hl_sip_parse_cseq((const uint8_t *)out[i].buf, h->value, &bcs) == 0);
 	HL_CHECK(bcs.seq > ics.seq && bcs.method == HL_SIP_METHOD_BYE);
 	fork_answers_bye();
+	/* f2's 200 again (our ACK lost): the same ACK, no second BYE */
+	fork_respond(inv, 200, "f2", 12,
+		"Record-Route: <sip:px1.test;lr>\r\nRecord-Route: <sip:px2.test;lr> ,"
+		"<sip:px3.test;lr>;x=\"a,b\"\r\n", s2);
+	HL_CHECK_INT(nout, 1);
+	HL_CHECK_MSG(nout == 1 && strcmp(out[0].buf, ack2) == 0, "not the same ACK:\n%s",
+		nout ? out[0].buf : "(nothing)");
+	HL_CHECK_INT(stats().ctr[HL_SIG_CTR_FORK_EXTRA_2XX], 1);
 	/* the call's 200 again: the call's ACK */
 	fork_respond(inv, 200, "f1", 11, "", s1);
 	HL_CHECK_INT(nout, 1);

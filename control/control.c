@@ -95,12 +95,13 @@ ctl_media_final(void *ctx, const struct hl_media_stats *st)
 
 	LOG(INFO, "call %u leg %c: rx %llu pkts %llu B, tx %llu pkts %llu B, lost %lld "
 		  "(%.2f%%), jitter %.2f ms, rtt %u ms, MOS %.2f, dtmf %llu, srtp auth fail "
-		  "%llu, wrong source %llu, rtcp in/out %llu/%llu\n",
+		  "%llu, srtp replay %llu, wrong source %llu, rtcp in/out %llu/%llu\n",
 		st->call, st->side ? 'B' : 'A', (unsigned long long)st->rx_packets,
 		(unsigned long long)st->rx_bytes, (unsigned long long)st->tx_packets,
 		(unsigned long long)st->tx_bytes, (long long)st->lost, st->loss_pct, st->jitter_ms,
 		st->rtt_ms, st->mos, (unsigned long long)st->dtmf,
-		(unsigned long long)st->srtp_auth_fail, (unsigned long long)st->wrong_source,
+		(unsigned long long)st->srtp_auth_fail, (unsigned long long)st->srtp_replay,
+		(unsigned long long)st->wrong_source,
 		(unsigned long long)st->rtcp_in, (unsigned long long)st->rtcp_out);
 	c->last_media[st->side ? 1 : 0] = *st;
 	hl_sig_media_final(c->sig, st);

@@ -104,6 +104,8 @@ for k in rtp_relayed rtp_latched rtcp_out dtmf_4733_presses; do
 done
 printf '  %-20s %s\n' "key presses (RFC 4733)" "$(scripts/hltel -f "$PREFIX" /hotline/sip last_dtmf_digits)"
 grep -o 'call [0-9]* leg [AB]: .*' "$LOG" | sed 's/^/  /; s/leg A/leg A (customer, SRTP)/; s/leg B/leg B (agent, RTP)/'
+echo "  (the key's end packet comes three times with one sequence number, RFC 4733 §2.5.1.4:"
+echo "   under SRTP its two copies are replays, dropped and counted as srtp replay)"
 sleep 0.5
 step "the call's record in the LMDB store (build/hlctl cdr --store /tmp/hl-demo-store)"
 build/hlctl cdr --store /tmp/hl-demo-store | tr ' ' '\n' | paste -d' ' - - - - - - | sed 's/^/  /'

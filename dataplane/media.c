@@ -830,6 +830,20 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 	bool fresh = l == NULL, rebase;
 	uint32_t had_srtp = l != NULL ? (uint32_t)(l->srtp_rx | l->srtp_tx) : 0;
 
+	/*
+	 * Keeping a session the leg does not have (control's earlier set of it was refused,
+	 * the refusal still on its way back, and a slot has freed since) would run SRTP
+	 * media plain both ways: refused as well, so that the refusal ends the call.
+	 */
+	if ((s->srtp_rx && (s->srtp_keep || s->srtp_rx_keep) &&
+		    (fresh || l->srtp_in.session == NULL)) ||
+		(s->srtp_tx && (s->srtp_keep || s->srtp_tx_keep) &&
+			(fresh || l->srtp_out.session == NULL))) {
+		c->status = -ESTALE;
+		c->srtp_old[0] = c->srtp_new[0];
+		c->srtp_old[1] = c->srtp_new[1];
+		return;
+	}
 	if (fresh) {
 		uint32_t *slot = leg_slot(sh, s->port_index, s->local_port);
 

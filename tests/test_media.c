@@ -1378,6 +1378,42 @@ HL_TEST(bad_commands_refused)
 	HL_CHECK(hl_media_del(eng, 0, 20012) == 0);
 	drain();
 	HL_CHECK(hl_media_legs(eng) == 0 && hl_media_pending(eng) == 0);
+
+	/* Keeping SRTP sessions of a leg the worker does not have (its first set refused,
+	 * the refusal not yet seen by control): refused as well, never a plain leg. */
+	const char *what[3] = {"srtp_keep", "srtp_rx_keep", "srtp_tx_keep"};
+	for (int k = 0; k < 3; k++) {
+		leg(&a, 9, 0, 20012, 0, CUST, 4400, 0, -1);
+		a.srtp_rx = a.srtp_tx = 1;
+		HL_CHECK(hl_srtp_key_generate(&a.rx_key, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+		HL_CHECK(hl_srtp_key_generate(&a.tx_key, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+		a.srtp_keep = k == 0;
+		a.srtp_rx_keep = k == 1;
+		a.srtp_tx_keep = k == 2;
+		n_events = 0;
+		HL_CHECK(hl_media_set(eng, &a) == 0);
+		drain();
+		HL_CHECK_MSG(hl_media_legs(eng) == 0, "%s: a leg without the sessions", what[k]);
+		HL_CHECK_MSG(n_events == 1 && events[0].type == HL_MEDIA_EV_REFUSED &&
+				     events[0].local_port == 20012,
+			"%s: events %u", what[k], n_events);
+		HL_CHECK(hl_media_pending(eng) == 0);
+	}
+	/* A plain leg told to keep its inbound SRTP session it never had: refused too. */
+	leg(&a, 9, 0, 20012, 0, CUST, 4400, 0, -1);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	HL_CHECK(hl_media_legs(eng) == 1);
+	leg(&a, 9, 0, 20012, 0, CUST, 4400, 0, -1);
+	a.srtp_rx = 1;
+	a.srtp_rx_keep = 1;
+	n_events = 0;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+	HL_CHECK(n_events == 1 && events[0].type == HL_MEDIA_EV_REFUSED);
+	HL_CHECK(hl_media_del(eng, 0, 20012) == 0);
+	drain();
+	HL_CHECK(hl_media_legs(eng) == 0 && hl_media_pending(eng) == 0);
 }
 
 /* ---- IPv6: calls 20-22 on ports 20020-20031, each ended again by its case ---- */

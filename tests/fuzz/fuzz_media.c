@@ -369,6 +369,8 @@ leg_of_call(uint32_t call, unsigned int *pi, unsigned int *slot)
 	return NULL;
 }
 
+static unsigned int stale_due; /* refusals of sets keeping sessions never had */
+
 static void
 on_event(void *ctx, const struct hl_media_event *ev)
 {
@@ -376,7 +378,12 @@ on_event(void *ctx, const struct hl_media_event *ev)
 
 	(void)ctx;
 	if (ev->type == HL_MEDIA_EV_REFUSED) {
-		/* A set the worker could not take: only with its table full. */
+		/* A set the worker could not take: only with its table full, or one that
+		 * would keep SRTP sessions the leg does not have. */
+		if (stale_due > 0) {
+			stale_due--;
+			return;
+		}
 		if (n_legs < MAX_LEGS)
 			FAIL("leg of call %u refused with %u of %u legs", ev->call, n_legs, MAX_LEGS);
 		return;
@@ -1067,8 +1074,16 @@ op_set(struct cursor *c)
 	}
 	if (ml.srtp_tx)
 		make_key(&ml.tx_key, tk - 1);
+	/* Keeping a session the leg does not have: refused whole (-ESTALE), leg as it was. */
+	bool stale = (ml.srtp_rx && (keep || ml.srtp_rx_keep) && (!l->exists || l->rx_key < 0)) ||
+		     (ml.srtp_tx && (keep || ml.srtp_tx_keep) && (!l->exists || l->tx_key < 0));
 	if (hl_media_set(eng, &ml) != 0)
 		return;
+	if (stale) {
+		stale_due++;
+		turn();
+		return;
+	}
 	if (!l->exists && n_legs >= MAX_LEGS) {
 		turn(); /* the worker refuses it (-ENOSPC), handing the new sessions back */
 		return;
@@ -1415,6 +1430,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 	next_call = 0;
 	n_legs = 0;
+	stale_due = 0;
 	for (unsigned int p = 0; p < N_PI; p++)
 		for (unsigned int h = 0; h < N_HOST; h++)
 			set_mac(p, h, 0);

@@ -908,6 +908,7 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		 * or their rtpmap's where a sender runs them at another). */
 		hl_dtmf_4733_init(&l->dtmf_rx, te_clock_of(s), DTMF_LOST_END_MS);
 	l->clock_rate = s->clock_rate ? s->clock_rate : 8000;
+	hl_rtp_rx_stats_set_clock(&l->rx, l->clock_rate);
 	l->tsc_per_unit = sh->tsc_hz / l->clock_rate;
 	l->timeout_ms = s->timeout_ms;
 	l->hold_timeout_ms = s->hold_timeout_ms;
@@ -1523,12 +1524,23 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 		return;
 	}
 	uint32_t arrival = rtp_units(sh, w->now, x->tsc_per_unit);
+	/* A.8's jitter as it was before a telephone-event packet, put back after it. */
+	uint32_t te_jitter = 0, te_transit = 0;
+	uint8_t te_had_transit = 0;
+	bool te = h.pt == x->te_pt;
 
-	if (h.pt == x->te_pt) {
+	if (te) {
 		/* Every telephone-event packet feeds the detector, whatever the relay
 		 * does with it: it swallows the duplicates itself. */
 		struct hl_dtmf_event ev[2];
 		int k;
+
+		/* The packets of one press carry its start's timestamp (RFC 4733 §2.5.1):
+		 * as A.8 samples they would read as the network's delay growing 20 ms a
+		 * packet, and the press as jitter. They count for sequence and loss only. */
+		te_jitter = x->rx.jitter_q4;
+		te_transit = x->rx.transit;
+		te_had_transit = x->rx.have_transit;
 
 		if (!x->srtp_rx) {
 			if (!udp_intact(m, p->l3, p->v6, p->u)) {
@@ -1547,6 +1559,11 @@ rtp_input(struct hl_worker *w, struct media_leg *x, const struct rx_pkt *p)
 	if (!hl_rtp_rx_stats_update(&x->rx, &h, arrival)) {
 		drop_m(w, m, HL_DROP_RTP_PROBATION);
 		return;
+	}
+	if (unlikely(te)) {
+		x->rx.jitter_q4 = te_jitter;
+		x->rx.transit = te_transit;
+		x->rx.have_transit = te_had_transit;
 	}
 	x->last_rx_tsc = w->now;
 	if (unlikely(!x->latched)) {

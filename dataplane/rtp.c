@@ -1,5 +1,6 @@
 /* RTP/RTCP parsers, builders, relay rewriter and receiver statistics: see
  * include/hotline/rtp.h. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "hotline/rtp.h"
@@ -354,6 +355,18 @@ hl_rtp_rx_stats_init(struct hl_rtp_rx_stats *s, uint32_t clock_rate)
 	s->clock_rate = clock_rate;
 }
 
+void
+hl_rtp_rx_stats_set_clock(struct hl_rtp_rx_stats *s, uint32_t clock_rate)
+{
+	if (clock_rate == 0 || clock_rate == s->clock_rate)
+		return;
+	/* The jitter so far, in the new units; the next transit time is the first in
+	 * them, so the difference across the change is not a sample. */
+	s->jitter_q4 = (uint32_t)((uint64_t)s->jitter_q4 * clock_rate / s->clock_rate);
+	s->have_transit = 0;
+	s->clock_rate = clock_rate;
+}
+
 /* A.1 init_seq() */
 static void
 init_seq(struct hl_rtp_rx_stats *s, uint16_t seq)
@@ -365,6 +378,17 @@ init_seq(struct hl_rtp_rx_stats *s, uint16_t seq)
 	s->received = 0;
 	s->received_prior = 0;
 	s->expected_prior = 0;
+}
+
+/* The current run's expected and lost go to the leg's totals (a new source, or a
+ * confirmed jump that starts the run afresh): loss is over the whole leg. */
+static void
+fold_run(struct hl_rtp_rx_stats *s)
+{
+	int32_t lost = hl_rtp_rx_stats_lost(s);
+
+	s->lost_prior += lost > 0 ? (uint64_t)lost : 0;
+	s->expected_total_prior += hl_rtp_rx_stats_expected(s);
 }
 
 /* A.1 update_seq(): 1 valid, 0 not. */
@@ -395,6 +419,7 @@ update_seq(struct hl_rtp_rx_stats *s, uint16_t seq)
 	} else if (udelta <= SEQ_MOD - MAX_MISORDER) {
 		/* A large jump: believe it only if the next packet follows it. */
 		if (seq == s->bad_seq) {
+			fold_run(s);
 			init_seq(s, seq);
 			s->have_transit = 0;
 		} else {
@@ -439,9 +464,7 @@ hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *
 {
 	if (hl_unlikely(!s->have_source || h->ssrc != s->ssrc)) {
 		if (s->have_source) {
-			int32_t lost = hl_rtp_rx_stats_lost(s);
-			s->lost_prior += lost > 0 ? (uint64_t)lost : 0;
-			s->expected_total_prior += hl_rtp_rx_stats_expected(s);
+			fold_run(s);
 			s->ssrc_changes++;
 		}
 		s->ssrc = h->ssrc;
@@ -452,10 +475,10 @@ hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *
 		s->max_seq = (uint16_t)(h->seq - 1);
 		s->probation = MIN_SEQUENTIAL;
 	}
-	s->packets++;
-	s->bytes += h->payload_len;
 	if (!update_seq(s, h->seq))
 		return 0;
+	s->packets++;
+	s->bytes += h->payload_len;
 
 	hl_rtp_rx_jitter(s, h->ts, arrival);
 	return 1;
@@ -487,9 +510,11 @@ hl_rtp_rx_stats_report_block(struct hl_rtp_rx_stats *s, uint64_t now,
 	rb->lost = hl_rtp_rx_stats_lost(s);
 	rb->ext_high_seq = hl_rtp_rx_stats_ext_max(s);
 	rb->jitter = hl_rtp_rx_stats_jitter(s);
-	/* §6.4.1: LSR and DLSR are 0 until an SR has been received. */
-	rb->lsr = s->last_sr_mid32;
-	rb->dlsr = s->last_sr_mid32 ? (uint32_t)((now - s->last_sr_arrival) >> 16) : 0;
+	/* §6.4.1: LSR and DLSR are those of the last SR from this source, 0 until one
+	 * came (an SR of an earlier source, or of another, is not this one's). */
+	bool sr = s->last_sr_mid32 != 0 && s->last_sr_ssrc == s->ssrc;
+	rb->lsr = sr ? s->last_sr_mid32 : 0;
+	rb->dlsr = sr ? (uint32_t)((now - s->last_sr_arrival) >> 16) : 0;
 	return 0;
 }
 
@@ -502,6 +527,7 @@ hl_rtp_rx_stats_on_rtcp(struct hl_rtp_rx_stats *s, const struct hl_rtcp_info *in
 	if (info->has_sr) {
 		s->last_sr_mid32 = hl_ntp_mid32(info->si.ntp);
 		s->last_sr_arrival = now;
+		s->last_sr_ssrc = info->ssrc;
 	}
 	for (unsigned int i = 0; i < info->n_rb; i++) {
 		const struct hl_rtcp_report_block *rb = &info->rb[i];

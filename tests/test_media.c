@@ -778,6 +778,53 @@ HL_TEST(dtmf_press_reported_once_and_relayed_with_pt_map)
 	free_all(out, n);
 }
 
+/*
+ * The packets of one press all carry its start's timestamp (RFC 4733 §2.5.1.3), 20 ms
+ * apart on the wire: as A.8 samples each would add 160 units of jitter. They count for
+ * sequence and loss only, so a press alone leaves the leg's jitter at nothing.
+ */
+HL_TEST(dtmf_events_leave_jitter_alone)
+{
+	struct hl_media_leg a, b;
+	struct rte_mbuf *out[16];
+	uint8_t ev[4], rtp[64], f[256];
+	unsigned int n;
+
+	leg(&a, 80, 0, 20410, 20412, CUST, 4410, 0, 101);
+	leg(&b, 80, 1, 20412, 20410, AGENT, 5410, 0, 100);
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	n_events = 0;
+	for (int i = 0; i < 10; i++) {
+		uint16_t dur = (uint16_t)(160 * (i + 1));
+		ev[0] = 7;
+		ev[1] = (uint8_t)((i == 9 ? 0x80 : 0) | 10);
+		ev[2] = (uint8_t)(dur >> 8);
+		ev[3] = (uint8_t)dur;
+		size_t len =
+			rtp_pkt(rtp, 101, i == 0, (uint16_t)(300 + i), 48000, 0x7e7e7e7e, ev, 4);
+		inject(f, udp_frame(f, CUST, 4410, 20410, rtp, len));
+		n = run(out, 16);
+		free_all(out, n);
+		usleep(20 * 1000);
+	}
+	HL_CHECK_MSG(n_events == 1 && events[0].digit == '7', "events %u", n_events);
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, 20410) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20412) == 0);
+	drain();
+	HL_CHECK_INT(n_finals, 2);
+	for (unsigned int i = 0; i < n_finals; i++) {
+		if (finals[i].side != 0)
+			continue;
+		HL_CHECK_INT(finals[i].rx_packets, 9); /* the first was the source's probation */
+		HL_CHECK_INT(finals[i].lost, 0);
+		HL_CHECK_MSG(finals[i].jitter_ms == 0.0, "jitter %.2f ms from one press",
+			finals[i].jitter_ms);
+	}
+}
+
 HL_TEST(srtp_bridged_both_ways_and_forgery_dropped)
 {
 	struct hl_media_leg a, b;

@@ -456,8 +456,8 @@ HL_TEST(stats_jitter_by_hand)
 	feed(&s, 5, 640, 9, 1640, 1);
 	HL_CHECK_INT(s.jitter_q4, 145);
 	HL_CHECK_INT(hl_rtp_rx_stats_jitter(&s), 9);
-	HL_CHECK_INT(s.packets, 5);
-	HL_CHECK_INT(s.bytes, 5 * 20);
+	HL_CHECK_INT(s.packets, 4); /* valid ones: not the probation's */
+	HL_CHECK_INT(s.bytes, 4 * 20);
 	HL_CHECK_INT(s.probation_drops, 1);
 }
 
@@ -510,6 +510,10 @@ HL_TEST(stats_loss_fraction_wrap_and_jump)
 	HL_CHECK_INT(s.base_seq, 7001);
 	HL_CHECK_INT(hl_rtp_rx_stats_expected(&s), 1);
 	HL_CHECK_INT(s.bad_seq_drops, 2);
+	/* the run before the jump stays in the leg's loss: 1 lost of 5, then 0 of 1 */
+	HL_CHECK_INT(s.lost_prior, 1);
+	HL_CHECK_INT(s.expected_total_prior, 5);
+	HL_CHECK(fabs(hl_rtp_rx_stats_loss_pct(&s) - 100.0 / 6) < 1e-9);
 
 	/* a new SSRC: probation again, earlier loss kept in the leg's total */
 	hl_rtp_rx_stats_init(&s, 8000);
@@ -522,7 +526,7 @@ HL_TEST(stats_loss_fraction_wrap_and_jump)
 	HL_CHECK_INT(s.ssrc_changes, 1);
 	HL_CHECK_INT(s.lost_prior, 1);
 	HL_CHECK(fabs(hl_rtp_rx_stats_loss_pct(&s) - 20.0) < 1e-9); /* 1 of 3 + 2 */
-	HL_CHECK_INT(s.packets, 6);
+	HL_CHECK_INT(s.packets, 4); /* each source's first was its probation */
 }
 
 HL_TEST(stats_rtt_from_report_block)
@@ -560,6 +564,48 @@ HL_TEST(stats_rtt_from_report_block)
 		     0);
 	HL_CHECK_INT(rb.lsr, 0x00008000);
 	HL_CHECK_INT(rb.dlsr, 4.5 * 65536);
+
+	/* §6.4.1: LSR is of this source's SR; a new source (a transfer to another
+	 * device) has none until it sends one, and another SSRC's SR is not it */
+	feed(&s, 900, 0, 0xbee, 0, 0);
+	feed(&s, 901, 0, 0xbee, 0, 1);
+	HL_CHECK_INT(hl_rtp_rx_stats_report_block(&s, t_sr + (9ull << 31), &rb), 0);
+	HL_CHECK_INT(rb.ssrc, 0xbee);
+	HL_CHECK_INT(rb.lsr, 0);
+	HL_CHECK_INT(rb.dlsr, 0);
+	len = hl_rtcp_build_report(buf, sizeof(buf), 0xbee, &si, NULL, 0);
+	hl_rtcp_parse(buf, (size_t)len, &info);
+	hl_rtp_rx_stats_on_rtcp(&s, &info, 0x5eed, t_sr + (9ull << 30));
+	HL_CHECK_INT(hl_rtp_rx_stats_report_block(&s, t_sr + (9ull << 31), &rb), 0);
+	HL_CHECK_INT(rb.lsr, 0x00008000);
+	len = hl_rtcp_build_report(buf, sizeof(buf), 0xfa7, &si, NULL, 0);
+	hl_rtcp_parse(buf, (size_t)len, &info);
+	hl_rtp_rx_stats_on_rtcp(&s, &info, 0x5eed, t_sr + (9ull << 30));
+	HL_CHECK_INT(hl_rtp_rx_stats_report_block(&s, t_sr + (9ull << 31), &rb), 0);
+	HL_CHECK_INT(rb.lsr, 0);
+}
+
+/* A new codec's clock: the jitter carries over in its units, no sample across it. */
+HL_TEST(stats_clock_change_keeps_jitter)
+{
+	struct hl_rtp_rx_stats s;
+
+	hl_rtp_rx_stats_init(&s, 8000);
+	feed(&s, 1, 0, 9, 1000, 0);
+	feed(&s, 2, 160, 9, 1160, 1);
+	feed(&s, 3, 320, 9, 1400, 1); /* J*16 = 80: 0.625 ms at 8000 */
+	HL_CHECK_INT(s.jitter_q4, 80);
+	hl_rtp_rx_stats_set_clock(&s, 48000);
+	HL_CHECK_INT(s.jitter_q4, 480);
+	HL_CHECK_INT(s.clock_rate, 48000);
+	/* arrival and timestamps now at 48000, far from the old transit time */
+	feed(&s, 4, 90000, 9, 5000000, 1);
+	HL_CHECK_INT(s.jitter_q4, 480);
+	feed(&s, 5, 90960, 9, 5000960, 1); /* on time: J*16 = 480 - 30 */
+	HL_CHECK_INT(s.jitter_q4, 450);
+	hl_rtp_rx_stats_set_clock(&s, 48000); /* the same clock: nothing changes */
+	HL_CHECK_INT(s.jitter_q4, 450);
+	HL_CHECK(s.have_transit);
 }
 
 HL_TEST(emodel_mos_known_points)

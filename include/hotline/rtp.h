@@ -342,6 +342,7 @@ struct hl_rtp_rx_stats {
 	uint64_t ssrc_changes;
 	/* RTCP (§6.4.1) */
 	uint32_t last_sr_mid32;	/* LSR for our next report block */
+	uint32_t last_sr_ssrc;	/* of the source whose SR that was */
 	uint64_t last_sr_arrival; /* NTP 32.32 */
 	uint32_t rtt_ms;
 	uint32_t remote_jitter;	/* what the peer reports about our stream */
@@ -352,6 +353,11 @@ struct hl_rtp_rx_stats {
 /* Starts empty statistics for a clock rate (8000 for G.711). */
 void
 hl_rtp_rx_stats_init(struct hl_rtp_rx_stats *s, uint32_t clock_rate);
+
+/* The source's clock changes (a new codec on the leg): the jitter so far is carried
+ * over in the new units, and the first packet in them takes no jitter sample. */
+void
+hl_rtp_rx_stats_set_clock(struct hl_rtp_rx_stats *s, uint32_t clock_rate);
 
 /*
  * Feeds one received RTP packet: A.1 sequence validation (a new SSRC must show 2

@@ -98,9 +98,14 @@ struct hl_media_cmd {
 	int status;
 	struct hl_media_leg leg;
 	struct hl_srtp_ctx srtp_new[2]; /* [0] inbound, [1] outbound; session NULL: none */
+	/* With srtp_new[0]: the remote's keys, for the session that carries its ROC on
+	 * across a re-key (cmd_set(), srtp_alt); wiped by the worker when it is done. */
+	struct hl_srtp_key rx_keys[HL_SRTP_MAX_KEYS];
+	uint8_t rx_nkeys;
 	/* What the worker no longer uses, control frees: [0] inbound, [1] outbound,
-	 * [2] an inbound session kept through a re-key's grace (leg.srtp_prev). */
-	struct hl_srtp_ctx srtp_old[3];
+	 * [2] an inbound session kept through a re-key's grace (leg.srtp_prev), [3] the
+	 * leg's srtp_alt. */
+	struct hl_srtp_ctx srtp_old[4];
 	struct hl_media_stats final;    /* CMD_DEL */
 	uint8_t event;                  /* CMD_DTMF: RFC 4733 event code */
 	uint32_t duration_ms;           /* CMD_DTMF */
@@ -153,7 +158,9 @@ struct media_leg {
 	uint32_t clock_rate;
 	uint32_t timeout_ms, hold_timeout_ms;
 	uint32_t active_idx;
-	uint64_t prev_until; /* of srtp_prev */
+	/* unprotect_in() takes its slow path (srtp_prev, srtp_alt) until then: the
+	 * re-key's grace, or UINT64_MAX while srtp_alt is undecided */
+	uint64_t prev_until;
 	/* lines 5-7: y; its tx line per packet (the counters, rw's per-packet fields and
 	 * the start of its PT map) */
 	uint64_t tx_packets __rte_cache_aligned;
@@ -162,10 +169,21 @@ struct media_leg {
 	uint64_t rtcp_in, rtcp_out, wrong_source;
 	/* SRTP: x reads srtp_in and srtp_prev's session pointer, y srtp_out */
 	struct hl_srtp_ctx srtp_in __rte_cache_aligned;
-	/* The inbound session a re-key replaced, still tried until prev_until. */
+	/* The inbound session a re-key replaced, still tried until grace_until. */
 	struct hl_srtp_ctx srtp_prev;
 	struct hl_srtp_ctx srtp_out;
 	/* cold */
+	/*
+	 * A re-key's new inbound session as the remote's stream goes on (RFC 3711 §3.3.1:
+	 * the ROC is not reset by a new key): its SSRC's stream starts at the ROC the
+	 * replaced session had reached, other SSRCs from 0. srtp_in assumes a sender that
+	 * starts its new key at ROC 0, as many do. Whichever authenticates the remote's
+	 * RTP first is kept as srtp_in (alt_open ends); srtp_alt goes back to control
+	 * with the next command.
+	 */
+	struct hl_srtp_ctx srtp_alt;
+	uint64_t grace_until; /* srtp_prev is tried until then */
+	uint8_t alt_open;     /* srtp_alt is tried when srtp_in fails */
 	uint64_t dtmf;
 	uint64_t auth_fail_prior, replay_prior; /* of inbound sessions replaced */
 	uint64_t next_rtcp_tsc;
@@ -391,6 +409,7 @@ leg_release_srtp(struct media_leg *l)
 	hl_srtp_ctx_fini(&l->srtp_in);
 	hl_srtp_ctx_fini(&l->srtp_out);
 	hl_srtp_ctx_fini(&l->srtp_prev);
+	hl_srtp_ctx_fini(&l->srtp_alt);
 }
 
 void
@@ -408,6 +427,7 @@ hl_media_shard_free(struct hl_media_shard *sh)
 			struct hl_media_cmd *c = p;
 			hl_srtp_ctx_fini(&c->srtp_new[0]);
 			hl_srtp_ctx_fini(&c->srtp_new[1]);
+			explicit_bzero(c->rx_keys, sizeof(c->rx_keys));
 			free(c);
 		}
 	if (sh->done != NULL)
@@ -784,9 +804,11 @@ leg_stats(const struct hl_media_shard *sh, const struct media_leg *l, struct hl_
 			      : 0;
 	st->dtmf = l->dtmf;
 	st->srtp_auth_fail = l->auth_fail_prior + l->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL] +
-			     l->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL];
+			     l->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL] +
+			     l->srtp_alt.cnt[HL_SRTP_CNT_AUTH_FAIL];
 	st->srtp_replay = l->replay_prior + l->srtp_in.cnt[HL_SRTP_CNT_REPLAY] +
-			  l->srtp_prev.cnt[HL_SRTP_CNT_REPLAY];
+			  l->srtp_prev.cnt[HL_SRTP_CNT_REPLAY] +
+			  l->srtp_alt.cnt[HL_SRTP_CNT_REPLAY];
 	st->wrong_source = l->wrong_source;
 	st->ssrc_changes = rx->ssrc_changes;
 }
@@ -820,8 +842,40 @@ far_end_new(struct hl_media_shard *sh, struct media_leg *l)
 		hl_g722_far_restart(&inband_of(sh, l)->g722);
 }
 
+/*
+ * A re-key whose remote has sent under the replaced key past a sequence wrap: besides
+ * srtp_in (its new key from ROC 0), a session of the same keys whose stream for that
+ * SSRC goes on at the ROC the replaced one reached (srtp_alt). Built here, where the
+ * stream is known, from the keys the command carries: once per such re-key, a few
+ * tens of microseconds of key derivation and libsrtp's allocations.
+ */
+static void
+alt_build(struct media_leg *l, const struct hl_media_cmd *c)
+{
+	struct hl_srtp_opts o = {.ssrc_specific = 1, .and_any = 1};
+
+	if (c->rx_nkeys == 0 || !l->rx.have_source ||
+		hl_srtp_get_roc(&l->srtp_prev, l->rx.ssrc, &o.roc) != 0 || o.roc == 0)
+		return;
+	o.ssrc = l->rx.ssrc;
+	if (hl_srtp_ctx_init_keys(&l->srtp_alt, c->rx_keys, c->rx_nkeys, HL_SRTP_INBOUND, &o) != 0)
+		return;
+	l->alt_open = 1;
+	l->prev_until = UINT64_MAX;
+}
+
+static void cmd_set_(struct hl_worker *w, struct hl_media_cmd *c);
+
 static void
 cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
+{
+	cmd_set_(w, c);
+	explicit_bzero(c->rx_keys, sizeof(c->rx_keys));
+	c->rx_nkeys = 0;
+}
+
+static void
+cmd_set_(struct hl_worker *w, struct hl_media_cmd *c)
 {
 	struct hl_media_shard *sh = w->media;
 	const struct hl_media_leg *s = &c->leg;
@@ -940,13 +994,20 @@ cmd_set(struct hl_worker *w, struct hl_media_cmd *c)
 		bool grace = l->srtp_in.session != NULL && c->srtp_new[0].session != NULL;
 
 		/* The call record counts the failures of every session it had. */
-		l->auth_fail_prior += l->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL];
-		l->replay_prior += l->srtp_prev.cnt[HL_SRTP_CNT_REPLAY];
+		l->auth_fail_prior += l->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL] +
+				      l->srtp_alt.cnt[HL_SRTP_CNT_AUTH_FAIL];
+		l->replay_prior += l->srtp_prev.cnt[HL_SRTP_CNT_REPLAY] +
+				   l->srtp_alt.cnt[HL_SRTP_CNT_REPLAY];
 		c->srtp_old[2] = l->srtp_prev;
+		c->srtp_old[3] = l->srtp_alt;
 		memset(&l->srtp_prev, 0, sizeof(l->srtp_prev));
+		memset(&l->srtp_alt, 0, sizeof(l->srtp_alt));
+		l->alt_open = 0;
 		if (grace) {
 			l->srtp_prev = l->srtp_in; /* keeps counting there */
-			l->prev_until = w->now + sh->tsc_per_ms * REKEY_GRACE_MS;
+			l->grace_until = w->now + sh->tsc_per_ms * REKEY_GRACE_MS;
+			l->prev_until = l->grace_until;
+			alt_build(l, c);
 		} else {
 			l->auth_fail_prior += l->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL];
 			l->replay_prior += l->srtp_in.cnt[HL_SRTP_CNT_REPLAY];
@@ -1014,9 +1075,12 @@ cmd_del(struct hl_worker *w, struct hl_media_cmd *c)
 	c->srtp_old[0] = l->srtp_in;
 	c->srtp_old[1] = l->srtp_out;
 	c->srtp_old[2] = l->srtp_prev;
+	c->srtp_old[3] = l->srtp_alt;
 	memset(&l->srtp_in, 0, sizeof(l->srtp_in));
 	memset(&l->srtp_out, 0, sizeof(l->srtp_out));
 	memset(&l->srtp_prev, 0, sizeof(l->srtp_prev));
+	memset(&l->srtp_alt, 0, sizeof(l->srtp_alt));
+	l->alt_open = 0;
 	if (mutual(l)) {
 		struct media_leg *y = l->peer;
 		link_to(y, NULL);
@@ -1320,18 +1384,45 @@ unprotect_in(struct hl_worker *w, struct media_leg *x, uint8_t *pl, uint16_t ple
 	memcpy(copy, pl, plen);
 	n = rtcp ? hl_srtp_unprotect_rtcp(&x->srtp_in, pl, plen) :
 		   hl_srtp_unprotect_rtp(&x->srtp_in, pl, plen);
+	if (n >= 0 && !rtcp && x->alt_open) {
+		/* The remote's new key runs from ROC 0 (or it has not wrapped): srtp_in
+		 * is right, srtp_alt is not tried again. */
+		x->alt_open = 0;
+		x->prev_until = x->grace_until;
+	}
 	if (n != HL_E_AUTH)
 		return n;
-	memcpy(pl, copy, plen);
-	k = rtcp ? hl_srtp_unprotect_rtcp(&x->srtp_prev, pl, plen) :
-		   hl_srtp_unprotect_rtp(&x->srtp_prev, pl, plen);
-	if (k >= 0 || k == HL_E_REPLAY) {
-		/* Not a forgery: the old key's packet (a replay of one counts as such). */
-		x->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL]--;
-		return k;
+	if (w->now < x->grace_until) {
+		memcpy(pl, copy, plen);
+		k = rtcp ? hl_srtp_unprotect_rtcp(&x->srtp_prev, pl, plen) :
+			   hl_srtp_unprotect_rtp(&x->srtp_prev, pl, plen);
+		if (k >= 0 || k == HL_E_REPLAY) {
+			/* Not a forgery: the old key's packet (a replay of one counts as
+			 * such). */
+			x->srtp_in.cnt[HL_SRTP_CNT_AUTH_FAIL]--;
+			return k;
+		}
+		if (k == HL_E_AUTH) /* a forgery under both keys counts once */
+			x->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL]--;
 	}
-	if (k == HL_E_AUTH) /* a forgery under both keys counts once */
-		x->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL]--;
+	if (x->alt_open && !rtcp) {
+		memcpy(pl, copy, plen);
+		k = hl_srtp_unprotect_rtp(&x->srtp_alt, pl, plen);
+		if (k >= 0) {
+			/* The remote's stream went on at its ROC under the new key: that
+			 * session is the leg's from now on, the other goes back to control. */
+			struct hl_srtp_ctx t = x->srtp_in;
+
+			t.cnt[HL_SRTP_CNT_AUTH_FAIL]--;
+			x->srtp_in = x->srtp_alt;
+			x->srtp_alt = t;
+			x->alt_open = 0;
+			x->prev_until = x->grace_until;
+			return k;
+		}
+		if (k == HL_E_AUTH) /* counted once, by srtp_in */
+			x->srtp_alt.cnt[HL_SRTP_CNT_AUTH_FAIL]--;
+	}
 	return n;
 }
 
@@ -2185,6 +2276,10 @@ hl_media_set(struct hl_engine *e, struct hl_media_leg *leg)
 			memcpy(&keys[1], leg->rx_more, leg->rx_nmore * sizeof(keys[0]));
 			rc = hl_srtp_ctx_init_keys(
 				&c->srtp_new[0], keys, 1u + leg->rx_nmore, HL_SRTP_INBOUND, NULL);
+			if (rc == 0) {
+				memcpy(c->rx_keys, keys, sizeof(keys));
+				c->rx_nkeys = (uint8_t)(1u + leg->rx_nmore);
+			}
 			explicit_bzero(keys, sizeof(keys));
 		}
 		if (rc == 0 && leg->srtp_tx && !leg->srtp_tx_keep)
@@ -2198,6 +2293,7 @@ hl_media_set(struct hl_engine *e, struct hl_media_leg *leg)
 	if (rc != 0) {
 		hl_srtp_ctx_fini(&c->srtp_new[0]);
 		hl_srtp_ctx_fini(&c->srtp_new[1]);
+		explicit_bzero(c->rx_keys, sizeof(c->rx_keys));
 		free(c);
 		goto out;
 	}

@@ -531,6 +531,14 @@ hl_srtp_ctx_init_keys(struct hl_srtp_ctx *ctx, const struct hl_srtp_key *keys,
 		pol.enc_xtn_hdr_count = opts->enc_xtn_count;
 	}
 
+	/* Another policy, the same keys, for any other SSRC: libsrtp's template. */
+	srtp_policy_t any = pol;
+	if (opts->ssrc_specific && opts->and_any && dir == HL_SRTP_INBOUND) {
+		any.ssrc.type = ssrc_any_inbound;
+		any.ssrc.value = 0;
+		any.next = NULL;
+		pol.next = &any;
+	}
 	st = srtp_create(&ctx->session, &pol);
 	explicit_bzero(keybuf, sizeof(keybuf));
 	if (st != srtp_err_status_ok) {

@@ -1206,6 +1206,112 @@ HL_TEST(srtp_rekey_accepts_old_key_during_grace_then_not)
 	hl_srtp_key_wipe(&kh);
 }
 
+/* The customer's leg of call 81 re-keyed to k (our key kh stays). */
+static void
+rekey_81(const struct hl_srtp_key *k, const struct hl_srtp_key *kh)
+{
+	struct hl_media_leg a;
+
+	leg(&a, 81, 0, 20420, 20422, CUST, 4420, 0, -1);
+	a.srtp_rx = a.srtp_tx = 1;
+	a.rx_key = *k;
+	a.tx_key = *kh;
+	HL_CHECK(hl_media_set(eng, &a) == 0);
+	drain();
+}
+
+/* Sends seq from..to of SSRC 0x81 under c and returns how many were relayed, in order
+ * (their payloads the sequence's low octet). */
+static unsigned int
+send_81(uint16_t from, uint16_t to, struct hl_srtp_ctx *c)
+{
+	struct rte_mbuf *out[16];
+	struct seen s;
+	unsigned int n, ok = 0;
+
+	for (uint16_t q = from; q != (uint16_t)(to + 1); q++)
+		send_rtp(CUST, 4420, 20420, 0, q, 0x81, (uint8_t)q, c);
+	n = run(out, 16);
+	uint8_t first = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		if (parse_out(out[i], &s, NULL) != 0)
+			continue;
+		if (i == 0)
+			first = s.payload[0]; /* from, or after a probation drop */
+		ok += s.payload[0] == (uint8_t)(first + i);
+	}
+	free_all(out, n);
+	return ok;
+}
+
+/*
+ * RFC 3711 §3.3.1: a new master key does not reset the ROC, so a remote past a
+ * sequence wrap sends its new key's packets at its ROC; many senders start a new key's
+ * stream afresh at ROC 0 instead. Both are taken across a re-key, and neither is a
+ * failure in the call's figures.
+ */
+HL_TEST(srtp_rekey_after_wrap_roc_kept_or_restarted)
+{
+	struct hl_media_leg b;
+	struct hl_srtp_key k1, k2, k3, kh;
+	struct hl_srtp_ctx c1, c2, c3;
+	struct hl_srtp_opts roc1 = {.ssrc = 0x81, .ssrc_specific = 1, .roc = 1};
+	uint64_t auth = drop_of(HL_DROP_SRTP_AUTH);
+
+	HL_CHECK(hl_srtp_key_generate(&k1, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&k2, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&k3, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_key_generate(&kh, HL_SRTP_AES_CM_128_HMAC_SHA1_80) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c1, &k1, HL_SRTP_OUTBOUND, NULL) == 0);
+	/* the remote keeps its ROC (1) under k2; restarts at 0 under k3 */
+	HL_CHECK(hl_srtp_ctx_init(&c2, &k2, HL_SRTP_OUTBOUND, &roc1) == 0);
+	HL_CHECK(hl_srtp_ctx_init(&c3, &k3, HL_SRTP_OUTBOUND, NULL) == 0);
+	rekey_81(&k1, &kh);
+	leg(&b, 81, 1, 20422, 20420, AGENT, 5420, 0, -1);
+	HL_CHECK(hl_media_set(eng, &b) == 0);
+	drain();
+	/* 65533 is the new source's probation; the stream wraps to ROC 1 */
+	HL_CHECK_INT(send_81(65533, 65533, &c1), 0);
+	HL_CHECK_INT(send_81(65534, 2, &c1), 5);
+
+	rekey_81(&k2, &kh);
+	HL_CHECK_INT(send_81(3, 3, &c1), 1); /* the old key's, in flight */
+	HL_CHECK_INT(send_81(4, 8, &c2), 5); /* the new key at ROC 1 */
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == auth);
+	/* the session kept takes another SSRC of the remote's too (its probation first) */
+	struct hl_srtp_ctx c2b;
+	struct rte_mbuf *out[16];
+	HL_CHECK(hl_srtp_ctx_init(&c2b, &k2, HL_SRTP_OUTBOUND, NULL) == 0);
+	send_rtp(CUST, 4420, 20420, 0, 100, 0x82, 0x64, &c2b);
+	send_rtp(CUST, 4420, 20420, 0, 101, 0x82, 0x65, &c2b);
+	unsigned int n = run(out, 16);
+	HL_CHECK_INT(n, 1);
+	free_all(out, n);
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == auth);
+	hl_srtp_ctx_fini(&c2b);
+
+	rekey_81(&k3, &kh);
+	HL_CHECK_INT(send_81(9, 12, &c3), 3); /* the next key from ROC 0 (9: probation) */
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == auth);
+	/* a forgery is still one: k1 is two keys ago */
+	HL_CHECK_INT(send_81(13, 13, &c1), 0);
+	HL_CHECK(drop_of(HL_DROP_SRTP_AUTH) == auth + 1);
+
+	n_finals = 0;
+	HL_CHECK(hl_media_del(eng, 0, 20420) == 0);
+	HL_CHECK(hl_media_del(eng, 0, 20422) == 0);
+	drain();
+	HL_CHECK_INT(n_finals, 2);
+	for (unsigned int i = 0; i < n_finals; i++)
+		if (finals[i].side == 0) {
+			HL_CHECK_INT(finals[i].rx_packets, 15);
+			HL_CHECK_INT(finals[i].srtp_auth_fail, 1);
+		}
+	hl_srtp_ctx_fini(&c1);
+	hl_srtp_ctx_fini(&c2);
+	hl_srtp_ctx_fini(&c3);
+}
+
 HL_TEST(one_way_link_to_a_deleted_leg_is_no_link)
 {
 	struct hl_media_leg x, y, z, v;

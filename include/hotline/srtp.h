@@ -123,6 +123,7 @@ struct hl_srtp_opts {
 	uint8_t enc_xtn_count;	/* RFC 6904: number of ids in enc_xtn_ids */
 	uint8_t enc_xtn_ids[14];
 	uint32_t roc;		/* initial ROC of the ssrc_specific stream */
+	uint8_t and_any;	/* inbound, with ssrc_specific: any other SSRC too (from ROC 0) */
 	uint32_t window;	/* replay window, 64..32768 packets; 0: libsrtp's 128 */
 };
 

@@ -463,17 +463,40 @@ hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *
 			    uint32_t arrival)
 {
 	if (hl_unlikely(!s->have_source || h->ssrc != s->ssrc)) {
-		if (s->have_source) {
+		bool confirmed = s->have_source;
+
+		if (confirmed && !(s->cand_have && h->ssrc == s->cand_ssrc &&
+					 h->seq == s->cand_next)) {
+			/*
+			 * Another source while this one runs: it waits as the candidate, on
+			 * A.1's probation, and this one's packets and figures go on. It takes
+			 * over when its next packet follows; a stray packet of another SSRC,
+			 * or a second sender taking turns with this one, no longer puts the
+			 * stream on probation.
+			 */
+			s->cand_ssrc = h->ssrc;
+			s->cand_next = (uint16_t)(h->seq + 1);
+			s->cand_have = 1;
+			s->probation_drops++;
+			return 0;
+		}
+		if (confirmed) {
 			fold_run(s);
 			s->ssrc_changes++;
 		}
+		s->cand_have = 0;
 		s->ssrc = h->ssrc;
 		s->have_source = 1;
 		s->have_transit = 0;
 		s->jitter_q4 = 0;
 		init_seq(s, h->seq);
-		s->max_seq = (uint16_t)(h->seq - 1);
-		s->probation = MIN_SEQUENTIAL;
+		if (!confirmed) {
+			s->max_seq = (uint16_t)(h->seq - 1);
+			s->probation = MIN_SEQUENTIAL;
+		} else {
+			/* Its probation is done: this packet is its first valid one. */
+			s->probation = 0;
+		}
 	}
 	if (!update_seq(s, h->seq))
 		return 0;

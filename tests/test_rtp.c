@@ -529,6 +529,44 @@ HL_TEST(stats_loss_fraction_wrap_and_jump)
 	HL_CHECK_INT(s.packets, 4); /* each source's first was its probation */
 }
 
+/* A.1 with a second SSRC: it waits as the candidate while the current one runs. */
+HL_TEST(stats_second_source_waits_as_candidate)
+{
+	struct hl_rtp_rx_stats s;
+
+	hl_rtp_rx_stats_init(&s, 8000);
+	feed(&s, 1, 0, 0xa, 0, 0);
+	feed(&s, 2, 0, 0xa, 0, 1);
+	feed(&s, 3, 0, 0xa, 0, 1);
+	/* a stray packet of another SSRC: dropped, the stream and its figures go on */
+	feed(&s, 500, 0, 0xdead, 0, 0);
+	feed(&s, 4, 0, 0xa, 0, 1);
+	HL_CHECK_INT(s.ssrc_changes, 0);
+	HL_CHECK_INT(hl_rtp_rx_stats_expected(&s), 3);
+	HL_CHECK_INT(s.received, 3);
+	/* a second sender taking turns: it takes over when its next packet follows,
+	 * and the first does the same back; each hand-over costs one packet */
+	feed(&s, 5, 0, 0xa, 0, 1);
+	feed(&s, 10, 0, 0xb, 0, 0);
+	feed(&s, 6, 0, 0xa, 0, 1);
+	feed(&s, 11, 0, 0xb, 0, 1);
+	HL_CHECK_INT(s.ssrc, 0xb);
+	HL_CHECK_INT(s.ssrc_changes, 1);
+	feed(&s, 7, 0, 0xa, 0, 0);
+	feed(&s, 12, 0, 0xb, 0, 1);
+	feed(&s, 8, 0, 0xa, 0, 1);
+	HL_CHECK_INT(s.ssrc, 0xa);
+	HL_CHECK_INT(s.ssrc_changes, 2);
+	/* the candidate must follow itself: a packet of it out of step starts it again */
+	feed(&s, 13, 0, 0xb, 0, 0);
+	feed(&s, 15, 0, 0xb, 0, 0);
+	feed(&s, 9, 0, 0xa, 0, 1);
+	HL_CHECK_INT(s.ssrc, 0xa);
+	HL_CHECK_INT(s.packets, 9);
+	/* nothing was lost on either: A 1-6 (6 expected, 1 the probation's), B 11-12 */
+	HL_CHECK(fabs(hl_rtp_rx_stats_loss_pct(&s)) < 1e-9);
+}
+
 HL_TEST(stats_rtt_from_report_block)
 {
 	struct hl_rtp_rx_stats s;

@@ -348,6 +348,11 @@ struct hl_rtp_rx_stats {
 	uint32_t remote_jitter;	/* what the peer reports about our stream */
 	int32_t remote_lost;
 	uint8_t remote_fraction;
+	/* A.1: another SSRC seen while this one runs, on probation: it takes over when
+	 * its next packet (cand_next) follows */
+	uint8_t cand_have;
+	uint16_t cand_next;
+	uint32_t cand_ssrc;
 };
 
 /* Starts empty statistics for a clock rate (8000 for G.711). */

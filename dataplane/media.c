@@ -1367,10 +1367,20 @@ drop_m(struct hl_worker *w, struct rte_mbuf *m, enum hl_drop d)
 	rte_pktmbuf_free(m);
 }
 
+/* pl as it came (copy), unprotected again with another session. */
+static int
+unprotect_again(struct hl_srtp_ctx *ctx, const uint8_t *copy, uint8_t *pl, uint16_t plen,
+	bool rtcp)
+{
+	memcpy(pl, copy, plen);
+	return rtcp ? hl_srtp_unprotect_rtcp(ctx, pl, plen) : hl_srtp_unprotect_rtp(ctx, pl, plen);
+}
+
 /*
  * SRTP/SRTCP unprotect with the leg's inbound session; during a re-key's grace a
- * packet that fails authentication is tried with the previous session. AEAD
- * decrypts in place before it checks the tag, so the packet is copied first.
+ * packet that fails authentication is tried with the previous session, and while the
+ * remote's ROC under a new key is undecided, with srtp_alt. AEAD decrypts in place
+ * before it checks the tag, so the packet is copied first.
  */
 static int
 unprotect_in(struct hl_worker *w, struct media_leg *x, uint8_t *pl, uint16_t plen, bool rtcp)
@@ -1393,9 +1403,7 @@ unprotect_in(struct hl_worker *w, struct media_leg *x, uint8_t *pl, uint16_t ple
 	if (n != HL_E_AUTH)
 		return n;
 	if (w->now < x->grace_until) {
-		memcpy(pl, copy, plen);
-		k = rtcp ? hl_srtp_unprotect_rtcp(&x->srtp_prev, pl, plen) :
-			   hl_srtp_unprotect_rtp(&x->srtp_prev, pl, plen);
+		k = unprotect_again(&x->srtp_prev, copy, pl, plen, rtcp);
 		if (k >= 0 || k == HL_E_REPLAY) {
 			/* Not a forgery: the old key's packet (a replay of one counts as
 			 * such). */
@@ -1406,8 +1414,7 @@ unprotect_in(struct hl_worker *w, struct media_leg *x, uint8_t *pl, uint16_t ple
 			x->srtp_prev.cnt[HL_SRTP_CNT_AUTH_FAIL]--;
 	}
 	if (x->alt_open && !rtcp) {
-		memcpy(pl, copy, plen);
-		k = hl_srtp_unprotect_rtp(&x->srtp_alt, pl, plen);
+		k = unprotect_again(&x->srtp_alt, copy, pl, plen, false);
 		if (k >= 0) {
 			/* The remote's stream went on at its ROC under the new key: that
 			 * session is the leg's from now on, the other goes back to control. */

@@ -463,9 +463,9 @@ hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *
 			    uint32_t arrival)
 {
 	if (hl_unlikely(!s->have_source || h->ssrc != s->ssrc)) {
-		bool confirmed = s->have_source;
+		bool had_source = s->have_source;
 
-		if (confirmed && !(s->cand_have && h->ssrc == s->cand_ssrc &&
+		if (had_source && !(s->cand_have && h->ssrc == s->cand_ssrc &&
 					 h->seq == s->cand_next)) {
 			/*
 			 * Another source while this one runs: it waits as the candidate, on
@@ -480,7 +480,7 @@ hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *
 			s->probation_drops++;
 			return 0;
 		}
-		if (confirmed) {
+		if (had_source) { /* the candidate's next packet followed */
 			fold_run(s);
 			s->ssrc_changes++;
 		}
@@ -490,7 +490,7 @@ hl_rtp_rx_stats_update_full(struct hl_rtp_rx_stats *s, const struct hl_rtp_hdr *
 		s->have_transit = 0;
 		s->jitter_q4 = 0;
 		init_seq(s, h->seq);
-		if (!confirmed) {
+		if (!had_source) {
 			s->max_seq = (uint16_t)(h->seq - 1);
 			s->probation = MIN_SEQUENTIAL;
 		} else {
